@@ -1,0 +1,345 @@
+"""The HTTP core shared by every HTTP backend.
+
+One httpx.AsyncClient per backend: timeouts on every request, a concurrency limit, bounded retries with
+full-jitter backoff for requests that are safe to resend, rate-limit awareness (Retry-After and
+RateLimit-* read case-insensitively), and one hook that records each attempt as a redacted Event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from . import __version__
+from .errors import (BackendError, ConfigError, ProtocolError, RateLimitedError, ReadOnlyError, UnavailableError)
+from .events import EventLog
+from .models import Event, EventKind
+from .redact import redact_url
+
+RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+Classifier = Callable[[int, Any, str], BackendError]
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    max_retries: int = 4
+    base: float = 0.5
+    factor: float = 2.0
+    cap: float = 30.0
+    # 429s do not use up max_retries: a rate-limited call waits as long as needed, up to this many seconds.
+    rate_limit_budget: float = 300.0
+
+    def backoff(self, retry: int) -> float:
+        return random.uniform(0, min(self.cap, self.base * self.factor**retry))
+
+
+@dataclass(slots=True)
+class RateLimitState:
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None  # UNIX time when the bucket is full again (an upper bound for the next request)
+
+    def update(self, headers: httpx.Headers) -> None:
+        def num(name: str) -> int | None:
+            value = _header(headers, name)
+            try:
+                return int(float(value)) if value is not None else None
+            except ValueError:
+                return None
+
+        limit, remaining, reset = num("ratelimit-limit"), num("ratelimit-remaining"), num("ratelimit-reset")
+        if limit is not None:
+            self.limit = limit
+        if remaining is not None:
+            self.remaining = remaining
+        if reset is not None:
+            self.reset = float(reset)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"limit": self.limit, "remaining": self.remaining, "reset": self.reset}
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    headers: httpx.Headers
+    data: Any
+    elapsed_ms: float
+    attempts: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _header(headers: httpx.Headers, name: str) -> str | None:
+    # httpx.Headers is case-insensitive already; this also works on plain dicts from tests.
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str, *, backend: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"url {url!r} is not an http(s) URL.", key=f"backends.{backend}.url", fix="write a full https:// URL.")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(f"url {url!r} uses plain http to a host that is not this machine.", key=f"backends.{backend}.url",
+                          fix="use https:// (plain http is accepted only for the loopback simulators).")
+    return url.rstrip("/")
+
+
+class HttpCore:
+    def __init__(
+        self,
+        *,
+        backend: str,
+        base_url: str,
+        classify: Classifier,
+        events: EventLog | None = None,
+        headers: dict[str, str] | None = None,
+        max_concurrency: int = 8,
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        policy: RetryPolicy | None = None,
+        read_only: bool = False,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.backend = backend
+        self.base_url = check_base_url(base_url, backend=backend)
+        self.classify = classify
+        self.events = events
+        self.policy = policy or RetryPolicy()
+        self.read_only = read_only
+        self.rate_limit = RateLimitState()
+        self._sleep = sleep
+        self._limit = asyncio.Semaphore(max_concurrency)
+        self._blocked_until = 0.0  # monotonic; set by a 429 so that every concurrent request waits together
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"User-Agent": f"hostdeck/{__version__}", "Accept": "application/json", **(headers or {})},
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _record(self, method: str, url: str, status: int | None, started: float, attempt: int, message: str,
+                detail: dict[str, Any] | None = None) -> None:
+        if self.events is None:
+            return
+        level = "info" if status is not None and status < 400 else ("warning" if status is not None and status < 500 else "error")
+        self.events.record(Event(
+            backend=self.backend, kind=EventKind.API, message=message, level=level, method=method,
+            path=redact_url(url), status=status, duration_ms=(time.perf_counter() - started) * 1000,
+            attempt=attempt, detail=detail or {},
+        ))
+
+    async def _wait_gate(self) -> None:
+        delay = self._blocked_until - time.monotonic()
+        if delay > 0:
+            await self._sleep(delay)
+
+    def _rate_limit_wait(self, headers: httpx.Headers) -> float:
+        retry_after = parse_retry_after(_header(headers, "retry-after"))
+        if retry_after is not None:
+            return retry_after
+        # RateLimit-Reset is when the bucket is *full*; one request frees up far sooner (about a second on Hetzner).
+        jittered = 1.0 + random.uniform(0, 1.0)
+        if self.rate_limit.reset is not None:
+            return max(0.05, min(self.rate_limit.reset - time.time(), jittered))
+        return jittered
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        json_body: Any = None,
+        form: dict[str, Any] | None = None,
+        expect: tuple[int, ...] = (200,),
+        safe: bool | None = None,
+        reads_only: bool = False,
+        retry_codes: frozenset[str] = frozenset(),
+        timeout: float | None = None,
+    ) -> Reply:
+        """Send one logical request.
+
+        `safe`: may be resent after an ambiguous failure (defaults to GET). `reads_only`: a POST that changes
+        nothing (WHMCS Get*, Matomo reads), allowed in read-only mode. `retry_codes`: provider error codes that
+        prove a mutation was not applied, so it may be resent (Hetzner `conflict`, `locked`).
+        """
+        method = method.upper()
+        is_read = method == "GET" or reads_only
+        if self.read_only and not is_read:
+            raise ReadOnlyError(f"read-only mode is on: {operation} was not sent.", backend=self.backend, operation=operation)
+        safe = is_read if safe is None else safe
+        query = urlencode(params, doseq=True) if params else ""
+        url = f"{path}?{query}" if query else path
+        kwargs: dict[str, Any] = {}
+        if json_body is not None:
+            kwargs["content"] = json.dumps(json_body).encode()
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        elif form is not None:
+            kwargs["data"] = form
+        if timeout is not None:
+            kwargs["timeout"] = httpx.Timeout(timeout, connect=5.0)
+
+        retries = 0
+        attempt = 0
+        rate_limit_deadline = time.monotonic() + self.policy.rate_limit_budget
+        while True:
+            attempt += 1
+            await self._wait_gate()
+            started = time.perf_counter()
+            try:
+                async with self._limit:
+                    await self._wait_gate()
+                    started = time.perf_counter()
+                    request = self._client.build_request(method, url, **kwargs)
+                    response = await self._client.send(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # Never reached the server: safe to resend whatever the method.
+                reason = _transport_reason(exc)
+                self._record(method, url, None, started, attempt, f"{operation}: {reason}", {"error": type(exc).__name__})
+                err = UnavailableError(f"cannot reach {self.base_url} ({reason}).", backend=self.backend,
+                                       operation=operation, retryable=True)
+                if retries < self.policy.max_retries:
+                    retries += 1
+                    await self._sleep(self.policy.backoff(retries - 1))
+                    continue
+                raise err from None
+            except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                reason = _transport_reason(exc)
+                self._record(method, url, None, started, attempt, f"{operation}: {reason}", {"error": type(exc).__name__})
+                if safe and retries < self.policy.max_retries:
+                    retries += 1
+                    await self._sleep(self.policy.backoff(retries - 1))
+                    continue
+                hint = "" if safe else " The request may have been applied: check the target before trying again."
+                raise UnavailableError(f"{operation} failed: {reason}.{hint}", backend=self.backend, operation=operation,
+                                       retryable=safe) from None
+            except httpx.HTTPError as exc:  # anything else httpx raises (invalid URL, decoding)
+                self._record(method, url, None, started, attempt, f"{operation}: {type(exc).__name__}")
+                raise UnavailableError(f"{operation} failed ({type(exc).__name__}).", backend=self.backend,
+                                       operation=operation) from None
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self.rate_limit.update(response.headers)
+            correlation = _header(response.headers, "x-correlation-id")
+            data, parse_error = _parse_json(response)
+            if response.status_code in expect and parse_error is None:
+                self._record(method, url, response.status_code, started, attempt, operation,
+                             {"correlation_id": correlation} if correlation else None)
+                if self.rate_limit.remaining is not None and self.rate_limit.remaining < 1:
+                    self._blocked_until = max(self._blocked_until, time.monotonic() + 1.0)
+                return Reply(response.status_code, response.headers, data, elapsed_ms, attempt)
+
+            if parse_error is not None and response.status_code in expect:
+                err: BackendError = ProtocolError(f"{operation}: {parse_error}", backend=self.backend, operation=operation,
+                                                  http_status=response.status_code)
+            elif parse_error is not None and response.status_code not in RETRYABLE_STATUS and response.status_code < 500:
+                err = ProtocolError(f"{operation}: HTTP {response.status_code} and {parse_error}", backend=self.backend,
+                                    operation=operation, http_status=response.status_code)
+            elif parse_error is not None:
+                err = UnavailableError(f"{operation}: the service answered HTTP {response.status_code} with an error page "
+                                       "instead of JSON (a proxy or maintenance page).", backend=self.backend,
+                                       operation=operation, http_status=response.status_code)
+            else:
+                err = self.classify(response.status_code, data, operation)
+            err.backend = err.backend or self.backend
+            err.operation = err.operation or operation
+            err.http_status = err.http_status or response.status_code
+            err.correlation_id = correlation
+            self._record(method, url, response.status_code, started, attempt, f"{operation}: {err.message}",
+                         {"code": err.code, "correlation_id": correlation})
+
+            status = response.status_code
+            if status == 429:
+                wait = self._rate_limit_wait(response.headers)
+                if time.monotonic() + wait <= rate_limit_deadline:
+                    self._blocked_until = max(self._blocked_until, time.monotonic() + wait)
+                    continue
+                reset_in = (self.rate_limit.reset - time.time()) if self.rate_limit.reset else wait
+                raise RateLimitedError(f"rate limit reached; the budget is full again in {max(0, reset_in):.0f} s.",
+                                       backend=self.backend, operation=operation, http_status=429, code=err.code,
+                                       retryable=True, retry_after=max(0.0, reset_in), correlation_id=correlation)
+            proves_not_applied = err.code is not None and err.code in retry_codes
+            may_retry = (safe and status in RETRYABLE_STATUS) or proves_not_applied
+            if may_retry and retries < self.policy.max_retries:
+                retries += 1
+                retry_after = parse_retry_after(_header(response.headers, "retry-after"))
+                await self._sleep(retry_after if retry_after is not None else self.policy.backoff(retries - 1))
+                continue
+            raise err
+
+
+def _transport_reason(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connection timed out"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "refused" in text:
+            return "connection refused"
+        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+            return "host name not found"
+        return "cannot connect"
+    if isinstance(exc, httpx.PoolTimeout):
+        return "too many requests in flight"
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time (timeout)"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return "the connection was closed mid-answer"
+    return type(exc).__name__
+
+
+def _parse_json(response: httpx.Response) -> tuple[Any, str | None]:
+    if response.status_code == 204:
+        return None, None
+    ctype = response.headers.get("content-type", "")
+    if not ctype.lower().startswith("application/json"):
+        shown = ctype.split(";")[0] or "no content type"
+        return None, f"the answer was {shown}, not JSON"
+    if not response.content:
+        return None, "the answer was empty"
+    try:
+        return response.json(), None
+    except ValueError:
+        return None, "the answer was not valid JSON"

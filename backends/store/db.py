@@ -1,0 +1,132 @@
+"""Opening the store, upgrading its schema, and the few queries hostdeck needs."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect, text
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from ..errors import ConfigError
+from ..models import Event, EventKind
+from ..redact import redact
+from . import migrations
+from .tables import CatalogCacheRow, EventRow, Meta
+
+SCHEMA_VERSION = migrations.LATEST
+BUSY_TIMEOUT_MS = 5000
+
+
+def _aware(ts: datetime) -> datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+
+
+class Store:
+    def __init__(self, url: str | None = None, *, path: Path | None = None) -> None:
+        if url is None:
+            from ..paths import database_path
+
+            path = path or database_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{path}"
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False} if self.is_sqlite else {}
+        try:
+            self.engine = create_engine(url, connect_args=connect_args)
+        except Exception as exc:
+            raise ConfigError(f"database URL is not usable ({type(exc).__name__}).", key="general.database",
+                              fix="write a SQLAlchemy URL such as sqlite:////path/hostdeck.db or postgresql+psycopg://user@host/db.") from None
+        if self.is_sqlite:
+            sa_event.listen(self.engine, "connect", self._sqlite_pragmas)
+        self.upgrade()
+
+    @staticmethod
+    def _sqlite_pragmas(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("meta"):
+                return 0
+            row = conn.execute(text("SELECT value FROM meta WHERE key='schema_version'")).first()
+            return int(row[0]) if row else 0
+
+    def upgrade(self) -> int:
+        """Bring the schema to SCHEMA_VERSION; returns the version found before."""
+        found = self.schema_version()
+        if found > SCHEMA_VERSION:
+            raise ConfigError(f"the database has schema version {found}, newer than this hostdeck ({SCHEMA_VERSION}).",
+                              key="general.database", fix="upgrade hostdeck, or point HOSTDECK_DATA_DIR at another folder.")
+        if found == SCHEMA_VERSION:
+            return found
+        with self.engine.begin() as conn:
+            if found == 0:
+                SQLModel.metadata.create_all(conn, tables=[Meta.__table__, EventRow.__table__, CatalogCacheRow.__table__])
+                conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"), {"v": str(SCHEMA_VERSION)})
+            else:
+                for version in range(found, SCHEMA_VERSION):
+                    migrations.UPGRADES[version](conn)
+                conn.execute(text("UPDATE meta SET value=:v WHERE key='schema_version'"), {"v": str(SCHEMA_VERSION)})
+        return found
+
+    def journal_mode(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("PRAGMA journal_mode")).scalar())
+
+    # events -----------------------------------------------------------------
+    def add_events(self, events: list[Event]) -> None:
+        if not events:
+            return
+        rows = [
+            EventRow(ts=e.ts, backend=e.backend, kind=e.kind.value, level=e.level, message=e.message, method=e.method,
+                     path=e.path, status=e.status, duration_ms=e.duration_ms, attempt=e.attempt, target=e.target,
+                     actor=e.actor, detail=json.dumps(redact(e.detail), default=str))
+            for e in events
+        ]
+        with Session(self.engine) as session:
+            session.add_all(rows)
+            session.commit()
+
+    def events(self, *, limit: int = 1000, backend: str | None = None, target: str | None = None,
+               since: datetime | None = None) -> list[Event]:
+        with Session(self.engine) as session:
+            q = select(EventRow).order_by(EventRow.id.desc()).limit(limit)
+            if backend:
+                q = q.where(EventRow.backend == backend)
+            if target:
+                q = q.where(EventRow.target == target)
+            if since:
+                q = q.where(EventRow.ts >= since)
+            rows = list(session.exec(q))
+        rows.reverse()
+        return [
+            Event(backend=r.backend, kind=EventKind(r.kind), message=r.message, level=r.level, ts=_aware(r.ts),
+                  method=r.method, path=r.path, status=r.status, duration_ms=r.duration_ms, attempt=r.attempt,
+                  target=r.target, actor=r.actor, detail=json.loads(r.detail or "{}"))
+            for r in rows
+        ]
+
+    # catalog cache ----------------------------------------------------------
+    def put_catalog(self, backend: str, payload: list[dict[str, Any]], fetched_at: datetime) -> None:
+        with Session(self.engine) as session:
+            session.merge(CatalogCacheRow(backend=backend, fetched_at=fetched_at, payload=json.dumps(payload)))
+            session.commit()
+
+    def get_catalog(self, backend: str) -> tuple[list[dict[str, Any]], datetime] | None:
+        with Session(self.engine) as session:
+            row = session.get(CatalogCacheRow, backend)
+            if row is None:
+                return None
+            return json.loads(row.payload), _aware(row.fetched_at)
+
+    def close(self) -> None:
+        self.engine.dispose()

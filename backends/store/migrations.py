@@ -1,0 +1,40 @@
+"""Schema versions. A fresh database gets the current tables at once; an older one is upgraded step by step.
+
+Version 1: meta, events (without target/actor), catalog_cache.
+Version 2: events gain `target` and `actor` (actions and audit entries name who did what to which server).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import Connection, text
+
+V1_SQL = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL PRIMARY KEY, value VARCHAR NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS events (
+        id INTEGER NOT NULL PRIMARY KEY, ts DATETIME NOT NULL, backend VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        level VARCHAR NOT NULL, message VARCHAR NOT NULL, method VARCHAR, path VARCHAR, status INTEGER,
+        duration_ms FLOAT, attempt INTEGER, detail VARCHAR NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ix_events_ts ON events (ts)",
+    "CREATE INDEX IF NOT EXISTS ix_events_backend ON events (backend)",
+    """CREATE TABLE IF NOT EXISTS catalog_cache (
+        backend VARCHAR NOT NULL PRIMARY KEY, fetched_at DATETIME NOT NULL, payload VARCHAR NOT NULL)""",
+]
+
+
+def _to_v2(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE events ADD COLUMN target VARCHAR"))
+    conn.execute(text("ALTER TABLE events ADD COLUMN actor VARCHAR"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_events_target ON events (target)"))
+
+
+def create_v1(conn: Connection) -> None:
+    for stmt in V1_SQL:
+        conn.execute(text(stmt))
+    conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', '1')"))
+
+
+# UPGRADES[n] takes a database from version n to n + 1.
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2}
+LATEST = 2
