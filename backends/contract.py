@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Callable, ClassVar
 
 from .config import BackendConfig
-from .errors import NotFoundError, ReadOnlyError
+from .errors import NotFoundError, ReadOnlyError, UnsupportedError
 from .events import EventLog
 from .models import (ActionProgress, ActionResult, Catalog, ConnectionReport, CreateResult, Event, EventKind,
                      SecretResult, Server, ServerSpec)
@@ -83,7 +83,7 @@ class Adapter(ABC):
             raise ReadOnlyError(f"read-only mode is on: {operation} refused.", backend=self.name, operation=operation)
         reason = self.missing_reason(capability)
         if reason:
-            raise ReadOnlyError(reason, backend=self.name, operation=operation) if self.read_only else NotImplementedError(reason)
+            raise UnsupportedError(reason, backend=self.name, operation=operation)
 
     def credential_source(self) -> str:
         sources = [self.secrets.source(self.name, f) for f in self.secret_fields]
@@ -102,7 +102,7 @@ class Adapter(ABC):
     async def test_connection(self) -> ConnectionReport: ...
 
     async def list_servers(self, progress: Callable[[int, int], None] | None = None) -> list[Server]:
-        raise NotImplementedError(self.missing_reason(Capability.LIST))
+        raise UnsupportedError(self.missing_reason(Capability.LIST) or "not supported.", backend=self.name)
 
     async def get_server(self, ref: str) -> Server:
         """A server by id or by name."""
@@ -112,28 +112,28 @@ class Adapter(ABC):
         raise NotFoundError(f"no server {ref!r}.", backend=self.name, operation="get_server")
 
     async def power(self, server_id: str, action: PowerAction, progress: ProgressFn | None = None) -> ActionResult:
-        raise NotImplementedError(self.missing_reason(action.capability))
+        raise UnsupportedError(self.missing_reason(action.capability) or "not supported.", backend=self.name)
 
     async def reset_password(self, server_id: str, progress: ProgressFn | None = None) -> SecretResult:
-        raise NotImplementedError(self.missing_reason(Capability.RESET_PASSWORD))
+        raise UnsupportedError(self.missing_reason(Capability.RESET_PASSWORD) or "not supported.", backend=self.name)
 
     async def console(self, server_id: str) -> SecretResult:
-        raise NotImplementedError(self.missing_reason(Capability.CONSOLE))
+        raise UnsupportedError(self.missing_reason(Capability.CONSOLE) or "not supported.", backend=self.name)
 
     async def create_server(self, spec: ServerSpec, progress: ProgressFn | None = None) -> CreateResult:
-        raise NotImplementedError(self.missing_reason(Capability.CREATE))
+        raise UnsupportedError(self.missing_reason(Capability.CREATE) or "not supported.", backend=self.name)
 
     async def delete_server(self, server_id: str, progress: ProgressFn | None = None) -> ActionResult:
-        raise NotImplementedError(self.missing_reason(Capability.DELETE))
+        raise UnsupportedError(self.missing_reason(Capability.DELETE) or "not supported.", backend=self.name)
 
     async def suspend(self, server_id: str, progress: ProgressFn | None = None) -> ActionResult:
-        raise NotImplementedError(self.missing_reason(Capability.SUSPEND))
+        raise UnsupportedError(self.missing_reason(Capability.SUSPEND) or "not supported.", backend=self.name)
 
     async def unsuspend(self, server_id: str, progress: ProgressFn | None = None) -> ActionResult:
-        raise NotImplementedError(self.missing_reason(Capability.SUSPEND))
+        raise UnsupportedError(self.missing_reason(Capability.SUSPEND) or "not supported.", backend=self.name)
 
     async def catalog(self, refresh: bool = False) -> Catalog:
-        raise NotImplementedError(self.missing_reason(Capability.CATALOG))
+        raise UnsupportedError(self.missing_reason(Capability.CATALOG) or "not supported.", backend=self.name)
 
     def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None) -> str:
         """The API call an action makes, shown in the action menu."""

@@ -91,6 +91,12 @@ class ProtocolError(BackendError):
     category = "protocol"
 
 
+class UnsupportedError(BackendError):
+    """The backend (or its configuration) cannot do this; the message says why and how to enable it."""
+
+    category = "unsupported"
+
+
 class ConfigError(Exception):
     """A problem in the config file: names the file, the key and the fix."""
 

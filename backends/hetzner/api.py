@@ -1,0 +1,182 @@
+"""Small clients per Hetzner resource, named like the API (servers, actions, server_types, ...)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable
+
+from ..errors import BackendError, ProtocolError
+from ..http import HttpCore, Reply
+from ..models import ActionProgress
+from .errors import RETRY_CODES_FOR_ACTIONS
+
+PER_PAGE = 50
+PageProgress = Callable[[int, int], None]
+
+
+def _page(reply: Reply, root: str, operation: str, backend: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    data = reply.data
+    if not isinstance(data, dict) or not isinstance(data.get(root), list):
+        raise ProtocolError(f"{operation}: the answer has no {root!r} list.", backend=backend, operation=operation)
+    pagination = (data.get("meta") or {}).get("pagination")
+    if not isinstance(pagination, dict):
+        raise ProtocolError(f"{operation}: the answer has no meta.pagination, so the list cannot be known to be complete.",
+                            backend=backend, operation=operation)
+    return data[root], pagination
+
+
+async def list_all(http: HttpCore, path: str, root: str, *, operation: str, params: dict[str, Any] | None = None,
+                   progress: PageProgress | None = None) -> list[dict[str, Any]]:
+    """Every item of a paged collection: page 1, then the rest concurrently; complete or an error."""
+    for attempt in range(2):
+        base = dict(params or {})
+        base.setdefault("sort", "id:asc")
+        base["per_page"] = PER_PAGE
+        first = await http.request("GET", path, operation=operation, params={**base, "page": 1})
+        items, pagination = _page(first, root, operation, http.backend)
+        last_page = pagination.get("last_page")
+        total = pagination.get("total_entries")
+        pages: list[list[dict[str, Any]]] = [items]
+        if last_page:
+            done = 1
+            if progress:
+                progress(done, last_page)
+
+            async def fetch(n: int) -> list[dict[str, Any]]:
+                nonlocal done
+                reply = await http.request("GET", path, operation=operation, params={**base, "page": n})
+                page_items, _ = _page(reply, root, operation, http.backend)
+                done += 1
+                if progress:
+                    progress(done, last_page)
+                return page_items
+
+            tasks = [asyncio.ensure_future(fetch(n)) for n in range(2, last_page + 1)]
+            try:
+                pages += await asyncio.gather(*tasks)
+            except BaseException:
+                for t in tasks:
+                    t.cancel()
+                raise
+        else:
+            next_page = pagination.get("next_page")
+            while next_page:
+                reply = await http.request("GET", path, operation=operation, params={**base, "page": next_page})
+                page_items, pagination = _page(reply, root, operation, http.backend)
+                pages.append(page_items)
+                next_page = pagination.get("next_page")
+        seen: dict[Any, dict[str, Any]] = {}
+        for page in pages:
+            for item in page:
+                seen.setdefault(item.get("id"), item)
+        result = list(seen.values())
+        if total is None or len(result) >= total:
+            return result
+        # Items moved between pages while we read (creates/deletes): read again once, then fail.
+    raise ProtocolError(f"{operation}: got {len(result)} of {total} items twice in a row; the list changed while it was "
+                        "read or the API is not paging correctly. Try again.", backend=http.backend, operation=operation)
+
+
+class ActionsClient:
+    def __init__(self, http: HttpCore, poll_initial: float = 1.0, poll_max: float = 5.0) -> None:
+        self.http = http
+        self.poll_initial = poll_initial
+        self.poll_max = poll_max
+
+    async def get(self, ids: list[int | str]) -> list[dict[str, Any]]:
+        reply = await self.http.request("GET", "/actions", operation="get actions", params=[("id", i) for i in ids])
+        actions = reply.data.get("actions") if isinstance(reply.data, dict) else None
+        if not isinstance(actions, list):
+            raise ProtocolError("get actions: the answer has no 'actions' list.", backend=self.http.backend)
+        return actions
+
+    async def wait(self, action: dict[str, Any], *, timeout: float = 300.0,
+                   progress: Callable[[ActionProgress], None] | None = None) -> dict[str, Any]:
+        """Follow an action until success or error; a failed action raises with its message."""
+        deadline = time.monotonic() + timeout
+        delay = self.poll_initial
+        current = action
+        while True:
+            status = current.get("status")
+            if progress:
+                progress(ActionProgress(id=str(current.get("id")), command=str(current.get("command")),
+                                        status=str(status), progress=int(current.get("progress") or 0),
+                                        error=(current.get("error") or {}).get("message")))
+            if status == "success":
+                return current
+            if status == "error":
+                err = current.get("error") or {}
+                raise BackendError(f"{current.get('command')} failed: {err.get('message') or 'no reason given'} "
+                                   f"(action {current.get('id')}).", backend=self.http.backend,
+                                   operation=str(current.get("command")), code=err.get("code"))
+            if time.monotonic() >= deadline:
+                raise BackendError(f"{current.get('command')} is still running after {timeout:.0f} s; follow action "
+                                   f"{current.get('id')} in the Hetzner console.", backend=self.http.backend,
+                                   operation=str(current.get("command")))
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, self.poll_max)
+            found = await self.get([current["id"]])
+            if not found:
+                raise ProtocolError(f"action {current.get('id')} disappeared while it was followed.", backend=self.http.backend)
+            current = found[0]
+
+
+class ServersClient:
+    def __init__(self, http: HttpCore) -> None:
+        self.http = http
+
+    async def get_all(self, progress: PageProgress | None = None, **params: Any) -> list[dict[str, Any]]:
+        return await list_all(self.http, "/servers", "servers", operation="list servers", params=params, progress=progress)
+
+    async def get_by_id(self, server_id: int | str) -> dict[str, Any]:
+        reply = await self.http.request("GET", f"/servers/{server_id}", operation="get server")
+        return _root(reply, "server", self.http.backend)
+
+    async def get_by_name(self, name: str) -> dict[str, Any] | None:
+        reply = await self.http.request("GET", "/servers", operation="find server by name", params={"name": name})
+        items, _ = _page(reply, "servers", "find server by name", self.http.backend)
+        return items[0] if items else None
+
+    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        # Resent only when the failure proves nothing was made (429, conflict); the caller reconciles the rest.
+        reply = await self.http.request("POST", "/servers", operation="create server", json_body=body, expect=(201,),
+                                        retry_codes=frozenset({"conflict"}))
+        return reply.data
+
+    async def delete(self, server_id: int | str) -> dict[str, Any]:
+        reply = await self.http.request("DELETE", f"/servers/{server_id}", operation="delete server", expect=(200,), safe=False)
+        return _root(reply, "action", self.http.backend)
+
+    async def action(self, server_id: int | str, command: str, *, retry_safe: bool = True) -> dict[str, Any]:
+        reply = await self.http.request(
+            "POST", f"/servers/{server_id}/actions/{command}", operation=command.replace("_", " "), expect=(201,),
+            retry_codes=RETRY_CODES_FOR_ACTIONS if retry_safe else frozenset())
+        _root(reply, "action", self.http.backend)
+        return reply.data
+
+
+class CatalogClient:
+    """server_types, locations and images: read together for the catalog."""
+
+    def __init__(self, http: HttpCore) -> None:
+        self.http = http
+
+    async def server_types(self) -> list[dict[str, Any]]:
+        return await list_all(self.http, "/server_types", "server_types", operation="list server types")
+
+    async def locations(self) -> list[dict[str, Any]]:
+        return await list_all(self.http, "/locations", "locations", operation="list locations")
+
+    async def images(self) -> list[dict[str, Any]]:
+        return await list_all(self.http, "/images", "images", operation="list images")
+
+    async def ssh_keys(self) -> list[dict[str, Any]]:
+        return await list_all(self.http, "/ssh_keys", "ssh_keys", operation="list ssh keys")
+
+
+def _root(reply: Reply, key: str, backend: str) -> dict[str, Any]:
+    data = reply.data
+    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        raise ProtocolError(f"the answer has no {key!r} object.", backend=backend)
+    return data[key]

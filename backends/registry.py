@@ -1,0 +1,21 @@
+"""Which adapter class serves which `kind`, imported only when a backend of that kind is configured."""
+
+from __future__ import annotations
+
+import importlib
+
+from .contract import Adapter
+from .errors import ConfigError
+
+ADAPTERS: dict[str, str] = {
+    "hetzner": "backends.hetzner.adapter:HetznerAdapter",
+}
+
+
+def adapter_class(kind: str) -> type[Adapter]:
+    target = ADAPTERS.get(kind)
+    if target is None:
+        raise ConfigError(f"backends of kind {kind!r} are not available in this version of hostdeck yet.", key="backends.kind",
+                          fix=f"remove that [[backends]] table for now; available kinds: {', '.join(sorted(ADAPTERS))}.")
+    module, cls = target.split(":")
+    return getattr(importlib.import_module(module), cls)

@@ -1,0 +1,71 @@
+"""A workspace: the config, its adapters, the secrets, the event log and the store, as one object for the CLI and TUI."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .contract import Adapter
+from .events import EventLog
+from .registry import adapter_class
+from .secrets import Secrets
+
+
+class Workspace:
+    def __init__(self, config: Config, secrets: Secrets | None = None, *, read_only: bool = False,
+                 data_dir: Path | None = None, adapter_options: dict[str, Any] | None = None) -> None:
+        self.config = config
+        self.secrets = secrets or Secrets()
+        self.read_only = read_only or config.general.read_only
+        self.events = EventLog()
+        self.data_dir = data_dir
+        self._store = None
+        self.adapters: dict[str, Adapter] = {}
+        for b in config.backends:
+            cls = adapter_class(b.kind)
+            self.adapters[b.name] = cls(b, secrets=self.secrets, events=self.events, read_only=self.read_only,
+                                        store=_LazyStore(self), **(adapter_options or {}).get(b.kind, {}))
+
+    @property
+    def store(self):
+        """Opened on first use: SQLAlchemy stays off the start-up path."""
+        if self._store is None:
+            from .store import Store
+
+            if self.config.general.database:
+                self._store = Store(self.config.general.database)
+            else:
+                self._store = Store(path=(self.data_dir / "hostdeck.db") if self.data_dir else None)
+        return self._store
+
+    def adapter(self, name: str) -> Adapter:
+        if name not in self.adapters:
+            self.config.backend(name)  # raises the ConfigError that names the configured ones
+        return self.adapters[name]
+
+    def flush_events(self) -> int:
+        pending = self.events.take_pending()
+        if pending:
+            self.store.add_events(pending)
+        return len(pending)
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(a.aclose() for a in self.adapters.values()), return_exceptions=True)
+        await asyncio.to_thread(self.flush_events)
+
+    def close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+class _LazyStore:
+    """Hands adapters the workspace's store without opening it until they need it."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._workspace.store, name)

@@ -1,0 +1,32 @@
+"""The one rule that must never break: backends/ never loads textual, rich or tui."""
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import backends
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def all_backend_modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.walk_packages(backends.__path__, "backends."))
+
+
+def test_importing_every_backend_module_loads_no_ui():
+    modules = all_backend_modules()
+    assert "backends.hetzner.adapter" in modules and "backends.http" in modules
+    code = ("import importlib, sys\n"
+            f"for m in {modules!r}: importlib.import_module(m)\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'tui'))\n"
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"backends loaded UI modules: {out.stdout}"
+
+
+def test_cli_subcommands_do_not_import_textual():
+    code = ("import sys\nfrom tui.cli.main import build_parser\nbuild_parser()\n"
+            "import tui.cli.commands\nprint(','.join(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,0 +1,48 @@
+import pytest
+
+from backends.errors import SecretError
+from backends.secrets import Secrets, env_name
+
+
+def test_env_name():
+    assert env_name("hz", "token") == "HOSTDECK_SECRET_HZ_TOKEN"
+    assert env_name("my-billing.1", "api key") == "HOSTDECK_SECRET_MY_BILLING_1_API_KEY"
+
+
+def test_env_overrides_keyring(memory_keyring, monkeypatch):
+    s = Secrets()
+    s.set("hz", "token", "from-keyring")
+    assert memory_keyring[("hostdeck", "hz:token")] == "from-keyring"
+    assert s.get("hz", "token") == ("from-keyring", "keyring")
+    monkeypatch.setenv("HOSTDECK_SECRET_HZ_TOKEN", "from-env")
+    assert s.get("hz", "token") == ("from-env", "env")
+    assert s.require("hz", "token") == "from-env"
+
+
+def test_missing_secret_names_both_fixes(memory_keyring, monkeypatch):
+    monkeypatch.delenv("HOSTDECK_SECRET_HZ_TOKEN", raising=False)
+    with pytest.raises(SecretError) as err:
+        Secrets().require("hz", "token")
+    assert "hostdeck secret set hz token" in str(err.value)
+    assert "HOSTDECK_SECRET_HZ_TOKEN" in str(err.value)
+
+
+def test_no_keyring_is_plain_and_never_plaintext(no_keyring, monkeypatch, tmp_path):
+    monkeypatch.delenv("HOSTDECK_SECRET_HZ_TOKEN", raising=False)
+    s = Secrets()
+    assert s.get("hz", "token") == (None, "missing")
+    with pytest.raises(SecretError) as err:
+        s.set("hz", "token", "sekrit-value")
+    message = str(err.value)
+    assert "No usable keyring" in message and "HOSTDECK_SECRET_HZ_TOKEN" in message and "dbus-run-session" in message
+    assert "sekrit-value" not in message
+    with pytest.raises(SecretError, match="No usable keyring"):
+        s.require("hz", "token")
+
+
+def test_delete(memory_keyring):
+    s = Secrets()
+    s.set("hz", "token", "x")
+    assert s.delete("hz", "token") is True
+    assert s.delete("hz", "token") is False
+    assert s.source("hz", "token") == "missing"

@@ -1,0 +1,53 @@
+import sqlite3
+
+from sqlalchemy import create_engine
+
+from backends.models import Event, EventKind, utcnow
+from backends.store import SCHEMA_VERSION, Store
+from backends.store import migrations
+
+
+def test_fresh_store_is_wal_with_current_schema(tmp_path):
+    store = Store(path=tmp_path / "h.db")
+    assert store.journal_mode() == "wal"
+    assert store.schema_version() == SCHEMA_VERSION
+    store.add_events([Event(backend="hz", kind=EventKind.ACTION, message="reboot", target="42", detail={"password": "pw"})])
+    (event,) = store.events(target="42")
+    assert event.message == "reboot" and event.detail == {"password": "***"}
+
+
+def test_version_1_database_is_upgraded_without_losing_rows(tmp_path):
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        migrations.create_v1(conn)
+        conn.exec_driver_sql("INSERT INTO events (ts, backend, kind, level, message, detail) "
+                             "VALUES ('2026-01-01 00:00:00', 'hz', 'api', 'info', 'old call', '{}')")
+    engine.dispose()
+    store = Store(path=path)
+    assert store.schema_version() == SCHEMA_VERSION
+    (old,) = store.events()
+    assert old.message == "old call" and old.target is None
+    store.add_events([Event(backend="hz", kind=EventKind.ACTION, message="new", target="7")])
+    assert [e.message for e in store.events()] == ["old call", "new"]
+    columns = {row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(events)")}
+    assert {"target", "actor"} <= columns
+
+
+def test_catalog_cache_roundtrip(tmp_path):
+    store = Store(path=tmp_path / "h.db")
+    now = utcnow()
+    store.put_catalog("hz", [{"a": 1}], now)
+    payload, fetched = store.get_catalog("hz")
+    assert payload == [{"a": 1}] and abs((fetched - now).total_seconds()) < 1
+    assert store.get_catalog("other") is None
+
+
+def test_newer_database_is_refused(tmp_path):
+    store = Store(path=tmp_path / "h.db")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE meta SET value='99' WHERE key='schema_version'")
+    import pytest
+    from backends.errors import ConfigError
+    with pytest.raises(ConfigError, match="newer than this hostdeck"):
+        Store(path=tmp_path / "h.db")

@@ -1,0 +1,5 @@
+"""The `hostdeck` command line. Sub-commands never import Textual; only the bare command starts the TUI."""
+
+from .main import main
+
+__all__ = ["main"]

@@ -1,0 +1,350 @@
+"""The sub-commands. Each takes the parsed arguments and returns an exit code (or a coroutine of one)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import platform
+import sys
+from importlib import metadata
+
+from backends import __version__
+from backends.contract import PowerAction
+from backends.errors import BackendError, ValidationError
+from backends.models import ServerSpec
+
+from .context import CommandContext
+from .output import Progress, emit_json, table, warn
+
+DISRUPTIVE = {"off", "shutdown", "reboot", "reset"}
+
+
+def _need_yes(args: argparse.Namespace, what: str) -> int | None:
+    if not getattr(args, "yes", False):
+        warn(f"{what} is disruptive: add --yes to confirm. Nothing was done.")
+        if getattr(args, "json", False):
+            emit_json({"error": {"category": "confirmation", "message": f"{what} needs --yes"}})
+        return 2
+    return None
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+# info ---------------------------------------------------------------------------
+def info(args: argparse.Namespace) -> int:
+    from backends import paths
+
+    with CommandContext(args) as ws:
+        doc = {
+            "hostdeck": __version__,
+            "python": platform.python_version(),
+            "versions": {d: _version(d) for d in ("textual", "httpx", "paramiko", "sqlmodel", "keyring", "platformdirs")},
+            "config_path": str(ws.config.path) if ws.config.path else None,
+            "config_default_path": str(paths.config_path()[0]),
+            "data_dir": str(ws.data_dir or paths.data_dir()),
+            "log_dir": str(paths.log_dir()),
+            "database": ws.config.general.database or str((ws.data_dir or paths.data_dir()) / "hostdeck.db"),
+            "keyring": ws.secrets.keyring_name(),
+            "read_only": ws.read_only,
+            "demo": bool(args.demo),
+            "backends": [{"name": a.name, "kind": a.kind, "url": getattr(a, "url", a.config.url),
+                          "credential_source": a.credential_source(),
+                          "capabilities": sorted(c.value for c in a.capabilities)} for a in ws.adapters.values()],
+        }
+    if args.json:
+        emit_json(doc)
+        return 0
+    for key in ("hostdeck", "python", "config_path", "data_dir", "log_dir", "database", "keyring", "read_only"):
+        print(f"{key:12} {doc[key] if doc[key] is not None else '(none: ' + doc['config_default_path'] + ' not found)'}")
+    print("versions     " + ", ".join(f"{k} {v}" for k, v in doc["versions"].items()))
+    if doc["backends"]:
+        table(["backend", "kind", "url", "credentials"], [[b["name"], b["kind"], b["url"], b["credential_source"]] for b in doc["backends"]])
+    else:
+        print("no backends configured: run `hostdeck sim` for a config that points at the simulators, or see the README.")
+    return 0
+
+
+# secrets ------------------------------------------------------------------------
+def secret_set(args: argparse.Namespace) -> int:
+    from backends.secrets import Secrets
+
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"{args.field} for {args.backend} (input hidden): ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    Secrets().set(args.backend, args.field, value)
+    warn(f"stored {args.backend}:{args.field} in the keyring.")
+    return 0
+
+
+def secret_list(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        rows = [{"backend": a.name, "field": f, "source": ws.secrets.source(a.name, f)}
+                for a in ws.adapters.values() for f in a.secret_fields]
+    if args.json:
+        emit_json(rows)
+    else:
+        table(["backend", "field", "source"], [[r["backend"], r["field"], r["source"]] for r in rows])
+    return 0
+
+
+def secret_delete(args: argparse.Namespace) -> int:
+    from backends.secrets import Secrets
+
+    if Secrets().delete(args.backend, args.field):
+        warn(f"deleted {args.backend}:{args.field} from the keyring.")
+        return 0
+    warn(f"{args.backend}:{args.field} was not in the keyring.")
+    return 1
+
+
+# test ---------------------------------------------------------------------------
+async def test(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        names = args.backends or list(ws.adapters)
+        adapters = [ws.adapter(n) for n in names]
+        try:
+            reports = await asyncio.gather(*(a.test_connection() for a in adapters))
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json([r.as_dict() for r in reports])
+    else:
+        table(["backend", "kind", "ok", "latency", "version", "credentials", "error"],
+              [[r.backend, r.kind, "ok" if r.ok else "FAIL", f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "",
+                r.version or "", r.credential_source, r.error or ""] for r in reports])
+    if not reports:
+        warn("no backends configured.")
+        return 1
+    return 0 if all(r.ok for r in reports) else 1
+
+
+# servers ------------------------------------------------------------------------
+async def servers(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        names = args.backend or list(ws.adapters)
+        adapters = [ws.adapter(n) for n in names]
+        progress = Progress("listing servers")
+        try:
+            results = await asyncio.gather(*(a.list_servers(progress=progress.pages) for a in adapters), return_exceptions=True)
+        finally:
+            progress.done()
+            await ws.aclose()
+    rows, failed = [], []
+    for adapter, result in zip(adapters, results):
+        if isinstance(result, BackendError):
+            failed.append(result)
+            warn(f"{adapter.name}: {result.message} (its servers are not in the list)")
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            rows.extend(result)
+    if args.json:
+        emit_json([s.summary() for s in rows])
+    else:
+        table(["backend", "id", "name", "status", "ipv4", "ipv6", "plan", "location"],
+              [[s.backend, s.id, s.name, s.status.value, s.ipv4, s.ipv6, s.plan, s.location] for s in rows])
+    return 1 if failed or not adapters else 0
+
+
+async def _with_server(args: argparse.Namespace, work) -> int:
+    with CommandContext(args) as ws:
+        adapter = ws.adapter(args.backend)
+        try:
+            server = await adapter.get_server(args.server)
+            return await work(adapter, server)
+        finally:
+            await ws.aclose()
+
+
+async def server_show(args: argparse.Namespace) -> int:
+    async def work(adapter, server):
+        if args.json:
+            emit_json({**server.summary(), "raw": server.raw})
+        else:
+            for key, value in server.summary().items():
+                print(f"{key:17} {value if value not in (None, {}, '') else '—'}")
+        return 0
+
+    return await _with_server(args, work)
+
+
+def _action_doc(result) -> dict:
+    return {"backend": result.backend, "server": result.server_id, "command": result.command, "action": result.action_id,
+            "status": result.status, "message": result.message}
+
+
+async def server_power(args: argparse.Namespace) -> int:
+    if args.action in DISRUPTIVE and (refused := _need_yes(args, f"power {args.action}")):
+        return refused
+
+    async def work(adapter, server):
+        progress = Progress(f"{args.action} {server.name}")
+        try:
+            result = await adapter.power(server.id, PowerAction(args.action), progress=progress.action)
+        finally:
+            progress.done()
+        if args.json:
+            emit_json(_action_doc(result))
+        else:
+            print(f"{server.name}: {args.action} {result.status}" + (f" — {result.message}" if result.message else ""))
+        return 0 if result.status == "success" else 1
+
+    return await _with_server(args, work)
+
+
+async def server_suspend(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, "suspend"):
+        return refused
+    return await _suspend(args, True)
+
+
+async def server_unsuspend(args: argparse.Namespace) -> int:
+    return await _suspend(args, False)
+
+
+async def _suspend(args: argparse.Namespace, suspend: bool) -> int:
+    async def work(adapter, server):
+        result = await (adapter.suspend(server.id) if suspend else adapter.unsuspend(server.id))
+        emit_json(_action_doc(result)) if args.json else print(f"{server.name}: {result.command} {result.status}")
+        return 0
+
+    return await _with_server(args, work)
+
+
+async def server_reset_password(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, "reset-password"):
+        return refused
+
+    async def work(adapter, server):
+        result = await adapter.reset_password(server.id)
+        if args.json:
+            emit_json({"backend": result.backend, "server": server.name, "server_id": server.id, "password": result.secret})
+        else:
+            warn("the new root password is shown once; it is not stored anywhere.")
+            print(result.secret)
+        return 0
+
+    return await _with_server(args, work)
+
+
+async def server_console(args: argparse.Namespace) -> int:
+    async def work(adapter, server):
+        result = await adapter.console(server.id)
+        if args.json:
+            emit_json({"backend": result.backend, "server": server.name, "url": result.url, "password": result.secret})
+        else:
+            warn("the console URL is valid for one minute; both values are shown once.")
+            print(f"url      {result.url}\npassword {result.secret}")
+        return 0
+
+    return await _with_server(args, work)
+
+
+async def server_create(args: argparse.Namespace) -> int:
+    labels = {}
+    for item in args.labels:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValidationError(f"label {item!r} is not KEY=VALUE.", operation="create server")
+        labels[key] = value
+    user_data = None
+    if args.user_data_file:
+        try:
+            with open(args.user_data_file, encoding="utf-8") as fh:
+                user_data = fh.read()
+        except OSError as exc:
+            raise ValidationError(f"cannot read --user-data-file ({exc.strerror}).", operation="create server") from None
+    spec = ServerSpec(name=args.name, plan=args.plan, image=args.image, location=args.location, ssh_keys=args.ssh_keys,
+                      user_data=user_data, labels=labels, backups=args.backups)
+    with CommandContext(args) as ws:
+        adapter = ws.adapter(args.backend)
+        progress = Progress(f"creating {args.name}")
+        try:
+            result = await adapter.create_server(spec, progress=progress.action)
+        finally:
+            progress.done()
+            await ws.aclose()
+    if args.json:
+        emit_json({**result.server.summary(), "root_password": result.root_password})
+    else:
+        s = result.server
+        print(f"created {s.name} (id {s.id}) {s.status.value} {s.ipv4 or ''} {s.ipv6 or ''}".rstrip())
+        if result.root_password:
+            warn("root password (shown once, not stored):")
+            print(result.root_password)
+    return 0
+
+
+async def server_delete(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, "delete"):
+        return refused
+
+    async def work(adapter, server):
+        result = await adapter.delete_server(server.id)
+        emit_json(_action_doc(result)) if args.json else print(f"deleted {server.name} (id {server.id})")
+        return 0
+
+    return await _with_server(args, work)
+
+
+# catalog ------------------------------------------------------------------------
+async def catalog(args: argparse.Namespace) -> int:
+    words = list(args.words)
+    refresh = bool(words) and words[0] == "refresh"
+    if refresh:
+        words = words[1:]
+    with CommandContext(args) as ws:
+        names = words or [n for n, a in ws.adapters.items() if "catalog" in {c.value for c in a.capabilities}]
+        adapters = [ws.adapter(n) for n in names]
+        try:
+            catalogs = await asyncio.gather(*(a.catalog(refresh=refresh) for a in adapters))
+        finally:
+            await ws.aclose()
+    failed = refresh and any(c.source.value != "live" for c in catalogs)
+    if args.json:
+        emit_json([{"backend": c.backend, "source": c.source.value, "fetched_at": c.fetched_at,
+                    "age_seconds": c.age_seconds(), "note": c.note, "items": [i.as_dict() for i in c.items]} for c in catalogs])
+    else:
+        for c in catalogs:
+            age = c.age_seconds()
+            print(f"{c.backend}: {len(c.items)} items, source {c.source.value}"
+                  + (f", {age / 60:.0f} min old" if age is not None else "") + (f" ({c.note})" if c.note else ""))
+            kinds: dict[str, int] = {}
+            for item in c.items:
+                kinds[item.kind.value] = kinds.get(item.kind.value, 0) + 1
+            print("  " + ", ".join(f"{n} {k}s" for k, n in kinds.items()))
+    for c in catalogs:
+        if c.note:
+            warn(f"{c.backend}: {c.note}")
+    return 1 if failed else 0
+
+
+# sim ----------------------------------------------------------------------------
+def sim(args: argparse.Namespace) -> int:
+    import time
+
+    from backends.demo import start_demo
+
+    env = start_demo(servers=args.servers, latency_ms=args.latency)
+    try:
+        print(env.config_toml())
+        warn("simulators are running; credentials for the config above:")
+        for hint in env.credential_hints():
+            sys.stderr.write(f"  {hint}\n")
+        for sim_ in env.sims:
+            warn(f"{type(sim_).__name__} on {sim_.base_url}")
+        warn("press ctrl+c to stop.")
+        sys.stdout.flush()
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        env.stop()

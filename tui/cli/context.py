@@ -1,0 +1,46 @@
+"""Building the workspace a command runs in: the user's config, or freshly started simulators with --demo."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from backends.config import load_config
+from backends.secrets import Secrets
+from backends.workspace import Workspace
+
+
+class CommandContext:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.demo = None
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self.workspace: Workspace | None = None
+
+    def __enter__(self) -> Workspace:
+        read_only = bool(getattr(self.args, "read_only", False))
+        if getattr(self.args, "demo", False):
+            from backends.demo import start_demo
+
+            self.demo = start_demo(servers=getattr(self.args, "demo_servers", 300), read_only=read_only)
+            import os
+
+            data_dir = None
+            if not os.environ.get("HOSTDECK_DATA_DIR"):
+                # A demo run keeps nothing: its store lives in a temporary folder.
+                self._tmp = tempfile.TemporaryDirectory(prefix="hostdeck-demo-")
+                data_dir = Path(self._tmp.name)
+            self.workspace = Workspace(self.demo.config, self.demo.secrets, read_only=read_only, data_dir=data_dir)
+        else:
+            config = load_config(getattr(self.args, "config", None))
+            self.workspace = Workspace(config, Secrets(), read_only=read_only)
+        return self.workspace
+
+    def __exit__(self, *exc) -> None:
+        if self.workspace is not None:
+            self.workspace.close_store()
+        if self.demo is not None:
+            self.demo.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()

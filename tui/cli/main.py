@@ -1,0 +1,140 @@
+"""Argument parsing and dispatch. Exit codes: 0 ok, 1 an operation failed, 2 bad usage, config or credentials."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Callable
+
+from backends.errors import BackendError, ConfigError, SecretError
+
+from . import commands
+from .output import emit_json, warn
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--config", metavar="PATH", default=default, help="config file (else HOSTDECK_CONFIG, else the platform config dir)")
+    parser.add_argument("--read-only", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="hide and refuse every mutating action")
+    parser.add_argument("--demo", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="run against freshly started simulators with built-in demo credentials")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hostdeck", description="One keyboard-driven console over your hosting backends.")
+    _global_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(name: str, func: Callable, help: str, json_flag: bool = True, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help, description=help)
+        _global_options(p, top=False)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+        p.set_defaults(func=func)
+        return p
+
+    cmd("info", commands.info, "versions, config/data/log paths and backends")
+
+    secret = sub.add_parser("secret", help="set, list or delete credentials in the OS keyring")
+    ssub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
+    p = cmd("set", commands.secret_set, "store a credential; the value is read from stdin or a hidden prompt", False, ssub)
+    p.add_argument("backend")
+    p.add_argument("field")
+    cmd("list", commands.secret_list, "which credentials are set and where from (never the values)", True, ssub)
+    p = cmd("delete", commands.secret_delete, "remove a credential from the keyring", False, ssub)
+    p.add_argument("backend")
+    p.add_argument("field")
+
+    p = cmd("test", commands.test, "test backend connections; exit 0 only if all are ok")
+    p.add_argument("backends", nargs="*", metavar="BACKEND")
+
+    p = cmd("servers", commands.servers, "the unified server list")
+    p.add_argument("--backend", action="append", metavar="NAME", help="only this backend (repeatable)")
+
+    server = sub.add_parser("server", help="show or act on one server (named by id or by name)")
+    srv = server.add_subparsers(dest="server_command", metavar="ACTION", required=True)
+    p = cmd("show", commands.server_show, "one server with every field", True, srv)
+    p.add_argument("backend"); p.add_argument("server")
+    p = cmd("power", commands.server_power, "power on|off|shutdown|reboot|reset (all but 'on' need --yes)", True, srv)
+    p.add_argument("backend"); p.add_argument("server")
+    p.add_argument("action", choices=["on", "off", "shutdown", "reboot", "reset"])
+    p.add_argument("--yes", action="store_true", help="confirm a disruptive action")
+    for name, func, help_text in (("suspend", commands.server_suspend, "suspend (needs --yes)"),
+                                  ("unsuspend", commands.server_unsuspend, "unsuspend")):
+        p = cmd(name, func, help_text, True, srv)
+        p.add_argument("backend"); p.add_argument("server")
+        p.add_argument("--yes", action="store_true")
+    p = cmd("reset-password", commands.server_reset_password, "reset the root password and print the new one once (needs --yes)", True, srv)
+    p.add_argument("backend"); p.add_argument("server")
+    p.add_argument("--yes", action="store_true")
+    p = cmd("console", commands.server_console, "request a console URL and its password", True, srv)
+    p.add_argument("backend"); p.add_argument("server")
+    p = cmd("create", commands.server_create, "create a server", True, srv)
+    p.add_argument("backend")
+    p.add_argument("--name", required=True)
+    p.add_argument("--type", required=True, dest="plan", help="server type, e.g. cpx22")
+    p.add_argument("--image", required=True, help="image name or id, e.g. ubuntu-24.04")
+    p.add_argument("--location", help="location, e.g. fsn1 (default: the backend's default_location)")
+    p.add_argument("--ssh-key", action="append", default=[], dest="ssh_keys", help="SSH key name or id (repeatable)")
+    p.add_argument("--label", action="append", default=[], dest="labels", metavar="KEY=VALUE", help="label (repeatable)")
+    p.add_argument("--user-data-file", metavar="PATH", help="cloud-init user data file")
+    p.add_argument("--backups", action="store_true", help="enable backups (+20%% of the price)")
+    p = cmd("delete", commands.server_delete, "delete a server (needs --yes; refuses protected servers)", True, srv)
+    p.add_argument("backend"); p.add_argument("server")
+    p.add_argument("--yes", action="store_true")
+
+    p = cmd("catalog", commands.catalog, "the cached catalog; `catalog refresh` fetches it live (for cron)")
+    p.add_argument("words", nargs="*", metavar="[refresh] [BACKEND]")
+
+    p = cmd("sim", commands.sim, "run the simulators in the foreground and print a config for them", False)
+    p.add_argument("--servers", type=int, default=300, help="servers to seed (default 300)")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="latency per request in ms")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _run_tui(args)
+    as_json = bool(getattr(args, "json", False))
+    try:
+        result = args.func(args)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+        return int(result or 0)
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_USAGE, as_json, "config")
+    except SecretError as exc:
+        return _fail(str(exc), EXIT_USAGE, as_json, "credentials")
+    except BackendError as exc:
+        return _fail(str(exc), EXIT_FAILED, as_json, exc.category, exc.as_dict())
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str, code: int, as_json: bool, category: str, extra: dict | None = None) -> int:
+    warn(message)
+    if as_json:
+        emit_json({"error": {"category": category, "message": message, **(extra or {})}})
+    return code
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    try:
+        from tui.launch import run_app
+    except ImportError as exc:  # the TUI may be absent in a trimmed install
+        warn(f"the TUI cannot start ({exc}).")
+        return EXIT_USAGE
+    try:
+        return run_app(args)
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_USAGE, False, "config")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
