@@ -1,0 +1,457 @@
+"""Loopback HTTP machinery shared by every hostdeck simulator (stdlib only, real sockets).
+
+A simulator is a `SimApp`: it turns a parsed `Request` into a `Response` and says what its own JSON
+error body looks like. `SimServer` does everything backend-agnostic around it: a ThreadingHTTPServer
+on 127.0.0.1 with HTTP/1.1 keep-alive in a daemon thread, latency (fixed + jitter, before the status
+line), fault injection per route pattern, and a request log with secret headers redacted.
+
+Route patterns (for faults): "METHOD /path" relative to the app's prefix, `*` matches one path segment,
+a method of `*` matches any method, and a bare "*" matches every request.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+REDACTED = "***"
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie", "csrfpreventiontoken"})
+FAULT_KINDS = ("status", "html", "content_type", "malformed", "empty", "slow", "dribble", "reset", "reset_mid", "hang")
+MAX_BODY = 16 * 1024 * 1024
+
+HTML_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1>"
+             "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+
+# --------------------------------------------------------------------------- request / response
+
+
+@dataclass(slots=True)
+class Request:
+    method: str
+    target: str                      # raw request target, path and query
+    path: str                        # full path without the query
+    route_path: str                  # path relative to the app prefix (what routes and faults match)
+    query: dict[str, list[str]]
+    headers: Message
+    body: bytes
+    host: str                        # "127.0.0.1:PORT", for absolute links
+    params: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def args(self, name: str) -> list[str]:
+        return list(self.query.get(name, []))
+
+    def json(self) -> Any:
+        """The body as JSON; raises ValueError when it is not valid JSON."""
+        return json.loads(self.body.decode("utf-8")) if self.body else None
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str | None = "application/json"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> "Response":
+        return cls(status, dumps(payload), "application/json", list(headers or []))
+
+
+def dumps(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class SimApp:
+    """What a simulator implements. Override `handle`; the defaults of the rest are generic."""
+
+    prefix: str = ""
+
+    def handle(self, req: Request) -> Response:
+        raise NotImplementedError
+
+    def error_response(self, req: Request, status: int, code: str | None = None,
+                       message: str | None = None) -> Response:
+        """The backend's own error body for an injected status fault."""
+        return Response.json(status, {"error": message or code or "error"})
+
+    def decorate(self, req: Request, resp: Response) -> None:
+        """Add the headers the backend sends on every response it produces itself."""
+
+
+# --------------------------------------------------------------------------- routing
+
+
+Handler = Callable[[Request], Response]
+
+
+class Router:
+    """`add("GET", "/servers/{id}", fn)`; `{name}` captures one path segment into `req.params`."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+
+    def add(self, method: str, pattern: str, handler: Handler) -> None:
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(pattern.rstrip("/") or "/"))
+        self._routes.append((method.upper(), re.compile(f"^{regex}/?$"), handler))
+
+    def match(self, method: str, path: str) -> tuple[Handler | None, dict[str, str], bool]:
+        """(handler, params, path_known): path_known without a handler means "wrong method"."""
+        known = False
+        for m, regex, handler in self._routes:
+            found = regex.match(path)
+            if found:
+                known = True
+                if m == method:
+                    return handler, found.groupdict(), True
+        return None, {}, known
+
+
+def route_matches(pattern: str, method: str, path: str) -> bool:
+    pattern = pattern.strip()
+    if pattern == "*":
+        return True
+    want_method, _, want_path = pattern.partition(" ")
+    if want_method not in ("*", method.upper()):
+        return False
+    want_path = want_path.strip() or "*"
+    if want_path == "*":
+        return True
+    want, have = want_path.strip("/").split("/"), path.strip("/").split("/")
+    return len(want) == len(have) and all(w in ("*", h) for w, h in zip(want, have))
+
+
+# --------------------------------------------------------------------------- faults
+
+
+@dataclass(slots=True)
+class Fault:
+    route: str
+    kind: str
+    status: int | None = None
+    code: str | None = None
+    message: str | None = None
+    count: int | None = 1             # remaining matching requests; None = unlimited
+    probability: float | None = None  # applies to each matching request with this probability
+    delay: float | None = None        # slow/dribble/hang seconds
+    content_type: str | None = None   # for kind="content_type"
+    hits: int = 0
+
+
+class FaultSet:
+    """Faults by route pattern, consumed in insertion order: "the next N requests" or by probability."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+
+    def add(self, route: str = "*", kind: str = "status", *, status: int | None = None, code: str | None = None,
+            message: str | None = None, count: int | None = None, probability: float | None = None,
+            delay: float | None = None, content_type: str | None = None) -> Fault:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+        if probability is not None and not 0.0 <= probability <= 1.0:
+            raise ValueError("probability must be between 0 and 1")
+        if count is None and probability is None:
+            count = 1
+        fault = Fault(route=route, kind=kind, status=status, code=code, message=message, count=count,
+                      probability=probability, delay=delay, content_type=content_type)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if not route_matches(fault.route, method, path):
+                    continue
+                if fault.probability is not None and self._rng.random() >= fault.probability:
+                    continue
+                fault.hits += 1
+                if fault.count is not None:
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._faults)
+
+    def __iter__(self):
+        with self._lock:
+            return iter(list(self._faults))
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def redact_headers(headers: Message) -> dict[str, str]:
+    return {k: (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def _log_body(body: bytes, content_type: str) -> Any:
+    if not body:
+        return None
+    text = body.decode("utf-8", errors="replace")
+    if "json" in content_type.lower():
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
+
+
+class SimServer:
+    """Serve one SimApp on 127.0.0.1 in a daemon thread."""
+
+    def __init__(self, app: SimApp, *, latency_ms: float = 0.0, jitter_ms: float = 0.0, seed: int | None = None,
+                 hang_seconds: float = 30.0, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.latency_ms = latency_ms
+        self.jitter_ms = jitter_ms
+        self.hang_seconds = hang_seconds
+        self.faults = FaultSet(seed)
+        self.request_log: list[dict[str, Any]] = []
+        self._host, self._port = host, port
+        self._rng = random.Random(seed)
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+
+    @property
+    def port(self) -> int | None:
+        return self._httpd.server_address[1] if self._httpd else None
+
+    @property
+    def root_url(self) -> str | None:
+        return f"http://{self._host}:{self.port}" if self._httpd else None
+
+    @property
+    def base_url(self) -> str | None:
+        return self.root_url + self.app.prefix if self._httpd else None
+
+    def start(self) -> str:
+        if self._httpd is None:
+            self._stopping.clear()
+            httpd = ThreadingHTTPServer((self._host, self._port), _make_handler(self))
+            httpd.daemon_threads = True
+            self._httpd = httpd
+            self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                            name=f"sim-{type(self.app).__name__}", daemon=True)
+            self._thread.start()
+        return self.base_url  # type: ignore[return-value]
+
+    def stop(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self._stopping.set()           # wakes hanging and sleeping handlers
+        httpd.shutdown()
+        httpd.server_close()
+        with self._conns_lock:
+            conns = list(self._conns)
+        for conn in conns:             # idle keep-alive connections would otherwise linger
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def sleep(self, seconds: float) -> bool:
+        """Sleep unless the server stops first; True when it slept the whole time."""
+        return seconds <= 0 or not self._stopping.wait(seconds)
+
+    def latency(self) -> float:
+        ms = self.latency_ms + (self._rng.uniform(0, self.jitter_ms) if self.jitter_ms > 0 else 0.0)
+        return max(ms, 0.0) / 1000.0
+
+    def _track(self, conn: socket.socket, add: bool) -> None:
+        with self._conns_lock:
+            (self._conns.add if add else self._conns.discard)(conn)
+
+
+def _make_handler(sim: SimServer) -> type[BaseHTTPRequestHandler]:
+    class _Handler(_SimHandler):
+        server_sim = sim
+    return _Handler
+
+
+class _SimHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "hostdeck-sim"
+    sys_version = ""
+    timeout = 120                      # idle keep-alive connections are closed after this
+    server_sim: SimServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server_sim._track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        finally:
+            self.server_sim._track(self.connection, False)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr logging
+        pass
+
+    # every method goes through one dispatcher
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks, total = [], 0
+            while True:
+                size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY:
+                    raise ValueError("body too large")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise ValueError("body too large")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self) -> None:
+        sim = self.server_sim
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            return
+        split = urlsplit(self.path)
+        path = split.path or "/"
+        prefix = sim.app.prefix
+        route_path = (path[len(prefix):] or "/") if prefix and (path == prefix or path.startswith(prefix + "/")) else path
+        req = Request(method=self.command, target=self.path, path=path, route_path=route_path,
+                      query=parse_qs(split.query, keep_blank_values=True), headers=self.headers, body=body,
+                      host=self.headers.get("Host") or f"{sim._host}:{sim.port}")
+        fault = sim.faults.take(req.method, route_path)
+        entry: dict[str, Any] = {
+            "method": req.method, "path": path, "query": req.query, "target": req.target,
+            "route": f"{req.method} {route_path}", "headers": redact_headers(self.headers),
+            "body": _log_body(body, self.headers.get("Content-Type") or ""), "time": time.time(),
+            "fault": fault.kind if fault else None, "status": None,
+        }
+        sim.request_log.append(entry)
+        if not sim.sleep(sim.latency()):
+            self.close_connection = True
+            return
+        try:
+            self._respond(req, fault, entry)
+        except (ConnectionError, BrokenPipeError, socket.timeout, OSError):
+            self.close_connection = True
+
+    def _respond(self, req: Request, fault: Fault | None, entry: dict[str, Any]) -> None:
+        sim, kind = self.server_sim, fault.kind if fault else None
+        if kind == "reset":
+            return self._abort()
+        if kind == "hang":
+            sim.sleep(fault.delay if fault.delay is not None else sim.hang_seconds)  # type: ignore[union-attr]
+            self.close_connection = True
+            return
+        if kind == "slow" and not sim.sleep(fault.delay if fault.delay is not None else 2.0):  # type: ignore[union-attr]
+            self.close_connection = True
+            return
+        if kind == "status":
+            status = fault.status or 503  # type: ignore[union-attr]
+            resp = sim.app.error_response(req, status, fault.code, fault.message)  # type: ignore[union-attr]
+            sim.app.decorate(req, resp)
+        elif kind == "html":
+            status = fault.status or 502  # type: ignore[union-attr]
+            reason = self.responses.get(status, ("Error",))[0]
+            resp = Response(status, HTML_PAGE.format(status=status, reason=reason).encode(), "text/html")
+        elif kind == "empty":
+            resp = Response(fault.status or 200, b"", "application/json")  # type: ignore[union-attr]
+            sim.app.decorate(req, resp)
+        else:
+            resp = self._app_response(req)
+            if kind == "content_type":
+                resp.content_type = fault.content_type or "text/plain; charset=utf-8"  # type: ignore[union-attr]
+            elif kind == "malformed":
+                resp.body = resp.body[: max(1, len(resp.body) // 2)] if len(resp.body) > 2 else b'{"'
+        entry["status"] = resp.status
+        if kind == "reset_mid":
+            self._write_head(resp)
+            self.wfile.write(resp.body[: len(resp.body) // 2])
+            return self._abort()
+        self._write_head(resp)
+        if kind == "dribble":
+            return self._dribble(resp.body, fault.delay if fault.delay is not None else 2.0)  # type: ignore[union-attr]
+        if self.command != "HEAD":
+            self.wfile.write(resp.body)
+
+    def _app_response(self, req: Request) -> Response:
+        app = self.server_sim.app
+        try:
+            resp = app.handle(req)
+        except Exception as exc:  # a simulator bug must still answer like the backend would
+            resp = app.error_response(req, 500, "server_error", f"simulator error: {type(exc).__name__}: {exc}")
+        app.decorate(req, resp)
+        return resp
+
+    def _write_head(self, resp: Response) -> None:
+        self.send_response(resp.status)
+        if resp.content_type:
+            self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(resp.body)))
+        for name, value in resp.headers:
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _dribble(self, body: bytes, seconds: float) -> None:
+        pieces = max(1, min(20, len(body)))
+        step = -(-len(body) // pieces) if body else 0
+        for i in range(pieces):
+            if not self.server_sim.sleep(seconds / pieces):
+                self.close_connection = True
+                return
+            self.wfile.write(body[i * step:(i + 1) * step])
+
+    def _abort(self) -> None:
+        """Close the socket with SO_LINGER 0: the peer sees a connection reset (RST)."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.rfile.close()         # makefile() holds a reference; the fd closes only when all are gone
+            self.connection.close()
+        except OSError:
+            pass
