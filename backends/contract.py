@@ -135,6 +135,13 @@ class Adapter(ABC):
     async def catalog(self, refresh: bool = False) -> Catalog:
         raise UnsupportedError(self.missing_reason(Capability.CATALOG) or "not supported.", backend=self.name)
 
+    # rate-limit budget for auto-refresh ------------------------------------------
+    sustained_requests_per_second: ClassVar[float | None] = None  # None: no documented limit
+
+    def refresh_cost(self, server_count: int) -> int:
+        """Requests one full server refresh costs."""
+        return 1
+
     def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None) -> str:
         """The API call an action makes, shown in the action menu."""
         return ""

@@ -37,6 +37,10 @@ class HetznerAdapter(Adapter):
                               Capability.RESET_PASSWORD, Capability.CONSOLE, Capability.CREATE, Capability.DELETE,
                               Capability.SUSPEND, Capability.CATALOG})
     secret_fields = ("token",)
+    sustained_requests_per_second = 1.0  # the bucket refills one request per second
+
+    def refresh_cost(self, server_count: int) -> int:
+        return max(1, -(-server_count // 50))
 
     def __init__(self, config, *, secrets, events=None, read_only=False, store=None, policy: RetryPolicy | None = None,
                  catalog_ttl_hours: float = 24.0) -> None:
@@ -83,8 +87,8 @@ class HetznerAdapter(Adapter):
             await self.http.request("GET", "/locations", operation="connection test", params={"per_page": 1})
             report.latency_ms = (time.perf_counter() - started) * 1000
             report.ok = True
-            report.details["rate_limit"] = self.http.rate_limit.as_dict()
             report.details["token"] = await self._token_scope()
+            report.details["rate_limit"] = self.http.rate_limit.as_dict()
             if self.http.rate_limit.limit is not None:
                 report.version = f"API v1, {self.http.rate_limit.remaining}/{self.http.rate_limit.limit} requests left"
         except BackendError as exc:

@@ -1,0 +1,42 @@
+"""Enter a credential, masked. The value goes straight to the keyring in a thread, never to a log."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class CredentialDialog(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="credential.cancel")]
+
+    def __init__(self, backend: str, field: str, env_var: str) -> None:
+        super().__init__(classes="dialog")
+        self.backend = backend
+        self.field = field
+        self.env_var = env_var
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield Label(f"Set {escape(self.field)} for {escape(self.backend)}", id="dialog-title")
+            yield Input(password=True, placeholder=f"{self.field} (hidden)", id="credential-value")
+            yield Static(f"Stored in the OS keyring (service hostdeck, user {escape(self.backend)}:{escape(self.field)}). "
+                         f"{escape(self.env_var)} in the environment overrides it.", id="dialog-warning")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        value = self.query_one(Input).value
+        if value:
+            self.dismiss(value)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,30 @@
+"""`?`: every key of the current screen and the app, with the binding ids the [keymap] table remaps."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__(classes="dialog")
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box", classes="wide"):
+            yield Label("Keys", id="dialog-title")
+            table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("key", "action", "binding id")
+            for row in self.rows:
+                table.add_row(*row)
+            yield table
+            yield Static("Remap any key in the config: [keymap] \"binding.id\" = \"keys\".", id="dialog-warning")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,58 @@
+"""A new password or console credential, shown once with a copy key. Never logged, never stored."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+
+class SecretDialog(ModalScreen[None]):
+    BINDINGS = [
+        Binding("c", "copy_secret", "Copy password", id="secret.copy"),
+        Binding("u", "copy_url", "Copy URL", id="secret.copy_url"),
+        Binding("escape,enter", "close", "Close", id="secret.close"),
+    ]
+
+    def __init__(self, title: str, *, backend: str, target: str, secret: str, url: str | None = None) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.backend = backend
+        self.target = target
+        self._secret = secret
+        self._url = url
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield Label(escape(self.title_text), id="dialog-title")
+            yield Static(f"Backend  [b]{escape(self.backend)}[/b]\nTarget   [b]{escape(self.target)}[/b]", id="dialog-body")
+            yield Static(escape(self._secret), id="secret-value")
+            if self._url:
+                yield Static(escape(self._url), id="secret-url")
+            yield Static("Shown once: hostdeck does not store or log it. [b]c[/b] copies the password"
+                         + (", [b]u[/b] the URL" if self._url else "") + ".", id="dialog-warning")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Copy (c)", id="copy", variant="primary")
+                yield Button("Close", id="close")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "copy":
+            self.action_copy_secret()
+        else:
+            self.action_close()
+
+    def action_copy_secret(self) -> None:
+        self.app.copy_to_clipboard(self._secret)
+        self.notify("Password sent to the clipboard (OSC 52).", timeout=3)
+
+    def action_copy_url(self) -> None:
+        if self._url:
+            self.app.copy_to_clipboard(self._url)
+            self.notify("URL sent to the clipboard (OSC 52).", timeout=3)
+
+    def action_close(self) -> None:
+        self._secret = ""
+        self.dismiss(None)

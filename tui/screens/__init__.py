@@ -1,0 +1,1 @@
+"""One screen per mode: servers, catalog, sync, sites, logs, connections."""

@@ -1,0 +1,123 @@
+"""Catalog: server types with prices per location, locations, images; source and age always shown."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+
+from backends.contract import Capability
+from backends.models import Catalog, CatalogItem, CatalogKind
+
+from ..widgets.topbar import TopBar
+
+LOCATIONS = ("fsn1", "nbg1", "hel1", "ash", "hil", "sin")
+TABS = {
+    CatalogKind.SERVER_TYPE: ("Server types", ["backend", "name", "cores", "memory", "disk", "arch", "cpu", "deprecated",
+                                               *(f"{loc} €/mo" for loc in LOCATIONS)]),
+    CatalogKind.LOCATION: ("Locations", ["backend", "name", "city", "country", "network zone", "description"]),
+    CatalogKind.IMAGE: ("Images", ["backend", "name", "type", "arch", "os", "version", "status", "description"]),
+}
+
+
+def _cells(item: CatalogItem) -> list[str]:
+    a = item.attrs
+    if item.kind is CatalogKind.SERVER_TYPE:
+        prices = []
+        for loc in LOCATIONS:
+            p = item.price_for(loc)
+            prices.append(f"{p.monthly_gross:.2f}" if p else "—")
+        mem = (a.get("memory_mb") or 0) / 1024
+        return [item.backend, item.name, str(a.get("cores") or ""), f"{mem:g} GB", f"{a.get('disk_gb') or ''} GB",
+                item.architecture or "", a.get("cpu_type") or "", "yes" if item.deprecated else "", *prices]
+    if item.kind is CatalogKind.LOCATION:
+        return [item.backend, item.name, a.get("city") or "", a.get("country") or "", a.get("network_zone") or "", item.description]
+    return [item.backend, item.name, a.get("type") or "", item.architecture or "", a.get("os_flavor") or "",
+            a.get("os_version") or "", a.get("status") or "", item.description]
+
+
+class CatalogScreen(Screen):
+    AUTO_FOCUS = "#table-server_type"
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh (live)", id="catalog.refresh"),
+        Binding("slash", "filter", "Filter", id="catalog.filter"),
+        Binding("escape", "clear", "Clear", id="catalog.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.catalogs: dict[str, Catalog] = {}
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Catalog")
+        yield Static("Loading catalogs…", id="catalog-source")
+        yield Input(placeholder="filter the current tab", id="filter")
+        with TabbedContent(id="catalog-tabs"):
+            for kind, (title, columns) in TABS.items():
+                with TabPane(title, id=f"tab-{kind.value}"):
+                    table = DataTable(id=f"table-{kind.value}", cursor_type="row", zebra_stripes=True)
+                    table.add_columns(*columns)
+                    yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.load(refresh=False)
+
+    @work(group="catalog", exclusive=True, exit_on_error=False)
+    async def load(self, refresh: bool) -> None:
+        adapters = [a for a in self.app.workspace.adapters.values() if Capability.CATALOG in a.capabilities]
+        if not adapters:
+            self.query_one("#catalog-source", Static).update("No configured backend has a catalog.")
+            return
+        self.query_one("#catalog-source", Static).update("Refreshing from the APIs…" if refresh else "Loading…")
+        results = await asyncio.gather(*(a.catalog(refresh=refresh) for a in adapters), return_exceptions=True)
+        for adapter, result in zip(adapters, results):
+            if isinstance(result, BaseException):
+                self.app.report_error(result)
+            else:
+                self.catalogs[adapter.name] = result
+        self._refresh_view()
+
+    def _refresh_view(self) -> None:
+        lines = []
+        for c in self.catalogs.values():
+            age = c.age_seconds()
+            age_text = "age unknown" if age is None else (f"{age:.0f} s old" if age < 120 else f"{age / 60:.0f} min old")
+            style = {"live": "green", "cache": "yellow", "fallback": "bold red"}[c.source.value]
+            lines.append(f"[b]{escape(c.backend)}[/b]: [{style}]{c.source.value}[/{style}], {age_text}"
+                         + (f" [dim]({escape(c.note)})[/dim]" if c.note else ""))
+        self.query_one("#catalog-source", Static).update("   ".join(lines) or "No catalog.")
+        text = self.query_one("#filter", Input).value.lower()
+        for kind in TABS:
+            table = self.query_one(f"#table-{kind.value}", DataTable)
+            table.clear()
+            for c in self.catalogs.values():
+                for item in c.of_kind(kind):
+                    cells = _cells(item)
+                    if text and text not in " ".join(cells).lower():
+                        continue
+                    table.add_row(*cells, key=f"{item.backend}:{item.id}")
+
+    def action_refresh(self) -> None:
+        self.load(refresh=True)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter(self) -> None:
+        self._refresh_view()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self._refresh_view()

@@ -1,0 +1,123 @@
+"""Connections: every backend, where its credential comes from, and its last test; test one or all; set a credential."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from backends.models import ConnectionReport
+from backends.secrets import env_name
+
+from ..dialogs.credential import CredentialDialog
+from ..widgets.topbar import TopBar
+
+COLUMNS = ("backend", "kind", "url", "credentials", "state", "latency", "version / budget", "error and fix")
+
+
+class ConnectionsScreen(Screen):
+    AUTO_FOCUS = "#connections-table"
+    BINDINGS = [
+        Binding("t", "test_selected", "Test", id="connections.test"),
+        Binding("T", "test_all", "Test all", id="connections.test_all"),
+        Binding("k", "set_credential", "Set credential", id="connections.set_credential"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Connections")
+        table = DataTable(id="connections-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static("", id="connection-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._refresh_view()
+        table = self.query_one(DataTable)
+        table.focus()
+        if not self.app.workspace.adapters:
+            self.query_one("#connection-detail", Static).update(
+                "No backends configured. Run `hostdeck sim` to print a config for the simulators, or see the README.")
+
+    def _refresh_view(self) -> None:
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for name, adapter in self.app.workspace.adapters.items():
+            report: ConnectionReport | None = self.app.connection_reports.get(name)
+            state = "untested" if report is None else ("ok" if report.ok else "FAILING")
+            table.add_row(name, adapter.kind, getattr(adapter, "url", adapter.config.url) or "", adapter.credential_source(),
+                          state, f"{report.latency_ms:.0f} ms" if report and report.latency_ms is not None else "",
+                          (report.version or "") if report else "", (report.error or "") if report else "", key=name)
+        if cursor is not None and table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        name = self._selected()
+        if name is None:
+            return
+        adapter = self.app.workspace.adapter(name)
+        report = self.app.connection_reports.get(name)
+        lines = [f"[b]{escape(name)}[/b] ({adapter.kind})",
+                 "credentials: " + ", ".join(f"{f} from {adapter.secrets.source(name, f)} "
+                                              f"(env {env_name(name, f)}, keyring hostdeck/{name}:{f})" for f in adapter.secret_fields)]
+        if report:
+            lines.append(f"last test: {'ok' if report.ok else 'failed'}" + (f" — {escape(report.error)}" if report.error else ""))
+            for key, value in report.details.items():
+                lines.append(f"{key}: {escape(str(value))}")
+        self.query_one("#connection-detail", Static).update("\n".join(lines))
+
+    def _selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_test_selected(self) -> None:
+        name = self._selected()
+        if name:
+            self.test(name)
+
+    def action_test_all(self) -> None:
+        for name in self.app.workspace.adapters:
+            self.test(name)
+
+    def test(self, name: str) -> None:
+        self.run_worker(self._test(name), group=f"conntest-{name}", exclusive=True, exit_on_error=False)
+
+    async def _test(self, name: str) -> None:
+        report = await self.app.workspace.adapter(name).test_connection()
+        self.app.connection_reports[name] = report
+        self.app.set_health(name, "ok" if report.ok else "failing", report.error or "")
+        self._refresh_view()
+
+    def action_set_credential(self) -> None:
+        name = self._selected()
+        if not name:
+            return
+        adapter = self.app.workspace.adapter(name)
+        if not adapter.secret_fields:
+            self.notify(f"{name} needs no credential.")
+            return
+        field = adapter.secret_fields[0]
+        self.app.push_screen(CredentialDialog(name, field, env_name(name, field)),
+                             lambda value: self._store(name, field, value) if value else None)
+
+    @work(thread=True, exit_on_error=False)
+    def _store(self, name: str, field: str, value: str) -> None:
+        # keyring can block (an unlock prompt), so it runs in a thread
+        self.app.workspace.secrets.set(name, field, value)
+        adapter = self.app.workspace.adapter(name)
+        self.app.call_from_thread(self._after_store, name, adapter)
+
+    async def _after_store(self, name: str, adapter) -> None:
+        await adapter.aclose()  # the next call builds its client with the new credential
+        self.notify(f"Credential for {name} stored in the keyring.", timeout=4)
+        self.test(name)

@@ -1,0 +1,351 @@
+"""Servers: one table across every backend, filter, sort, details, actions, auto-refresh within the rate budget."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Hashable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from backends.contract import Capability, PowerAction
+from backends.errors import BackendError
+from backends.models import Server
+from backends.refresh import refresh_interval
+
+from ..dialogs.action_menu import ActionMenu, MenuAction
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.secret import SecretDialog
+from ..widgets.grid import Grid
+from ..widgets.topbar import TopBar
+from .server_actions import build_menu
+from .server_rows import COLUMNS, server_row
+
+
+class ServersScreen(Screen):
+    AUTO_FOCUS = "#servers-grid"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="servers.filter"),
+        Binding("escape", "clear", "Clear/back", id="servers.clear"),
+        Binding("a", "actions", "Actions", id="servers.actions"),
+        Binding("d", "toggle_details", "Details", id="servers.details"),
+        Binding("r", "refresh", "Refresh", id="servers.refresh"),
+        Binding("n", "create", "New server", id="servers.create"),
+        Binding("c", "copy_ip", "Copy IP", id="servers.copy_ip"),
+        Binding("s", "sort_next", "Sort", id="servers.sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False, id="servers.sort_reverse"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.servers: dict[Hashable, Server] = {}
+        self.stale_backends: set[str] = set()
+        self.progress: dict[Hashable, str] = {}
+        self.last_refresh: float | None = None
+        self.refresh_seconds: float = 30.0
+        self._timer = None
+        self._sort_index = 1
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Servers")
+        yield Input(placeholder="filter: text matches any column; !text excludes", id="filter")
+        with Horizontal(id="servers-body"):
+            yield Grid(COLUMNS, id="servers-grid")
+            with VerticalScroll(id="details"):
+                yield Static("Select a server to see its details.", id="details-body")
+        yield Static("", id="status-line")
+        yield Footer()
+
+    @property
+    def grid(self) -> Grid:
+        return self.query_one("#servers-grid", Grid)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#details").display = False
+        self.grid.empty_message = "Loading servers…" if self.app.workspace.adapters else \
+            "No backends configured: run `hostdeck sim` for a config, or start with --demo."
+        self.grid.sort_by("name")
+        self.grid.focus()
+        if self.app.workspace.adapters:
+            self.refresh_servers()
+        self.set_interval(1.0, self._tick_status)
+
+    # loading --------------------------------------------------------------------
+    @work(group="servers-refresh", exclusive=True, exit_on_error=False)
+    async def refresh_servers(self) -> None:
+        adapters = [a for a in self.app.workspace.adapters.values() if Capability.LIST in a.capabilities]
+        self._set_status("refreshing…")
+        results = await asyncio.gather(*(a.list_servers() for a in adapters), return_exceptions=True)
+        for adapter, result in zip(adapters, results):
+            if isinstance(result, BaseException):
+                self.stale_backends.add(adapter.name)
+                self.app.set_health(adapter.name, "failing", getattr(result, "message", str(result)))
+                if not isinstance(result, (BackendError, Exception)):
+                    raise result
+                self.app.report_error(result)
+                continue
+            self.stale_backends.discard(adapter.name)
+            self.app.set_health(adapter.name, "ok")
+            for key in [k for k, s in self.servers.items() if s.backend == adapter.name]:
+                del self.servers[key]
+            for server in result:
+                self.servers[server.key] = server
+        self.last_refresh = time.monotonic()
+        self._render_rows()
+        counts = {a.name: sum(1 for s in self.servers.values() if s.backend == a.name) for a in adapters}
+        self.refresh_seconds = refresh_interval(self.app.workspace.config.general.refresh_interval,
+                                                [(a.refresh_cost(counts[a.name]), a.sustained_requests_per_second)
+                                                 for a in adapters])
+        self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        if getattr(self.app, "poll_servers", True):
+            self._timer = self.set_timer(self.refresh_seconds, self._auto_refresh)
+
+    def _auto_refresh(self) -> None:
+        # Paused while a dialog is open or another screen is shown: rows must not shift under a confirmation.
+        if self.app.modal_open or self.app.screen is not self:
+            self._arm_timer()
+            return
+        self.refresh_servers()
+
+    def _render_rows(self) -> None:
+        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in self.stale_backends)
+                for k, s in self.servers.items()]
+        self.grid.set_rows(rows)
+        if not rows:
+            self.grid.empty_message = "No servers."
+        self._update_details()
+        self._tick_status()
+
+    def _tick_status(self) -> None:
+        grid = self.grid
+        parts = [f"{grid.match_count:,} of {grid.total_count:,} servers" if grid.filter_text else f"{grid.total_count:,} servers"]
+        if grid.filter_text:
+            parts.append(f"filter {grid.filter_text!r}")
+        if self.last_refresh is not None:
+            parts.append(f"refreshed {time.monotonic() - self.last_refresh:.0f} s ago, auto every {self.refresh_seconds:.0f} s")
+        if self.stale_backends:
+            parts.append("stale: " + ", ".join(sorted(self.stale_backends)))
+        self._set_status(" · ".join(parts))
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#status-line", Static).update(escape(text))
+
+    # filter and sort --------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.grid.set_filter(event.value)
+        term = event.value[1:] if event.value.startswith("!") else event.value
+        self.grid.empty_message = f"No servers match {term!r}." if term else None
+        self._tick_status()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.grid.focus()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value or box.display:
+            box.value = ""
+            box.display = False
+            self.grid.set_filter("")
+            self.grid.focus()
+            self._tick_status()
+
+    def action_sort_next(self) -> None:
+        self._sort_index = (self._sort_index + 1) % len(COLUMNS)
+        self.grid.sort_by(COLUMNS[self._sort_index].key)
+
+    def action_sort_reverse(self) -> None:
+        state = self.grid.sort_state
+        if state:
+            self.grid.sort_by(state[0], reverse=not state[1])
+
+    # details ------------------------------------------------------------------------
+    @on(Grid.RowHighlighted, "#servers-grid")
+    def _highlighted(self) -> None:
+        self._update_details()
+
+    @on(Grid.RowSelected, "#servers-grid")
+    def _selected(self) -> None:
+        details = self.query_one("#details")
+        details.display = True
+        self._update_details()
+
+    def action_toggle_details(self) -> None:
+        details = self.query_one("#details")
+        details.display = not details.display
+
+    @property
+    def selected(self) -> Server | None:
+        key = self.grid.cursor_row_key
+        return self.servers.get(key) if key is not None else None
+
+    def _update_details(self) -> None:
+        body = self.query_one("#details-body", Static)
+        server = self.selected
+        if server is None:
+            body.update("Select a server to see its details.")
+            return
+        lines = [f"[b]{escape(server.name)}[/b]  [dim]{escape(server.backend)} · id {escape(server.id)}[/dim]", ""]
+        for key, value in server.summary().items():
+            if key in ("backend", "id", "name", "labels") or value in (None, "", {}):
+                continue
+            lines.append(f"[dim]{key:16}[/dim] {escape(str(value))}")
+        if server.labels:
+            lines.append("[dim]labels[/dim]")
+            lines += [f"  {escape(k)}={escape(v)}" for k, v in sorted(server.labels.items())]
+        events = [e for e in self.app.workspace.events.recent(2000) if e.target == server.id and e.backend == server.backend]
+        lines += ["", "[b]Recent actions[/b]"]
+        lines += [f"{e.ts:%H:%M:%S} {escape(e.message)}" for e in events[-8:]] or ["[dim]none in this session[/dim]"]
+        lines += ["", "[b]Raw record[/b]", escape(json.dumps(server.raw, indent=2, default=str))]
+        body.update("\n".join(lines))
+
+    # actions --------------------------------------------------------------------------
+    def action_copy_ip(self) -> None:
+        server = self.selected
+        if server and (server.ipv4 or server.ipv6):
+            self.app.copy_to_clipboard(server.ipv4 or server.ipv6)
+            self.notify(f"{server.ipv4 or server.ipv6} sent to the clipboard.", timeout=3)
+
+    def action_actions(self) -> None:
+        server = self.selected
+        if server is None:
+            return
+        adapter = self.app.workspace.adapter(server.backend)
+        actions = build_menu(adapter, server, read_only=self.app.read_only)
+        self.app.push_screen(ActionMenu(f"{server.name} on {server.backend}", actions),
+                             lambda choice: self.run_action(choice, server) if choice else None)
+
+    def run_action(self, action_id: str, server: Server) -> None:
+        adapter = self.app.workspace.adapter(server.backend)
+        item = next((a for a in build_menu(adapter, server, read_only=self.app.read_only) if a.id == action_id), None)
+        if item is None or item.unavailable:
+            return
+        if action_id == "copy_ip":
+            self.action_copy_ip()
+            return
+        if action_id == "copy_id":
+            self.app.copy_to_clipboard(server.id)
+            self.notify(f"id {server.id} sent to the clipboard.", timeout=3)
+            return
+        if not item.dangerous and action_id in ("power_on", "unsuspend", "console"):
+            self._execute(item, server)
+            return
+        dialog = ConfirmDialog(f"{item.label}?", backend=server.backend, target=f"{server.name} (id {server.id})",
+                               call=item.call, confirm_label=item.label,
+                               require_text=server.name if action_id == "delete" else None,
+                               warning="This cannot be undone." if action_id == "delete" else "")
+        self.app.push_screen(dialog, lambda ok: self._execute(item, server) if ok else None)
+
+    def _execute(self, item: MenuAction, server: Server) -> None:
+        self.run_worker(self._execute_worker(item, server), group=f"action-{server.backend}-{server.id}",
+                        exit_on_error=False, description=item.label)
+
+    async def _execute_worker(self, item: MenuAction, server: Server) -> None:
+        adapter = self.app.workspace.adapter(server.backend)
+
+        def progress(step) -> None:
+            self._show_progress(server, f"{step.command} {step.progress}%")
+
+        self._show_progress(server, f"{item.label.lower()}…")
+        try:
+            if item.id == "reset_password":
+                result = await adapter.reset_password(server.id, progress=progress)
+                self.app.push_screen(SecretDialog(f"New root password for {server.name}", backend=server.backend,
+                                                  target=server.name, secret=result.secret))
+            elif item.id == "console":
+                result = await adapter.console(server.id)
+                self.app.push_screen(SecretDialog(f"Console for {server.name} (valid one minute)", backend=server.backend,
+                                                  target=server.name, secret=result.secret, url=result.url))
+            elif item.id == "delete":
+                await adapter.delete_server(server.id, progress=progress)
+                self.servers.pop(server.key, None)
+                self.notify(f"{server.name} deleted.", title=server.backend)
+            elif item.id == "suspend":
+                await adapter.suspend(server.id, progress=progress)
+            elif item.id == "unsuspend":
+                await adapter.unsuspend(server.id, progress=progress)
+            elif item.id.startswith("power_"):
+                result = await adapter.power(server.id, PowerAction(item.id.removeprefix("power_")), progress=progress)
+                if result.message:
+                    self.notify(result.message, title=server.name, severity="warning", timeout=10)
+            if item.id not in ("delete", "reset_password", "console"):
+                self.notify(f"{item.label}: done.", title=server.name, timeout=4)
+        finally:
+            self.progress.pop(server.key, None)
+        if item.id != "delete":
+            await self._reload_one(server)
+        else:
+            self._render_rows()
+
+    async def _reload_one(self, server: Server) -> None:
+        try:
+            fresh = await self.app.workspace.adapter(server.backend).get_server(server.id)
+        except BackendError:
+            return
+        self.servers[fresh.key] = fresh
+        self.grid.update_row(server_row(fresh, stale=fresh.backend in self.stale_backends))
+        self._update_details()
+
+    def _show_progress(self, server: Server, text: str) -> None:
+        self.progress[server.key] = text
+        current = self.servers.get(server.key, server)
+        self.grid.update_row(server_row(current, progress=text))
+
+    def action_refresh(self) -> None:
+        self.refresh_servers()
+
+    def action_create(self) -> None:
+        from ..dialogs.create_server import CreateServerDialog
+
+        if self.app.read_only:
+            self.notify("Read-only mode is on: creating servers is disabled.", severity="warning")
+            return
+        adapters = [a for a in self.app.workspace.adapters.values() if a.can(Capability.CREATE)]
+        if not adapters:
+            self.notify("No configured backend can create servers.", severity="warning")
+            return
+        selected = self.selected
+        adapter = next((a for a in adapters if selected and a.name == selected.backend), adapters[0])
+        self.app.push_screen(CreateServerDialog(adapter), self._create)
+
+    def _create(self, request) -> None:
+        if request is None:
+            return
+        adapter, spec = request
+        self.run_worker(self._create_worker(adapter, spec), group="create", exit_on_error=False)
+
+    async def _create_worker(self, adapter, spec) -> None:
+        self.notify(f"Creating {spec.name}…", title=adapter.name, timeout=4)
+        result = await adapter.create_server(spec)
+        self.servers[result.server.key] = result.server
+        self._render_rows()
+        self.grid.cursor_row_key = result.server.key
+        if result.root_password:
+            self.app.push_screen(SecretDialog(f"Root password for {spec.name}", backend=adapter.name, target=spec.name,
+                                              secret=result.root_password))
+        else:
+            self.notify(f"{spec.name} created.", title=adapter.name)
+
+    def select_server(self, key: Hashable) -> None:
+        """Used by the command palette: jump to one server."""
+        self.action_clear()
+        self.grid.cursor_row_key = key
+        self._update_details()

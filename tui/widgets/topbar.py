@@ -1,0 +1,39 @@
+"""The top bar: where you are, which backends are healthy, degraded or failing, and the read-only badge."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+STATE_STYLE = {"ok": "green", "degraded": "yellow", "failing": "bold red", "unknown": "dim"}
+STATE_MARK = {"ok": "●", "degraded": "◐", "failing": "✖", "unknown": "○"}
+
+
+class TopBar(Widget):
+    DEFAULT_CSS = """
+    TopBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+    def __init__(self, screen_title: str) -> None:
+        super().__init__()
+        self.screen_title = screen_title
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "health_version", lambda _: self.refresh(), init=False)
+
+    def render(self) -> Text:
+        app = self.app
+        text = Text()
+        text.append(" hostdeck ", style="bold reverse")
+        text.append(f" {self.screen_title} ", style="bold")
+        for index, (name, title) in enumerate(getattr(app, "MODE_TITLES", {}).items(), start=1):
+            style = "bold underline" if title == self.screen_title else "dim"
+            text.append(f" {index}:{title}", style=style)
+        text.append("   ")
+        for backend, (state, _detail) in sorted(getattr(app, "health", {}).items()):
+            text.append(f"{STATE_MARK.get(state, '?')} {backend} ", style=STATE_STYLE.get(state, ""))
+        if getattr(app, "read_only", False):
+            text.append(" READ-ONLY ", style="bold black on yellow")
+        if getattr(app, "demo", False):
+            text.append(" DEMO ", style="bold black on cyan")
+        return text
