@@ -26,7 +26,7 @@ from .models import Event, EventKind
 from .redact import redact_url
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
-Classifier = Callable[[int, Any, str], BackendError]
+Classifier = Callable[[int, Any, str, str], BackendError]
 
 
 @dataclass(slots=True)
@@ -283,7 +283,7 @@ class HttpCore:
                                        "instead of JSON (a proxy or maintenance page).", backend=self.backend,
                                        operation=operation, http_status=response.status_code)
             else:
-                err = self.classify(response.status_code, data, operation)
+                err = self.classify(response.status_code, data, operation, self.backend)
             err.backend = err.backend or self.backend
             err.operation = err.operation or operation
             err.http_status = err.http_status or response.status_code
@@ -315,6 +315,11 @@ def _transport_reason(exc: Exception) -> str:
     if isinstance(exc, httpx.ConnectTimeout):
         return "connection timed out"
     if isinstance(exc, httpx.ConnectError):
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, ConnectionRefusedError):
+                return "connection refused"
+            cause = cause.__cause__ or cause.__context__
         text = str(exc).lower()
         if "refused" in text:
             return "connection refused"

@@ -107,7 +107,7 @@ class ActionsClient:
                 return current
             if status == "error":
                 err = current.get("error") or {}
-                raise BackendError(f"{current.get('command')} failed: {err.get('message') or 'no reason given'} "
+                raise BackendError(f"{str(current.get('command')).replace('_', ' ')} failed: {err.get('message') or 'no reason given'} "
                                    f"(action {current.get('id')}).", backend=self.http.backend,
                                    operation=str(current.get("command")), code=err.get("code"))
             if time.monotonic() >= deadline:

@@ -53,7 +53,7 @@ PLAIN = {
 RETRY_CODES_FOR_ACTIONS = frozenset({"conflict", "locked", "resource_locked"})
 
 
-def classify(status: int, data: Any, operation: str) -> BackendError:
+def classify(status: int, data: Any, operation: str, backend: str = "<backend>") -> BackendError:
     error = data.get("error") if isinstance(data, dict) else None
     if not isinstance(error, dict):
         cls = BY_STATUS.get(status) or (UnavailableError if status >= 500 else BackendError)
@@ -64,7 +64,9 @@ def classify(status: int, data: Any, operation: str) -> BackendError:
     message = str(error.get("message") or "")
     details = error.get("details")
     cls = BY_CODE.get(code) or BY_STATUS.get(status) or (UnavailableError if status >= 500 else BackendError)
-    text = PLAIN.get(code, message or code or f"HTTP {status}")
+    text = PLAIN.get(code, message or code or f"HTTP {status}").replace("{backend}", backend)
+    if cls is UnavailableError and code not in PLAIN:
+        text = f"the Hetzner API is unavailable ({message or code or status}); try again shortly."
     if code == "invalid_input" and isinstance(details, dict) and details.get("fields"):
         parts = []
         for f in details["fields"]:

@@ -262,7 +262,7 @@ class ServersScreen(Screen):
         adapter = self.app.workspace.adapter(server.backend)
 
         def progress(step) -> None:
-            self._show_progress(server, f"{step.command} {step.progress}%")
+            self._show_progress(server, f"{step.command.replace('_', ' ')} {step.progress}%")
 
         self._show_progress(server, f"{item.label.lower()}…")
         try:

@@ -1,0 +1,21 @@
+"""Helpers for the Hetzner integration tests: a running simulator and an adapter pointed at it."""
+
+from __future__ import annotations
+
+from backends.config import BackendConfig
+from backends.events import EventLog
+from backends.hetzner import HetznerAdapter
+from backends.http import RetryPolicy
+from backends.secrets import Secrets
+
+TOKEN = "sentinel-token-0123456789abcdef"
+READONLY_TOKEN = "sentinel-readonly-token-987654"
+FAST = RetryPolicy(max_retries=4, base=0.01, factor=2.0, cap=0.1, rate_limit_budget=30.0)
+
+
+def make_adapter(sim, *, token: str = TOKEN, read_only: bool = False, timeout: float = 10.0, store=None,
+                 events: EventLog | None = None, url: str | None = None, **options) -> HetznerAdapter:
+    config = BackendConfig(name="hz", kind="hetzner", url=url or sim.base_url, timeout=timeout,
+                           options={"action_poll_seconds": 0.05, "shutdown_wait_seconds": 1.0, **options})
+    return HetznerAdapter(config, secrets=Secrets(overlay={("hz", "token"): token}), events=events or EventLog(),
+                          read_only=read_only, store=store, policy=FAST)
