@@ -20,3 +20,41 @@ class MemoryKeyring(KeyringBackend):
         if (service, username) not in self.store:
             raise PasswordDeleteError("not found")
         del self.store[(service, username)]
+
+
+class FileKeyring(KeyringBackend):
+    """Stands in for the OS keyring across processes in CLI tests (the file lives in the test's tmp dir)."""
+
+    priority = 1
+
+    def _path(self):
+        import os
+        from pathlib import Path
+
+        return Path(os.environ["HOSTDECK_TEST_KEYRING_FILE"])
+
+    def _load(self) -> dict:
+        import json
+
+        path = self._path()
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def _save(self, data: dict) -> None:
+        import json
+
+        self._path().write_text(json.dumps(data))
+
+    def get_password(self, service, username):
+        return self._load().get(f"{service}|{username}")
+
+    def set_password(self, service, username, password):
+        data = self._load()
+        data[f"{service}|{username}"] = password
+        self._save(data)
+
+    def delete_password(self, service, username):
+        data = self._load()
+        if f"{service}|{username}" not in data:
+            raise PasswordDeleteError("not found")
+        del data[f"{service}|{username}"]
+        self._save(data)

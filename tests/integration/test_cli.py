@@ -1,0 +1,211 @@
+"""The command line as scripts use it: real subprocesses against the simulator, JSON on stdout, honest exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backends.sim.hetzner import HetznerSim
+
+ROOT = Path(__file__).resolve().parents[2]
+SENTINEL = "SENTINEL-TOKEN-4f7c2a9e1b"
+
+
+@pytest.fixture
+def sim():
+    with HetznerSim(servers=120, seed=11, token=SENTINEL, action_seconds=0.1) as s:
+        yield s
+
+
+@pytest.fixture
+def env(tmp_path, sim):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{sim.base_url}"\n'
+                      'default_location = "fsn1"\naction_poll_seconds = 0.05\n')
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+    e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), HOSTDECK_SECRET_HZ_TOKEN=SENTINEL,
+             PYTHONPATH=str(ROOT), PYTHON_KEYRING_BACKEND="tests.memkeyring.FileKeyring",
+             HOSTDECK_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"), XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    return e
+
+
+class Run:
+    outputs: list[str] = []
+
+
+def hostdeck(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "tui.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, input=stdin, timeout=120)
+    Run.outputs += [proc.stdout, proc.stderr]
+    return proc
+
+
+def as_json(proc):
+    assert proc.stdout.strip(), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def first_running(sim) -> tuple[int, dict]:
+    return next((sid, s) for sid, s in sorted(sim.servers.items())
+                if s["status"] == "running" and not s["protection"]["delete"] and not s["name"].startswith("legacy"))
+
+
+def test_servers_json_is_complete_with_the_documented_keys(env, sim):
+    proc = hostdeck(env, "servers", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = as_json(proc)
+    assert len(rows) == 120
+    assert {"backend", "id", "name", "status", "ipv4", "ipv6", "plan", "location"} <= set(rows[0])
+    assert {r["id"] for r in rows} == {str(i) for i in sim.servers}
+
+
+def test_test_json_and_exit_codes(env, sim, tmp_path):
+    proc = hostdeck(env, "test", "--json")
+    (report,) = as_json(proc)
+    assert proc.returncode == 0
+    assert {"backend", "kind", "ok", "latency_ms", "version", "error", "credential_source"} <= set(report)
+    assert report["ok"] is True and report["credential_source"] == "env"
+    bad = dict(env, HOSTDECK_SECRET_HZ_TOKEN="wrong")
+    proc = hostdeck(bad, "test", "--json")
+    (report,) = as_json(proc)
+    assert proc.returncode == 1 and report["ok"] is False and "token was rejected" in report["error"]
+
+
+def test_disruptive_commands_need_yes(env, sim):
+    sid, raw = first_running(sim)
+    before = len(sim.request_log)
+    for args in (["server", "power", "hz", raw["name"], "off"], ["server", "reset-password", "hz", str(sid)],
+                 ["server", "delete", "hz", str(sid)]):
+        proc = hostdeck(env, *args)
+        assert proc.returncode == 2 and "--yes" in proc.stderr
+    assert len(sim.request_log) == before  # nothing was sent
+    proc = hostdeck(env, "server", "power", "hz", raw["name"], "off", "--yes", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert as_json(proc)["status"] == "success" and sim.servers[sid]["status"] == "off"
+
+
+def test_reset_password_json(env, sim):
+    sid, raw = first_running(sim)
+    proc = hostdeck(env, "server", "reset-password", "hz", raw["name"], "--yes", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = as_json(proc)
+    assert doc["backend"] == "hz" and doc["server"] == raw["name"] and len(doc["password"]) >= 8
+
+
+def test_show_console_create_delete(env, sim):
+    sid, raw = first_running(sim)
+    show = as_json(hostdeck(env, "server", "show", "hz", str(sid), "--json"))
+    assert show["name"] == raw["name"] and show["raw"]["id"] == sid
+    console = as_json(hostdeck(env, "server", "console", "hz", raw["name"], "--json"))
+    assert console["url"].startswith("wss://") and console["password"]
+    created = hostdeck(env, "server", "create", "hz", "--name", "cli-new-1", "--type", "cx22", "--image", "ubuntu-24.04",
+                       "--label", "customer=c-1", "--json")
+    assert created.returncode == 0, created.stderr
+    doc = as_json(created)
+    assert doc["name"] == "cli-new-1" and doc["root_password"] and doc["location"] == "fsn1"
+    bad = hostdeck(env, "server", "create", "hz", "--name", "bad name", "--type", "cx22", "--image", "ubuntu-24.04")
+    assert bad.returncode == 1 and "invalid server name" in bad.stderr
+    gone = hostdeck(env, "server", "delete", "hz", "cli-new-1", "--yes", "--json")
+    assert gone.returncode == 0 and int(doc["id"]) not in sim.servers
+
+
+def test_delete_refuses_protected_servers(env, sim):
+    sid = next(i for i, s in sim.servers.items() if s["protection"]["delete"])
+    proc = hostdeck(env, "server", "delete", "hz", str(sid), "--yes")
+    assert proc.returncode == 1 and "delete protection" in proc.stderr
+    assert sid in sim.servers
+
+
+def test_catalog_cache_then_fallback(env, sim, tmp_path):
+    refreshed = hostdeck(env, "catalog", "refresh", "--json")
+    assert refreshed.returncode == 0, refreshed.stderr
+    (doc,) = as_json(refreshed)
+    assert doc["source"] == "live" and any(i["kind"] == "server_type" for i in doc["items"])
+    calls = len([r for r in sim.request_log if r["path"].endswith("/server_types")])
+    (cached,) = as_json(hostdeck(env, "catalog", "--json"))
+    assert cached["source"] == "cache" and cached["age_seconds"] >= 0 and len(cached["items"]) == len(doc["items"])
+    assert len([r for r in sim.request_log if r["path"].endswith("/server_types")]) == calls  # no API call while fresh
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    down = tmp_path / "down.toml"
+    down.write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "http://127.0.0.1:{dead}/v1"\n')
+    (stale,) = as_json(hostdeck(dict(env, HOSTDECK_CONFIG=str(down)), "catalog", "refresh", "--json"))
+    assert stale["source"] == "cache" and "live catalog failed" in stale["note"]
+    fresh_dir = dict(env, HOSTDECK_CONFIG=str(down), HOSTDECK_DATA_DIR=str(tmp_path / "empty"))
+    proc = hostdeck(fresh_dir, "catalog", "--json")
+    (fallback,) = as_json(proc)
+    assert proc.returncode == 0 and fallback["source"] == "fallback" and fallback["age_seconds"] is None
+    assert hostdeck(fresh_dir, "catalog", "refresh", "--json").returncode == 1  # cron sees the failure
+
+
+def test_secret_set_list_delete_via_keyring(env, sim):
+    e = {k: v for k, v in env.items() if k != "HOSTDECK_SECRET_HZ_TOKEN"}
+    assert as_json(hostdeck(e, "secret", "list", "--json")) == [{"backend": "hz", "field": "token", "source": "missing"}]
+    proc = hostdeck(e, "secret", "set", "hz", "token", stdin=SENTINEL + "\n")
+    assert proc.returncode == 0 and SENTINEL not in proc.stderr + proc.stdout
+    assert as_json(hostdeck(e, "secret", "list", "--json"))[0]["source"] == "keyring"
+    assert hostdeck(e, "test").returncode == 0
+    assert hostdeck(e, "secret", "delete", "hz", "token").returncode == 0
+    proc = hostdeck(e, "servers")
+    assert proc.returncode == 2 and "hostdeck secret set hz token" in proc.stderr
+
+
+def test_no_keyring_is_a_plain_message(env):
+    e = dict(env, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    proc = hostdeck(e, "secret", "set", "hz", "token", stdin="value-xyz\n")
+    assert proc.returncode == 2
+    assert "No usable keyring" in proc.stderr and "HOSTDECK_SECRET_HZ_TOKEN" in proc.stderr
+    assert "Traceback" not in proc.stderr and "value-xyz" not in proc.stderr
+
+
+def test_config_error_names_file_key_and_fix(env, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[backends]]\nname = "hz"\nkind = "hetzner"\ntoken = "abc"\n')
+    proc = hostdeck(dict(env, HOSTDECK_CONFIG=str(bad)), "servers", "--json")
+    assert proc.returncode == 2
+    assert str(bad) in proc.stderr and "backends[0].token" in proc.stderr and "Fix:" in proc.stderr
+    assert json.loads(proc.stdout)["error"]["category"] == "config"
+
+
+def test_info_json(env):
+    doc = as_json(hostdeck(env, "info", "--json"))
+    assert doc["data_dir"] == env["HOSTDECK_DATA_DIR"] and doc["backends"][0]["credential_source"] == "env"
+    assert doc["config_path"] == env["HOSTDECK_CONFIG"]
+
+
+def test_demo_works_with_nothing_configured(tmp_path):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+    e.update(XDG_CONFIG_HOME=str(tmp_path / "none"), XDG_DATA_HOME=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
+             PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    proc = hostdeck(e, "--demo", "servers", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)) >= 100
+    assert not (tmp_path / "data").exists()  # a demo run keeps nothing
+
+
+def test_the_sentinel_token_appears_nowhere(env, sim, tmp_path):
+    """After a full run of the CLI commands, the token is in no file of the data dir, no log and no output."""
+    sid, raw = first_running(sim)
+    for args in (["info", "--json"], ["test", "--json"], ["servers", "--json"], ["server", "show", "hz", str(sid)],
+                 ["server", "power", "hz", str(sid), "reboot", "--yes"], ["server", "console", "hz", str(sid)],
+                 ["server", "reset-password", "hz", str(sid), "--yes"], ["catalog", "refresh"], ["catalog", "--json"],
+                 ["secret", "list", "--json"]):
+        hostdeck(env, *args)
+    hostdeck(dict(env, HOSTDECK_SECRET_HZ_TOKEN=SENTINEL + "x"), "servers")  # a failing run too
+    data = Path(env["HOSTDECK_DATA_DIR"])
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("hostdeck.db") for p in files)  # the store was written
+    for path in files:
+        assert SENTINEL.encode() not in path.read_bytes(), path
+    import sqlite3
+
+    rows = sqlite3.connect(data / "hostdeck.db").execute("SELECT * FROM events").fetchall()
+    assert len(rows) > 10 and SENTINEL not in repr(rows)
+    assert all(SENTINEL not in out for out in Run.outputs)
