@@ -37,6 +37,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.markup import parse_style
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -52,6 +53,7 @@ _WIDTH_SAMPLE = 1_000  # rows measured with cell_len regardless of content
 _NON_ASCII_CAP = 5_000  # at most this many non-ASCII rows measured with cell_len
 _ELLIPSIS = "…"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_VARIABLE = re.compile(r"\$([A-Za-z0-9_-]+)")
 
 
 class Column(NamedTuple):
@@ -93,7 +95,6 @@ class Row(NamedTuple):
 # ---------------------------------------------------------------------------
 # natural sort
 
-_NUMBER = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
 # A decimal number only when it is not part of a dotted run (IPs, versions).
 _TOKEN = re.compile(r"((?<![\d.])\d+\.\d+(?![.\d])|\d+)")
 
@@ -107,13 +108,15 @@ def natural_key(value: str) -> tuple[str | int | float, ...]:
     """A sort key that orders "web-2" before "web-10" and 10.0.0.2 before 10.0.0.10.
 
     The key alternates text and numbers (text first), so keys of any two values
-    compare without type errors. A value that is just a number compares as one
-    ("-5" < "1.25" < "1.3" < "10").
+    compare without type errors. Text compares case-insensitively. A value that is
+    just a number compares as one ("-5" < "1.25" < "1.3" < "10").
     """
-    if _NUMBER.fullmatch(value):
-        return ("", _number(value.strip()), "")
-    parts: list = _TOKEN.split(value.lower())
-    parts[1::2] = [_number(part) for part in parts[1::2]]
+    parts: list = _TOKEN.split(value.lower().strip())
+    if len(parts) == 1:
+        return (parts[0],)
+    parts[1::2] = map(_number, parts[1::2])
+    if len(parts) == 3 and parts[0] == "-" and not parts[2]:
+        return ("", -parts[1], "")
     return tuple(parts)
 
 
@@ -131,8 +134,8 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("pagedown", "page_down", "Page down", show=False, id="grid.page_down"),
         Binding("home", "scroll_top", "Top", show=False, id="grid.top"),
         Binding("end", "scroll_bottom", "Bottom", show=False, id="grid.bottom"),
-        Binding("left", "scroll_left", "Left", show=False, id="grid.left"),
-        Binding("right", "scroll_right", "Right", show=False, id="grid.right"),
+        Binding("left", "column_left", "Left", show=False, id="grid.left"),
+        Binding("right", "column_right", "Right", show=False, id="grid.right"),
         Binding("enter", "select_cursor", "Select", show=False, id="grid.select"),
     ]
 
@@ -256,6 +259,7 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
         self._total_width = 0
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._style_cache: dict[tuple[Style, str], Style] = {}
+        self._css_variables: dict[str, str] | None = None
         self._compute_widths()
 
     # -- public API -----------------------------------------------------------
@@ -330,7 +334,7 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
 
         Row keys must be unique. Every row must have one cell per column.
         """
-        rows = rows if isinstance(rows, list) else list(rows)
+        rows = list(rows)  # our own list: update_row replaces items in it
         ncols = len(self._columns)
         if rows:
             lengths = set(map(len, map(attrgetter("cells"), rows)))
@@ -339,16 +343,17 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
                 raise ValueError(
                     f"row {bad.key!r} has {len(bad.cells)} cells; the grid has {ncols} columns"
                 )
+        index = {row.key: i for i, row in enumerate(rows)}
+        if len(index) != len(rows):
+            raise ValueError("row keys must be unique")
         old_key = self.cursor_row_key
         old_screen_line = self._cursor - self.scroll_offset.y
         old_cursor = self._cursor
 
         self._rows = rows
+        self._index = index
         join = _SEPARATOR.join
         self._hay = [join(cells).lower() for cells in map(attrgetter("cells"), rows)]
-        self._index = {row.key: i for i, row in enumerate(rows)}
-        if len(self._index) != len(rows):
-            raise ValueError("row keys must be unique")
         self._versions.clear()
         self._compute_widths()
         self._order = self._sorted_order()
@@ -383,6 +388,8 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
                     grew = True
         if grew:
             self._layout_columns()
+            self.virtual_size = Size(self._total_width, len(self._view) + 1)
+            self.refresh()
 
         resort = self._sort is not None and (
             old.cells[self._column_index(self._sort[0])]
@@ -597,6 +604,19 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
     def action_scroll_bottom(self) -> None:
         self._move_cursor(len(self._view) - 1)
 
+    def action_column_left(self) -> None:
+        """Scroll left to the previous column's edge (when columns are wider than the grid)."""
+        x = round(self.scroll_x)
+        edges = [edge for edge in self._offsets if edge < x]
+        self.scroll_to(x=edges[-1] if edges else 0, animate=False)
+
+    def action_column_right(self) -> None:
+        """Scroll right to the next column's edge."""
+        x = round(self.scroll_x)
+        edges = [edge for edge in self._offsets if edge > x]
+        if edges and x < self.max_scroll_x:
+            self.scroll_to(x=min(edges[0], self.max_scroll_x), animate=False)
+
     def action_select_cursor(self) -> None:
         key = self.cursor_row_key
         if key is not None:
@@ -642,6 +662,7 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._style_cache.clear()
+        self._css_variables = None
         self._clear_cache()
         self.refresh()
 
@@ -661,15 +682,21 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
         """`base` with a Textual style string on top.
 
         Theme variables work ("$text-success", "bold $text-error"), and colours
-        with alpha ("$text-muted") are blended over the row's background.
+        with alpha ("$text-muted", "$foreground-muted") are blended over the row's background.
         """
         if not text:
             return base
         cache_key = (base, text)
         style = self._style_cache.get(cache_key)
         if style is None:
+            if self._css_variables is None:
+                self._css_variables = self.app.get_css_variables()
+            variables = self._css_variables
+            # Substitute theme variables ourselves: Textual's own substitution drops
+            # the alpha of multi-token values such as $text-muted ("auto 60%").
+            expanded = _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
             try:
-                parsed = self.app.stylesheet.parse_style(text)
+                parsed = parse_style(expanded, {})
                 style = (TextualStyle.from_rich_style(base) + parsed).rich_style
             except Exception:
                 try:
