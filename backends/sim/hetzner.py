@@ -257,6 +257,11 @@ class HetznerSim(SimApp):
         with self._lock:
             self._fail_next.add(int(server_id))
 
+    def advance(self) -> None:
+        """Bring actions and server states up to now (requests do this themselves; for reading `servers`)."""
+        with self._lock:
+            self._advance(self.clock())
+
     def ignore_acpi(self, server_id: int) -> None:
         """`shutdown` on this server succeeds as an action but never turns the server off."""
         with self._lock:

@@ -229,8 +229,9 @@ class SimServer:
     """Serve one SimApp on 127.0.0.1 in a daemon thread."""
 
     def __init__(self, app: SimApp, *, latency_ms: float = 0.0, jitter_ms: float = 0.0, seed: int | None = None,
-                 hang_seconds: float = 30.0, host: str = "127.0.0.1", port: int = 0) -> None:
+                 hang_seconds: float = 30.0, host: str = "127.0.0.1", port: int = 0, log_limit: int = 100_000) -> None:
         self.app = app
+        self.log_limit = log_limit     # oldest entries are dropped beyond this (long `--demo` sessions)
         self.latency_ms = latency_ms
         self.jitter_ms = jitter_ms
         self.hang_seconds = hang_seconds
@@ -262,7 +263,7 @@ class SimServer:
             httpd = ThreadingHTTPServer((self._host, self._port), _make_handler(self))
             httpd.daemon_threads = True
             self._httpd = httpd
-            self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
+            self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
                                             name=f"sim-{type(self.app).__name__}", daemon=True)
             self._thread.start()
         return self.base_url  # type: ignore[return-value]
@@ -312,6 +313,8 @@ class _SimHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # headers and body are separate writes: without this, Nagle + delayed ACK add ~40 ms per response
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server_sim._track(self.connection, True)
 
     def finish(self) -> None:
@@ -372,6 +375,8 @@ class _SimHandler(BaseHTTPRequestHandler):
             "fault": fault.kind if fault else None, "status": None,
         }
         sim.request_log.append(entry)
+        if len(sim.request_log) > sim.log_limit:
+            del sim.request_log[: len(sim.request_log) - sim.log_limit]
         if not sim.sleep(sim.latency()):
             self.close_connection = True
             return
