@@ -7,6 +7,19 @@ line), fault injection per route pattern, and a request log with secret headers 
 
 Route patterns (for faults): "METHOD /path" relative to the app's prefix, `*` matches one path segment,
 a method of `*` matches any method, and a bare "*" matches every request.
+
+Fault kinds (`faults.add(route, kind, ...)`, for the next `count` matching requests or with `probability`):
+  status        the app's own JSON error body (`app.error_response`) with `status`/`code`/`message`,
+                plus the app's usual headers; the request never reaches the app
+  html          a proxy error page (`status`, default 502) as text/html
+  empty         `status` (default 200) with an empty JSON body
+  content_type  the app's real response under another Content-Type (default text/plain)
+  malformed     the app's real response cut in half (invalid JSON), Content-Type unchanged
+  slow          wait `delay` s (default 2) before the status line, then the real response
+  dribble       the real response, its body sent in ~20 pieces spread over `delay` s (default 2)
+  reset         close the socket with SO_LINGER 0 (RST) without answering
+  reset_mid     send the headers and half the body, then RST
+  hang          never answer; close after `delay` s (default `hang_seconds`, 30) or on stop()
 """
 
 from __future__ import annotations
