@@ -338,6 +338,9 @@ class _SimHandler(BaseHTTPRequestHandler):
         finally:
             self.server_sim._track(self.connection, False)
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr logging
         pass
 
