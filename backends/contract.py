@@ -142,8 +142,9 @@ class Adapter(ABC):
         """Requests one full server refresh costs."""
         return 1
 
-    def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None) -> str:
-        """The API call an action makes, shown in the action menu."""
+    def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None,
+                      variant: str | None = None) -> str:
+        """The API call an action makes, shown in the action menu (`variant`: e.g. "unsuspend" for SUSPEND)."""
         return ""
 
     async def aclose(self) -> None:

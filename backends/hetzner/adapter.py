@@ -125,8 +125,12 @@ class HetznerAdapter(Adapter):
             raise NotFoundError(f"no server named {ref!r}.", backend=self.name, operation="get server")
         return parse.parse_server(self.name, found)
 
-    def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None) -> str:
+    def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None,
+                      variant: str | None = None) -> str:
         sid = server.id if server else "{id}"
+        if capability is Capability.SUSPEND:
+            return (f"POST /servers/{sid}/actions/poweron (unsuspend = power on)" if variant == "unsuspend"
+                    else f"POST /servers/{sid}/actions/poweroff (suspend = power off)")
         if capability in (Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET) and action:
             return f"POST /servers/{sid}/actions/{COMMANDS[action]}"
         return {
@@ -134,7 +138,6 @@ class HetznerAdapter(Adapter):
             Capability.CONSOLE: f"POST /servers/{sid}/actions/request_console",
             Capability.DELETE: f"DELETE /servers/{sid}",
             Capability.CREATE: "POST /servers",
-            Capability.SUSPEND: f"POST /servers/{sid}/actions/poweroff (Hetzner has no suspend)",
             Capability.LIST: "GET /servers (all pages)",
             Capability.CATALOG: "GET /server_types, /locations, /images",
         }.get(capability, "")

@@ -163,7 +163,11 @@ async def test_delete_refuses_protected_servers_without_calling_delete(sim, hz):
     assert [r for r in sim.request_log if r["method"] == "DELETE"] == []
 
 
-async def test_locked_server_is_retried_until_the_running_action_ends(sim, hz):
+async def test_locked_server_is_retried_until_the_running_action_ends(sim):
+    from backends.http import RetryPolicy
+
+    hz = make_adapter(sim)
+    hz._policy = RetryPolicy(max_retries=8, base=0.05, cap=0.2)  # enough patience for a 0.1 s action
     sid, _ = a_server(sim)
     first = await hz.servers.action(sid, "reboot")  # leaves an action running: the server is locked
     assert first["action"]["status"] == "running"

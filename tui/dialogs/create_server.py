@@ -14,6 +14,8 @@ from backends.contract import Adapter
 from backends.models import Catalog, CatalogKind, ServerSpec
 from backends.validate import hostname_problem
 
+from ..format import age_text
+
 
 class CreateServerDialog(ModalScreen[tuple[Adapter, ServerSpec] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="create.cancel")]
@@ -54,7 +56,7 @@ class CreateServerDialog(ModalScreen[tuple[Adapter, ServerSpec] | None]):
         self.catalog = await self.adapter.catalog()
         age = self.catalog.age_seconds()
         self.query_one("#catalog-source", Static).update(
-            f"[dim]catalog: {self.catalog.source.value}" + (f", {age / 60:.0f} min old" if age is not None else "") + "[/dim]")
+            f"[dim]catalog: {self.catalog.source.value}, {age_text(age)}[/dim]")
         locations = [(f"{i.name} — {i.attrs.get('city') or i.description}", i.name)
                      for i in self.catalog.of_kind(CatalogKind.LOCATION)]
         loc = self.query_one("#location", Select)

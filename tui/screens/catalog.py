@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 from backends.contract import Capability
 from backends.models import Catalog, CatalogItem, CatalogKind
 
+from ..format import age_text
 from ..widgets.topbar import TopBar
 
 LOCATIONS = ("fsn1", "nbg1", "hel1", "ash", "hil", "sin")
@@ -88,9 +89,9 @@ class CatalogScreen(Screen):
         lines = []
         for c in self.catalogs.values():
             age = c.age_seconds()
-            age_text = "age unknown" if age is None else (f"{age:.0f} s old" if age < 120 else f"{age / 60:.0f} min old")
+            age_words = age_text(age)
             style = {"live": "green", "cache": "yellow", "fallback": "bold red"}[c.source.value]
-            lines.append(f"[b]{escape(c.backend)}[/b]: [{style}]{c.source.value}[/{style}], {age_text}"
+            lines.append(f"[b]{escape(c.backend)}[/b]: [{style}]{c.source.value}[/{style}], {age_words}"
                          + (f" [dim]({escape(c.note)})[/dim]" if c.note else ""))
         self.query_one("#catalog-source", Static).update("   ".join(lines) or "No catalog.")
         text = self.query_one("#filter", Input).value.lower()

@@ -40,6 +40,8 @@ class ConnectionsScreen(Screen):
         self._refresh_view()
         table = self.query_one(DataTable)
         table.focus()
+        if getattr(self.app, "poll_servers", True):
+            self.action_test_all()  # a demanding user wants the state at a glance, not after a key press
         if not self.app.workspace.adapters:
             self.query_one("#connection-detail", Static).update(
                 "No backends configured. Run `hostdeck sim` to print a config for the simulators, or see the README.")
@@ -65,7 +67,7 @@ class ConnectionsScreen(Screen):
             return
         adapter = self.app.workspace.adapter(name)
         report = self.app.connection_reports.get(name)
-        lines = [f"[b]{escape(name)}[/b] ({adapter.kind})",
+        lines = [f"[b]{escape(name)}[/b] — {adapter.kind}",
                  "credentials: " + ", ".join(f"{f} from {adapter.secrets.source(name, f)} "
                                               f"(env {env_name(name, f)}, keyring hostdeck/{name}:{f})" for f in adapter.secret_fields)]
         if report:

@@ -38,7 +38,7 @@ def build_menu(adapter: Adapter, server: Server, *, read_only: bool) -> list[Men
             reason = "already off"
         if reason is None and server.locked:
             reason = "locked: another action is running on it"
-        items.append(MenuAction(action_id, label, adapter.describe_call(capability, server, power), dangerous, unavailable=reason))
+        items.append(MenuAction(action_id, label, adapter.describe_call(capability, server, power, variant=action_id), dangerous, unavailable=reason))
     items.append(MenuAction("copy_ip", "Copy IP address", "(OSC 52 to the terminal's clipboard)"))
     items.append(MenuAction("copy_id", "Copy server id", "(OSC 52 to the terminal's clipboard)"))
     return items

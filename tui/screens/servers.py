@@ -134,7 +134,9 @@ class ServersScreen(Screen):
         if grid.filter_text:
             parts.append(f"filter {grid.filter_text!r}")
         if self.last_refresh is not None:
-            parts.append(f"refreshed {time.monotonic() - self.last_refresh:.0f} s ago, auto every {self.refresh_seconds:.0f} s")
+            ago = time.monotonic() - self.last_refresh
+            parts.append(("refreshed just now" if ago < 10 else f"refreshed {ago:.0f} s ago")
+                         + (f", auto every {self.refresh_seconds:.0f} s" if getattr(self.app, "poll_servers", True) else ", auto-refresh off"))
         if self.stale_backends:
             parts.append("stale: " + ", ".join(sorted(self.stale_backends)))
         self._set_status(" · ".join(parts))

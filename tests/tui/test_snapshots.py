@@ -1,0 +1,142 @@
+"""Snapshots of every screen and dialog (pytest-textual-snapshot), on the simulators with fixed data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from backends.models import Event, EventKind
+
+SIZE = (140, 40)
+
+
+@pytest.fixture
+def fixed_passwords(monkeypatch):
+    import backends.sim.hetzner as simmod
+
+    monkeypatch.setattr(simmod, "new_password", lambda length=20: "Xq7-fixed-PASSWORD-42")
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def first_key(app, **attrs):
+    screen = app.screen
+    return next(s.key for s in sorted(screen.servers.values(), key=lambda s: s.name)
+                if all(getattr(s, k) == v for k, v in attrs.items()))
+
+
+class TestServers:
+    def test_table(self, snap_compare, app_factory):
+        assert snap_compare(app_factory(), terminal_size=SIZE, run_before=settle)
+
+    def test_filtered(self, snap_compare, app_factory):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("slash", *"db-")
+
+        assert snap_compare(app_factory(), terminal_size=SIZE, run_before=run_before)
+
+    def test_details(self, snap_compare, app_factory):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("down", "down", "enter")
+
+        assert snap_compare(app_factory(), terminal_size=SIZE, run_before=run_before)
+
+    def test_read_only_light_theme(self, snap_compare, app_factory):
+        app = app_factory(read_only=True)
+        app.theme = "textual-light"
+        assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+class TestDialogs:
+    def test_action_menu(self, snap_compare, app_factory):
+        async def run_before(pilot):
+            await settle(pilot)
+            pilot.app.screen.select_server(first_key(pilot.app, raw_status="running"))
+            await pilot.press("a")
+
+        assert snap_compare(app_factory(), terminal_size=SIZE, run_before=run_before)
+
+    def test_confirm_delete(self, snap_compare, app_factory):
+        async def run_before(pilot):
+            await settle(pilot)
+            screen = pilot.app.screen
+            key = first_key(pilot.app, raw_status="running")
+            screen.select_server(key)
+            screen.run_action("delete", screen.servers[key])
+            await pilot.pause()
+            await pilot.click("#confirm-text")
+            await pilot.press(*"api")
+
+        assert snap_compare(app_factory(), terminal_size=SIZE, run_before=run_before)
+
+    def test_new_password(self, snap_compare, app_factory, fixed_passwords):
+        async def run_before(pilot):
+            await settle(pilot)
+            screen = pilot.app.screen
+            key = first_key(pilot.app, raw_status="running")
+            screen.select_server(key)
+            screen.run_action("reset_password", screen.servers[key])
+            await pilot.pause()
+            await pilot.click("#confirm")
+            await settle(pilot)
+
+        assert snap_compare(app_factory(), terminal_size=SIZE, run_before=run_before)
+
+    def test_create_server(self, snap_compare, app_factory):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            await pilot.press(*"web_bad")
+
+        assert snap_compare(app_factory(), terminal_size=(140, 50), run_before=run_before)
+
+    def test_help(self, snap_compare, app_factory):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("question_mark")
+
+        assert snap_compare(app_factory(), terminal_size=SIZE, run_before=run_before)
+
+
+class TestScreens:
+    def test_catalog(self, snap_compare, app_factory):
+        assert snap_compare(app_factory(initial_mode="catalog"), terminal_size=SIZE, run_before=settle)
+
+    def test_catalog_images(self, snap_compare, app_factory):
+        async def run_before(pilot):
+            await settle(pilot)
+            pilot.app.screen.query_one("#catalog-tabs").active = "tab-image"
+
+        assert snap_compare(app_factory(initial_mode="catalog"), terminal_size=SIZE, run_before=run_before)
+
+    def test_logs(self, snap_compare, app_factory):
+        app = app_factory(initial_mode="logs")
+        base = datetime(2026, 11, 21, 9, 0, 0, tzinfo=timezone.utc)
+        for i in range(30):
+            app.workspace.events.record(Event(
+                backend="hz", kind=EventKind.API, message="list servers", ts=base.replace(second=i), method="GET",
+                path=f"/servers?page={i % 5 + 1}&per_page=50&sort=id%3Aasc", status=503 if i == 7 else 200,
+                duration_ms=52.0 + i, attempt=1, level="error" if i == 7 else "info"))
+        app.workspace.events.record(Event(backend="hz", kind=EventKind.ACTION, message="power reboot: success",
+                                          ts=base.replace(second=40), target="4711", actor="support"))
+        assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+    def test_connections(self, snap_compare, app_factory):
+        app = app_factory(backends=("hz", "hz2"), initial_mode="connections")
+        for i, adapter in enumerate(app.workspace.adapters.values()):
+            adapter.config.url = f"http://127.0.0.1:{8101 + i}/v1"  # the simulators' ports differ per run
+        assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+    def test_sync_placeholder(self, snap_compare, app_factory):
+        assert snap_compare(app_factory(initial_mode="sync"), terminal_size=SIZE, run_before=settle)
+
+    def test_sites_placeholder(self, snap_compare, app_factory):
+        assert snap_compare(app_factory(initial_mode="sites"), terminal_size=SIZE, run_before=settle)
