@@ -17,6 +17,16 @@ class DemoEnvironment:
     secrets: Secrets
     sims: list[Any] = field(default_factory=list)
     demo_secrets: dict[tuple[str, str], str] = field(default_factory=dict)
+    plan: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> None:
+        from .sim.hetzner import HetznerSim
+
+        p = self.plan
+        hz = HetznerSim(servers=p["servers"], seed=p["seed"], latency_ms=p["latency_ms"], jitter_ms=p["latency_ms"] / 3,
+                        token=DEMO_HETZNER_TOKEN, action_seconds=p["action_seconds"])
+        self.config.backend("hz").url = hz.start()
+        self.sims.append(hz)
 
     def stop(self) -> None:
         for sim in self.sims:
@@ -39,15 +49,20 @@ class DemoEnvironment:
         return [f"export {env_name(b, f)}={v}" for (b, f), v in self.demo_secrets.items()]
 
 
-def start_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, read_only: bool = False,
-               action_seconds: float = 2.0) -> DemoEnvironment:
-    from .sim.hetzner import HetznerSim
-
-    hz = HetznerSim(servers=servers, seed=seed, latency_ms=latency_ms, jitter_ms=latency_ms / 3,
-                    token=DEMO_HETZNER_TOKEN, action_seconds=action_seconds)
-    url = hz.start()
+def plan_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, read_only: bool = False,
+              action_seconds: float = 2.0) -> DemoEnvironment:
+    """The demo's config and credentials, without starting anything: `start()` starts the simulators and fills in
+    their URLs. The TUI paints first and starts them afterwards, in a thread."""
     config = Config(path=None, general=GeneralConfig(read_only=read_only))
-    config.backends.append(BackendConfig(name="hz", kind="hetzner", url=url,
+    config.backends.append(BackendConfig(name="hz", kind="hetzner", url=None,
                                          options={"default_location": "fsn1", "action_poll_seconds": 0.5}))
     demo_secrets = {("hz", "token"): DEMO_HETZNER_TOKEN}
-    return DemoEnvironment(config=config, secrets=Secrets(overlay=demo_secrets), sims=[hz], demo_secrets=demo_secrets)
+    env = DemoEnvironment(config=config, secrets=Secrets(overlay=demo_secrets), demo_secrets=demo_secrets)
+    env.plan = {"servers": servers, "latency_ms": latency_ms, "seed": seed, "action_seconds": action_seconds}
+    return env
+
+
+def start_demo(**kwargs) -> DemoEnvironment:
+    env = plan_demo(**kwargs)
+    env.start()
+    return env

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .models import Event
+if TYPE_CHECKING:  # the models load with the first event, not at start-up
+    from .models import Event
 
-Listener = Callable[[Event], None]
+Listener = Callable[["Event"], None]
 
 
 class EventLog:

@@ -14,10 +14,11 @@ import json
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import urlencode, urlsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from . import __version__
 from .errors import (BackendError, ConfigError, ProtocolError, RateLimitedError, ReadOnlyError, UnavailableError)
@@ -148,6 +149,8 @@ class HttpCore:
         self._sleep = sleep
         self._limit = asyncio.Semaphore(max_concurrency)
         self._blocked_until = 0.0  # monotonic; set by a 429 so that every concurrent request waits together
+        import httpx  # imported with the first client, not at start-up
+
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             headers={"User-Agent": f"hostdeck/{__version__}", "Accept": "application/json", **(headers or {})},
@@ -207,6 +210,8 @@ class HttpCore:
         nothing (WHMCS Get*, Matomo reads), allowed in read-only mode. `retry_codes`: provider error codes that
         prove a mutation was not applied, so it may be resent (Hetzner `conflict`, `locked`).
         """
+        import httpx
+
         method = method.upper()
         is_read = method == "GET" or reads_only
         if self.read_only and not is_read:
@@ -312,6 +317,8 @@ class HttpCore:
 
 
 def _transport_reason(exc: Exception) -> str:
+    import httpx
+
     if isinstance(exc, httpx.ConnectTimeout):
         return "connection timed out"
     if isinstance(exc, httpx.ConnectError):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from .contract import Adapter
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .contract import Adapter
 
 ADAPTERS: dict[str, str] = {
     "hetzner": "backends.hetzner.adapter:HetznerAdapter",
 }
 
 
-def adapter_class(kind: str) -> type[Adapter]:
+def adapter_class(kind: str) -> type["Adapter"]:
     target = ADAPTERS.get(kind)
     if target is None:
         raise ConfigError(f"backends of kind {kind!r} are not available in this version of hostdeck yet.", key="backends.kind",

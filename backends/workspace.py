@@ -6,11 +6,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from .config import Config
-from .contract import Adapter
 from .events import EventLog
-from .registry import adapter_class
 from .secrets import Secrets
+
+if TYPE_CHECKING:
+    from .contract import Adapter
 
 
 class Workspace:
@@ -22,11 +25,28 @@ class Workspace:
         self.events = EventLog()
         self.data_dir = data_dir
         self._store = None
-        self.adapters: dict[str, Adapter] = {}
-        for b in config.backends:
-            cls = adapter_class(b.kind)
-            self.adapters[b.name] = cls(b, secrets=self.secrets, events=self.events, read_only=self.read_only,
-                                        store=_LazyStore(self), **(adapter_options or {}).get(b.kind, {}))
+        self._adapter_options = adapter_options or {}
+        self._adapters: dict[str, Adapter] | None = None
+        if not _kinds_available(config):
+            self.adapters  # noqa: B018 - raise the ConfigError for an unavailable kind now, not mid-session
+
+    @property
+    def backend_names(self) -> list[str]:
+        return [b.name for b in self.config.backends]
+
+    @property
+    def adapters(self) -> dict[str, Adapter]:
+        """Built on first use: the adapter modules (and httpx) stay off the TUI's path to its first paint."""
+        if self._adapters is None:
+            from .registry import adapter_class
+
+            adapters = {}
+            for b in self.config.backends:
+                cls = adapter_class(b.kind)
+                adapters[b.name] = cls(b, secrets=self.secrets, events=self.events, read_only=self.read_only,
+                                       store=_LazyStore(self), **self._adapter_options.get(b.kind, {}))
+            self._adapters = adapters
+        return self._adapters
 
     @property
     def store(self):
@@ -52,13 +72,20 @@ class Workspace:
         return len(pending)
 
     async def aclose(self) -> None:
-        await asyncio.gather(*(a.aclose() for a in self.adapters.values()), return_exceptions=True)
+        if self._adapters is not None:
+            await asyncio.gather(*(a.aclose() for a in self._adapters.values()), return_exceptions=True)
         await asyncio.to_thread(self.flush_events)
 
     def close_store(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _kinds_available(config: Config) -> bool:
+    from .registry import ADAPTERS
+
+    return all(b.kind in ADAPTERS for b in config.backends)
 
 
 class _LazyStore:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from functools import partial
+from typing import TYPE_CHECKING, Callable
+from importlib import resources
 
 from textual import on
 from textual.app import App
@@ -12,7 +15,9 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
-from backends.workspace import Workspace
+if TYPE_CHECKING:
+    from backends.workspace import Workspace
+
 
 from .commands import ScreensProvider, ServerActionsProvider, ServersProvider
 from .errors import plain_message
@@ -31,7 +36,7 @@ def _lazy_screen(target: str):
 
 class HostdeckApp(App[int]):
     TITLE = "hostdeck"
-    CSS_PATH = "../styles/app.tcss"
+    CSS_PATH = str(resources.files("styles") / "app.tcss")  # absolute: subclasses may live anywhere
     MODES = {
         "servers": partial(_lazy_screen, "tui.screens.servers:ServersScreen"),
         "catalog": partial(_lazy_screen, "tui.screens.catalog:CatalogScreen"),
@@ -56,16 +61,20 @@ class HostdeckApp(App[int]):
 
     health_version: reactive[int] = reactive(0)
 
-    def __init__(self, workspace: Workspace, *, demo: bool = False, initial_mode: str = "servers",
-                 auto_refresh: bool = True) -> None:
+    def __init__(self, workspace: "Workspace", *, demo: bool = False, initial_mode: str = "servers",
+                 auto_refresh: bool = True, prepare: Callable[[], None] | None = None) -> None:
+        """`prepare`: blocking set-up run in a thread after the first paint (starting the demo simulators);
+        screens `await app.backends_ready()` before their first call."""
         self.workspace = workspace
         self.read_only = workspace.read_only
         self.demo = demo
         self.poll_servers = auto_refresh
         self.initial_mode = initial_mode
-        self.health: dict[str, tuple[str, str]] = {name: ("unknown", "") for name in workspace.adapters}
+        self.health: dict[str, tuple[str, str]] = {name: ("unknown", "") for name in workspace.backend_names}
         self.connection_reports: dict = {}
         self.first_paint_ms: float | None = None
+        self._prepare = prepare
+        self._backends_ready = asyncio.Event()
         super().__init__()
         self._apply_theme(workspace.config.general.theme)
 
@@ -86,6 +95,19 @@ class HostdeckApp(App[int]):
 
     def on_ready(self) -> None:
         self.first_paint_ms = (time.perf_counter() - STARTED) * 1000
+        if self._prepare is None:
+            self._backends_ready.set()
+        else:
+            self.run_worker(self._run_prepare, thread=True, group="prepare", exit_on_error=False)
+
+    def _run_prepare(self) -> None:
+        try:
+            self._prepare()
+        finally:
+            self.call_from_thread(self._backends_ready.set)
+
+    async def backends_ready(self) -> None:
+        await self._backends_ready.wait()
 
     # health -----------------------------------------------------------------
     @on(BackendHealth)

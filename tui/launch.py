@@ -8,9 +8,12 @@ import argparse
 def run_app(args: argparse.Namespace) -> int:
     from .cli.context import CommandContext
 
-    with CommandContext(args) as workspace:
+    context = CommandContext(args, defer_demo=True)
+    with context as workspace:
         from .app import HostdeckApp
 
-        app = HostdeckApp(workspace, demo=bool(getattr(args, "demo", False)))
+        # The demo simulators start in a thread after the first paint.
+        prepare = context.demo.start if context.demo is not None else None
+        app = HostdeckApp(workspace, demo=context.demo is not None, prepare=prepare)
         app.run()
         return app.return_code or 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from backends.models import ConnectionReport
+if TYPE_CHECKING:
+    from backends.models import ConnectionReport
 
 
 class BackendHealth(Message):
@@ -18,6 +21,6 @@ class BackendHealth(Message):
 
 
 class ConnectionTested(Message):
-    def __init__(self, report: ConnectionReport) -> None:
+    def __init__(self, report: "ConnectionReport") -> None:
         super().__init__()
         self.report = report

@@ -30,3 +30,16 @@ def test_cli_subcommands_do_not_import_textual():
             "import tui.cli.commands\nprint(','.join(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_tui_start_path_keeps_heavy_modules_off_the_first_paint():
+    """What `hostdeck --demo` imports before its first paint (see bench/bench_startup.py): no SQLAlchemy,
+    paramiko, httpx or keyring; the adapters and the demo simulators load after the first paint."""
+    code = ("import sys\nfrom types import SimpleNamespace\nfrom tui.cli.context import CommandContext\n"
+            "ctx = CommandContext(SimpleNamespace(demo=True, read_only=False, config=None), defer_demo=True)\n"
+            "ws = ctx.__enter__()\nimport tui.app, tui.screens.servers\n"
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('sqlalchemy', 'sqlmodel', 'paramiko', 'httpx', 'keyring') or m.startswith('backends.sim'))))\n"
+            "ctx.__exit__(None, None, None)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

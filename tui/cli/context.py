@@ -12,8 +12,10 @@ from backends.workspace import Workspace
 
 
 class CommandContext:
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, *, defer_demo: bool = False) -> None:
+        """`defer_demo`: plan the demo but leave starting the simulators to the caller (`self.demo.start()`)."""
         self.args = args
+        self.defer_demo = defer_demo
         self.demo = None
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.workspace: Workspace | None = None
@@ -21,9 +23,11 @@ class CommandContext:
     def __enter__(self) -> Workspace:
         read_only = bool(getattr(self.args, "read_only", False))
         if getattr(self.args, "demo", False):
-            from backends.demo import start_demo
+            from backends.demo import plan_demo
 
-            self.demo = start_demo(servers=getattr(self.args, "demo_servers", 300), read_only=read_only)
+            self.demo = plan_demo(servers=getattr(self.args, "demo_servers", 300), read_only=read_only)
+            if not self.defer_demo:
+                self.demo.start()
             import os
 
             data_dir = None

@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Callable
 
 from backends.errors import BackendError, ConfigError, SecretError
 
-from . import commands
 from .output import emit_json, warn
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -29,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def cmd(name: str, func: Callable, help: str, json_flag: bool = True, parent=sub) -> argparse.ArgumentParser:
+    def cmd(name: str, func: str, help: str, json_flag: bool = True, parent=sub) -> argparse.ArgumentParser:
         p = parent.add_parser(name, help=help, description=help)
         _global_options(p, top=False)
         if json_flag:
@@ -37,43 +35,43 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    cmd("info", commands.info, "versions, config/data/log paths and backends")
+    cmd("info", "info", "versions, config/data/log paths and backends")
 
     secret = sub.add_parser("secret", help="set, list or delete credentials in the OS keyring")
     ssub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
-    p = cmd("set", commands.secret_set, "store a credential; the value is read from stdin or a hidden prompt", False, ssub)
+    p = cmd("set", "secret_set", "store a credential; the value is read from stdin or a hidden prompt", False, ssub)
     p.add_argument("backend")
     p.add_argument("field")
-    cmd("list", commands.secret_list, "which credentials are set and where from (never the values)", True, ssub)
-    p = cmd("delete", commands.secret_delete, "remove a credential from the keyring", False, ssub)
+    cmd("list", "secret_list", "which credentials are set and where from (never the values)", True, ssub)
+    p = cmd("delete", "secret_delete", "remove a credential from the keyring", False, ssub)
     p.add_argument("backend")
     p.add_argument("field")
 
-    p = cmd("test", commands.test, "test backend connections; exit 0 only if all are ok")
+    p = cmd("test", "test", "test backend connections; exit 0 only if all are ok")
     p.add_argument("backends", nargs="*", metavar="BACKEND")
 
-    p = cmd("servers", commands.servers, "the unified server list")
+    p = cmd("servers", "servers", "the unified server list")
     p.add_argument("--backend", action="append", metavar="NAME", help="only this backend (repeatable)")
 
     server = sub.add_parser("server", help="show or act on one server (named by id or by name)")
     srv = server.add_subparsers(dest="server_command", metavar="ACTION", required=True)
-    p = cmd("show", commands.server_show, "one server with every field", True, srv)
+    p = cmd("show", "server_show", "one server with every field", True, srv)
     p.add_argument("backend"); p.add_argument("server")
-    p = cmd("power", commands.server_power, "power on|off|shutdown|reboot|reset (all but 'on' need --yes)", True, srv)
+    p = cmd("power", "server_power", "power on|off|shutdown|reboot|reset (all but 'on' need --yes)", True, srv)
     p.add_argument("backend"); p.add_argument("server")
     p.add_argument("action", choices=["on", "off", "shutdown", "reboot", "reset"])
     p.add_argument("--yes", action="store_true", help="confirm a disruptive action")
-    for name, func, help_text in (("suspend", commands.server_suspend, "suspend (needs --yes)"),
-                                  ("unsuspend", commands.server_unsuspend, "unsuspend")):
+    for name, func, help_text in (("suspend", "server_suspend", "suspend (needs --yes)"),
+                                  ("unsuspend", "server_unsuspend", "unsuspend")):
         p = cmd(name, func, help_text, True, srv)
         p.add_argument("backend"); p.add_argument("server")
         p.add_argument("--yes", action="store_true")
-    p = cmd("reset-password", commands.server_reset_password, "reset the root password and print the new one once (needs --yes)", True, srv)
+    p = cmd("reset-password", "server_reset_password", "reset the root password and print the new one once (needs --yes)", True, srv)
     p.add_argument("backend"); p.add_argument("server")
     p.add_argument("--yes", action="store_true")
-    p = cmd("console", commands.server_console, "request a console URL and its password", True, srv)
+    p = cmd("console", "server_console", "request a console URL and its password", True, srv)
     p.add_argument("backend"); p.add_argument("server")
-    p = cmd("create", commands.server_create, "create a server", True, srv)
+    p = cmd("create", "server_create", "create a server", True, srv)
     p.add_argument("backend")
     p.add_argument("--name", required=True)
     p.add_argument("--type", required=True, dest="plan", help="server type, e.g. cpx22")
@@ -83,14 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", action="append", default=[], dest="labels", metavar="KEY=VALUE", help="label (repeatable)")
     p.add_argument("--user-data-file", metavar="PATH", help="cloud-init user data file")
     p.add_argument("--backups", action="store_true", help="enable backups (+20%% of the price)")
-    p = cmd("delete", commands.server_delete, "delete a server (needs --yes; refuses protected servers)", True, srv)
+    p = cmd("delete", "server_delete", "delete a server (needs --yes; refuses protected servers)", True, srv)
     p.add_argument("backend"); p.add_argument("server")
     p.add_argument("--yes", action="store_true")
 
-    p = cmd("catalog", commands.catalog, "the cached catalog; `catalog refresh` fetches it live (for cron)")
+    p = cmd("catalog", "catalog", "the cached catalog; `catalog refresh` fetches it live (for cron)")
     p.add_argument("words", nargs="*", metavar="[refresh] [BACKEND]")
 
-    p = cmd("sim", commands.sim, "run the simulators in the foreground and print a config for them", False)
+    p = cmd("sim", "sim", "run the simulators in the foreground and print a config for them", False)
     p.add_argument("--servers", type=int, default=300, help="servers to seed (default 300)")
     p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="latency per request in ms")
     return parser
@@ -103,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         return _run_tui(args)
     as_json = bool(getattr(args, "json", False))
     try:
-        result = args.func(args)
+        from . import commands  # imported only for sub-commands: the TUI's start-up does not pay for it
+
+        result = getattr(commands, args.func)(args)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
         return int(result or 0)

@@ -53,6 +53,7 @@ class CreateServerDialog(ModalScreen[tuple[Adapter, ServerSpec] | None]):
 
     @work(exit_on_error=False)
     async def load_catalog(self) -> None:
+        await self.app.backends_ready()
         self.catalog = await self.adapter.catalog()
         age = self.catalog.age_seconds()
         self.query_one("#catalog-source", Static).update(

@@ -72,6 +72,7 @@ class CatalogScreen(Screen):
 
     @work(group="catalog", exclusive=True, exit_on_error=False)
     async def load(self, refresh: bool) -> None:
+        await self.app.backends_ready()
         adapters = [a for a in self.app.workspace.adapters.values() if Capability.CATALOG in a.capabilities]
         if not adapters:
             self.query_one("#catalog-source", Static).update("No configured backend has a catalog.")

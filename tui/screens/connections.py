@@ -95,6 +95,7 @@ class ConnectionsScreen(Screen):
         self.run_worker(self._test(name), group=f"conntest-{name}", exclusive=True, exit_on_error=False)
 
     async def _test(self, name: str) -> None:
+        await self.app.backends_ready()
         report = await self.app.workspace.adapter(name).test_connection()
         self.app.connection_reports[name] = report
         self.app.set_health(name, "ok" if report.ok else "failing", report.error or "")

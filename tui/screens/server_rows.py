@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from backends.models import Server, ServerStatus
+from typing import TYPE_CHECKING
 
 from ..widgets.grid import Column, Row
+
+if TYPE_CHECKING:
+    from backends.models import Server
 
 COLUMNS = [
     Column("backend", "Backend", max_width=12),
@@ -17,15 +20,16 @@ COLUMNS = [
     Column("billing", "Billing", max_width=20),
 ]
 
+# keyed by ServerStatus values (a str enum), so this module does not import the models before the first paint
 STATUS_STYLE = {
-    ServerStatus.RUNNING: "$text-success",
-    ServerStatus.OFF: "$text-muted",
-    ServerStatus.STARTING: "$text-warning",
-    ServerStatus.STOPPING: "$text-warning",
-    ServerStatus.INSTALLING: "$text-accent",
-    ServerStatus.SUSPENDED: "$text-secondary",
-    ServerStatus.ERROR: "bold $text-error",
-    ServerStatus.UNKNOWN: "$text-error",
+    "running": "$text-success",
+    "off": "$text-muted",
+    "starting": "$text-warning",
+    "stopping": "$text-warning",
+    "installing": "$text-accent",
+    "suspended": "$text-secondary",
+    "error": "bold $text-error",
+    "unknown": "$text-error",
 }
 
 
@@ -35,5 +39,5 @@ def server_row(server: Server, *, progress: str | None = None, stale: bool = Fal
         status += " (stale)"
     cells = (server.backend, server.name, status, server.ipv4 or "", server.ipv6 or "", server.plan or "",
              server.location or "", server.billing_link or "")
-    styles = (None, None, "bold $text-warning" if progress else STATUS_STYLE.get(server.status), None, None, None, None, None)
+    styles = (None, None, "bold $text-warning" if progress else STATUS_STYLE.get(server.status.value), None, None, None, None, None)
     return Row(key=server.key, cells=cells, styles=styles, row_style="dim" if stale else None)

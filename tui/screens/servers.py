@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Hashable
+from typing import TYPE_CHECKING, Hashable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,18 +15,16 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from backends.contract import Capability, PowerAction
-from backends.errors import BackendError
-from backends.models import Server
-from backends.refresh import refresh_interval
-
-from ..dialogs.action_menu import ActionMenu, MenuAction
-from ..dialogs.confirm import ConfirmDialog
-from ..dialogs.secret import SecretDialog
 from ..widgets.grid import Grid
 from ..widgets.topbar import TopBar
-from .server_actions import build_menu
 from .server_rows import COLUMNS, server_row
+
+if TYPE_CHECKING:
+    from backends.models import Server
+
+    from ..dialogs.action_menu import MenuAction
+
+# Backends modules, dialogs and actions load with the first data, after the first paint (see bench/bench_startup.py).
 
 
 class ServersScreen(Screen):
@@ -70,17 +68,21 @@ class ServersScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one("#details").display = False
-        self.grid.empty_message = "Loading servers…" if self.app.workspace.adapters else \
+        self.grid.empty_message = "Loading servers…" if self.app.workspace.backend_names else \
             "No backends configured: run `hostdeck sim` for a config, or start with --demo."
         self.grid.sort_by("name")
         self.grid.focus()
-        if self.app.workspace.adapters:
+        if self.app.workspace.backend_names:
             self.refresh_servers()
         self.set_interval(1.0, self._tick_status)
 
     # loading --------------------------------------------------------------------
     @work(group="servers-refresh", exclusive=True, exit_on_error=False)
     async def refresh_servers(self) -> None:
+        await self.app.backends_ready()
+        from backends.contract import Capability
+        from backends.refresh import refresh_interval
+
         adapters = [a for a in self.app.workspace.adapters.values() if Capability.LIST in a.capabilities]
         self._set_status("refreshing…")
         results = await asyncio.gather(*(a.list_servers() for a in adapters), return_exceptions=True)
@@ -88,7 +90,7 @@ class ServersScreen(Screen):
             if isinstance(result, BaseException):
                 self.stale_backends.add(adapter.name)
                 self.app.set_health(adapter.name, "failing", getattr(result, "message", str(result)))
-                if not isinstance(result, (BackendError, Exception)):
+                if not isinstance(result, Exception):
                     raise result
                 self.app.report_error(result)
                 continue
@@ -227,6 +229,9 @@ class ServersScreen(Screen):
             self.notify(f"{server.ipv4 or server.ipv6} sent to the clipboard.", timeout=3)
 
     def action_actions(self) -> None:
+        from ..dialogs.action_menu import ActionMenu
+        from .server_actions import build_menu
+
         server = self.selected
         if server is None:
             return
@@ -236,6 +241,9 @@ class ServersScreen(Screen):
                              lambda choice: self.run_action(choice, server) if choice else None)
 
     def run_action(self, action_id: str, server: Server) -> None:
+        from ..dialogs.confirm import ConfirmDialog
+        from .server_actions import build_menu
+
         adapter = self.app.workspace.adapter(server.backend)
         item = next((a for a in build_menu(adapter, server, read_only=self.app.read_only) if a.id == action_id), None)
         if item is None or item.unavailable:
@@ -261,6 +269,10 @@ class ServersScreen(Screen):
                         exit_on_error=False, description=item.label)
 
     async def _execute_worker(self, item: MenuAction, server: Server) -> None:
+        from backends.contract import PowerAction
+
+        from ..dialogs.secret import SecretDialog
+
         adapter = self.app.workspace.adapter(server.backend)
 
         def progress(step) -> None:
@@ -298,6 +310,8 @@ class ServersScreen(Screen):
             self._render_rows()
 
     async def _reload_one(self, server: Server) -> None:
+        from backends.errors import BackendError
+
         try:
             fresh = await self.app.workspace.adapter(server.backend).get_server(server.id)
         except BackendError:
@@ -315,6 +329,8 @@ class ServersScreen(Screen):
         self.refresh_servers()
 
     def action_create(self) -> None:
+        from backends.contract import Capability
+
         from ..dialogs.create_server import CreateServerDialog
 
         if self.app.read_only:
@@ -335,6 +351,8 @@ class ServersScreen(Screen):
         self.run_worker(self._create_worker(adapter, spec), group="create", exit_on_error=False)
 
     async def _create_worker(self, adapter, spec) -> None:
+        from ..dialogs.secret import SecretDialog
+
         self.notify(f"Creating {spec.name}…", title=adapter.name, timeout=4)
         result = await adapter.create_server(spec)
         self.servers[result.server.key] = result.server
