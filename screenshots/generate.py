@@ -1,0 +1,92 @@
+"""Write SVG screenshots of every screen and dialog, in demo mode, to this folder.
+
+    .venv/bin/python screenshots/generate.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+SIZE = (150, 42)
+
+
+async def main() -> None:
+    from tui.app import HostdeckApp
+    from tui.cli.context import CommandContext
+
+    context = CommandContext(SimpleNamespace(demo=True, read_only=False, config=None))
+    with context as workspace:
+        app = HostdeckApp(workspace, demo=True, auto_refresh=False)
+        async with app.run_test(size=SIZE) as pilot:
+
+            async def settle() -> None:
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.2)
+
+            def shot(name: str) -> None:
+                app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
+                print(f"screenshots/{name}.svg")
+
+            await settle()
+            shot("servers")
+            screen = app.screen
+            running = sorted((s for s in screen.servers.values() if s.raw_status == "running"), key=lambda s: s.name)
+            target = running[3]
+            screen.select_server(target.key)
+            await pilot.press("enter")
+            await settle()
+            shot("details")
+            await pilot.press("d", "slash", *"db-")
+            await settle()
+            shot("filter")
+            await pilot.press("escape")
+            screen.select_server(target.key)
+            await pilot.press("a")
+            await settle()
+            shot("action-menu")
+            await pilot.press("escape")
+            screen.run_action("delete", target)
+            await settle()
+            await pilot.click("#confirm-text")
+            await pilot.press(*target.name[:4])
+            shot("confirm-delete")
+            await pilot.press("escape")
+            screen.run_action("reset_password", target)
+            await settle()
+            await pilot.click("#confirm")
+            await settle()
+            shot("password")
+            await pilot.press("escape")
+            await pilot.press("n")
+            await settle()
+            await pilot.press(*"web-new-01")
+            await settle()
+            shot("create-server")
+            await pilot.press("escape")
+            await pilot.press("question_mark")
+            await settle()
+            shot("help")
+            await pilot.press("escape")
+            for key, name in (("2", "catalog"), ("5", "logs"), ("6", "connections"), ("3", "sync"), ("4", "sites")):
+                await pilot.press(key)
+                await settle()
+                await pilot.pause(0.3)
+                await settle()
+                shot(name)
+            await pilot.press("1")
+            await settle()
+            await pilot.press("ctrl+p")
+            await pilot.press(*"web-00")
+            await pilot.pause(0.5)
+            shot("palette")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
