@@ -46,6 +46,10 @@ class EventLog:
             items = list(self._ring)
         return items if limit is None else items[-limit:]
 
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
     def take_pending(self) -> list[Event]:
         with self._lock:
             pending, self._pending = self._pending, []

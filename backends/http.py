@@ -24,7 +24,7 @@ from . import __version__
 from .errors import (BackendError, ConfigError, ProtocolError, RateLimitedError, ReadOnlyError, UnavailableError)
 from .events import EventLog
 from .models import Event, EventKind
-from .redact import redact_url
+from .redact import redact, redact_url
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 Classifier = Callable[[int, Any, str, str], BackendError]
@@ -220,6 +220,8 @@ class HttpCore:
         query = urlencode(params, doseq=True) if params else ""
         url = f"{path}?{query}" if query else path
         kwargs: dict[str, Any] = {}
+        # What the Logs screen shows of the request: the redacted body of a mutation, never a secret.
+        request_note = _clip(redact(json_body if json_body is not None else form)) if (json_body or form) else None
         if json_body is not None:
             kwargs["content"] = json.dumps(json_body).encode()
             kwargs["headers"] = {"Content-Type": "application/json"}
@@ -271,8 +273,10 @@ class HttpCore:
             correlation = _header(response.headers, "x-correlation-id")
             data, parse_error = _parse_json(response)
             if response.status_code in expect and parse_error is None:
-                self._record(method, url, response.status_code, started, attempt, operation,
-                             {"correlation_id": correlation} if correlation else None)
+                detail = {"correlation_id": correlation} if correlation else {}
+                if request_note:
+                    detail["request"] = request_note
+                self._record(method, url, response.status_code, started, attempt, operation, detail)
                 if self.rate_limit.remaining is not None and self.rate_limit.remaining < 1:
                     self._blocked_until = max(self._blocked_until, time.monotonic() + 1.0)
                 return Reply(response.status_code, response.headers, data, elapsed_ms, attempt)
@@ -294,7 +298,8 @@ class HttpCore:
             err.http_status = err.http_status or response.status_code
             err.correlation_id = correlation
             self._record(method, url, response.status_code, started, attempt, f"{operation}: {err.message}",
-                         {"code": err.code, "correlation_id": correlation})
+                         {"code": err.code, "correlation_id": correlation, "request": request_note,
+                          "response": _clip(redact(data)) if data is not None else (parse_error or "")})
 
             status = response.status_code
             if status == 429:
@@ -314,6 +319,11 @@ class HttpCore:
                 await self._sleep(retry_after if retry_after is not None else self.policy.backoff(retries - 1))
                 continue
             raise err
+
+
+def _clip(value: Any, limit: int = 2000) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _transport_reason(exc: Exception) -> str:

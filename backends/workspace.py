@@ -66,9 +66,14 @@ class Workspace:
         return self.adapters[name]
 
     def flush_events(self) -> int:
+        """Write the pending events to the store and the log file (one batch, from a thread in the TUI)."""
         pending = self.events.take_pending()
         if pending:
+            from .logfile import append_events
+            from .paths import log_dir
+
             self.store.add_events(pending)
+            append_events((self.data_dir / "logs") if self.data_dir else log_dir(), pending)
         return len(pending)
 
     async def aclose(self) -> None:

@@ -95,6 +95,7 @@ class HostdeckApp(App[int]):
 
     def on_ready(self) -> None:
         self.first_paint_ms = (time.perf_counter() - STARTED) * 1000
+        self.set_interval(5.0, self._flush_events)
         if self._prepare is None:
             self._backends_ready.set()
         else:
@@ -105,6 +106,11 @@ class HostdeckApp(App[int]):
             self._prepare()
         finally:
             self.call_from_thread(self._backends_ready.set)
+
+    def _flush_events(self) -> None:
+        # The store and the log file are written from a thread, in batches: SQLite never blocks the screen.
+        if self.workspace.events.has_pending:
+            self.run_worker(self.workspace.flush_events, thread=True, group="flush-events", exit_on_error=False)
 
     async def backends_ready(self) -> None:
         await self._backends_ready.wait()

@@ -206,6 +206,8 @@ def test_the_sentinel_token_appears_nowhere(env, sim, tmp_path):
         assert SENTINEL.encode() not in path.read_bytes(), path
     import sqlite3
 
+    log_lines = (data / "logs" / "hostdeck.log").read_text().splitlines()
+    assert len(log_lines) > 10 and any('"status": 401' in line for line in log_lines)
     rows = sqlite3.connect(data / "hostdeck.db").execute("SELECT * FROM events").fetchall()
     assert len(rows) > 10 and SENTINEL not in repr(rows)
     assert all(SENTINEL not in out for out in Run.outputs)

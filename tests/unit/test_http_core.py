@@ -139,3 +139,15 @@ def test_plain_http_only_to_loopback():
     assert check_base_url("http://localhost/x", backend="b")
     with pytest.raises(ConfigError, match="plain http"):
         check_base_url("http://api.example.com/v1", backend="b")
+
+
+async def test_failed_calls_record_the_redacted_request_and_response():
+    events = EventLog()
+    http, _, _ = core([(422, {}, {"error": {"code": "invalid_input", "message": "bad", "password": "pw-in-body"}})],
+                      events=events)
+    with pytest.raises(BackendError):
+        await http.request("POST", "/x", operation="create", json_body={"name": "a", "user_data": "#cloud-config secret"},
+                           expect=(201,))
+    (event,) = events.recent()
+    assert "invalid_input" in event.detail["response"] and "pw-in-body" not in event.detail["response"]
+    assert '"name": "a"' in event.detail["request"] and "cloud-config" not in event.detail["request"]
