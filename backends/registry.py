@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 ADAPTERS: dict[str, str] = {
     "hetzner": "backends.hetzner.adapter:HetznerAdapter",
+    "proxmox": "backends.proxmox.adapter:ProxmoxAdapter",
 }
 
 

@@ -1,0 +1,392 @@
+"""The Proxmox VE adapter: VMs of the configured nodes, live state, power actions followed to the end of their task,
+and the root password through the QEMU guest agent.
+
+Server ids are "<node>/<vmid>". `power_vm` and `reset_password_vm` take node and VMID directly, for the Convoy
+join (a Convoy server is a VM on node `cluster` with its `vmid`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import string
+import time
+from typing import Any, Callable
+
+from ..contract import MUTATING, Adapter, Capability, PowerAction, ProgressFn
+from ..errors import (BackendError, ConfigError, ConflictError, ProtocolError, UnavailableError, UnsupportedError)
+from ..http import HttpCore, RetryPolicy
+from ..models import ActionProgress, ActionResult, ConnectionReport, SecretResult, Server, ServerStatus
+from . import parse
+from .api import PveClient, PveTransport
+from .errors import AGENT_MISSING, classify, plain
+from .nodes import NodeSetup, ProxmoxNode, parse_setup
+from .parse import LiveState, server_id, split_id
+
+COMMANDS = {PowerAction.ON: "start", PowerAction.OFF: "stop", PowerAction.SHUTDOWN: "shutdown",
+            PowerAction.REBOOT: "reboot", PowerAction.RESET: "reset"}
+TRANSIENT = {PowerAction.ON: ServerStatus.STARTING, PowerAction.OFF: ServerStatus.STOPPING,
+             PowerAction.SHUTDOWN: ServerStatus.STOPPING}
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_password(length: int = 20) -> str:
+    """A strong random password with lower and upper case letters and digits (no symbols: easy to type in a console)."""
+    while True:
+        value = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+        if any(c.islower() for c in value) and any(c.isupper() for c in value) and any(c.isdigit() for c in value):
+            return value
+
+
+class ProxmoxAdapter(Adapter):
+    kind = "proxmox"
+    capabilities = frozenset({Capability.LIST, Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
+                              Capability.RESET_PASSWORD})
+    secret_fields = ("token_secret",)
+
+    def __init__(self, config, *, secrets, events=None, read_only=False, store=None, policy: RetryPolicy | None = None) -> None:
+        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
+        self._policy = policy
+        self._setup: NodeSetup | None = None
+        self._cores: dict[tuple[str, Any], HttpCore] = {}
+        self._pending: dict[tuple[str, int], PowerAction] = {}
+        poll = float(config.option("task_poll_seconds", 1.0))
+        self._poll = (poll, max(poll, min(5.0, poll * 5)))
+        self.shutdown_timeout = int(config.option("shutdown_timeout", 60))
+        self.task_timeout = float(config.option("task_timeout", 300.0))
+        self.reconcile_seconds = float(config.option("reconcile_seconds", 10.0))
+
+    # configuration -----------------------------------------------------------------------
+    @property
+    def setup(self) -> NodeSetup:
+        """Parsed on first use (the demo fills in the url after the adapter is built)."""
+        if self._setup is None:
+            self._setup = parse_setup(self.config)
+        return self._setup
+
+    @property
+    def insecure(self) -> bool:
+        """TLS verification is switched off for at least one node: the UI must mark this backend as insecure."""
+        try:
+            return self.setup.insecure
+        except ConfigError:
+            return self.config.option("insecure_tls") is True
+
+    def _http(self, node: ProxmoxNode) -> HttpCore:
+        key = (node.url, node.tls)
+        if key not in self._cores:
+            secret = self.secrets.require(self.name, "token_secret")
+            own = any(n.name == node.name and n.url == node.url for n in self.setup.nodes) and node.tls != self.setup.default_tls
+            transport = PveTransport(node.tls, scope=f"node {node.name}" if own else f"backend {self.name}",
+                                     backend=self.name, events=self.events, max_connections=self.config.max_concurrency or 4)
+            self._cores[key] = HttpCore(backend=self.name, base_url=node.url, classify=classify, events=self.events,
+                                        headers={"Authorization": f"PVEAPIToken={self.setup.token_id}={secret}"},
+                                        max_concurrency=self.config.max_concurrency or 4, timeout=self.config.timeout,
+                                        policy=self._policy, read_only=self.read_only, transport=transport)
+        return self._cores[key]
+
+    def client(self, node: str) -> PveClient:
+        found = self.setup.node(node)
+        if found is None:
+            raise UnsupportedError(f"needs Proxmox credentials for node {node}: add it under [[backends.nodes]] of backend "
+                                   f"{self.name}, or give the backend a url (any cluster member answers for every node).",
+                                   backend=self.name, operation="choose node")
+        return PveClient(self._http(found), node, poll_initial=self._poll[0], poll_max=self._poll[1])
+
+    async def aclose(self) -> None:
+        cores, self._cores = list(self._cores.values()), {}
+        for core in cores:
+            await core.aclose()
+
+    # connection --------------------------------------------------------------------------
+    async def test_connection(self) -> ConnectionReport:
+        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
+        try:
+            setup = self.setup
+            report.details["insecure"] = setup.insecure
+            if setup.insecure:
+                report.details["warning"] = ("TLS verification is OFF (insecure_tls = true): anyone on the network path "
+                                             "can read the API token.")
+            endpoints: dict[tuple[str, Any], ProxmoxNode] = {}
+            for node in setup.nodes or (setup.node("*"),):  # type: ignore[arg-type]
+                endpoints.setdefault((node.url, node.tls), node)
+            versions, errors, known, latencies = [], [], set(), []
+            for node in endpoints.values():
+                client = self.client(node.name)
+                started = time.perf_counter()
+                try:
+                    # a wrong token is answered only after ~3 s: wait long enough to say "authentication failed"
+                    data = await client.version(timeout=max(self.config.timeout, 10.0))
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    versions.append(f"{data.get('version')} ({data.get('release')})")
+                    known |= {str(n.get("node")) for n in await client.nodes() if isinstance(n, dict)}
+                except BackendError as exc:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    errors.append(exc.message if len(endpoints) == 1 else f"{_label(node, self.name)}: {exc.message}")
+            report.latency_ms = max(latencies) if latencies else None
+            missing = [n.name for n in setup.nodes if known and n.name not in known]
+            if missing:
+                errors.append(f"node(s) {', '.join(missing)} are not in this cluster (it has {', '.join(sorted(known))}): "
+                              "use the Proxmox node name, not the FQDN.")
+            report.version = ", ".join(sorted(set(versions))) or None
+            report.details["nodes"] = [n.name for n in setup.nodes] or sorted(known)
+            report.details["tls"] = {_label(n, self.name): n.tls.describe() for n in endpoints.values()}
+            report.ok = not errors
+            report.error = " ".join(errors) or None
+        except BackendError as exc:
+            report.error = exc.message
+        except Exception as exc:  # ConfigError, SecretError: plain words, no traceback
+            report.error = str(exc)
+        return report
+
+    # servers ----------------------------------------------------------------------------
+    async def _node_names(self) -> list[str]:
+        if self.setup.nodes:
+            return [n.name for n in self.setup.nodes]
+        listed = await self.client("*").nodes()
+        offline = sorted(str(n.get("node")) for n in listed if n.get("status") != "online")
+        if offline:
+            raise UnavailableError(f"node(s) {', '.join(offline)} are offline, so their VMs cannot be listed; list the "
+                                   "reachable nodes under [[backends.nodes]] to see the rest.", backend=self.name,
+                                   operation="list VMs")
+        return sorted(str(n.get("node")) for n in listed)
+
+    async def list_servers(self, progress: Callable[[int, int], None] | None = None) -> list[Server]:
+        names = await self._node_names()
+        done = 0
+
+        async def one(node: str) -> list[dict[str, Any]]:
+            nonlocal done
+            rows = await self.client(node).vms()
+            done += 1
+            if progress:
+                progress(done, len(names))
+            return rows
+
+        tasks = [asyncio.ensure_future(one(n)) for n in names]
+        try:
+            per_node = await asyncio.gather(*tasks)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            raise
+        servers = []
+        for node, rows in zip(names, per_node):
+            for raw in rows:
+                if not isinstance(raw, dict):
+                    raise ProtocolError(f"list VMs on {node}: an entry is not an object.", backend=self.name)
+                if parse.whole(raw.get("template")):
+                    continue
+                servers.append(self._with_pending(parse.parse_vm(self.name, node, raw)))
+        return servers
+
+    def _with_pending(self, server: Server) -> Server:
+        action = self._pending.get((server.raw["node"], server.raw["vmid"]))
+        if action in TRANSIENT:
+            server.status = TRANSIENT[action]
+        return server
+
+    async def get_server(self, ref: str) -> Server:
+        node, _, vmid = ref.rpartition("/")
+        if node and vmid.isdigit():
+            raw = await self.client(node).status(int(vmid))
+            return self._with_pending(parse.parse_vm(self.name, node, {"vmid": int(vmid), **raw}))
+        return await super().get_server(ref)
+
+    async def live_state(self, node: str, vmid: int) -> LiveState:
+        return parse.parse_live(node, await self.client(node).status(int(vmid)), backend=self.name, vmid=int(vmid))
+
+    def refresh_cost(self, server_count: int) -> int:
+        try:
+            return max(1, len(self.setup.nodes))
+        except ConfigError:
+            return 1
+
+    def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None:
+        reason = super().missing_reason(capability, server)
+        if reason is None and server is not None and server.locked and capability in MUTATING:
+            return f"the VM is locked ({server.raw.get('lock') or 'lock held'}); Proxmox refuses actions until it is released."
+        return reason
+
+    def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None,
+                      variant: str | None = None) -> str:
+        node, vmid = ("{node}", "{vmid}")
+        if server is not None:
+            node, _, vmid = server.id.rpartition("/")
+        if capability in (Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET) and action:
+            return f"POST /nodes/{node}/qemu/{vmid}/status/{COMMANDS[action]}"
+        return {
+            Capability.RESET_PASSWORD: f"POST /nodes/{node}/qemu/{vmid}/agent/set-user-password (QEMU guest agent)",
+            Capability.LIST: "GET /nodes/{node}/qemu?full=1 (each node)",
+        }.get(capability, "")
+
+    # power ------------------------------------------------------------------------------
+    async def power(self, server_id: str, action: PowerAction, progress: ProgressFn | None = None) -> ActionResult:
+        node, vmid = split_id(server_id, backend=self.name)
+        return await self.power_vm(node, vmid, action, progress)
+
+    async def power_vm(self, node: str, vmid: int, action: PowerAction, progress: ProgressFn | None = None) -> ActionResult:
+        operation = f"power {action.value}"
+        self._require(action.capability, operation)
+        client = self.client(node)
+        sid, command = server_id(node, vmid), COMMANDS[action]
+        before = parse.parse_live(node, await client.status(vmid), backend=self.name, vmid=vmid)
+        self._refuse_locked(before, operation)
+        early = self._precheck(action, before, operation)
+        if early is not None:
+            return early
+        params = {"timeout": self.shutdown_timeout} if action in (PowerAction.SHUTDOWN, PowerAction.REBOOT) else None
+        self._pending[(node, vmid)] = action
+        try:
+            try:
+                upid = await client.power(vmid, command, params)
+            except (UnavailableError, ProtocolError) as exc:
+                return await self._reconcile(client, before, action, exc)
+            note = ""
+            try:
+                task = await client.wait(upid, verb=command, timeout=max(self.task_timeout, self.shutdown_timeout + 60),
+                                         progress=progress)
+                note = parse.task_ok(task)[1]
+            except ConflictError as exc:
+                if exc.code == "already_running" and action is PowerAction.ON:
+                    note = "the VM was already running."
+                elif exc.code == "timeout" and action in (PowerAction.SHUTDOWN, PowerAction.REBOOT):
+                    result = ActionResult(self.name, sid, command, upid, "signal_sent",
+                                          f"the guest did not {'shut down' if action is PowerAction.SHUTDOWN else 'reboot'} "
+                                          f"within {self.shutdown_timeout} s; it may ignore ACPI and have no guest agent: "
+                                          f"use {'power off' if action is PowerAction.SHUTDOWN else 'reset'}.")
+                    self.audit(f"{operation}: {result.status}", target=sid, level="warning", detail={"upid": upid})
+                    return result
+                else:
+                    raise
+        finally:
+            self._pending.pop((node, vmid), None)
+        self.audit(f"{operation}: success", target=sid, detail={"upid": upid})
+        return ActionResult(self.name, sid, command, upid, "success", note)
+
+    def _refuse_locked(self, live: LiveState, operation: str) -> None:
+        if live.lock:
+            raise ConflictError(f"VM {live.vmid} is locked ({live.lock}): {operation} refused, nothing was sent. Proxmox "
+                                f"holds this lock during a {live.lock}; try again when it has finished.",
+                                backend=self.name, operation=operation, code="locked")
+
+    def _precheck(self, action: PowerAction, live: LiveState, operation: str) -> ActionResult | None:
+        """Refuse what PVE would refuse (or turn into a failed task) before sending anything; no-ops succeed at once."""
+        sid, command = live.server_id, COMMANDS[action]
+        off, paused = live.status is ServerStatus.OFF, live.qmpstatus == "paused"
+        if action is PowerAction.ON and live.running:
+            return ActionResult(self.name, sid, command, None, "success", "the VM is already running; nothing was sent.")
+        if action in (PowerAction.OFF, PowerAction.SHUTDOWN) and off:
+            return ActionResult(self.name, sid, command, None, "success", "the VM is already off; nothing was sent.")
+        if action in (PowerAction.REBOOT, PowerAction.RESET) and off:
+            raise ConflictError(f"the VM is off, so it cannot {command}: use power on. Nothing was sent.", backend=self.name,
+                                operation=operation, code="not_running")
+        if paused and action in (PowerAction.ON, PowerAction.SHUTDOWN, PowerAction.REBOOT):
+            raise ConflictError(f"the VM is paused (qmpstatus paused), so it cannot {command}: resume it in Proxmox, or "
+                                "use power off or reset. Nothing was sent.", backend=self.name, operation=operation,
+                                code="paused")
+        return None
+
+    async def _reconcile(self, client: PveClient, before: LiveState, action: PowerAction,
+                         exc: BackendError) -> ActionResult:
+        """After an ambiguous failure: read the state back (for a short while), never resend."""
+        command, sid = COMMANDS[action], before.server_id
+        deadline = time.monotonic() + self.reconcile_seconds
+        delay = self._poll[0]
+        after: LiveState | None = None
+        while True:
+            try:
+                after = parse.parse_live(before.node, await client.status(before.vmid), backend=self.name, vmid=before.vmid)
+            except BackendError:
+                break
+            if _applied(action, before, after) or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, self._poll[1])
+        if after is None:
+            exc.message = (f"{exc.message} Nothing was resent, and the VM's state could not be read back: check it in "
+                           "Proxmox before trying again.")
+            raise exc
+        if _applied(action, before, after):
+            self.audit(f"power {action.value}: applied despite an unclear failure", target=sid, level="warning",
+                       detail={"error": exc.message})
+            return ActionResult(self.name, sid, command, None, "success",
+                                f"the {command} request failed unclearly, but the VM is now {after.raw_status}: it took effect.")
+        exc.message = (f"{exc.message} Nothing was resent: the VM is {after.raw_status} (uptime {after.uptime} s), so the "
+                       f"{command} has not taken effect (yet); check again before retrying.")
+        raise exc
+
+    # password ---------------------------------------------------------------------------
+    async def reset_password(self, server_id: str, progress: ProgressFn | None = None) -> SecretResult:
+        node, vmid = split_id(server_id, backend=self.name)
+        return await self.reset_password_vm(node, vmid, progress)
+
+    async def reset_password_vm(self, node: str, vmid: int, progress: ProgressFn | None = None) -> SecretResult:
+        operation = "reset password"
+        self._require(Capability.RESET_PASSWORD, operation)
+        client = self.client(node)
+        sid = server_id(node, vmid)
+        step = _stepper(progress, sid)
+        live = parse.parse_live(node, await client.status(vmid), backend=self.name, vmid=vmid)
+        self._refuse_locked(live, operation)
+        if live.status is ServerStatus.OFF:
+            raise ConflictError("the VM is off: the root password is set through the QEMU guest agent, which needs a running "
+                                "VM. Start it first, or use the console.", backend=self.name, operation=operation,
+                                code="not_running")
+        if not live.running:
+            raise ConflictError(f"the VM is {live.raw_status}: the QEMU guest agent cannot answer. Resume it in Proxmox "
+                                "first, or use the console.", backend=self.name, operation=operation, code="paused")
+        if not live.agent:
+            raise ConflictError(plain("No QEMU guest agent configured", "agent_not_configured"), backend=self.name,
+                                operation=operation, code="agent_not_configured")
+        step("running", 10)
+        try:
+            await client.agent_ping(vmid)
+        except ConflictError as exc:
+            if exc.code in ("agent_not_running", "agent_not_responding"):
+                exc.message = AGENT_MISSING
+            step("error", 10, exc.message)
+            raise
+        user = "root"
+        try:
+            info = await client.agent_osinfo(vmid)
+            if "windows" in f"{info.get('id')} {info.get('name')}".lower():
+                user = "Administrator"
+        except BackendError:
+            pass  # the agent answered the ping; fall back to root
+        step("running", 50)
+        password = new_password()
+        try:
+            await client.set_user_password(vmid, user, password)
+        except (UnavailableError, ProtocolError):
+            # README: resent once with the same password (setting it twice is harmless); never with a new one
+            try:
+                await client.set_user_password(vmid, user, password)
+            except (UnavailableError, ProtocolError) as exc:
+                exc.message = (f"{exc.message} The password change could not be confirmed (sent twice with the same "
+                               "password): the old or the new password may be in effect. Try again: a new password "
+                               "will be made.")
+                step("error", 50, exc.message)
+                raise
+        step("success", 100)
+        self.audit("reset password via guest agent: success", target=sid, detail={"user": user})
+        return SecretResult(self.name, sid, secret=password)
+
+
+def _label(node: ProxmoxNode, backend: str) -> str:
+    return node.name if node.name != "*" else backend
+
+
+def _applied(action: PowerAction, before: LiveState, after: LiveState) -> bool:
+    if action is PowerAction.ON:
+        return after.running
+    if action in (PowerAction.OFF, PowerAction.SHUTDOWN):
+        return after.status is ServerStatus.OFF
+    return after.running and after.uptime < before.uptime  # REBOOT, RESET: the uptime started again
+
+
+def _stepper(progress: ProgressFn | None, sid: str) -> Callable[..., None]:
+    def step(status: str, percent: int, error: str | None = None) -> None:
+        if progress:
+            progress(ActionProgress(id=sid, command="set_user_password", status=status, progress=percent, error=error))
+    return step

@@ -1,0 +1,194 @@
+"""The Proxmox VE calls hostdeck makes, per node, on the shared HTTP core.
+
+`PveTransport` sits under HttpCore: it applies the node's TLS settings, turns a refused certificate into one plain
+`CertificateNotTrusted` (never retried), and copies the reason phrase of an error answer into its JSON `message`
+when the body has none (servers before January 2025 put the text only there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ..contract import ProgressFn
+from ..errors import BackendError, ProtocolError
+from ..events import EventLog
+from ..http import HttpCore, Reply
+from ..models import ActionProgress, Event, EventKind
+from ..redact import redact_url
+from .errors import READ_RETRY_CODES, task_error
+from .parse import task_done, task_ok
+from .tls import CertificateNotTrusted, TlsSettings, failure_message, presented_fingerprint, ssl_context, tls_failure
+
+MAX_CONNECTIONS = 4  # proxmox.md: at most 4 concurrent requests per node
+
+
+class PveTransport(httpx.AsyncBaseTransport):
+    def __init__(self, tls: TlsSettings, *, scope: str, backend: str, events: EventLog | None = None,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
+        self.tls = tls
+        self.scope = scope  # where this endpoint's TLS keys live in the config, e.g. "node pve2"
+        self.backend = backend
+        self.events = events
+        self._inner = httpx.AsyncHTTPTransport(
+            verify=ssl_context(tls, key=f"backends.{backend}.ca_bundle"),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            response = await self._inner.handle_async_request(request)
+        except httpx.ConnectError as exc:
+            failure = tls_failure(exc)
+            if failure is None:
+                raise
+            host, port = request.url.host, request.url.port or 443
+            presented = None
+            if not self.tls.fingerprint and not self.tls.insecure:
+                presented = await presented_fingerprint(host, port)
+            message = failure_message(failure, host=host, scope=self.scope, settings=self.tls, presented=presented)
+            self._record(request, started, message)
+            raise CertificateNotTrusted(message, backend=self.backend, operation="connect", code="tls") from None
+        if response.status_code >= 400:
+            return await with_reason_message(response, request)
+        return response
+
+    def _record(self, request: httpx.Request, started: float, message: str) -> None:
+        if self.events is not None:
+            self.events.record(Event(backend=self.backend, kind=EventKind.API, message=message, level="error",
+                                     method=request.method, path=redact_url(str(request.url.raw_path, "ascii")),
+                                     duration_ms=(time.perf_counter() - started) * 1000, detail={"error": "tls"}))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def with_reason_message(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """An error answer whose JSON body has no `message` gets the reason phrase as its message."""
+    if not response.headers.get("content-type", "").lower().startswith("application/json"):
+        return response
+    await response.aread()
+    try:
+        data = json.loads(response.content) if response.content else None
+    except ValueError:
+        data = None
+    reason = response.extensions.get("reason_phrase", b"")
+    reason = reason.decode("latin-1", "replace") if isinstance(reason, bytes) else str(reason or "")
+    if not isinstance(data, dict) or data.get("message") or not reason.strip():
+        return response
+    data["message"] = reason.strip()
+    headers = [(k, v) for k, v in response.headers.multi_items()
+               if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
+    return httpx.Response(response.status_code, headers=headers, content=json.dumps(data).encode(),
+                          extensions=response.extensions, request=request)
+
+
+def _data(reply: Reply, operation: str, backend: str, kind: type | tuple[type, ...] | None = None) -> Any:
+    body = reply.data
+    if not isinstance(body, dict) or "data" not in body:
+        raise ProtocolError(f"{operation}: the answer has no 'data' envelope.", backend=backend, operation=operation)
+    data = body["data"]
+    if kind is not None and not isinstance(data, kind):
+        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ProtocolError(f"{operation}: 'data' is {type(data).__name__}, expected {want}.", backend=backend,
+                            operation=operation)
+    return data
+
+
+class PveClient:
+    """The calls for one node, through an HttpCore pointed at a cluster member."""
+
+    def __init__(self, http: HttpCore, node: str, *, poll_initial: float = 1.0, poll_max: float = 5.0) -> None:
+        self.http = http
+        self.node = node
+        self.poll_initial = poll_initial
+        self.poll_max = poll_max
+
+    @property
+    def backend(self) -> str:
+        return self.http.backend
+
+    def vm_path(self, vmid: int, suffix: str = "") -> str:
+        return f"/nodes/{quote(self.node, safe='')}/qemu/{int(vmid)}{suffix}"
+
+    async def _get(self, path: str, operation: str, kind: type | tuple[type, ...] | None = None, *,
+                   params: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
+        reply = await self.http.request("GET", path, operation=operation, params=params, retry_codes=READ_RETRY_CODES,
+                                        timeout=timeout)
+        return _data(reply, operation, self.backend, kind)
+
+    # reads ------------------------------------------------------------------------------
+    async def version(self, timeout: float | None = None) -> dict[str, Any]:
+        return await self._get("/version", "connection test", dict, timeout=timeout)
+
+    async def nodes(self) -> list[dict[str, Any]]:
+        return await self._get("/nodes", "list nodes", list)
+
+    async def vms(self) -> list[dict[str, Any]]:
+        # full=1 adds qmpstatus, which tells a paused guest from a running one
+        return await self._get(f"/nodes/{quote(self.node, safe='')}/qemu", f"list VMs on {self.node}", list,
+                               params={"full": 1})
+
+    async def status(self, vmid: int) -> dict[str, Any]:
+        return await self._get(self.vm_path(vmid, "/status/current"), f"read VM {vmid} status", dict)
+
+    async def task(self, upid: str) -> dict[str, Any]:
+        return await self._get(f"/nodes/{quote(self.node, safe='')}/tasks/{quote(upid, safe='')}/status",
+                               "read task status", dict)
+
+    async def agent_osinfo(self, vmid: int) -> dict[str, Any]:
+        data = await self._get(self.vm_path(vmid, "/agent/get-osinfo"), "read guest OS", dict)
+        result = data.get("result")
+        return result if isinstance(result, dict) else {}
+
+    # actions ----------------------------------------------------------------------------
+    async def power(self, vmid: int, command: str, params: dict[str, Any] | None = None) -> str:
+        """POST status/<command>; never resent after an ambiguous failure (the caller reconciles)."""
+        reply = await self.http.request("POST", self.vm_path(vmid, f"/status/{command}"), operation=command,
+                                        form=params or None, safe=False)
+        upid = _data(reply, command, self.backend, str)
+        if not upid.startswith("UPID:"):
+            raise ProtocolError(f"{command}: the answer is not a task id (UPID).", backend=self.backend, operation=command)
+        return upid
+
+    async def agent_ping(self, vmid: int) -> None:
+        # a POST that changes nothing: resending it is harmless
+        reply = await self.http.request("POST", self.vm_path(vmid, "/agent/ping"), operation="guest agent ping", safe=True)
+        _data(reply, "guest agent ping", self.backend)
+
+    async def set_user_password(self, vmid: int, username: str, password: str) -> None:
+        reply = await self.http.request("POST", self.vm_path(vmid, "/agent/set-user-password"),
+                                        operation="set user password", form={"username": username, "password": password},
+                                        safe=False)
+        _data(reply, "set user password", self.backend)
+
+    async def wait(self, upid: str, *, verb: str, timeout: float, progress: ProgressFn | None = None) -> dict[str, Any]:
+        """Follow a task until it stops; a failed task raises with its exit status. Returns the final task."""
+        deadline = time.monotonic() + timeout
+        delay = self.poll_initial
+        while True:
+            try:
+                task = await self.task(upid)
+            except BackendError as exc:
+                exc.message = f"the {verb} was sent (task {upid}) but following it failed: {exc.message}"
+                raise
+            if task_done(task):
+                ok, note = task_ok(task)
+                if progress:
+                    progress(ActionProgress(id=upid, command=verb, status="success" if ok else "error",
+                                            progress=100, error=None if ok else note))
+                if not ok:
+                    raise task_error(note, verb=verb, upid=upid)
+                return task
+            if progress:
+                progress(ActionProgress(id=upid, command=verb, status="running", progress=0))
+            if time.monotonic() >= deadline:
+                raise BackendError(f"{verb} is still running after {timeout:.0f} s; follow task {upid} in the Proxmox "
+                                   "web UI.", backend=self.backend, operation=verb)
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, self.poll_max)
