@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 ADAPTERS: dict[str, str] = {
     "hetzner": "backends.hetzner.adapter:HetznerAdapter",
+    "convoy": "backends.convoy.adapter:ConvoyAdapter",
     "proxmox": "backends.proxmox.adapter:ProxmoxAdapter",
 }
 

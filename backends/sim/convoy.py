@@ -489,7 +489,8 @@ class ConvoySim(SimApp):
             wanted = {v.strip() for v in value.split(",")}
             if have is None:
                 return bool(wanted & {"", "null"})
-            return str(have if not isinstance(have, bool) else int(have)) in wanted
+            # MySQL's default collation compares strings case-insensitively, exact filters included
+            return str(have if not isinstance(have, bool) else int(have)).lower() in {w.lower() for w in wanted}
         return value.lower() in str(have if have is not None else "").lower()
 
     def _apply(self, items: list[dict[str, Any]], filters: dict[str, tuple[str, str]],
