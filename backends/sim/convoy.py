@@ -259,7 +259,9 @@ class ConvoySim(SimApp):
         self._by_internal: dict[int, str] = {}
         self._server_addresses: dict[int, list[int]] = {}
         self._next_internal = 1
+        self._seed_vmids: set[int] | None = {v for (_n, v) in self.cluster.vms}   # only while seeding
         self._seed(max(servers, 0), max(users, 2))
+        self._seed_vmids = None
 
     # ------------------------------------------------------------------ public interface
 
@@ -855,10 +857,12 @@ class ConvoySim(SimApp):
             if full[:8] not in self.servers:
                 break
         if vmid is None:
-            used = {v for (_n, v) in self.cluster.vms}
+            used = self._seed_vmids if self._seed_vmids is not None else {v for (_n, v) in self.cluster.vms}
             vmid = rng.randint(100, 999_999_999)
             while vmid in used:
                 vmid = rng.randint(100, 999_999_999)
+            if self._seed_vmids is not None:
+                self._seed_vmids.add(vmid)
         internal = self._next_internal
         self._next_internal += 1
         server = {"internal_id": internal, "uuid_short": full[:8], "uuid": full, "node_id": node["id"],
