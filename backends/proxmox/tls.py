@@ -167,7 +167,7 @@ def failure_message(err: ssl.SSLError, *, host: str, scope: str, settings: TlsSe
                 "`pvenode cert info` on the node and update fingerprint in the config; if it was not, someone may be "
                 "intercepting the connection.")
     if isinstance(err, ssl.SSLCertVerificationError):
-        reason = (err.verify_message or err.reason or str(err)).strip()
+        reason = (err.verify_message or err.reason or str(err)).strip().rstrip(".")
         seen = (f" The certificate's SHA-256 fingerprint is {format_fingerprint(presented)}: compare it with "
                 "`pvenode cert info` on the node before pinning it.") if presented else ""
         if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
