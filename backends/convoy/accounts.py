@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..errors import (BackendError, ConflictError, NotFoundError, ProtocolError, UnavailableError, ValidationError)
+from ..errors import BackendError, ConflictError, ProtocolError, UnavailableError, ValidationError
 from ..models import Client
 from .api import UsersClient
+from .reconcile import check_failed, look_again, nothing_found
 from .spec import strong_password
 from .units import as_int
 
@@ -62,10 +63,11 @@ def check_user_input(email: str | None, name: str | None, backend: str) -> None:
 
 
 class Accounts:
-    def __init__(self, users: UsersClient, backend: str, audit: Audit) -> None:
+    def __init__(self, users: UsersClient, backend: str, audit: Audit, look_spacing: float = 1.0) -> None:
         self.users = users
         self.backend = backend
         self.audit = audit
+        self.look_spacing = look_spacing
 
     async def find(self, email: str) -> ConvoyUser | None:
         email = email.strip()
@@ -102,15 +104,12 @@ class Accounts:
     async def _reconcile(self, email: str, exc: BackendError) -> ConvoyUser:
         """After an unclear failure the account may exist: look it up by email (unique) instead of resending."""
         try:
-            found = await self.find(email)
-        except BackendError as check:
-            raise type(exc)(f"{exc.message} hostdeck could not check whether the account was made ({check.message}): "
-                            "look the email up in Convoy before trying again.", backend=self.backend,
-                            operation="create user", http_status=exc.http_status) from None
+            found = await look_again(lambda: self.find(email), exc, spacing=self.look_spacing)
+        except BackendError as failed:
+            raise check_failed(exc, failed, backend=self.backend, operation="create user") from None
         if found is None:
-            raise type(exc)(f"{exc.message} hostdeck checked: no account with {email} exists, so nothing was made; "
-                            "it is safe to try again.", backend=self.backend, operation="create user",
-                            http_status=exc.http_status) from None
+            raise nothing_found(exc, f"no account with {email} exists", backend=self.backend,
+                                operation="create user") from None
         return found
 
     async def update(self, user_id: int, *, name: str | None = None, email: str | None = None,
@@ -146,8 +145,3 @@ class Accounts:
                 raise
             return UserLink(existing, created=False)
 
-
-def require_user(user: ConvoyUser | None, email: str, backend: str) -> ConvoyUser:
-    if user is None:
-        raise NotFoundError(f"no Convoy user has the email {email}.", backend=backend, operation="find user")
-    return user

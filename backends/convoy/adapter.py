@@ -26,6 +26,7 @@ from . import parse
 from .accounts import Accounts, ConvoyUser, UserLink
 from .api import ConvoyApi, NodesClient, ServersClient, UsersClient
 from .errors import classify, describe_fields
+from .reconcile import check_failed, look_again, nothing_found
 from .spec import WIRE_FIELDS, ConvoyServerSpec, strong_password
 from .units import as_int, gb_to_bytes, mb_to_bytes
 
@@ -94,6 +95,10 @@ class ConvoyAdapter(Adapter):
         self._policy = policy
         self._http: HttpCore | None = None
 
+    @property
+    def _look_spacing(self) -> float:
+        return max(self.poll_seconds, 0.5)
+
     # plumbing -------------------------------------------------------------------
     @property
     def api_url(self) -> str:
@@ -131,7 +136,7 @@ class ConvoyAdapter(Adapter):
 
     @property
     def accounts(self) -> Accounts:
-        return Accounts(UsersClient(self.api), self.name, self.audit)
+        return Accounts(UsersClient(self.api), self.name, self.audit, self._look_spacing)
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -266,20 +271,21 @@ class ConvoyAdapter(Adapter):
 
     async def _reconcile_create(self, spec: ConvoyServerSpec, before: set[str], exc: BackendError) -> Server:
         """The create may have been applied: list the user's servers and match hostname and name of new ones."""
-        try:
+
+        async def check() -> dict[str, Any] | None:
             rows = await self.servers.all(user_id=spec.user_id)
-        except BackendError as check:
-            raise type(exc)(f"{exc.message} hostdeck could not check whether the server was made ({check.message}): "
-                            "look in the Convoy panel before trying again.", backend=self.name,
-                            operation="create server", http_status=exc.http_status) from None
-        new = [r for r in rows if str(r.get("id")) not in before and r.get("hostname") == spec.hostname
-               and r.get("name") == spec.name]
-        if not new:
-            raise type(exc)(f"{exc.message} hostdeck checked: user {spec.user_id} has no new server named {spec.name!r}, "
-                            "so nothing was made; it is safe to try again.", backend=self.name,
-                            operation="create server", http_status=exc.http_status) from None
-        newest = max(new, key=lambda r: as_int(r.get("internal_id")) or 0)
-        return await self._current(str(newest["id"]))
+            new = [r for r in rows if str(r.get("id")) not in before and r.get("hostname") == spec.hostname
+                   and r.get("name") == spec.name]
+            return max(new, key=lambda r: as_int(r.get("internal_id")) or 0) if new else None
+
+        try:
+            found = await look_again(check, exc, spacing=self._look_spacing)
+        except BackendError as failed:
+            raise check_failed(exc, failed, backend=self.name, operation="create server") from None
+        if found is None:
+            raise nothing_found(exc, f"user {spec.user_id} has no new server named {spec.name!r}", backend=self.name,
+                                operation="create server") from None
+        return await self._current(str(found["id"]))
 
     def _create_not_found(self, spec: ConvoyServerSpec, exc: NotFoundError) -> BackendError:
         text = {"node": f"node {spec.node_id} does not exist in Convoy; pick a node from the catalog.",
@@ -328,13 +334,15 @@ class ConvoyAdapter(Adapter):
         try:
             await self.servers.delete(current.id, no_purge=no_purge)
         except (UnavailableError, ProtocolError, ConflictError) as exc:
-            state = await self._deletion_state(current.id)
+            try:
+                state = await look_again(lambda: self._deletion_state(current.id), exc, spacing=self._look_spacing)
+            except BackendError as failed:
+                raise check_failed(exc, failed, backend=self.name, operation="delete server") from None
             if state is None and isinstance(exc, ConflictError):
                 raise
             if state is None:
-                raise type(exc)(f"{exc.message} hostdeck checked: the server is still there and not being deleted, so "
-                                "nothing was done; it is safe to try again.", backend=self.name,
-                                operation="delete server", http_status=exc.http_status) from None
+                raise nothing_found(exc, "the server is still there and not being deleted", backend=self.name,
+                                    operation="delete server") from None
             self.audit(f"delete server {current.name}: {state} after an unclear answer ({exc.message})",
                        target=current.id, level="warning")
         if no_purge:
