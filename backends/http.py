@@ -149,19 +149,37 @@ class HttpCore:
         self._sleep = sleep
         self._limit = asyncio.Semaphore(max_concurrency)
         self._blocked_until = 0.0  # monotonic; set by a 429 so that every concurrent request waits together
-        import httpx  # imported with the first client, not at start-up
+        self._client_options = dict(headers=headers, timeout=timeout, connect_timeout=connect_timeout, transport=transport)
+        # Connections are lanes: up to max_concurrency single-connection clients, each carrying one request at a time.
+        # httpcore's shared pool rescans every connection on each request; with 16-32 in flight that cost more CPU
+        # than parsing the pages (bench/bench_list_servers.py). Lanes are made on demand and kept alive.
+        self._idle_lanes: list[httpx.AsyncClient] = []
+        self._lanes: list[httpx.AsyncClient] = []
 
-        self._client = httpx.AsyncClient(
+    def _new_lane(self) -> httpx.AsyncClient:
+        import httpx  # imported with the first request, not at start-up
+
+        o = self._client_options
+        if "verify" not in o:
+            # One TLS context for every lane (building one loads the CA bundle: tens of ms). Plain http is only
+            # accepted for loopback simulators (check_base_url), where there is no TLS to verify.
+            o["verify"] = httpx.create_ssl_context() if self.base_url.startswith("https://") else False
+        lane = httpx.AsyncClient(
+            verify=o["verify"],
             base_url=self.base_url,
-            headers={"User-Agent": f"hostdeck/{__version__}", "Accept": "application/json", **(headers or {})},
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency),
-            transport=transport,
+            headers={"User-Agent": f"hostdeck/{__version__}", "Accept": "application/json", **(o["headers"] or {})},
+            timeout=httpx.Timeout(o["timeout"], connect=o["connect_timeout"]),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            transport=o["transport"],
             follow_redirects=False,
         )
+        self._lanes.append(lane)
+        return lane
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        lanes, self._lanes, self._idle_lanes = self._lanes, [], []
+        for lane in lanes:
+            await lane.aclose()
 
     def _record(self, method: str, url: str, status: int | None, started: float, attempt: int, message: str,
                 detail: dict[str, Any] | None = None) -> None:
@@ -241,8 +259,11 @@ class HttpCore:
                 async with self._limit:
                     await self._wait_gate()
                     started = time.perf_counter()
-                    request = self._client.build_request(method, url, **kwargs)
-                    response = await self._client.send(request)
+                    lane = self._idle_lanes.pop() if self._idle_lanes else self._new_lane()
+                    try:
+                        response = await lane.send(lane.build_request(method, url, **kwargs))
+                    finally:
+                        self._idle_lanes.append(lane)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Never reached the server: safe to resend whatever the method.
                 reason = _transport_reason(exc)
@@ -361,7 +382,9 @@ def _parse_json(response: httpx.Response) -> tuple[Any, str | None]:
         return None, f"the answer was {shown}, not JSON"
     if not response.content:
         return None, "the answer was empty"
+    import orjson
+
     try:
-        return response.json(), None
-    except ValueError:
+        return orjson.loads(response.content), None
+    except orjson.JSONDecodeError:
         return None, "the answer was not valid JSON"

@@ -70,9 +70,12 @@ class Workspace:
         pending = self.events.take_pending()
         if pending:
             from .logfile import append_events
-            from .paths import log_dir
+            from .paths import database_path, log_dir
+            from .store import fast_events
 
-            self.store.add_events(pending)
+            db_file = (self.data_dir / "hostdeck.db") if self.data_dir else database_path()
+            if self._store is not None or self.config.general.database or not fast_events.append_events(db_file, pending):
+                self.store.add_events(pending)
             append_events((self.data_dir / "logs") if self.data_dir else log_dir(), pending)
         return len(pending)
 

@@ -20,6 +20,9 @@ from .api import ActionsClient, CatalogClient, ServersClient
 from .errors import classify
 
 DEFAULT_URL = "https://api.hetzner.cloud/v1"
+# Requests in flight per project. The rate limit counts requests, not concurrency (a 5,000-server listing costs
+# 100 either way); 16 lists it in about half the time of 8. `max_concurrency` in the config lowers it.
+DEFAULT_CONCURRENCY = 16
 COMMANDS = {PowerAction.ON: "poweron", PowerAction.OFF: "poweroff", PowerAction.SHUTDOWN: "shutdown",
             PowerAction.REBOOT: "reboot", PowerAction.RESET: "reset"}
 EXPECTED_AFTER = {PowerAction.ON: "running", PowerAction.OFF: "off", PowerAction.SHUTDOWN: "off",
@@ -62,7 +65,7 @@ class HetznerAdapter(Adapter):
             token = self.secrets.require(self.name, "token")
             self._http = HttpCore(backend=self.name, base_url=self.url, classify=classify, events=self.events,
                                   headers={"Authorization": f"Bearer {token}"},
-                                  max_concurrency=self.config.max_concurrency or 8, timeout=self.config.timeout,
+                                  max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY, timeout=self.config.timeout,
                                   policy=self._policy, read_only=self.read_only)
         return self._http
 

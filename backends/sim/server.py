@@ -238,6 +238,13 @@ def _log_body(body: bytes, content_type: str) -> Any:
     return text
 
 
+class _Listener(ThreadingHTTPServer):
+    # The stdlib default backlog of 5 drops the SYNs of a client opening 16 connections at once, which then
+    # retries after a second: a simulator artefact no real API has.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class SimServer:
     """Serve one SimApp on 127.0.0.1 in a daemon thread."""
 
@@ -273,7 +280,7 @@ class SimServer:
     def start(self) -> str:
         if self._httpd is None:
             self._stopping.clear()
-            httpd = ThreadingHTTPServer((self._host, self._port), _make_handler(self))
+            httpd = _Listener((self._host, self._port), _make_handler(self))
             httpd.daemon_threads = True
             self._httpd = httpd
             self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},

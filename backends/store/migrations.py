@@ -37,4 +37,4 @@ def create_v1(conn: Connection) -> None:
 
 # UPGRADES[n] takes a database from version n to n + 1.
 UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2}
-LATEST = 2
+from .version import LATEST  # noqa: E402

@@ -51,3 +51,22 @@ def test_newer_database_is_refused(tmp_path):
     from backends.errors import ConfigError
     with pytest.raises(ConfigError, match="newer than this hostdeck"):
         Store(path=tmp_path / "h.db")
+
+
+def test_fast_event_append_is_read_back_by_the_store(tmp_path):
+    import subprocess
+    import sys
+
+    from backends.store import fast_events
+
+    path = tmp_path / "h.db"
+    assert fast_events.append_events(path, [Event(backend="hz", kind=EventKind.API, message="x")]) is False  # no db yet
+    Store(path=path).close()
+    ts = utcnow()
+    assert fast_events.append_events(path, [Event(backend="hz", kind=EventKind.API, message="fast", ts=ts, status=200,
+                                                  detail={"token": "tok-1"})])
+    (event,) = Store(path=path).events()
+    assert event.message == "fast" and event.status == 200 and event.detail == {"token": "***"}
+    assert abs((event.ts - ts).total_seconds()) < 0.001
+    code = "import sys, backends.store.fast_events; print('sqlalchemy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"

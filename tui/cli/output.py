@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, Iterable, Sequence
 
 
 def emit_json(doc: Any) -> None:
-    json.dump(doc, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
+    import orjson
+
+    sys.stdout.flush()
+    sys.stdout.buffer.write(orjson.dumps(doc, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n")
+    sys.stdout.buffer.flush()
 
 
 def warn(message: str) -> None:
