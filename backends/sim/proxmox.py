@@ -282,7 +282,7 @@ class ProxmoxSim(SimApp):
 
     def advance(self) -> None:
         """Finish the tasks whose time has come (requests do this themselves)."""
-        with self._lock, self.cluster.lock:
+        with self.cluster.lock, self._lock:  # the cluster lock first, as the Convoy simulator takes it
             self._advance(self.clock())
 
     # ------------------------------------------------------------------ SimApp
@@ -291,7 +291,7 @@ class ProxmoxSim(SimApp):
         token = self._authenticate(req)
         if isinstance(token, Response):
             return token
-        with self._lock, self.cluster.lock:
+        with self.cluster.lock, self._lock:  # the cluster lock first, as the Convoy simulator takes it
             try:
                 if len(req.body) > MAX_BODY:
                     raise PveError(413, "request entity too large")

@@ -497,3 +497,21 @@ async def test_events_record_every_call_without_secrets(sim, pve):
         "power reboot: success", "reset password via guest agent: success"]
     text = events_text(pve)
     assert SECRET not in text and result.secret not in text and "PVEAPIToken" not in text
+
+
+# the Convoy join -------------------------------------------------------------------------------------------
+async def test_vms_made_by_the_convoy_simulator_are_served_and_powered_here():
+    from backends.sim.cluster import Cluster
+    from backends.sim.convoy import ConvoySim
+
+    cluster = Cluster()
+    convoy = ConvoySim(servers=12, seed=2, cluster=cluster)
+    with ProxmoxSim(cluster, token_id=TOKEN_ID, token_secret=SECRET, task_seconds=0.05) as shared:
+        adapter = make_adapter(shared)
+        listed = {s.id for s in await adapter.list_servers()}
+        assert listed == {f"{n}/{v}" for n, v in cluster.vms} and len(listed) == 12  # not seeded: Convoy's VMs only
+        node, vmid = next((n, v) for (n, v), vm in sorted(cluster.vms.items()) if vm.status == "running" and not vm.lock)
+        await adapter.power_vm(node, vmid, PowerAction.OFF)
+        assert cluster.get_vm(node, vmid).status == "stopped"
+        await adapter.aclose()
+    assert convoy.cluster is cluster
