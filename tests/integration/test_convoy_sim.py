@@ -498,3 +498,27 @@ def test_faults_use_convoys_bodies(sim):
     logged = [e for e in sim.request_log if e["fault"]]
     assert [e["fault"] for e in logged[-3:]] == ["status", "status", "html"]
     assert all(e["headers"].get("Authorization") in (None, "***") for e in sim.request_log)
+
+
+def test_the_proxmox_simulator_on_the_same_cluster_sees_what_convoy_does():
+    from backends.sim.proxmox import ProxmoxSim
+
+    cluster = Cluster()
+    pve_auth = {"Authorization": "PVEAPIToken=hostdeck@pve!hostdeck=demo-proxmox-secret-uuid"}
+    with ConvoySim(servers=20, cluster=cluster, install_seconds=0.0) as convoy, ProxmoxSim(cluster=cluster) as pve:
+        with client(convoy) as c:
+            created = c.post("/servers", json=create_body(convoy)).json()["data"]
+            node, vmid = created["node"]["data"]["cluster"], created["vmid"]
+
+            def pve_status() -> str:
+                r = httpx.get(f"{pve.base_url}/nodes/{node}/qemu/{vmid}/status/current", headers=pve_auth)
+                return r.json()["data"]["status"]
+
+            assert c.get(f"/servers/{created['id']}").json()["data"]["status"] is None
+            assert pve_status() == "running"
+            c.post(f"/servers/{created['id']}/settings/suspend")
+            assert pve_status() == "stopped"
+            c.post(f"/servers/{created['id']}/settings/unsuspend")
+            assert pve_status() == "running"
+            listed = httpx.get(f"{pve.base_url}/nodes/{node}/qemu", headers=pve_auth).json()["data"]
+            assert sum(1 for s in convoy.servers.values() if convoy.nodes[s["node_id"]]["cluster"] == node) == len(listed)
