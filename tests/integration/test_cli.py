@@ -211,3 +211,35 @@ def test_the_sentinel_token_appears_nowhere(env, sim, tmp_path):
     rows = sqlite3.connect(data / "hostdeck.db").execute("SELECT * FROM events").fetchall()
     assert len(rows) > 10 and SENTINEL not in repr(rows)
     assert all(SENTINEL not in out for out in Run.outputs)
+
+
+def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
+    import signal
+    import tomllib
+
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+    e.update(PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli.main", "sim", "--servers", "25"], env=e, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not (lines and lines[-1] == "" and any(l.startswith("url") for l in lines)):
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            lines.append(line.rstrip("\n"))
+        config = tmp_path / "sim.toml"
+        config.write_text("\n".join(lines))
+        parsed = tomllib.loads(config.read_text())
+        assert parsed["backends"][0]["kind"] == "hetzner"
+        hints = ""
+        while "HOSTDECK_SECRET_HZ_TOKEN=" not in hints:
+            hints += proc.stderr.readline()
+        token = hints.split("HOSTDECK_SECRET_HZ_TOKEN=")[1].split()[0]
+        env = dict(e, HOSTDECK_CONFIG=str(config), HOSTDECK_SECRET_HZ_TOKEN=token, HOSTDECK_DATA_DIR=str(tmp_path / "d"))
+        out = subprocess.run([sys.executable, "-m", "tui.cli.main", "servers", "--json"], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert len(json.loads(out.stdout)) == 25
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0

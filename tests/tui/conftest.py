@@ -47,10 +47,10 @@ def make_workspace(tmp_path, sims_by_name: dict, *, read_only: bool = False) -> 
 
 @pytest.fixture
 def app_factory(tmp_path, sims):
-    def factory(*, backends=("hz",), read_only=False, servers=120, initial_mode="servers"):
+    def factory(*, backends=("hz",), read_only=False, servers=120, initial_mode="servers", auto_refresh=False):
         started = {name: sims(servers=servers, seed=21 + i) for i, name in enumerate(backends)}
         ws = make_workspace(tmp_path, started, read_only=read_only)
-        app = HostdeckApp(ws, demo=False, initial_mode=initial_mode, auto_refresh=False)
+        app = HostdeckApp(ws, demo=False, initial_mode=initial_mode, auto_refresh=auto_refresh)
         app.test_sims = started  # so a test can inject faults into one backend
         return app
 

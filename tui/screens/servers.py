@@ -112,9 +112,9 @@ class ServersScreen(Screen):
         if self._timer is not None:
             self._timer.stop()
         if getattr(self.app, "poll_servers", True):
-            self._timer = self.set_timer(self.refresh_seconds, self._auto_refresh)
+            self._timer = self.set_timer(self.refresh_seconds, self._refresh_timer_fired)
 
-    def _auto_refresh(self) -> None:
+    def _refresh_timer_fired(self) -> None:
         # Paused while a dialog is open or another screen is shown: rows must not shift under a confirmation.
         if self.app.modal_open or self.app.screen is not self:
             self._arm_timer()
