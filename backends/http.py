@@ -8,7 +8,6 @@ RateLimit-* read case-insensitively), and one hook that records each attempt as 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import ipaddress
 import json
 import random
@@ -95,6 +94,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

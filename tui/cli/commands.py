@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
-import platform
 import sys
-from importlib import metadata
 
 from backends import __version__
 from backends.contract import PowerAction
@@ -30,6 +27,8 @@ def _need_yes(args: argparse.Namespace, what: str) -> int | None:
 
 
 def _version(dist: str) -> str | None:
+    from importlib import metadata
+
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
@@ -38,6 +37,8 @@ def _version(dist: str) -> str | None:
 
 # info ---------------------------------------------------------------------------
 def info(args: argparse.Namespace) -> int:
+    import platform
+
     from backends import paths
 
     with CommandContext(args) as ws:
@@ -75,6 +76,8 @@ def secret_set(args: argparse.Namespace) -> int:
     from backends.secrets import Secrets
 
     if sys.stdin.isatty():
+        import getpass
+
         value = getpass.getpass(f"{args.field} for {args.backend} (input hidden): ")
     else:
         value = sys.stdin.readline().rstrip("\r\n")
