@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from importlib import resources
 from types import EllipsisType
@@ -27,50 +28,12 @@ from .accounts import Accounts, ConvoyUser, UserLink
 from .api import ConvoyApi, NodesClient, ServersClient, UsersClient
 from .errors import classify, describe_fields
 from .reconcile import check_failed, look_again, nothing_found
+from .rules import NO_CAPABILITY, PROXMOX_FIX, refusal
 from .spec import WIRE_FIELDS, ConvoyServerSpec, strong_password
 from .units import as_int, gb_to_bytes, mb_to_bytes
 
 API_PATH = "/api/application"
-PROXMOX_FIX = ("add the node's Proxmox API to the config (a [[backends]] table with kind = \"proxmox\" and the URL "
-               "of the node{where}) and set its token with `hostdeck secret set <name> token`")
-NO_CAPABILITY = {
-    Capability.POWER: "Convoy's API has no power control: {fix}, then power it through Proxmox.",
-    Capability.SHUTDOWN: "Convoy's API has no power control: {fix}, then shut it down through Proxmox.",
-    Capability.REBOOT: "Convoy's API has no power control: {fix}, then reboot it through Proxmox.",
-    Capability.RESET: "Convoy's API has no power control: {fix}, then reset it through Proxmox.",
-    Capability.RESET_PASSWORD: "Convoy's API cannot set a root password: {fix}, then reset it through Proxmox.",
-    Capability.CONSOLE: "Convoy's API has no console access: open the customer's panel with SSO, or {fix}.",
-}
-# Which Convoy statuses (None = installed and normal) each action accepts; the rest are refused before any call.
-ALLOWED: dict[str, frozenset[str | None]] = {
-    "suspend": frozenset({None}),
-    "unsuspend": frozenset({"suspended"}),
-    "resize": frozenset({None}),
-    "rename": frozenset({None}),
-    "delete": frozenset({None, "suspended", "install_failed"}),
-    "sso": frozenset({None, "suspended", "install_failed", "installing", "restoring_backup", "restoring_snapshot"}),
-}
-WHY = {
-    None: "it is not suspended",
-    "suspended": "it is suspended; unsuspend it first",
-    "installing": "it has not finished installing; try again when it has",
-    "restoring_backup": "a backup is being restored onto it; try again when that has finished",
-    "restoring_snapshot": "a snapshot is being restored onto it; try again when that has finished",
-    "deleting": "it is being deleted",
-    "deletion_failed": "its deletion failed; retry or clean it up in Convoy's admin area",
-    "install_failed": "its installation failed; delete it, or reinstall it in the Convoy panel",
-}
-
-
-def refusal(status: str | None, action: str) -> str | None:
-    """Why `action` must not be sent for a server in this Convoy status, or None when it may."""
-    if status in ALLOWED[action]:
-        return None
-    if action == "suspend" and status == "suspended":
-        return "it is already suspended"
-    return WHY.get(status, f"its status is {status}")
-
-
+SERVER_KEY = re.compile(r"^([0-9a-fA-F]{8}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 def load_fallback(backend: str) -> list[CatalogItem]:
     text = resources.files("backends.convoy").joinpath("fallback_catalog.json").read_text(encoding="utf-8")
     return parse.parse_catalog(backend, json.loads(text))
@@ -221,14 +184,17 @@ class ConvoyAdapter(Adapter):
         return [parse.parse_server(self.name, r, by_id) for r in raw]
 
     async def _current(self, server_id: str) -> Server:
+        """The server as it is now. Only a real uuid_short/uuid goes into the URL path; anything else is a name."""
+        if not SERVER_KEY.match(server_id):
+            return await self.get_server(server_id)
         return parse.parse_server(self.name, await self.servers.get(server_id))
 
     async def get_server(self, ref: str) -> Server:
         """By `uuid_short` (8 characters), full uuid, name or hostname. Ambiguous names are an error, not a guess."""
         ref = ref.strip()
-        if len(ref) in (8, 36) and "." not in ref and " " not in ref:
+        if SERVER_KEY.match(ref):
             try:
-                return await self._current(ref)
+                return parse.parse_server(self.name, await self.servers.get(ref))
             except NotFoundError:
                 if len(ref) == 36:
                     raise NotFoundError(f"no server with uuid {ref}.", backend=self.name, operation="get server") from None

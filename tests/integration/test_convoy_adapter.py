@@ -99,6 +99,10 @@ async def test_get_server_by_short_id_uuid_name_and_hostname(sim, cv):
         await cv.get_server("no-such-server")
     with pytest.raises(NotFoundError):
         await cv.get_server("abcdef12")
+    with pytest.raises(NotFoundError):
+        await cv.suspend("../users")                                 # never a path segment: looked up as a name
+    assert all(".." not in r["path"] for r in sim.request_log) and writes(sim) == []
+    assert (await cv.suspend(raw["name"])).server_id == raw["uuid_short"]   # names work for actions too
 
 
 async def test_an_ambiguous_name_is_an_error_not_a_guess(sim, cv):

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backends.convoy.accounts import parse_user
-from backends.convoy.adapter import load_fallback, refusal
+from backends.convoy.adapter import load_fallback
+from backends.convoy.rules import refusal
 from backends.convoy.errors import classify, missing_model
 from backends.convoy.parse import join_power, parse_catalog, parse_server
 from backends.convoy.spec import ConvoyServerSpec, password_problem, strong_password
