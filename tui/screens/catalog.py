@@ -23,7 +23,21 @@ TABS = {
                                                *(f"{loc} €/mo" for loc in LOCATIONS)]),
     CatalogKind.LOCATION: ("Locations", ["backend", "name", "city", "country", "network zone", "description"]),
     CatalogKind.IMAGE: ("Images", ["backend", "name", "type", "arch", "os", "version", "status", "description"]),
+    CatalogKind.NODE: ("Nodes", ["backend", "node", "servers", "memory allocated", "memory", "disk allocated", "disk",
+                                 "fqdn"]),
+    CatalogKind.TEMPLATE: ("Templates", ["backend", "template", "group", "node", "uuid", "hidden"]),
+    CatalogKind.IP_POOL: ("IP pools", ["backend", "pool", "type", "free", "total", "first free addresses"]),
 }
+OPTIONAL_TABS = {CatalogKind.NODE, CatalogKind.TEMPLATE, CatalogKind.IP_POOL}  # shown when a backend has them
+
+
+def allocation_bar(used: float | None, capacity: float | None, width: int = 12) -> str:
+    """`██████░░░░░░  52%` — over-allocation (more than 100 %) shows as a full bar and the real figure."""
+    if not capacity or used is None:
+        return "—"
+    share = used / capacity
+    filled = min(width, round(share * width))
+    return "█" * filled + "░" * (width - filled) + f" {share * 100:4.0f}%"
 
 
 def _cells(item: CatalogItem) -> list[str]:
@@ -38,6 +52,20 @@ def _cells(item: CatalogItem) -> list[str]:
                 item.architecture or "", a.get("cpu_type") or "", "yes" if item.deprecated else "", *prices]
     if item.kind is CatalogKind.LOCATION:
         return [item.backend, item.name, a.get("city") or "", a.get("country") or "", a.get("network_zone") or "", item.description]
+    if item.kind is CatalogKind.NODE:
+        mem_used, mem_cap = a.get("memory_allocated_mb"), a.get("memory_capacity_mb")
+        disk_used, disk_cap = a.get("disk_allocated_gb"), a.get("disk_capacity_gb")
+        return [item.backend, item.name, str(a.get("servers_count") or 0), allocation_bar(mem_used, mem_cap),
+                f"{(mem_used or 0) / 1024:.0f} / {(mem_cap or 0) / 1024:.0f} GB", allocation_bar(disk_used, disk_cap),
+                f"{disk_used or 0} / {disk_cap or 0} GB", a.get("fqdn") or ""]
+    if item.kind is CatalogKind.TEMPLATE:
+        return [item.backend, item.name, a.get("group") or "", a.get("node") or "", a.get("uuid") or item.id,
+                "hidden" if a.get("hidden") else ""]
+    if item.kind is CatalogKind.IP_POOL:
+        free = a.get("free") or []
+        shown = ", ".join(str(f.get("address") if isinstance(f, dict) else f) for f in free[:4])
+        return [item.backend, item.name, a.get("type") or "", str(a.get("free_count") or 0), str(a.get("total") or 0),
+                shown + (" …" if len(free) > 4 else "")]
     return [item.backend, item.name, a.get("type") or "", item.architecture or "", a.get("os_flavor") or "",
             a.get("os_version") or "", a.get("status") or "", item.description]
 
@@ -68,6 +96,9 @@ class CatalogScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
+        tabs = self.query_one("#catalog-tabs", TabbedContent)
+        for kind in OPTIONAL_TABS:
+            tabs.hide_tab(f"tab-{kind.value}")
         self.load(refresh=False)
 
     @work(group="catalog", exclusive=True, exit_on_error=False)
@@ -96,6 +127,10 @@ class CatalogScreen(Screen):
                          + (f" [dim]({escape(c.note)})[/dim]" if c.note else ""))
         self.query_one("#catalog-source", Static).update("   ".join(lines) or "No catalog.")
         text = self.query_one("#filter", Input).value.lower()
+        tabs = self.query_one("#catalog-tabs", TabbedContent)
+        for kind in OPTIONAL_TABS:
+            present = any(c.of_kind(kind) for c in self.catalogs.values())
+            (tabs.show_tab if present else tabs.hide_tab)(f"tab-{kind.value}")
         for kind in TABS:
             table = self.query_one(f"#table-{kind.value}", DataTable)
             table.clear()
