@@ -14,6 +14,8 @@ ADAPTERS: dict[str, str] = {
     "hetzner": "backends.hetzner.adapter:HetznerAdapter",
     "convoy": "backends.convoy.adapter:ConvoyAdapter",
     "proxmox": "backends.proxmox.adapter:ProxmoxAdapter",
+    "cloudpanel": "backends.cloudpanel.adapter:CloudPanelAdapter",
+    "whmcs": "backends.whmcs.adapter:WhmcsAdapter",
 }
 
 

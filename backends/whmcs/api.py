@@ -1,0 +1,239 @@
+"""Small clients per WHMCS area (clients, services and products, module actions, system) over the shared HTTP core.
+
+`WhmcsApi` adds what every call needs: the form with `action`, `responsetype=json` and the credentials, the
+`result` check (success is decided by `result`, not by the HTTP status), and complete offset-paged listings
+(page 1, then every other offset concurrently once `totalresults` is known; complete or an error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from ..errors import BackendError, ProtocolError
+from ..http import HttpCore
+from ..models import Event, EventKind
+from ..redact import redact
+from .errors import from_message
+from .parse import as_int, as_id, items
+
+API_PATH = "/includes/api.php"
+PAGE_SIZE = 250
+PageProgress = Callable[[int, int], None]
+
+
+def form_value(value: Any) -> str:
+    """PHP reads "false" as true: booleans go as 1/0, everything else as text."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+class WhmcsApi:
+    def __init__(self, http: HttpCore, credentials: dict[str, str], *, module_http: HttpCore | None = None) -> None:
+        self.http = http
+        self.module_http = module_http or http
+        self.backend = http.backend
+        self._credentials = credentials
+
+    async def call(self, action: str, params: dict[str, Any] | None = None, *, write: bool = False,
+                   safe: bool | None = None, http: HttpCore | None = None) -> dict[str, Any]:
+        """One action. Reads (`write=False`) are resent after transient failures; writes only when `safe`."""
+        core = http or self.http
+        form = {"action": action, "responsetype": "json", **self._credentials,
+                **{k: form_value(v) for k, v in (params or {}).items() if v is not None}}
+        try:
+            reply = await core.request("POST", API_PATH, operation=action, form=form, reads_only=not write,
+                                       safe=(True if not write else bool(safe)))
+        except ProtocolError as exc:
+            raise self._not_an_api(exc, action) from None
+        data = reply.data
+        if not isinstance(data, dict) or "result" not in data:
+            raise ProtocolError(f"{action}: the answer has no 'result' field, so it is not a WHMCS API answer.",
+                                backend=self.backend, operation=action, http_status=reply.status)
+        result = str(data.get("result")).lower()
+        if result == "success":
+            if data.get("message") or data.get("warning"):   # deprecation notes ride along with a success
+                self._note(core, action, reply.status, "warning", f"{action}: WHMCS noted: {data.get('message') or data.get('warning')}")
+            return data
+        message = str(data.get("message") or "no message")
+        err = from_message(message, action, self.backend, reply.status) if result == "error" else ProtocolError(
+            f"{action}: the answer's result is {data.get('result')!r}, neither success nor error.", http_status=reply.status)
+        err.backend, err.operation = self.backend, action
+        self._note(core, action, reply.status, "warning", f"{action}: result=error: {message}", {"response": redact(data)})
+        raise err
+
+    def _not_an_api(self, exc: ProtocolError, action: str) -> BackendError:
+        status = exc.http_status
+        if status in (301, 302, 303, 307, 308):
+            return ProtocolError(f"WHMCS redirected {action} (HTTP {status}) instead of answering it. Fix: set url to "
+                                 "the WHMCS root as the browser shows it after redirects (https://, the folder that "
+                                 "holds includes/api.php).", backend=self.backend, operation=action, http_status=status)
+        if status in (404, 405):
+            return ProtocolError(f"there is no WHMCS API at this URL ({action} answered HTTP {status} with a web page). "
+                                 "Fix: set url to the WHMCS root, the folder that holds includes/api.php.",
+                                 backend=self.backend, operation=action, http_status=status)
+        return exc
+
+    def _note(self, core: HttpCore, action: str, status: int, level: str, message: str,
+              detail: dict[str, Any] | None = None) -> None:
+        if core.events is not None:
+            core.events.record(Event(backend=self.backend, kind=EventKind.API, message=message, level=level,
+                                     method="POST", path=API_PATH, status=status, detail=detail or {}))
+
+    async def list_all(self, action: str, container: str, key: str, *, params: dict[str, Any] | None = None,
+                       page_size: int = PAGE_SIZE, progress: PageProgress | None = None,
+                       id_field: str = "id") -> list[dict[str, Any]]:
+        """Every row of an offset-paged action: page 1, then the other offsets concurrently; complete or an error."""
+        rows: list[dict[str, Any]] = []
+        total: int | None = None
+        for _attempt in range(2):
+            first = await self.call(action, {**(params or {}), "limitstart": 0, "limitnum": page_size})
+            total = as_int(first.get("totalresults"))
+            if total is None or total < 0:
+                raise ProtocolError(f"{action}: the answer has no totalresults, so the list cannot be known to be "
+                                    "complete.", backend=self.backend, operation=action)
+            offsets = list(range(page_size, total, page_size))
+            done, pages_total = 1, 1 + len(offsets)
+            pages = [self._rows(first, action, container, key)]
+            if progress:
+                progress(done, pages_total)
+
+            async def fetch(offset: int) -> list[dict[str, Any]]:
+                nonlocal done
+                page = await self.call(action, {**(params or {}), "limitstart": offset, "limitnum": page_size})
+                done += 1
+                if progress:
+                    progress(done, pages_total)
+                return self._rows(page, action, container, key)
+
+            tasks = [asyncio.ensure_future(fetch(o)) for o in offsets]
+            try:
+                pages += await asyncio.gather(*tasks)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                raise
+            seen: dict[str, dict[str, Any]] = {}
+            for page in pages:
+                for row in page:
+                    seen.setdefault(as_id(row.get(id_field)), row)
+            rows = list(seen.values())
+            if len(rows) >= total:
+                return rows
+            # Rows moved between offsets while they were read (a client added or removed): read once more, then fail.
+        raise ProtocolError(f"{action}: got {len(rows)} of {total} rows twice in a row; the list changed while it was "
+                            "read or WHMCS is not paging correctly. Try again.", backend=self.backend, operation=action)
+
+    def _rows(self, data: dict[str, Any], action: str, container: str, key: str) -> list[dict[str, Any]]:
+        rows = items(data.get(container), key)
+        returned = as_int(data.get("numreturned"))
+        if returned is not None and returned != len(rows):
+            raise ProtocolError(f"{action}: numreturned is {returned} but the page holds {len(rows)} rows.",
+                                backend=self.backend, operation=action)
+        return rows
+
+
+class ClientsClient:
+    def __init__(self, api: WhmcsApi) -> None:
+        self.api = api
+
+    async def all(self, search: str | None = None, status: str | None = None,
+                  progress: PageProgress | None = None, page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
+        params = {"search": search or None, "status": status, "orderby": "id", "sorting": "ASC"}
+        return await self.api.list_all("GetClients", "clients", "client", params=params, progress=progress,
+                                       page_size=page_size)
+
+    async def count(self) -> int:
+        data = await self.api.call("GetClients", {"limitstart": 0, "limitnum": 1})
+        total = as_int(data.get("totalresults"))
+        if total is None:
+            raise ProtocolError("GetClients: the answer has no totalresults.", backend=self.api.backend,
+                                operation="GetClients")
+        return total
+
+    async def details(self, client_id: str | int | None = None, email: str | None = None) -> tuple[dict[str, Any], Any]:
+        data = await self.api.call("GetClientsDetails", {"clientid": client_id, "email": email if client_id is None else None,
+                                                         "stats": True})
+        client = data.get("client")
+        if not isinstance(client, dict):
+            raise ProtocolError("GetClientsDetails: the answer has no client object.", backend=self.api.backend,
+                                operation="GetClientsDetails")
+        return client, data.get("stats") if isinstance(data.get("stats"), dict) else None
+
+    async def add(self, form: dict[str, Any]) -> str:
+        # Never resent after an ambiguous failure: the caller looks the email up instead.
+        data = await self.api.call("AddClient", form, write=True, safe=False)
+        client_id = as_id(data.get("clientid"))
+        if not client_id:
+            raise ProtocolError("AddClient: the answer has no clientid.", backend=self.api.backend, operation="AddClient")
+        return client_id
+
+    async def update(self, client_id: str, fields: dict[str, Any]) -> None:
+        # Idempotent (the same fields again change nothing), so it may be resent.
+        await self.api.call("UpdateClient", {"clientid": client_id, **fields}, write=True, safe=True)
+
+
+class ServicesClient:
+    """GetClientsProducts, GetProducts and UpdateClientProduct: services ("products" of a client) and the catalog."""
+
+    def __init__(self, api: WhmcsApi) -> None:
+        self.api = api
+
+    async def all(self, client_id: str | None = None, service_id: str | None = None, domain: str | None = None,
+                  progress: PageProgress | None = None, page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
+        params = {"clientid": client_id, "serviceid": service_id, "domain": domain}
+        return await self.api.list_all("GetClientsProducts", "products", "product", params=params, progress=progress,
+                                       page_size=page_size)
+
+    async def get(self, service_id: str) -> dict[str, Any] | None:
+        data = await self.api.call("GetClientsProducts", {"serviceid": service_id, "limitstart": 0, "limitnum": 1})
+        rows = [r for r in items(data.get("products"), "product") if as_id(r.get("id")) == str(service_id)]
+        return rows[0] if rows else None
+
+    async def products(self, product_id: str | None = None, group_id: str | None = None,
+                       module: str | None = None) -> list[dict[str, Any]]:
+        data = await self.api.call("GetProducts", {"pid": product_id, "gid": group_id, "module": module})
+        rows = items(data.get("products"), "product")
+        total = as_int(data.get("totalresults"))
+        if total is not None and total > len(rows):
+            raise ProtocolError(f"GetProducts: totalresults is {total} but {len(rows)} products came back.",
+                                backend=self.api.backend, operation="GetProducts")
+        return rows
+
+    async def update(self, service_id: str, fields: dict[str, Any]) -> None:
+        # Idempotent: the same values again change nothing, so it may be resent.
+        await self.api.call("UpdateClientProduct", {"serviceid": service_id, **fields}, write=True, safe=True)
+
+
+class ModulesClient:
+    """ModuleCreate/Suspend/Unsuspend/Terminate/ChangePw: never resent (a second create can make a second server);
+    sent through an HTTP core that has no retries at all."""
+
+    def __init__(self, api: WhmcsApi) -> None:
+        self.api = api
+
+    async def run(self, action: str, service_id: str, extra: dict[str, Any] | None = None) -> None:
+        await self.api.call(action, {"serviceid": service_id, **(extra or {})}, write=True, safe=False,
+                            http=self.api.module_http)
+
+
+class SystemClient:
+    def __init__(self, api: WhmcsApi) -> None:
+        self.api = api
+
+    async def details(self) -> dict[str, Any]:
+        return await self.api.call("WhmcsDetails")
+
+    async def activity_page(self, params: dict[str, Any], start: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        data = await self.api.call("GetActivityLog", {**params, "limitstart": start, "limitnum": limit})
+        total = as_int(data.get("totalresults"))
+        if total is None:
+            raise ProtocolError("GetActivityLog: the answer has no totalresults.", backend=self.api.backend,
+                                operation="GetActivityLog")
+        return items(data.get("activity"), "entry"), total
+
+    async def activity_all(self, params: dict[str, Any], progress: PageProgress | None = None,
+                           page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
+        return await self.api.list_all("GetActivityLog", "activity", "entry", params=params, progress=progress,
+                                       page_size=page_size)

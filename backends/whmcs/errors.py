@@ -1,0 +1,91 @@
+"""WHMCS `result=error` messages and HTTP failures -> the hostdeck error hierarchy.
+
+WHMCS has no error codes: the message text decides (case-insensitively, client libraries disagree on case), then
+the HTTP status. The raw message stays in `details`; the shown message says what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError,
+                      UnavailableError, UnsupportedError, ValidationError)
+
+ACTIONS = ("WhmcsDetails", "GetClients", "GetClientsDetails", "AddClient", "UpdateClient", "GetClientsProducts",
+           "GetProducts", "UpdateClientProduct", "ModuleCreate", "ModuleSuspend", "ModuleUnsuspend", "ModuleTerminate",
+           "ModuleChangePw", "GetActivityLog", "DeleteClient")
+CANONICAL = {a.lower(): a for a in ACTIONS}
+INVALID_IP = re.compile(r"^invalid ip\s+(\S+)", re.I)
+NOT_ALLOWED = re.compile(r'invalid permissions:\s*api action\s+"?([\w-]+)"?', re.I)
+IP_FIX = ("add that IP under Setup > General Settings > Security > API IP Access Restriction in WHMCS, or set "
+          "$api_access_key in WHMCS's configuration.php and the same key with `hostdeck secret set {backend} accesskey`")
+
+NOT_FOUND = ("client not found", "client id not found", "service id not found", "user not found", "product id not found")
+CONFLICT = ("a user already exists", "email address entered is not available", "duplicate email")
+VALIDATION = ("you did not enter", "valid country required", "invalid telephone", "email address you entered was not valid",
+              "invalid owner user id", "is required", "either clientid or email", "service not assigned to a module",
+              "invalid status", "invalid custom field")
+
+
+def from_message(message: str, operation: str, backend: str = "<backend>", http_status: int | None = 200) -> BackendError:
+    """The error for a `{"result": "error", "message": ...}` answer."""
+    raw = message.strip()
+    low = raw.lower()
+    if low.startswith("authentication failed"):
+        return AuthError(f"WHMCS rejected the API credentials (Authentication Failed). Fix: create an API credential "
+                         f"under System Settings > Manage API Credentials and run `hostdeck secret set {backend} "
+                         f"identifier` and `hostdeck secret set {backend} secret`.", http_status=http_status,
+                         code="auth_failed", details=raw)
+    if found := INVALID_IP.match(raw):
+        ip = found.group(1)
+        return PermissionDenied(f"WHMCS does not accept API calls from this machine's IP {ip}. Fix: "
+                                f"{IP_FIX.format(backend=backend)}.", http_status=http_status, code="ip_not_allowed",
+                                details={"ip": ip, "message": raw})
+    if found := NOT_ALLOWED.search(raw):
+        action = CANONICAL.get(found.group(1).lower(), found.group(1))
+        return PermissionDenied(f"the API role of these credentials does not allow the action {action}. Fix: allow "
+                                f"{action} in the credential's API role (System Settings > Manage API Credentials > "
+                                "API Roles).", http_status=http_status, code="action_not_allowed",
+                                details={"action": action, "message": raw})
+    if low.startswith("command not found"):
+        return UnsupportedError(f"this WHMCS does not know the API action of {operation} (Command Not Found); it may "
+                                "be older than the action.", http_status=http_status, code="command_not_found",
+                                details=raw)
+    if any(k in low for k in NOT_FOUND):
+        return NotFoundError(f"{operation}: {raw}.", http_status=http_status, code="not_found", details=raw)
+    if any(k in low for k in CONFLICT):
+        return ConflictError(f"{operation}: {raw}.", http_status=http_status, code="duplicate_email", details=raw)
+    if any(k in low for k in VALIDATION):
+        return ValidationError(f"WHMCS rejected {operation}: {raw}.", http_status=http_status, code="validation",
+                               details=raw)
+    return BackendError(f"{operation} failed: {raw}", http_status=http_status, code="error", details=raw)
+
+
+def classify(status: int, data: Any, operation: str, backend: str = "<backend>") -> BackendError:
+    """HTTP answers outside 200 (the http core's classifier): a 403 with `result=error`, proxy 429s, 5xx with JSON."""
+    body = data if isinstance(data, dict) else {}
+    message = str(body.get("message") or "").strip()
+    if body.get("result") == "error" and message and status < 500 and status != 429:
+        err = from_message(message, operation, backend, status)
+        if status == 403 and type(err) is BackendError:
+            return PermissionDenied(f"WHMCS refused {operation} (403): {message}", http_status=403, code="forbidden",
+                                    details=message)
+        return err
+    if status == 403:
+        return PermissionDenied(f"WHMCS (or a firewall in front of it) refused {operation} with HTTP 403"
+                                f"{f': {message}' if message else ''}. Check the API IP allow-list and API role.",
+                                http_status=403, code="forbidden")
+    if status == 429:
+        return RateLimitedError("a proxy in front of WHMCS is rate limiting this client (429).", http_status=429,
+                                code="rate_limited", retryable=True)
+    if status >= 500:
+        return UnavailableError(f"WHMCS had a server error (HTTP {status}{f': {message}' if message else ''}); try again "
+                                "shortly.", http_status=status, code="server_error", retryable=status in (502, 503, 504))
+    if status == 401:
+        return AuthError(f"WHMCS (or a proxy) answered 401 to {operation}. Fix: check the URL and the credentials "
+                         f"(`hostdeck secret set {backend} identifier` / `secret`).", http_status=401, code="unauthorized")
+    if status == 404:
+        return NotFoundError(f"no WHMCS API at this URL (404). Fix: set url to the WHMCS root (the folder that holds "
+                             "includes/api.php).", http_status=404, code="no_api")
+    return BackendError(f"{operation} failed: HTTP {status} {message}".strip(), http_status=status)
