@@ -113,7 +113,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         if kind not in KNOWN_KINDS:
             raise ConfigError(f"kind {kind!r} is not known.", path=str(path), key=f"{where}.kind",
                               fix=f"use one of: {', '.join(KNOWN_KINDS)}.")
-        for secret_like in ("token", "password", "secret", "api_key", "identifier", "accesskey"):
+        for secret_like in ("token", "token_secret", "password", "secret", "api_key", "identifier", "accesskey", "key_passphrase"):
             if secret_like in raw:
                 raise ConfigError(f"holds a secret ({secret_like!r}); secrets never go in the config file.",
                                   path=str(path), key=f"{where}.{secret_like}",

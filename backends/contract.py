@@ -132,8 +132,21 @@ class Adapter(ABC):
     async def unsuspend(self, server_id: str, progress: ProgressFn | None = None) -> ActionResult:
         raise UnsupportedError(self.missing_reason(Capability.SUSPEND) or "not supported.", backend=self.name)
 
+    async def sso_url(self, server: Server | str) -> SecretResult:
+        raise UnsupportedError(self.missing_reason(Capability.SSO) or "not supported.", backend=self.name)
+
     async def catalog(self, refresh: bool = False) -> Catalog:
         raise UnsupportedError(self.missing_reason(Capability.CATALOG) or "not supported.", backend=self.name)
+
+    # joins and detail ------------------------------------------------------------------
+    def attach(self, adapters: dict[str, "Adapter"]) -> list[str]:
+        """Called once with every configured adapter, for backends that join others (Convoy + Proxmox). Returns the
+        names of backends whose servers are now shown through this one."""
+        return []
+
+    def detail_sections(self, server: Server) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Extra (title, [(field, value)]) blocks for the server's detail pane."""
+        return []
 
     # rate-limit budget for auto-refresh ------------------------------------------
     sustained_requests_per_second: ClassVar[float | None] = None  # None: no documented limit

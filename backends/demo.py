@@ -8,7 +8,24 @@ from typing import Any
 from .config import BackendConfig, Config, GeneralConfig
 from .secrets import Secrets
 
-DEMO_HETZNER_TOKEN = "demo-hetzner-token"  # a simulator credential, public on purpose
+DEMO_HETZNER_TOKEN = "demo-hetzner-token"  # simulator credentials, public on purpose
+DEMO_CONVOY_TOKEN = "1|demo-convoy-token-0123456789abcdefghijkl"
+DEMO_PROXMOX_TOKEN_ID = "hostdeck@pve!hostdeck"
+DEMO_PROXMOX_SECRET = "demo-proxmox-secret-uuid"
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 
 @dataclass
@@ -22,11 +39,25 @@ class DemoEnvironment:
     def start(self) -> None:
         from .sim.hetzner import HetznerSim
 
+        from .sim.cluster import Cluster
+        from .sim.convoy import ConvoySim
+        from .sim.proxmox import ProxmoxSim
+
         p = self.plan
-        hz = HetznerSim(servers=p["servers"], seed=p["seed"], latency_ms=p["latency_ms"], jitter_ms=p["latency_ms"] / 3,
-                        token=DEMO_HETZNER_TOKEN, action_seconds=p["action_seconds"])
+        latency = dict(latency_ms=p["latency_ms"], jitter_ms=p["latency_ms"] / 3)
+        hz = HetznerSim(servers=p["servers"], seed=p["seed"], token=DEMO_HETZNER_TOKEN, action_seconds=p["action_seconds"],
+                        **latency)
         self.config.backend("hz").url = hz.start()
         self.sims.append(hz)
+        cluster = Cluster()  # Convoy's servers are VMs on the simulated Proxmox nodes
+        convoy = ConvoySim(servers=max(10, p["servers"] // 5), users=max(10, p["servers"] // 8), seed=p["seed"],
+                           token=DEMO_CONVOY_TOKEN, cluster=cluster, install_seconds=p["action_seconds"] * 2, **latency)
+        self.config.backend("vps").url = convoy.start()
+        self.sims.append(convoy)
+        pve = ProxmoxSim(cluster=cluster, seed=p["seed"], token_id=DEMO_PROXMOX_TOKEN_ID, token_secret=DEMO_PROXMOX_SECRET,
+                         task_seconds=p["action_seconds"] / 2, **latency)
+        self.config.backend("pve").url = pve.start()
+        self.sims.append(pve)
 
     def stop(self) -> None:
         for sim in self.sims:
@@ -38,8 +69,7 @@ class DemoEnvironment:
                  f"read_only = {str(self.config.general.read_only).lower()}", ""]
         for b in self.config.backends:
             lines += ["[[backends]]", f'name = "{b.name}"', f'kind = "{b.kind}"', f'url = "{b.url}"']
-            for key, value in b.options.items():
-                lines.append(f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"')
+            lines += [f"{key} = {toml_value(value)}" for key, value in b.options.items()]
             lines.append("")
         return "\n".join(lines)
 
@@ -56,7 +86,12 @@ def plan_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, re
     config = Config(path=None, general=GeneralConfig(read_only=read_only))
     config.backends.append(BackendConfig(name="hz", kind="hetzner", url=None,
                                          options={"default_location": "fsn1", "action_poll_seconds": 0.5}))
-    demo_secrets = {("hz", "token"): DEMO_HETZNER_TOKEN}
+    config.backends.append(BackendConfig(name="vps", kind="convoy", url=None,
+                                         options={"proxmox": "pve", "poll_seconds": 0.5}))
+    config.backends.append(BackendConfig(name="pve", kind="proxmox", url=None,
+                                         options={"token_id": DEMO_PROXMOX_TOKEN_ID, "task_poll_seconds": 0.25}))
+    demo_secrets = {("hz", "token"): DEMO_HETZNER_TOKEN, ("vps", "token"): DEMO_CONVOY_TOKEN,
+                    ("pve", "token_secret"): DEMO_PROXMOX_SECRET}
     env = DemoEnvironment(config=config, secrets=Secrets(overlay=demo_secrets), demo_secrets=demo_secrets)
     env.plan = {"servers": servers, "latency_ms": latency_ms, "seed": seed, "action_seconds": action_seconds}
     return env

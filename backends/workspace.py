@@ -46,7 +46,21 @@ class Workspace:
                 adapters[b.name] = cls(b, secrets=self.secrets, events=self.events, read_only=self.read_only,
                                        store=_LazyStore(self), **self._adapter_options.get(b.kind, {}))
             self._adapters = adapters
+            self.attached: dict[str, str] = {}
+            for adapter in adapters.values():
+                for joined in adapter.attach(adapters):
+                    self.attached[joined] = adapter.name
         return self._adapters
+
+    def listing_adapters(self, names: list[str] | None = None) -> list[Adapter]:
+        """The adapters whose servers make up the unified list: a Proxmox backend joined to a Convoy panel shows its
+        VMs as that panel's servers, not twice (unless asked for by name)."""
+        from .contract import Capability
+
+        adapters = self.adapters
+        if names:
+            return [self.adapter(n) for n in names]
+        return [a for n, a in adapters.items() if Capability.LIST in a.capabilities and n not in self.attached]
 
     @property
     def store(self):

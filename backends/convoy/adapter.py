@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from ..catalog import cached_catalog
 from ..contract import Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, ReadOnlyError, UnavailableError, ValidationError)
+                      ProtocolError, ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
 from ..http import HttpCore, RetryPolicy
 from ..models import (ActionProgress, ActionResult, Catalog, CatalogItem, ConnectionReport, CreateResult, SecretResult,
                       Server, ServerSpec)
@@ -27,6 +27,7 @@ from . import parse
 from .accounts import Accounts, ConvoyUser, UserLink
 from .api import ConvoyApi, NodesClient, ServersClient, UsersClient
 from .errors import classify, describe_fields
+from .join import ProxmoxJoin
 from .reconcile import check_failed, look_again, nothing_found
 from .rules import NO_CAPABILITY, PROXMOX_FIX, refusal
 from .spec import WIRE_FIELDS, ConvoyServerSpec, strong_password
@@ -34,6 +35,10 @@ from .units import as_int, gb_to_bytes, mb_to_bytes
 
 API_PATH = "/api/application"
 SERVER_KEY = re.compile(r"^([0-9a-fA-F]{8}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
+PROXMOX_CAPABILITIES = frozenset({Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
+                                  Capability.RESET_PASSWORD})
+
+
 def load_fallback(backend: str) -> list[CatalogItem]:
     text = resources.files("backends.convoy").joinpath("fallback_catalog.json").read_text(encoding="utf-8")
     return parse.parse_catalog(backend, json.loads(text))
@@ -57,6 +62,25 @@ class ConvoyAdapter(Adapter):
         self.delete_wait = float(config.option("delete_wait_seconds", 60.0))
         self._policy = policy
         self._http: HttpCore | None = None
+        self.join: ProxmoxJoin | None = None
+
+    # Proxmox join ---------------------------------------------------------------
+    def attach(self, adapters: dict) -> list[str]:
+        """Called by the workspace with every adapter: join this panel's nodes to their Proxmox backends.
+        Returns the names of the Proxmox backends now serving it (their VMs are these servers)."""
+        join = ProxmoxJoin(self.config, adapters)
+        if not join.active:
+            return []
+        self.join = join
+        self.capabilities = type(self).capabilities | PROXMOX_CAPABILITIES
+        return [a.name for a in join.adapters]
+
+    def _proxmox_for(self, server: Server, capability: Capability):
+        pve = self.join.for_server(server) if self.join else None
+        if pve is None:
+            raise UnsupportedError(self.missing_reason(capability, server) or "no Proxmox for this node.",
+                                   backend=self.name, operation=capability.value)
+        return pve
 
     @property
     def _look_spacing(self) -> float:
@@ -119,6 +143,13 @@ class ConvoyAdapter(Adapter):
 
     # capabilities ---------------------------------------------------------------
     def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None:
+        if capability in PROXMOX_CAPABILITIES and self.join is not None and (server is None or self.join.for_server(server)):
+            pve = self.join.for_server(server) if server else None
+            if self.read_only:
+                return "read-only mode is on."
+            if server is not None and server.raw.get("status") is not None:
+                return f"the server is {server.raw.get('status')} in Convoy; power and passwords wait until it is normal."
+            return pve.missing_reason(capability) if pve else None
         if capability in NO_CAPABILITY:
             node = server.raw.get("node") if server else None
             where = ""
@@ -139,14 +170,22 @@ class ConvoyAdapter(Adapter):
     def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None,
                       variant: str | None = None) -> str:
         sid = server.id if server else "{server}"
+        if capability in PROXMOX_CAPABILITIES:
+            pve = self.join.for_server(server) if (self.join and server) else None
+            if pve is None:
+                return ""
+            node, vmid = server.raw.get("node"), server.raw.get("vmid")
+            call = pve.describe_call(capability, Server(backend=pve.name, id=f"{node}/{vmid}", name=server.name,
+                                                        status=server.status, raw_status=server.raw_status), action)
+            return f"via Proxmox ({pve.name}): {call}"
         if capability is Capability.SUSPEND:
             verb = "unsuspend" if variant == "unsuspend" else "suspend"
-            return f"POST /servers/{sid}/settings/{verb}"
+            return f"via Convoy: POST /servers/{sid}/settings/{verb}"
         uid = server.raw.get("user_id") if server else None
         return {
             Capability.LIST: "GET /servers?include=user (all pages) and GET /nodes",
             Capability.CREATE: "POST /servers",
-            Capability.DELETE: f"DELETE /servers/{sid}",
+            Capability.DELETE: f"via Convoy: DELETE /servers/{sid}",
             Capability.SSO: f"POST /users/{uid if uid is not None else '{user}'}/generate-sso-token, then open "
                             "/authenticate?token=… in the browser (valid 15 s)",
             Capability.CATALOG: "GET /nodes, /nodes/{id}/template-groups, /nodes/{id}/addresses",
@@ -179,17 +218,99 @@ class ConvoyAdapter(Adapter):
 
     # servers --------------------------------------------------------------------
     async def list_servers(self, progress: Callable[[int, int], None] | None = None) -> list[Server]:
-        nodes, raw = await asyncio.gather(self.nodes.all(), self.servers.all(progress=progress))
+        if self.join is None:
+            nodes, raw = await asyncio.gather(self.nodes.all(), self.servers.all(progress=progress))
+            states = {}
+        else:
+            nodes, raw, states = await asyncio.gather(self.nodes.all(), self.servers.all(progress=progress),
+                                                      self.join.live_states())
         by_id = {as_int(n.get("id")): n for n in nodes}
-        return [parse.parse_server(self.name, r, by_id) for r in raw]
+        servers = [parse.parse_server(self.name, r, by_id) for r in raw]
+        if states:
+            servers = [self._with_live_state(s, states) for s in servers]
+        return servers
+
+    def _with_live_state(self, server: Server, states: dict) -> Server:
+        if self.join is None or self.join.for_server(server) is None:
+            return server  # its node has no Proxmox configured here, whatever else that Proxmox serves
+        vm = states.get((str(server.raw.get("node")), server.raw.get("vmid"))) if server.raw.get("vmid") is not None else None
+        if vm is None:
+            return server
+        joined = parse.join_power(server, vm.get("status"), vm.get("qmpstatus"))
+        joined.raw["live"] = {k: vm.get(k) for k in ("status", "qmpstatus", "cpu", "mem", "maxmem", "uptime", "lock")}
+        return joined
+
+    async def power(self, server_id: str, action: PowerAction, progress: ProgressFn | None = None) -> ActionResult:
+        """Through the Proxmox API of the server's node (Convoy's token API has no power control)."""
+        server = await self._current(server_id)
+        pve = self._proxmox_for(server, action.capability)
+        reason = self.missing_reason(action.capability, server)
+        if reason:
+            raise ConflictError(f"power {action.value} refused: {server.name}: {reason}", backend=self.name,
+                                operation=f"power {action.value}")
+        result = await pve.power_vm(str(server.raw["node"]), int(server.raw["vmid"]), action, progress)
+        self.audit(f"power {action.value} via {pve.name}: {result.status}", target=server.id)
+        return ActionResult(self.name, server.id, result.command, result.action_id, result.status, result.message)
+
+    async def reset_password(self, server_id: str, progress: ProgressFn | None = None) -> SecretResult:
+        """Through the QEMU guest agent on the server's Proxmox node."""
+        server = await self._current(server_id)
+        pve = self._proxmox_for(server, Capability.RESET_PASSWORD)
+        result = await pve.reset_password_vm(str(server.raw["node"]), int(server.raw["vmid"]), progress)
+        self.audit(f"reset root password via {pve.name}: success", target=server.id)
+        return SecretResult(self.name, server.id, secret=result.secret, action_id=result.action_id)
+
+    def detail_sections(self, server: Server) -> list[tuple[str, list[tuple[str, str]]]]:
+        res = server.raw.get("resources") or {}
+        sections = [("Resources", [
+            ("CPU", f"{res.get('cpu')} cores"), ("memory", f"{res.get('memory_mb')} MB"), ("disk", f"{res.get('disk_gb')} GB"),
+            ("bandwidth", "unlimited" if res.get("bandwidth_gb") is None else f"{res.get('bandwidth_gb')} GB"),
+            ("bandwidth used", f"{res.get('bandwidth_usage_mb') or 0} MB"),
+            ("snapshots / backups", f"{res.get('snapshots')} / {res.get('backups')}"),
+        ])]
+        sections.append(("Addresses", [(a.get("type", ""), f"{a.get('address')}/{a.get('cidr')} via {a.get('gateway')}")
+                                       for a in server.raw.get("addresses") or []] or [("none", "")]))
+        sections.append(("Placement", [("node", f"{server.raw.get('node_name')} (Proxmox {server.raw.get('node')})"),
+                                       ("VMID", str(server.raw.get("vmid"))), ("owner", str(server.raw.get("user_email"))),
+                                       ("uuid", str(server.raw.get("uuid")))]))
+        live = server.raw.get("live")
+        pve = self.join.for_server(server) if self.join else None
+        if live:
+            mem = f"{(live.get('mem') or 0) >> 20} / {(live.get('maxmem') or 0) >> 20} MB"
+            sections.append((f"Live state (Proxmox {pve.name if pve else ''})", [
+                ("status", f"{live.get('status')}" + (f" ({live.get('qmpstatus')})" if live.get("qmpstatus") else "")),
+                ("CPU", f"{(live.get('cpu') or 0) * 100:.1f} %"), ("memory", mem),
+                ("uptime", f"{(live.get('uptime') or 0) // 3600} h {(live.get('uptime') or 0) % 3600 // 60} min"),
+            ] + ([("lock", str(live.get("lock")))] if live.get("lock") else [])))
+        else:
+            sections.append(("Live state", [("", self.missing_reason(Capability.POWER, server) or
+                                             (self.join.last_error if self.join else "") or "not known")]))
+        return sections
 
     async def _current(self, server_id: str) -> Server:
         """The server as it is now. Only a real uuid_short/uuid goes into the URL path; anything else is a name."""
         if not SERVER_KEY.match(server_id):
-            return await self.get_server(server_id)
+            return await self._find_server(server_id)
         return parse.parse_server(self.name, await self.servers.get(server_id))
 
     async def get_server(self, ref: str) -> Server:
+        """By `uuid_short`, uuid, name or hostname, with its live state when its node has Proxmox."""
+        server = await self._find_server(ref)
+        pve = self.join.for_server(server) if self.join else None
+        if pve is None or server.raw.get("vmid") is None:
+            return server
+        try:
+            live = await pve.live_state(str(server.raw["node"]), int(server.raw["vmid"]))
+        except BackendError as exc:
+            self.join.last_error = f"{pve.name}: {exc.message}"
+            return server
+        key = (str(server.raw["node"]), int(server.raw["vmid"]))
+        record = {"status": "running" if live.raw_status.startswith("running") else live.raw_status,
+                  "qmpstatus": live.qmpstatus, "cpu": live.cpu, "mem": live.mem, "maxmem": live.maxmem,
+                  "uptime": live.uptime, "lock": live.lock}
+        return self._with_live_state(server, {key: record})
+
+    async def _find_server(self, ref: str) -> Server:
         """By `uuid_short` (8 characters), full uuid, name or hostname. Ambiguous names are an error, not a guess."""
         ref = ref.strip()
         if SERVER_KEY.match(ref):
@@ -233,6 +354,8 @@ class ConvoyAdapter(Adapter):
                    detail={"node_id": spec.node_id, "user_id": spec.user_id, "template_uuid": spec.template_uuid,
                            "cpu": spec.cpu, "memory_mb": spec.memory_mb, "disk_gb": spec.disk_gb})
         server = await self._wait_installed(server, progress)
+        if self.join is not None:
+            server = await self.get_server(server.id)  # with its live state from Proxmox
         return CreateResult(server, None if spec.account_password else password, None)
 
     async def _reconcile_create(self, spec: ConvoyServerSpec, before: set[str], exc: BackendError) -> Server:

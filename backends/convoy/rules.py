@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from ..contract import Capability
 
-PROXMOX_FIX = ("add the node's Proxmox API to the config (a [[backends]] table with kind = \"proxmox\" and the URL "
-               "of the node{where}) and set its token with `hostdeck secret set <name> token`")
+PROXMOX_FIX = ("add the node's Proxmox API to the config (a [[backends]] table with kind = \"proxmox\", the URL "
+               "of the node{where} and token_id), name it in this Convoy backend with proxmox = \"<name>\", and set "
+               "its token with `hostdeck secret set <name> token_secret`")
 NO_CAPABILITY = {
     Capability.POWER: "Convoy's API has no power control: {fix}, then power it through Proxmox.",
     Capability.SHUTDOWN: "Convoy's API has no power control: {fix}, then shut it down through Proxmox.",

@@ -2,6 +2,7 @@
 
 Version 1: meta, events (without target/actor), catalog_cache.
 Version 2: events gain `target` and `actor` (actions and audit entries name who did what to which server).
+Version 3: the sync map (`sync_links`) and the sync log (`sync_log`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ def _to_v2(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_events_target ON events (target)"))
 
 
+def _to_v3(conn: Connection) -> None:
+    from sqlmodel import SQLModel
+
+    from .tables import SyncLinkRow, SyncLogRow
+
+    SQLModel.metadata.create_all(conn, tables=[SyncLinkRow.__table__, SyncLogRow.__table__])
+
+
 def create_v1(conn: Connection) -> None:
     for stmt in V1_SQL:
         conn.execute(text(stmt))
@@ -36,5 +45,5 @@ def create_v1(conn: Connection) -> None:
 
 
 # UPGRADES[n] takes a database from version n to n + 1.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2, 2: _to_v3}
 from .version import LATEST  # noqa: E402

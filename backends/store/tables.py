@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -36,3 +37,42 @@ class CatalogCacheRow(SQLModel, table=True):
     backend: str = Field(primary_key=True)
     fetched_at: datetime
     payload: str  # JSON list of CatalogItem dicts
+
+
+class SyncLinkRow(SQLModel, table=True):
+    """One entity linked between two systems (a WHMCS client and a Convoy user, ...). `intent` is written before a
+    remote create, so a rerun after a crash knows what may already exist on the far side."""
+
+    __tablename__ = "sync_links"
+    __table_args__ = (UniqueConstraint("entity", "left_system", "left_id", "right_system", name="uq_sync_link"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(index=True)
+    left_system: str
+    left_id: str
+    left_key: str | None = None       # the natural key both sides share (e.g. the email)
+    right_system: str
+    right_id: str | None = None
+    status: str = Field(index=True)   # synced | pending | error | drifted
+    intent: str | None = None         # the remote operation started and not yet confirmed
+    fingerprint: str | None = None    # of the mapped fields last written or confirmed
+    drift: str | None = None          # JSON {field: [left, right]} when drifted
+    last_synced: datetime | None = None
+    last_error: str | None = None
+    updated_at: datetime
+
+
+class SyncLogRow(SQLModel, table=True):
+    __tablename__ = "sync_log"
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(index=True)
+    entity: str
+    operation: str                    # push | update | pull | check | unlink | link
+    status: str                       # ok | error | skipped | drifted
+    left_system: str
+    left_id: str
+    right_system: str
+    right_id: str | None = None
+    request: str | None = None        # redacted JSON
+    response: str | None = None       # redacted JSON
+    duration_ms: float | None = None
+    error: str | None = None

@@ -387,7 +387,7 @@ def test_capabilities_and_why_power_is_missing(sim):
     assert "kind = \"proxmox\"" in reason
     assert "root password" in adapter.missing_reason(Capability.RESET_PASSWORD)
     assert not adapter.can(Capability.POWER) and adapter.can(Capability.SUSPEND)
-    assert adapter.describe_call(Capability.SUSPEND, variant="unsuspend") == "POST /servers/{server}/settings/unsuspend"
+    assert adapter.describe_call(Capability.SUSPEND, variant="unsuspend") == "via Convoy: POST /servers/{server}/settings/unsuspend"
 
 
 async def test_power_names_the_node_to_configure(sim, cv):

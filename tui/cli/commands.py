@@ -131,8 +131,7 @@ async def test(args: argparse.Namespace) -> int:
 # servers ------------------------------------------------------------------------
 async def servers(args: argparse.Namespace) -> int:
     with CommandContext(args) as ws:
-        names = args.backend or list(ws.adapters)
-        adapters = [ws.adapter(n) for n in names]
+        adapters = ws.listing_adapters(args.backend)
         progress = Progress("listing servers")
         try:
             results = await asyncio.gather(*(a.list_servers(progress=progress.pages) for a in adapters), return_exceptions=True)
@@ -250,6 +249,29 @@ async def server_console(args: argparse.Namespace) -> int:
     return await _with_server(args, work)
 
 
+async def server_sso(args: argparse.Namespace) -> int:
+    async def work(adapter, server):
+        result = await adapter.sso_url(server)  # made now: the token lives 15 seconds
+        opened = False
+        if not args.json and not args.print_only:
+            import webbrowser
+
+            try:
+                opened = webbrowser.open(result.url)
+            except webbrowser.Error:
+                opened = False
+        if args.json:
+            emit_json({"backend": result.backend, "server": server.name, "url": result.url})
+        elif opened:
+            warn(f"opened the panel for {server.name} in the browser (the link is valid 15 s).")
+        else:
+            warn("the link is valid 15 seconds:")
+            print(result.url)
+        return 0
+
+    return await _with_server(args, work)
+
+
 async def server_create(args: argparse.Namespace) -> int:
     labels = {}
     for item in args.labels:
@@ -264,12 +286,17 @@ async def server_create(args: argparse.Namespace) -> int:
                 user_data = fh.read()
         except OSError as exc:
             raise ValidationError(f"cannot read --user-data-file ({exc.strerror}).", operation="create server") from None
-    spec = ServerSpec(name=args.name, plan=args.plan, image=args.image, location=args.location, ssh_keys=args.ssh_keys,
-                      user_data=user_data, labels=labels, backups=args.backups)
     with CommandContext(args) as ws:
         adapter = ws.adapter(args.backend)
         progress = Progress(f"creating {args.name}")
         try:
+            if adapter.kind == "convoy":
+                spec = await _convoy_spec(adapter, args)
+            else:
+                if not (args.plan and args.image):
+                    raise ValidationError("--type and --image are required for this backend.", operation="create server")
+                spec = ServerSpec(name=args.name, plan=args.plan, image=args.image, location=args.location,
+                                  ssh_keys=args.ssh_keys, user_data=user_data, labels=labels, backups=args.backups)
             result = await adapter.create_server(spec, progress=progress.action)
         finally:
             progress.done()
@@ -283,6 +310,37 @@ async def server_create(args: argparse.Namespace) -> int:
             warn("root password (shown once, not stored):")
             print(result.root_password)
     return 0
+
+
+async def _convoy_spec(adapter, args: argparse.Namespace):
+    """The Convoy create flags, with node, template and user named by id or by name/email (looked up first)."""
+    from backends.convoy.spec import ConvoyServerSpec
+    from backends.models import CatalogKind
+
+    missing = [flag for flag, value in (("--cpu", args.cpu), ("--memory", args.memory), ("--disk", args.disk),
+                                        ("--node", args.node), ("--template", args.template), ("--user", args.user))
+               if value is None]
+    if missing:
+        raise ValidationError(f"a Convoy server needs {', '.join(missing)}.", operation="create server")
+    catalog = await adapter.catalog()
+    node = next((n for n in catalog.of_kind(CatalogKind.NODE) if args.node in (n.id, n.name)), None)
+    if node is None:
+        raise ValidationError(f"no node {args.node!r}; `hostdeck catalog {adapter.name}` lists them.", operation="create server")
+    template = next((t for t in catalog.of_kind(CatalogKind.TEMPLATE) if args.template in (t.id, t.name)
+                     and str(t.attrs.get("node_id")) == node.id), None)
+    if template is None:
+        raise ValidationError(f"no template {args.template!r} on node {node.name}; `hostdeck catalog {adapter.name}` "
+                              "lists them.", operation="create server")
+    if args.user.isdigit():
+        user_id = int(args.user)
+    else:
+        user = await adapter.find_user(args.user)
+        if user is None:
+            raise ValidationError(f"no panel user with email {args.user}.", operation="create server")
+        user_id = user.id
+    return ConvoyServerSpec(name=args.name, hostname=args.hostname or args.name, user_id=user_id, node_id=int(node.id),
+                            template_uuid=template.id, cpu=args.cpu, memory_mb=args.memory, disk_gb=args.disk,
+                            bandwidth_gb=args.bandwidth)
 
 
 async def server_delete(args: argparse.Namespace) -> int:

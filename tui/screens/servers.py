@@ -80,10 +80,9 @@ class ServersScreen(Screen):
     @work(group="servers-refresh", exclusive=True, exit_on_error=False)
     async def refresh_servers(self) -> None:
         await self.app.backends_ready()
-        from backends.contract import Capability
         from backends.refresh import refresh_interval
 
-        adapters = [a for a in self.app.workspace.adapters.values() if Capability.LIST in a.capabilities]
+        adapters = self.app.workspace.listing_adapters()
         self._set_status("refreshing…")
         results = await asyncio.gather(*(a.list_servers() for a in adapters), return_exceptions=True)
         for adapter, result in zip(adapters, results):
@@ -215,6 +214,9 @@ class ServersScreen(Screen):
         if server.labels:
             lines.append("[dim]labels[/dim]")
             lines += [f"  {escape(k)}={escape(v)}" for k, v in sorted(server.labels.items())]
+        for title, rows in self.app.workspace.adapter(server.backend).detail_sections(server):
+            lines += ["", f"[b]{escape(title)}[/b]"]
+            lines += [f"[dim]{escape(k):16}[/dim] {escape(v)}" for k, v in rows]
         events = [e for e in self.app.workspace.events.recent(2000) if e.target == server.id and e.backend == server.backend]
         lines += ["", "[b]Recent actions[/b]"]
         lines += [f"{e.ts:%H:%M:%S} {escape(e.message)}" for e in events[-8:]] or ["[dim]none in this session[/dim]"]

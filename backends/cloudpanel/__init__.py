@@ -1,0 +1,6 @@
+"""CloudPanel (`clpctl` over SSH): the adapter, command building, validation, SSH with host-key checking, parsing."""
+
+from .adapter import CloudPanelAdapter
+from .spec import DatabaseResult, PanelUser, SiteResult, SiteSpec
+
+__all__ = ["CloudPanelAdapter", "DatabaseResult", "PanelUser", "SiteResult", "SiteSpec"]
