@@ -8,6 +8,7 @@ stdin closed at once (a prompt then fails instead of hanging), stdout and stderr
 
 from __future__ import annotations
 
+import logging
 import select
 import socket
 import threading
@@ -23,6 +24,9 @@ from .errors import ChangedHostKeyError, OutcomeUnknownError, UnknownHostKeyErro
 from .hostkeys import HostKeyInfo, KnownHosts, fingerprint
 
 MAX_OUTPUT = 4 * 1024 * 1024  # per stream; CloudPanel prints a few lines
+LOG_CHANNEL = "hostdeck.cloudpanel.ssh"
+# paramiko logs socket errors itself; without a handler Python would print them on stderr, over the TUI.
+logging.getLogger(LOG_CHANNEL).addHandler(logging.NullHandler())
 
 
 @dataclass(slots=True)
@@ -118,7 +122,7 @@ class SshConnection:
             return None
         path = Path(s.key_file).expanduser()
         try:
-            return paramiko.PKey.from_path(path, passphrase=s.passphrase)
+            return paramiko.PKey.from_path(path, password=s.passphrase)
         except paramiko.PasswordRequiredException:
             raise AuthError(f"the SSH key file {path} is encrypted and no passphrase is set. Fix: run `hostdeck secret "
                             f"set {s.backend} key_passphrase`.", backend=s.backend, operation="connect",
@@ -136,6 +140,7 @@ class SshConnection:
         s = self.settings
         pkey = self._private_key()
         client = paramiko.SSHClient()
+        client.set_log_channel(LOG_CHANNEL)
         known = self.known_hosts.load()
         for entry in known._entries:  # into the client's in-memory table only: it never writes a file
             for name in entry.hostnames:
@@ -203,6 +208,7 @@ class SshConnection:
             raise UnavailableError(f"cannot connect to {s.where} ({exc.strerror or exc}).", backend=s.backend,
                                    operation="fetch host key", code="connect_failed", retryable=True) from None
         transport = paramiko.Transport(sock)
+        transport.set_log_channel(LOG_CHANNEL)
         try:
             known = self.known_hosts.keys_for(s.host, s.port) if prefer_known else {}
             if known:  # the same preference paramiko's SSHClient uses: the trusted type first

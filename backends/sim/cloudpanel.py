@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import random
 import re
 import shlex
@@ -43,6 +44,8 @@ SECRET_IN_LINE = re.compile(r"(--(?:siteUserPassword|databaseUserPassword|passwo
 _SAFE_UNQUOTED = re.compile(r"[A-Za-z0-9_@%+=:,./-]")
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 FAULT_KINDS = ("slow", "drop", "error_marker", "not_found")
+LOG_CHANNEL = "hostdeck.sim.cloudpanel.ssh"
+logging.getLogger(LOG_CHANNEL).addHandler(logging.NullHandler())  # paramiko's noise stays off stderr
 
 
 class UnsafeLine(ValueError):
@@ -299,6 +302,7 @@ class CloudPanelSim:
     def _handshake(self, sock: socket.socket) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         transport = paramiko.Transport(sock)
+        transport.set_log_channel(LOG_CHANNEL)
         transport.add_server_key(self.host_key)
         with self._lock:
             self._transports = [t for t in self._transports if t.is_active()] + [transport]
@@ -324,6 +328,12 @@ class CloudPanelSim:
             if err:
                 channel.sendall_stderr(err.encode("utf-8", "surrogateescape"))
             channel.send_exit_status(status)
+            channel.shutdown_write()
+            # Let the client close first: closing before the transport thread has confirmed the exec request
+            # would make the client's exec_command fail with "Channel closed".
+            deadline = time.monotonic() + 2.0
+            while not channel.closed and time.monotonic() < deadline and not self._stopping.is_set():
+                time.sleep(0.005)
         except (OSError, EOFError, paramiko.SSHException):
             pass
         finally:
