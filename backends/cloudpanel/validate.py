@@ -25,7 +25,7 @@ _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{2,31}$")  # hostdeck's own rule for site users and databases (cloudpanel.md)
 _PANEL_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _TEMPLATE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]| (?=[^ ]))*$")
-_URL_PATH = re.compile(r"^[A-Za-z0-9._~/%-]*$")
+_URL_PATH = re.compile(r"^[A-Za-z0-9._/%-]*$")
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")
 RESERVED_USERS = frozenset({"root", "clp", "daemon", "bin", "sys", "sync", "games", "man", "mail", "news", "proxy",
                             "backup", "nobody", "www-data", "nginx", "mysql", "proftpd", "ubuntu", "debian", "admin",
@@ -255,7 +255,7 @@ def reverse_proxy_url(value: object) -> str:
     if parts.query or parts.fragment or "?" in text or "#" in text:
         raise _fail("reverse proxy URL", text, "it must not have a query (?) or fragment (#)")
     if not _URL_PATH.match(parts.path):
-        raise _fail("reverse proxy URL", text, "its path may contain letters, digits and . _ ~ / % - only")
+        raise _fail("reverse proxy URL", text, "its path may contain letters, digits and . _ / % - only")
     try:
         host, port = parts.hostname, parts.port
     except ValueError:

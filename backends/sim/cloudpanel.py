@@ -66,6 +66,15 @@ def split_line(line: str) -> list[str]:
                 raise UnsafeLine("unterminated single quote")
             current.append(line[i + 1:end])
             in_word, i = True, end + 1
+        elif c == '"':  # shlex.quote writes a single quote as "'"; inside double quotes $ ` \ would still expand
+            end = line.find('"', i + 1)
+            if end < 0:
+                raise UnsafeLine("unterminated double quote")
+            inner = line[i + 1:end]
+            if any(ch in inner for ch in "$`\\!"):
+                raise UnsafeLine(f"expansion inside double quotes at position {i}")
+            current.append(inner)
+            in_word, i = True, end + 1
         elif c == " ":
             if in_word:
                 words.append("".join(current))
