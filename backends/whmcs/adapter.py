@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..contract import Adapter
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
+                      ProtocolError, RateLimitedError, ReadOnlyError, UnavailableError, UnsupportedError,
+                      ValidationError)
 from ..http import HttpCore, RetryPolicy
 from ..models import Client, ConnectionReport
 from . import parse
@@ -338,6 +339,11 @@ class WhmcsAdapter(Adapter):
                                 code="already_active")
         try:
             await self.modules.run(action, service_id, extra)
+        except RateLimitedError as exc:       # a proxy refused it: WHMCS never saw it
+            raise RateLimitedError(f"a proxy in front of WHMCS refused {action} for service {service_id} (429), so it "
+                                   "was not run; it was not sent again. Try again in a minute.", backend=self.name,
+                                   operation=action, http_status=429, retryable=True,
+                                   retry_after=exc.retry_after) from None
         except (UnavailableError, ProtocolError) as exc:
             return await self._reconcile_module(action, before, exc)
         except NotFoundError:
