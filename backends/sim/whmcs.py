@@ -17,7 +17,8 @@ services correspond to them: most get an Active service (product named after the
 `domain` = name, custom field `server_id` = id), some Suspended or Terminated ones, a few none; orphans are VPS
 services whose `server_id` matches no server. Module* actions change the service status and call
 `sim.on_module_action(action, service)` first (None or "success" = the module succeeded; any other text, or an
-exception, is the module's error, passed through as `result=error`).
+exception, is the module's error, passed through as `result=error`). The hook runs under the simulator's lock: it may
+change other simulators' state directly, but must not call this simulator over HTTP.
 
 Status faults (`kind="status"`): without `message`, 500 is WHMCS's HTML "Oops" page, 503 a maintenance page and
 429 a proxy page (both with Retry-After), others an nginx page; with `message`, a JSON `result=error` body;

@@ -152,8 +152,8 @@ class WhmcsAdapter(Adapter):
         return report
 
     async def details(self) -> WhmcsInfo:
-        info = parse.parse_details(await self.system.details())
-        return info
+        """WhmcsDetails (8.0+): the version."""
+        return parse.parse_details(await self.system.details())
 
     # clients --------------------------------------------------------------------
     async def get_clients(self, search: str | None = None, *, status: str | None = None,
