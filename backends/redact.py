@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
-SECRET_KEY = re.compile(r"(?i)(pass(word)?\d*|secret|token(_auth)?|accesskey|api[_-]?key|authorization|cipassword|user_data|cookie|csrfpreventiontoken)")
+SECRET_KEY = re.compile(r"(?i)(pass(word)?\d*|secret|token(_auth)?|accesskey|identifier|api[_-]?key|authorization|cipassword|user_data|cookie|csrfpreventiontoken)")
 SECRET_HEADERS = {"authorization", "x-api-key", "cookie", "csrfpreventiontoken", "set-cookie"}
 _TOKEN_IN_TEXT = re.compile(r"(?i)((?:token|token_auth|password)=)[^&\s\"']+")
 

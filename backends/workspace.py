@@ -27,6 +27,7 @@ class Workspace:
         self._store = None
         self._adapter_options = adapter_options or {}
         self._adapters: dict[str, Adapter] | None = None
+        self.attached: dict[str, str] = {}  # joined backend -> the backend whose rows show its servers
         if not _kinds_available(config):
             self.adapters  # noqa: B018 - raise the ConfigError for an unavailable kind now, not mid-session
 
@@ -46,7 +47,6 @@ class Workspace:
                 adapters[b.name] = cls(b, secrets=self.secrets, events=self.events, read_only=self.read_only,
                                        store=_LazyStore(self), **self._adapter_options.get(b.kind, {}))
             self._adapters = adapters
-            self.attached: dict[str, str] = {}
             for adapter in adapters.values():
                 for joined in adapter.attach(adapters):
                     self.attached[joined] = adapter.name

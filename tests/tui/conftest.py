@@ -55,3 +55,39 @@ def app_factory(tmp_path, sims):
         return app
 
     return factory
+
+
+CONVOY_TOKEN = "1|tui-convoy-token-0123456789abcdefghijklmn"
+PVE_SECRET = "tui-pve-secret"
+
+
+@pytest.fixture
+def convoy_app(tmp_path):
+    """Hetzner, Convoy and the Proxmox cluster under Convoy, as the demo has them."""
+    from backends.sim.cluster import Cluster
+    from backends.sim.convoy import ConvoySim
+    from backends.sim.proxmox import ProxmoxSim
+
+    cluster = Cluster()
+    hz = HetznerSim(servers=20, seed=21, token=TOKEN, action_seconds=0.05)
+    cv = ConvoySim(servers=24, users=10, seed=5, token=CONVOY_TOKEN, cluster=cluster, install_seconds=0.05)
+    pve = ProxmoxSim(cluster=cluster, seed=5, token_secret=PVE_SECRET, task_seconds=0.05)
+    for sim in (hz, cv, pve):
+        sim.start()
+    config = Config(path=None, general=GeneralConfig())
+    config.backends += [
+        BackendConfig(name="hz", kind="hetzner", url=hz.base_url, options={"action_poll_seconds": 0.05}),
+        BackendConfig(name="vps", kind="convoy", url=cv.base_url, options={"proxmox": "pve", "poll_seconds": 0.05}),
+        BackendConfig(name="pve", kind="proxmox", url=pve.base_url,
+                      options={"token_id": "hostdeck@pve!hostdeck", "task_poll_seconds": 0.05}),
+    ]
+    secrets = Secrets(overlay={("hz", "token"): TOKEN, ("vps", "token"): CONVOY_TOKEN, ("pve", "token_secret"): PVE_SECRET})
+
+    def factory(initial_mode: str = "servers") -> HostdeckApp:
+        app = HostdeckApp(Workspace(config, secrets, data_dir=tmp_path), initial_mode=initial_mode, auto_refresh=False)
+        app.test_sims = {"hz": hz, "vps": cv, "pve": pve}
+        return app
+
+    yield factory
+    for sim in (hz, cv, pve):
+        sim.stop()

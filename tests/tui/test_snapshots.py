@@ -140,3 +140,30 @@ class TestScreens:
 
     def test_sites_placeholder(self, snap_compare, app_factory):
         assert snap_compare(app_factory(initial_mode="sites"), terminal_size=SIZE, run_before=settle)
+
+
+class TestConvoy:
+    def test_convoy_rows(self, snap_compare, convoy_app):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("slash", *"vps")
+
+        assert snap_compare(convoy_app(), terminal_size=SIZE, run_before=run_before)
+
+    def test_convoy_action_menu(self, snap_compare, convoy_app):
+        async def run_before(pilot):
+            await settle(pilot)
+            screen = pilot.app.screen
+            key = next(s.key for s in sorted(screen.servers.values(), key=lambda s: s.name)
+                       if s.backend == "vps" and s.raw_status == "null")
+            screen.select_server(key)
+            await pilot.press("a")
+
+        assert snap_compare(convoy_app(), terminal_size=SIZE, run_before=run_before)
+
+    def test_catalog_nodes(self, snap_compare, convoy_app):
+        async def run_before(pilot):
+            await settle(pilot)
+            pilot.app.screen.query_one("#catalog-tabs").active = "tab-node"
+
+        assert snap_compare(convoy_app(initial_mode="catalog"), terminal_size=SIZE, run_before=run_before)

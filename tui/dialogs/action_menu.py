@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -33,11 +34,11 @@ class ActionMenu(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = []
         for a in self.actions:
-            mark = "[red]![/red] " if a.dangerous else "  "
+            # Text objects, not markup: API calls and reasons contain brackets ([[backends]], [keymap]).
             if a.unavailable:
-                prompt = f"  [dim]{escape(a.label)}[/dim]\n    [dim i]{escape(a.unavailable)}[/dim i]"
+                prompt = Text.assemble("  ", (a.label, "dim"), "\n    ", (a.unavailable, "dim italic"))
             else:
-                prompt = f"{mark}{escape(a.label)}\n    [dim]{escape(a.call)}[/dim]"
+                prompt = Text.assemble(("! ", "bold red") if a.dangerous else "  ", a.label, "\n    ", (a.call, "dim"))
             options.append(Option(prompt, id=a.id, disabled=a.unavailable is not None))
         with Vertical(id="dialog-box"):
             yield Label(escape(self.title_text), id="dialog-title")

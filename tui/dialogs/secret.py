@@ -17,13 +17,15 @@ class SecretDialog(ModalScreen[None]):
         Binding("escape,enter", "close", "Close", id="secret.close"),
     ]
 
-    def __init__(self, title: str, *, backend: str, target: str, secret: str, url: str | None = None) -> None:
+    def __init__(self, title: str, *, backend: str, target: str, secret: str, url: str | None = None,
+                 note: str | None = None) -> None:
         super().__init__(classes="dialog")
         self.title_text = title
         self.backend = backend
         self.target = target
         self._secret = secret
         self._url = url
+        self.note = note or "Shown once: hostdeck does not store or log it."
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
@@ -32,8 +34,8 @@ class SecretDialog(ModalScreen[None]):
             yield Static(escape(self._secret), id="secret-value")
             if self._url:
                 yield Static(escape(self._url), id="secret-url")
-            yield Static("Shown once: hostdeck does not store or log it. [b]c[/b] copies the password"
-                         + (", [b]u[/b] the URL" if self._url else "") + ".", id="dialog-warning")
+            yield Static(escape(self.note) + " [b]c[/b] copies it" + (", [b]u[/b] the URL" if self._url else "") + ".",
+                         id="dialog-warning")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Copy (c)", id="copy", variant="primary")
                 yield Button("Close", id="close")
@@ -46,7 +48,7 @@ class SecretDialog(ModalScreen[None]):
 
     def action_copy_secret(self) -> None:
         self.app.copy_to_clipboard(self._secret)
-        self.notify("Password sent to the clipboard (OSC 52).", timeout=3)
+        self.notify("Sent to the clipboard (OSC 52).", timeout=3)
 
     def action_copy_url(self) -> None:
         if self._url:

@@ -16,6 +16,7 @@ ACTIONS = [
     ("power_reset", "Reset (hard)", Capability.RESET, PowerAction.RESET, True),
     ("reset_password", "Reset root password", Capability.RESET_PASSWORD, None, True),
     ("console", "Open console", Capability.CONSOLE, None, False),
+    ("sso", "Open the panel as the customer (SSO)", Capability.SSO, None, False),
     ("suspend", "Suspend", Capability.SUSPEND, None, True),
     ("unsuspend", "Unsuspend", Capability.SUSPEND, None, False),
     ("delete", "Delete server", Capability.DELETE, None, True),
@@ -28,6 +29,8 @@ def build_menu(adapter: Adapter, server: Server, *, read_only: bool) -> list[Men
         if read_only and capability in MUTATING:
             continue  # read-only hides mutating actions instead of greying them out
         if capability not in adapter.capabilities:
+            if capability is Capability.SSO:
+                continue  # only panels have a customer login; no need to say so on every cloud server
             reason = adapter.missing_reason(capability, server)
             items.append(MenuAction(action_id, label, "", dangerous, unavailable=reason or "not supported by this backend"))
             continue

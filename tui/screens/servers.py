@@ -95,6 +95,11 @@ class ServersScreen(Screen):
                 continue
             self.stale_backends.discard(adapter.name)
             self.app.set_health(adapter.name, "ok")
+            join = getattr(adapter, "join", None)  # a Proxmox joined to this panel answers through its rows
+            for joined, host in self.app.workspace.attached.items():
+                if host == adapter.name:
+                    failed = join is not None and join.last_error
+                    self.app.set_health(joined, "failing" if failed else "ok", failed or "")
             for key in [k for k, s in self.servers.items() if s.backend == adapter.name]:
                 del self.servers[key]
             for server in result:
@@ -257,7 +262,7 @@ class ServersScreen(Screen):
             self.app.copy_to_clipboard(server.id)
             self.notify(f"id {server.id} sent to the clipboard.", timeout=3)
             return
-        if not item.dangerous and action_id in ("power_on", "unsuspend", "console"):
+        if not item.dangerous and action_id in ("power_on", "unsuspend", "console", "sso"):
             self._execute(item, server)
             return
         dialog = ConfirmDialog(f"{item.label}?", backend=server.backend, target=f"{server.name} (id {server.id})",
@@ -290,6 +295,16 @@ class ServersScreen(Screen):
                 result = await adapter.console(server.id)
                 self.app.push_screen(SecretDialog(f"Console for {server.name} (valid one minute)", backend=server.backend,
                                                   target=server.name, secret=result.secret, url=result.url))
+            elif item.id == "sso":
+                result = await adapter.sso_url(server)  # made now: the token lives 15 seconds
+                try:
+                    self.app.open_url(result.url)
+                    opened = "Opened in your browser if there is one. "
+                except Exception:
+                    opened = ""
+                self.app.push_screen(SecretDialog(f"Panel login link for {server.name}", backend=server.backend,
+                                                  target=server.name, secret=result.url,
+                                                  note=opened + "The link logs in as the customer once, within 15 s."))
             elif item.id == "delete":
                 await adapter.delete_server(server.id, progress=progress)
                 self.servers.pop(server.key, None)
@@ -302,7 +317,7 @@ class ServersScreen(Screen):
                 result = await adapter.power(server.id, PowerAction(item.id.removeprefix("power_")), progress=progress)
                 if result.message:
                     self.notify(result.message, title=server.name, severity="warning", timeout=10)
-            if item.id not in ("delete", "reset_password", "console"):
+            if item.id not in ("delete", "reset_password", "console", "sso"):
                 self.notify(f"{item.label}: done.", title=server.name, timeout=4)
         finally:
             self.progress.pop(server.key, None)
@@ -338,9 +353,10 @@ class ServersScreen(Screen):
         if self.app.read_only:
             self.notify("Read-only mode is on: creating servers is disabled.", severity="warning")
             return
-        adapters = [a for a in self.app.workspace.adapters.values() if a.can(Capability.CREATE)]
+        adapters = [a for a in self.app.workspace.adapters.values() if a.can(Capability.CREATE) and a.kind == "hetzner"]
         if not adapters:
-            self.notify("No configured backend can create servers.", severity="warning")
+            self.notify("No configured backend can create servers from this form (Convoy servers: "
+                        "`hostdeck server create BACKEND --cpu … --node … --template … --user …`).", severity="warning")
             return
         selected = self.selected
         adapter = next((a for a in adapters if selected and a.name == selected.backend), adapters[0])

@@ -1,0 +1,83 @@
+"""Convoy rows on the Servers and Catalog screens: live state from Proxmox, routes in the action menu, details."""
+
+from __future__ import annotations
+
+from backends.models import ServerStatus
+from tui.dialogs.action_menu import ActionMenu
+from tui.dialogs.confirm import ConfirmDialog
+
+
+async def settle(app, pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def a_running_convoy_row(screen):
+    return next(s for s in sorted(screen.servers.values(), key=lambda s: s.name)
+                if s.backend == "vps" and s.status is ServerStatus.RUNNING)
+
+
+async def test_convoy_rows_join_the_table_with_live_state(convoy_app):
+    app = convoy_app()
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        backends = {key[0] for key in screen.grid.visible_keys}
+        assert backends == {"hz", "vps"}  # the Proxmox backend's VMs are the Convoy servers: not listed twice
+        vps = [s for s in screen.servers.values() if s.backend == "vps"]
+        assert len(vps) == len(app.test_sims["vps"].servers)
+        assert {s.status for s in vps if s.raw_status == "null"} <= {ServerStatus.RUNNING, ServerStatus.OFF}
+
+
+async def test_action_menu_shows_the_proxmox_route_and_reboot_goes_there(convoy_app):
+    app = convoy_app()
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        target = a_running_convoy_row(screen)
+        screen.select_server(target.key)
+        await pilot.press("a")
+        await pilot.pause()
+        menu = app.screen
+        assert isinstance(menu, ActionMenu)
+        calls = {a.id: a.call for a in menu.actions}
+        assert calls["power_reboot"].startswith("via Proxmox (pve): POST /nodes/")
+        assert calls["suspend"].startswith("via Convoy: POST /servers/")
+        assert "sso" in calls and calls["delete"].startswith("via Convoy")
+        menu.dismiss("power_reboot")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        pve = app.test_sims["pve"]
+        before = len(pve.request_log)
+        await pilot.click("#confirm")
+        await settle(app, pilot)
+        assert any(r["method"] == "POST" and r["path"].endswith("/status/reboot") for r in pve.request_log[before:])
+        assert any("done" in n.message for n in app._notifications)
+
+
+async def test_detail_pane_has_resources_addresses_and_live_state(convoy_app):
+    app = convoy_app()
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        target = a_running_convoy_row(screen)
+        screen.select_server(target.key)
+        await pilot.press("enter")
+        await pilot.pause()
+        text = str(screen.query_one("#details-body").render())
+        for words in ("Resources", "Addresses", "Placement", "Live state (Proxmox pve)", "VMID"):
+            assert words in text
+
+
+async def test_catalog_shows_nodes_templates_and_pools(convoy_app):
+    app = convoy_app(initial_mode="catalog")
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(app, pilot)
+        from textual.widgets import DataTable
+
+        nodes = app.screen.query_one("#table-node", DataTable)
+        assert nodes.row_count == len(app.test_sims["vps"].nodes)
+        assert "█" in str(nodes.get_row_at(0)[3]) or "░" in str(nodes.get_row_at(0)[3])
+        assert app.screen.query_one("#table-template", DataTable).row_count > 0
+        assert app.screen.query_one("#table-ip_pool", DataTable).row_count > 0
