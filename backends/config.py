@@ -38,10 +38,24 @@ class GeneralConfig:
     theme: str = "textual-dark"
 
 
+DEFAULT_FIELD_MAPPING = {"name": "{first_name} {last_name}", "email": "{email}"}
+
+
+@dataclass(slots=True)
+class SyncConfig:
+    """`[sync]`: which WHMCS backend bills, which panel its clients get accounts on, how they map."""
+
+    billing: str | None = None
+    panel: str | None = None
+    concurrency: int = 8
+    field_mapping: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELD_MAPPING))
+
+
 @dataclass(slots=True)
 class Config:
     path: Path | None
     general: GeneralConfig = field(default_factory=GeneralConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     backends: list[BackendConfig] = field(default_factory=list)
     keymap: dict[str, str] = field(default_factory=dict)
 
@@ -65,10 +79,30 @@ def _expect(value: Any, typ: type | tuple[type, ...], *, path: Path, key: str, f
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     cfg = Config(path=path)
-    unknown = set(data) - {"general", "backends", "keymap"}
+    unknown = set(data) - {"general", "backends", "keymap", "sync"}
     if unknown:
         raise ConfigError(f"unknown table(s) {sorted(unknown)}.", path=str(path), key=sorted(unknown)[0],
-                          fix="the config knows [general], [keymap] and [[backends]]; remove or rename the others.")
+                          fix="the config knows [general], [keymap], [sync] and [[backends]]; remove or rename the others.")
+    sync = _expect(data.get("sync", {}), dict, path=path, key="sync", fix="write it as a [sync] table.")
+    for key, value in sync.items():
+        k = f"sync.{key}"
+        if key in ("billing", "panel"):
+            setattr(cfg.sync, key, _expect(value, str, path=path, key=k, fix="write the name of a configured backend."))
+        elif key == "concurrency":
+            cfg.sync.concurrency = _expect(value, int, path=path, key=k, fix="write a whole number from 1 to 64.")
+            if not 1 <= cfg.sync.concurrency <= 64:
+                raise ConfigError("must be from 1 to 64.", path=str(path), key=k, fix="write a whole number from 1 to 64.")
+        elif key == "field_mapping":
+            mapping = _expect(value, dict, path=path, key=k, fix='write [sync.field_mapping] with name = "{first_name} {last_name}".')
+            for target, template in mapping.items():
+                if target not in DEFAULT_FIELD_MAPPING:
+                    raise ConfigError(f"the panel has no field {target!r}.", path=str(path), key=f"{k}.{target}",
+                                      fix=f"map one of: {', '.join(DEFAULT_FIELD_MAPPING)}.")
+                _expect(template, str, path=path, key=f"{k}.{target}", fix='write a template such as "{email}".')
+            cfg.sync.field_mapping = {**DEFAULT_FIELD_MAPPING, **mapping}
+        else:
+            raise ConfigError(f"unknown key {key!r}.", path=str(path), key=k,
+                              fix="known keys: billing, panel, concurrency, field_mapping.")
     general = _expect(data.get("general", {}), dict, path=path, key="general", fix="write it as a [general] table.")
     g = cfg.general
     for key, value in general.items():

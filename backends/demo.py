@@ -10,6 +10,8 @@ from .secrets import Secrets
 
 DEMO_HETZNER_TOKEN = "demo-hetzner-token"  # simulator credentials, public on purpose
 DEMO_CONVOY_TOKEN = "1|demo-convoy-token-0123456789abcdefghijkl"
+DEMO_WHMCS_IDENTIFIER = "demo-whmcs-identifier"
+DEMO_WHMCS_SECRET = "demo-whmcs-secret"
 DEMO_PROXMOX_TOKEN_ID = "hostdeck@pve!hostdeck"
 DEMO_PROXMOX_SECRET = "demo-proxmox-secret-uuid"
 
@@ -58,6 +60,13 @@ class DemoEnvironment:
                          task_seconds=p["action_seconds"] / 2, **latency)
         self.config.backend("pve").url = pve.start()
         self.sims.append(pve)
+        from .sim.whmcs import WhmcsSim
+
+        # Billing for the servers that exist: services point at the simulated Hetzner and Convoy servers.
+        whmcs = WhmcsSim(clients=p["clients"], seed=p["seed"], identifier=DEMO_WHMCS_IDENTIFIER, secret=DEMO_WHMCS_SECRET,
+                         servers=server_descriptors(hz, convoy), **latency)
+        self.config.backend("billing").url = whmcs.start()
+        self.sims.append(whmcs)
 
     def stop(self) -> None:
         for sim in self.sims:
@@ -66,7 +75,8 @@ class DemoEnvironment:
 
     def config_toml(self) -> str:
         lines = ["# hostdeck config for the simulators started by `hostdeck sim`", "[general]",
-                 f"read_only = {str(self.config.general.read_only).lower()}", ""]
+                 f"read_only = {str(self.config.general.read_only).lower()}", "", "[sync]",
+                 f"billing = {toml_value(self.config.sync.billing)}", f"panel = {toml_value(self.config.sync.panel)}", ""]
         for b in self.config.backends:
             lines += ["[[backends]]", f'name = "{b.name}"', f'kind = "{b.kind}"', f'url = "{b.url}"']
             lines += [f"{key} = {toml_value(value)}" for key, value in b.options.items()]
@@ -79,8 +89,25 @@ class DemoEnvironment:
         return [f"export {env_name(b, f)}={v}" for (b, f), v in self.demo_secrets.items()]
 
 
+def server_descriptors(hz: Any, convoy: Any) -> list[dict[str, Any]]:
+    """What the WHMCS simulator needs to bill the other simulators' servers."""
+    out = []
+    for sid, s in hz.servers.items():
+        ipv4 = ((s.get("public_net") or {}).get("ipv4") or {}).get("ip")
+        out.append({"backend": "hz", "kind": "hetzner", "id": str(sid), "name": s["name"], "ipv4": ipv4,
+                    "plan": (s.get("server_type") or {}).get("name")})
+    for sid in convoy.servers:
+        s = convoy.server_json(sid)
+        v4 = ((s.get("limits") or {}).get("addresses") or {}).get("ipv4") or []
+        limits = s.get("limits") or {}
+        plan = f"{limits.get('cpu')} vCPU/{(limits.get('memory') or 0) >> 30} GB/{(limits.get('disk') or 0) >> 30} GB"
+        out.append({"backend": "vps", "kind": "convoy", "id": sid, "name": s.get("hostname") or s["name"],
+                    "ipv4": v4[0]["address"] if v4 else None, "plan": plan})
+    return out
+
+
 def plan_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, read_only: bool = False,
-              action_seconds: float = 2.0) -> DemoEnvironment:
+              action_seconds: float = 2.0, clients: int = 120) -> DemoEnvironment:
     """The demo's config and credentials, without starting anything: `start()` starts the simulators and fills in
     their URLs. The TUI paints first and starts them afterwards, in a thread."""
     config = Config(path=None, general=GeneralConfig(read_only=read_only))
@@ -90,10 +117,14 @@ def plan_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, re
                                          options={"proxmox": "pve", "poll_seconds": 0.5}))
     config.backends.append(BackendConfig(name="pve", kind="proxmox", url=None,
                                          options={"token_id": DEMO_PROXMOX_TOKEN_ID, "task_poll_seconds": 0.25}))
+    config.backends.append(BackendConfig(name="billing", kind="whmcs", url=None))
+    config.sync.billing, config.sync.panel = "billing", "vps"
     demo_secrets = {("hz", "token"): DEMO_HETZNER_TOKEN, ("vps", "token"): DEMO_CONVOY_TOKEN,
-                    ("pve", "token_secret"): DEMO_PROXMOX_SECRET}
+                    ("pve", "token_secret"): DEMO_PROXMOX_SECRET, ("billing", "identifier"): DEMO_WHMCS_IDENTIFIER,
+                    ("billing", "secret"): DEMO_WHMCS_SECRET, ("billing", "accesskey"): ""}
     env = DemoEnvironment(config=config, secrets=Secrets(overlay=demo_secrets), demo_secrets=demo_secrets)
-    env.plan = {"servers": servers, "latency_ms": latency_ms, "seed": seed, "action_seconds": action_seconds}
+    env.plan = {"servers": servers, "latency_ms": latency_ms, "seed": seed, "action_seconds": action_seconds,
+                "clients": clients}
     return env
 
 

@@ -544,6 +544,12 @@ class ConvoyAdapter(Adapter):
         return server
 
     # panel users and SSO -------------------------------------------------------------
+    async def list_users(self) -> list[ConvoyUser]:
+        """Every panel user (all pages): the sync engine matches emails against this instead of one lookup each."""
+        from .accounts import parse_user
+
+        return [parse_user(self.name, r) for r in await self.accounts.users.all()]
+
     async def find_user(self, email: str) -> ConvoyUser | None:
         return await self.accounts.find(email)
 

@@ -149,6 +149,9 @@ class UsersClient:
     def __init__(self, api: ConvoyApi) -> None:
         self.api = api
 
+    async def all(self, progress: PageProgress | None = None) -> list[dict[str, Any]]:
+        return await self.api.list_all("/users", operation="list users", progress=progress)
+
     async def by_email(self, email: str) -> list[dict[str, Any]]:
         items, _ = await self.api.page("/users", operation="find user by email",
                                        params={"filter[email]": email, "per_page": 10})

@@ -409,3 +409,90 @@ def sim(args: argparse.Namespace) -> int:
         return 0
     finally:
         env.stop()
+
+
+# sync ---------------------------------------------------------------------------
+async def sync_clients(args: argparse.Namespace) -> int:
+    from backends.sync.setup import client_sync
+
+    mode = args.mode or "push"
+    with CommandContext(args) as ws:
+        engine = client_sync(ws, concurrency=args.concurrency)
+        progress = Progress(f"sync clients ({mode})")
+        if progress.active is False:
+            def report_progress(done, total):  # long runs report on stderr even when it is not a terminal
+                if done == total or done % 200 == 0:
+                    sys.stderr.write(f"hostdeck: {mode}: {done}/{total}\n")
+        else:
+            report_progress = progress.pages
+        try:
+            if mode in ("push", "retry-errors"):
+                report = await engine.push(dry_run=args.dry_run, only_errors=mode == "retry-errors", progress=report_progress)
+            elif mode == "update":
+                report = await engine.update(dry_run=args.dry_run, progress=report_progress)
+            elif mode == "pull":
+                report = await engine.pull()
+            else:
+                report = await engine.check()
+        finally:
+            progress.done()
+            await ws.aclose()
+    if args.json:
+        emit_json(report.as_dict())
+    else:
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+        print(f"{report.operation}{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
+        for o in report.outcomes:
+            if o.result in ("error", "drifted"):
+                detail = o.error or ", ".join(f"{k}: {v[0]!r} vs {v[1]!r}" for k, v in (o.drift or {}).items())
+                print(f"  client {o.client_id} {o.email}: {o.result}: {detail}")
+    return 1 if report.failed else 0
+
+
+def sync_status(args: argparse.Namespace) -> int:
+    from backends.sync.syncmap import SyncMap
+
+    with CommandContext(args) as ws:
+        stats = SyncMap(ws.store).stats()
+    if args.json:
+        emit_json(stats)
+    else:
+        rows = [[entity, status, n] for entity, by in sorted(stats.items()) for status, n in sorted(by.items())]
+        table(["entity", "status", "links"], rows) if rows else print("no links yet: run `hostdeck sync clients`.")
+    return 0
+
+
+def sync_log(args: argparse.Namespace) -> int:
+    from backends.sync.syncmap import SyncMap
+
+    with CommandContext(args) as ws:
+        rows = SyncMap(ws.store).log(limit=args.limit, left_id=args.client)
+    if args.json:
+        emit_json(rows)
+    else:
+        table(["time", "op", "status", "left", "right", "ms", "error"],
+              [[r["ts"][11:19], r["operation"], r["status"], r["left"], r["right"], r["duration_ms"], r["error"] or ""]
+               for r in rows])
+    return 0
+
+
+async def sync_unlink(args: argparse.Namespace) -> int:
+    from backends.sync.setup import client_sync
+
+    with CommandContext(args) as ws:
+        await client_sync(ws).unlink(args.client)
+        await ws.aclose()
+    emit_json({"unlinked": args.client}) if args.json else print(f"client {args.client} unlinked (nothing else changed).")
+    return 0
+
+
+async def sync_link(args: argparse.Namespace) -> int:
+    from backends.sync.setup import client_sync
+
+    with CommandContext(args) as ws:
+        try:
+            outcome = await client_sync(ws).link(args.client, args.user)
+        finally:
+            await ws.aclose()
+    emit_json(outcome.as_dict()) if args.json else print(f"client {outcome.client_id} linked to user {outcome.user_id}: {outcome.result}")
+    return 0

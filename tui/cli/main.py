@@ -97,6 +97,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("backend"); p.add_argument("server")
     p.add_argument("--yes", action="store_true")
 
+    sync = sub.add_parser("sync", help="WHMCS sync: clients <-> panel users, the sync map and its log")
+    ssub = sync.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
+    p = cmd("clients", "sync_clients", "sync WHMCS clients with panel users (default: --push)", True, ssub)
+    mode = p.add_mutually_exclusive_group()
+    for flag, text in (("--push", "create or link a panel user for every client (never a duplicate)"),
+                       ("--update", "send changed mapped fields of linked clients"),
+                       ("--pull", "refresh the map from WHMCS; changed clients become drifted"),
+                       ("--check", "compare both sides; drifted links name the differing fields"),
+                       ("--retry-errors", "push again the clients whose last sync failed")):
+        mode.add_argument(flag, action="store_const", dest="mode", const=flag[2:], help=text)
+    p.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    p.add_argument("--concurrency", type=int, help="requests in flight (default: [sync] concurrency)")
+    cmd("status", "sync_status", "links by entity and status", True, ssub)
+    p = cmd("log", "sync_log", "the newest sync log entries", True, ssub)
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--client", help="only this WHMCS client id")
+    p = cmd("unlink", "sync_unlink", "drop a client's link (touches neither side)", True, ssub)
+    p.add_argument("client", help="WHMCS client id")
+    p = cmd("link", "sync_link", "link a WHMCS client to a panel user by hand", True, ssub)
+    p.add_argument("client", help="WHMCS client id")
+    p.add_argument("user", help="panel user id")
+
     p = cmd("catalog", "catalog", "the cached catalog; `catalog refresh` fetches it live (for cron)")
     p.add_argument("words", nargs="*", metavar="[refresh] [BACKEND]")
 

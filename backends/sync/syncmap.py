@@ -1,0 +1,142 @@
+"""The sync map and the sync log in the store. Blocking (SQLAlchemy): the engine calls these from a thread."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlmodel import Session, delete, func, select
+
+from ..models import utcnow
+from ..redact import redact
+from ..store.tables import SyncLinkRow, SyncLogRow
+
+
+def _aware(ts: datetime | None) -> datetime | None:
+    return ts if ts is None or ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class Link:
+    entity: str
+    left_system: str
+    left_id: str
+    right_system: str
+    right_id: str | None = None
+    left_key: str | None = None
+    status: str = "pending"
+    intent: str | None = None
+    fingerprint: str | None = None
+    drift: dict[str, Any] | None = None
+    last_synced: datetime | None = None
+    last_error: str | None = None
+
+    @classmethod
+    def from_row(cls, row: SyncLinkRow) -> "Link":
+        return cls(entity=row.entity, left_system=row.left_system, left_id=row.left_id, right_system=row.right_system,
+                   right_id=row.right_id, left_key=row.left_key, status=row.status, intent=row.intent,
+                   fingerprint=row.fingerprint, drift=json.loads(row.drift) if row.drift else None,
+                   last_synced=_aware(row.last_synced), last_error=row.last_error)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"entity": self.entity, "left_system": self.left_system, "left_id": self.left_id,
+                "right_system": self.right_system, "right_id": self.right_id, "left_key": self.left_key,
+                "status": self.status, "intent": self.intent, "fingerprint": self.fingerprint, "drift": self.drift,
+                "last_synced": self.last_synced.isoformat() if self.last_synced else None, "last_error": self.last_error}
+
+
+@dataclass
+class LogEntry:
+    entity: str
+    operation: str
+    status: str
+    left_system: str
+    left_id: str
+    right_system: str
+    right_id: str | None = None
+    request: Any = None
+    response: Any = None
+    duration_ms: float | None = None
+    error: str | None = None
+    ts: datetime = field(default_factory=utcnow)
+
+    def row(self) -> SyncLogRow:
+        def dump(value: Any) -> str | None:
+            return None if value is None else json.dumps(redact(value), default=str)
+
+        return SyncLogRow(ts=self.ts, entity=self.entity, operation=self.operation, status=self.status,
+                          left_system=self.left_system, left_id=self.left_id, right_system=self.right_system,
+                          right_id=self.right_id, request=dump(self.request), response=dump(self.response),
+                          duration_ms=self.duration_ms, error=self.error)
+
+
+class SyncMap:
+    def __init__(self, store: Any) -> None:
+        self.engine = store.engine
+
+    def links(self, entity: str, left_system: str, right_system: str) -> dict[str, Link]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(SyncLinkRow).where(SyncLinkRow.entity == entity,
+                                                          SyncLinkRow.left_system == left_system,
+                                                          SyncLinkRow.right_system == right_system))
+            return {row.left_id: Link.from_row(row) for row in rows}
+
+    def all_links(self, entity: str | None = None) -> list[Link]:
+        with Session(self.engine) as session:
+            q = select(SyncLinkRow).order_by(SyncLinkRow.id)
+            if entity:
+                q = q.where(SyncLinkRow.entity == entity)
+            return [Link.from_row(r) for r in session.exec(q)]
+
+    def write(self, links: list[Link], log: list[LogEntry]) -> None:
+        """Upsert links and append log entries in one transaction: the map never says more than what happened."""
+        if not links and not log:
+            return
+        now = utcnow()
+        with Session(self.engine) as session:
+            for link in links:
+                row = session.exec(select(SyncLinkRow).where(
+                    SyncLinkRow.entity == link.entity, SyncLinkRow.left_system == link.left_system,
+                    SyncLinkRow.left_id == link.left_id, SyncLinkRow.right_system == link.right_system)).first()
+                if row is None:
+                    row = SyncLinkRow(entity=link.entity, left_system=link.left_system, left_id=link.left_id,
+                                      right_system=link.right_system, status=link.status, updated_at=now)
+                row.right_id, row.left_key, row.status, row.intent = link.right_id, link.left_key, link.status, link.intent
+                row.fingerprint, row.last_synced, row.last_error = link.fingerprint, link.last_synced, link.last_error
+                row.drift = json.dumps(link.drift) if link.drift else None
+                row.updated_at = now
+                session.add(row)
+            session.add_all([entry.row() for entry in log])
+            session.commit()
+
+    def unlink(self, entity: str, left_system: str, left_id: str, right_system: str, log: LogEntry) -> bool:
+        with Session(self.engine) as session:
+            result = session.exec(delete(SyncLinkRow).where(
+                SyncLinkRow.entity == entity, SyncLinkRow.left_system == left_system, SyncLinkRow.left_id == left_id,
+                SyncLinkRow.right_system == right_system))
+            session.add(log.row())
+            session.commit()
+            return bool(result.rowcount)
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(SyncLinkRow.entity, SyncLinkRow.status, func.count()).group_by(
+                SyncLinkRow.entity, SyncLinkRow.status))
+            out: dict[str, dict[str, int]] = {}
+            for entity, status, count in rows:
+                out.setdefault(entity, {})[status] = count
+            return out
+
+    def log(self, limit: int = 100, left_id: str | None = None) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            q = select(SyncLogRow).order_by(SyncLogRow.id.desc()).limit(limit)
+            if left_id:
+                q = q.where(SyncLogRow.left_id == left_id)
+            rows = list(session.exec(q))
+        return [{"ts": _aware(r.ts).isoformat(), "entity": r.entity, "operation": r.operation, "status": r.status,
+                 "left": f"{r.left_system}:{r.left_id}", "right": f"{r.right_system}:{r.right_id or ''}",
+                 "duration_ms": None if r.duration_ms is None else round(r.duration_ms, 1), "error": r.error,
+                 "request": json.loads(r.request) if r.request else None,
+                 "response": json.loads(r.response) if r.response else None} for r in reversed(rows)]

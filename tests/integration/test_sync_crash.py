@@ -1,0 +1,89 @@
+"""kill -9 a client sync at random points, rerun it: no duplicate panel user, and a sync map that tells the truth."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from backends.sim.cluster import Cluster
+from backends.sim.convoy import ConvoySim
+from backends.sim.whmcs import WhmcsSim
+
+from . import cv, wh
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def world(tmp_path):
+    # latency makes the run long enough to be killed in the middle of its creates
+    with WhmcsSim(clients=300, seed=9, identifier=wh.IDENTIFIER, secret=wh.SECRET, latency_ms=25) as whmcs, \
+            ConvoySim(servers=4, users=5, seed=9, token=cv.TOKEN, cluster=Cluster(), latency_ms=25) as convoy:
+        config = tmp_path / "config.toml"
+        config.write_text(f"""
+[sync]
+billing = "billing"
+panel = "vps"
+concurrency = 4
+
+[[backends]]
+name = "billing"
+kind = "whmcs"
+url = "{whmcs.base_url}"
+
+[[backends]]
+name = "vps"
+kind = "convoy"
+url = "{convoy.base_url}"
+poll_seconds = 0.05
+""")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+        env.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
+                   HOSTDECK_SECRET_BILLING_IDENTIFIER=wh.IDENTIFIER, HOSTDECK_SECRET_BILLING_SECRET=wh.SECRET,
+                   HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+        yield whmcs, convoy, env, tmp_path
+
+
+def sync(env, timeout=120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli.main", "sync", "clients", "--push", "--json"], env=env,
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def test_killed_syncs_rerun_to_a_true_map_without_duplicates(world):
+    whmcs, convoy, env, tmp = world
+    rng = random.Random(1234)
+    kills = 0
+    for _ in range(4):
+        proc = subprocess.Popen([sys.executable, "-m", "tui.cli.main", "sync", "clients", "--push"], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 1.5))  # start-up is ~0.4 s; 300 creates, 4 at a time, take ~2 s more
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    assert kills >= 2, "the syncs finished before they could be killed: raise the latency"
+    assert 0 < len(convoy.users) - 5 < 300  # the killed runs made some users, not all
+    final = sync(env)
+    assert final.returncode == 0, final.stderr
+    report = json.loads(final.stdout)
+    assert report["counts"].get("error", 0) == 0
+    emails = [u["email"].lower() for u in convoy.users.values()]
+    assert len(emails) == len(set(emails)), "a rerun made a duplicate panel user"
+    rows = sqlite3.connect(tmp / "data" / "hostdeck.db").execute(
+        "SELECT left_id, right_id, status, intent FROM sync_links WHERE entity='client'").fetchall()
+    assert len(rows) == 300 and all(status == "synced" and intent is None for _, _, status, intent in rows)
+    users = {str(u["id"]): u["email"].lower() for u in convoy.users.values()}
+    clients = {str(c["id"]): c["email"].lower() for c in whmcs.clients.values()}
+    for left_id, right_id, _, _ in rows:
+        assert users[right_id] == clients[left_id]  # every link points at the user with that client's email
+    again = json.loads(sync(env).stdout)
+    assert again["outcomes"] == []
