@@ -1,0 +1,298 @@
+"""The VPS panel adapter (the company's own customer panel): push VPS create/update/delete to `POST {url}/api/vps/sync`
+with `X-API-Key` (shared/api/vpspanel.md is its contract).
+
+The panel lists no servers for hostdeck, so this adapter has none of the server capabilities; its methods read like
+the sync actions. Retry rules (shared/api/README.md, VPS panel rows): create is never resent after an ambiguous
+failure and cannot be reconciled (the key cannot read records), so it raises a `create_unknown` error for an operator
+to resolve; update is retried; delete is retried and a 404 "VPS not found" counts as done.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+
+from ..config import BackendConfig
+from ..contract import Adapter
+from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, ProtocolError,
+                      RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
+from ..http import HttpCore, RetryPolicy
+from ..models import ConnectionReport, ServerStatus
+from ..redact import MASK
+from .api import SYNC_PATH, SyncClient
+from .errors import URL_FIX, classify, key_fix
+from .models import STATUSES, VpsRecord, check_fields, panel_status
+from .parse import parse_answer
+
+if TYPE_CHECKING:
+    from ..events import EventLog
+    from ..models import Event
+
+T = TypeVar("T")
+MIN_KEY_LENGTH = 32
+DEFAULT_CONCURRENCY = 4          # vpspanel.md: at most 4 requests in flight
+READ_TIMEOUT = 15.0              # vpspanel.md: 5 s connect / 15 s read
+CONFIG_DEFAULT_TIMEOUT = next(f.default for f in dataclasses.fields(BackendConfig) if f.name == "timeout")
+UPDATE_FIELDS = ("user_id", "name", "status", "cpu", "ram", "disk", "os", "hypervisor")
+ALIASES = {"ram_mb": "ram", "disk_gb": "disk"}
+CORE_HINT = " The request may have been applied: check the target before trying again."
+
+
+class _KeyScrubbedEvents:
+    """Wraps the EventLog for the http core: the key travels only in a header (never recorded), but should a panel
+    echo it in an answer, it is replaced by *** before the event is written."""
+
+    def __init__(self, events: EventLog, key: str) -> None:
+        self._events, self._key = events, key
+
+    def scrub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(self._key, MASK)
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.scrub(v) for v in value)
+        return value
+
+    def record(self, event: Event) -> None:
+        self._events.record(dataclasses.replace(event, message=self.scrub(event.message), path=self.scrub(event.path),
+                                                detail=self.scrub(event.detail)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._events, name)
+
+
+class VpsPanelAdapter(Adapter):
+    kind = "vpspanel"
+    capabilities = frozenset()
+    secret_fields = ("api_key",)
+
+    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+                 policy: RetryPolicy | None = None) -> None:
+        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
+        # what record_for() should put in `hypervisor` for this panel (vpspanel.md: "proxmox" unless configured)
+        self.hypervisor = str(config.option("hypervisor", "proxmox"))
+        self._policy = policy
+        self._http: HttpCore | None = None
+        self._key: str | None = None
+
+    # plumbing -------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        if not self.config.url:
+            raise ConfigError("a VPS panel backend needs the panel's URL.", key=f"backends.{self.name}.url",
+                              fix='add url = "https://panel.example.com" (hostdeck adds /api/vps/sync).')
+        url = self.config.url.rstrip("/")
+        return url[: -len(SYNC_PATH)] if url.endswith(SYNC_PATH) else url
+
+    def _api_key(self) -> str:
+        key = self.secrets.require(self.name, "api_key")
+        if len(key) < MIN_KEY_LENGTH:
+            # The panel rejects every key shorter than 32 characters, so nothing is sent with one.
+            raise ConfigError(f"the API key is {len(key)} characters long; the panel needs at least {MIN_KEY_LENGTH}, "
+                              "so the backend is not started.", key=f"backends.{self.name}.api_key",
+                              fix=f"{key_fix(self.name)}.")
+        return key
+
+    @property
+    def http(self) -> HttpCore:
+        if self._http is None:
+            key = self._api_key()
+            timeout = READ_TIMEOUT if self.config.timeout == CONFIG_DEFAULT_TIMEOUT else self.config.timeout
+            self._http = HttpCore(backend=self.name, base_url=self.url, classify=classify,
+                                  events=_KeyScrubbedEvents(self.events, key),  # type: ignore[arg-type]
+                                  headers={"X-API-Key": key},
+                                  max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY, timeout=timeout,
+                                  connect_timeout=5.0, policy=self._policy, read_only=self.read_only)
+            self._key = key
+        return self._http
+
+    @property
+    def sync(self) -> SyncClient:
+        return SyncClient(self.http)
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def _mutation(self, operation: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"read-only mode is on: {operation} refused.", backend=self.name, operation=operation)
+
+    async def _call(self, send: Callable[[], Awaitable[T]]) -> T:
+        """Run one request; should a panel echo the key in an error message, it never reaches the error shown."""
+        try:
+            return await send()
+        except BackendError as exc:
+            if self._key and self._key in exc.message:
+                exc.message = exc.message.replace(self._key, MASK)
+                exc.args = (exc.message,)
+            raise
+
+    def _panel_id(self, vps_id: Any, operation: str) -> int:
+        if isinstance(vps_id, bool) or not isinstance(vps_id, int):
+            raise ValidationError(f"{operation}: the panel's VPS id is a number, got {vps_id!r}. hostdeck server ids are "
+                                  "text and never the panel id: use the panel id stored in the sync map.",
+                                  backend=self.name, operation=operation, code="bad_id")
+        if vps_id < 1:
+            raise ValidationError(f"{operation}: the panel's VPS id must be 1 or more, got {vps_id}.", backend=self.name,
+                                  operation=operation, code="bad_id")
+        return vps_id
+
+    def _refuse_invalid(self, vps: dict[str, Any], operation: str) -> None:
+        problems = check_fields(vps)
+        if problems:
+            raise ValidationError(f"{operation}: not sent, the panel would reject "
+                                  + "; ".join(f"{k} ({v})" for k, v in problems.items()) + ".",
+                                  backend=self.name, operation=operation, code="invalid_record", details=problems)
+
+    # connection -----------------------------------------------------------------
+    async def test_connection(self) -> ConnectionReport:
+        """`POST /api/vps/sync` with `{"action": "update", "vps": {}}`: the key is checked before the body, so 422 means
+        the key was accepted and nothing changed, 401 that it was rejected; anything else means a wrong URL or a panel
+        that is down. There is no version to show."""
+        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
+        started = time.perf_counter()
+        try:
+            reply = await self._call(lambda: self.sync.probe())
+            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.ok = True
+            report.details["probe"] = f"HTTP {reply.status} to an empty update: key accepted, nothing changed"
+        except AuthError as exc:
+            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.error = f"key rejected (401). Fix: {key_fix(self.name)}."
+            report.details["answer"] = exc.details
+        except ProtocolError as exc:
+            report.latency_ms = (time.perf_counter() - started) * 1000
+            if exc.code == "unexpected_success":
+                report.error = (f"the panel accepted an update without fields (HTTP {exc.http_status}); it does not check "
+                                "requests as the contract says, so hostdeck cannot trust it. Ask the panel owners.")
+            else:
+                report.error = f"the URL is wrong or is not the VPS panel: {exc.message} Fix: {URL_FIX}."
+        except NotFoundError as exc:
+            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.error = f"the URL is wrong: {exc.message}"
+        except (UnavailableError, RateLimitedError) as exc:
+            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.error = f"the panel is down or unreachable: {exc.message}"
+        except BackendError as exc:
+            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.error = exc.message
+        except Exception as exc:  # ConfigError (short key), SecretError and the like: plain words, no traceback
+            report.error = str(exc)
+        return report
+
+    # the sync actions -------------------------------------------------------------
+    async def create_vps(self, record: VpsRecord) -> int:
+        """Create the panel's record; returns its panel id (store it in the sync map at once).
+
+        Never resent after an ambiguous failure (a timeout after sending, a 5xx, a reset, a garbled or id-less 2xx):
+        the panel may have stored it and the API key cannot look it up, so the error (code `create_unknown`) says the
+        record may exist and must be checked. Resent only when the panel cannot have received it (connection refused
+        before sending, 429)."""
+        operation = "create VPS record"
+        self._mutation(operation)
+        vps = record.wire()
+        self._refuse_invalid(vps, operation)
+        try:
+            reply = await self._call(lambda: self.sync.create(vps))
+        except UnavailableError as exc:
+            if exc.http_status is None and exc.retryable:
+                # The http core raises retryable transport errors without a status only when nothing reached the panel.
+                raise UnavailableError(f"{exc.message} Nothing reached the panel, so no record was made; it is safe to "
+                                       "try again.", backend=self.name, operation=operation, code="not_sent",
+                                       retryable=True) from None
+            raise self._create_unknown(record, exc, UnavailableError) from None
+        except ProtocolError as exc:
+            if exc.http_status is not None and 200 <= exc.http_status < 300:
+                raise self._create_unknown(record, exc, ProtocolError) from None
+            raise
+        try:
+            made = parse_answer(reply.data, backend=self.name, operation=operation)
+        except ProtocolError as exc:
+            exc.http_status = reply.status
+            raise self._create_unknown(record, exc, ProtocolError) from None
+        if made.id is None or made.id < 1:
+            missing = ProtocolError(f"{operation}: the panel answered HTTP {reply.status} without the new record's id.",
+                                    backend=self.name, operation=operation, http_status=reply.status)
+            raise self._create_unknown(record, missing, ProtocolError)
+        self.audit(f"create VPS record {record.name} for panel user {record.user_id}: panel id {made.id}",
+                   target=str(made.id), detail=self._audit_detail(record))
+        return made.id
+
+    def _create_unknown(self, record: VpsRecord, exc: BackendError, cls: type[BackendError]) -> BackendError:
+        reason = exc.message.replace(CORE_HINT, "")
+        self.audit(f"create VPS record {record.name} for panel user {record.user_id}: unclear, not sent again",
+                   target=None, level="warning", detail={**self._audit_detail(record), "error": reason})
+        return cls(f"{reason} The create was not sent again: the panel may have stored the VPS record, and the API key "
+                   f"cannot look records up. Check the panel for a VPS named {record.name!r} of user {record.user_id}: "
+                   "adopt its id if it is there, create it again only if it is not.",
+                   backend=self.name, operation="create VPS record", http_status=exc.http_status, code="create_unknown",
+                   retryable=False, details={"name": record.name, "user_id": record.user_id,
+                                             "source": list(record.source) if record.source else None})
+
+    @staticmethod
+    def _audit_detail(record: VpsRecord) -> dict[str, Any]:
+        detail: dict[str, Any] = {"user_id": record.user_id, "status": record.status, "cpu": record.cpu,
+                                  "ram_mb": record.ram_mb, "disk_gb": record.disk_gb}
+        if record.source:
+            detail["server"] = f"{record.source[0]}:{record.source[1]}"
+        return detail
+
+    async def update_vps(self, vps_id: int, **fields: Any) -> VpsRecord:
+        """Update the panel's record `vps_id` (retried: idempotent). Fields by wire name (user_id, name, status, cpu,
+        ram, disk, os, hypervisor; `ram_mb`/`disk_gb` accepted too); `status` is required by the contract and may be
+        given as a hostdeck ServerStatus. Send the full desired state, e.g. `update_vps(id, **record.wire())`. Returns
+        the state after the update. A 404 means the sync link is broken (NotFoundError, code `vps_not_found`)."""
+        operation = "update VPS record"
+        self._mutation(operation)
+        vps_id = self._panel_id(vps_id, operation)
+        wire: dict[str, Any] = {}
+        for name, value in fields.items():
+            wire_name = ALIASES.get(name, name)
+            if wire_name not in UPDATE_FIELDS:
+                raise ValidationError(f"{operation}: the panel has no field {name!r}; known: {', '.join(UPDATE_FIELDS)}.",
+                                      backend=self.name, operation=operation, code="unknown_field")
+            wire[wire_name] = value
+        status = wire.get("status")
+        if isinstance(status, ServerStatus):
+            wire["status"] = panel_status(status)
+            if wire["status"] is None:
+                raise ConflictError(f"{operation}: {status.value} is a transitional state and is not pushed; the sync "
+                                    "waits for a stable state.", backend=self.name, operation=operation,
+                                    code="transitional_state")
+        if "status" not in wire:
+            raise ValidationError(f"{operation}: the panel needs status on every update (one of {', '.join(STATUSES)}).",
+                                  backend=self.name, operation=operation, code="invalid_record")
+        self._refuse_invalid(wire, operation)
+        try:
+            reply = await self._call(lambda: self.sync.update({"id": vps_id, **wire}))
+        except NotFoundError as exc:
+            if exc.code != "vps_not_found":
+                raise
+            raise NotFoundError(f"the VPS panel has no VPS {vps_id} (404 VPS not found), so the sync link is broken. "
+                                "Fix: create the record again for this server, or adopt the right panel id.",
+                                backend=self.name, operation=operation, http_status=404, code="vps_not_found") from None
+        record = parse_answer(reply.data, backend=self.name, operation=operation)
+        self.audit(f"update VPS record {vps_id}: {', '.join(f'{k}={v}' for k, v in wire.items())}", target=str(vps_id),
+                   detail={"fields": sorted(wire)})
+        return record
+
+    async def delete_vps(self, vps_id: int) -> bool:
+        """Delete the panel's record `vps_id` (retried: idempotent). True when the panel deleted it; False when it
+        answered 404 "VPS not found", which counts as done (already gone, or deleted by an attempt whose answer was
+        lost)."""
+        operation = "delete VPS record"
+        self._mutation(operation)
+        vps_id = self._panel_id(vps_id, operation)
+        try:
+            await self._call(lambda: self.sync.delete(vps_id))
+        except NotFoundError as exc:
+            if exc.code != "vps_not_found":
+                raise
+            self.audit(f"delete VPS record {vps_id}: already gone (404 counts as done)", target=str(vps_id))
+            return False
+        self.audit(f"delete VPS record {vps_id}: deleted", target=str(vps_id))
+        return True
