@@ -58,7 +58,7 @@ class CloudPanelAdapter(Adapter):
 
             o = self.options
             password = self.secrets.require(self.name, "password") if o.auth == "password" else None
-            passphrase = self.secrets.get(self.name, "key_passphrase")[0] if o.auth == "key" else None
+            passphrase = (lambda: self.secrets.get(self.name, "key_passphrase")[0]) if o.auth == "key" else None
             settings = SshSettings(backend=self.name, host=o.host, port=o.port, user=o.user, key_file=o.key_file,
                                    passphrase=passphrase, password=password, sudo=o.sudo, pinned=o.pinned,
                                    known_hosts=data_dir() / "known_hosts", connect_timeout=o.connect_timeout)

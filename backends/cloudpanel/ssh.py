@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import paramiko
 
@@ -37,7 +38,8 @@ class SshSettings:
     port: int = 22
     user: str = "root"
     key_file: str | None = None
-    passphrase: str | None = field(default=None, repr=False)
+    # the key passphrase, asked for only when a key turns out to be encrypted (no keyring lookup otherwise)
+    passphrase: Callable[[], str | None] | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
     sudo: bool = False
     pinned: tuple[str, ...] = ()                # SHA256 fingerprints trusted by the config
@@ -116,24 +118,37 @@ class SshConnection:
             self.connect_ms = (time.perf_counter() - started) * 1000
             return self._client
 
+    def _passphrase(self) -> str | None:
+        return self.settings.passphrase() if self.settings.passphrase else None
+
     def _private_key(self) -> paramiko.PKey | None:
         s = self.settings
         if not s.key_file:
             return None
         path = Path(s.key_file).expanduser()
+        password: bytes | None = None
         try:
-            return paramiko.PKey.from_path(path, password=s.passphrase)
-        except paramiko.PasswordRequiredException:
-            raise AuthError(f"the SSH key file {path} is encrypted and no passphrase is set. Fix: run `hostdeck secret "
-                            f"set {s.backend} key_passphrase`.", backend=s.backend, operation="connect",
-                            code="key_passphrase_missing") from None
+            try:
+                return paramiko.PKey.from_path(path)
+            except (TypeError, paramiko.PasswordRequiredException) as exc:  # "encrypted, no password given"
+                if isinstance(exc, TypeError) and "password" not in str(exc).lower():
+                    raise
+                passphrase = self._passphrase()
+                if not passphrase:
+                    raise AuthError(f"the SSH key file {path} is encrypted and no passphrase is set. Fix: run "
+                                    f"`hostdeck secret set {s.backend} key_passphrase`.", backend=s.backend,
+                                    operation="connect", code="key_passphrase_missing") from None
+                password = passphrase.encode("utf-8")
+                return paramiko.PKey.from_path(path, password=password)
         except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             raise AuthError(f"the SSH key file {path} cannot be read ({exc.strerror}). Fix: check key_file in the "
                             f"config of backend {s.backend}.", backend=s.backend, operation="connect",
                             code="key_file_unreadable") from None
-        except (paramiko.SSHException, ValueError, TypeError) as exc:
-            hint = "the key passphrase is wrong" if s.passphrase else "it is not a private key paramiko can read"
-            raise AuthError(f"the SSH key file {path} could not be opened: {hint} ({type(exc).__name__}).",
+        except (paramiko.SSHException, ValueError, TypeError):
+            hint = ("the key passphrase is wrong" if password is not None
+                    else "it is not a private key paramiko can read")
+            raise AuthError(f"the SSH key file {path} could not be opened: {hint}. Fix: check key_file"
+                            + (f" and `hostdeck secret set {s.backend} key_passphrase`." if password is not None else "."),
                             backend=s.backend, operation="connect", code="key_file_invalid") from None
 
     def _open(self) -> paramiko.SSHClient:
@@ -147,10 +162,11 @@ class SshConnection:
                 client.get_host_keys().add(name, entry.key.get_name(), entry.key)
         client.set_missing_host_key_policy(_VerifyHostKey(s))
         try:
+            explicit = bool(pkey or s.password)  # otherwise ssh-agent and ~/.ssh keys, like `ssh`
             client.connect(s.host, port=s.port, username=s.user, pkey=pkey, password=s.password,
-                           passphrase=s.passphrase, timeout=s.connect_timeout, banner_timeout=s.connect_timeout,
-                           auth_timeout=s.connect_timeout, allow_agent=not (pkey or s.password),
-                           look_for_keys=not (pkey or s.password))
+                           passphrase=None if explicit else self._passphrase(), timeout=s.connect_timeout,
+                           banner_timeout=s.connect_timeout, auth_timeout=s.connect_timeout, allow_agent=not explicit,
+                           look_for_keys=not explicit)
         except (UnknownHostKeyError, ChangedHostKeyError):
             client.close()
             raise
@@ -258,7 +274,7 @@ class SshConnection:
             raise OutcomeUnknownError(f"{operation}: the SSH connection to {s.where} broke while the command was "
                                       f"sent ({type(exc).__name__}): it may or may not have run.", backend=s.backend,
                                       operation=operation) from None
-        status = channel.recv_exit_status() if channel.status_event.is_set() else -1
+        status = channel.exit_status
         channel.close()
         return RawResult(status, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
                          (time.perf_counter() - started) * 1000)
@@ -276,19 +292,10 @@ class SshConnection:
                 chunk = channel.recv_stderr(65536)
                 if len(err) < MAX_OUTPUT:
                     err += chunk
-            done = channel.status_event.is_set() and (channel.eof_received or channel.closed)
-            if done and not channel.recv_ready() and not channel.recv_stderr_ready():
-                return bytes(out), bytes(err)
-            if channel.closed or not transport.is_active():
-                if channel.recv_ready() or channel.recv_stderr_ready():
-                    continue
-                if channel.status_event.is_set():
-                    return bytes(out), bytes(err)
-                channel.close()
-                self.close()
-                raise OutcomeUnknownError(f"{operation}: the SSH connection to {s.where} closed before the command "
-                                          "finished: it may or may not have run.", backend=s.backend,
-                                          operation=operation)
+            finished = channel.closed or not transport.is_active() or (
+                channel.status_event.is_set() and channel.eof_received)
+            if finished and not channel.recv_ready() and not channel.recv_stderr_ready():
+                break
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 channel.close()
@@ -296,6 +303,12 @@ class SshConnection:
                                           "may still be running there (outcome unknown).", backend=s.backend,
                                           operation=operation)
             select.select([channel], [], [], min(remaining, 0.05))
+        if channel.exit_status < 0:  # closed (or killed by a signal) without an exit status
+            channel.close()
+            self.close()
+            raise OutcomeUnknownError(f"{operation}: the SSH connection to {s.where} closed before the command "
+                                      "finished: it may or may not have run.", backend=s.backend, operation=operation)
+        return bytes(out), bytes(err)
 
     def close(self) -> None:
         with self._lock:

@@ -30,6 +30,7 @@ import socket
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,8 @@ class CloudPanelSim:
         """A private key file for `authorized_key` (PEM; encrypted when client_key_passphrase is set)."""
         if self._key_dir is None or not Path(self._key_dir).exists():
             self._key_dir = tempfile.mkdtemp(prefix="hostdeck-cloudpanel-sim-")
+            # kept after stop() (a stopped host is a test case too); removed with the sim object or at exit
+            weakref.finalize(self, shutil.rmtree, self._key_dir, True)
         path = Path(self._key_dir) / "client_key"
         if not path.exists():
             self.authorized_key.write_private_key_file(str(path), password=self.client_key_passphrase)
@@ -272,15 +275,16 @@ class CloudPanelSim:
     def stop(self) -> None:
         self._stopping.set()
         if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() at once
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None
         self._drop_connections()
-        if self._key_dir is not None:
-            shutil.rmtree(self._key_dir, ignore_errors=True)
-            self._key_dir = None
 
     def __enter__(self) -> "CloudPanelSim":
         self.start()
@@ -414,12 +418,11 @@ class CloudPanelSim:
         if fault and fault.kind == "slow":
             if not self._sleep(fault.delay) or not fault.apply:
                 return None, "", ""
-        if fault and fault.kind == "drop" and not fault.apply:
+        if fault and fault.kind == "drop":
+            self._sleep(0.05)  # mid-command: the client has its exec confirmed and waits for the answer
+            if fault.apply:
+                self.clpctl.run(words[1:], lambda: self._read_line(channel), self._sleep)
             transport.close()
             return None, "", ""
         result = self.clpctl.run(words[1:], lambda: self._read_line(channel), self._sleep)
-        if fault and fault.kind == "drop":
-            time.sleep(0.01)
-            transport.close()
-            return None, "", ""
         return result
