@@ -16,6 +16,7 @@ ADAPTERS: dict[str, str] = {
     "proxmox": "backends.proxmox.adapter:ProxmoxAdapter",
     "cloudpanel": "backends.cloudpanel.adapter:CloudPanelAdapter",
     "whmcs": "backends.whmcs.adapter:WhmcsAdapter",
+    "matomo": "backends.matomo.adapter:MatomoAdapter",
     "vpspanel": "backends.vpspanel.adapter:VpsPanelAdapter",
 }
 

@@ -1,0 +1,5 @@
+"""Matomo: the adapter, its API client, parsing and error mapping."""
+
+from .adapter import MatomoAdapter
+
+__all__ = ["MatomoAdapter"]

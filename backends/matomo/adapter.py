@@ -1,0 +1,310 @@
+"""The Matomo adapter (HTTP API, `POST {url}/index.php`): one analytics site per hosted site, and its tracking code.
+
+Matomo is not a server backend, so this adapter has none of the server capabilities. Its methods read like the API
+methods they call. The token travels in the POST body only. Retry rules (shared/api/README.md): reads are resent
+after transient failures; addSite never (Matomo does not de-duplicate: it is reconciled with getSitesIdFromSiteUrl);
+deleteSite never (reconciled with getSiteFromId). A rejected token is never sent again in this session: every failed
+token check counts towards Matomo's brute-force block of this machine's IP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..contract import Adapter
+from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
+                      ProtocolError, ReadOnlyError, UnavailableError, ValidationError)
+from ..http import HttpCore, RetryPolicy
+from ..models import ConnectionReport
+from . import parse
+from .api import MatomoApi, ScrubbedEvents
+from .errors import TOKEN_FIX, classify
+from .parse import MatomoSite
+from .reconcile import check_failed, look_again, unclear
+
+API_SUFFIX = "/index.php"
+DEFAULT_CONCURRENCY = 4
+ADD_SITE = "SitesManager.addSite"
+DELETE_SITE = "SitesManager.deleteSite"
+
+
+def site_url(url: str, *, backend: str = "<backend>", operation: str = ADD_SITE) -> str:
+    """A site URL as Matomo stores it: `https://` added when there is no scheme, one trailing slash removed."""
+    raw = (url or "").strip()
+    if not raw:
+        raise ValidationError("the site URL is empty; nothing was sent.", backend=backend, operation=operation)
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or re.search(r"[\s\x00-\x1f\x7f]", raw):
+        raise ValidationError(f"{url!r} is not an http(s) URL of a site; nothing was sent.", backend=backend,
+                              operation=operation)
+    return raw[:-1] if raw.endswith("/") and len(raw) > 5 else raw
+
+
+def www_variant(url: str) -> str | None:
+    """`https://a.com` <-> `https://www.a.com` for a bare site URL (no path, query or fragment); None otherwise."""
+    parts = urlsplit(url)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None
+    host = parts.netloc
+    other = host[4:] if host.lower().startswith("www.") else f"www.{host}"
+    return f"{parts.scheme}://{other}"
+
+
+def url_key(url: str) -> str:
+    """What getSitesIdFromSiteUrl treats as the same site: no scheme, no `www.`, no trailing slash, any case."""
+    parts = urlsplit(url)
+    host = parts.netloc.lower()
+    return (host[4:] if host.startswith("www.") else host) + parts.path.rstrip("/")
+
+
+def site_id_of(value: int | str, *, backend: str, operation: str) -> int:
+    number = parse.as_int(value)
+    if number is None or number <= 0:
+        raise ValidationError(f"{value!r} is not a Matomo site id (a positive number); nothing was sent.",
+                              backend=backend, operation=operation)
+    return number
+
+
+class MatomoAdapter(Adapter):
+    kind = "matomo"
+    capabilities = frozenset()
+    secret_fields = ("token",)
+
+    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+                 policy: RetryPolicy | None = None) -> None:
+        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
+        self.timezone: str | None = config.option("timezone")        # for new sites; None: Matomo's default (UTC)
+        self.currency: str | None = config.option("currency")        # for new sites; None: Matomo's default (USD)
+        self.tracker_url: str | None = config.option("tracker_url")  # piwikUrl for the tracking code; None: Matomo's URL
+        self.reconcile_spacing = float(config.option("reconcile_spacing", 1.0))
+        self._policy = policy
+        self._http: HttpCore | None = None
+        self._api: MatomoApi | None = None
+        self._digest = ""
+        self._rejected: dict[str, AuthError] = {}     # token digest -> the rejection; kept across aclose()
+        self._ensure_locks: dict[str, asyncio.Lock] = {}
+
+    # plumbing -------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        if not self.config.url:
+            raise ConfigError("a Matomo backend needs the URL of the Matomo installation.", key=f"backends.{self.name}.url",
+                              fix='add url = "https://matomo.example.com" (the folder that holds index.php).')
+        url = self.config.url.rstrip("/")
+        return url[: -len(API_SUFFIX)] if url.endswith(API_SUFFIX) else url
+
+    @property
+    def api(self) -> MatomoApi:
+        if self._api is None:
+            token = self.secrets.require(self.name, "token")
+            self._http = HttpCore(backend=self.name, base_url=self.url, classify=classify,
+                                  events=ScrubbedEvents(self.events, [token]), timeout=self.config.timeout,
+                                  max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY,
+                                  policy=self._policy, read_only=self.read_only)
+            self._digest = hashlib.sha256(token.encode()).hexdigest()
+            self._api = MatomoApi(self._http, token)
+        return self._api
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+        self._http = self._api = None
+
+    async def _call(self, method: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Any:
+        api = self.api
+        earlier = self._rejected.get(self._digest)
+        if earlier is not None:
+            raise AuthError(f"{method} was not sent: Matomo rejected this token earlier in this session, and every "
+                            "failed token check counts towards blocking this machine's IP. Fix: "
+                            f"{TOKEN_FIX.format(backend=self.name)}.", backend=self.name, operation=method,
+                            http_status=earlier.http_status, code="token_rejected_before")
+        try:
+            return await api.call(method, params, write=write)
+        except AuthError as exc:
+            self._rejected[self._digest] = exc
+            raise
+
+    def _mutation(self, operation: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"read-only mode is on: {operation} refused.", backend=self.name, operation=operation)
+
+    # connection -----------------------------------------------------------------
+    async def test_connection(self) -> ConnectionReport:
+        """API.getMatomoVersion (version, latency); then SitesManager.getAllSitesId once: a superuser check (site
+        creation needs one) that also gives the site count. A rejected token stops here and is not sent again."""
+        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
+        started = time.perf_counter()
+        try:
+            report.version = await self.version()
+            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.ok = True
+        except BackendError as exc:
+            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.error = exc.message
+            return report
+        except Exception as exc:  # SecretError, ConfigError: plain words, no traceback
+            report.error = str(exc)
+            return report
+        try:
+            report.details["sites"] = len(parse.site_ids(await self._call("SitesManager.getAllSitesId"),
+                                                         "SitesManager.getAllSitesId"))
+            report.details["superuser"] = True
+        except PermissionDenied:
+            report.details["superuser"] = False
+            report.details["warning"] = "token lacks superuser rights: site creation will fail"
+        except BackendError as exc:
+            report.details["sites"] = f"unknown ({exc.message})"
+        return report
+
+    async def version(self) -> str:
+        """API.getMatomoVersion: "5.2.0"."""
+        return parse.version(await self._call("API.getMatomoVersion"))
+
+    # sites ----------------------------------------------------------------------
+    async def find_sites_by_url(self, url: str) -> list[int]:
+        """SitesManager.getSitesIdFromSiteUrl: the ids (ascending) of the sites the token can see whose main or alias
+        URL is `url` in any of Matomo's variants (http/https, with or without `www.`, trailing slash)."""
+        method = "SitesManager.getSitesIdFromSiteUrl"
+        url = site_url(url, backend=self.name, operation=method)
+        return parse.site_ids(await self._call(method, {"url": url}), method)
+
+    async def add_site(self, name: str, urls: str | list[str] | tuple[str, ...], *, timezone: str | None = None,
+                       currency: str | None = None, ecommerce: bool = False) -> int:
+        """SitesManager.addSite, never resent: Matomo does not de-duplicate, so a second send can make a second site.
+        After an unclear failure the sites with the first URL are read back and any new one is returned."""
+        self._mutation(ADD_SITE)
+        name, wanted = self._check_site(name, urls)
+        before = await self.find_sites_by_url(wanted[0])
+        return await self._add(name, wanted, before, timezone=timezone, currency=currency, ecommerce=ecommerce)
+
+    async def ensure_site(self, name: str, url: str) -> tuple[int, bool]:
+        """The site for `url`: (id, False) when Matomo already has one (the lowest id when several match, with a
+        warning), else (id, True) after addSite with `url` and its `www.` variant, the configured timezone and
+        currency. Never makes a second site, also not after an unclear failure of addSite."""
+        url = site_url(url, backend=self.name, operation=ADD_SITE)
+        lock = self._ensure_locks.setdefault(url_key(url), asyncio.Lock())
+        async with lock:
+            found = await self.find_sites_by_url(url)
+            if found:
+                if len(found) > 1:
+                    self.audit(f"ensure site {url}: Matomo has {len(found)} sites for it ({', '.join(map(str, found))}); "
+                               f"using the lowest, {found[0]}", target=str(found[0]), level="warning",
+                               detail={"site_ids": found})
+                return found[0], False
+            self._mutation(ADD_SITE)
+            urls = [url] + [v for v in (www_variant(url),) if v]
+            name, urls = self._check_site(name, urls)
+            site_id = await self._add(name, urls, found)
+            return site_id, True
+
+    def _check_site(self, name: str, urls: str | list[str] | tuple[str, ...]) -> tuple[str, list[str]]:
+        name = (name or "").strip()
+        if not name:
+            raise ValidationError("the site name is empty; nothing was sent.", backend=self.name, operation=ADD_SITE)
+        items = [urls] if isinstance(urls, str) else list(urls or [])
+        cleaned: list[str] = []
+        for item in items:
+            url = site_url(item, backend=self.name, operation=ADD_SITE)
+            if url not in cleaned:
+                cleaned.append(url)
+        if not cleaned:
+            raise ValidationError("give at least one URL for the site; nothing was sent.", backend=self.name,
+                                  operation=ADD_SITE)
+        return name, cleaned
+
+    async def _add(self, name: str, urls: list[str], before: list[int], *, timezone: str | None = None,
+                   currency: str | None = None, ecommerce: bool = False) -> int:
+        params = {"siteName": name, "urls": urls, "timezone": timezone or self.timezone,
+                  "currency": currency or self.currency, "ecommerce": bool(ecommerce)}
+        try:
+            site_id = parse.new_site_id(await self._call(ADD_SITE, params, write=True))
+        except (UnavailableError, ProtocolError) as exc:
+            exc.backend = exc.backend or self.name
+            site_id = await self._reconcile_add(name, urls, before, exc)
+            self.audit(f"addSite {name}: found as site {site_id} after an unclear failure; not sent again",
+                       target=str(site_id), level="warning", detail={"urls": urls})
+            return site_id
+        self.audit(f"addSite {name}: site {site_id} created", target=str(site_id), detail={"urls": urls})
+        return site_id
+
+    async def _reconcile_add(self, name: str, urls: list[str], before: list[int], exc: BackendError) -> int:
+        async def check() -> list[int] | None:
+            new = sorted(set(await self.find_sites_by_url(urls[0])) - set(before))
+            return new or None
+
+        try:
+            new = await look_again(check, exc, spacing=self.reconcile_spacing)
+        except BackendError as failed:
+            raise check_failed(exc, failed, backend=self.name, operation=ADD_SITE) from None
+        if new is None:
+            raise unclear(exc, f"Matomo has no new site for {urls[0]}", backend=self.name, operation=ADD_SITE) from None
+        if len(new) > 1:
+            self.audit(f"addSite {name}: {len(new)} new sites for {urls[0]} appeared meanwhile "
+                       f"({', '.join(map(str, new))}); using the lowest", target=str(new[0]), level="warning",
+                       detail={"site_ids": new})
+        return new[0]
+
+    async def site(self, site_id: int | str) -> MatomoSite:
+        """SitesManager.getSiteFromId."""
+        method = "SitesManager.getSiteFromId"
+        try:
+            number = site_id_of(site_id, backend=self.name, operation=method)
+            return parse.parse_site(self.name, await self._call(method, {"idSite": number}), method)
+        except NotFoundError:
+            raise NotFoundError(f"Matomo has no site {site_id}.", backend=self.name, operation=method,
+                                code="site_not_found") from None
+
+    async def site_urls(self, site_id: int | str) -> list[str]:
+        """SitesManager.getSiteUrlsFromId: the main URL, then the alias URLs."""
+        method = "SitesManager.getSiteUrlsFromId"
+        number = site_id_of(site_id, backend=self.name, operation=method)
+        return parse.url_list(await self._call(method, {"idSite": number}), method)
+
+    async def tracking_code(self, site_id: int | str) -> str:
+        """SitesManager.getJavascriptTag: the snippet to put on every page of the site (with `tracker_url` as the
+        Matomo URL when configured). Matomo renders it for any id a superuser asks for, existing or not."""
+        method = "SitesManager.getJavascriptTag"
+        number = site_id_of(site_id, backend=self.name, operation=method)
+        return parse.tracking_code(await self._call(method, {"idSite": number, "piwikUrl": self.tracker_url}), method)
+
+    async def delete_site(self, site_id: int | str) -> None:
+        """SitesManager.deleteSite, never resent; after an unclear failure the site is looked up (gone = done)."""
+        self._mutation(DELETE_SITE)
+        site_id = site_id_of(site_id, backend=self.name, operation=DELETE_SITE)
+        try:
+            parse.success(await self._call(DELETE_SITE, {"idSite": site_id}, write=True), DELETE_SITE)
+        except NotFoundError:
+            raise NotFoundError(f"Matomo has no site {site_id}; nothing was deleted.", backend=self.name,
+                                operation=DELETE_SITE, code="site_not_found") from None
+        except ConflictError as exc:
+            raise ConflictError(f"site {site_id} is the only site in Matomo, and Matomo never deletes its last site. "
+                                "Add another site first.", backend=self.name, operation=DELETE_SITE, code="only_site",
+                                details=exc.details) from None
+        except (UnavailableError, ProtocolError) as exc:
+            await self._reconcile_delete(site_id, exc)
+            self.audit(f"deleteSite {site_id}: gone after an unclear failure; not sent again", target=str(site_id),
+                       level="warning")
+            return
+        self.audit(f"deleteSite {site_id}: deleted", target=str(site_id))
+
+    async def _reconcile_delete(self, site_id: int, exc: BackendError) -> None:
+        async def gone() -> bool | None:
+            try:
+                await self.site(site_id)
+            except NotFoundError:
+                return True
+            return None
+
+        try:
+            found = await look_again(gone, exc, spacing=self.reconcile_spacing)
+        except BackendError as failed:
+            raise check_failed(exc, failed, backend=self.name, operation=DELETE_SITE) from None
+        if found is None:
+            raise unclear(exc, f"site {site_id} still exists", backend=self.name, operation=DELETE_SITE) from None
