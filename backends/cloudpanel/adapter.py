@@ -8,8 +8,9 @@ host (the site's vhost file) and reports what it found. Command lines are record
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 from ..contract import Adapter
 from ..errors import BackendError, ConfigError, ProtocolError, ReadOnlyError, SecretError
@@ -23,6 +24,23 @@ from .spec import DatabaseResult, PanelUser, SiteResult, SiteSpec, new_password
 
 if TYPE_CHECKING:  # paramiko loads with the first connection, not with the adapter
     from .ssh import SshConnection
+
+T = TypeVar("T")
+
+
+def _named(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Errors raised before anything is sent (validation) name this backend too."""
+
+    @functools.wraps(method)
+    async def wrapper(self: "CloudPanelAdapter", *args: Any, **kwargs: Any) -> T:
+        try:
+            return await method(self, *args, **kwargs)
+        except BackendError as exc:
+            if exc.backend is None:
+                exc.backend = self.name
+            raise
+
+    return wrapper
 
 
 class CloudPanelAdapter(Adapter):
@@ -182,10 +200,12 @@ class CloudPanelAdapter(Adapter):
             report.error = str(exc)
         return report
 
+    @_named
     async def fetch_host_key(self) -> HostKeyInfo:
         """The key the server presents now and whether hostdeck trusts it (no login, nothing run)."""
         return await asyncio.to_thread(self._connection().host_key_info)
 
+    @_named
     async def trust_host_key(self, fingerprint: str, *, replace: bool = False) -> HostKeyInfo:
         """Store the key the server presents in hostdeck's known_hosts, after the caller confirmed `fingerprint`
         (from UnknownHostKeyError or fetch_host_key). Refused when the server presents another key by now, and,
@@ -222,6 +242,7 @@ class CloudPanelAdapter(Adapter):
         return info
 
     # sites ---------------------------------------------------------------------------------------------------------------
+    @_named
     async def vhost_templates(self, refresh: bool = False) -> list[str]:
         """Names for `--vhostTemplate`, as `clpctl vhost-templates:list` prints them (cached per adapter)."""
         if self._templates is None or refresh:
@@ -229,6 +250,7 @@ class CloudPanelAdapter(Adapter):
             self._templates = parse.vhost_templates(text, backend=self.name, host=self.options.host)
         return list(self._templates)
 
+    @_named
     async def site_exists(self, domain: str) -> bool:
         """Whether the site's nginx vhost file is there (`test -f <vhost_dir>/<domain>.conf`)."""
         command = commands.vhost_exists(domain, self.options.vhost_dir)
@@ -238,6 +260,7 @@ class CloudPanelAdapter(Adapter):
                                 backend=self.name, operation=command.operation, http_status=raw.exit_status)
         return raw.exit_status == 0
 
+    @_named
     async def add_site(self, spec: SiteSpec) -> SiteResult:
         """Make a site. Refused with AlreadyExistsError when its vhost file is already there (nothing is sent then)
         or when clpctl says a value already exists. The site user password is generated unless given."""
@@ -289,6 +312,7 @@ class CloudPanelAdapter(Adapter):
         except BackendError:
             return False
 
+    @_named
     async def install_certificate(self, domain: str, alt_names: tuple[str, ...] | list[str] = ()) -> ActionResult:
         """Let's Encrypt for the site (and alternative names). Needs public DNS pointing at the server first."""
         self._writable("install certificate")
@@ -304,6 +328,7 @@ class CloudPanelAdapter(Adapter):
         return ActionResult(self.name, d, "lets-encrypt:install:certificate", None, "success",
                             f"certificate issued for {', '.join(names)}")
 
+    @_named
     async def delete_site(self, domain: str) -> ActionResult:
         """`clpctl site:delete --force` (no prompt), then check that the vhost file is gone."""
         self._writable("delete site")
@@ -328,10 +353,12 @@ class CloudPanelAdapter(Adapter):
         return ActionResult(self.name, d, "site:delete", None, "success")
 
     # users and databases ------------------------------------------------------------------------------------------------
+    @_named
     async def list_users(self) -> list[PanelUser]:
         text = await self._read(commands.user_list())
         return parse.panel_users(text, backend=self.name, host=self.options.host)
 
+    @_named
     async def reset_user_password(self, user: str) -> SecretResult:
         """Give a CloudPanel user a new strong password, returned once (never recorded). Not resent on failure: after
         an unclear failure run it again to set a password you know."""
@@ -342,6 +369,7 @@ class CloudPanelAdapter(Adapter):
         self.audit(f"reset password of panel user {user}: success", target=user)
         return SecretResult(self.name, user, secret=password)
 
+    @_named
     async def add_database(self, domain: str, database: str, user: str, password: str | None = None) -> DatabaseResult:
         """`clpctl db:add` for the site; AlreadyExistsError when the database or its user name is taken."""
         self._writable("add database")
