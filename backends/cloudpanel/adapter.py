@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 from ..contract import Adapter
@@ -48,9 +49,12 @@ class CloudPanelAdapter(Adapter):
     capabilities = frozenset()  # no servers: sites, certificates, databases and panel users (methods below)
     secret_fields = ("key_passphrase",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None) -> None:
+    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+                 known_hosts: Path | None = None) -> None:
+        """`known_hosts` overrides data_dir()/known_hosts (e.g. a demo's own data dir)."""
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
         self.secret_fields = (secret_field_of(config),)
+        self._known_hosts = known_hosts
         self._options: CloudPanelOptions | None = None
         self._conn: SshConnection | None = None
         self._write_lock = asyncio.Lock()
@@ -79,7 +83,8 @@ class CloudPanelAdapter(Adapter):
             passphrase = (lambda: self.secrets.get(self.name, "key_passphrase")[0]) if o.auth == "key" else None
             settings = SshSettings(backend=self.name, host=o.host, port=o.port, user=o.user, key_file=o.key_file,
                                    passphrase=passphrase, password=password, sudo=o.sudo, pinned=o.pinned,
-                                   known_hosts=data_dir() / "known_hosts", connect_timeout=o.connect_timeout)
+                                   known_hosts=self._known_hosts or data_dir() / "known_hosts",
+                                   connect_timeout=o.connect_timeout)
             self._conn = SshConnection(settings)
         return self._conn
 

@@ -88,6 +88,15 @@ async def test_trusted_after_confirming_the_fingerprint(sim, data_dir):
     await adapter.aclose()
 
 
+async def test_known_hosts_file_can_be_given_to_the_adapter(sim, data_dir, tmp_path):
+    own = tmp_path / "demo" / "known_hosts"
+    adapter = CloudPanelAdapter(sim_adapter(sim).config, secrets=Secrets(), known_hosts=own)
+    await adapter.trust_host_key(sim.fingerprint)
+    assert own.exists() and not (data_dir / "known_hosts").exists()
+    assert (await adapter.test_connection()).ok
+    await adapter.aclose()
+
+
 async def test_trust_refuses_a_fingerprint_that_was_not_presented(sim, data_dir):
     adapter = sim_adapter(sim)
     with pytest.raises(ChangedHostKeyError, match="not the SHA256:AAAA"):
