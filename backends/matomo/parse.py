@@ -95,7 +95,7 @@ def scalar(data: Any, method: str) -> Any:
     return data["value"]
 
 
-def success(data: Any, method: str) -> None:
+def success(data: Any, method: str = "SitesManager.deleteSite") -> None:
     """`{"result": "success", "message": "ok"}` of a method that returns nothing."""
     if not isinstance(data, dict) or str(data.get("result", "")).lower() != "success":
         raise _wrong(method, "the answer is not result=success")
