@@ -67,9 +67,10 @@ def iso(ts: float) -> str:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None,
+                 allow: str | None = None) -> None:
         super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors
+        self.status, self.message, self.errors, self.allow = status, message, errors, allow
 
 
 # --------------------------------------------------------------------------- per-action faults and the request log
@@ -247,11 +248,11 @@ class VpsPanelSim(SimApp):
             try:
                 if req.route_path.rstrip("/") == SYNC_PATH:
                     if req.method != "POST":
-                        raise ApiError(405, "Method not allowed")
+                        raise ApiError(405, "Method not allowed", allow="POST")
                     return self._sync(req)
                 if req.route_path.rstrip("/") == LIST_PATH:
                     if req.method != "GET":
-                        raise ApiError(405, "Method not allowed")
+                        raise ApiError(405, "Method not allowed", allow="GET")
                     return self._list(req)
                 raise ApiError(404, "Not Found")
             except ApiError as err:
@@ -274,8 +275,7 @@ class VpsPanelSim(SimApp):
         payload: dict[str, Any] = {"message": err.message}
         if err.errors is not None:
             payload["errors"] = err.errors
-        headers = [("Allow", "POST" if err.message == "Method not allowed" else "GET")] if err.status == 405 else []
-        return Response.json(err.status, payload, headers)
+        return Response.json(err.status, payload, [("Allow", err.allow)] if err.allow else [])
 
     def _key_ok(self, given: str | None) -> bool:
         if not given or len(given) < MIN_KEY_LENGTH or len(self.api_key) < MIN_KEY_LENGTH:

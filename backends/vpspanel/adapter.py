@@ -23,7 +23,7 @@ from ..redact import MASK
 from .api import SYNC_PATH, SyncClient
 from .errors import URL_FIX, classify, key_fix
 from .models import STATUSES, VpsRecord, check_fields, panel_status
-from .parse import parse_answer
+from .parse import parse_answer, vps_object
 
 if TYPE_CHECKING:
     from ..events import EventLog
@@ -288,11 +288,12 @@ class VpsPanelAdapter(Adapter):
         self._mutation(operation)
         vps_id = self._panel_id(vps_id, operation)
         try:
-            await self._call(lambda: self.sync.delete(vps_id))
+            reply = await self._call(lambda: self.sync.delete(vps_id))
         except NotFoundError as exc:
             if exc.code != "vps_not_found":
                 raise
             self.audit(f"delete VPS record {vps_id}: already gone (404 counts as done)", target=str(vps_id))
             return False
+        vps_object(reply.data, backend=self.name, operation=operation)  # a success without `vps` breaks the contract
         self.audit(f"delete VPS record {vps_id}: deleted", target=str(vps_id))
         return True

@@ -166,7 +166,7 @@ def test_unknown_id_is_404_vps_not_found(sim, action):
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
 def test_other_methods_on_sync_are_405(shared, method):
     r = sync(shared, None, method=method)
-    assert r.status_code == 405 and r.json() == {"message": "Method not allowed"}
+    assert r.status_code == 405 and r.json() == {"message": "Method not allowed"} and r.headers["allow"] == "POST"
 
 
 def test_unknown_path_is_404_not_found_json(shared):
