@@ -99,6 +99,7 @@ class VpsPanelAdapter(Adapter):
     def http(self) -> HttpCore:
         if self._http is None:
             key = self._api_key()
+            # the config's generic 30 s default means "not set": the contract's 15 s read timeout then applies
             timeout = READ_TIMEOUT if self.config.timeout == CONFIG_DEFAULT_TIMEOUT else self.config.timeout
             self._http = HttpCore(backend=self.name, base_url=self.url, classify=classify,
                                   events=_KeyScrubbedEvents(self.events, key),  # type: ignore[arg-type]
