@@ -121,8 +121,8 @@ class MatomoAdapter(Adapter):
         api = self.api
         earlier = self._rejected.get(self._digest)
         if earlier is not None:
-            raise AuthError(f"{method} was not sent: Matomo rejected this token earlier in this session, and every "
-                            "failed token check counts towards blocking this machine's IP. Fix: "
+            raise AuthError(f"token rejected earlier in this session, so {method} was not sent: every failed token "
+                            "check counts towards blocking this machine's IP. Fix: "
                             f"{TOKEN_FIX.format(backend=self.name)}.", backend=self.name, operation=method,
                             http_status=earlier.http_status, code="token_rejected_before")
         try:

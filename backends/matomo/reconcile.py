@@ -36,7 +36,8 @@ async def look_again(check: Callable[[], Awaitable[T | None]], exc: BackendError
 def unclear(exc: BackendError, finding: str, *, backend: str, operation: str) -> BackendError:
     """The original error, reworded with what the read-back found (`finding`)."""
     if not still_running(exc):
-        text = f"{exc.message} It was not sent again. hostdeck checked: {finding}, so nothing was done; it is safe to try again."
+        text = (f"{exc.message} It was not sent again. hostdeck checked: {finding}, so nothing was done; it is safe to "
+                "try again.")
     else:
         text = (f"{exc.message} It was not sent again. hostdeck checked: {finding}; the request may still be running "
                 "or may have failed, so check again before trying it again.")

@@ -250,13 +250,17 @@ def dumps(payload: Any) -> bytes:
 
 
 def xml(payload: Any) -> str:
+    """Matomo's default (XML) rendering, enough to be recognisably not JSON: scalars, rows, errors."""
     def node(value: Any, indent: str) -> str:
         if isinstance(value, dict):
-            return "".join(f"{indent}<{k}>{node(v, indent + chr(9)) if isinstance(v, (dict, list)) else escape(str(v))}"
-                           f"</{k}>\n" for k, v in value.items())
+            return "".join(f"{indent}<{k}>{inner(v, indent)}</{k}>\n" for k, v in value.items())
         if isinstance(value, list):
-            return "".join(f"{indent}<row>{escape(str(v)) if not isinstance(v, (dict, list)) else chr(10) + node(v, indent + chr(9)) + indent}"
-                           "</row>\n" for v in value)
+            return "".join(f"{indent}<row>{inner(v, indent)}</row>\n" for v in value)
+        return escape(str(value))
+
+    def inner(value: Any, indent: str) -> str:
+        if isinstance(value, (dict, list)):
+            return "\n" + node(value, indent + "\t") + indent
         return escape(str(value))
 
     head = '<?xml version="1.0" encoding="utf-8" ?>\n'
