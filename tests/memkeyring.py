@@ -6,8 +6,17 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 
+def _never_automatic(cls) -> float:
+    # Viable only when a test names it (PYTHON_KEYRING_BACKEND or keyring.set_keyring): never keyring's automatic
+    # choice in a process that merely imported this module.
+    import os
+
+    if os.environ.get("PYTHON_KEYRING_BACKEND", "").endswith("." + cls.__name__):
+        return 1
+    raise RuntimeError("test keyrings are chosen by name only")
+
+
 class MemoryKeyring(KeyringBackend):
-    priority = 1
     store: dict[tuple[str, str], str] = {}
 
     def get_password(self, service, username):
@@ -24,8 +33,6 @@ class MemoryKeyring(KeyringBackend):
 
 class FileKeyring(KeyringBackend):
     """Stands in for the OS keyring across processes in CLI tests (the file lives in the test's tmp dir)."""
-
-    priority = 1
 
     def _path(self):
         import os
@@ -58,3 +65,9 @@ class FileKeyring(KeyringBackend):
             raise PasswordDeleteError("not found")
         del data[f"{service}|{username}"]
         self._save(data)
+
+
+from keyring.compat import properties  # noqa: E402
+
+for _cls in (MemoryKeyring, FileKeyring):
+    _cls.priority = properties.classproperty(_never_automatic)

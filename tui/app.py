@@ -40,7 +40,7 @@ class HostdeckApp(App[int]):
     MODES = {
         "servers": partial(_lazy_screen, "tui.screens.servers:ServersScreen"),
         "catalog": partial(_lazy_screen, "tui.screens.catalog:CatalogScreen"),
-        "sync": partial(_lazy_screen, "tui.screens.placeholder:SyncScreen"),
+        "sync": partial(_lazy_screen, "tui.screens.sync:SyncScreen"),
         "sites": partial(_lazy_screen, "tui.screens.placeholder:SitesScreen"),
         "logs": partial(_lazy_screen, "tui.screens.logs:LogsScreen"),
         "connections": partial(_lazy_screen, "tui.screens.connections:ConnectionsScreen"),

@@ -91,3 +91,37 @@ def convoy_app(tmp_path):
     yield factory
     for sim in (hz, cv, pve):
         sim.stop()
+
+
+WHMCS_ID, WHMCS_SECRET = "tui-whmcs-identifier-0123", "tui-whmcs-secret-0123456"
+
+
+@pytest.fixture
+def sync_app(tmp_path):
+    """WHMCS and Convoy (with its Proxmox cluster) and a [sync] table, as the demo has them."""
+    from backends.sim.cluster import Cluster
+    from backends.sim.convoy import ConvoySim
+    from backends.sim.whmcs import WhmcsSim
+
+    started = []
+
+    def factory(*, clients: int = 40, latency_ms: float = 0.0, read_only: bool = False, concurrency: int = 8) -> HostdeckApp:
+        whmcs = WhmcsSim(clients=clients, seed=6, identifier=WHMCS_ID, secret=WHMCS_SECRET, latency_ms=latency_ms)
+        cv = ConvoySim(servers=4, users=6, seed=6, token=CONVOY_TOKEN, cluster=Cluster(), latency_ms=latency_ms)
+        for sim in (whmcs, cv):
+            sim.start()
+            started.append(sim)
+        config = Config(path=None, general=GeneralConfig(read_only=read_only))
+        config.backends += [BackendConfig(name="billing", kind="whmcs", url=whmcs.base_url),
+                            BackendConfig(name="vps", kind="convoy", url=cv.base_url, max_concurrency=8)]
+        config.sync.billing, config.sync.panel, config.sync.concurrency = "billing", "vps", concurrency
+        secrets = Secrets(overlay={("billing", "identifier"): WHMCS_ID, ("billing", "secret"): WHMCS_SECRET,
+                                   ("billing", "accesskey"): "", ("vps", "token"): CONVOY_TOKEN})
+        app = HostdeckApp(Workspace(config, secrets, read_only=read_only, data_dir=tmp_path), initial_mode="sync",
+                          auto_refresh=False)
+        app.test_sims = {"billing": whmcs, "vps": cv}
+        return app
+
+    yield factory
+    for sim in started:
+        sim.stop()

@@ -167,3 +167,25 @@ class TestConvoy:
             pilot.app.screen.query_one("#catalog-tabs").active = "tab-node"
 
         assert snap_compare(convoy_app(initial_mode="catalog"), terminal_size=SIZE, run_before=run_before)
+
+
+class TestSync:
+    def test_sync_after_push_with_drift(self, snap_compare, sync_app):
+        async def run_before(pilot):
+            await settle(pilot)
+            screen = pilot.app.screen
+            await pilot.press("p")
+            await settle(pilot)
+            await settle(pilot)
+            first = screen.links[sorted(screen.links, key=int)[0]]
+            await screen.engine.panel.update_user(int(first.right_id), name="Changed On The Panel")
+            await pilot.press("k")
+            await settle(pilot)
+            await settle(pilot)
+            screen.grid.cursor_row_key = first.left_id
+            await settle(pilot)
+            pilot.app.clear_notifications()  # their timing varies
+            await pilot.pause()
+
+        # one create at a time: the panel hands out user ids in order, so the snapshot is the same every run
+        assert snap_compare(sync_app(concurrency=1), terminal_size=SIZE, run_before=run_before)

@@ -17,9 +17,13 @@ This screen will keep **WHMCS** and the other systems in step:
 - WHMCS services ↔ servers (billing links, proposals with their evidence, drift);
 - servers → the company's VPS panel.
 
-It needs a WHMCS backend in the config (the WHMCS backend is not in this version yet):
+It needs a WHMCS backend and a Convoy panel in the config (the `[sync]` table names them when there are several):
 
 ```toml
+[sync]
+billing = "billing"
+panel = "vps"
+
 [[backends]]
 name = "billing"
 kind = "whmcs"
@@ -60,11 +64,6 @@ class _Placeholder(Screen):
         yield TopBar(self.TITLE_TEXT)
         yield Markdown(self.BODY, classes="placeholder")
         yield Footer()
-
-
-class SyncScreen(_Placeholder):
-    TITLE_TEXT = "Sync"
-    BODY = SYNC_TEXT
 
 
 class SitesScreen(_Placeholder):

@@ -1,0 +1,244 @@
+"""Sync: the WHMCS client sync map with its stats, each link's detail and drift, and the sync operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Markdown, ProgressBar, Static
+
+from ..format import age_text
+from ..widgets.grid import Column, Grid, Row
+from ..widgets.topbar import TopBar
+from .placeholder import SYNC_TEXT
+
+COLUMNS = [Column("client", "Client", max_width=8), Column("email", "Email", max_width=36),
+           Column("user", "Panel user", max_width=10), Column("status", "Status", width=8),
+           Column("synced", "Last synced", max_width=16), Column("note", "Error / drift", max_width=60)]
+STATUS_STYLE = {"synced": "$text-success", "pending": "$text-warning", "error": "bold $text-error",
+                "drifted": "$text-accent"}
+OPERATIONS = {"push": "Push (create or link panel users)", "update": "Update changed fields", "pull": "Pull from WHMCS",
+              "check": "Check both sides", "retry": "Retry errors"}
+
+
+def link_row(link: Any) -> Row:
+    from backends.models import utcnow
+
+    note = link.last_error or ("; ".join(f"{k}: {v[0]!r} ≠ {v[1]!r}" for k, v in (link.drift or {}).items()))
+    synced = age_text((utcnow() - link.last_synced).total_seconds()) if link.last_synced else ""
+    cells = (link.left_id, link.left_key or "", link.right_id or "", link.status, synced, note)
+    return Row(key=link.left_id, cells=cells, styles=(None, None, None, STATUS_STYLE.get(link.status), None, None))
+
+
+class SyncScreen(Screen):
+    AUTO_FOCUS = "#sync-grid"
+    BINDINGS = [
+        Binding("p", "run('push')", "Push all", id="sync.push"),
+        Binding("u", "run('update')", "Update", id="sync.update"),
+        Binding("l", "run('pull')", "Pull", id="sync.pull"),
+        Binding("k", "run('check')", "Check", id="sync.check"),
+        Binding("e", "run('retry')", "Retry errors", id="sync.retry"),
+        Binding("x", "unlink", "Unlink", id="sync.unlink"),
+        Binding("c", "cancel", "Cancel run", id="sync.cancel"),
+        Binding("slash", "filter", "Filter", id="sync.filter"),
+        Binding("escape", "clear", "Clear", show=False, id="sync.clear"),
+        Binding("r", "reload", "Reload map", id="sync.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engine = None
+        self.links: dict[str, Any] = {}
+        self.setup_error: str | None = None
+        self._run_worker = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Sync")
+        yield Static("", id="sync-stats")
+        yield Input(placeholder="filter: client id, email, status…  (!text excludes)", id="filter")
+        yield ProgressBar(id="sync-progress", show_eta=True)
+        with Horizontal(id="sync-body"):
+            yield Grid(COLUMNS, id="sync-grid")
+            with VerticalScroll(id="details"):
+                yield Static("Select a link.", id="sync-detail")
+        yield Markdown(SYNC_TEXT, id="sync-help", classes="placeholder")
+        yield Static("", id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#sync-progress").display = False
+        self.query_one("#sync-help").display = False
+        self.grid.empty_message = "Loading the sync map…"
+        self.load()
+
+    @property
+    def grid(self) -> Grid:
+        return self.query_one("#sync-grid", Grid)
+
+    # loading ---------------------------------------------------------------------------------
+    @work(group="sync-load", exclusive=True, exit_on_error=False)
+    async def load(self) -> None:
+        await self.app.backends_ready()
+        if self.engine is None:
+            from backends.errors import ConfigError
+            from backends.sync.setup import client_sync
+
+            try:
+                self.engine = client_sync(self.app.workspace)
+            except ConfigError as exc:
+                self.setup_error = str(exc)
+                self.query_one("#sync-body").display = False
+                self.query_one("#sync-help").display = True
+                self.query_one("#sync-stats", Static).update(f"[b]The sync is not set up:[/b] {escape(str(exc))}")
+                return
+        import asyncio
+
+        links = await asyncio.to_thread(self.engine.map.all_links, "client")
+        stats = await asyncio.to_thread(self.engine.map.stats)
+        self.links = {link.left_id: link for link in links}
+        self.grid.set_rows(link_row(link) for link in links)
+        self.grid.empty_message = "No links yet: press p to push every WHMCS client to the panel."
+        by = stats.get("client", {})
+        parts = [f"[b]{by.get(s, 0)}[/b] {s}" for s in ("synced", "pending", "error", "drifted")]
+        self.query_one("#sync-stats", Static).update(
+            f"clients {escape(self.engine.billing.name)} → users {escape(self.engine.panel.name)}:  " + " · ".join(parts))
+        self._status()
+        self._highlighted()  # the selected link may have changed
+
+    def _status(self, text: str | None = None) -> None:
+        grid = self.grid
+        base = f"{grid.match_count:,} of {grid.total_count:,} links" if grid.filter_text else f"{grid.total_count:,} links"
+        self.query_one("#status-line", Static).update(escape(text or base))
+
+    # operations --------------------------------------------------------------------------------
+    def action_run(self, operation: str) -> None:
+        if self.engine is None:
+            self.notify(self.setup_error or "The sync is still loading.", severity="warning")
+            return
+        if self.app.read_only and operation != "check" and operation != "pull":
+            self.notify("Read-only mode is on: push, update and retry are disabled.", severity="warning")
+            return
+        if self._run_worker is not None and self._run_worker.is_running:
+            self.notify("A sync is already running; c cancels it.", severity="warning")
+            return
+        self._run_worker = self.run_worker(self._run(operation), group="sync-run", exclusive=True, exit_on_error=False,
+                                           description=OPERATIONS[operation])
+
+    async def _run(self, operation: str) -> None:
+        bar = self.query_one("#sync-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(total=total, progress=done)
+
+        self._status(f"{OPERATIONS[operation]}…  (c cancels; a cancelled push is finished by the next run)")
+        try:
+            if operation in ("push", "retry"):
+                report = await self.engine.push(only_errors=operation == "retry", progress=progress)
+            elif operation == "update":
+                report = await self.engine.update(progress=progress)
+            elif operation == "pull":
+                report = await self.engine.pull()
+            else:
+                report = await self.engine.check()
+        finally:
+            bar.display = False
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+        self.notify(f"{OPERATIONS[operation]}: {counts} ({report.seconds:.1f} s).",
+                    severity="error" if report.failed else "information", timeout=8)
+        self.load()
+
+    def action_cancel(self) -> None:
+        if self._run_worker is not None and self._run_worker.is_running:
+            self._run_worker.cancel()
+            self.query_one("#sync-progress").display = False
+            self.notify("Sync cancelled. Links already written stay; the next run finishes the rest.", timeout=6)
+            self.load()
+
+    def action_unlink(self) -> None:
+        from ..dialogs.confirm import ConfirmDialog
+
+        link = self.links.get(self.grid.cursor_row_key) if self.grid.cursor_row_key is not None else None
+        if link is None or self.engine is None:
+            return
+        if self.app.read_only:
+            self.notify("Read-only mode is on: unlinking is disabled.", severity="warning")
+            return
+        dialog = ConfirmDialog("Unlink this client?", backend=f"{link.left_system} → {link.right_system}",
+                               target=f"client {link.left_id} ({link.left_key}) ↔ panel user {link.right_id or '—'}",
+                               call="sync map only: neither WHMCS nor the panel is touched", confirm_label="Unlink")
+        self.app.push_screen(dialog, lambda ok: self._unlink(link.left_id) if ok else None)
+
+    @work(group="sync-unlink", exit_on_error=False)
+    async def _unlink(self, client_id: str) -> None:
+        await self.engine.unlink(client_id)
+        self.notify(f"Client {client_id} unlinked.")
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    # filter and detail --------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.grid.set_filter(event.value)
+        self._status()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value, box.display = "", False
+        self.grid.set_filter("")
+        self.grid.focus()
+        self._status()
+
+    @on(Grid.RowHighlighted, "#sync-grid")
+    def _highlighted(self) -> None:
+        key = self.grid.cursor_row_key
+        if key is not None and key in self.links:
+            self.show_detail(self.links[key])
+
+    @work(group="sync-detail", exclusive=True, exit_on_error=False)
+    async def show_detail(self, link: Any) -> None:
+        lines = [f"[b]client {escape(link.left_id)}[/b] {escape(link.left_key or '')}  →  panel user "
+                 f"{escape(link.right_id or '—')}", f"status [b]{link.status}[/b]"
+                 + (f" · intent {escape(link.intent)}" if link.intent else "")]
+        if link.last_error:
+            lines.append(f"[red]{escape(link.last_error)}[/red]")
+        if link.drift:
+            lines += ["", "[b]Drift[/b]", f"[dim]{'field':10} {'WHMCS':28} panel[/dim]"]
+            lines += [f"{escape(k):10} {escape(str(v[0])):28} {escape(str(v[1]))}" for k, v in link.drift.items()]
+        detail = self.query_one("#sync-detail", Static)
+        detail.update("\n".join(lines + ["", "[dim]loading the WHMCS client…[/dim]"]))
+        from backends.errors import BackendError
+
+        try:
+            client = await self.engine.billing.get_client(client_id=link.left_id)
+            services = await self.engine.billing.get_services(client_id=link.left_id)
+        except BackendError as exc:
+            detail.update("\n".join(lines + ["", f"[red]WHMCS: {escape(exc.message)}[/red]"]))
+            return
+        lines += ["", "[b]WHMCS client[/b]", f"{escape(client.first_name)} {escape(client.last_name)}"
+                  + (f", {escape(client.company)}" if client.company else ""), f"{escape(client.email)} · {escape(client.status)}"]
+        stats = client.raw.get("stats") or {}
+        known = [f"{label} {escape(str(stats[key]))}" for key, label in (("productsnumactive", "active services:"),
+                 ("income", "income"), ("numoverdueinvoices", "overdue invoices:")) if stats.get(key) not in (None, "")]
+        if known:
+            lines.append("[dim]" + " · ".join(known) + "[/dim]")
+        lines += ["", f"[b]Services ({len(services)})[/b]"]
+        for s in services[:12]:
+            lines.append(f"{escape(s.id):>5} {escape(s.product)[:22]:22} {escape(s.status):10} "
+                         f"{escape(s.billing_cycle):10} {s.recurring_amount} · due {s.next_due_date or '—'}"
+                         + (f" · server {escape(s.server_id)}" if s.server_id else ""))
+        detail.update("\n".join(lines))
