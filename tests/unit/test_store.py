@@ -70,3 +70,17 @@ def test_fast_event_append_is_read_back_by_the_store(tmp_path):
     assert abs((event.ts - ts).total_seconds()) < 0.001
     code = "import sys, backends.store.fast_events; print('sqlalchemy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_version_2_database_gains_the_sync_tables(tmp_path):
+    path = tmp_path / "v2.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        migrations.create_v1(conn)
+        migrations.UPGRADES[1](conn)
+        conn.exec_driver_sql("UPDATE meta SET value='2' WHERE key='schema_version'")
+    engine.dispose()
+    store = Store(path=path)
+    assert store.schema_version() == SCHEMA_VERSION == 3
+    tables = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sync_links", "sync_log", "events", "catalog_cache"} <= tables
