@@ -15,7 +15,7 @@ from ..errors import ConfigError
 from ..models import Event, EventKind
 from ..redact import redact
 from . import migrations
-from .tables import CatalogCacheRow, EventRow, Meta, SyncLinkRow, SyncLogRow
+from .tables import CatalogCacheRow, EventRow, Meta, SiteJobRow, SyncLinkRow, SyncLogRow
 
 SCHEMA_VERSION = migrations.LATEST
 BUSY_TIMEOUT_MS = 5000
@@ -71,7 +71,7 @@ class Store:
         with self.engine.begin() as conn:
             if found == 0:
                 SQLModel.metadata.create_all(conn, tables=[Meta.__table__, EventRow.__table__, CatalogCacheRow.__table__,
-                                                         SyncLinkRow.__table__, SyncLogRow.__table__])
+                                                         SyncLinkRow.__table__, SyncLogRow.__table__, SiteJobRow.__table__])
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"), {"v": str(SCHEMA_VERSION)})
             else:
                 for version in range(found, SCHEMA_VERSION):

@@ -76,3 +76,22 @@ class SyncLogRow(SQLModel, table=True):
     response: str | None = None       # redacted JSON
     duration_ms: float | None = None
     error: str | None = None
+
+
+class SiteJobRow(SQLModel, table=True):
+    """One site through the pipeline (CloudPanel site -> Let's Encrypt -> Matomo). `steps` is JSON:
+    {step: {status, output, error, attempts, started, finished}}; a step is marked running before its remote call."""
+
+    __tablename__ = "site_jobs"
+    id: int | None = Field(default=None, primary_key=True)
+    backend: str = Field(index=True)           # the CloudPanel backend
+    domain: str = Field(index=True, unique=True)
+    kind: str
+    spec: str                                  # JSON of the SiteSpec without any password
+    alt_names: str = "[]"
+    analytics: str | None = None               # the Matomo backend, or None for no analytics
+    status: str = Field(index=True)            # pending | running | done | warning | failed | deleted
+    steps: str = "{}"
+    result: str = "{}"                         # JSON: matomo site id, tracking code, ...
+    created_at: datetime
+    updated_at: datetime

@@ -81,6 +81,6 @@ def test_version_2_database_gains_the_sync_tables(tmp_path):
         conn.exec_driver_sql("UPDATE meta SET value='2' WHERE key='schema_version'")
     engine.dispose()
     store = Store(path=path)
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     tables = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"sync_links", "sync_log", "events", "catalog_cache"} <= tables
+    assert {"sync_links", "sync_log", "events", "catalog_cache", "site_jobs"} <= tables

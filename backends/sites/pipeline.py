@@ -1,0 +1,132 @@
+"""Running a site job step by step. Each step is marked running in the store before its remote call; a job found
+with a running step (a crash) resumes by checking what exists, so nothing is created twice."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from typing import Any, Callable
+
+from ..errors import BackendError, NotFoundError, ValidationError
+from ..models import utcnow
+from ..redact import redact_text
+from .jobs import STEPS, SiteJob, SiteJobs, Step
+
+StepProgress = Callable[[SiteJob, str], None]
+
+
+class SitePipeline:
+    def __init__(self, store: Any, cloudpanel: Any, matomo: Any | None = None) -> None:
+        self.jobs = SiteJobs(store)
+        self.cloudpanel = cloudpanel
+        self.matomo = matomo
+
+    async def _save(self, job: SiteJob) -> SiteJob:
+        return await asyncio.to_thread(self.jobs.save, job)
+
+    async def start(self, spec: Any, *, alt_names: list[str] | tuple[str, ...] = (), analytics: bool = True,
+                    progress: StepProgress | None = None) -> tuple[SiteJob, str | None]:
+        """Record the job, then run it. Returns the job and the site user's password (shown once, never stored)."""
+        from ..cloudpanel import validate
+
+        domain = validate.domain(spec.domain)
+        existing = await asyncio.to_thread(self.jobs.get, domain)
+        if existing is not None and existing.status != "deleted":
+            raise ValidationError(f"{domain} already has a site job ({existing.status}); use `hostdeck site retry "
+                                  f"{domain}` to finish it.", operation="site add")
+        fields = {k: v for k, v in asdict(spec).items() if k != "site_user_password"}
+        fields["domain"] = domain
+        job = SiteJob(backend=self.cloudpanel.name, domain=domain, kind=spec.kind, spec=fields,
+                      alt_names=list(alt_names), analytics=self.matomo.name if (analytics and self.matomo) else None)
+        if not job.analytics:
+            job.steps["analytics"] = Step(status="skipped", output="no analytics for this site")
+        await self._save(job)
+        password = await self.run(job, spec=spec, progress=progress)
+        return job, password
+
+    async def run(self, job: SiteJob, *, spec: Any = None, only: str | None = None,
+                  progress: StepProgress | None = None) -> str | None:
+        """Run the steps that are not done (or just `only`), in order; stop at a failed required step."""
+        password = None
+        for name in STEPS:
+            step = job.steps[name]
+            if only and name != only:
+                continue
+            if step.status in ("done", "skipped") and not only:
+                continue
+            if name != "create_site" and job.steps["create_site"].status != "done":
+                break
+            resumed = step.status == "running"  # a crash left it here: check before doing it again
+            step.status, step.error, step.started, step.finished = "running", None, utcnow().isoformat(), None
+            step.attempts += 1
+            await self._save(job)
+            if progress:
+                progress(job, name)
+            try:
+                output, secret = await getattr(self, f"_{name}")(job, spec, resumed)
+                password = password or secret
+                step.status, step.output = "done", redact_text(output)
+            except BackendError as exc:
+                step.error = exc.message
+                step.status = "warning" if name == "analytics" else "failed"
+            step.finished = utcnow().isoformat()
+            await self._save(job)
+            if progress:
+                progress(job, name)
+            if step.status == "failed":
+                break
+        return password
+
+    async def retry(self, domain: str, step: str | None = None, progress: StepProgress | None = None) -> SiteJob:
+        job = await self.get(domain)
+        if step is not None and step not in STEPS:
+            raise ValidationError(f"no step {step!r}; the steps are {', '.join(STEPS)}.", operation="site retry")
+        if step == "analytics" and not job.analytics and self.matomo is not None:
+            job.analytics = self.matomo.name
+        await self.run(job, only=step, progress=progress)
+        return job
+
+    async def get(self, domain: str) -> SiteJob:
+        job = await asyncio.to_thread(self.jobs.get, domain.strip().lower())
+        if job is None:
+            raise NotFoundError(f"no site job for {domain}; `hostdeck site list` shows them.", operation="site")
+        return job
+
+    async def list(self) -> list[SiteJob]:
+        return await asyncio.to_thread(self.jobs.all)
+
+    async def delete(self, domain: str) -> SiteJob:
+        job = await self.get(domain)
+        await self.cloudpanel.delete_site(job.domain)
+        job.status = "deleted"
+        await self._save(job)
+        return job
+
+    # the steps ------------------------------------------------------------------------------
+    async def _create_site(self, job: SiteJob, spec: Any, resumed: bool) -> tuple[str, str | None]:
+        from ..cloudpanel.errors import AlreadyExistsError
+        from ..cloudpanel.spec import SiteSpec
+
+        if resumed and await self.cloudpanel.site_exists(job.domain):
+            return "the site exists (made by the interrupted run); its user password was not shown: reset it.", None
+        spec = spec or SiteSpec(**job.spec)
+        try:
+            result = await self.cloudpanel.add_site(spec)
+        except AlreadyExistsError as exc:
+            # counts as a result, not as success: hostdeck did not make it
+            raise ValidationError(f"{exc.message} (made outside this job): delete it first or pick another domain.",
+                                  operation="create site") from None
+        note = "" if result.confirmed else f" ({result.message})"
+        return f"site {job.domain} created for user {spec.site_user}{note}", result.site_user_password
+
+    async def _certificate(self, job: SiteJob, spec: Any, resumed: bool) -> tuple[str, str | None]:
+        result = await self.cloudpanel.install_certificate(job.domain, job.alt_names)
+        return result.message or f"Let's Encrypt certificate installed for {job.domain}", None
+
+    async def _analytics(self, job: SiteJob, spec: Any, resumed: bool) -> tuple[str, str | None]:
+        if self.matomo is None:
+            raise BackendError("no Matomo backend is configured.", operation="analytics")
+        site_id, created = await self.matomo.ensure_site(job.domain, f"https://{job.domain}")  # finds before adding
+        job.result["matomo_site_id"] = site_id
+        job.result["tracking_code"] = await self.matomo.tracking_code(site_id)
+        return f"Matomo site {site_id} {'created' if created else 'found'} for https://{job.domain}", None
