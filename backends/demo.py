@@ -10,6 +10,7 @@ from .secrets import Secrets
 
 DEMO_HETZNER_TOKEN = "demo-hetzner-token"  # simulator credentials, public on purpose
 DEMO_CONVOY_TOKEN = "1|demo-convoy-token-0123456789abcdefghijkl"
+DEMO_MATOMO_TOKEN = "demo-matomo-token-0123456789abcdef"
 DEMO_WHMCS_IDENTIFIER = "demo-whmcs-identifier"
 DEMO_WHMCS_SECRET = "demo-whmcs-secret"
 DEMO_PROXMOX_TOKEN_ID = "hostdeck@pve!hostdeck"
@@ -67,6 +68,18 @@ class DemoEnvironment:
                          servers=server_descriptors(hz, convoy), **latency)
         self.config.backend("billing").url = whmcs.start()
         self.sims.append(whmcs)
+        from .sim.cloudpanel import CloudPanelSim
+        from .sim.matomo import MatomoSim
+
+        panel = CloudPanelSim(seed=p["seed"], cert_seconds=min(1.0, p["action_seconds"]))
+        host, port = panel.start()
+        # The demo pins the simulator's host key: nothing is written to this machine's known_hosts.
+        self.config.backend("web1").options.update(host=host, port=port, user="root", key_file=str(panel.client_key_file),
+                                                   host_key_fingerprint=panel.fingerprint)
+        self.sims.append(panel)
+        matomo = MatomoSim(sites=8, seed=p["seed"], token=DEMO_MATOMO_TOKEN, **latency)
+        self.config.backend("stats").url = matomo.start()
+        self.sims.append(matomo)
 
     def stop(self) -> None:
         for sim in self.sims:
@@ -78,7 +91,7 @@ class DemoEnvironment:
                  f"read_only = {str(self.config.general.read_only).lower()}", "", "[sync]",
                  f"billing = {toml_value(self.config.sync.billing)}", f"panel = {toml_value(self.config.sync.panel)}", ""]
         for b in self.config.backends:
-            lines += ["[[backends]]", f'name = "{b.name}"', f'kind = "{b.kind}"', f'url = "{b.url}"']
+            lines += ["[[backends]]", f'name = "{b.name}"', f'kind = "{b.kind}"'] + ([f'url = "{b.url}"'] if b.url else [])
             lines += [f"{key} = {toml_value(value)}" for key, value in b.options.items()]
             lines.append("")
         return "\n".join(lines)
@@ -118,10 +131,13 @@ def plan_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, re
     config.backends.append(BackendConfig(name="pve", kind="proxmox", url=None,
                                          options={"token_id": DEMO_PROXMOX_TOKEN_ID, "task_poll_seconds": 0.25}))
     config.backends.append(BackendConfig(name="billing", kind="whmcs", url=None))
+    config.backends.append(BackendConfig(name="web1", kind="cloudpanel", url=None, options={"host": "127.0.0.1"}))
+    config.backends.append(BackendConfig(name="stats", kind="matomo", url=None))
     config.sync.billing, config.sync.panel = "billing", "vps"
     demo_secrets = {("hz", "token"): DEMO_HETZNER_TOKEN, ("vps", "token"): DEMO_CONVOY_TOKEN,
                     ("pve", "token_secret"): DEMO_PROXMOX_SECRET, ("billing", "identifier"): DEMO_WHMCS_IDENTIFIER,
-                    ("billing", "secret"): DEMO_WHMCS_SECRET, ("billing", "accesskey"): ""}
+                    ("billing", "secret"): DEMO_WHMCS_SECRET, ("billing", "accesskey"): "",
+                    ("web1", "key_passphrase"): "", ("stats", "token"): DEMO_MATOMO_TOKEN}
     env = DemoEnvironment(config=config, secrets=Secrets(overlay=demo_secrets), demo_secrets=demo_secrets)
     env.plan = {"servers": servers, "latency_ms": latency_ms, "seed": seed, "action_seconds": action_seconds,
                 "clients": clients}

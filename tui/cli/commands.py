@@ -496,3 +496,137 @@ async def sync_link(args: argparse.Namespace) -> int:
             await ws.aclose()
     emit_json(outcome.as_dict()) if args.json else print(f"client {outcome.client_id} linked to user {outcome.user_id}: {outcome.result}")
     return 0
+
+
+# sites and CloudPanel -------------------------------------------------------------
+def _job_line(job) -> str:
+    steps = " ".join(f"{name}:{step.status}" for name, step in job.steps.items())
+    return f"{job.domain:32} {job.status:8} {steps}"
+
+
+def _step_printer(job, step: str) -> None:
+    state = job.steps[step]
+    if state.status != "running":
+        warn(f"{job.domain}: {step} {state.status}" + (f" — {state.error}" if state.error else ""))
+
+
+async def site_add(args: argparse.Namespace) -> int:
+    from backends.cloudpanel.spec import SiteSpec
+    from backends.sites.setup import site_pipeline
+
+    user = args.site_user or "".join(c for c in args.domain.split(".")[0] if c.isalnum())[:16] or "site"
+    spec = SiteSpec(domain=args.domain, kind=args.kind, site_user=user, php_version=args.php_version,
+                    vhost_template=args.vhost_template, nodejs_version=args.nodejs_version,
+                    python_version=args.python_version, app_port=args.app_port, reverse_proxy_url=args.reverse_proxy_url)
+    with CommandContext(args) as ws:
+        pipeline = site_pipeline(ws, args.backend)
+        try:
+            job, password = await pipeline.start(spec, alt_names=args.alt_names, analytics=not args.no_analytics,
+                                                 progress=_step_printer)
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json({**job.as_dict(), "site_user": user, "site_user_password": password})
+    else:
+        print(_job_line(job))
+        if password:
+            warn(f"the password of site user {user} is shown once and not stored:")
+            print(password)
+    return 1 if job.status == "failed" else 0
+
+
+async def _site_step(args: argparse.Namespace, step: str | None) -> int:
+    from backends.sites.setup import site_pipeline
+
+    with CommandContext(args) as ws:
+        job = None
+        try:
+            from backends.sites.jobs import SiteJobs
+
+            found = SiteJobs(ws.store).get(args.domain.strip().lower())
+            pipeline = site_pipeline(ws, found.backend if found else None)
+            job = await pipeline.retry(args.domain, step=step, progress=_step_printer)
+        finally:
+            await ws.aclose()
+    emit_json(job.as_dict()) if args.json else print(_job_line(job))
+    return 1 if job.status == "failed" or (step and job.steps[step].status not in ("done", "skipped")) else 0
+
+
+async def site_cert(args: argparse.Namespace) -> int:
+    return await _site_step(args, "certificate")
+
+
+async def site_analytics(args: argparse.Namespace) -> int:
+    return await _site_step(args, "analytics")
+
+
+async def site_retry(args: argparse.Namespace) -> int:
+    return await _site_step(args, args.step)
+
+
+async def site_delete(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, f"deleting {args.domain}"):
+        return refused
+    from backends.sites.jobs import SiteJobs
+    from backends.sites.setup import site_pipeline
+
+    with CommandContext(args) as ws:
+        found = SiteJobs(ws.store).get(args.domain.strip().lower())
+        try:
+            job = await site_pipeline(ws, found.backend if found else None).delete(args.domain)
+        finally:
+            await ws.aclose()
+    emit_json(job.as_dict()) if args.json else print(f"deleted {job.domain}")
+    return 0
+
+
+def site_list(args: argparse.Namespace) -> int:
+    from backends.sites.jobs import SiteJobs
+
+    with CommandContext(args) as ws:
+        jobs = SiteJobs(ws.store).all()
+    if args.json:
+        emit_json([j.as_dict() for j in jobs])
+    else:
+        for job in jobs:
+            print(_job_line(job))
+        if not jobs:
+            print("no sites yet: `hostdeck site add BACKEND DOMAIN`.")
+    return 0
+
+
+async def cloudpanel_reset_password(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, f"resetting the password of {args.user}"):
+        return refused
+    with CommandContext(args) as ws:
+        adapter = ws.adapter(args.backend)
+        try:
+            result = await adapter.reset_user_password(args.user)
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json({"backend": result.backend, "user": args.user, "password": result.secret})
+    else:
+        warn(f"the new password of {args.user} is shown once and not stored:")
+        print(result.secret)
+    return 0
+
+
+async def cloudpanel_trust(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        adapter = ws.adapter(args.backend)
+        try:
+            key = await adapter.fetch_host_key()
+            if not args.yes:
+                warn(f"{key.host}:{key.port} presents {key.key_type} {key.fingerprint} ({key.state}). Compare it with "
+                     "the server's own (`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`), then run again with --yes.")
+                return 2
+            trusted = await adapter.trust_host_key(key.fingerprint, replace=args.replace)
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json({"backend": args.backend, "host": trusted.host, "port": trusted.port, "fingerprint": trusted.fingerprint,
+                   "state": trusted.state})
+    else:
+        print(f"trusted {trusted.host}:{trusted.port} {trusted.key_type} {trusted.fingerprint}")
+    return 0
