@@ -41,7 +41,7 @@ class HostdeckApp(App[int]):
         "servers": partial(_lazy_screen, "tui.screens.servers:ServersScreen"),
         "catalog": partial(_lazy_screen, "tui.screens.catalog:CatalogScreen"),
         "sync": partial(_lazy_screen, "tui.screens.sync:SyncScreen"),
-        "sites": partial(_lazy_screen, "tui.screens.placeholder:SitesScreen"),
+        "sites": partial(_lazy_screen, "tui.screens.sites:SitesScreen"),
         "logs": partial(_lazy_screen, "tui.screens.logs:LogsScreen"),
         "connections": partial(_lazy_screen, "tui.screens.connections:ConnectionsScreen"),
     }

@@ -125,3 +125,32 @@ def sync_app(tmp_path):
     yield factory
     for sim in started:
         sim.stop()
+
+
+@pytest.fixture
+def sites_app(tmp_path):
+    """CloudPanel over SSH and Matomo, as the demo has them."""
+    from backends.sim.cloudpanel import CloudPanelSim
+    from backends.sim.matomo import MatomoSim
+
+    panel = CloudPanelSim(cert_seconds=0.05)
+    host, port = panel.start()
+    matomo = MatomoSim(sites=3, token="tui-matomo-token-0123456789abcdef")
+    matomo.start()
+    config = Config(path=None, general=GeneralConfig())
+    config.backends += [
+        BackendConfig(name="web1", kind="cloudpanel", options={
+            "host": host, "port": port, "key_file": str(panel.client_key_file), "host_key_fingerprint": panel.fingerprint,
+            "connect_timeout": 5, "command_timeout": 5, "create_timeout": 5, "certificate_timeout": 5}),
+        BackendConfig(name="stats", kind="matomo", url=matomo.base_url),
+    ]
+    secrets = Secrets(overlay={("web1", "key_passphrase"): "", ("stats", "token"): "tui-matomo-token-0123456789abcdef"})
+
+    def factory() -> HostdeckApp:
+        app = HostdeckApp(Workspace(config, secrets, data_dir=tmp_path), initial_mode="sites", auto_refresh=False)
+        app.test_sims = {"web1": panel, "stats": matomo}
+        return app
+
+    yield factory
+    panel.stop()
+    matomo.stop()

@@ -189,3 +189,32 @@ class TestSync:
 
         # one create at a time: the panel hands out user ids in order, so the snapshot is the same every run
         assert snap_compare(sync_app(concurrency=1), terminal_size=SIZE, run_before=run_before)
+
+
+class TestSites:
+    def test_sites_with_a_failed_certificate(self, snap_compare, sites_app):
+        app = sites_app()
+        app.test_sims["web1"].state.dns_unresolved.add("blog.example.org")
+
+        async def run_before(pilot):
+            from backends.cloudpanel.spec import SiteSpec
+
+            await settle(pilot)
+            screen = pilot.app.screen
+            await screen.pipeline.start(SiteSpec(domain="shop.example.com", kind="php", site_user="hdshop"))
+            await screen.pipeline.start(SiteSpec(domain="blog.example.org", kind="static", site_user="hdblog"))
+            screen.load()
+            await settle(pilot)
+            screen.grid.cursor_row_key = "blog.example.org"
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+    def test_create_site_dialog(self, snap_compare, sites_app):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("n")
+            await pilot.pause()
+            await pilot.press(*"bücher.example")
+
+        assert snap_compare(sites_app(), terminal_size=SIZE, run_before=run_before)

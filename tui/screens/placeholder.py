@@ -1,12 +1,7 @@
-"""Sync and Sites: what they will hold and how to configure them, until their backends land."""
+"""Help texts for the Sync and Sites screens when their backends are not configured."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Markdown
-
-from ..widgets.topbar import TopBar
 
 SYNC_TEXT = """\
 # Sync
@@ -39,7 +34,7 @@ SITES_TEXT = """\
 This screen will create sites on a **CloudPanel** server over SSH, give them a Let's Encrypt certificate
 and register them in **Matomo**, tracking every step so a failed one can be retried alone.
 
-It needs a CloudPanel and a Matomo backend (not in this version yet):
+It needs a CloudPanel backend (SSH) and, for analytics, a Matomo backend:
 
 ```toml
 [[backends]]
@@ -54,18 +49,3 @@ kind = "matomo"
 url = "https://matomo.example.com"
 ```
 """
-
-
-class _Placeholder(Screen):
-    TITLE_TEXT = ""
-    BODY = ""
-
-    def compose(self) -> ComposeResult:
-        yield TopBar(self.TITLE_TEXT)
-        yield Markdown(self.BODY, classes="placeholder")
-        yield Footer()
-
-
-class SitesScreen(_Placeholder):
-    TITLE_TEXT = "Sites"
-    BODY = SITES_TEXT
