@@ -43,10 +43,12 @@ DEFAULT_FIELD_MAPPING = {"name": "{first_name} {last_name}", "email": "{email}"}
 
 @dataclass(slots=True)
 class SyncConfig:
-    """`[sync]`: which WHMCS backend bills, which panel its clients get accounts on, how they map."""
+    """`[sync]`: which WHMCS backend bills, which panel its clients get accounts on, how they map, and which VPS panel
+    linked servers are mirrored to."""
 
     billing: str | None = None
     panel: str | None = None
+    vpspanel: str | None = None
     concurrency: int = 8
     field_mapping: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELD_MAPPING))
 
@@ -86,7 +88,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     sync = _expect(data.get("sync", {}), dict, path=path, key="sync", fix="write it as a [sync] table.")
     for key, value in sync.items():
         k = f"sync.{key}"
-        if key in ("billing", "panel"):
+        if key in ("billing", "panel", "vpspanel"):
             setattr(cfg.sync, key, _expect(value, str, path=path, key=k, fix="write the name of a configured backend."))
         elif key == "concurrency":
             cfg.sync.concurrency = _expect(value, int, path=path, key=k, fix="write a whole number from 1 to 64.")
@@ -102,7 +104,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             cfg.sync.field_mapping = {**DEFAULT_FIELD_MAPPING, **mapping}
         else:
             raise ConfigError(f"unknown key {key!r}.", path=str(path), key=k,
-                              fix="known keys: billing, panel, concurrency, field_mapping.")
+                              fix="known keys: billing, panel, vpspanel, concurrency, field_mapping.")
     general = _expect(data.get("general", {}), dict, path=path, key="general", fix="write it as a [general] table.")
     g = cfg.general
     for key, value in general.items():

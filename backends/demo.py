@@ -15,6 +15,8 @@ DEMO_WHMCS_IDENTIFIER = "demo-whmcs-identifier"
 DEMO_WHMCS_SECRET = "demo-whmcs-secret"
 DEMO_PROXMOX_TOKEN_ID = "hostdeck@pve!hostdeck"
 DEMO_PROXMOX_SECRET = "demo-proxmox-secret-uuid"
+DEMO_VPSPANEL_KEY = "demo-vpspanel-key-0123456789abcdefghijklmnop"  # the VPS panel simulator's default key (44 chars)
+DEMO_PANEL_USERS = 8   # WHMCS clients with servers who also have a panel user (matched by email)
 
 
 def toml_value(value: Any) -> str:
@@ -80,6 +82,27 @@ class DemoEnvironment:
         matomo = MatomoSim(sites=8, seed=p["seed"], token=DEMO_MATOMO_TOKEN, **latency)
         self.config.backend("stats").url = matomo.start()
         self.sims.append(matomo)
+        wire_module_actions(whmcs, hz, convoy)
+        self._start_panel(whmcs, latency)
+
+    def _start_panel(self, whmcs: Any, latency: dict[str, float]) -> None:
+        """The company's VPS panel: its users are some of the WHMCS clients who pay for servers (same emails), and the
+        panel backend's `users` option names them (the API key cannot list them)."""
+        from .sim.vpspanel import VpsPanelSim
+
+        clients: list[int] = []
+        for service_id in sorted(whmcs.service_servers):
+            cid = int(whmcs.services[service_id]["clientid"])
+            if cid not in clients:
+                clients.append(cid)
+        users = [{"id": 41 + n, "email": whmcs.clients[cid]["email"],
+                  "name": f"{whmcs.clients[cid]['firstname']} {whmcs.clients[cid]['lastname']}"}
+                 for n, cid in enumerate(clients[:DEMO_PANEL_USERS])]
+        panel = VpsPanelSim(seed=self.plan["seed"], api_key=DEMO_VPSPANEL_KEY, users=users, vps=0, **latency)
+        backend = self.config.backend("panel")
+        backend.url = panel.start()
+        backend.options["users"] = {str(u["id"]): u["email"] for u in users}
+        self.sims.append(panel)
 
     def stop(self) -> None:
         for sim in self.sims:
@@ -89,7 +112,8 @@ class DemoEnvironment:
     def config_toml(self) -> str:
         lines = ["# hostdeck config for the simulators started by `hostdeck sim`", "[general]",
                  f"read_only = {str(self.config.general.read_only).lower()}", "", "[sync]",
-                 f"billing = {toml_value(self.config.sync.billing)}", f"panel = {toml_value(self.config.sync.panel)}", ""]
+                 f"billing = {toml_value(self.config.sync.billing)}", f"panel = {toml_value(self.config.sync.panel)}",
+                 f"vpspanel = {toml_value(self.config.sync.vpspanel)}", ""]
         for b in self.config.backends:
             lines += ["[[backends]]", f'name = "{b.name}"', f'kind = "{b.kind}"'] + ([f'url = "{b.url}"'] if b.url else [])
             lines += [f"{key} = {toml_value(value)}" for key, value in b.options.items()]
@@ -119,6 +143,54 @@ def server_descriptors(hz: Any, convoy: Any) -> list[dict[str, Any]]:
     return out
 
 
+def wire_module_actions(whmcs: Any, hz: Any, convoy: Any) -> None:
+    """Make the WHMCS simulator's module actions act on the simulated servers, as the real server modules would:
+    suspend powers a Hetzner server off / suspends a Convoy server, unsuspend undoes it, terminate deletes the server,
+    a password change succeeds without touching anything. The server is the one the service's `server_id` custom field
+    names. The hook runs under the WHMCS simulator's lock and changes the other simulators' state directly, under their
+    own locks (never over HTTP). ModuleCreate succeeds without making a server (the demo does not provision)."""
+
+    def on_module_action(action: str, service: dict[str, Any]) -> str | None:
+        fields = (service.get("customfields") or {}).get("customfield") or []
+        server_id = next((str(f.get("value") or "") for f in fields if f.get("name") == "server_id"), "").strip()
+        if not server_id:   # a seeded service billing a simulated server names it here too
+            server_id = str((whmcs.service_servers.get(int(service["id"])) or {}).get("id") or "")
+        if action in ("ModuleCreate", "ModuleChangePw"):
+            return None
+        if not server_id:
+            return "No server is recorded for this service (the server_id custom field is empty)."
+        with hz._lock:
+            server = hz.servers.get(int(server_id)) if server_id.isdigit() else None
+            if server is not None:
+                if action == "ModuleSuspend":
+                    hz._set_status(server, "off")
+                elif action == "ModuleUnsuspend":
+                    hz._set_status(server, "running")
+                elif action == "ModuleTerminate":
+                    hz._remove_server(server)
+                return None
+        with convoy._lock:
+            record = convoy.servers.get(server_id)
+            if record is not None:
+                vm = convoy._vm(record)
+                if action == "ModuleTerminate":
+                    convoy._remove_server(record, keep_vm=False)
+                    return None
+                suspend = action == "ModuleSuspend"
+                if vm is not None:
+                    with convoy.cluster.lock:
+                        vm.status = "stopped" if suspend else "running"
+                        vm.started_at = None if suspend else convoy.clock()
+                record["status"] = "suspended" if suspend else None
+                convoy._touch()
+                return None
+        if action == "ModuleTerminate":
+            return None                     # already gone: nothing left to terminate
+        return f"Server {server_id} was not found."
+
+    whmcs.on_module_action = on_module_action
+
+
 def plan_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, read_only: bool = False,
               action_seconds: float = 2.0, clients: int = 120) -> DemoEnvironment:
     """The demo's config and credentials, without starting anything: `start()` starts the simulators and fills in
@@ -133,11 +205,14 @@ def plan_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, re
     config.backends.append(BackendConfig(name="billing", kind="whmcs", url=None))
     config.backends.append(BackendConfig(name="web1", kind="cloudpanel", url=None, options={"host": "127.0.0.1"}))
     config.backends.append(BackendConfig(name="stats", kind="matomo", url=None))
+    config.backends.append(BackendConfig(name="panel", kind="vpspanel", url=None))
     config.sync.billing, config.sync.panel = "billing", "vps"
+    config.sync.vpspanel = "panel"
     demo_secrets = {("hz", "token"): DEMO_HETZNER_TOKEN, ("vps", "token"): DEMO_CONVOY_TOKEN,
                     ("pve", "token_secret"): DEMO_PROXMOX_SECRET, ("billing", "identifier"): DEMO_WHMCS_IDENTIFIER,
                     ("billing", "secret"): DEMO_WHMCS_SECRET, ("billing", "accesskey"): "",
-                    ("web1", "key_passphrase"): "", ("stats", "token"): DEMO_MATOMO_TOKEN}
+                    ("web1", "key_passphrase"): "", ("stats", "token"): DEMO_MATOMO_TOKEN,
+                    ("panel", "api_key"): DEMO_VPSPANEL_KEY}
     env = DemoEnvironment(config=config, secrets=Secrets(overlay=demo_secrets), demo_secrets=demo_secrets)
     env.plan = {"servers": servers, "latency_ms": latency_ms, "seed": seed, "action_seconds": action_seconds,
                 "clients": clients}

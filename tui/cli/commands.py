@@ -8,7 +8,7 @@ import sys
 
 from backends import __version__
 from backends.contract import PowerAction
-from backends.errors import BackendError, ValidationError
+from backends.errors import BackendError, NotFoundError, ValidationError
 from backends.models import ServerSpec
 
 from .context import CommandContext
@@ -496,6 +496,133 @@ async def sync_link(args: argparse.Namespace) -> int:
             await ws.aclose()
     emit_json(outcome.as_dict()) if args.json else print(f"client {outcome.client_id} linked to user {outcome.user_id}: {outcome.result}")
     return 0
+
+
+async def sync_services(args: argparse.Namespace) -> int:
+    from backends.sync.billing_setup import service_links
+
+    with CommandContext(args) as ws:
+        links = service_links(ws)
+        try:
+            if args.accept or args.accept_all:
+                outcomes = await links.accept("all-confident" if args.accept_all else args.accept)
+                doc = {"outcomes": [o.as_dict() for o in outcomes]}
+            elif args.reject:
+                if len(args.reject) not in (1, 3):
+                    raise ValidationError("--reject takes SERVICE, or SERVICE BACKEND SERVER.", operation="reject")
+                outcomes = await links.reject(*args.reject)
+                doc = {"outcomes": [o.as_dict() for o in outcomes]}
+            elif args.link:
+                outcomes = [await links.link(*args.link)]
+                doc = {"outcomes": [o.as_dict() for o in outcomes]}
+            elif args.unlink:
+                outcomes = [await links.unlink(args.unlink)]
+                doc = {"outcomes": [o.as_dict() for o in outcomes]}
+            else:
+                snap = await links.snapshot()
+                proposals = await links.propose(snap)
+                outcomes = None
+                doc = {"links": [l.as_dict() for l in links.links()], "proposals": [p.as_dict() for p in proposals],
+                       "errors": snap.errors}
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json(doc)
+    elif outcomes is not None:
+        for o in outcomes:
+            where = f" {o.backend}/{o.server_id}" if o.backend and o.server_id else ""
+            print(f"service {o.service_id}{where}: {o.result}" + (f": {o.reason}" if o.reason else ""))
+    elif args.propose:
+        table(["service", "client", "product", "status", "server", "score", "confident", "evidence"],
+              [[p["service_id"], p["client"], p["product"], p["service_status"],
+                f"{p['backend']}/{p['server_id']} {p['server']}", p["score"],
+                "yes" if p["confident"] else ("ambiguous: " + "; ".join(p["contenders"]) if p["ambiguous"] else "no"),
+                "; ".join(e["text"] for e in p["evidence"])] for p in doc["proposals"]])
+    else:
+        rows = [[l["service_id"], f"{l['backend']}/{l['server_id']}", l["how"], "; ".join(l["evidence"])]
+                for l in doc["links"]]
+        table(["service", "server", "how", "evidence"], rows) if rows else print("no services linked yet.")
+        confident = sum(1 for p in doc["proposals"] if p["confident"])
+        print(f"{len(doc['proposals'])} proposals ({confident} confident): `--propose` lists them, `--accept-all` "
+              "accepts the confident ones.")
+    for backend, error in doc.get("errors", {}).items():
+        warn(f"{backend}: servers not listed: {error}")
+    return 1 if outcomes is not None and any(o.result == "refused" for o in outcomes) else 0
+
+
+async def sync_drift(args: argparse.Namespace) -> int:
+    from backends.sync.billing_setup import service_links
+
+    with CommandContext(args) as ws:
+        try:
+            report = await service_links(ws).drift()
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json(report.as_dict())
+    else:
+        counts = report.counts()
+        print("drift: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+        for kind in ("leak", "gone", "plan", "orphan"):
+            for i in report.of(kind):
+                print(f"  {kind:6} {i.message}")
+    for backend, error in report.errors.items():
+        warn(f"{backend}: not checked, its servers could not be listed: {error}")
+    return 1 if report.errors else 0
+
+
+async def sync_panel(args: argparse.Namespace) -> int:
+    from backends.sync.billing_setup import panel_sync
+
+    with CommandContext(args) as ws:
+        engine = panel_sync(ws)
+        progress = Progress("sync panel")
+        try:
+            if args.adopt:
+                backend, server, panel_id = args.adopt
+                if not panel_id.isdigit():
+                    raise ValidationError("PANEL_ID is the panel's VPS id, a number.", operation="adopt")
+                await engine.adopt(backend, server, int(panel_id))
+                doc, message = {"adopted": {"backend": backend, "server_id": server, "panel_id": int(panel_id)}}, \
+                    f"{backend}/{server} linked to panel VPS {panel_id}; the next sync pushes its state."
+            elif args.retry_create:
+                backend, server = args.retry_create
+                await engine.retry_create(backend, server)
+                doc, message = {"retry_create": {"backend": backend, "server_id": server}}, \
+                    f"{backend}/{server}: the next sync creates its panel record."
+            elif args.link_user:
+                client, user = args.link_user
+                if not user.isdigit():
+                    raise ValidationError("PANEL_USER is the panel's user id, a number.", operation="link panel user")
+                await engine.link_user(client, int(user))
+                doc, message = {"linked_user": {"client_id": client, "panel_user_id": int(user)}}, \
+                    f"client {client} linked to panel user {user}."
+            elif args.unlink_user:
+                removed = await engine.unlink_user(args.unlink_user)
+                if not removed:
+                    raise NotFoundError(f"client {args.unlink_user} has no hand-made panel user link.",
+                                        operation="unlink panel user")
+                doc, message = {"unlinked_user": args.unlink_user}, f"client {args.unlink_user}: panel user link dropped."
+            else:
+                report = await engine.run(dry_run=args.dry_run, progress=progress.pages)
+                doc, message = None, None
+        finally:
+            progress.done()
+            await ws.aclose()
+    if doc is not None:
+        emit_json(doc) if args.json else print(message)
+        return 0
+    if args.json:
+        emit_json(report.as_dict())
+    else:
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+        print(f"panel{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
+        for o in report.outcomes:
+            if o.result in ("error", "create_unknown", "broken", "no panel user") or report.dry_run:
+                print(f"  {o.backend}/{o.server_id} {o.server}: {o.result}" + (f": {o.error}" if o.error else ""))
+    for backend, error in report.errors.items():
+        warn(f"{backend}: servers not listed, none of their records touched: {error}")
+    return 1 if report.failed else 0
 
 
 # sites and CloudPanel -------------------------------------------------------------

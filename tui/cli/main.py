@@ -118,6 +118,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("link", "sync_link", "link a WHMCS client to a panel user by hand", True, ssub)
     p.add_argument("client", help="WHMCS client id")
     p.add_argument("user", help="panel user id")
+    p = cmd("services", "sync_services", "WHMCS services <-> servers: the links (default), proposals with their "
+            "evidence, accept, reject, link, unlink", True, ssub)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--propose", action="store_true", help="list the proposed links with their evidence and score")
+    mode.add_argument("--accept", nargs="+", metavar="SERVICE", help="accept the proposal of these services")
+    mode.add_argument("--accept-all", action="store_true", help="accept every confident proposal (never an ambiguous one)")
+    mode.add_argument("--reject", nargs="+", metavar="ARG", help="SERVICE [BACKEND SERVER]: reject the service's "
+                      "proposals (or that one); remembered, never proposed again")
+    mode.add_argument("--link", nargs=3, metavar=("SERVICE", "BACKEND", "SERVER"), help="link a service to a server by hand")
+    mode.add_argument("--unlink", metavar="SERVICE", help="drop a service's link (touches neither side)")
+    cmd("drift", "sync_drift", "where billing and reality disagree: leaks, orphans, gone servers, plan mismatches (exit 0 "
+        "with the report, 1 when a backend could not be checked)", True, ssub)
+    p = cmd("panel", "sync_panel", "mirror linked servers to the VPS panel: create, update, delete (exit 1 when a record "
+            "needs someone: error, create_unknown, broken)", True, ssub)
+    p.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--adopt", nargs=3, metavar=("BACKEND", "SERVER", "PANEL_ID"),
+                      help="the panel has this server's record (after create_unknown): link its id")
+    mode.add_argument("--retry-create", nargs=2, metavar=("BACKEND", "SERVER"),
+                      help="the panel does not have this server's record: the next sync creates it")
+    mode.add_argument("--link-user", nargs=2, metavar=("CLIENT", "PANEL_USER"),
+                      help="a WHMCS client's panel user, by hand (else matched by email from the panel's users option)")
+    mode.add_argument("--unlink-user", metavar="CLIENT", help="drop a client's hand-made panel user link")
 
     site = sub.add_parser("site", help="sites on CloudPanel: create, certificate, analytics, retry, delete, list")
     stsub = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
