@@ -118,6 +118,7 @@ class DemoEnvironment:
             lines += ["[[backends]]", f'name = "{b.name}"', f'kind = "{b.kind}"'] + ([f'url = "{b.url}"'] if b.url else [])
             lines += [f"{key} = {toml_value(value)}" for key, value in b.options.items()]
             lines.append("")
+        lines.append("# end of config")
         return "\n".join(lines)
 
     def credential_hints(self) -> list[str]:

@@ -223,7 +223,7 @@ def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
-        while not (lines and lines[-1] == "" and any(l.startswith("url") for l in lines)):
+        while not (lines and lines[-1] == "# end of config"):
             line = proc.stdout.readline()
             assert line, proc.stderr.read()
             lines.append(line.rstrip("\n"))
@@ -231,15 +231,24 @@ def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
         config.write_text("\n".join(lines))
         parsed = tomllib.loads(config.read_text())
         assert parsed["backends"][0]["kind"] == "hetzner"
-        hints = ""
-        while "HOSTDECK_SECRET_HZ_TOKEN=" not in hints:
-            hints += proc.stderr.readline()
-        token = hints.split("HOSTDECK_SECRET_HZ_TOKEN=")[1].split()[0]
-        env = dict(e, HOSTDECK_CONFIG=str(config), HOSTDECK_SECRET_HZ_TOKEN=token, HOSTDECK_DATA_DIR=str(tmp_path / "d"))
-        out = subprocess.run([sys.executable, "-m", "tui.cli.main", "servers", "--json"], env=env, cwd=ROOT,
-                             capture_output=True, text=True, timeout=60)
+        credentials = {}
+        while True:  # every `export NAME=value` hint, up to "press ctrl+c"
+            line = proc.stderr.readline()
+            assert line, "hostdeck sim stopped"
+            if "ctrl+c" in line:
+                break
+            if line.strip().startswith("export "):
+                name, _, value = line.strip()[len("export "):].partition("=")
+                credentials[name] = value
+        assert "HOSTDECK_SECRET_HZ_TOKEN" in credentials and "HOSTDECK_SECRET_VPS_TOKEN" in credentials
+        env = dict(e, HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "d"), **credentials)
+        out = subprocess.run([sys.executable, "-m", "tui.cli.main", "servers", "--backend", "hz", "--json"], env=env,
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         assert len(json.loads(out.stdout)) == 25
+        tested = subprocess.run([sys.executable, "-m", "tui.cli.main", "test", "--json"], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert tested.returncode == 0, tested.stdout  # every simulator answers with the printed credentials
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0

@@ -400,7 +400,8 @@ def sim(args: argparse.Namespace) -> int:
         for hint in env.credential_hints():
             sys.stderr.write(f"  {hint}\n")
         for sim_ in env.sims:
-            warn(f"{type(sim_).__name__} on {sim_.base_url}")
+            where = getattr(sim_, "base_url", None) or "ssh://{}:{}".format(*sim_.address)
+            warn(f"{type(sim_).__name__} on {where}")
         warn("press ctrl+c to stop.")
         sys.stdout.flush()
         while True:
