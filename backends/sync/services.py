@@ -393,6 +393,11 @@ class ServiceLinks:
         who = snap.client_name(service.client_id) if snap else ""
         return f"{who or 'client ' + service.client_id} · #{service.id} {service.status}"
 
+    def annotate(self, servers: Iterable[Server], snapshot: Snapshot | None = None) -> None:
+        """Fill each server's `billing_link` with its billing cell (None when unlinked), from the last snapshot."""
+        for server in servers:
+            server.billing_link = self.billing_cell(server, snapshot) or None
+
     def detail_section(self, server: Server, snapshot: Snapshot | None = None) -> tuple[str, list[tuple[str, str]]] | None:
         """The server detail's "Billing" section (the adapters' `detail_sections` shape), or None when unlinked."""
         found = self.billing_for(server, snapshot)

@@ -122,6 +122,8 @@ async def test_accept_one_then_all_confident_and_the_billing_column(world):
     assert title == "Billing" and fields["product"].startswith(seeded["name"])
     assert fields["billing cycle"] == seeded["billingcycle"] and fields["next due date"] == seeded["nextduedate"]
     assert fields["recurring amount"].startswith(seeded["recurringamount"]) and fields["status"] == "Active"
+    w.links.annotate([server])
+    assert server.billing_link == w.links.billing_cell(server)
     await w.links.unlink(first)
     await w.links.snapshot()
     assert w.links.billing_for(server) is None and w.links.detail_section(server) is None
@@ -211,8 +213,34 @@ async def test_drift_of_each_kind(world):
     assert report.counts()["leak"] >= 2 and report.errors == {}
     assert not any(i.service_id == still_fine for i in report.items if i.kind != "orphan")
     # a backend that cannot be listed is named, and nothing is concluded about its servers
-    w.cv.faults.add(route="*", kind="status", status=503, count=50)
+    w.cv.faults.add(route="*", kind="status", status=500, count=50)
     partial = await w.links.drift()
     assert "cv" in partial.errors
     assert not [i for i in partial.items if i.backend == "cv"]
     assert not [i for i in partial.of("gone") if not i.facts.get("linked")]   # "no backend has it" needs every backend
+
+
+def test_the_commands_against_the_demo(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+    env.update(PYTHONPATH=str(root), PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+
+    def hostdeck(*args):
+        return subprocess.run([sys.executable, "-m", "tui.cli.main", "--demo", *args], env=env, cwd=root,
+                              capture_output=True, text=True, timeout=60)
+
+    drift = hostdeck("sync", "drift", "--json")
+    assert drift.returncode == 0, drift.stderr                 # drift found is a report, not a failure
+    doc = json.loads(drift.stdout)
+    assert doc["errors"] == {} and doc["counts"]["orphan"] > 0 and doc["counts"]["gone"] > 0
+    proposed = hostdeck("sync", "services", "--propose")
+    assert proposed.returncode == 0, proposed.stderr
+    assert "server_id custom field" in proposed.stdout and "SCORE" in proposed.stdout
+    refused = hostdeck("sync", "services", "--accept", "999999")
+    assert refused.returncode == 1 and "no proposal for service 999999" in refused.stdout
