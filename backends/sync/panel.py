@@ -29,8 +29,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, RateLimitedError, ReadOnlyError,
-                      ValidationError)
+from ..errors import BackendError, ConflictError, NotFoundError, ValidationError
 from ..models import utcnow
 from ..vpspanel.models import record_for
 from .mapping import fingerprint
@@ -288,8 +287,9 @@ class PanelSync:
                 panel_id = await self.panel.create_vps(record)
             except BackendError as exc:
                 took = (time.perf_counter() - started) * 1000
-                made_nothing = (isinstance(exc, (ValidationError, AuthError, RateLimitedError, ReadOnlyError))
-                                or exc.code == "not_sent") and exc.code != "create_unknown"
+                # the adapter raises every failure that may have left a record as `create_unknown`; any other
+                # (refused before sending, 401, 422, 429, nothing sent) made nothing and may be tried again
+                made_nothing = exc.code != "create_unknown"
                 status = ERROR if made_nothing else UNKNOWN
                 await self._write([self._row(key, status=status, intent=None if made_nothing else "create",
                                              left_key=record.name, drift=info, last_error=exc.message)],

@@ -507,6 +507,8 @@ class ServiceLinks:
         """Accept proposals: a list of service ids (each must have exactly one proposal, ambiguous ones are accepted
         only when named), or "all-confident". `proposals`: the ones the user saw (else they are computed now); each is
         checked against the sync map again before it is written."""
+        if isinstance(which, str) and which != "all-confident":
+            which = [which]
         if proposals is None:
             snap = snapshot or await self.snapshot()
             proposals = await self.propose(snap)

@@ -4,7 +4,7 @@ adapters and a store: the world the service links, the billing actions and the p
 from __future__ import annotations
 
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,6 @@ class World:
     whmcs: WhmcsSim
     panel: VpsPanelSim | None
     db: Path
-    adapters: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = Store(path=self.db)
