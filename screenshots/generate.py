@@ -74,12 +74,52 @@ async def main() -> None:
             await settle()
             shot("help")
             await pilot.press("escape")
-            for key, name in (("2", "catalog"), ("5", "logs"), ("6", "connections"), ("3", "sync"), ("4", "sites")):
+            for key, name in (("2", "catalog"), ("5", "logs"), ("6", "connections")):
                 await pilot.press(key)
                 await settle()
+                if name == "connections":
+                    await pilot.press("T")  # test all
+                    await settle()
                 await pilot.pause(0.3)
                 await settle()
                 shot(name)
+            await pilot.press("2")
+            await settle()
+            app.screen.query_one("#catalog-tabs").active = "tab-node"
+            await settle()
+            shot("catalog-nodes")
+            await pilot.press("1")
+            await settle()
+            screen.action_filter()
+            await pilot.press(*"vps")
+            await settle()
+            shot("convoy")
+            convoy = sorted((s for s in screen.servers.values() if s.backend == "vps" and s.status.value == "running"),
+                            key=lambda s: s.name)[0]
+            await pilot.press("escape")
+            screen.select_server(convoy.key)
+            await pilot.press("a")
+            await settle()
+            shot("convoy-actions")
+            await pilot.press("escape")
+            await pilot.press("3")
+            await settle()
+            await pilot.press("p")
+            await settle()
+            await pilot.pause(0.5)
+            await settle()
+            app.clear_notifications()
+            shot("sync")
+            await pilot.press("4")
+            await settle()
+            from backends.cloudpanel.spec import SiteSpec
+
+            sites = app.screen
+            await sites.pipeline.start(SiteSpec(domain="shop.demo.example", kind="php", site_user="shopdemo"),
+                                       alt_names=["www.shop.demo.example"])
+            sites.load()
+            await settle()
+            shot("sites")
             await pilot.press("1")
             await settle()
             await pilot.press("ctrl+p")

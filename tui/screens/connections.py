@@ -20,6 +20,17 @@ from ..widgets.topbar import TopBar
 COLUMNS = ("backend", "kind", "url", "credentials", "state", "latency", "version / budget", "error and fix")
 
 
+def _where(adapter) -> str:
+    """The URL, or for SSH backends user@host:port."""
+    url = getattr(adapter, "url", None) or adapter.config.url
+    if url:
+        return url
+    host = adapter.config.option("host")
+    if host:
+        return f"ssh://{adapter.config.option('user', 'root')}@{host}:{adapter.config.option('port', 22)}"
+    return ""
+
+
 class ConnectionsScreen(Screen):
     AUTO_FOCUS = "#connections-table"
     BINDINGS = [
@@ -53,7 +64,7 @@ class ConnectionsScreen(Screen):
         for name, adapter in self.app.workspace.adapters.items():
             report: ConnectionReport | None = self.app.connection_reports.get(name)
             state = "untested" if report is None else ("ok" if report.ok else "FAILING")
-            table.add_row(name, adapter.kind, getattr(adapter, "url", adapter.config.url) or "", adapter.credential_source(),
+            table.add_row(name, adapter.kind, _where(adapter), adapter.credential_source(),
                           state, f"{report.latency_ms:.0f} ms" if report and report.latency_ms is not None else "",
                           (report.version or "") if report else "", (report.error or "") if report else "", key=name)
         if cursor is not None and table.row_count:
