@@ -266,46 +266,9 @@ class ConvoySim(SimApp):
     # ------------------------------------------------------------------ public interface
 
     @property
-    def faults(self):
-        return self._server.faults
-
-    @property
-    def request_log(self) -> list[dict[str, Any]]:
-        return self._server.request_log
-
-    @property
-    def base_url(self) -> str | None:
-        return self._server.base_url
-
-    @property
     def panel_url(self) -> str | None:
         """The panel's root URL (SSO links, /login): the base URL without `/api/application`."""
         return self._server.root_url
-
-    @property
-    def port(self) -> int | None:
-        return self._server.port
-
-    @property
-    def latency_ms(self) -> float:
-        return self._server.latency_ms
-
-    @latency_ms.setter
-    def latency_ms(self, value: float) -> None:
-        self._server.latency_ms = value
-
-    def start(self) -> str:
-        return self._server.start()
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> "ConvoySim":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     def advance(self) -> None:
         """Finish the installs and deletions that are due (requests do this themselves)."""

@@ -207,51 +207,6 @@ class HetznerSim(SimApp):
 
     # ------------------------------------------------------------------ public interface
 
-    @property
-    def faults(self):
-        return self._server.faults
-
-    @property
-    def request_log(self) -> list[dict[str, Any]]:
-        return self._server.request_log
-
-    @property
-    def base_url(self) -> str | None:
-        return self._server.base_url
-
-    @property
-    def port(self) -> int | None:
-        return self._server.port
-
-    @property
-    def latency_ms(self) -> float:
-        return self._server.latency_ms
-
-    @latency_ms.setter
-    def latency_ms(self, value: float) -> None:
-        self._server.latency_ms = value
-
-    @property
-    def jitter_ms(self) -> float:
-        return self._server.jitter_ms
-
-    @jitter_ms.setter
-    def jitter_ms(self, value: float) -> None:
-        self._server.jitter_ms = value
-
-    def start(self) -> str:
-        return self._server.start()
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> "HetznerSim":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
     def fail_next_action(self, server_id: int) -> None:
         """The next action on this server ends in status "error" with code action_failed."""
         with self._lock:

@@ -391,47 +391,13 @@ class MatomoSim(SimApp):
     # ------------------------------------------------------------------ public interface
 
     @property
-    def faults(self) -> MethodFaults:
-        return self._server.faults  # type: ignore[return-value]
-
-    @property
-    def request_log(self) -> list[dict[str, Any]]:
-        return self._server.request_log
-
-    @property
-    def base_url(self) -> str | None:
-        return self._server.base_url
-
-    @property
     def api_url(self) -> str | None:
         return self._server.base_url + PATH if self._server.base_url else None
-
-    @property
-    def port(self) -> int | None:
-        return self._server.port
-
-    @property
-    def latency_ms(self) -> float:
-        return self._server.latency_ms
-
-    @latency_ms.setter
-    def latency_ms(self, value: float) -> None:
-        self._server.latency_ms = value
 
     def start(self) -> str:
         url = self._server.start()
         _hook_handler(self._server)
         return url
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> "MatomoSim":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     def add_token(self, token: str, *, login: str = "viewer", superuser: bool = False, view_sites: tuple[int, ...] |
                   list[int] | set[int] = (), secure_only: bool = True) -> None:

@@ -206,43 +206,6 @@ class ProxmoxSim(SimApp):
 
     # ------------------------------------------------------------------ public interface
 
-    @property
-    def faults(self):
-        return self._server.faults
-
-    @property
-    def request_log(self) -> list[dict[str, Any]]:
-        return self._server.request_log
-
-    @property
-    def base_url(self) -> str | None:
-        return self._server.base_url
-
-    @property
-    def port(self) -> int | None:
-        return self._server.port
-
-    @property
-    def latency_ms(self) -> float:
-        return self._server.latency_ms
-
-    @latency_ms.setter
-    def latency_ms(self, value: float) -> None:
-        self._server.latency_ms = value
-
-    def start(self) -> str:
-        return self._server.start()
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> "ProxmoxSim":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
     def auth_header(self, token_id: str | None = None) -> dict[str, str]:
         token = self.tokens[token_id] if token_id else next(iter(self.tokens.values()))
         return {"Authorization": f"PVEAPIToken={token.token_id}={token.secret}"}

@@ -108,6 +108,54 @@ class SimApp:
     def decorate(self, req: Request, resp: Response) -> None:
         """Add the headers the backend sends on every response it produces itself."""
 
+    # The public face every simulator shares, over its `self._server` (a SimServer).
+    _server: "SimServer"
+
+    @property
+    def faults(self):
+        return self._server.faults
+
+    @property
+    def request_log(self) -> list[dict[str, Any]]:
+        return self._server.request_log
+
+    @property
+    def base_url(self) -> str | None:
+        return self._server.base_url
+
+    @property
+    def port(self) -> int | None:
+        return self._server.port
+
+    @property
+    def latency_ms(self) -> float:
+        return self._server.latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        self._server.latency_ms = value
+
+    @property
+    def jitter_ms(self) -> float:
+        return self._server.jitter_ms
+
+    @jitter_ms.setter
+    def jitter_ms(self, value: float) -> None:
+        self._server.jitter_ms = value
+
+    def start(self) -> str:
+        return self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
 
 # --------------------------------------------------------------------------- routing
 

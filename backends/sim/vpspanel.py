@@ -168,14 +168,6 @@ class VpsPanelSim(SimApp):
     # ------------------------------------------------------------------ public interface
 
     @property
-    def faults(self) -> ActionFaults:
-        return self._server.faults  # type: ignore[return-value]
-
-    @property
-    def request_log(self) -> list[dict[str, Any]]:
-        return self._server.request_log
-
-    @property
     def base_url(self) -> str | None:
         """The panel URL (hostdeck's `url`); the endpoints are `{base_url}/api/vps/sync` and `{base_url}/api/vps`."""
         return self._server.base_url
@@ -184,32 +176,10 @@ class VpsPanelSim(SimApp):
     def sync_url(self) -> str | None:
         return self._server.base_url + SYNC_PATH if self._server.base_url else None
 
-    @property
-    def port(self) -> int | None:
-        return self._server.port
-
-    @property
-    def latency_ms(self) -> float:
-        return self._server.latency_ms
-
-    @latency_ms.setter
-    def latency_ms(self, value: float) -> None:
-        self._server.latency_ms = value
-
     def start(self) -> str:
         url = self._server.start()
         _hook_handler(self._server)
         return url
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> "VpsPanelSim":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     def token_for(self, user_id: int, lifetime: float | None = None, *, exp: float | None = None) -> str:
         """An HS256 JWT (claims `user_id`, `exp`) for a panel user, as the panel issues them to customers."""
