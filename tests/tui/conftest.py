@@ -154,3 +154,44 @@ def sites_app(tmp_path):
     yield factory
     panel.stop()
     matomo.stop()
+
+
+@pytest.fixture
+def billing_app(tmp_path):
+    """Hetzner and Convoy servers billed in WHMCS (module actions act on them), and the VPS panel: issue 6's world."""
+    from backends.demo import server_descriptors, wire_module_actions
+    from backends.sim.cluster import Cluster
+    from backends.sim.convoy import ConvoySim
+    from backends.sim.vpspanel import VpsPanelSim
+    from backends.sim.whmcs import WhmcsSim
+
+    hz = HetznerSim(servers=30, seed=31, token=TOKEN, action_seconds=0.05)
+    cv = ConvoySim(servers=10, users=6, seed=31, token=CONVOY_TOKEN, cluster=Cluster(), install_seconds=0.05)
+    for sim in (hz, cv):
+        sim.start()
+    whmcs = WhmcsSim(clients=25, seed=31, identifier=WHMCS_ID, secret=WHMCS_SECRET, servers=server_descriptors(hz, cv))
+    whmcs.start()
+    wire_module_actions(whmcs, hz, cv)
+    panel = VpsPanelSim(seed=31)
+    panel.start()
+    config = Config(path=None, general=GeneralConfig())
+    emails = {str(u["id"]): c["email"] for u, c in zip(panel.users.values(), list(whmcs.clients.values())[:5])}
+    config.backends += [
+        BackendConfig(name="hz", kind="hetzner", url=hz.base_url, options={"action_poll_seconds": 0.05}),
+        BackendConfig(name="vps", kind="convoy", url=cv.base_url, options={"poll_seconds": 0.05}),
+        BackendConfig(name="billing", kind="whmcs", url=whmcs.base_url),
+        BackendConfig(name="panel", kind="vpspanel", url=panel.base_url, options={"users": emails}),
+    ]
+    config.sync.billing, config.sync.panel = "billing", "vps"
+    secrets = Secrets(overlay={("hz", "token"): TOKEN, ("vps", "token"): CONVOY_TOKEN, ("billing", "identifier"): WHMCS_ID,
+                               ("billing", "secret"): WHMCS_SECRET, ("billing", "accesskey"): "",
+                               ("panel", "api_key"): "demo-vpspanel-key-0123456789abcdefghijklmnop"})
+
+    def factory(initial_mode: str = "sync") -> HostdeckApp:
+        app = HostdeckApp(Workspace(config, secrets, data_dir=tmp_path), initial_mode=initial_mode, auto_refresh=False)
+        app.test_sims = {"hz": hz, "vps": cv, "billing": whmcs, "panel": panel}
+        return app
+
+    yield factory
+    for sim in (hz, cv, whmcs, panel):
+        sim.stop()

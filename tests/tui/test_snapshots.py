@@ -218,3 +218,23 @@ class TestSites:
             await pilot.press(*"bücher.example")
 
         assert snap_compare(sites_app(), terminal_size=SIZE, run_before=run_before)
+
+
+class TestBilling:
+    def test_service_proposals(self, snap_compare, billing_app):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            await settle(pilot)
+
+        assert snap_compare(billing_app(), terminal_size=(150, 40), run_before=run_before)
+
+    def test_drift(self, snap_compare, billing_app):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+            await settle(pilot)
+
+        assert snap_compare(billing_app(), terminal_size=(150, 40), run_before=run_before)

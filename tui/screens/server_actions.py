@@ -23,8 +23,15 @@ ACTIONS = [
 ]
 
 
-def build_menu(adapter: Adapter, server: Server, *, read_only: bool) -> list[MenuAction]:
+BILLING_LABELS = {"suspend": "Suspend through WHMCS", "unsuspend": "Unsuspend through WHMCS",
+                  "terminate": "Terminate through WHMCS", "change_password": "Change password through WHMCS"}
+DIRECT_OF = {"suspend": "suspend", "unsuspend": "unsuspend", "terminate": "delete", "change_password": "reset_password"}
+
+
+def build_menu(adapter: Adapter, server: Server, *, read_only: bool, billing_routes: list | None = None) -> list[MenuAction]:
+    """`billing_routes`: the server's routes through WHMCS (backends.sync.billing_actions.routes), when billing is set up."""
     items: list[MenuAction] = []
+    direct_note = {DIRECT_OF[r.action]: r.reason for r in billing_routes or [] if r.route == "direct" and r.reason}
     for action_id, label, capability, power, dangerous in ACTIONS:
         if read_only and capability in MUTATING:
             continue  # read-only hides mutating actions instead of greying them out
@@ -41,7 +48,17 @@ def build_menu(adapter: Adapter, server: Server, *, read_only: bool) -> list[Men
             reason = "already off"
         if reason is None and server.locked:
             reason = "locked: another action is running on it"
-        items.append(MenuAction(action_id, label, adapter.describe_call(capability, server, power, variant=action_id), dangerous, unavailable=reason))
+        call = adapter.describe_call(capability, server, power, variant=action_id)
+        if action_id in direct_note and billing_routes and any(r.route == "billing" and r.available for r in billing_routes):
+            call += f" — {direct_note[action_id]}"
+        items.append(MenuAction(action_id, label, call, dangerous, unavailable=reason))
+    if not read_only:
+        for route in billing_routes or []:
+            if route.route == "billing":
+                items.append(MenuAction(f"billing_{route.action}", BILLING_LABELS[route.action],
+                                        f"{route.label} — {route.reason}" if route.available else route.label,
+                                        dangerous=route.action != "unsuspend",
+                                        unavailable=None if route.available else route.reason))
     items.append(MenuAction("copy_ip", "Copy IP address", "(OSC 52 to the terminal's clipboard)"))
     items.append(MenuAction("copy_id", "Copy server id", "(OSC 52 to the terminal's clipboard)"))
     return items

@@ -50,6 +50,9 @@ class ServersScreen(Screen):
         self.refresh_seconds: float = 30.0
         self._timer = None
         self._sort_index = 1
+        self._links = None
+        self._links_error: str | None = None
+        self.billing_snapshot = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("Servers")
@@ -105,12 +108,48 @@ class ServersScreen(Screen):
             for server in result:
                 self.servers[server.key] = server
         self.last_refresh = time.monotonic()
+        await self._billing(adapters)
         self._render_rows()
         counts = {a.name: sum(1 for s in self.servers.values() if s.backend == a.name) for a in adapters}
         self.refresh_seconds = refresh_interval(self.app.workspace.config.general.refresh_interval,
                                                 [(a.refresh_cost(counts[a.name]), a.sustained_requests_per_second)
                                                  for a in adapters])
         self._arm_timer()
+
+    def billing_links(self):
+        """The WHMCS service links, when billing is configured (None otherwise: the column stays empty)."""
+        if self._links is None and self._links_error is None:
+            from backends.errors import ConfigError
+            from backends.sync.billing_setup import service_links
+
+            try:
+                self._links = service_links(self.app.workspace)
+            except ConfigError as exc:
+                self._links_error = str(exc)
+        return self._links
+
+    async def _billing(self, adapters) -> None:
+        """Who pays for each server: the billing column and the detail's Billing section (a failure degrades them)."""
+        from backends.errors import BackendError
+
+        links = self.billing_links()
+        if links is None:
+            return
+        try:
+            self.billing_snapshot = await links.snapshot(servers=list(self.servers.values()))
+        except BackendError as exc:
+            self.app.set_health(links.billing.name, "failing", exc.message)
+            return
+        links.annotate(self.servers.values(), self.billing_snapshot)
+        self.app.set_health(links.billing.name, "ok")
+
+    def _routes(self, server: Server):
+        links = self.billing_links()
+        if links is None or self.billing_snapshot is None:
+            return None
+        from backends.sync.billing_actions import routes
+
+        return routes(server, links.link_of(server))
 
     def _arm_timer(self) -> None:
         if self._timer is not None:
@@ -219,7 +258,12 @@ class ServersScreen(Screen):
         if server.labels:
             lines.append("[dim]labels[/dim]")
             lines += [f"  {escape(k)}={escape(v)}" for k, v in sorted(server.labels.items())]
-        for title, rows in self.app.workspace.adapter(server.backend).detail_sections(server):
+        sections = list(self.app.workspace.adapter(server.backend).detail_sections(server))
+        if self._links is not None and self.billing_snapshot is not None:
+            billing = self._links.detail_section(server, self.billing_snapshot)
+            if billing:
+                sections.insert(0, billing)
+        for title, rows in sections:
             lines += ["", f"[b]{escape(title)}[/b]"]
             lines += [f"[dim]{escape(k):16}[/dim] {escape(v)}" for k, v in rows]
         events = [e for e in self.app.workspace.events.recent(2000) if e.target == server.id and e.backend == server.backend]
@@ -243,7 +287,7 @@ class ServersScreen(Screen):
         if server is None:
             return
         adapter = self.app.workspace.adapter(server.backend)
-        actions = build_menu(adapter, server, read_only=self.app.read_only)
+        actions = build_menu(adapter, server, read_only=self.app.read_only, billing_routes=self._routes(server))
         self.app.push_screen(ActionMenu(f"{server.name} on {server.backend}", actions),
                              lambda choice: self.run_action(choice, server) if choice else None)
 
@@ -252,7 +296,8 @@ class ServersScreen(Screen):
         from .server_actions import build_menu
 
         adapter = self.app.workspace.adapter(server.backend)
-        item = next((a for a in build_menu(adapter, server, read_only=self.app.read_only) if a.id == action_id), None)
+        item = next((a for a in build_menu(adapter, server, read_only=self.app.read_only,
+                                          billing_routes=self._routes(server)) if a.id == action_id), None)
         if item is None or item.unavailable:
             return
         if action_id == "copy_ip":
@@ -267,8 +312,8 @@ class ServersScreen(Screen):
             return
         dialog = ConfirmDialog(f"{item.label}?", backend=server.backend, target=f"{server.name} (id {server.id})",
                                call=item.call, confirm_label=item.label,
-                               require_text=server.name if action_id == "delete" else None,
-                               warning="This cannot be undone." if action_id == "delete" else "")
+                               require_text=server.name if action_id in ("delete", "billing_terminate") else None,
+                               warning="This cannot be undone." if action_id in ("delete", "billing_terminate") else "")
         self.app.push_screen(dialog, lambda ok: self._execute(item, server) if ok else None)
 
     def _execute(self, item: MenuAction, server: Server) -> None:
@@ -287,7 +332,9 @@ class ServersScreen(Screen):
 
         self._show_progress(server, f"{item.label.lower()}…")
         try:
-            if item.id == "reset_password":
+            if item.id.startswith("billing_"):
+                await self._through_billing(item.id.removeprefix("billing_"), server)
+            elif item.id == "reset_password":
                 result = await adapter.reset_password(server.id, progress=progress)
                 self.app.push_screen(SecretDialog(f"New root password for {server.name}", backend=server.backend,
                                                   target=server.name, secret=result.secret))
@@ -317,7 +364,7 @@ class ServersScreen(Screen):
                 result = await adapter.power(server.id, PowerAction(item.id.removeprefix("power_")), progress=progress)
                 if result.message:
                     self.notify(result.message, title=server.name, severity="warning", timeout=10)
-            if item.id not in ("delete", "reset_password", "console", "sso"):
+            if item.id not in ("delete", "reset_password", "console", "sso") and not item.id.startswith("billing_"):
                 self.notify(f"{item.label}: done.", title=server.name, timeout=4)
         finally:
             self.progress.pop(server.key, None)
@@ -325,6 +372,28 @@ class ServersScreen(Screen):
             await self._reload_one(server)
         else:
             self._render_rows()
+
+    async def _through_billing(self, action: str, server: Server) -> None:
+        from backends.sync.billing_actions import BillingActions, new_password
+
+        from ..dialogs.secret import SecretDialog
+
+        actions = BillingActions(self._links.billing, self._links)
+        if action == "change_password":
+            password = new_password()
+            result = await actions.change_password(server, password)
+        else:
+            result = await getattr(actions, action)(server)
+        self.notify(f"{action.replace('_', ' ')} through WHMCS: {result.status}"
+                    + (f" — {result.message}" if result.message else ""), title=server.name, timeout=8)
+        if action == "change_password":
+            self.app.push_screen(SecretDialog(f"New password for {server.name} (set through WHMCS)", backend=server.backend,
+                                              target=server.name, secret=password))
+        if action == "terminate":
+            self.servers.pop(server.key, None)
+        self.billing_snapshot = await self._links.snapshot(servers=list(self.servers.values()))
+        self._links.annotate(self.servers.values(), self.billing_snapshot)
+        self._render_rows()
 
     async def _reload_one(self, server: Server) -> None:
         from backends.errors import BackendError

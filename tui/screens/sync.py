@@ -10,11 +10,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, ProgressBar, Static
+from textual.widgets import Footer, Input, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
 from ..format import age_text
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
+from .billing import DriftPane, PanelPane, ServicesPane
 from .placeholder import SYNC_TEXT
 
 COLUMNS = [Column("client", "Client", max_width=8), Column("email", "Email", max_width=36),
@@ -48,6 +49,10 @@ class SyncScreen(Screen):
         Binding("slash", "filter", "Filter", id="sync.filter"),
         Binding("escape", "clear", "Clear", show=False, id="sync.clear"),
         Binding("r", "reload", "Reload map", id="sync.reload"),
+        Binding("t", "tab('clients')", "Clients", show=False, id="sync.tab_clients"),
+        Binding("s", "tab('services')", "Services", show=False, id="sync.tab_services"),
+        Binding("d", "tab('drift')", "Drift", show=False, id="sync.tab_drift"),
+        Binding("v", "tab('panel')", "Panel", show=False, id="sync.tab_panel"),
     ]
 
     def __init__(self) -> None:
@@ -56,19 +61,50 @@ class SyncScreen(Screen):
         self.links: dict[str, Any] = {}
         self.setup_error: str | None = None
         self._run_worker = None
+        self.service_links = None
+        self.panel_sync = None
+        self.billing_error: str | None = None
+        self.panel_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("Sync")
-        yield Static("", id="sync-stats")
-        yield Input(placeholder="filter: client id, email, status…  (!text excludes)", id="filter")
-        yield ProgressBar(id="sync-progress", show_eta=True)
-        with Horizontal(id="sync-body"):
-            yield Grid(COLUMNS, id="sync-grid")
-            with VerticalScroll(id="details"):
-                yield Static("Select a link.", id="sync-detail")
-        yield Markdown(SYNC_TEXT, id="sync-help", classes="placeholder")
+        with TabbedContent(id="sync-tabs"):
+            with TabPane("Clients (t)", id="clients"):
+                yield Static("", id="sync-stats")
+                yield Input(placeholder="filter: client id, email, status…  (!text excludes)", id="filter")
+                yield ProgressBar(id="sync-progress", show_eta=True)
+                with Horizontal(id="sync-body"):
+                    yield Grid(COLUMNS, id="sync-grid")
+                    with VerticalScroll(id="details"):
+                        yield Static("Select a link.", id="sync-detail")
+                yield Markdown(SYNC_TEXT, id="sync-help", classes="placeholder")
+            with TabPane("Services (s)", id="services"):
+                yield ServicesPane()
+            with TabPane("Drift (d)", id="drift"):
+                yield DriftPane()
+            with TabPane("Panel (v)", id="panel"):
+                yield PanelPane()
         yield Static("", id="status-line")
         yield Footer()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#sync-tabs", TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated, "#sync-tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        pane = {"services": ServicesPane, "drift": DriftPane, "panel": PanelPane}.get(event.pane.id or "")
+        if pane is not None:
+            widget = self.query_one(pane)
+            widget.ensure_loaded()
+            widget.grid.focus()
+        else:
+            self.grid.focus()
+
+    def writable(self) -> bool:
+        if self.app.read_only:
+            self.notify("Read-only mode is on: links and records are not changed.", severity="warning")
+            return False
+        return True
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
@@ -82,9 +118,26 @@ class SyncScreen(Screen):
         return self.query_one("#sync-grid", Grid)
 
     # loading ---------------------------------------------------------------------------------
+    def _billing_setup(self) -> None:
+        """The service links and the panel sync, when their backends are configured (each says why when not)."""
+        from backends.errors import ConfigError
+        from backends.sync.billing_setup import panel_sync, service_links
+
+        if self.service_links is None and self.billing_error is None:
+            try:
+                self.service_links = service_links(self.app.workspace)
+            except ConfigError as exc:
+                self.billing_error = str(exc)
+        if self.service_links is not None and self.panel_sync is None and self.panel_error is None:
+            try:
+                self.panel_sync = panel_sync(self.app.workspace, self.service_links)
+            except ConfigError as exc:
+                self.panel_error = str(exc)
+
     @work(group="sync-load", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         await self.app.backends_ready()
+        self._billing_setup()
         if self.engine is None:
             from backends.errors import ConfigError
             from backends.sync.setup import client_sync

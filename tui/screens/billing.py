@@ -1,0 +1,253 @@
+"""The billing tabs of the Sync screen: service links (proposals with their evidence), drift, VPS panel records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.widgets import Static
+
+from ..widgets.grid import Column, Grid, Row
+
+SERVICE_COLUMNS = [Column("service", "Service", max_width=8), Column("client", "Client", max_width=22),
+                   Column("product", "Product", max_width=18), Column("state", "Link", width=10),
+                   Column("server", "Server", max_width=28), Column("score", "Score", width=5, justify="right"),
+                   Column("evidence", "Evidence", max_width=60)]
+DRIFT_COLUMNS = [Column("kind", "Kind", width=7), Column("service", "Service", max_width=8),
+                 Column("client", "Client", max_width=22), Column("server", "Server", max_width=28),
+                 Column("message", "What and the fix", max_width=90)]
+PANEL_COLUMNS = [Column("server", "Server", max_width=28), Column("panel", "Panel VPS", max_width=9),
+                 Column("status", "Map status", width=10), Column("note", "Last error", max_width=70)]
+LINK_STYLE = {"linked": "$text-success", "proposed": "$text-accent", "ambiguous": "$text-warning"}
+DRIFT_STYLE = {"leak": "bold $text-error", "gone": "$text-error", "orphan": "$text-warning", "plan": "$text-accent"}
+
+
+class _Pane(Vertical):
+    """A tab that loads when first shown and after each change, through the Sync screen's service links."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.loaded = False
+
+    @property
+    def links(self):
+        return self.screen.service_links
+
+    @property
+    def grid(self) -> Grid:
+        return self.query_one(Grid)
+
+    def summary(self, text: str) -> None:
+        self.query_one(".pane-summary", Static).update(text)
+
+    def ensure_loaded(self) -> None:
+        if not self.loaded:
+            self.loaded = True
+            self.reload()
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+
+class ServicesPane(_Pane):
+    BINDINGS = [
+        Binding("a", "accept", "Accept", id="services.accept"),
+        Binding("A", "accept_all", "Accept all confident", id="services.accept_all"),
+        Binding("j", "reject", "Reject", id="services.reject"),
+        Binding("x", "unlink", "Unlink", id="services.unlink"),
+        Binding("r", "reload", "Reload", id="services.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="services-pane")
+        self.rows: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="pane-summary")
+        yield Grid(SERVICE_COLUMNS, id="services-grid")
+        yield Static("", id="services-detail", classes="pane-detail")
+
+    def on_mount(self) -> None:
+        self.grid.empty_message = "Loading services and servers…"
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    @work(group="billing-services", exclusive=True, exit_on_error=False)
+    async def reload(self) -> None:
+        if self.links is None:
+            self.summary(escape(self.screen.billing_error or "No WHMCS backend is configured."))
+            return
+        snapshot = await self.links.snapshot()
+        proposals = await self.links.propose(snapshot)
+        self.rows = {}
+        rows = []
+        for link in self.links.links():
+            server = snapshot.server(link.backend, link.server_id)
+            key = f"l:{link.service_id}"
+            self.rows[key] = link
+            rows.append(Row(key, (link.service_id, snapshot.client_name(link.client_id), "", "linked",
+                                  f"{link.backend}/{server.name if server else link.server_id}", "",
+                                  "; ".join(link.evidence) or link.how), styles=(None, None, None, LINK_STYLE["linked"],
+                                                                                None, None, None)))
+        for p in proposals:
+            key = f"p:{p.service_id}:{p.backend}:{p.server_id}"
+            self.rows[key] = p
+            state = "ambiguous" if p.ambiguous else "proposed"
+            rows.append(Row(key, (p.service_id, p.client_name, p.product, state, f"{p.backend}/{p.server_name}",
+                                  str(p.score), "; ".join(e.text for e in p.evidence)),
+                            styles=(None, None, None, LINK_STYLE[state], None, None, None)))
+        self.grid.set_rows(rows)
+        self.grid.empty_message = "No services to link."
+        confident = sum(1 for p in proposals if p.confident)
+        errors = "; ".join(f"{b}: {e}" for b, e in snapshot.errors.items())
+        self.summary(f"{len(self.links.links())} services linked · {len(proposals)} proposals ({confident} confident) — "
+                     "a accepts the selected, A all confident, j rejects" + (f"  [red]{escape(errors)}[/red]" if errors else ""))
+        self._detail()
+
+    @on(Grid.RowHighlighted, "#services-grid")
+    def _detail(self) -> None:
+        item = self.rows.get(self.grid.cursor_row_key)
+        detail = self.query_one("#services-detail", Static)
+        if item is None:
+            detail.update("")
+        elif hasattr(item, "evidence") and hasattr(item, "score"):
+            lines = [f"[b]service {escape(item.service_id)}[/b] {escape(item.product)} ({escape(item.service_status)}) of "
+                     f"{escape(item.client_name)} → {escape(item.backend)}/{escape(item.server_name)} ({escape(item.server_status)})"]
+            lines += [f"  {e.score:>3}  {escape(e.text)}" for e in item.evidence]
+            if item.ambiguous:
+                lines.append(f"[yellow]ambiguous: also {escape(', '.join(item.contenders))} — link by hand[/yellow]")
+            detail.update("\n".join(lines))
+        else:
+            detail.update(f"[b]service {escape(item.service_id)}[/b] linked to {escape(item.backend)}/{escape(item.server_id)} "
+                          f"({escape(item.how)}): " + escape("; ".join(item.evidence)))
+
+    def _selected_proposal(self):
+        item = self.rows.get(self.grid.cursor_row_key)
+        return item if item is not None and hasattr(item, "score") else None
+
+    @work(group="billing-services-act", exit_on_error=False)
+    async def action_accept(self) -> None:
+        proposal = self._selected_proposal()
+        if proposal is None or not self.screen.writable():
+            return
+        outcome = await self.links.link(proposal.service_id, proposal.backend, proposal.server_id)
+        self.notify(f"service {outcome.service_id}: {outcome.result}" + (f" — {outcome.reason}" if outcome.reason else ""),
+                    severity="warning" if outcome.result == "refused" else "information")
+        self.reload()
+
+    @work(group="billing-services-act", exit_on_error=False)
+    async def action_accept_all(self) -> None:
+        if not self.screen.writable():
+            return
+        outcomes = await self.links.accept("all-confident")
+        linked = sum(1 for o in outcomes if o.result == "linked")
+        self.notify(f"{linked} services linked ({len(outcomes) - linked} refused).")
+        self.reload()
+
+    @work(group="billing-services-act", exit_on_error=False)
+    async def action_reject(self) -> None:
+        proposal = self._selected_proposal()
+        if proposal is None or not self.screen.writable():
+            return
+        await self.links.reject(proposal.service_id, proposal.backend, proposal.server_id)
+        self.notify(f"Proposal for service {proposal.service_id} rejected: it will not be proposed again.")
+        self.reload()
+
+    @work(group="billing-services-act", exit_on_error=False)
+    async def action_unlink(self) -> None:
+        item = self.rows.get(self.grid.cursor_row_key)
+        if item is None or hasattr(item, "score") or not self.screen.writable():
+            return
+        await self.links.unlink(item.service_id)
+        self.notify(f"Service {item.service_id} unlinked (WHMCS and the server are unchanged).")
+        self.reload()
+
+
+class DriftPane(_Pane):
+    BINDINGS = [Binding("r", "reload", "Reload", id="drift.reload")]
+
+    def __init__(self) -> None:
+        super().__init__(id="drift-pane")
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="pane-summary")
+        yield Grid(DRIFT_COLUMNS, id="drift-grid")
+
+    def on_mount(self) -> None:
+        self.grid.empty_message = "Comparing billing with the servers…"
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    @work(group="billing-drift", exclusive=True, exit_on_error=False)
+    async def reload(self) -> None:
+        if self.links is None:
+            self.summary(escape(self.screen.billing_error or "No WHMCS backend is configured."))
+            return
+        report = await self.links.drift()
+        rows = []
+        for i, item in enumerate(report.items):
+            server = f"{item.backend}/{item.server_name or item.server_id}" if item.backend else ""
+            rows.append(Row(i, (item.kind, item.service_id or "", item.client_name, server, item.message),
+                            styles=(DRIFT_STYLE.get(item.kind), None, None, None, None)))
+        self.grid.set_rows(rows)
+        self.grid.empty_message = "Billing and the servers agree."
+        counts = " · ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "no drift"
+        errors = "; ".join(f"{b}: {e}" for b, e in report.errors.items())
+        self.summary(f"{counts}" + (f"  [red]not checked: {escape(errors)}[/red]" if errors else ""))
+
+
+class PanelPane(_Pane):
+    BINDINGS = [
+        Binding("P", "run", "Sync to panel", id="panel.run"),
+        Binding("y", "dry_run", "Dry run", id="panel.dry_run"),
+        Binding("r", "reload", "Reload", id="panel.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="panel-pane")
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="pane-summary")
+        yield Grid(PANEL_COLUMNS, id="panel-grid")
+
+    def on_mount(self) -> None:
+        self.grid.empty_message = "No panel records yet: P syncs the linked servers to the panel (y: dry run)."
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    @work(group="billing-panel", exclusive=True, exit_on_error=False)
+    async def reload(self, note: str = "") -> None:
+        import asyncio
+
+        sync = self.screen.panel_sync
+        if sync is None:
+            self.summary(escape(self.screen.panel_error or "No VPS panel backend is configured."))
+            return
+        records = await asyncio.to_thread(sync.records)
+        self.grid.set_rows(Row(f"{k[0]}/{k[1]}", (f"{k[0]}/{k[1]}", link.right_id or "", link.status, link.last_error or ""),
+                               styles=(None, None, "$text-success" if link.status == "synced" else "$text-warning", None))
+                           for k, link in sorted(records.items()))
+        self.summary(note or f"{len(records)} records on {escape(sync.panel.name)} — P syncs now, y shows what it would do")
+
+    @work(group="billing-panel-run", exclusive=True, exit_on_error=False)
+    async def _run(self, dry_run: bool) -> None:
+        sync = self.screen.panel_sync
+        if sync is None or (not dry_run and not self.screen.writable()):
+            return
+        report = await sync.run(dry_run=dry_run)
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+        self.notify(f"Panel sync{' (dry run)' if dry_run else ''}: {counts}", timeout=8)
+        self.reload(note=f"last run{' (dry run)' if dry_run else ''}: {counts}")
+
+    def action_run(self) -> None:
+        self._run(False)
+
+    def action_dry_run(self) -> None:
+        self._run(True)
