@@ -53,9 +53,10 @@ def build_menu(adapter: Adapter, server: Server, *, read_only: bool, billing_rou
             call += f" — {direct_note[action_id]}"
         items.append(MenuAction(action_id, label, call, dangerous, unavailable=reason))
     if not read_only:
-        for route in billing_routes or []:
+        # the routes that keep billing in step come first
+        for route in reversed(billing_routes or []):
             if route.route == "billing":
-                items.append(MenuAction(f"billing_{route.action}", BILLING_LABELS[route.action],
+                items.insert(0, MenuAction(f"billing_{route.action}", BILLING_LABELS[route.action],
                                         f"{route.label} — {route.reason}" if route.available else route.label,
                                         dangerous=route.action != "unsuspend",
                                         unavailable=None if route.available else route.reason))
