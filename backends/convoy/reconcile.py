@@ -7,29 +7,9 @@ on the panel, so look a few times before concluding, and never claim "nothing wa
 
 from __future__ import annotations
 
-import asyncio
-from typing import Awaitable, Callable, TypeVar
-
 from ..errors import BackendError
+from ..reconcile import LOOKS, look_again, still_running  # noqa: F401 (re-exported)
 
-T = TypeVar("T")
-LOOKS = 3
-
-
-def still_running(exc: BackendError) -> bool:
-    """True when the request may still be processed by the panel after the client gave up on it."""
-    return exc.http_status is None or exc.http_status in (502, 504)
-
-
-async def look_again(check: Callable[[], Awaitable[T | None]], exc: BackendError, *, spacing: float) -> T | None:
-    tries = LOOKS if still_running(exc) else 1
-    for n in range(tries):
-        found = await check()
-        if found is not None:
-            return found
-        if n < tries - 1:
-            await asyncio.sleep(spacing)
-    return None
 
 
 def nothing_found(exc: BackendError, finding: str, *, backend: str, operation: str) -> BackendError:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import ProtocolError
+from ..numbers import as_int  # noqa: F401 (used here and re-exported)
 
 
 @dataclass(slots=True)
@@ -37,18 +38,6 @@ class MatomoSite:
     creator_login: str | None = None       # only shown to superusers
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-
-def as_int(value: Any) -> int | None:
-    """7, "7" and 7.0 -> 7; None, "", booleans and garbage -> None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
 
 
 def as_bool(value: Any) -> bool:

@@ -15,9 +15,10 @@ from ..errors import ConfigError
 from ..models import Event, EventKind
 from ..redact import redact
 from . import migrations
+from .version import LATEST
 from .tables import CatalogCacheRow, EventRow, Meta, SiteJobRow, SyncLinkRow, SyncLogRow
 
-SCHEMA_VERSION = migrations.LATEST
+SCHEMA_VERSION = LATEST
 BUSY_TIMEOUT_MS = 5000
 
 

@@ -55,4 +55,3 @@ def create_v1(conn: Connection) -> None:
 
 # UPGRADES[n] takes a database from version n to n + 1.
 UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4}
-from .version import LATEST  # noqa: E402

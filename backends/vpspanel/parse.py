@@ -8,19 +8,8 @@ from typing import Any
 
 from ..errors import ProtocolError
 from .models import VpsRecord
+from ..numbers import as_int  # noqa: F401 (used here and re-exported)
 
-
-def as_int(value: Any) -> int | None:
-    """12, "12" and 12.0 -> 12; None, "", booleans and garbage -> None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def as_time(value: Any) -> datetime | None:

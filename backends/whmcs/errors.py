@@ -86,6 +86,6 @@ def classify(status: int, data: Any, operation: str, backend: str = "<backend>")
         return AuthError(f"WHMCS (or a proxy) answered 401 to {operation}. Fix: check the URL and the credentials "
                          f"(`hostdeck secret set {backend} identifier` / `secret`).", http_status=401, code="unauthorized")
     if status == 404:
-        return NotFoundError(f"no WHMCS API at this URL (404). Fix: set url to the WHMCS root (the folder that holds "
+        return NotFoundError("no WHMCS API at this URL (404). Fix: set url to the WHMCS root (the folder that holds "
                              "includes/api.php).", http_status=404, code="no_api")
     return BackendError(f"{operation} failed: HTTP {status} {message}".strip(), http_status=status)

@@ -12,24 +12,13 @@ from ..errors import ProtocolError
 from ..models import Client
 from ..redact import redact
 from .models import ActivityEntry, Product, Service, WhmcsInfo
+from ..numbers import as_int  # noqa: F401 (used here and re-exported)
 
 CYCLES = ("monthly", "quarterly", "semiannually", "annually", "biennially", "triennially")
 SETUP_FEES = {"msetupfee": "monthly", "qsetupfee": "quarterly", "ssetupfee": "semiannually", "asetupfee": "annually",
               "bsetupfee": "biennially", "tsetupfee": "triennially"}
 DISABLED = Decimal("-1.00")
 
-
-def as_int(value: Any) -> int | None:
-    """7, "7" and 7.0 -> 7; None, "", booleans and garbage -> None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
 
 
 def as_id(value: Any) -> str:
