@@ -71,6 +71,9 @@ class SitePipeline:
                 step.status = "warning" if name == "analytics" else "failed"
             step.finished = utcnow().isoformat()
             await self._save(job)
+            self.cloudpanel.audit(f"site {job.domain}: {name.replace('_', ' ')} {step.status}"
+                                  + (f" — {step.error}" if step.error else ""), target=job.domain,
+                                  level={"failed": "error", "warning": "warning"}.get(step.status, "info"))
             if progress:
                 progress(job, name)
             if step.status == "failed":

@@ -22,6 +22,19 @@ ENTITY = "client"
 Progress = Callable[[int, int], None]
 
 
+def record_sync_steps(events: Any, backend: str, log: list[LogEntry]) -> None:
+    """Each sync step in the event log too, so the Logs screen shows it beside the API calls it made."""
+    from ..models import Event, EventKind
+
+    for entry in log:
+        events.record(Event(backend=backend, kind=EventKind.SYNC, level="error" if entry.status == "error" else "info",
+                            message=f"{entry.entity} {entry.left_id} {entry.operation}: {entry.status}"
+                                    + (f" — {entry.error}" if entry.error else ""),
+                            target=entry.right_id, duration_ms=entry.duration_ms,
+                            detail={"left": f"{entry.left_system}:{entry.left_id}",
+                                    "right": f"{entry.right_system}:{entry.right_id or ''}"}))
+
+
 @dataclass
 class Outcome:
     client_id: str
@@ -82,6 +95,7 @@ class ClientSync:
 
     async def _write(self, links: list[Link], log: list[LogEntry]) -> None:
         await asyncio.to_thread(self.map.write, links, log)
+        record_sync_steps(self.billing.events, self.billing.name, log)
 
     # push ---------------------------------------------------------------------------------
     async def push(self, *, dry_run: bool = False, only_errors: bool = False, progress: Progress | None = None) -> SyncReport:

@@ -109,3 +109,12 @@ async def test_hostile_domains_are_refused_before_anything_is_sent(world):
             await pipeline.start(spec(bad))
     assert len(panel.commands) == before and await pipeline.list() == []
     await pipeline.cloudpanel.aclose()
+
+
+async def test_pipeline_steps_reach_the_event_log(world):
+    panel, matomo, pipeline, _ = world
+    await pipeline.start(spec("log.example.com", site_user="hdlog"))
+    messages = [e.message for e in pipeline.cloudpanel.events.recent() if e.target == "log.example.com"]
+    assert [m for m in messages if m.startswith("site ")] == [
+        "site log.example.com: create site done", "site log.example.com: certificate done", "site log.example.com: analytics done"]
+    await pipeline.cloudpanel.aclose()

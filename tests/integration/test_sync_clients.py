@@ -116,3 +116,11 @@ def test_a_mapping_with_an_unknown_field_is_refused(sims, tmp_path):
     whmcs, convoy = sims
     with pytest.raises(ConfigError, match="sync.field_mapping.name"):
         make_sync(whmcs, convoy, tmp_path / "h.db", mapping={"name": "{nickname}", "email": "{email}"})
+
+
+async def test_sync_steps_reach_the_event_log(sims, tmp_path):
+    whmcs, convoy = sims
+    sync = make_sync(whmcs, convoy, tmp_path / "h.db")
+    await sync.push()
+    steps = [e for e in sync.billing.events.recent() if e.kind.value == "sync"]
+    assert len(steps) == 60 and all("push: ok" in e.message for e in steps)

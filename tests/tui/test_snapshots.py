@@ -98,6 +98,31 @@ class TestDialogs:
 
         assert snap_compare(app_factory(), terminal_size=(140, 50), run_before=run_before)
 
+    def test_console(self, snap_compare, app_factory, fixed_passwords, monkeypatch):
+        import backends.sim.hetzner as simmod
+
+        monkeypatch.setattr(simmod.secrets, "token_urlsafe", lambda n=24: "FIXED-console-token")
+
+        async def run_before(pilot):
+            await settle(pilot)
+            screen = pilot.app.screen
+            key = first_key(pilot.app, raw_status="running")
+            screen.run_action("console", screen.servers[key])
+            await settle(pilot)
+
+        assert snap_compare(app_factory(), terminal_size=SIZE, run_before=run_before)
+
+    def test_credential(self, snap_compare, app_factory):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("k")
+            await pilot.pause()
+            await pilot.press(*"typed-secret")
+
+        app = app_factory(initial_mode="connections")
+        app.workspace.config.backends[0].url = "http://127.0.0.1:8101/v1"  # the simulator's port differs per run
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
     def test_help(self, snap_compare, app_factory):
         async def run_before(pilot):
             await settle(pilot)

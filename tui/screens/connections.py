@@ -63,6 +63,8 @@ class ConnectionsScreen(Screen):
         for name, adapter in self.app.workspace.adapters.items():
             report: ConnectionReport | None = self.app.connection_reports.get(name)
             state = "untested" if report is None else ("ok" if report.ok else "FAILING")
+            if getattr(adapter, "insecure", False):
+                state += " · INSECURE TLS"  # certificate checks are off for at least one node
             table.add_row(name, adapter.kind, _where(adapter), adapter.credential_source(),
                           state, f"{report.latency_ms:.0f} ms" if report and report.latency_ms is not None else "",
                           (report.version or "") if report else "", (report.error or "") if report else "", key=name)
