@@ -43,7 +43,7 @@ from html import escape
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .server import FaultSet, Request, Response, SimApp, SimServer, route_matches
+from .server import NamedFaultSet, Request, Response, SimApp, SimServer
 
 PATH = "/index.php"
 DEFAULT_TOKEN = "demo-matomo-token-0123456789abcdef"
@@ -274,28 +274,8 @@ def xml(payload: Any) -> str:
 # --------------------------------------------------------------------------- per-method faults and the masked log
 
 
-class MethodFaults(FaultSet):
-    """`backends.sim.server` faults whose route may also be a Matomo method: `faults.add("SitesManager.addSite", "reset")`."""
-
-    def take(self, method: str, path: str):  # type: ignore[override]
-        api_method = (getattr(_local, "method", None) or "").lower()
-        with self._lock:
-            for fault in self._faults:
-                route = fault.route.strip()
-                if " " not in route and route != "*":
-                    if route.lower() != api_method:
-                        continue
-                elif not route_matches(route, method, path):
-                    continue
-                if fault.probability is not None and self._rng.random() >= fault.probability:
-                    continue
-                fault.hits += 1
-                if fault.count is not None:
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self._faults.remove(fault)
-                return fault
-        return None
+def _methodfaults(seed: int | None) -> NamedFaultSet:
+    return NamedFaultSet(lambda: getattr(_local, "method", None), seed)
 
 
 class MaskedLog(list):
@@ -381,7 +361,7 @@ class MatomoSim(SimApp):
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
         self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._server.faults = MethodFaults(seed)
+        self._server.faults = _methodfaults(seed)
         self._server.request_log = MaskedLog()
         self.sites: dict[int, dict[str, str]] = {}        # idsite -> the database row, every value a string
         self.site_urls: dict[int, list[str]] = {}         # idsite -> [main_url, alias...]

@@ -243,10 +243,13 @@ class FaultSet:
         with self._lock:
             self._faults.clear()
 
+    def _matches(self, fault: Fault, method: str, path: str) -> bool:
+        return route_matches(fault.route, method, path)
+
     def take(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if not route_matches(fault.route, method, path):
+                if not self._matches(fault, method, path):
                     continue
                 if fault.probability is not None and self._rng.random() >= fault.probability:
                     continue
@@ -268,6 +271,21 @@ class FaultSet:
 
 
 # --------------------------------------------------------------------------- the server
+
+
+class NamedFaultSet(FaultSet):
+    """Faults whose route may also be the name of an API operation (a WHMCS action, a Matomo method, a panel sync
+    action), which the simulator knows per request: `faults.add("AddClient", "reset_mid")`."""
+
+    def __init__(self, current_name: Callable[[], str | None], seed: int | None = None) -> None:
+        super().__init__(seed)
+        self._current_name = current_name
+
+    def _matches(self, fault: Fault, method: str, path: str) -> bool:
+        route = fault.route.strip()
+        if " " not in route and route != "*":
+            return route.lower() == (self._current_name() or "").lower()
+        return route_matches(route, method, path)
 
 
 def redact_headers(headers: Message) -> dict[str, str]:

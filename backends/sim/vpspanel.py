@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from .convoy import make_jwt, read_jwt
-from .server import FaultSet, Request, Response, SimApp, SimServer, route_matches
+from .server import NamedFaultSet, Request, Response, SimApp, SimServer
 
 SYNC_PATH = "/api/vps/sync"
 LIST_PATH = "/api/vps"
@@ -76,28 +76,8 @@ class ApiError(Exception):
 # --------------------------------------------------------------------------- per-action faults and the request log
 
 
-class ActionFaults(FaultSet):
-    """`backends.sim.server` faults whose route may also be a sync action: `faults.add("create", "reset_mid")`."""
-
-    def take(self, method: str, path: str):  # type: ignore[override]
-        action = (getattr(_local, "action", None) or "").lower()
-        with self._lock:
-            for fault in self._faults:
-                route = fault.route.strip()
-                if " " not in route and route != "*":
-                    if route.lower() != action or method != "POST" or path != SYNC_PATH:
-                        continue
-                elif not route_matches(route, method, path):
-                    continue
-                if fault.probability is not None and self._rng.random() >= fault.probability:
-                    continue
-                fault.hits += 1
-                if fault.count is not None:
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self._faults.remove(fault)
-                return fault
-        return None
+def _actionfaults(seed: int | None) -> NamedFaultSet:
+    return NamedFaultSet(lambda: getattr(_local, "action", None), seed)
 
 
 class ActionLog(list):
@@ -155,7 +135,7 @@ class VpsPanelSim(SimApp):
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
         self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._server.faults = ActionFaults(seed)
+        self._server.faults = _actionfaults(seed)
         self._server.request_log = ActionLog()
         self._omit_id = 0
         self._next_id = first_id

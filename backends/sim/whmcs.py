@@ -42,7 +42,7 @@ from html import escape
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode
 
-from .server import FaultSet, Request, Response, SimApp, SimServer, route_matches
+from .server import NamedFaultSet, Request, Response, SimApp, SimServer
 
 PATH = "/includes/api.php"
 DEFAULT_IDENTIFIER = "demo-whmcs-identifier"
@@ -164,28 +164,8 @@ def truthy(value: str | None) -> bool:
 # --------------------------------------------------------------------------- per-action faults and the masked log
 
 
-class ActionFaults(FaultSet):
-    """`backends.sim.server` faults, whose route may also be a WHMCS action name: `faults.add("AddClient", "reset")`."""
-
-    def take(self, method: str, path: str):  # type: ignore[override]
-        action = (getattr(_local, "action", None) or "").lower()
-        with self._lock:
-            for fault in self._faults:
-                route = fault.route.strip()
-                if " " not in route and route != "*":
-                    if route.lower() != action:
-                        continue
-                elif not route_matches(route, method, path):
-                    continue
-                if fault.probability is not None and self._rng.random() >= fault.probability:
-                    continue
-                fault.hits += 1
-                if fault.count is not None:
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self._faults.remove(fault)
-                return fault
-        return None
+def _actionfaults(seed: int | None) -> NamedFaultSet:
+    return NamedFaultSet(lambda: getattr(_local, "action", None), seed)
 
 
 class MaskedLog(list):
@@ -249,7 +229,7 @@ class WhmcsSim(SimApp):
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
         self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._server.faults = ActionFaults(seed)
+        self._server.faults = _actionfaults(seed)
         self._server.request_log = MaskedLog()
         self.clients: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
