@@ -75,6 +75,7 @@ class ClientSync:
     def __init__(self, billing: Any, panel: Any, store: Any, *, mapping: dict[str, str], concurrency: int = 8,
                  batch: int = 200) -> None:
         check_mapping(mapping)
+        self.store = store
         self.billing = billing
         self.panel = panel
         self.map = SyncMap(store)
@@ -100,6 +101,14 @@ class ClientSync:
     # push ---------------------------------------------------------------------------------
     async def push(self, *, dry_run: bool = False, only_errors: bool = False, progress: Progress | None = None) -> SyncReport:
         """Give every WHMCS client a panel user: link the one that has the email, else create it. Never a duplicate."""
+        if dry_run:
+            return await self._push(dry_run=True, only_errors=only_errors, progress=progress)
+        from .lock import sync_lock
+
+        with sync_lock(self.store, "client-sync"):
+            return await self._push(dry_run=False, only_errors=only_errors, progress=progress)
+
+    async def _push(self, *, dry_run: bool, only_errors: bool, progress: Progress | None) -> SyncReport:
         report = SyncReport("push", dry_run)
         started = time.perf_counter()
         clients, links, users = await asyncio.gather(self.billing.get_clients(), self._links(), self.panel.list_users())

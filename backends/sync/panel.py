@@ -112,6 +112,7 @@ class PanelSync:
         self.billing = billing
         self.adapters = list(servers_adapters)
         self.panel = panel_adapter
+        self.store = store
         self.map = SyncMap(store)
         self.links = service_links or ServiceLinks(billing, self.adapters, store)
         self._users = users
@@ -173,6 +174,14 @@ class PanelSync:
     # the sync -----------------------------------------------------------------------
     async def run(self, *, dry_run: bool = False, snapshot: Snapshot | None = None,
                   progress: Progress | None = None) -> PanelReport:
+        if dry_run:
+            return await self._run(dry_run=True, snapshot=snapshot, progress=progress)
+        from .lock import sync_lock
+
+        with sync_lock(self.store, "panel-sync"):
+            return await self._run(dry_run=False, snapshot=snapshot, progress=progress)
+
+    async def _run(self, *, dry_run: bool, snapshot: Snapshot | None, progress: Progress | None) -> PanelReport:
         started = time.perf_counter()
         report = PanelReport(dry_run=dry_run)
         if not dry_run:

@@ -124,3 +124,16 @@ async def test_sync_steps_reach_the_event_log(sims, tmp_path):
     await sync.push()
     steps = [e for e in sync.billing.events.recent() if e.kind.value == "sync"]
     assert len(steps) == 60 and all("push: ok" in e.message for e in steps)
+
+
+async def test_two_pushes_never_run_side_by_side(sims, tmp_path):
+    from backends.errors import ConflictError
+    from backends.sync.lock import sync_lock
+
+    whmcs, convoy = sims
+    sync = make_sync(whmcs, convoy, tmp_path / "h.db")
+    with sync_lock(sync.store, "client-sync"):  # as if cron were pushing right now
+        with pytest.raises(ConflictError, match="another client sync is running"):
+            await sync.push()
+    assert len(convoy.users) == 5  # nothing was sent while the other run held the lock
+    assert (await sync.push()).failed == 0  # and once it is done, a push goes through
