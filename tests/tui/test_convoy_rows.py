@@ -81,3 +81,39 @@ async def test_catalog_shows_nodes_templates_and_pools(convoy_app):
         assert "█" in str(nodes.get_row_at(0)[3]) or "░" in str(nodes.get_row_at(0)[3])
         assert app.screen.query_one("#table-template", DataTable).row_count > 0
         assert app.screen.query_one("#table-ip_pool", DataTable).row_count > 0
+
+
+async def test_create_a_convoy_server_from_the_form(convoy_app):
+    from tui.dialogs.create_convoy_server import CreateConvoyServerDialog
+    from tui.dialogs.secret import SecretDialog
+
+    app = convoy_app()
+    async with app.run_test(size=(150, 44)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        screen.select_server(a_running_convoy_row(screen).key)
+        await pilot.press("n")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CreateConvoyServerDialog)
+        node = dialog.query_one("#node")
+        node.value = node._options[1][1]  # the first node (index 0 is the prompt)
+        await pilot.pause()
+        template = dialog.query_one("#template")
+        assert len(template._options) > 1  # only that node's templates are offered
+        template.value = template._options[1][1]
+        dialog.query_one("#name").value = "tui new box"
+        dialog.query_one("#hostname").value = "bad host!"
+        await pilot.pause()
+        assert dialog.query_one("#create").disabled and "hostname" in str(dialog.query_one("#name-problem").render())
+        dialog.query_one("#hostname").value = "tui-new-box.example.com"
+        owner = next(iter(app.test_sims["vps"].users.values()))["email"]
+        dialog.query_one("#owner").value = owner
+        await pilot.pause()
+        assert not dialog.query_one("#create").disabled
+        await pilot.click("#create")
+        await settle(app, pilot, )
+        await settle(app, pilot)
+        assert isinstance(app.screen, SecretDialog)  # the new server's root password, shown once
+        assert any(s["name"] == "tui new box" for s in app.test_sims["vps"].servers.values())
+        assert any(s.name == "tui new box" for s in screen.servers.values())

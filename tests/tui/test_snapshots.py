@@ -263,3 +263,22 @@ class TestBilling:
             await settle(pilot)
 
         assert snap_compare(billing_app(), terminal_size=(150, 40), run_before=run_before)
+
+
+class TestConvoyCreate:
+    def test_convoy_create_form(self, snap_compare, convoy_app):
+        async def run_before(pilot):
+            await settle(pilot)
+            screen = pilot.app.screen
+            key = next(s.key for s in sorted(screen.servers.values(), key=lambda s: s.name) if s.backend == "vps")
+            screen.select_server(key)
+            await pilot.press("n")
+            await settle(pilot)
+            dialog = pilot.app.screen
+            node = dialog.query_one("#node")
+            node.value = node._options[1][1]
+            await pilot.pause()
+            dialog.query_one("#name").value = "c-2001 vps"
+            await pilot.pause()
+
+        assert snap_compare(convoy_app(), terminal_size=(140, 50), run_before=run_before)

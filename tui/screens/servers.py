@@ -417,19 +417,20 @@ class ServersScreen(Screen):
     def action_create(self) -> None:
         from backends.contract import Capability
 
+        from ..dialogs.create_convoy_server import CreateConvoyServerDialog
         from ..dialogs.create_server import CreateServerDialog
 
         if self.app.read_only:
             self.notify("Read-only mode is on: creating servers is disabled.", severity="warning")
             return
-        adapters = [a for a in self.app.workspace.adapters.values() if a.can(Capability.CREATE) and a.kind == "hetzner"]
+        forms = {"hetzner": CreateServerDialog, "convoy": CreateConvoyServerDialog}
+        adapters = [a for a in self.app.workspace.adapters.values() if a.can(Capability.CREATE) and a.kind in forms]
         if not adapters:
-            self.notify("No configured backend can create servers from this form (Convoy servers: "
-                        "`hostdeck server create BACKEND --cpu … --node … --template … --user …`).", severity="warning")
+            self.notify("No configured backend can create servers.", severity="warning")
             return
-        selected = self.selected
+        selected = self.selected  # the backend of the selected row, else the first that can create
         adapter = next((a for a in adapters if selected and a.name == selected.backend), adapters[0])
-        self.app.push_screen(CreateServerDialog(adapter), self._create)
+        self.app.push_screen(forms[adapter.kind](adapter), self._create)
 
     def _create(self, request) -> None:
         if request is None:
