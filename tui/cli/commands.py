@@ -343,6 +343,38 @@ async def _convoy_spec(adapter, args: argparse.Namespace):
                             bandwidth_gb=args.bandwidth)
 
 
+async def server_resize(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, "resize"):
+        return refused
+    if all(v is None for v in (args.cpu, args.memory, args.disk, args.bandwidth)):
+        raise ValidationError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
+
+    async def work(adapter, server):
+        if not hasattr(adapter, "resize"):
+            raise ValidationError(f"{adapter.kind} servers cannot be resized from hostdeck.", operation="resize")
+        sizes = {k: v for k, v in (("cpu", args.cpu), ("memory_mb", args.memory), ("disk_gb", args.disk),
+                                   ("bandwidth_gb", args.bandwidth)) if v is not None}
+        resized = await adapter.resize(server.id, **sizes)
+        emit_json(resized.summary()) if args.json else print(f"{resized.name}: {resized.plan}")
+        return 0
+
+    return await _with_server(args, work)
+
+
+async def server_rename(args: argparse.Namespace) -> int:
+    if args.name is None and args.hostname is None:
+        raise ValidationError("give --name and/or --hostname.", operation="rename")
+
+    async def work(adapter, server):
+        if not hasattr(adapter, "rename"):
+            raise ValidationError(f"{adapter.kind} servers cannot be renamed from hostdeck.", operation="rename")
+        renamed = await adapter.rename(server.id, name=args.name, hostname=args.hostname)
+        emit_json(renamed.summary()) if args.json else print(f"{server.name} is now {renamed.name}")
+        return 0
+
+    return await _with_server(args, work)
+
+
 async def server_delete(args: argparse.Namespace) -> int:
     if refused := _need_yes(args, "delete"):
         return refused

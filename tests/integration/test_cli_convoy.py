@@ -1,0 +1,86 @@
+"""The `server` commands on Convoy servers: resize keeps the addresses, rename, power through Proxmox, SSO."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backends.sim.cluster import Cluster
+from backends.sim.convoy import ConvoySim
+from backends.sim.proxmox import ProxmoxSim
+
+from . import cv
+
+ROOT = Path(__file__).resolve().parents[2]
+PVE_SECRET = "cli-pve-secret"
+
+
+@pytest.fixture
+def env(tmp_path):
+    cluster = Cluster()
+    with ConvoySim(servers=8, users=4, seed=12, token=cv.TOKEN, cluster=cluster) as convoy, \
+            ProxmoxSim(cluster=cluster, seed=12, token_secret=PVE_SECRET, task_seconds=0.05) as pve:
+        config = tmp_path / "config.toml"
+        config.write_text(f"""
+[[backends]]
+name = "vps"
+kind = "convoy"
+url = "{convoy.base_url}"
+proxmox = "pve"
+poll_seconds = 0.05
+
+[[backends]]
+name = "pve"
+kind = "proxmox"
+url = "{pve.base_url}"
+token_id = "hostdeck@pve!hostdeck"
+task_poll_seconds = 0.05
+""")
+        e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+        e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
+                 HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN, HOSTDECK_SECRET_PVE_TOKEN_SECRET=PVE_SECRET,
+                 PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+        yield e, convoy, pve
+
+
+def hostdeck(env, *args):
+    return subprocess.run([sys.executable, "-m", "tui.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def a_normal_server(convoy) -> str:
+    return next(sid for sid, s in sorted(convoy.servers.items()) if s.get("status") is None)
+
+
+def test_resize_keeps_the_addresses_and_rename(env):
+    e, convoy, _ = env
+    sid = a_normal_server(convoy)
+    addresses_before = json.dumps(convoy.server_json(sid)["limits"]["addresses"], sort_keys=True)
+    assert hostdeck(e, "server", "resize", "vps", sid, "--memory", "3072").returncode == 2  # needs --yes
+    resized = hostdeck(e, "server", "resize", "vps", sid, "--memory", "3072", "--yes", "--json")
+    assert resized.returncode == 0, resized.stderr
+    assert json.loads(resized.stdout)["memory_mb"] == 3072
+    assert json.dumps(convoy.server_json(sid)["limits"]["addresses"], sort_keys=True) == addresses_before
+    renamed = hostdeck(e, "server", "rename", "vps", sid, "--name", "renamed box", "--json")
+    assert renamed.returncode == 0 and json.loads(renamed.stdout)["name"] == "renamed box"
+
+
+def test_power_goes_through_proxmox_and_sso_prints_a_fresh_link(env):
+    e, convoy, pve = env
+    sid = a_normal_server(convoy)
+    off = hostdeck(e, "server", "power", "vps", sid, "off", "--yes", "--json")
+    assert off.returncode == 0, off.stderr
+    vmid = convoy.server_json(sid)["vmid"]
+    assert any(vm.vmid == vmid and vm.status == "stopped" for vm in pve.cluster.vms.values())
+    shown = json.loads(hostdeck(e, "server", "show", "vps", sid, "--json").stdout)
+    assert shown["status"] == "off"
+    sso = hostdeck(e, "server", "sso", "vps", sid, "--json")
+    assert sso.returncode == 0 and "/authenticate?token=" in json.loads(sso.stdout)["url"]
+    data = Path(e["HOSTDECK_DATA_DIR"])
+    token = json.loads(sso.stdout)["url"].split("token=")[1]
+    assert all(token.encode() not in p.read_bytes() for p in data.rglob("*") if p.is_file())
