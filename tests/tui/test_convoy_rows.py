@@ -117,3 +117,40 @@ async def test_create_a_convoy_server_from_the_form(convoy_app):
         assert isinstance(app.screen, SecretDialog)  # the new server's root password, shown once
         assert any(s["name"] == "tui new box" for s in app.test_sims["vps"].servers.values())
         assert any(s.name == "tui new box" for s in screen.servers.values())
+
+
+async def test_resize_and_rename_from_the_action_menu(convoy_app):
+    from tui.dialogs.resize import RenameDialog, ResizeDialog
+
+    app = convoy_app()
+    async with app.run_test(size=(150, 44)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        target = a_running_convoy_row(screen)
+        addresses = list(app.test_sims["vps"].server_json(target.id)["limits"]["addresses"]["ipv4"])
+        screen.select_server(target.key)
+        await pilot.press("a")
+        await pilot.pause()
+        calls = {a.id: a.call for a in app.screen.actions}
+        assert "settings/build" in calls["resize"] and calls["rename"].startswith("via Convoy: PATCH")
+        app.screen.dismiss("resize")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ResizeDialog) and dialog.focused.id == "cancel"
+        dialog.query_one("#memory_mb").value = str(target.memory_mb * 2)
+        await pilot.click("#resize")
+        await settle(app, pilot)
+        assert screen.servers[target.key].memory_mb == target.memory_mb * 2
+        assert app.test_sims["vps"].server_json(target.id)["limits"]["addresses"]["ipv4"] == addresses
+        screen.run_action("rename", screen.servers[target.key])
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, RenameDialog)
+        dialog.query_one("#name").value = "x" * 41
+        await pilot.pause()
+        assert dialog.query_one("#rename").disabled
+        dialog.query_one("#name").value = "renamed in tui"
+        await pilot.pause()
+        await pilot.click("#rename")
+        await settle(app, pilot)
+        assert screen.servers[target.key].name == "renamed in tui"

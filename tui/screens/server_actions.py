@@ -60,6 +60,16 @@ def build_menu(adapter: Adapter, server: Server, *, read_only: bool, billing_rou
                                         f"{route.label} — {route.reason}" if route.available else route.label,
                                         dangerous=route.action != "unsuspend",
                                         unavailable=None if route.available else route.reason))
+    if not read_only and hasattr(adapter, "resize"):
+        from backends.convoy.rules import refusal
+
+        why = refusal(server.raw.get("status"), "resize")
+        items.append(MenuAction("resize", "Resize (CPU, memory, disk, bandwidth)",
+                                f"via Convoy: PATCH /servers/{server.id}/settings/build (addresses kept)", True,
+                                unavailable=f"server {why}." if why else None))
+        items.append(MenuAction("rename", "Rename (name, host name)", f"via Convoy: PATCH /servers/{server.id}",
+                                unavailable=f"server {refusal(server.raw.get('status'), 'rename')}."
+                                if refusal(server.raw.get("status"), "rename") else None))
     items.append(MenuAction("copy_ip", "Copy IP address", "(OSC 52 to the terminal's clipboard)"))
     items.append(MenuAction("copy_id", "Copy server id", "(OSC 52 to the terminal's clipboard)"))
     return items

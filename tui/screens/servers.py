@@ -303,6 +303,14 @@ class ServersScreen(Screen):
         if action_id == "copy_ip":
             self.action_copy_ip()
             return
+        if action_id in ("resize", "rename"):
+            from ..dialogs.resize import RenameDialog, ResizeDialog
+
+            dialog = ResizeDialog(server) if action_id == "resize" else RenameDialog(server)
+            self.app.push_screen(dialog, lambda changes: self.run_worker(
+                self._change(action_id, server, changes), group=f"action-{server.backend}-{server.id}",
+                exit_on_error=False) if changes else None)
+            return
         if action_id == "copy_id":
             self.app.copy_to_clipboard(server.id)
             self.notify(f"id {server.id} sent to the clipboard.", timeout=3)
@@ -394,6 +402,17 @@ class ServersScreen(Screen):
         self.billing_snapshot = await self._links.snapshot(servers=list(self.servers.values()))
         self._links.annotate(self.servers.values(), self.billing_snapshot)
         self._render_rows()
+
+    async def _change(self, action_id: str, server: Server, changes: dict) -> None:
+        adapter = self.app.workspace.adapter(server.backend)
+        self._show_progress(server, f"{action_id}…")
+        try:
+            await getattr(adapter, action_id)(server.id, **changes)
+        finally:
+            self.progress.pop(server.key, None)
+        self.notify(f"{action_id}: " + ", ".join(f"{k} {v if v is not None else 'unlimited'}" for k, v in changes.items()),
+                    title=server.name, timeout=5)
+        await self._reload_one(server)
 
     async def _reload_one(self, server: Server) -> None:
         from backends.errors import BackendError
