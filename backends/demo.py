@@ -124,7 +124,12 @@ class DemoEnvironment:
     def credential_hints(self) -> list[str]:
         from .secrets import env_name
 
-        return [f"export {env_name(b, f)}={v}" for (b, f), v in self.demo_secrets.items()]
+        hints = [f"export {env_name(b, f)}={v}" for (b, f), v in self.demo_secrets.items()]
+        for sim in self.sims:  # the VPS panel's customers list their own VPS with a bearer token
+            if hasattr(sim, "sample_tokens"):
+                hints += [f"# panel user {uid}: curl -H 'Authorization: Bearer {token}' {sim.base_url}/api/vps"
+                          for uid, token in sim.sample_tokens().items()]
+        return hints
 
 
 def server_descriptors(hz: Any, convoy: Any) -> list[dict[str, Any]]:

@@ -79,11 +79,7 @@ class Reply:
 
 
 def _header(headers: httpx.Headers, name: str) -> str | None:
-    # httpx.Headers is case-insensitive already; this also works on plain dicts from tests.
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
+    return headers.get(name)  # httpx.Headers looks names up case-insensitively (RateLimit-Reset = ratelimit-reset)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

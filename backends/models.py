@@ -250,19 +250,6 @@ class Site:
     status: str = ""
 
 
-@dataclass(slots=True)
-class SyncLink:
-    entity: str
-    left_system: str
-    left_id: str
-    right_system: str
-    right_id: str
-    status: str = "pending"
-    last_synced: datetime | None = None
-    last_error: str | None = None
-    fingerprint: str | None = None
-
-
 class EventKind(str, enum.Enum):
     API = "api"
     ACTION = "action"

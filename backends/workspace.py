@@ -28,8 +28,11 @@ class Workspace:
         self._adapter_options = adapter_options or {}
         self._adapters: dict[str, Adapter] | None = None
         self.attached: dict[str, str] = {}  # joined backend -> the backend whose rows show its servers
-        if not _kinds_available(config):
-            self.adapters  # noqa: B018 - raise the ConfigError for an unavailable kind now, not mid-session
+        from .registry import ADAPTERS, adapter_class
+
+        for b in config.backends:  # an unavailable kind is a ConfigError now, not mid-session
+            if b.kind not in ADAPTERS:
+                adapter_class(b.kind)
 
     @property
     def backend_names(self) -> list[str]:
@@ -102,12 +105,6 @@ class Workspace:
         if self._store is not None:
             self._store.close()
             self._store = None
-
-
-def _kinds_available(config: Config) -> bool:
-    from .registry import ADAPTERS
-
-    return all(b.kind in ADAPTERS for b in config.backends)
 
 
 class _LazyStore:

@@ -73,6 +73,7 @@ class HostdeckApp(App[int]):
         self.health: dict[str, tuple[str, str]] = {name: ("unknown", "") for name in workspace.backend_names}
         self.connection_reports: dict = {}
         self.first_paint_ms: float | None = None
+        self.servers_screen = None  # set by the Servers screen when it mounts
         self._prepare = prepare
         self._backends_ready = asyncio.Event()
         super().__init__()

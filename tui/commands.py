@@ -25,20 +25,8 @@ class ScreensProvider(Provider):
 
 
 def _servers_screen(app):
-    from .screens.servers import ServersScreen
-
-    try:
-        screen = app.get_screen_stack("servers")[0] if hasattr(app, "get_screen_stack") else None
-    except Exception:
-        screen = None
-    if screen is None:
-        for s in app.screen_stack:
-            if isinstance(s, ServersScreen):
-                return s
-        for mode_screen in getattr(app, "_screen_stacks", {}).get("servers", []):
-            if isinstance(mode_screen, ServersScreen):
-                return mode_screen
-    return screen if isinstance(screen, ServersScreen) else None
+    """The Servers screen once it has been shown (it registers itself on mount), else None."""
+    return getattr(app, "servers_screen", None)
 
 
 class ServersProvider(Provider):

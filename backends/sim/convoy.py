@@ -1148,24 +1148,3 @@ class ConvoySim(SimApp):
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-
-
-def main() -> None:  # pragma: no cover - manual use: point curl at it
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Run the ConvoyPanel application API simulator in the foreground")
-    parser.add_argument("--servers", type=int, default=60)
-    parser.add_argument("--users", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--latency", type=float, default=0.0, help="ms before each status line")
-    args = parser.parse_args()
-    sim = ConvoySim(servers=args.servers, users=args.users, seed=args.seed, latency_ms=args.latency)
-    print(f"CONVOY_URL={sim.start()} CONVOY_TOKEN='{sim.token}'", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        sim.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

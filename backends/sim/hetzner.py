@@ -954,25 +954,3 @@ class HetznerSim(SimApp):
                      "labels": {"purpose": "snapshot"}}
             self._snapshots.append(image)
             self.images.append(image)
-
-
-def main() -> None:  # pragma: no cover - manual use: point hcloud CLI or curl at it
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Run the Hetzner Cloud API simulator in the foreground")
-    parser.add_argument("--servers", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--latency", type=float, default=0.0, help="ms before each status line")
-    parser.add_argument("--legacy-datacenter", action="store_true")
-    args = parser.parse_args()
-    sim = HetznerSim(servers=args.servers, seed=args.seed, latency_ms=args.latency,
-                     legacy_datacenter=args.legacy_datacenter)
-    print(f"HCLOUD_ENDPOINT={sim.start()} HCLOUD_TOKEN={sim.token}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        sim.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -657,24 +657,3 @@ class MatomoSim(SimApp):
                 "keep_url_fragment": "0", "creator_login": SUPERUSER,
             }
             self.site_urls[idsite] = urls
-
-
-def main() -> None:  # pragma: no cover - manual use: point curl at it
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Run the Matomo API simulator in the foreground")
-    parser.add_argument("--sites", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--latency", type=float, default=0.0, help="ms before each status line")
-    args = parser.parse_args()
-    sim = MatomoSim(sites=args.sites, seed=args.seed, latency_ms=args.latency)
-    url = sim.start()
-    print(f"POST {url}{PATH} module=API format=json token_auth={sim.token}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        sim.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

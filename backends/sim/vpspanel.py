@@ -17,7 +17,7 @@ answer 201 without `vps.id`. Creates are never de-duplicated: two identical crea
 
 Seeded, deterministic panel users (ids from 41, a JWT each in `bearer`) and a few VPS records per seed; `users=` gives
 your own ({"id", "email", "name", "bearer"}; a `bearer` you give is accepted as that user's token as it is, one you
-leave out is issued as a JWT). `token_for()` issues more; `python -m backends.sim.vpspanel` prints sample tokens.
+leave out is issued as a JWT). `token_for()` issues more; `hostdeck sim` prints a sample token for each user.
 
 Choices where the contract is silent: an unknown path is 404 `{"message": "Not Found"}`; `GET /api/vps` lists in id
 order; `null` for an optional field is a type error; created_at/updated_at are always sent (second precision, `Z`).
@@ -383,15 +383,3 @@ class VpsPanelSim(SimApp):
             self._store({"user_id": uid, "name": f"vps{n + 1}.{domain}", "cpu": cpu, "ram": ram, "disk": disk,
                          "os": self._rng.choice(SYSTEMS),
                          "status": self._rng.choices(STATUSES, weights=(1, 12, 3, 1, 1))[0]})
-
-
-def main() -> None:
-    """Print the seeded panel users and a sample bearer token for each (the contract's token helper)."""
-    sim = VpsPanelSim()
-    print(f"X-API-Key: {sim.api_key}")
-    for uid, user in sim.users.items():
-        print(f"user {uid} {user['email']}: Authorization: Bearer {user['bearer']}")
-
-
-if __name__ == "__main__":
-    main()

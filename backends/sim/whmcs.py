@@ -847,24 +847,3 @@ def _xml(value: Any, indent: str = "") -> str:
         else:
             out += f"{indent}<{tag}>{escape('' if item is None else str(item))}</{tag}>\n"
     return out
-
-
-def main() -> None:  # pragma: no cover - manual use: point curl at it
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Run the WHMCS API simulator in the foreground")
-    parser.add_argument("--clients", type=int, default=1043)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--latency", type=float, default=0.0, help="ms before each status line")
-    args = parser.parse_args()
-    sim = WhmcsSim(clients=args.clients, seed=args.seed, latency_ms=args.latency)
-    url = sim.start()
-    print(f"POST {url}{PATH} identifier={sim.identifier} secret={sim.secret}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        sim.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

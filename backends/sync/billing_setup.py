@@ -11,11 +11,11 @@ from typing import Any
 from .billing_actions import BillingActions
 from .panel import PanelSync
 from .services import ServiceLinks
-from .setup import _pick
+from .setup import pick_backend
 
 
 def service_links(workspace: Any) -> ServiceLinks:
-    billing = _pick(workspace, workspace.config.sync.billing, "whmcs", "billing")
+    billing = pick_backend(workspace, workspace.config.sync.billing, "whmcs", "billing")
     return ServiceLinks(billing, workspace.listing_adapters(), workspace.store)
 
 
@@ -26,5 +26,5 @@ def billing_actions(workspace: Any, links: ServiceLinks | None = None) -> Billin
 
 def panel_sync(workspace: Any, links: ServiceLinks | None = None) -> PanelSync:
     links = links or service_links(workspace)
-    panel = _pick(workspace, getattr(workspace.config.sync, "vpspanel", None), "vpspanel", "vpspanel")
+    panel = pick_backend(workspace, workspace.config.sync.vpspanel, "vpspanel", "vpspanel")
     return PanelSync(links.billing, list(links.adapters.values()), panel, workspace.store, links)

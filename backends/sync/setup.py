@@ -8,7 +8,7 @@ from ..errors import ConfigError
 from .clients import ClientSync
 
 
-def _pick(workspace: Any, name: str | None, kind: str, key: str) -> Any:
+def pick_backend(workspace: Any, name: str | None, kind: str, key: str) -> Any:
     if name:
         adapter = workspace.adapter(name)
         if adapter.kind != kind:
@@ -25,7 +25,7 @@ def _pick(workspace: Any, name: str | None, kind: str, key: str) -> Any:
 
 def client_sync(workspace: Any, *, concurrency: int | None = None) -> ClientSync:
     settings = workspace.config.sync
-    billing = _pick(workspace, settings.billing, "whmcs", "billing")
-    panel = _pick(workspace, settings.panel, "convoy", "panel")
+    billing = pick_backend(workspace, settings.billing, "whmcs", "billing")
+    panel = pick_backend(workspace, settings.panel, "convoy", "panel")
     return ClientSync(billing, panel, workspace.store, mapping=settings.field_mapping,
                       concurrency=concurrency or settings.concurrency)

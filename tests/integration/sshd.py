@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from .net import free_port
+
 SSHD = "/usr/sbin/sshd"
 needs_sshd = pytest.mark.skipif(not Path(SSHD).exists(), reason=f"{SSHD} is not installed (apt-get install openssh-server)")
 
@@ -50,11 +52,6 @@ else:
     print("Done.")
 '''
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def keygen(path: Path, comment: str) -> Path:

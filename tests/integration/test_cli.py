@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from backends.sim.hetzner import HetznerSim
+
+from .net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTINEL = "SENTINEL-TOKEN-4f7c2a9e1b"
@@ -131,9 +132,7 @@ def test_catalog_cache_then_fallback(env, sim, tmp_path):
     (cached,) = as_json(hostdeck(env, "catalog", "--json"))
     assert cached["source"] == "cache" and cached["age_seconds"] >= 0 and len(cached["items"]) == len(doc["items"])
     assert len([r for r in sim.request_log if r["path"].endswith("/server_types")]) == calls  # no API call while fresh
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
+    dead = free_port()
     down = tmp_path / "down.toml"
     down.write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "http://127.0.0.1:{dead}/v1"\n')
     (stale,) = as_json(hostdeck(dict(env, HOSTDECK_CONFIG=str(down)), "catalog", "refresh", "--json"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import socket
 
 import httpx
 import pytest
@@ -22,6 +21,7 @@ from backends.registry import adapter_class
 from backends.sim.convoy import MIB, ConvoySim
 
 from .cv import NON_ADMIN, TOKEN, make_adapter
+from .net import assert_connection_refused, free_port
 
 SERVERS = 230
 
@@ -367,10 +367,7 @@ async def test_catalog_nodes_templates_and_free_addresses(sim, cv):
 
 
 async def test_catalog_falls_back_to_the_bundled_file(sim):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{port}")
+    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}")
     catalog = await adapter.catalog()
     assert catalog.source is CatalogSource.FALLBACK and "connection refused" in catalog.note
     assert catalog.of_kind(CatalogKind.TEMPLATE) and catalog.of_kind(CatalogKind.NODE)
@@ -473,15 +470,8 @@ async def test_timeout_is_an_unavailable_error(sim):
 
 
 async def test_connection_refused_is_plain(sim):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{port}/api/application")
-    with pytest.raises(UnavailableError, match="connection refused"):
-        await adapter.list_servers()
-    report = await adapter.test_connection()
-    assert not report.ok and "connection refused" in report.error
-    await adapter.aclose()
+    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}/api/application")
+    await assert_connection_refused(adapter, lambda: adapter.list_servers())
 
 
 async def test_bad_token_is_an_auth_error_naming_the_fix_and_never_retried(sim):

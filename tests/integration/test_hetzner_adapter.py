@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 
@@ -13,6 +12,7 @@ from backends.models import ServerSpec, ServerStatus
 from backends.sim.hetzner import HetznerSim
 
 from .hz import READONLY_TOKEN, TOKEN, make_adapter
+from .net import assert_connection_refused, free_port
 
 
 @pytest.fixture
@@ -246,15 +246,8 @@ async def test_timeout_is_an_unavailable_error(sim):
 
 
 async def test_connection_refused_is_plain(sim):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{port}/v1")
-    with pytest.raises(UnavailableError, match="connection refused"):
-        await adapter.list_servers()
-    report = await adapter.test_connection()
-    assert not report.ok and "connection refused" in report.error
-    await adapter.aclose()
+    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}/v1")
+    await assert_connection_refused(adapter, lambda: adapter.list_servers())
 
 
 async def test_bad_token_is_an_auth_error_naming_the_fix(sim):

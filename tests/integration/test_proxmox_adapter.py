@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from urllib.parse import parse_qs
 
 import httpx
@@ -19,6 +18,7 @@ from backends.sim.cluster import VM
 from backends.sim.proxmox import ProxmoxSim
 
 from .pve import SECRET, TOKEN_ID, make_adapter
+from .net import assert_connection_refused, free_port
 
 NODE = "pve-fsn-1"
 
@@ -423,15 +423,8 @@ async def test_timeout_is_an_unavailable_error(sim):
 
 
 async def test_connection_refused_is_plain(sim):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{port}")
-    with pytest.raises(UnavailableError, match="connection refused"):
-        await adapter.list_servers()
-    report = await adapter.test_connection()
-    assert not report.ok and "connection refused" in report.error
-    await adapter.aclose()
+    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}")
+    await assert_connection_refused(adapter, lambda: adapter.list_servers())
 
 
 async def test_pre_2025_servers_reason_phrase_becomes_the_message():

@@ -4,7 +4,6 @@ resent, update/delete retried), the status mapping of record_for, the fault matr
 from __future__ import annotations
 
 import json
-import socket
 import time
 
 import pytest
@@ -18,6 +17,7 @@ from backends.vpspanel import VpsPanelAdapter, VpsRecord, record_for
 from backends.vpspanel.models import panel_status
 
 from .vp import KEY, a_record, listing, make_adapter, sync_posts
+from .net import free_port
 
 
 @pytest.fixture
@@ -90,10 +90,7 @@ async def test_connection_test_reports_a_panel_that_is_down(sim, vp):
 
 
 async def test_connection_refused_is_plain(sim):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{port}")
+    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}")
     report = await adapter.test_connection()
     assert not report.ok and "connection refused" in report.error
     with pytest.raises(UnavailableError) as err:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -16,6 +15,7 @@ from backends.sim.whmcs import WhmcsSim
 from backends.whmcs import WhmcsAdapter
 
 from .wh import ACCESS_KEY, IDENTIFIER, SECRET, actions, make_adapter
+from .net import assert_connection_refused, free_port
 
 NEW = dict(first_name="Ana", last_name="Lima", email="ana.lima.new@example.com", address1="Rua Exemplo 1",
            city="Lisboa", state="Lisboa", postcode="1000-001", country="PT", phone_number="912345678")
@@ -462,15 +462,8 @@ async def test_timeout_is_an_unavailable_error(sim):
 
 
 async def test_connection_refused_is_plain(sim):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{port}")
-    with pytest.raises(UnavailableError, match="connection refused"):
-        await adapter.get_clients()
-    report = await adapter.test_connection()
-    assert not report.ok and "connection refused" in report.error
-    await adapter.aclose()
+    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}")
+    await assert_connection_refused(adapter, lambda: adapter.get_clients())
 
 
 async def test_events_record_every_call_and_no_secret(sim, wh):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.errors import (AuthError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError, UnavailableError,
+from backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError, UnavailableError,
                              ValidationError)
 from backends.hetzner.adapter import load_fallback
 from backends.hetzner.errors import classify
@@ -103,6 +103,15 @@ def test_invalid_input_names_the_fields():
     assert "name: must be a valid hostname" in err.message
 
 
-def test_spec_example_actions_parse_as_errors():
+async def test_a_failed_action_from_the_spec_example_is_an_error_with_its_message():
+    """The spec's example action has status "error": following it raises at once, with the API's own message."""
+    from types import SimpleNamespace
+
+    from backends.hetzner.api import ActionsClient
+
     action = spec("get_action")["action"]
-    assert action["status"] in ("running", "success", "error")
+    steps = []
+    with pytest.raises(BackendError) as err:
+        await ActionsClient(SimpleNamespace(backend="hz")).wait(action, progress=steps.append)  # no call: it has ended
+    assert action["error"]["message"] in err.value.message and err.value.code == action["error"]["code"]
+    assert steps[-1].status == "error"

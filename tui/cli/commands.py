@@ -452,12 +452,7 @@ async def sync_clients(args: argparse.Namespace) -> int:
     with CommandContext(args) as ws:
         engine = client_sync(ws, concurrency=args.concurrency)
         progress = Progress(f"sync clients ({mode})")
-        if progress.active is False:
-            def report_progress(done, total):  # long runs report on stderr even when it is not a terminal
-                if done == total or done % 200 == 0:
-                    sys.stderr.write(f"hostdeck: {mode}: {done}/{total}\n")
-        else:
-            report_progress = progress.pages
+        report_progress = progress.count
         try:
             if mode in ("push", "retry-errors"):
                 report = await engine.push(dry_run=args.dry_run, only_errors=mode == "retry-errors", progress=report_progress)

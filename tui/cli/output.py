@@ -41,6 +41,14 @@ class Progress:
             sys.stderr.write(f"\r{self.label}: page {done}/{total}   ")
             sys.stderr.flush()
 
+    def count(self, done: int, total: int) -> None:
+        """Long runs report on stderr: in place on a terminal, else a line every 200 and at the end (for cron logs)."""
+        if self.active:
+            sys.stderr.write(f"\r{self.label}: {done}/{total}   ")
+            sys.stderr.flush()
+        elif done == total or done % 200 == 0:
+            sys.stderr.write(f"hostdeck: {self.label}: {done}/{total}\n")
+
     def action(self, step) -> None:
         if self.active:
             sys.stderr.write(f"\r{self.label}: {step.command} {step.status} {step.progress}%   ")

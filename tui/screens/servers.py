@@ -69,6 +69,7 @@ class ServersScreen(Screen):
         return self.query_one("#servers-grid", Grid)
 
     def on_mount(self) -> None:
+        self.app.servers_screen = self  # the command palette finds servers and actions here
         self.query_one("#filter", Input).display = False
         self.query_one("#details").display = False
         self.grid.empty_message = "Loading servers…" if self.app.workspace.backend_names else \

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, Markdown, Static
 
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
-from .placeholder import SITES_TEXT
+from .help_texts import SITES_TEXT
 
 COLUMNS = [Column("domain", "Domain", max_width=36), Column("backend", "Server", max_width=10),
            Column("kind", "Type", width=13), Column("status", "Status", width=8),

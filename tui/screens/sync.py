@@ -16,7 +16,7 @@ from ..format import age_text
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .billing import DriftPane, PanelPane, ServicesPane
-from .placeholder import SYNC_TEXT
+from .help_texts import SYNC_TEXT
 
 COLUMNS = [Column("client", "Client", max_width=8), Column("email", "Email", max_width=36),
            Column("user", "Panel user", max_width=10), Column("status", "Status", width=8),
