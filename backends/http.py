@@ -179,10 +179,11 @@ class HttpCore:
             await lane.aclose()
 
     def _record(self, method: str, url: str, status: int | None, started: float, attempt: int, message: str,
-                detail: dict[str, Any] | None = None) -> None:
+                detail: dict[str, Any] | None = None, probe: bool = False) -> None:
         if self.events is None:
             return
-        level = "info" if status is not None and status < 400 else ("warning" if status is not None and status < 500 else "error")
+        level = "info" if status is not None and (status < 400 or probe and status < 500) else (
+            "warning" if status is not None and status < 500 else "error")
         self.events.record(Event(
             backend=self.backend, kind=EventKind.API, message=message, level=level, method=method,
             path=redact_url(url), status=status, duration_ms=(time.perf_counter() - started) * 1000,
@@ -218,12 +219,14 @@ class HttpCore:
         reads_only: bool = False,
         retry_codes: frozenset[str] = frozenset(),
         timeout: float | None = None,
+        probe: bool = False,
     ) -> Reply:
         """Send one logical request.
 
         `safe`: may be resent after an ambiguous failure (defaults to GET). `reads_only`: a POST that changes
         nothing (WHMCS Get*, Matomo reads), allowed in read-only mode. `retry_codes`: provider error codes that
-        prove a mutation was not applied, so it may be resent (Hetzner `conflict`, `locked`).
+        prove a mutation was not applied, so it may be resent (Hetzner `conflict`, `locked`). `probe`: a request whose
+        4xx answer is the expected outcome (a connection test's scope check), logged at info level, not as a warning.
         """
         import httpx
 
@@ -317,7 +320,7 @@ class HttpCore:
             err.correlation_id = correlation
             self._record(method, url, response.status_code, started, attempt, f"{operation}: {err.message}",
                          {"code": err.code, "correlation_id": correlation, "request": request_note,
-                          "response": _clip(redact(data)) if data is not None else (parse_error or "")})
+                          "response": _clip(redact(data)) if data is not None else (parse_error or "")}, probe=probe)
 
             status = response.status_code
             if status == 429:

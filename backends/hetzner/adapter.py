@@ -91,7 +91,8 @@ class HetznerAdapter(Adapter):
             await self.http.request("GET", "/locations", operation="connection test", params={"per_page": 1})
             report.latency_ms = (time.perf_counter() - started) * 1000
             report.ok = True
-            report.details["token"] = await self._token_scope()
+            # The scope probe is a POST: in read-only mode nothing but reads leaves the machine, not even a probe.
+            report.details["token"] = "not checked (read-only mode)" if self.http.read_only else await self._token_scope()
             report.details["rate_limit"] = self.http.rate_limit.as_dict()
             if self.http.rate_limit.limit is not None:
                 report.version = f"API v1, {self.http.rate_limit.remaining}/{self.http.rate_limit.limit} requests left"
@@ -107,7 +108,7 @@ class HetznerAdapter(Adapter):
         exist: a read-only token is refused with token_readonly before the lookup, a read-write one gets not_found."""
         try:
             await self.http.request("POST", "/servers/0/actions/poweron", operation="token scope probe", expect=(201,),
-                                    reads_only=True, safe=False)
+                                    reads_only=True, safe=False, probe=True)
         except PermissionDenied as exc:
             return "read-only" if exc.code == "token_readonly" else "unknown"
         except NotFoundError:

@@ -251,3 +251,23 @@ def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+def test_read_only_test_sends_no_post_and_the_scope_probe_is_logged_as_info(env, sim, tmp_path):
+    import sqlite3
+
+    sim.request_log.clear()
+    proc = hostdeck(env, "--read-only", "test", "--json")
+    (report,) = as_json(proc)
+    assert proc.returncode == 0 and report["ok"] is True, proc.stderr
+    assert [r["method"] for r in sim.request_log] and {r["method"] for r in sim.request_log} == {"GET"}
+    assert report["details"]["token"] == "not checked (read-only mode)"
+
+    sim.request_log.clear()
+    proc = hostdeck(env, "test", "--json")
+    (report,) = as_json(proc)
+    assert report["details"]["token"] == "read-write"
+    assert [r["path"] for r in sim.request_log if r["method"] == "POST"] == ["/v1/servers/0/actions/poweron"]
+    with sqlite3.connect(tmp_path / "data" / "hostdeck.db") as db:
+        levels = db.execute("SELECT level FROM events WHERE message LIKE 'token scope probe%'").fetchall()
+    assert levels and {lv for (lv,) in levels} == {"info"}

@@ -84,3 +84,15 @@ def test_power_goes_through_proxmox_and_sso_prints_a_fresh_link(env):
     data = Path(e["HOSTDECK_DATA_DIR"])
     token = json.loads(sso.stdout)["url"].split("token=")[1]
     assert all(token.encode() not in p.read_bytes() for p in data.rglob("*") if p.is_file())
+
+
+def test_plain_test_table_marks_insecure_tls(env):
+    e, _, _ = env
+    config = Path(e["HOSTDECK_CONFIG"])
+    config.write_text(config.read_text() + "insecure_tls = true\n")
+    proc = hostdeck(e, "test", "pve")
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("pve "))
+    assert "INSECURE TLS" in row and "insecure_tls = true" in proc.stderr
+    config.write_text(config.read_text().replace("insecure_tls = true\n", ""))
+    assert "INSECURE" not in hostdeck(e, "test", "pve").stdout

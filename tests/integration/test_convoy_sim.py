@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,8 +11,9 @@ import pytest
 
 from backends.sim.cluster import Cluster, Node
 from backends.sim.convoy import (DEFAULT_NON_ADMIN_TOKEN, DEFAULT_TOKEN, MIB, ConvoySim, make_jwt, read_jwt)
+from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "convoy"
+FIXTURES = ALL_FIXTURES / "convoy"
 JSON = {"Accept": "application/json"}
 
 

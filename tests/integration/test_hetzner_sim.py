@@ -8,7 +8,6 @@ import json
 import re
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,10 +15,11 @@ import pytest
 
 from backends.sim.hetzner import HetznerSim, load_catalog, parse_label_selector
 from backends.sim.server import route_matches
+from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 TOKEN, READONLY = "demo-hetzner-token", "demo-hetzner-readonly"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "hetzner" / "openapi.json"
+SPEC_PATH = ALL_FIXTURES / "hetzner" / "openapi.json"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 A = 10.0  # action_seconds for fake-clock sims
 

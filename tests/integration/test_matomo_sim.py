@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,8 +12,9 @@ import pytest
 from backends.sim.matomo import DEFAULT_TOKEN, MatomoSim
 
 from .mt import TOKEN, VIEW_TOKEN, call, methods
+from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "matomo"
+FIXTURES = ALL_FIXTURES / "matomo"
 ERRORS = json.loads((FIXTURES / "errors.json").read_text(encoding="utf-8"))
 
 

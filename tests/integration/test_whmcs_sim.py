@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,8 +12,9 @@ from backends.sim.whmcs import WhmcsSim
 from backends.whmcs.parse import custom_fields_param
 
 from .wh import IDENTIFIER, SECRET, call
+from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "whmcs"
+FIXTURES = ALL_FIXTURES / "whmcs"
 
 
 def fixture(name: str) -> Any:

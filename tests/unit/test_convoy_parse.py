@@ -2,7 +2,6 @@
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -19,8 +18,9 @@ from backends.errors import (AuthError, ConflictError, NotFoundError, Permission
                              ValidationError)
 from backends.models import CatalogKind, ServerStatus
 from backends.sim.convoy import read_jwt
+from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "convoy"
+FIXTURES = ALL_FIXTURES / "convoy"
 
 
 def fixture(name: str):

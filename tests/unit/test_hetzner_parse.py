@@ -3,7 +3,6 @@
 import json
 from datetime import datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,9 @@ from backends.hetzner.adapter import load_fallback
 from backends.hetzner.errors import classify
 from backends.hetzner.parse import parse_catalog, parse_server
 from backends.models import CatalogKind, ServerStatus
+from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "hetzner"
+FIXTURES = ALL_FIXTURES / "hetzner"
 
 
 def fixture(name: str):

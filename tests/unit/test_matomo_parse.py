@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -19,8 +18,9 @@ from backends.matomo.parse import (MatomoSite, as_bool, as_int, new_site_id, par
 from backends.models import Event, EventKind
 from backends.redact import redact, redact_url
 from backends.sim.matomo import normalized_urls, php_params
+from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "matomo"
+FIXTURES = ALL_FIXTURES / "matomo"
 TOKEN = "sentinelMatomoToken0123456789abcdef42"
 
 

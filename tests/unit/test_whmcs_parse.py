@@ -4,7 +4,6 @@ import base64
 import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,8 +21,9 @@ from backends.whmcs.fields import (CLIENT_ALIASES, CLIENT_FIELDS, SERVICE_ALIASE
 from backends.whmcs.parse import (as_id, as_int, custom_fields_param, items, money, parse_activity, parse_client,
                                   parse_date, parse_datetime, parse_details, parse_product, parse_service, php_serialize)
 from backends.whmcs.scrub import ScrubbedEvents
+from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "whmcs"
+FIXTURES = ALL_FIXTURES / "whmcs"
 
 
 def fixture(name: str):

@@ -120,8 +120,12 @@ async def test(args: argparse.Namespace) -> int:
         emit_json([r.as_dict() for r in reports])
     else:
         table(["backend", "kind", "ok", "latency", "version", "credentials", "error"],
-              [[r.backend, r.kind, "ok" if r.ok else "FAIL", f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "",
+              [[r.backend, r.kind, ("ok" if r.ok else "FAIL") + (" INSECURE TLS" if r.details.get("insecure") else ""), f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "",
                 r.version or "", r.credential_source, r.error or ""] for r in reports])
+        for r in reports:
+            if r.details.get("insecure"):
+                warn(f"{r.backend}: INSECURE TLS: certificates are not verified (insecure_tls = true); anyone on the "
+                     "network path can read the token. Pin the certificate with fingerprint = \"…\" or ca_bundle.")
     if not reports:
         warn("no backends configured.")
         return 1
