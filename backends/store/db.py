@@ -16,7 +16,8 @@ from ..models import Event, EventKind
 from ..redact import redact
 from . import migrations
 from .version import LATEST
-from .tables import CatalogCacheRow, EventRow, Meta, SiteJobRow, SyncLinkRow, SyncLogRow
+from .tables import (CatalogCacheRow, CredentialRejectionRow, EventRow, Meta, SiteJobRow, SnapshotRow, SyncLinkRow,
+                     SyncLogRow)
 
 SCHEMA_VERSION = LATEST
 BUSY_TIMEOUT_MS = 5000
@@ -72,7 +73,8 @@ class Store:
         with self.engine.begin() as conn:
             if found == 0:
                 SQLModel.metadata.create_all(conn, tables=[Meta.__table__, EventRow.__table__, CatalogCacheRow.__table__,
-                                                         SyncLinkRow.__table__, SyncLogRow.__table__, SiteJobRow.__table__])
+                                                         SyncLinkRow.__table__, SyncLogRow.__table__, SiteJobRow.__table__,
+                                                         CredentialRejectionRow.__table__, SnapshotRow.__table__])
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"), {"v": str(SCHEMA_VERSION)})
             else:
                 for version in range(found, SCHEMA_VERSION):

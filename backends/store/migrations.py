@@ -4,6 +4,8 @@ Version 1: meta, events (without target/actor), catalog_cache.
 Version 2: events gain `target` and `actor` (actions and audit entries name who did what to which server).
 Version 3: the sync map (`sync_links`) and the sync log (`sync_log`).
 Version 4: the site pipeline's jobs (`site_jobs`).
+Version 5: rejected credentials as keyed fingerprints (`credential_rejections`) and each backend's last lists
+(`snapshots`: the inventory painted at start).
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ def _to_v4(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, tables=[SiteJobRow.__table__])
 
 
+def _to_v5(conn: Connection) -> None:
+    from sqlmodel import SQLModel
+
+    from .tables import CredentialRejectionRow, SnapshotRow
+
+    SQLModel.metadata.create_all(conn, tables=[CredentialRejectionRow.__table__, SnapshotRow.__table__])
+
+
 def create_v1(conn: Connection) -> None:
     for stmt in V1_SQL:
         conn.execute(text(stmt))
@@ -54,4 +64,4 @@ def create_v1(conn: Connection) -> None:
 
 
 # UPGRADES[n] takes a database from version n to n + 1.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5}

@@ -95,3 +95,27 @@ class SiteJobRow(SQLModel, table=True):
     result: str = "{}"                         # JSON: matomo site id, tracking code, ...
     created_at: datetime
     updated_at: datetime
+
+
+class CredentialRejectionRow(SQLModel, table=True):
+    """A credential a backend refused, kept as a keyed fingerprint (HMAC with a local key, never the secret), so no
+    process sends the same credential to that backend again until it changes (WHMCS bans after three failures)."""
+
+    __tablename__ = "credential_rejections"
+    backend: str = Field(primary_key=True)
+    fingerprint: str = Field(primary_key=True)
+    message: str                               # what the backend said, redacted
+    rejected_at: datetime
+
+
+class SnapshotRow(SQLModel, table=True):
+    """The last list a backend returned for one scope ("servers", "clients", "services", "sites"), painted at start
+    while it is refreshed. Read with the stdlib sqlite3 on the way to the first rows; `payload` is JSON."""
+
+    __tablename__ = "snapshots"
+    scope: str = Field(primary_key=True)
+    backend: str = Field(primary_key=True)
+    fetched_at: datetime
+    payload: str = "[]"
+    error: str | None = None                   # the last failed refresh, in plain words (redacted)
+    error_at: datetime | None = None

@@ -81,6 +81,26 @@ def test_version_2_database_gains_the_sync_tables(tmp_path):
         conn.exec_driver_sql("UPDATE meta SET value='2' WHERE key='schema_version'")
     engine.dispose()
     store = Store(path=path)
-    assert store.schema_version() == SCHEMA_VERSION == 4
+    assert store.schema_version() == SCHEMA_VERSION == 5
     tables = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"sync_links", "sync_log", "events", "catalog_cache", "site_jobs"} <= tables
+    assert {"sync_links", "sync_log", "events", "catalog_cache", "site_jobs", "credential_rejections",
+            "snapshots"} <= tables
+
+
+def test_version_4_database_gains_rejections_and_snapshots_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "v4.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        migrations.create_v1(conn)
+        for version in (1, 2, 3):
+            migrations.UPGRADES[version](conn)
+        conn.exec_driver_sql("UPDATE meta SET value='4' WHERE key='schema_version'")
+        conn.exec_driver_sql("INSERT INTO catalog_cache (backend, fetched_at, payload) VALUES ('hz', '2026-01-01', '[]')")
+    engine.dispose()
+    store = Store(path=path)
+    assert store.schema_version() == 5
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM catalog_cache").fetchone() == (1,)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(snapshots)")}
+    assert {"scope", "backend", "fetched_at", "payload", "error", "error_at"} <= columns
+    assert {row[1] for row in db.execute("PRAGMA table_info(credential_rejections)")} >= {"backend", "fingerprint"}
