@@ -433,7 +433,8 @@ class ServersScreen(ReportsFailures, Screen):
 
         try:
             fresh = await self.app.workspace.adapter(server.backend).get_server(server.id)
-        except BackendError:
+        except BackendError as exc:
+            self.app.report_failure(exc, action=f"Read back {server.name}", backend=server.backend)
             return
         self.servers[fresh.key] = fresh
         self.grid.update_row(server_row(fresh, stale=fresh.backend in self.stale_backends))

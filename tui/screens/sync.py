@@ -289,6 +289,7 @@ class SyncScreen(ReportsFailures, Screen):
             services = await self.engine.billing.get_services(client_id=link.left_id)
         except BackendError as exc:
             detail.update("\n".join(lines + ["", f"[red]WHMCS: {escape(exc.message)}[/red]"]))
+            self.app.report_failure(exc, action=f"Load the WHMCS client {link.left_id}", backend=self.engine.billing.name)
             return
         lines += ["", "[b]WHMCS client[/b]", f"{escape(client.first_name)} {escape(client.last_name)}"
                   + (f", {escape(client.company)}" if client.company else ""), f"{escape(client.email)} · {escape(client.status)}"]
