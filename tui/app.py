@@ -37,6 +37,15 @@ def _lazy_screen(target: str):
     return getattr(importlib.import_module(module), cls)()
 
 
+def crash_message(error: BaseException | None, log_path: str):
+    """Two plain lines for the terminal: no traceback, no locals, no text of the error (it may hold backend data)."""
+    from rich.text import Text
+
+    name = type(error).__name__ if error is not None else "error"
+    return Text(f"hostdeck stopped on an unexpected error ({name}).\n"
+                f"The details (a traceback without variables) are in:\n{log_path}")
+
+
 class HostdeckApp(App[int]):
     TITLE = "hostdeck"
     CSS_PATH = str(resources.files("styles") / "app.tcss")  # absolute: subclasses may live anywhere
@@ -176,6 +185,35 @@ class HostdeckApp(App[int]):
             return
         self._last_toast[failure.text] = now
         self.notify(failure.text, title=failure.title, severity="error", timeout=12, markup=False)
+
+    # crashes -------------------------------------------------------------------------
+    def _fatal_error(self) -> None:
+        """Textual would print a traceback with locals (a server record's fields) to the terminal. Instead the
+        traceback, without locals, goes to the log file, and the terminal gets a short message naming that file."""
+        import sys
+
+        error = sys.exc_info()[1] or self._exception
+        self.bell()
+        self._exit_renderables.append(crash_message(error, self._log_crash(error)))
+        self._close_messages_no_wait()
+
+    def _log_crash(self, error: BaseException | None) -> str:
+        import traceback
+
+        from backends.logfile import append_events
+        from backends.models import Event, EventKind
+        from backends.paths import log_dir
+
+        directory = (self.workspace.data_dir / "logs") if self.workspace.data_dir else log_dir()
+        name = type(error).__name__ if error is not None else "error"
+        text = "".join(traceback.format_exception(error)) if error is not None else ""
+        event = Event(backend="hostdeck", kind=EventKind.ACTION, level="error", message=f"hostdeck stopped: {name}",
+                      detail={"traceback": text})
+        try:  # the log file only: opening the store now could race a thread that is opening it
+            append_events(directory, [event])
+        except Exception:
+            return "(the log file could not be written)"
+        return str(directory / "hostdeck.log")
 
     # helpers --------------------------------------------------------------------
     @property
