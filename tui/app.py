@@ -37,13 +37,11 @@ def _lazy_screen(target: str):
     return getattr(importlib.import_module(module), cls)()
 
 
-def crash_message(error: BaseException | None, log_path: str):
-    """Two plain lines for the terminal: no traceback, no locals, no text of the error (it may hold backend data)."""
-    from rich.text import Text
-
+def crash_message(error: BaseException | None, log_path: str) -> str:
+    """Plain lines for the terminal: no traceback, no locals, no text of the error (it may hold backend data)."""
     name = type(error).__name__ if error is not None else "error"
-    return Text(f"hostdeck stopped on an unexpected error ({name}).\n"
-                f"The details (a traceback without variables) are in:\n{log_path}")
+    return (f"hostdeck stopped on an unexpected error ({name}).\n"
+            f"The details (a traceback without variables) are in:\n{log_path}\n")
 
 
 class HostdeckApp(App[int]):
@@ -89,6 +87,7 @@ class HostdeckApp(App[int]):
         self._prepare = prepare
         self._backends_ready = asyncio.Event()
         self._last_toast: dict[str, float] = {}
+        self.crash_report: str | None = None
         super().__init__()
         self._unsubscribe_health = workspace.events.subscribe(self._health_of_event)
         self._apply_theme(workspace.config.general.theme)
@@ -194,7 +193,7 @@ class HostdeckApp(App[int]):
 
         error = sys.exc_info()[1] or self._exception
         self.bell()
-        self._exit_renderables.append(crash_message(error, self._log_crash(error)))
+        self.crash_report = crash_message(error, self._log_crash(error))  # printed by tui.launch after the exit
         self._close_messages_no_wait()
 
     def _log_crash(self, error: BaseException | None) -> str:

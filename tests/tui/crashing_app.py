@@ -9,6 +9,7 @@ from backends.config import Config, GeneralConfig
 from backends.secrets import Secrets
 from backends.workspace import Workspace
 from tui.app import HostdeckApp
+from tui.launch import run
 
 SENTINEL = "LOCALS-SENTINEL-root-pw-4411"
 
@@ -30,8 +31,7 @@ def main(data_dir: str, stock: bool) -> int:
         CrashingApp._fatal_error = App._fatal_error
     workspace = Workspace(Config(path=None, general=GeneralConfig()), Secrets(overlay={}), data_dir=Path(data_dir))
     app = CrashingApp(workspace, initial_mode="connections", auto_refresh=False)
-    app.run(headless=True, size=(100, 30))
-    return app.return_code or 0
+    return run(app, headless=True, size=(100, 30))
 
 
 if __name__ == "__main__":
