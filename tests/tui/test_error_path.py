@@ -3,6 +3,8 @@ in the event log (and so on the Logs screen) and in the header's health."""
 
 from __future__ import annotations
 
+from .settling import settle
+
 from backends.config import BackendConfig, Config, GeneralConfig
 from backends.secrets import Secrets
 from backends.workspace import Workspace
@@ -22,11 +24,6 @@ def readonly_app(tmp_path, sims) -> HostdeckApp:
     workspace = Workspace(config, Secrets(overlay={("hz", "token"): READONLY}), data_dir=tmp_path)
     return HostdeckApp(workspace, initial_mode="servers", auto_refresh=False)
 
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def toasts(app) -> list[str]:

@@ -8,6 +8,8 @@ it fail: a simulator fault where one reaches it, else the adapter (or store) met
 
 from __future__ import annotations
 
+from .settling import settle
+
 import ast
 import importlib
 from pathlib import Path
@@ -109,11 +111,6 @@ def raising(error: BaseException):
 def down(backend: str) -> UnavailableError:
     return UnavailableError("the simulated backend is down; try again shortly.", backend=backend)
 
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 class Run:
