@@ -134,13 +134,16 @@ class HostdeckApp(App[int]):
     # health: fed by the event log ----------------------------------------------
     def _health_of_event(self, event) -> None:
         """Every API call, failure and connection test is an event; the header shows what the latest one says."""
-        health = health_from(event)
-        if health is None or event.backend not in self.health or self.health.get(event.backend) == health:
+        try:
+            health = health_from(event)
+            if health is None or event.backend not in self.health or self.health.get(event.backend) == health:
+                return
+            if threading.get_ident() == self._thread_id:
+                self.set_health(event.backend, *health)
+            else:  # events are also recorded from thread workers
+                self.post_message(BackendHealth(event.backend, *health))
+        except Exception:  # the header must never break the call that recorded the event
             return
-        if threading.get_ident() == self._thread_id:
-            self.set_health(event.backend, *health)
-        else:  # events are also recorded from thread workers
-            self.post_message(BackendHealth(event.backend, *health))
 
     @on(BackendHealth)
     def _health(self, message: BackendHealth) -> None:

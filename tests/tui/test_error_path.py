@@ -63,7 +63,8 @@ async def test_reboot_from_the_palette_with_a_read_only_token_is_refused_in_plac
         logged = [e for e in app.workspace.events.recent() if e.level == "error" and e.message == said[0]]
         assert logged and logged[0].backend == "hz" and logged[0].detail["category"] == "permission"
         assert app.health["hz"][0] == "degraded"
-        assert "◐ hz" in str(screen.query_one("TopBar").render())
+        topbar = screen.query_one("TopBar")
+        assert "◐ hz" in str(topbar.render()) and "read-only" in str(topbar.tooltip)  # hovering says why
 
         await pilot.press("5")  # the Logs screen shows the refusal
         await pilot.pause(0.7)
