@@ -174,7 +174,9 @@ class HostdeckApp(App[int]):
         if failure.category == "unexpected":
             import traceback
 
-            detail["traceback"] = "".join(traceback.format_exception(error))  # frames and lines, never locals
+            from backends.redact import redact_text
+
+            detail["traceback"] = redact_text("".join(traceback.format_exception(error)))  # lines, never locals
         self.workspace.events.record(Event(backend=failure.who, kind=EventKind.ACTION, level="error",
                                            message=failure.text, detail=detail))
         self._toast(failure)
@@ -205,10 +207,11 @@ class HostdeckApp(App[int]):
         from backends.logfile import append_events
         from backends.models import Event, EventKind
         from backends.paths import log_dir
+        from backends.redact import redact_text
 
         directory = (self.workspace.data_dir / "logs") if self.workspace.data_dir else log_dir()
         name = type(error).__name__ if error is not None else "error"
-        text = "".join(traceback.format_exception(error)) if error is not None else ""
+        text = redact_text("".join(traceback.format_exception(error))) if error is not None else ""
         event = Event(backend="hostdeck", kind=EventKind.ACTION, level="error", message=f"hostdeck stopped: {name}",
                       detail={"traceback": text})
         try:  # the log file only: opening the store now could race a thread that is opening it
