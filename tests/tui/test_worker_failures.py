@@ -64,7 +64,7 @@ def keyword(node: ast.AST, name: str) -> ast.expr | None:
 
 def test_discovery_finds_the_known_workers():
     starts = worker_starts()
-    assert "tui/screens/servers.py:ServersScreen._execute" in starts
+    assert "tui/screens/servers.py:ServersScreen._act" in starts
     assert "tui/screens/billing.py:PanelPane._run" in starts
     assert "tui/dialogs/create_server.py:CreateServerDialog.load_catalog" in starts
     assert len(starts) >= 30
@@ -90,12 +90,12 @@ def test_every_worker_has_a_failure_recipe():
 
 
 # the recipes ------------------------------------------------------------------------------------------------------------
-RECIPES: dict[str, tuple[str, object]] = {}
+RECIPES: dict[str, list[tuple[str, object]]] = {}  # a worker start -> [(world, recipe)]
 
 
 def recipe(key: str, world: str):
     def register(fn):
-        RECIPES[key] = (world, fn)
+        RECIPES.setdefault(key, []).append((world, fn))
         return fn
 
     return register
@@ -199,7 +199,7 @@ async def _(run: Run, key: str) -> None:
     await settle(run.app, run.pilot)
 
 
-@recipe("tui/screens/servers.py:ServersScreen._execute", "hz")
+@recipe("tui/screens/servers.py:ServersScreen._act", "hz")
 async def _(run: Run, key: str) -> None:
     from tui.screens.server_actions import build_menu
 
@@ -318,7 +318,7 @@ async def _(run: Run, key: str) -> None:
     await settle(run.app, run.pilot)
 
 
-@recipe("tui/screens/servers.py:ServersScreen.run_action", "convoy")
+@recipe("tui/screens/servers.py:ServersScreen._act", "convoy")  # through the resize dialog
 async def _(run: Run, key: str) -> None:
     screen = run.app.servers_screen
     server = next(s for s in screen.servers.values() if s.backend == "vps" and s.raw.get("status") is None)
@@ -330,6 +330,7 @@ async def _(run: Run, key: str) -> None:
         run.app.screen.dismiss({"cpu": 3})
 
     await run.expect(key, trigger, action=f"Resize {server.name}", backend="vps")
+    assert screen.grid.get_row(server.key).cells[2] == "✖ failed"
 
 
 # the sync world: the client sync map ---------------------------------------------------------------------------------------
@@ -573,12 +574,13 @@ async def _(run: Run, key: str) -> None:
 
 # running them ------------------------------------------------------------------------------------------------------------
 async def run_world(world: str, app, monkeypatch) -> None:
-    keys = [k for k, (w, _fn) in RECIPES.items() if w == world]
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(app, pilot)
         run = Run(app, pilot, monkeypatch)
-        for key in keys:
-            await RECIPES[key][1](run, key)
+        for key, recipes in RECIPES.items():
+            for recipe_world, fn in recipes:
+                if recipe_world == world:
+                    await fn(run, key)
         assert app.is_running  # no failure ended the app
 
 
@@ -617,4 +619,4 @@ async def test_the_demo_start_failing_is_reported(app_factory, monkeypatch):
         assert app._backends_ready.is_set()  # the screens are not left waiting
 
 
-RECIPES["tui/app.py:HostdeckApp.on_ready"] = ("demo", test_the_demo_start_failing_is_reported)
+RECIPES["tui/app.py:HostdeckApp.on_ready"] = [("demo", test_the_demo_start_failing_is_reported)]

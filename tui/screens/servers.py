@@ -303,10 +303,9 @@ class ServersScreen(ReportsFailures, Screen):
             from ..dialogs.resize import RenameDialog, ResizeDialog
 
             dialog = ResizeDialog(server) if action_id == "resize" else RenameDialog(server)
-            self.app.push_screen(dialog, lambda changes: about(self.run_worker(
-                self._change(action_id, server, changes), group=f"action-{server.backend}-{server.id}",
-                exit_on_error=False, description=f"{item.label.split(' (')[0]} {server.name}"),
-                backend=server.backend) if changes else None)
+            self.app.push_screen(dialog, lambda changes: self._act(
+                self._change(action_id, server, changes), server, f"{item.label.split(' (')[0]} {server.name}")
+                if changes else None)
             return
         if action_id == "copy_id":
             self.app.copy_to_clipboard(server.id)
@@ -322,9 +321,12 @@ class ServersScreen(ReportsFailures, Screen):
         self.app.push_screen(dialog, lambda ok: self._execute(item, server) if ok else None)
 
     def _execute(self, item: MenuAction, server: Server) -> None:
-        worker = about(self.run_worker(self._execute_worker(item, server), group=f"action-{server.backend}-{server.id}",
-                                       exit_on_error=False, description=f"{item.label} on {server.name}"),
-                       backend=server.backend)
+        self._act(self._execute_worker(item, server), server, f"{item.label} on {server.name}")
+
+    def _act(self, work, server: Server, action: str) -> None:
+        """An action on one server: its failure is reported, and shown on the server's row."""
+        worker = about(self.run_worker(work, group=f"action-{server.backend}-{server.id}", exit_on_error=False,
+                                       description=action), backend=server.backend)
         self._targets[worker] = server.key
 
     def show_failure(self, worker, failure) -> None:
