@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from functools import partial
 from typing import TYPE_CHECKING, Callable
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
 
 
 from .commands import ScreensProvider, ServerActionsProvider, ServersProvider
-from .errors import plain_message
+from .errors import Failure, describe
+from .health import health_from
 from .messages import BackendHealth
+from .reporting import action_of, backend_of
 
 STARTED = time.perf_counter()
 
@@ -32,6 +35,13 @@ def _lazy_screen(target: str):
 
     module, cls = target.split(":")
     return getattr(importlib.import_module(module), cls)()
+
+
+def crash_message(error: BaseException | None, log_path: str) -> str:
+    """Plain lines for the terminal: no traceback, no locals, no text of the error (it may hold backend data)."""
+    name = type(error).__name__ if error is not None else "error"
+    return (f"hostdeck stopped on an unexpected error ({name}).\n"
+            f"The details (a traceback without variables) are in:\n{log_path}\n")
 
 
 class HostdeckApp(App[int]):
@@ -76,7 +86,10 @@ class HostdeckApp(App[int]):
         self.servers_screen = None  # set by the Servers screen when it mounts
         self._prepare = prepare
         self._backends_ready = asyncio.Event()
+        self._last_toast: dict[str, float] = {}
+        self.crash_report: str | None = None
         super().__init__()
+        self._unsubscribe_health = workspace.events.subscribe(self._health_of_event)
         self._apply_theme(workspace.config.general.theme)
 
     def _apply_theme(self, theme: str) -> None:
@@ -100,7 +113,8 @@ class HostdeckApp(App[int]):
         if self._prepare is None:
             self._backends_ready.set()
         else:
-            self.run_worker(self._run_prepare, thread=True, group="prepare", exit_on_error=False)
+            self.run_worker(self._run_prepare, thread=True, group="prepare", exit_on_error=False,
+                            description="Start the demo simulators")
 
     def _run_prepare(self) -> None:
         try:
@@ -111,12 +125,26 @@ class HostdeckApp(App[int]):
     def _flush_events(self) -> None:
         # The store and the log file are written from a thread, in batches: SQLite never blocks the screen.
         if self.workspace.events.has_pending:
-            self.run_worker(self.workspace.flush_events, thread=True, group="flush-events", exit_on_error=False)
+            self.run_worker(self.workspace.flush_events, thread=True, group="flush-events", exit_on_error=False,
+                            description="Write the event log to the store and the log file")
 
     async def backends_ready(self) -> None:
         await self._backends_ready.wait()
 
-    # health -----------------------------------------------------------------
+    # health: fed by the event log ----------------------------------------------
+    def _health_of_event(self, event) -> None:
+        """Every API call, failure and connection test is an event; the header shows what the latest one says."""
+        try:
+            health = health_from(event)
+            if health is None or event.backend not in self.health or self.health.get(event.backend) == health:
+                return
+            if threading.get_ident() == self._thread_id:
+                self.set_health(event.backend, *health)
+            else:  # events are also recorded from thread workers
+                self.post_message(BackendHealth(event.backend, *health))
+        except Exception:  # the header must never break the call that recorded the event
+            return
+
     @on(BackendHealth)
     def _health(self, message: BackendHealth) -> None:
         self.set_health(message.backend, message.state, message.detail)
@@ -126,15 +154,71 @@ class HostdeckApp(App[int]):
             self.health[backend] = (state, detail)
             self.health_version += 1
 
-    # failures -----------------------------------------------------------------
+    # failures: the one path -------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one handler for every worker failure: plain words, never a traceback."""
+        """The App's own workers; those of screens, dialogs and panes come through tui.reporting.ReportsFailures."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            self.report_error(event.worker.error)
+            self.report_worker_failure(event.worker)
 
-    def report_error(self, error: BaseException) -> None:
-        title, message = plain_message(error)
-        self.notify(message, title=title, severity="error", timeout=10, markup=False)
+    def report_worker_failure(self, worker: Worker) -> Failure:
+        return self.report_failure(worker.error, action=action_of(worker), backend=backend_of(worker))
+
+    def report_failure(self, error: BaseException, *, action: str, backend: str | None = None) -> Failure:
+        """A notification (backend, action, what it said, the fix), an event in the log, the backend's health."""
+        from backends.models import Event, EventKind
+
+        failure = describe(error, action=action, backend=backend)
+        detail = {"category": failure.category, "action": action}
+        if failure.health:
+            detail["health"] = failure.health
+        if failure.category == "unexpected":
+            import traceback
+
+            from backends.redact import redact_text
+
+            detail["traceback"] = redact_text("".join(traceback.format_exception(error)))  # lines, never locals
+        self.workspace.events.record(Event(backend=failure.who, kind=EventKind.ACTION, level="error",
+                                           message=failure.text, detail=detail))
+        self._toast(failure)
+        return failure
+
+    def _toast(self, failure: Failure) -> None:
+        # A backend that stays down fails every poll: one toast a minute says it, the log keeps every one.
+        now = time.monotonic()
+        if now - self._last_toast.get(failure.text, -1e9) < 60:
+            return
+        self._last_toast[failure.text] = now
+        self.notify(failure.text, title=failure.title, severity="error", timeout=12, markup=False)
+
+    # crashes -------------------------------------------------------------------------
+    def _fatal_error(self) -> None:
+        """Textual would print a traceback with locals (a server record's fields) to the terminal. Instead the
+        traceback, without locals, goes to the log file, and the terminal gets a short message naming that file."""
+        import sys
+
+        error = sys.exc_info()[1] or self._exception
+        self.bell()
+        self.crash_report = crash_message(error, self._log_crash(error))  # printed by tui.launch after the exit
+        self._close_messages_no_wait()
+
+    def _log_crash(self, error: BaseException | None) -> str:
+        import traceback
+
+        from backends.logfile import append_events
+        from backends.models import Event, EventKind
+        from backends.paths import log_dir
+        from backends.redact import redact_text
+
+        directory = (self.workspace.data_dir / "logs") if self.workspace.data_dir else log_dir()
+        name = type(error).__name__ if error is not None else "error"
+        text = redact_text("".join(traceback.format_exception(error))) if error is not None else ""
+        event = Event(backend="hostdeck", kind=EventKind.ACTION, level="error", message=f"hostdeck stopped: {name}",
+                      detail={"traceback": text})
+        try:  # the log file only: opening the store now could race a thread that is opening it
+            append_events(directory, [event])
+        except Exception:
+            return "(the log file could not be written)"
+        return str(directory / "hostdeck.log")
 
     # helpers --------------------------------------------------------------------
     @property
@@ -160,4 +244,5 @@ class HostdeckApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
+        self._unsubscribe_health()
         await self.workspace.aclose()

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .app import HostdeckApp
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -15,5 +20,12 @@ def run_app(args: argparse.Namespace) -> int:
         # The demo simulators start in a thread after the first paint.
         prepare = context.demo.start if context.demo is not None else None
         app = HostdeckApp(workspace, demo=context.demo is not None, prepare=prepare)
-        app.run()
-        return app.return_code or 0
+        return run(app)
+
+
+def run(app: "HostdeckApp", **options) -> int:
+    """Run the app; after a crash, print its short report (the log file's path), never a traceback."""
+    app.run(**options)
+    if app.crash_report:
+        sys.stderr.write(app.crash_report)
+    return app.return_code or 0

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 class BackendHealth(Message):
-    """A backend answered (or failed): the header shows it."""
+    """What the event log says about a backend's health, posted by the App's event listener when the event was
+    recorded in a thread (on the app's thread the header is updated at once)."""
 
     def __init__(self, backend: str, state: str, detail: str = "") -> None:
         super().__init__()

@@ -13,8 +13,10 @@ from textual.widgets import Button, Input, Label, Select, Static
 from backends.contract import Adapter
 from backends.models import CatalogKind
 
+from ..reporting import ReportsFailures
 
-class CreateConvoyServerDialog(ModalScreen[tuple | None]):
+
+class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="create_convoy.cancel")]
 
     def __init__(self, adapter: Adapter) -> None:
@@ -51,7 +53,7 @@ class CreateConvoyServerDialog(ModalScreen[tuple | None]):
         self.query_one("#name", Input).focus()
         self.load()
 
-    @work(exit_on_error=False)
+    @work(exit_on_error=False, description="Load the nodes and templates for a new server")
     async def load(self) -> None:
         await self.app.backends_ready()
         self.catalog = await self.adapter.catalog()
@@ -99,7 +101,7 @@ class CreateConvoyServerDialog(ModalScreen[tuple | None]):
                    memory_mb=number("memory") or 0, disk_gb=number("disk") or 0, bandwidth_gb=number("bandwidth"))
 
     @on(Button.Pressed, "#create")
-    @work(exit_on_error=False)
+    @work(exit_on_error=False, description="Look up the owner of the new server")
     async def _create(self) -> None:
         from backends.convoy.spec import ConvoyServerSpec
 
@@ -109,6 +111,13 @@ class CreateConvoyServerDialog(ModalScreen[tuple | None]):
             self.query_one("#name-problem", Static).update(f"[red]no panel user has the email {escape(email)}[/red]")
             return
         self.dismiss((self.adapter, self._spec(ConvoyServerSpec, user_id=user.id)))
+
+    def show_failure(self, worker, failure) -> None:
+        from rich.text import Text
+
+        # the dialog ends with the error, not "Loading…"; Cancel closes it
+        where = "#catalog-source" if worker.name == "load" else "#name-problem"
+        self.query_one(where, Static).update(Text(failure.text, style="red"))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -15,9 +15,10 @@ from backends.models import Catalog, CatalogKind, ServerSpec
 from backends.validate import hostname_problem
 
 from ..format import age_text
+from ..reporting import ReportsFailures
 
 
-class CreateServerDialog(ModalScreen[tuple[Adapter, ServerSpec] | None]):
+class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="create.cancel")]
 
     def __init__(self, adapter: Adapter) -> None:
@@ -51,7 +52,7 @@ class CreateServerDialog(ModalScreen[tuple[Adapter, ServerSpec] | None]):
         self.query_one("#name", Input).focus()
         self.load_catalog()
 
-    @work(exit_on_error=False)
+    @work(exit_on_error=False, description="Load the catalog for a new server")
     async def load_catalog(self) -> None:
         await self.app.backends_ready()
         self.catalog = await self.adapter.catalog()
@@ -72,6 +73,12 @@ class CreateServerDialog(ModalScreen[tuple[Adapter, ServerSpec] | None]):
             pass
         self.query_one("#ssh-keys", SelectionList).add_options([(k, k) for k in keys])
         self._fill_types()
+
+    def show_failure(self, worker, failure) -> None:
+        from rich.text import Text
+
+        # the dialog ends with the error, not "Loading…"; Cancel closes it
+        self.query_one("#catalog-source", Static).update(Text(failure.text, style="red"))
 
     def _fill_types(self) -> None:
         if not self.catalog:

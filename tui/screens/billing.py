@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
+from ..reporting import ReportsFailures
 from ..widgets.grid import Column, Grid, Row
 
 SERVICE_COLUMNS = [Column("service", "Service", max_width=8), Column("client", "Client", max_width=22),
@@ -26,7 +27,7 @@ LINK_STYLE = {"linked": "$text-success", "proposed": "$text-accent", "ambiguous"
 DRIFT_STYLE = {"leak": "bold $text-error", "gone": "$text-error", "orphan": "$text-warning", "plan": "$text-accent"}
 
 
-class _Pane(Vertical):
+class _Pane(ReportsFailures, Vertical):
     """A tab that loads when first shown and after each change, through the Sync screen's service links."""
 
     def __init__(self, *, id: str) -> None:
@@ -43,6 +44,11 @@ class _Pane(Vertical):
 
     def summary(self, text: str) -> None:
         self.query_one(".pane-summary", Static).update(text)
+
+    def show_failure(self, worker, failure) -> None:
+        from rich.text import Text
+
+        self.query_one(".pane-summary", Static).update(Text(failure.text))  # the tab says it, not a spinner
 
     def ensure_loaded(self) -> None:
         if not self.loaded:
@@ -77,7 +83,7 @@ class ServicesPane(_Pane):
     def action_reload(self) -> None:
         self.reload()
 
-    @work(group="billing-services", exclusive=True, exit_on_error=False)
+    @work(group="billing-services", exclusive=True, exit_on_error=False, description="Load the service links")
     async def reload(self) -> None:
         if self.links is None:
             self.summary(escape(self.screen.billing_error or "No WHMCS backend is configured."))
@@ -130,7 +136,7 @@ class ServicesPane(_Pane):
         item = self.rows.get(self.grid.cursor_row_key)
         return item if item is not None and hasattr(item, "score") else None
 
-    @work(group="billing-services-act", exit_on_error=False)
+    @work(group="billing-services-act", exit_on_error=False, description="Accept the proposed link")
     async def action_accept(self) -> None:
         proposal = self._selected_proposal()
         if proposal is None or not self.screen.writable():
@@ -140,7 +146,7 @@ class ServicesPane(_Pane):
                     severity="warning" if outcome.result == "refused" else "information")
         self.reload()
 
-    @work(group="billing-services-act", exit_on_error=False)
+    @work(group="billing-services-act", exit_on_error=False, description="Accept every confident link")
     async def action_accept_all(self) -> None:
         if not self.screen.writable():
             return
@@ -149,7 +155,7 @@ class ServicesPane(_Pane):
         self.notify(f"{linked} services linked ({len(outcomes) - linked} refused).")
         self.reload()
 
-    @work(group="billing-services-act", exit_on_error=False)
+    @work(group="billing-services-act", exit_on_error=False, description="Reject the proposed link")
     async def action_reject(self) -> None:
         proposal = self._selected_proposal()
         if proposal is None or not self.screen.writable():
@@ -158,7 +164,7 @@ class ServicesPane(_Pane):
         self.notify(f"Proposal for service {proposal.service_id} rejected: it will not be proposed again.")
         self.reload()
 
-    @work(group="billing-services-act", exit_on_error=False)
+    @work(group="billing-services-act", exit_on_error=False, description="Unlink the service")
     async def action_unlink(self) -> None:
         item = self.rows.get(self.grid.cursor_row_key)
         if item is None or hasattr(item, "score") or not self.screen.writable():
@@ -184,7 +190,7 @@ class DriftPane(_Pane):
     def action_reload(self) -> None:
         self.reload()
 
-    @work(group="billing-drift", exclusive=True, exit_on_error=False)
+    @work(group="billing-drift", exclusive=True, exit_on_error=False, description="Compare billing with the servers")
     async def reload(self) -> None:
         if self.links is None:
             self.summary(escape(self.screen.billing_error or "No WHMCS backend is configured."))
@@ -222,7 +228,7 @@ class PanelPane(_Pane):
     def action_reload(self) -> None:
         self.reload()
 
-    @work(group="billing-panel", exclusive=True, exit_on_error=False)
+    @work(group="billing-panel", exclusive=True, exit_on_error=False, description="Load the panel records")
     async def reload(self, note: str = "") -> None:
         import asyncio
 
@@ -236,7 +242,7 @@ class PanelPane(_Pane):
                            for k, link in sorted(records.items()))
         self.summary(note or f"{len(records)} records on {escape(sync.panel.name)} — P syncs now, y shows what it would do")
 
-    @work(group="billing-panel-run", exclusive=True, exit_on_error=False)
+    @work(group="billing-panel-run", exclusive=True, exit_on_error=False, description="Sync the servers to the panel")
     async def _run(self, dry_run: bool) -> None:
         sync = self.screen.panel_sync
         if sync is None or (not dry_run and not self.screen.writable()):

@@ -15,6 +15,7 @@ from backends.contract import Capability
 from backends.models import Catalog, CatalogItem, CatalogKind
 
 from ..format import age_text
+from ..reporting import ReportsFailures
 from ..widgets.topbar import TopBar
 
 LOCATIONS = ("fsn1", "nbg1", "hel1", "ash", "hil", "sin")
@@ -70,7 +71,7 @@ def _cells(item: CatalogItem) -> list[str]:
             a.get("os_version") or "", a.get("status") or "", item.description]
 
 
-class CatalogScreen(Screen):
+class CatalogScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#table-server_type"
     BINDINGS = [
         Binding("r", "refresh", "Refresh (live)", id="catalog.refresh"),
@@ -101,7 +102,7 @@ class CatalogScreen(Screen):
             tabs.hide_tab(f"tab-{kind.value}")
         self.load(refresh=False)
 
-    @work(group="catalog", exclusive=True, exit_on_error=False)
+    @work(group="catalog", exclusive=True, exit_on_error=False, description="Load the catalogs")
     async def load(self, refresh: bool) -> None:
         await self.app.backends_ready()
         adapters = [a for a in self.app.workspace.adapters.values() if Capability.CATALOG in a.capabilities]
@@ -112,10 +113,17 @@ class CatalogScreen(Screen):
         results = await asyncio.gather(*(a.catalog(refresh=refresh) for a in adapters), return_exceptions=True)
         for adapter, result in zip(adapters, results):
             if isinstance(result, BaseException):
-                self.app.report_error(result)
+                if not isinstance(result, Exception):
+                    raise result
+                self.app.report_failure(result, action="Load the catalog", backend=adapter.name)
             else:
                 self.catalogs[adapter.name] = result
         self._refresh_view()
+
+    def show_failure(self, worker, failure) -> None:
+        from rich.text import Text
+
+        self.query_one("#catalog-source", Static).update(Text(failure.text))
 
     def _refresh_view(self) -> None:
         lines = []

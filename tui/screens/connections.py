@@ -14,6 +14,7 @@ from backends.models import ConnectionReport
 from backends.secrets import env_name
 
 from ..dialogs.credential import CredentialDialog
+from ..reporting import ReportsFailures, about
 from ..widgets.topbar import TopBar
 
 COLUMNS = ("backend", "kind", "url", "credentials", "state", "latency", "version / budget", "error and fix")
@@ -30,7 +31,7 @@ def _where(adapter) -> str:
     return ""
 
 
-class ConnectionsScreen(Screen):
+class ConnectionsScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#connections-table"
     BINDINGS = [
         Binding("t", "test_selected", "Test", id="connections.test"),
@@ -104,14 +105,25 @@ class ConnectionsScreen(Screen):
             self.test(name)
 
     def test(self, name: str) -> None:
-        self.run_worker(self._test(name), group=f"conntest-{name}", exclusive=True, exit_on_error=False)
+        about(self.run_worker(self._test(name), group=f"conntest-{name}", exclusive=True, exit_on_error=False,
+                              description=f"Test the connection to {name}"), backend=name)
 
     async def _test(self, name: str) -> None:
         await self.app.backends_ready()
         report = await self.app.workspace.adapter(name).test_connection()
         self.app.connection_reports[name] = report
-        self.app.set_health(name, "ok" if report.ok else "failing", report.error or "")
+        self._record(name, report)
         self._refresh_view()
+
+    def _record(self, name: str, report: ConnectionReport) -> None:
+        """The test's outcome goes to the event log, which feeds the header's health (a missing secret makes no call)."""
+        from backends.models import Event, EventKind
+
+        said = f"connection test: ok ({report.latency_ms or 0:.0f} ms)" if report.ok else \
+            f"connection test failed: {report.error or 'no reason given'}"
+        self.app.workspace.events.record(Event(backend=name, kind=EventKind.ACTION, message=said,
+                                               level="info" if report.ok else "error",
+                                               detail={"health": "ok" if report.ok else "failing"}))
 
     def action_set_credential(self) -> None:
         name = self._selected()
@@ -125,7 +137,7 @@ class ConnectionsScreen(Screen):
         self.app.push_screen(CredentialDialog(name, field, env_name(name, field)),
                              lambda value: self._store(name, field, value) if value else None)
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, description="Store the credential in the keyring")
     def _store(self, name: str, field: str, value: str) -> None:
         # keyring can block (an unlock prompt), so it runs in a thread
         self.app.workspace.secrets.set(name, field, value)

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Select, Static
 
 from backends.models import Event, utcnow
 
+from ..reporting import ReportsFailures
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 
@@ -34,7 +35,7 @@ def event_row(index: int, e: Event) -> Row:
     return Row(key=index, cells=cells, styles=(None, None, None, style, None, None, style, None, None))
 
 
-class LogsScreen(Screen):
+class LogsScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#log-grid"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="logs.filter"),
@@ -82,7 +83,7 @@ class LogsScreen(Screen):
     def grid(self) -> Grid:
         return self.query_one("#log-grid", Grid)
 
-    @work(thread=True, group="logs-history", exit_on_error=False)
+    @work(thread=True, group="logs-history", exit_on_error=False, description="Read the last 15 minutes of the log")
     def load_history(self) -> None:
         """Older events from the store (last 15 minutes), read in a thread: SQLite never blocks the screen."""
         ws = self.app.workspace

@@ -23,6 +23,10 @@ ACTIONS = [
 ]
 
 
+# Hetzner and Proxmox set a new root password through the QEMU guest agent, inside the running system.
+NEEDS_RUNNING = ("the server is {status}: the new password is set inside the running system (QEMU guest agent). "
+                 "Power it on first, or use the console.")
+
 BILLING_LABELS = {"suspend": "Suspend through WHMCS", "unsuspend": "Unsuspend through WHMCS",
                   "terminate": "Terminate through WHMCS", "change_password": "Change password through WHMCS"}
 DIRECT_OF = {"suspend": "suspend", "unsuspend": "unsuspend", "terminate": "delete", "change_password": "reset_password"}
@@ -46,6 +50,9 @@ def build_menu(adapter: Adapter, server: Server, *, read_only: bool, billing_rou
             reason = "already running"
         if reason is None and action_id in ("power_off", "power_shutdown", "power_reboot") and server.status is ServerStatus.OFF:
             reason = "already off"
+        if reason is None and action_id == "reset_password" and server.status not in (ServerStatus.RUNNING,
+                                                                                     ServerStatus.UNKNOWN):
+            reason = NEEDS_RUNNING.format(status=server.status.value)
         if reason is None and server.locked:
             reason = "locked: another action is running on it"
         call = adapter.describe_call(capability, server, power, variant=action_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import weakref
 from typing import TYPE_CHECKING, Hashable
 
 from textual import on, work
@@ -15,6 +16,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from ..reporting import ReportsFailures, about
 from ..widgets.grid import Grid
 from ..widgets.topbar import TopBar
 from .server_rows import COLUMNS, server_row
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 # Backends modules, dialogs and actions load with the first data, after the first paint (see bench/bench_startup.py).
 
 
-class ServersScreen(Screen):
+class ServersScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#servers-grid"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="servers.filter"),
@@ -53,6 +55,7 @@ class ServersScreen(Screen):
         self._links = None
         self._links_error: str | None = None
         self.billing_snapshot = None
+        self._targets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # action worker -> server key
 
     def compose(self) -> ComposeResult:
         yield TopBar("Servers")
@@ -81,7 +84,7 @@ class ServersScreen(Screen):
         self.set_interval(1.0, self._tick_status)
 
     # loading --------------------------------------------------------------------
-    @work(group="servers-refresh", exclusive=True, exit_on_error=False)
+    @work(group="servers-refresh", exclusive=True, exit_on_error=False, description="List servers")
     async def refresh_servers(self) -> None:
         await self.app.backends_ready()
         from backends.refresh import refresh_interval
@@ -92,18 +95,11 @@ class ServersScreen(Screen):
         for adapter, result in zip(adapters, results):
             if isinstance(result, BaseException):
                 self.stale_backends.add(adapter.name)
-                self.app.set_health(adapter.name, "failing", getattr(result, "message", str(result)))
                 if not isinstance(result, Exception):
                     raise result
-                self.app.report_error(result)
+                self.app.report_failure(result, action="List servers", backend=adapter.name)
                 continue
             self.stale_backends.discard(adapter.name)
-            self.app.set_health(adapter.name, "ok")
-            join = getattr(adapter, "join", None)  # a Proxmox joined to this panel answers through its rows
-            for joined, host in self.app.workspace.attached.items():
-                if host == adapter.name:
-                    failed = join is not None and join.last_error
-                    self.app.set_health(joined, "failing" if failed else "ok", failed or "")
             for key in [k for k, s in self.servers.items() if s.backend == adapter.name]:
                 del self.servers[key]
             for server in result:
@@ -139,10 +135,9 @@ class ServersScreen(Screen):
         try:
             self.billing_snapshot = await links.snapshot(servers=list(self.servers.values()))
         except BackendError as exc:
-            self.app.set_health(links.billing.name, "failing", exc.message)
+            self.app.report_failure(exc, action="Read the billing of the servers", backend=links.billing.name)
             return
         links.annotate(self.servers.values(), self.billing_snapshot)
-        self.app.set_health(links.billing.name, "ok")
 
     def _routes(self, server: Server):
         links = self.billing_links()
@@ -308,9 +303,9 @@ class ServersScreen(Screen):
             from ..dialogs.resize import RenameDialog, ResizeDialog
 
             dialog = ResizeDialog(server) if action_id == "resize" else RenameDialog(server)
-            self.app.push_screen(dialog, lambda changes: self.run_worker(
-                self._change(action_id, server, changes), group=f"action-{server.backend}-{server.id}",
-                exit_on_error=False) if changes else None)
+            self.app.push_screen(dialog, lambda changes: self._act(
+                self._change(action_id, server, changes), server, f"{item.label.split(' (')[0]} {server.name}")
+                if changes else None)
             return
         if action_id == "copy_id":
             self.app.copy_to_clipboard(server.id)
@@ -326,8 +321,28 @@ class ServersScreen(Screen):
         self.app.push_screen(dialog, lambda ok: self._execute(item, server) if ok else None)
 
     def _execute(self, item: MenuAction, server: Server) -> None:
-        self.run_worker(self._execute_worker(item, server), group=f"action-{server.backend}-{server.id}",
-                        exit_on_error=False, description=item.label)
+        self._act(self._execute_worker(item, server), server, f"{item.label} on {server.name}")
+
+    def _act(self, work, server: Server, action: str) -> None:
+        """An action on one server: its failure is reported, and shown on the server's row."""
+        worker = about(self.run_worker(work, group=f"action-{server.backend}-{server.id}", exit_on_error=False,
+                                       description=action), backend=server.backend)
+        self._targets[worker] = server.key
+
+    def show_failure(self, worker, failure) -> None:
+        """A failed action says so on its row too, until the next refresh of that row or half a minute."""
+        key = self._targets.pop(worker, None)
+        if key is None or key not in self.servers:
+            return
+        self._show_progress(self.servers[key], f"✖ {failure.short}")
+
+        def clear() -> None:
+            if self.progress.get(key, "").startswith("✖"):
+                self.progress.pop(key, None)
+                if key in self.servers:
+                    self.grid.update_row(server_row(self.servers[key], stale=self.servers[key].backend in self.stale_backends))
+
+        self.set_timer(30, clear)
 
     async def _execute_worker(self, item: MenuAction, server: Server) -> None:
         from backends.contract import PowerAction
@@ -420,7 +435,8 @@ class ServersScreen(Screen):
 
         try:
             fresh = await self.app.workspace.adapter(server.backend).get_server(server.id)
-        except BackendError:
+        except BackendError as exc:
+            self.app.report_failure(exc, action=f"Read back {server.name}", backend=server.backend)
             return
         self.servers[fresh.key] = fresh
         self.grid.update_row(server_row(fresh, stale=fresh.backend in self.stale_backends))
@@ -456,7 +472,8 @@ class ServersScreen(Screen):
         if request is None:
             return
         adapter, spec = request
-        self.run_worker(self._create_worker(adapter, spec), group="create", exit_on_error=False)
+        about(self.run_worker(self._create_worker(adapter, spec), group="create", exit_on_error=False,
+                              description=f"Create server {spec.name}"), backend=adapter.name)
 
     async def _create_worker(self, adapter, spec) -> None:
         from ..dialogs.secret import SecretDialog

@@ -13,6 +13,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, Static
 
+from ..reporting import ReportsFailures
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .help_texts import SITES_TEXT
@@ -32,7 +33,7 @@ def job_row(job: Any) -> Row:
                row_style="dim" if job.status == "deleted" else None)
 
 
-class SitesScreen(Screen):
+class SitesScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#sites-grid"
     BINDINGS = [
         Binding("n", "new", "New site", id="sites.new"),
@@ -70,7 +71,7 @@ class SitesScreen(Screen):
     def grid(self) -> Grid:
         return self.query_one("#sites-grid", Grid)
 
-    @work(group="sites-load", exclusive=True, exit_on_error=False)
+    @work(group="sites-load", exclusive=True, exit_on_error=False, description="Load the sites")
     async def load(self) -> None:
         await self.app.backends_ready()
         if self.pipeline is None:
@@ -92,6 +93,13 @@ class SitesScreen(Screen):
         self.query_one("#status-line", Static).update(
             escape(f"{len(jobs)} sites on {self.pipeline.cloudpanel.name} · analytics: {analytics}"))
         self._highlighted()
+
+    def show_failure(self, worker, failure) -> None:
+        from rich.text import Text
+
+        if worker.group == "sites-load" and not self.jobs:
+            self.grid.empty_message = failure.text  # not "Loading…" for ever
+        self.query_one("#status-line", Static).update(Text(failure.text))
 
     def _progress(self, job: Any, step: str) -> None:
         self.jobs[job.domain] = job
@@ -118,7 +126,8 @@ class SitesScreen(Screen):
 
     def _create(self, request: dict | None) -> None:
         if request:
-            self.run_worker(self._create_worker(request), group="sites-run", exit_on_error=False)
+            self.run_worker(self._create_worker(request), group="sites-run", exit_on_error=False,
+                            description=f"Create site {request['spec'].get('domain')}")
 
     async def _create_worker(self, request: dict) -> None:
         from backends.cloudpanel.spec import SiteSpec
@@ -141,7 +150,8 @@ class SitesScreen(Screen):
     def action_retry(self) -> None:
         job = self._selected()
         if job and self._writable():
-            self.run_worker(self._retry(job.domain), group="sites-run", exit_on_error=False)
+            self.run_worker(self._retry(job.domain), group="sites-run", exit_on_error=False,
+                            description=f"Retry site {job.domain}")
 
     async def _retry(self, domain: str) -> None:
         job = await self.pipeline.retry(domain, progress=self._progress)
@@ -166,7 +176,8 @@ class SitesScreen(Screen):
                                call=f"clpctl site:delete --domainName={job.domain} --force", confirm_label="Delete",
                                require_text=job.domain, warning="Its files and vhost are removed. This cannot be undone.")
         self.app.push_screen(dialog, lambda ok: self.run_worker(self._delete(job.domain), group="sites-run",
-                                                                exit_on_error=False) if ok else None)
+                                                                exit_on_error=False,
+                                                                description=f"Delete site {job.domain}") if ok else None)
 
     async def _delete(self, domain: str) -> None:
         job = await self.pipeline.delete(domain)
@@ -175,7 +186,8 @@ class SitesScreen(Screen):
 
     def action_reset_password(self) -> None:
         if self._writable():
-            self.run_worker(self._pick_user(), group="sites-users", exit_on_error=False)
+            self.run_worker(self._pick_user(), group="sites-users", exit_on_error=False,
+                            description="List the CloudPanel users")
 
     async def _pick_user(self) -> None:
         from ..dialogs.action_menu import ActionMenu, MenuAction
@@ -195,7 +207,9 @@ class SitesScreen(Screen):
                                    call=f"clpctl user:reset:password --userName={user} --password=***",
                                    confirm_label="Reset password")
             self.app.push_screen(dialog, lambda ok: self.run_worker(self._reset(user), group="sites-run",
-                                                                    exit_on_error=False) if ok else None)
+                                                                    exit_on_error=False,
+                                                                    description=f"Reset the password of {user}")
+                                 if ok else None)
 
     async def _reset(self, user: str) -> None:
         from ..dialogs.secret import SecretDialog

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
 from ..format import age_text
+from ..reporting import ReportsFailures
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .billing import DriftPane, PanelPane, ServicesPane
@@ -36,7 +37,7 @@ def link_row(link: Any) -> Row:
     return Row(key=link.left_id, cells=cells, styles=(None, None, None, STATUS_STYLE.get(link.status), None, None))
 
 
-class SyncScreen(Screen):
+class SyncScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#sync-grid"
     BINDINGS = [
         Binding("p", "run('push')", "Push all", id="sync.push"),
@@ -134,7 +135,7 @@ class SyncScreen(Screen):
             except ConfigError as exc:
                 self.panel_error = str(exc)
 
-    @work(group="sync-load", exclusive=True, exit_on_error=False)
+    @work(group="sync-load", exclusive=True, exit_on_error=False, description="Load the sync map")
     async def load(self) -> None:
         await self.app.backends_ready()
         self._billing_setup()
@@ -208,6 +209,13 @@ class SyncScreen(Screen):
                     severity="error" if report.failed else "information", timeout=8)
         self.load()
 
+    def show_failure(self, worker, failure) -> None:
+        from rich.text import Text
+
+        if worker.group == "sync-load" and not self.links:
+            self.grid.empty_message = failure.text  # not "Loading…" for ever
+        self.query_one("#status-line", Static).update(Text(failure.text))
+
     def action_cancel(self) -> None:
         if self._run_worker is not None and self._run_worker.is_running:
             self._run_worker.cancel()
@@ -229,7 +237,7 @@ class SyncScreen(Screen):
                                call="sync map only: neither WHMCS nor the panel is touched", confirm_label="Unlink")
         self.app.push_screen(dialog, lambda ok: self._unlink(link.left_id) if ok else None)
 
-    @work(group="sync-unlink", exit_on_error=False)
+    @work(group="sync-unlink", exit_on_error=False, description="Unlink the client")
     async def _unlink(self, client_id: str) -> None:
         await self.engine.unlink(client_id)
         self.notify(f"Client {client_id} unlinked.")
@@ -262,7 +270,7 @@ class SyncScreen(Screen):
         if key is not None and key in self.links:
             self.show_detail(self.links[key])
 
-    @work(group="sync-detail", exclusive=True, exit_on_error=False)
+    @work(group="sync-detail", exclusive=True, exit_on_error=False, description="Load the WHMCS client")
     async def show_detail(self, link: Any) -> None:
         lines = [f"[b]client {escape(link.left_id)}[/b] {escape(link.left_key or '')}  →  panel user "
                  f"{escape(link.right_id or '—')}", f"status [b]{link.status}[/b]"
@@ -281,6 +289,7 @@ class SyncScreen(Screen):
             services = await self.engine.billing.get_services(client_id=link.left_id)
         except BackendError as exc:
             detail.update("\n".join(lines + ["", f"[red]WHMCS: {escape(exc.message)}[/red]"]))
+            self.app.report_failure(exc, action=f"Load the WHMCS client {link.left_id}", backend=self.engine.billing.name)
             return
         lines += ["", "[b]WHMCS client[/b]", f"{escape(client.first_name)} {escape(client.last_name)}"
                   + (f", {escape(client.company)}" if client.company else ""), f"{escape(client.email)} · {escape(client.status)}"]

@@ -1,4 +1,5 @@
-"""The top bar: where you are, which backends are healthy, degraded or failing, and the read-only badge."""
+"""The top bar: where you are, which backends are healthy, degraded or failing (the app reads that from the event
+log), and the read-only badge. Hovering it shows what the latest failure of each backend said."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ class TopBar(Widget):
         self.screen_title = screen_title
 
     def on_mount(self) -> None:
-        self.watch(self.app, "health_version", lambda _: self.refresh(), init=False)
+        self.watch(self.app, "health_version", self._health_changed)
+
+    def _health_changed(self, _version: int) -> None:
+        said = [f"{backend} {state}: {detail}" for backend, (state, detail) in sorted(getattr(self.app, "health", {}).items())
+                if state in ("degraded", "failing") and detail]
+        self.tooltip = Text("\n".join(said)) if said else None
+        self.refresh()
 
     def render(self) -> Text:
         app = self.app
