@@ -101,17 +101,18 @@ class Adapter(ABC):
         return sources[0] if len(set(sources)) == 1 else "+".join(sorted(set(sources)))
 
     # the credential guard --------------------------------------------------------
-    def credential_guard(self, values: Mapping[str, str]) -> CredentialGuard:
+    def credential_guard(self, values: Mapping[str, str], identity: str = "") -> CredentialGuard:
         """The guard of the credentials this adapter is about to send (its HTTP clients share it). From now on their
-        values are scrubbed from every event, whoever records it."""
+        values are scrubbed from every event, whoever records it. `identity`: the credential's name that is not
+        secret (a token id, user@host), part of the fingerprint."""
         from .credentials_guard import CredentialGuard, Rejections
 
         self.events.add_secrets(list(values.values()))
         if self.rejections is None:   # built without a workspace: this adapter's own memory
             self.rejections = Rejections()
         guard = self._guard
-        if guard is None or not guard.same_credentials(values):
-            guard = CredentialGuard(self.name, values, self.rejections, events=self.events)
+        if guard is None or not guard.same_credentials(values, identity):
+            guard = CredentialGuard(self.name, values, self.rejections, identity=identity, events=self.events)
             guard.allow_once(self._try_once)
             self._guard = guard
         return guard
@@ -127,7 +128,7 @@ class Adapter(ABC):
         if guard is None or guard.accepted or guard.rejection is None:
             return False
         try:
-            return not guard.same_credentials(self.secret_values())
+            return not guard.same_credentials(self.secret_values(), guard.identity)
         except Exception:  # a secret that cannot be read now: keep what was used
             return False
 

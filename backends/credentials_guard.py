@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 KEY_FILE = "credential.key"
 REFUSED = "credential_rejected_before"
+# AuthErrors that are a rejection without an HTTP status (an HTTP answer with one always is)
+REJECTION_CODES = frozenset({"ssh_auth_failed"})
 _TS = "%Y-%m-%d %H:%M:%S.%f"   # what SQLAlchemy's SQLite DateTime writes and reads (naive UTC)
 
 
@@ -59,8 +61,9 @@ class Rejections:
             self._key = random_bytes.token_bytes(32)
         return self._key
 
-    def fingerprint(self, backend: str, values: Mapping[str, str]) -> str:
-        message = "\0".join([backend, *(f"{field}={values[field]}" for field in sorted(values))]).encode()
+    def fingerprint(self, backend: str, values: Mapping[str, str], identity: str = "") -> str:
+        """`identity`: what else names the credential and is not secret (a Proxmox token id, an SSH user@host)."""
+        message = "\0".join([backend, identity, *(f"{field}={values[field]}" for field in sorted(values))]).encode()
         return hmac.new(self.key(), message, hashlib.sha256).hexdigest()
 
     def find(self, backend: str, fingerprint: str) -> Rejection | None:
@@ -244,9 +247,10 @@ class CredentialGuard:
     """One backend's credentials in one process: refuses them when they were rejected before, lets the first request
     authenticate alone, and records a rejection for every process."""
 
-    def __init__(self, backend: str, values: Mapping[str, str], book: Rejections, *,
+    def __init__(self, backend: str, values: Mapping[str, str], book: Rejections, *, identity: str = "",
                  events: EventLog | None = None) -> None:
         self.backend = backend
+        self.identity = identity
         self.fields = tuple(values)
         self._values = dict(values)
         self.book = book
@@ -261,11 +265,11 @@ class CredentialGuard:
     @property
     def fingerprint(self) -> str:
         if self._fingerprint is None:
-            self._fingerprint = self.book.fingerprint(self.backend, self._values)
+            self._fingerprint = self.book.fingerprint(self.backend, self._values, self.identity)
         return self._fingerprint
 
-    def same_credentials(self, values: Mapping[str, str]) -> bool:
-        return dict(values) == self._values
+    def same_credentials(self, values: Mapping[str, str], identity: str = "") -> bool:
+        return dict(values) == self._values and identity == self.identity
 
     @property
     def secret_values(self) -> list[str]:
@@ -326,7 +330,7 @@ class CredentialGuard:
         try:
             answer = await send()
         except AuthError as exc:
-            if exc.http_status is not None and exc.code != REFUSED:   # the backend itself answered "rejected"
+            if is_rejection(exc):
                 self.reject(exc.message)
             raise
         failure = judge(answer) if judge is not None else None
@@ -354,6 +358,12 @@ class CredentialGuard:
             self.events.record(Event(backend=self.backend, kind=EventKind.AUDIT, level="warning",
                                      message="the credential rejection could not be written to the store; other "
                                              "processes may send the same credentials again."))
+
+
+def is_rejection(exc: AuthError) -> bool:
+    """The backend itself refused the credentials (not a local problem such as a missing passphrase or an unknown
+    host key, which are AuthErrors too)."""
+    return exc.code != REFUSED and (exc.http_status is not None or exc.code in REJECTION_CODES)
 
 
 def _scrub(text: str, values: Any) -> str:

@@ -55,7 +55,8 @@ def error(resp: httpx.Response, status: int = 200) -> str:
 
 @pytest.fixture(scope="module")
 def sim():
-    with WhmcsSim(seed=2, identifier=IDENTIFIER, secret=SECRET) as s:
+    # shared by tests that send wrong credentials on purpose: bans are tested on their own simulators
+    with WhmcsSim(seed=2, identifier=IDENTIFIER, secret=SECRET, ban_after=0) as s:
         yield s
 
 
