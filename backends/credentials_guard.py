@@ -8,12 +8,14 @@ alone tells nothing about the secrets, not even whether a guess is right. A corr
 and is used at once; an explicit `hostdeck test BACKEND` may send a rejected one once, and its success clears it.
 
 Within one process the first request to a backend authenticates alone: the others wait for its answer, so a wrong
-secret costs one rejected login, not one per page in flight.
+secret costs one rejected login, not one per page in flight. Across processes sharing a data dir, a first login holds
+a file lock (`credential-<backend>.lock`), so two cron jobs started together do not both try a wrong secret.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import os
@@ -23,7 +25,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Mapping, TypeVar
 
 from .errors import AuthError
 from .secrets import env_name
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 KEY_FILE = "credential.key"
+LOCK_WAIT = 120.0   # seconds a process waits for another's first login before it goes ahead anyway
 REFUSED = "credential_rejected_before"
 # AuthErrors that are a rejection without an HTTP status (an HTTP answer with one always is)
 REJECTION_CODES = frozenset({"ssh_auth_failed"})
@@ -79,6 +82,11 @@ class Rejections:
     def clear(self, backend: str, fingerprint: str) -> None:
         with self._lock:
             self._rows.pop((backend, fingerprint), None)
+
+    @contextlib.asynccontextmanager
+    async def first_login(self, backend: str) -> AsyncIterator[None]:
+        """Held while a process's first request to `backend` is in flight (other processes wait for its answer)."""
+        yield
 
 
 class StoredRejections(Rejections):
@@ -157,6 +165,36 @@ class StoredRejections(Rejections):
                 conn.close()
         except Exception:
             pass
+
+    @contextlib.asynccontextmanager
+    async def first_login(self, backend: str) -> AsyncIterator[None]:
+        try:
+            import fcntl
+        except ImportError:   # not a POSIX system: one process at a time is not enforced
+            yield
+            return
+        fd = None
+        try:
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.data_dir / f"credential-{backend}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:   # an unwritable data dir: the store check reports it; this login goes ahead
+            pass
+        try:
+            if fd is not None:
+                waited = 0.0
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if waited >= LOCK_WAIT:
+                            break
+                        await asyncio.sleep(0.05)
+                        waited += 0.05
+            yield
+        finally:
+            if fd is not None:
+                os.close(fd)   # closing releases the lock
 
     # the two engines -----------------------------------------------------------------------------------------------
     def _write_sqlite(self, backend: str, fingerprint: str, rejection: Rejection) -> bool:
@@ -295,8 +333,9 @@ class CredentialGuard:
             self._lock, self._lock_loop = asyncio.Lock(), loop
         async with self._lock:             # the first request authenticates alone; the rest wait for its answer
             if not self.accepted:
-                self.check(operation)
-                return await self._observe(send, judge)
+                async with self.book.first_login(self.backend):   # and so does this process, among others
+                    self.check(operation)
+                    return await self._observe(send, judge)
         return await self._observe(send, judge)
 
     def check(self, operation: str) -> None:
