@@ -152,3 +152,47 @@ def test_a_ban_is_reported_with_its_fix_and_not_deepened(world):
     report = next(r for r in json.loads(out) if r["backend"] == "wh")
     assert not report["ok"] and "IP Banned" in report["error"] and "Banned IPs" in report["error"]
     assert run(good, "sync", "services", "--propose")[0] != 0 and whmcs_logins(wh) == 1
+
+
+# the same guard for token backends, in-process ------------------------------------------------------------------------
+def _hetzner():
+    from . import hz
+
+    return HetznerSim(servers=120, seed=4, token=hz.TOKEN), hz.make_adapter, hz.TOKEN, "hz", "token"
+
+
+def _convoy():
+    from backends.sim.convoy import ConvoySim
+
+    from . import cv
+
+    return ConvoySim(servers=80, seed=4, token=cv.TOKEN), cv.make_adapter, cv.TOKEN, "cv", "token"
+
+
+@pytest.mark.parametrize("backend", [_hetzner, _convoy], ids=["hetzner", "convoy"])
+async def test_a_rejected_token_is_sent_once_by_concurrent_work_and_never_by_another_process(backend, tmp_path,
+                                                                                              monkeypatch):
+    from backends.credentials_guard import StoredRejections
+    from backends.secrets import env_name
+
+    sim, make_adapter, token, name, field = backend()
+    with sim:
+        # two processes on one data dir: two adapters, each with its own view of the store
+        tui, cron = make_adapter(sim, token="wrong-token-0000"), make_adapter(sim, token="wrong-token-0000")
+        tui.rejections, cron.rejections = StoredRejections(tmp_path), StoredRejections(tmp_path)
+        outcome = await asyncio.gather(tui.list_servers(), tui.list_servers(), tui.test_connection(),
+                                       tui.get_server("x"), return_exceptions=True)
+        assert len(sim.request_log) == 1                       # the first request went alone; the rest never left
+        assert all(isinstance(r, AuthError) for r in outcome if not hasattr(r, "ok")), outcome
+        assert sum("credentials rejected at" in str(r) for r in outcome if isinstance(r, AuthError)) >= 2
+        with pytest.raises(AuthError, match="credentials rejected at .* was not sent") as err:
+            await cron.list_servers()
+        assert f"hostdeck secret set {name} {field}" in err.value.message and env_name(name, field) in err.value.message
+        assert "wrong-token-0000" not in err.value.message and len(sim.request_log) == 1
+        assert not (await cron.explicit_test()).ok and len(sim.request_log) == 2     # asked for: once more
+        assert not (await cron.test_connection()).ok and len(sim.request_log) == 2   # and then not again
+        monkeypatch.setenv(env_name(name, field), token)                             # corrected while running
+        assert len(await tui.list_servers()) == len(sim.servers)
+        assert (await cron.test_connection()).ok
+        for adapter in (tui, cron):
+            await adapter.aclose()
