@@ -60,7 +60,8 @@ class ValueRedactor:
             if not isinstance(secret, str) or len(secret) < self.MIN_LENGTH:
                 continue
             # the forms a secret takes when an answer echoes it: as sent, JSON-escaped, URL-encoded
-            values |= {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret, safe="")}
+            values |= {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+                       quote(secret, safe=""), quote(secret), quote_plus(secret, safe=""), quote_plus(secret)}
         self._values = sorted(values, key=len, reverse=True)  # longest first: a secret containing another goes whole
         self._needles = [v.encode("utf-8") for v in self._values]
 
