@@ -106,7 +106,10 @@ class StoredRejections(Rejections):
 
     def key(self) -> bytes:
         if self._key is None:
-            self._key = _load_or_create_key(self.data_dir / KEY_FILE)
+            try:
+                self._key = _load_or_create_key(self.data_dir / KEY_FILE)
+            except OSError:   # an unreadable data dir (the store check names it): this process still guards itself
+                self._key = random_bytes.token_bytes(32)
         return self._key
 
     def find(self, backend: str, fingerprint: str) -> Rejection | None:

@@ -162,3 +162,27 @@ def test_a_missing_store_is_created_when_a_rejection_must_be_kept(tmp_path):
 
     assert book.record("hz", fp, Rejection(datetime.now(timezone.utc), "401"))
     assert StoredRejections(tmp_path / "fresh").find("hz", fp).message == "401"
+
+
+def test_a_database_url_keeps_rejections_through_the_store(tmp_path):
+    """A configured database (PostgreSQL for a team; a SQLite URL here) goes through the Store's engine."""
+    from datetime import datetime, timezone
+
+    from backends.credentials_guard import Rejection
+    from backends.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'team.db'}")
+    try:
+        book = StoredRejections(tmp_path, database_url=store.url, store=lambda: store)
+        fp = book.fingerprint("wh", {"secret": "s"})
+        assert book.find("wh", fp) is None
+        assert book.record("wh", fp, Rejection(datetime(2026, 12, 6, 20, 0, tzinfo=timezone.utc), "Authentication Failed"))
+        again = StoredRejections(tmp_path, database_url=store.url, store=lambda: store)
+        found = again.find("wh", fp)
+        assert found.message == "Authentication Failed" and found.rejected_at == datetime(2026, 12, 6, 20, 0,
+                                                                                         tzinfo=timezone.utc)
+        assert book.record("wh", fp, Rejection(datetime.now(timezone.utc), "again"))     # replaced, not duplicated
+        again.clear("wh", fp)
+        assert StoredRejections(tmp_path, database_url=store.url, store=lambda: store).find("wh", fp) is None
+    finally:
+        store.close()
