@@ -85,6 +85,16 @@ async def test_connection_falls_back_to_get_clients(options):
         await adapter.aclose()
 
 
+async def test_connection_falls_back_when_whmcs_details_is_an_invalid_api_action(sim):
+    """whmcs.md, learned at first contact: "Invalid API Action" answers a credential that works but may not call it."""
+    sim.faults.add("WhmcsDetails", "status", status=200, message="Invalid API Action")
+    adapter = make_adapter(sim)
+    report = await adapter.test_connection()
+    assert report.ok and report.details["clients"] == 80 and "Invalid API Action" in report.details["whmcs_details"]
+    assert actions(sim) == ["WhmcsDetails", "GetClients"]
+    await adapter.aclose()
+
+
 async def test_connection_failures_are_plain(sim):
     bad = make_adapter(sim, secret="wrong-secret-value")
     report = await bad.test_connection()
