@@ -124,7 +124,7 @@ class ProxmoxAdapter(Adapter):
             versions, errors, known, latencies = [], [], set(), []
             for node in endpoints.values():
                 client = self.client(node.name)
-                core = self._http(node)
+                core = client.http
                 core.last_round_trip_ms = None
                 started = time.perf_counter()
                 try:

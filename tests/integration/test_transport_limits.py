@@ -134,6 +134,12 @@ def _latency_cases():
     yield ConvoySim(servers=5, users=5, seed=7, token=cv.TOKEN, latency_ms=50), cv.make_adapter
     yield MatomoSim(sites=3, seed=7, token=mt.TOKEN, latency_ms=50), mt.make_adapter
     yield VpsPanelSim(seed=7, api_key=vp.KEY, latency_ms=50), vp.make_adapter
+    from backends.sim.proxmox import ProxmoxSim
+
+    from . import pve
+
+    yield ProxmoxSim(vms_per_node=1, seed=7, token_id=pve.TOKEN_ID, token_secret=pve.SECRET, latency_ms=50), \
+        pve.make_adapter
 
 
 async def test_connection_test_latency_is_the_round_trip_of_one_request():
