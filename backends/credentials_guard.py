@@ -263,22 +263,40 @@ def _rejection(rejected_at: Any, message: Any) -> Rejection:
 
 
 def _load_or_create_key(path: Path) -> bytes:
-    """The local fingerprint key: 32 random bytes in a file only this user may read, made on first use."""
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except FileNotFoundError:
-        pass
-    except ValueError:   # damaged: a new key only means old rejections no longer match (each costs one login again)
-        path.unlink(missing_ok=True)
+    """The local fingerprint key: 32 random bytes in a file only this user may read, made on first use. It appears
+    whole or not at all (written aside, then linked into place), so a process starting at the same time reads the
+    same key, never half of one."""
+    key = _read_key(path)
+    if key is not None:
+        return key
+    # missing or damaged: a new key only means old rejections no longer match (each costs one login again)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = random_bytes.token_bytes(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:   # another process made it first: use theirs
-        return bytes.fromhex(path.read_text().strip())
+    aside = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        out.write(key.hex())
+        out.write(random_bytes.token_bytes(32).hex())
+    try:
+        try:
+            os.link(aside, path)              # fails if another process got there first: theirs is used
+        except FileExistsError:
+            if _read_key(path) is None:       # a damaged key: replace it
+                os.replace(aside, path)
+    finally:
+        aside.unlink(missing_ok=True)
+    key = _read_key(path)
+    if key is None:
+        raise OSError(f"{path} could not be written")
     return key
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        key = bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        return None
+    return key if len(key) == 32 else None
 
 
 # --------------------------------------------------------------------------- the guard

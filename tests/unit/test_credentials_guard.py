@@ -186,3 +186,11 @@ def test_a_database_url_keeps_rejections_through_the_store(tmp_path):
         assert StoredRejections(tmp_path, database_url=store.url, store=lambda: store).find("wh", fp) is None
     finally:
         store.close()
+
+
+def test_a_damaged_key_file_is_replaced_and_processes_agree_on_the_key(tmp_path):
+    (tmp_path / "credential.key").write_text("not hex at all")
+    fp = StoredRejections(tmp_path).fingerprint("hz", {"token": "t"})
+    assert len(bytes.fromhex((tmp_path / "credential.key").read_text())) == 32
+    assert StoredRejections(tmp_path).fingerprint("hz", {"token": "t"}) == fp
+    assert [p.name for p in tmp_path.iterdir()] == ["credential.key"]      # nothing left aside
