@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from .config import BackendConfig
 from .errors import NotFoundError, ReadOnlyError, UnsupportedError
@@ -12,6 +12,9 @@ from .events import EventLog
 from .models import (ActionProgress, ActionResult, Catalog, ConnectionReport, CreateResult, Event, EventKind,
                      SecretResult, Server, ServerSpec)
 from .secrets import Secrets
+
+if TYPE_CHECKING:
+    from .credentials_guard import CredentialGuard, Rejections
 
 ProgressFn = Callable[[ActionProgress], None]
 
@@ -54,6 +57,10 @@ class Adapter(ABC):
     kind: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    # where credential rejections are kept for every process (set by the workspace; else this process's memory)
+    rejections: Rejections | None = None
+    _guard: CredentialGuard | None = None
+    _try_once = False
 
     def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
                  read_only: bool = False, store: Any = None) -> None:
@@ -92,6 +99,71 @@ class Adapter(ABC):
         if "missing" in sources:
             return "missing"
         return sources[0] if len(set(sources)) == 1 else "+".join(sorted(set(sources)))
+
+    # the credential guard --------------------------------------------------------
+    def credential_guard(self, values: Mapping[str, str], identity: str = "") -> CredentialGuard:
+        """The guard of the credentials this adapter is about to send (its HTTP clients share it). From now on their
+        values are scrubbed from every event, whoever records it. `identity`: the credential's name that is not
+        secret (a token id, user@host), part of the fingerprint."""
+        from .credentials_guard import CredentialGuard, Rejections
+
+        self.events.add_secrets(list(values.values()))
+        if self.rejections is None:   # built without a workspace: this adapter's own memory
+            self.rejections = Rejections()
+        guard = self._guard
+        if guard is None or not guard.same_credentials(values, identity):
+            guard = CredentialGuard(self.name, values, self.rejections, identity=identity, events=self.events)
+            guard.allow_once(self._try_once)
+            self._guard = guard
+        return guard
+
+    def secret_values(self) -> dict[str, str]:
+        """The secrets this adapter sends, as resolved now (field -> value); adapters with credentials override it."""
+        return {}
+
+    def credentials_changed(self) -> bool:
+        """After a rejection: True when the secrets now resolve to other values, so the adapter builds its clients
+        again and a corrected secret (keyring or environment) is used at once, even by a long-running TUI."""
+        guard = self._guard
+        if guard is None or guard.accepted or guard.rejection is None:
+            return False
+        try:
+            return not guard.same_credentials(self.secret_values(), guard.identity)
+        except Exception:  # a secret that cannot be read now: keep what was used
+            return False
+
+    def http_limits(self) -> dict[str, Any]:
+        """This backend's transport limits from the config, for its HttpCore: `max_response_mb` (default 64)."""
+        from .errors import ConfigError
+
+        mb = self.config.option("max_response_mb")
+        if mb is not None and (isinstance(mb, bool) or not isinstance(mb, (int, float)) or mb <= 0):
+            raise ConfigError(f"max_response_mb {mb!r} is not a positive number.", key=f"backends.{self.name}.max_response_mb",
+                              fix="write the largest answer to accept in MiB, e.g. 64.")
+        return {"max_response_mb": mb}
+
+    @staticmethod
+    def _retire(core: Any) -> None:
+        """Close an HTTP client that is replaced (credentials changed) without waiting for it."""
+        import asyncio
+
+        try:
+            asyncio.get_running_loop().create_task(core.aclose())
+        except RuntimeError:
+            pass
+
+    async def explicit_test(self) -> ConnectionReport:
+        """A test the person asked for (`hostdeck test NAME`, the Connections screen's test key): credentials that were
+        rejected before may be sent once, and a success clears the rejection for every process."""
+        self._try_once = True
+        if self._guard is not None:
+            self._guard.allow_once()
+        try:
+            return await self.test_connection()
+        finally:
+            self._try_once = False
+            if self._guard is not None:
+                self._guard.allow_once(False)
 
     def audit(self, message: str, *, target: str | None, level: str = "info", detail: dict[str, Any] | None = None) -> None:
         self.events.record(Event(backend=self.name, kind=EventKind.ACTION, message=message, level=level, target=target,

@@ -1,13 +1,18 @@
 """The event log: every API call, action and audit entry, redacted before it gets here.
 
-Kept in memory (a bounded ring the UI tails) and flushed to the store in batches.
+Kept in memory (a bounded ring the UI tails) and flushed to the store in batches. Adapters register the values of
+their secrets (`add_secrets`) when they resolve them; from then on every event is scrubbed of those values on its way
+in, whoever recorded it, so an echoed token never reaches the Logs screen, the log file or the database.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+from .redact import ValueRedactor
 
 if TYPE_CHECKING:  # the models load with the first event, not at start-up
     from .models import Event
@@ -21,8 +26,22 @@ class EventLog:
         self._pending: list[Event] = []
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        self._redactor = ValueRedactor()
+
+    def add_secrets(self, values: Any) -> None:
+        """Values scrubbed from every event recorded from now on (a backend's token, secret, password)."""
+        with self._lock:
+            self._redactor.add(values)
+
+    def scrub(self, value: Any) -> Any:
+        return self._redactor.scrub(value)
 
     def record(self, event: Event) -> None:
+        if self._redactor:
+            event = dataclasses.replace(event, message=self._redactor.text(event.message),
+                                        path=self._redactor.text(event.path) if event.path else event.path,
+                                        target=self._redactor.text(event.target) if event.target else event.target,
+                                        detail=self._redactor.scrub(event.detail))
         with self._lock:
             self._ring.append(event)
             self._pending.append(event)

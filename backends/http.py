@@ -3,6 +3,11 @@
 One httpx.AsyncClient per backend: timeouts on every request, a concurrency limit, bounded retries with
 full-jitter backoff for requests that are safe to resend, rate-limit awareness (Retry-After and
 RateLimit-* read case-insensitively), and one hook that records each attempt as a redacted Event.
+
+Transport limits: each attempt has a total deadline (sending, waiting and reading the whole body: an answer that
+trickles in a byte at a time ends there, not only one that stops), and the body is read streamed up to a size cap.
+Every secret of the backend is scrubbed by value from answers, events and error messages. With a credential guard,
+the first request authenticates alone and a rejected credential is not sent again (backends/credentials_guard.py).
 """
 
 from __future__ import annotations
@@ -19,14 +24,45 @@ from urllib.parse import urlencode, urlsplit
 if TYPE_CHECKING:
     import httpx
 
+    from .credentials_guard import CredentialGuard
+
 from . import __version__
-from .errors import (BackendError, ConfigError, ProtocolError, RateLimitedError, ReadOnlyError, UnavailableError)
+from .errors import (AuthError, BackendError, ConfigError, ProtocolError, RateLimitedError, ReadOnlyError,
+                     UnavailableError)
 from .events import EventLog
 from .models import Event, EventKind
-from .redact import redact, redact_url
+from .redact import ValueRedactor, redact, redact_url
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+DEFAULT_MAX_RESPONSE_MB = 64
 Classifier = Callable[[int, Any, str, str], BackendError]
+Judge = Callable[["Reply"], "AuthError | None"]
+
+
+class _TooLarge(Exception):
+    def __init__(self, declared: int | None) -> None:
+        self.declared = declared
+
+
+class _DeadlineExceeded(Exception):
+    """The answer began but was still arriving at the deadline."""
+
+
+class _RoundTrip:
+    """httpcore's trace hook: the time from sending the request's headers to receiving the answer's headers, one
+    network round trip plus the server's time, without connecting, TLS or building clients."""
+
+    __slots__ = ("sent", "ms")
+
+    def __init__(self) -> None:
+        self.sent: float | None = None
+        self.ms: float | None = None
+
+    async def __call__(self, name: str, info: dict[str, Any]) -> None:
+        if name.endswith("send_request_headers.started"):
+            self.sent = time.perf_counter()
+        elif name.endswith("receive_response_headers.complete") and self.sent is not None:
+            self.ms = (time.perf_counter() - self.sent) * 1000
 
 
 @dataclass(slots=True)
@@ -76,6 +112,7 @@ class Reply:
     elapsed_ms: float
     attempts: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    round_trip_ms: float | None = None   # request headers out to answer headers in, on a ready connection
 
 
 def _header(headers: httpx.Headers, name: str) -> str | None:
@@ -135,13 +172,30 @@ class HttpCore:
         read_only: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
+        guard: CredentialGuard | None = None,
+        judge: Judge | None = None,
+        secrets: Any = (),
+        deadline: float | None = None,
+        max_response_mb: float | None = None,
     ) -> None:
+        """`guard`: the backend's credential guard (the first request authenticates alone; a rejected credential is
+        refused before it is sent). `judge`: finds a credential rejection in an answer with a success status (WHMCS,
+        Matomo). `secrets`: values scrubbed from everything recorded or raised (the guard's are added). `deadline`:
+        seconds one attempt may take in total, sending to the last byte of the body (default: `timeout`).
+        `max_response_mb`: the largest body read (default 64 MiB)."""
         self.backend = backend
         self.base_url = check_base_url(base_url, backend=backend)
         self.classify = classify
         self.events = events
         self.policy = policy or RetryPolicy()
         self.read_only = read_only
+        self.guard = guard
+        self.judge = judge
+        self.redactor = ValueRedactor([*(secrets or ()), *(guard.secret_values if guard else ())])
+        self.deadline = float(deadline) if deadline else float(timeout)
+        mb = float(max_response_mb) if max_response_mb else DEFAULT_MAX_RESPONSE_MB
+        self.max_response_bytes = int(mb * 1024 * 1024)
+        self.last_round_trip_ms: float | None = None
         self.rate_limit = RateLimitState()
         self._sleep = sleep
         self._limit = asyncio.Semaphore(max_concurrency)
@@ -184,10 +238,11 @@ class HttpCore:
             return
         level = "info" if status is not None and (status < 400 or probe and status < 500) else (
             "warning" if status is not None and status < 500 else "error")
+        scrub = self.redactor.scrub
         self.events.record(Event(
-            backend=self.backend, kind=EventKind.API, message=message, level=level, method=method,
-            path=redact_url(url), status=status, duration_ms=(time.perf_counter() - started) * 1000,
-            attempt=attempt, detail=detail or {},
+            backend=self.backend, kind=EventKind.API, message=scrub(message), level=level, method=method,
+            path=scrub(redact_url(url)), status=status, duration_ms=(time.perf_counter() - started) * 1000,
+            attempt=attempt, detail=scrub(detail or {}),
         ))
 
     async def _wait_gate(self) -> None:
@@ -205,7 +260,15 @@ class HttpCore:
             return max(0.05, min(self.rate_limit.reset - time.time(), jittered))
         return jittered
 
-    async def request(
+    async def request(self, method: str, path: str, *, operation: str, **options: Any) -> Reply:
+        """Send one logical request (see `_request` for the options). Under a credential guard, a credential that was
+        rejected is refused here, and until one request has authenticated, requests go one at a time."""
+        if self.guard is None:
+            return await self._request(method, path, operation=operation, **options)
+        return await self.guard.run(lambda: self._request(method, path, operation=operation, **options),
+                                    operation=operation, judge=self.judge)
+
+    async def _request(
         self,
         method: str,
         path: str,
@@ -247,6 +310,7 @@ class HttpCore:
             kwargs["data"] = form
         if timeout is not None:
             kwargs["timeout"] = httpx.Timeout(timeout, connect=5.0)
+        deadline = max(float(timeout), self.deadline) if timeout is not None else self.deadline
 
         retries = 0
         attempt = 0
@@ -255,15 +319,35 @@ class HttpCore:
             attempt += 1
             await self._wait_gate()
             started = time.perf_counter()
+            round_trip = _RoundTrip()
             try:
                 async with self._limit:
                     await self._wait_gate()
-                    started = time.perf_counter()
                     lane = self._idle_lanes.pop() if self._idle_lanes else self._new_lane()
+                    started = time.perf_counter()
                     try:
-                        response = await lane.send(lane.build_request(method, url, **kwargs))
+                        request = lane.build_request(method, url, **kwargs)
+                        request.extensions["trace"] = round_trip
+                        response, body = await self._exchange(lane, request, deadline)
                     finally:
                         self._idle_lanes.append(lane)
+            except _DeadlineExceeded:
+                # An answer that keeps trickling in is slow, not lost: it is not sent again.
+                reason = f"the answer was still arriving after {deadline:g} s (the deadline of one request)"
+                self._record(method, url, None, started, attempt, f"{operation}: {reason}", {"error": "deadline"})
+                hint = "" if safe else " The request may have been applied: check the target before trying again."
+                raise UnavailableError(f"{operation} failed: {reason}.{hint} Fix: check the network and the service, "
+                                       f"or raise `timeout` of backend {self.backend} in the config.",
+                                       backend=self.backend, operation=operation, code="deadline") from None
+            except _TooLarge as exc:
+                size = f" ({exc.declared / 1024 / 1024:.0f} MiB announced)" if exc.declared else ""
+                cap = self.max_response_bytes / 1024 / 1024
+                self._record(method, url, None, started, attempt, f"{operation}: answer larger than {cap:g} MiB{size}",
+                             {"error": "too_large"})
+                raise ProtocolError(f"{operation}: the answer is larger than {cap:g} MiB{size}, so it was not read to "
+                                    f"the end. Fix: if the service really sends that much, raise max_response_mb of "
+                                    f"backend {self.backend} in the config.", backend=self.backend, operation=operation,
+                                    code="response_too_large") from None
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Never reached the server: safe to resend whatever the method.
                 reason = _transport_reason(exc)
@@ -290,9 +374,13 @@ class HttpCore:
                 raise UnavailableError(f"{operation} failed ({type(exc).__name__}).", backend=self.backend,
                                        operation=operation) from None
             elapsed_ms = (time.perf_counter() - started) * 1000
+            if round_trip.ms is not None:
+                self.last_round_trip_ms = round_trip.ms
             self.rate_limit.update(response.headers)
             correlation = _header(response.headers, "x-correlation-id")
-            data, parse_error = _parse_json(response)
+            data, parse_error = _parse_json(response, body)
+            if data is not None and self.redactor and self.redactor.found_in(body):
+                data = self.redactor.scrub(data)   # an answer that echoes a secret: nothing downstream sees it
             if response.status_code in expect and parse_error is None:
                 detail = {"correlation_id": correlation} if correlation else {}
                 if request_note:
@@ -300,7 +388,8 @@ class HttpCore:
                 self._record(method, url, response.status_code, started, attempt, operation, detail)
                 if self.rate_limit.remaining is not None and self.rate_limit.remaining < 1:
                     self._blocked_until = max(self._blocked_until, time.monotonic() + 1.0)
-                return Reply(response.status_code, response.headers, data, elapsed_ms, attempt)
+                return Reply(response.status_code, response.headers, data, elapsed_ms, attempt,
+                             round_trip_ms=round_trip.ms)
 
             if parse_error is not None and response.status_code in expect:
                 err: BackendError = ProtocolError(f"{operation}: {parse_error}", backend=self.backend, operation=operation,
@@ -316,6 +405,7 @@ class HttpCore:
                 err = self.classify(response.status_code, data, operation, self.backend)
             err.backend = err.backend or self.backend
             err.operation = err.operation or operation
+            self._scrub_error(err)
             err.http_status = err.http_status or response.status_code
             err.correlation_id = correlation
             self._record(method, url, response.status_code, started, attempt, f"{operation}: {err.message}",
@@ -340,6 +430,57 @@ class HttpCore:
                 await self._sleep(retry_after if retry_after is not None else self.policy.backoff(retries - 1))
                 continue
             raise err
+
+
+    def _scrub_error(self, err: BackendError) -> None:
+        if self.redactor:
+            err.message = self.redactor.text(err.message)
+            err.args = (err.message,)
+            err.details = self.redactor.scrub(err.details)
+
+    async def _exchange(self, lane: httpx.AsyncClient, request: httpx.Request, deadline: float) -> tuple[httpx.Response, bytes]:
+        """Send and read the whole answer within `deadline` seconds, the body streamed up to the size cap."""
+        import httpx
+
+        answered = False
+        try:
+            async with asyncio.timeout(deadline):
+                response = await lane.send(request, stream=True)
+                answered = True
+                try:
+                    body = await self._read_body(response)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            if not answered:   # silence until the deadline: a timeout like any other (resent when safe)
+                raise httpx.ReadTimeout("no answer before the deadline", request=request) from None
+            raise _DeadlineExceeded() from None
+        return response, body
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        cap = self.max_response_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise _TooLarge(int(declared))
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise _TooLarge(None)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def round_trip_ms(core: HttpCore | None, started: float) -> float | None:
+    """A connection test's latency: the network round trip of the core's last request on a ready connection (building
+    clients, connecting and TLS not counted; see _RoundTrip), else the time since `started`; None when nothing was
+    sent (a refused credential)."""
+    if core is not None and core.last_round_trip_ms is not None:
+        return core.last_round_trip_ms
+    if core is not None and core.guard is not None and not core.guard.accepted and core.guard.rejection is not None:
+        return None
+    return (time.perf_counter() - started) * 1000
 
 
 def _clip(value: Any, limit: int = 2000) -> str:
@@ -373,18 +514,18 @@ def _transport_reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def _parse_json(response: httpx.Response) -> tuple[Any, str | None]:
+def _parse_json(response: httpx.Response, body: bytes) -> tuple[Any, str | None]:
     if response.status_code == 204:
         return None, None
     ctype = response.headers.get("content-type", "")
     if not ctype.lower().startswith("application/json"):
         shown = ctype.split(";")[0] or "no content type"
         return None, f"the answer was {shown}, not JSON"
-    if not response.content:
+    if not body:
         return None, "the answer was empty"
     import orjson
 
     try:
-        return orjson.loads(response.content), None
+        return orjson.loads(body), None
     except orjson.JSONDecodeError:
         return None, "the answer was not valid JSON"

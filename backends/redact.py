@@ -37,3 +37,56 @@ def redact(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     return value
+
+
+class ValueRedactor:
+    """Redaction by value: every secret of a backend (as resolved, and as JSON or a URL would spell it) is replaced by
+    `***` in any text or JSON-like value, whatever key it sits under. Short values (under 4 characters) are left
+    alone: masking them would shred ordinary words and prove nothing."""
+
+    MIN_LENGTH = 4
+
+    def __init__(self, secrets: Any = ()) -> None:
+        self._values: list[str] = []
+        self._needles: list[bytes] = []
+        self.add(secrets)
+
+    def add(self, secrets: Any) -> None:
+        import json
+        from urllib.parse import quote, quote_plus
+
+        values = set(self._values)
+        for secret in secrets or ():
+            if not isinstance(secret, str) or len(secret) < self.MIN_LENGTH:
+                continue
+            # the forms a secret takes when an answer echoes it: as sent, JSON-escaped, URL-encoded
+            values |= {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+                       quote(secret, safe=""), quote(secret), quote_plus(secret, safe=""), quote_plus(secret)}
+        self._values = sorted(values, key=len, reverse=True)  # longest first: a secret containing another goes whole
+        self._needles = [v.encode("utf-8") for v in self._values]
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    def found_in(self, data: bytes | str) -> bool:
+        """True when a secret appears in raw bytes or text (a cheap scan before walking a parsed value)."""
+        if isinstance(data, str):
+            return any(v in data for v in self._values)
+        return any(n in data for n in self._needles)
+
+    def text(self, text: str) -> str:
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+    def scrub(self, value: Any) -> Any:
+        if not self._values:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {(self.text(k) if isinstance(k, str) else k): self.scrub(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.scrub(v) for v in value)
+        return value

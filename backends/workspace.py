@@ -25,6 +25,7 @@ class Workspace:
         self.events = EventLog()
         self.data_dir = data_dir
         self._store = None
+        self._rejections = None
         self._adapter_options = adapter_options or {}
         self._adapters: dict[str, Adapter] | None = None
         self.attached: dict[str, str] = {}  # joined backend -> the backend whose rows show its servers
@@ -49,6 +50,7 @@ class Workspace:
                 cls = adapter_class(b.kind)
                 adapters[b.name] = cls(b, secrets=self.secrets, events=self.events, read_only=self.read_only,
                                        store=_LazyStore(self), **self._adapter_options.get(b.kind, {}))
+                adapters[b.name].rejections = self.rejections
             self._adapters = adapters
             for adapter in adapters.values():
                 for joined in adapter.attach(adapters):
@@ -76,6 +78,18 @@ class Workspace:
             else:
                 self._store = Store(path=(self.data_dir / "hostdeck.db") if self.data_dir else None)
         return self._store
+
+    @property
+    def rejections(self):
+        """Credentials the backends rejected, kept for every process (backends/credentials_guard.py)."""
+        if self._rejections is None:
+            from .credentials_guard import StoredRejections
+            from .paths import data_dir
+
+            database = self.config.general.database
+            self._rejections = StoredRejections(self.data_dir or data_dir(), database_url=database,
+                                                store=(lambda: self.store) if database else None)
+        return self._rejections
 
     def adapter(self, name: str) -> Adapter:
         if name not in self.adapters:

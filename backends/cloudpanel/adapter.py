@@ -73,7 +73,13 @@ class CloudPanelAdapter(Adapter):
             return "key file" if self.config.option("key_file") else "ssh-agent / ~/.ssh"
         return source
 
+    def secret_values(self) -> dict[str, str]:
+        return {"password": self.secrets.require(self.name, "password")} if self.options.auth == "password" else {}
+
     def _connection(self) -> SshConnection:
+        if self._conn is not None and self.credentials_changed():   # a corrected password is used at once
+            conn, self._conn = self._conn, None
+            conn.close()
         if self._conn is None:
             from ..paths import data_dir
             from .ssh import SshConnection, SshSettings
@@ -98,7 +104,12 @@ class CloudPanelAdapter(Adapter):
             return conn
         started = time.perf_counter()
         try:
-            await asyncio.to_thread(conn.connect)
+            if self.options.auth == "password":
+                # A refused password is not tried again by any process until it changes (sshd's fail2ban counts).
+                guard = self.credential_guard({"password": conn.settings.password or ""}, identity=self.where)
+                await guard.run(lambda: asyncio.to_thread(conn.connect), operation="SSH connect")
+            else:
+                await asyncio.to_thread(conn.connect)
         except BackendError as exc:
             self._record("SSH connect", f"connect {self.where}", None, started, exc)
             raise

@@ -176,8 +176,10 @@ class SshConnection:
         except paramiko.AuthenticationException as exc:
             client.close()
             how = "password" if s.password else (f"key {s.key_file}" if s.key_file else "keys (ssh-agent, ~/.ssh)")
-            raise AuthError(f"{s.where} refused SSH login as {s.user!r} with the {how}. Fix: add the public key to "
-                            f"~{s.user}/.ssh/authorized_keys on the server, or correct user/key_file in the config.",
+            fix = (f"set the right password with `hostdeck secret set {s.backend} password`, or correct user in the "
+                   "config" if s.password else f"add the public key to ~{s.user}/.ssh/authorized_keys on the server, "
+                   "or correct user/key_file in the config")
+            raise AuthError(f"{s.where} refused SSH login as {s.user!r} with the {how}. Fix: {fix}.",
                             backend=s.backend, operation="connect", code="ssh_auth_failed",
                             details=str(exc)) from None
         except paramiko.SSHException as exc:

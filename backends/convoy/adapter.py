@@ -19,7 +19,7 @@ from ..catalog import cached_catalog
 from ..contract import Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
                       ProtocolError, ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
-from ..http import HttpCore, RetryPolicy
+from ..http import HttpCore, RetryPolicy, round_trip_ms
 from ..models import (ActionProgress, ActionResult, Catalog, CatalogItem, ConnectionReport, CreateResult, SecretResult,
                       Server, ServerSpec)
 from ..validate import hostname_problem
@@ -99,14 +99,21 @@ class ConvoyAdapter(Adapter):
     def panel_url(self) -> str:
         return self.api_url[: -len(API_PATH)]
 
+    def secret_values(self) -> dict[str, str]:
+        return {"token": self.secrets.require(self.name, "token")}
+
     @property
     def http(self) -> HttpCore:
+        if self._http is not None and self.credentials_changed():   # corrected after a rejection: use it now
+            self._retire(self._http)
+            self._http = None
         if self._http is None:
-            token = self.secrets.require(self.name, "token")
+            values = self.secret_values()
             self._http = HttpCore(backend=self.name, base_url=self.api_url, classify=classify, events=self.events,
-                                  headers={"Authorization": f"Bearer {token}"},
+                                  headers={"Authorization": f"Bearer {values['token']}"},
                                   max_concurrency=self.config.max_concurrency or 6, timeout=self.config.timeout,
-                                  policy=self._policy, read_only=self.read_only)
+                                  policy=self._policy, read_only=self.read_only, guard=self.credential_guard(values),
+                                  **self.http_limits())
         return self._http
 
     @property
@@ -196,21 +203,22 @@ class ConvoyAdapter(Adapter):
         report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
         started = time.perf_counter()
         try:
+            self.http.last_round_trip_ms = None
             count = await self.nodes.count()
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self.http, started)
             report.details.update({"nodes": count, "token": "root admin", "api": "application API (v3/v4)"})
             report.ok = count > 0
             if not count:
                 report.error = ("connected and the token is a root admin, but no nodes are configured in Convoy: add a "
                                 "node in its admin area before creating servers.")
         except AuthError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
-            report.error = f"token rejected: {exc.message}"
+            report.latency_ms = round_trip_ms(self._http, started)
+            report.error = exc.message if exc.code == "credential_rejected_before" else f"token rejected: {exc.message}"
         except PermissionDenied as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             report.error = f"token is not a root admin (403): {exc.message}"
         except BackendError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             report.error = exc.message
         except Exception as exc:  # SecretError, ConfigError: plain words, no traceback
             report.error = str(exc)

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from ..catalog import cached_catalog
 from ..contract import Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (BackendError, NotFoundError, PermissionDenied, UnavailableError, ValidationError)
-from ..http import HttpCore, RetryPolicy
+from ..http import HttpCore, RetryPolicy, round_trip_ms
 from ..models import (ActionResult, Catalog, CatalogItem, ConnectionReport, CreateResult, SecretResult, Server,
                       ServerSpec)
 from ..validate import check_hostname, check_labels
@@ -60,14 +60,21 @@ class HetznerAdapter(Adapter):
     def url(self) -> str:
         return self.config.url or DEFAULT_URL
 
+    def secret_values(self) -> dict[str, str]:
+        return {"token": self.secrets.require(self.name, "token")}
+
     @property
     def http(self) -> HttpCore:
+        if self._http is not None and self.credentials_changed():   # corrected after a rejection: use it now
+            self._retire(self._http)
+            self._http = None
         if self._http is None:
-            token = self.secrets.require(self.name, "token")
+            values = self.secret_values()
             self._http = HttpCore(backend=self.name, base_url=self.url, classify=classify, events=self.events,
-                                  headers={"Authorization": f"Bearer {token}"},
+                                  headers={"Authorization": f"Bearer {values['token']}"},
                                   max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY, timeout=self.config.timeout,
-                                  policy=self._policy, read_only=self.read_only)
+                                  policy=self._policy, read_only=self.read_only, guard=self.credential_guard(values),
+                                  **self.http_limits())
         return self._http
 
     @property
@@ -88,8 +95,9 @@ class HetznerAdapter(Adapter):
         report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
         started = time.perf_counter()
         try:
+            self.http.last_round_trip_ms = None
             await self.http.request("GET", "/locations", operation="connection test", params={"per_page": 1})
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self.http, started)
             report.ok = True
             # The scope probe is a POST: in read-only mode nothing but reads leaves the machine, not even a probe.
             report.details["token"] = "not checked (read-only mode)" if self.http.read_only else await self._token_scope()
@@ -97,7 +105,7 @@ class HetznerAdapter(Adapter):
             if self.http.rate_limit.limit is not None:
                 report.version = f"API v1, {self.http.rate_limit.remaining}/{self.http.rate_limit.limit} requests left"
         except BackendError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             report.error = exc.message
         except Exception as exc:  # SecretError and the like: plain words, no traceback
             report.error = str(exc)

@@ -3,14 +3,14 @@
 Matomo is not a server backend, so this adapter has none of the server capabilities. Its methods read like the API
 methods they call. The token travels in the POST body only. Retry rules (shared/api/README.md): reads are resent
 after transient failures; addSite never (Matomo does not de-duplicate: it is reconciled with getSitesIdFromSiteUrl);
-deleteSite never (reconciled with getSiteFromId). A rejected token is never sent again in this session: every failed
-token check counts towards Matomo's brute-force block of this machine's IP.
+deleteSite never (reconciled with getSiteFromId). A rejected token is never sent again, by any process, until it
+changes (the credential guard): every failed token check counts towards Matomo's brute-force block of this machine's
+IP.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import time
 from typing import Any
@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 from ..contract import Adapter
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
                       ProtocolError, ReadOnlyError, UnavailableError, ValidationError)
-from ..http import HttpCore, RetryPolicy
+from ..http import HttpCore, RetryPolicy, round_trip_ms
 from ..models import ConnectionReport
 from . import parse
 from .api import MatomoApi, ScrubbedEvents
-from .errors import TOKEN_FIX, classify
+from .errors import classify, from_message
 from .parse import MatomoSite
 from .reconcile import check_failed, look_again, unclear
 
@@ -87,8 +87,6 @@ class MatomoAdapter(Adapter):
         self._policy = policy
         self._http: HttpCore | None = None
         self._api: MatomoApi | None = None
-        self._digest = ""
-        self._rejected: dict[str, AuthError] = {}     # token digest -> the rejection; kept across aclose()
         self._ensure_locks: dict[str, asyncio.Lock] = {}
 
     # plumbing -------------------------------------------------------------------
@@ -100,17 +98,31 @@ class MatomoAdapter(Adapter):
         url = self.config.url.rstrip("/")
         return url[: -len(API_SUFFIX)] if url.endswith(API_SUFFIX) else url
 
+    def secret_values(self) -> dict[str, str]:
+        return {"token": self.secrets.require(self.name, "token")}
+
     @property
     def api(self) -> MatomoApi:
+        if self._api is not None and self.credentials_changed():   # corrected after a rejection: use it now
+            self._retire(self._http)
+            self._http = self._api = None
         if self._api is None:
-            token = self.secrets.require(self.name, "token")
+            values = self.secret_values()
             self._http = HttpCore(backend=self.name, base_url=self.url, classify=classify,
-                                  events=ScrubbedEvents(self.events, [token]), timeout=self.config.timeout,
+                                  events=ScrubbedEvents(self.events, values.values()), timeout=self.config.timeout,
                                   max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY,
-                                  policy=self._policy, read_only=self.read_only)
-            self._digest = hashlib.sha256(token.encode()).hexdigest()
-            self._api = MatomoApi(self._http, token)
+                                  policy=self._policy, read_only=self.read_only, guard=self.credential_guard(values),
+                                  judge=self._rejection, **self.http_limits())
+            self._api = MatomoApi(self._http, values["token"])
         return self._api
+
+    def _rejection(self, reply) -> AuthError | None:
+        """The token rejection Matomo reports in a 200 body (`result=error`), for the credential guard."""
+        data = reply.data
+        if not isinstance(data, dict) or str(data.get("result", "")).lower() != "error":
+            return None
+        err = from_message(str(data.get("message") or ""), "Matomo API", self.name, reply.status)
+        return err if isinstance(err, AuthError) else None
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -118,18 +130,7 @@ class MatomoAdapter(Adapter):
         self._http = self._api = None
 
     async def _call(self, method: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Any:
-        api = self.api
-        earlier = self._rejected.get(self._digest)
-        if earlier is not None:
-            raise AuthError(f"token rejected earlier in this session, so {method} was not sent: every failed token "
-                            "check counts towards blocking this machine's IP. Fix: "
-                            f"{TOKEN_FIX.format(backend=self.name)}.", backend=self.name, operation=method,
-                            http_status=earlier.http_status, code="token_rejected_before")
-        try:
-            return await api.call(method, params, write=write)
-        except AuthError as exc:
-            self._rejected[self._digest] = exc
-            raise
+        return await self.api.call(method, params, write=write)
 
     def _mutation(self, operation: str) -> None:
         if self.read_only:
@@ -142,11 +143,12 @@ class MatomoAdapter(Adapter):
         report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
         started = time.perf_counter()
         try:
+            self.api.http.last_round_trip_ms = None
             report.version = await self.version()
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             report.ok = True
         except BackendError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             report.error = exc.message
             return report
         except Exception as exc:  # SecretError, ConfigError: plain words, no traceback

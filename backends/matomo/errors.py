@@ -29,9 +29,9 @@ def token_rejected(backend: str, http_status: int | None, raw: str) -> AuthError
     why = (" Matomo also says a secure-only token must come in the POST body; hostdeck sends it only there, so a "
            "redirect or proxy in front of Matomo may be turning the POST into a GET." if not_post else "")
     return AuthError(f"token rejected ({http_status or 401}): Matomo did not accept the API token.{why} Fix: "
-                     f"{TOKEN_FIX.format(backend=backend)}. hostdeck will not call Matomo again with this token in this "
-                     "session: every failed token check counts, and repeated ones block this machine's IP for up to an "
-                     "hour.", http_status=http_status, code="token_not_in_post" if not_post else "token_rejected",
+                     f"{TOKEN_FIX.format(backend=backend)}. hostdeck will not send this token to Matomo again, from "
+                     "any process, until it changes: every failed token check counts, and repeated ones block this "
+                     "machine's IP for up to an hour.", http_status=http_status, code="token_not_in_post" if not_post else "token_rejected",
                      details=raw)
 
 

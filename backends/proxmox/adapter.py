@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from ..contract import MUTATING, Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (BackendError, ConfigError, ConflictError, ProtocolError, UnavailableError, UnsupportedError)
-from ..http import HttpCore, RetryPolicy
+from ..http import HttpCore, RetryPolicy, round_trip_ms
 from ..models import ActionProgress, ActionResult, ConnectionReport, SecretResult, Server, ServerStatus
 from . import parse
 from .api import PveClient, PveTransport
@@ -72,17 +72,28 @@ class ProxmoxAdapter(Adapter):
         except ConfigError:
             return self.config.option("insecure_tls") is True
 
+    def secret_values(self) -> dict[str, str]:
+        return {"token_secret": self.secrets.require(self.name, "token_secret")}
+
     def _http(self, node: ProxmoxNode) -> HttpCore:
         key = (node.url, node.tls)
+        if self._cores and self.credentials_changed():   # corrected after a rejection: use it now
+            for core in self._cores.values():
+                self._retire(core)
+            self._cores = {}
         if key not in self._cores:
-            secret = self.secrets.require(self.name, "token_secret")
+            values = self.secret_values()
+            secret = values["token_secret"]
+            # one guard for every node: the nodes of a cluster share their tokens
+            guard = self.credential_guard(values, identity=self.setup.token_id)
             own = any(n.name == node.name and n.url == node.url for n in self.setup.nodes) and node.tls != self.setup.default_tls
             transport = PveTransport(node.tls, scope=f"node {node.name}" if own else f"backend {self.name}",
                                      backend=self.name, events=self.events, max_connections=self.config.max_concurrency or 4)
             self._cores[key] = HttpCore(backend=self.name, base_url=node.url, classify=classify, events=self.events,
                                         headers={"Authorization": f"PVEAPIToken={self.setup.token_id}={secret}"},
                                         max_concurrency=self.config.max_concurrency or 4, timeout=self.config.timeout,
-                                        policy=self._policy, read_only=self.read_only, transport=transport)
+                                        policy=self._policy, read_only=self.read_only, transport=transport,
+                                        guard=guard, **self.http_limits())
         return self._cores[key]
 
     def client(self, node: str) -> PveClient:
@@ -113,15 +124,19 @@ class ProxmoxAdapter(Adapter):
             versions, errors, known, latencies = [], [], set(), []
             for node in endpoints.values():
                 client = self.client(node.name)
+                core = client.http
+                core.last_round_trip_ms = None
                 started = time.perf_counter()
                 try:
                     # a wrong token is answered only after ~3 s: wait long enough to say "authentication failed"
                     data = await client.version(timeout=max(self.config.timeout, 10.0))
-                    latencies.append((time.perf_counter() - started) * 1000)
+                    latencies.append(round_trip_ms(core, started))
                     versions.append(f"{data.get('version')} ({data.get('release')})")
                     known |= {str(n.get("node")) for n in await client.nodes() if isinstance(n, dict)}
                 except BackendError as exc:
-                    latencies.append((time.perf_counter() - started) * 1000)
+                    latency = round_trip_ms(core, started)
+                    if latency is not None:
+                        latencies.append(latency)
                     errors.append(exc.message if len(endpoints) == 1 else f"{_label(node, self.name)}: {exc.message}")
             report.latency_ms = max(latencies) if latencies else None
             missing = [n.name for n in setup.nodes if known and n.name not in known]

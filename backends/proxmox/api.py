@@ -26,6 +26,7 @@ from .parse import task_done, task_ok
 from .tls import CertificateNotTrusted, TlsSettings, failure_message, presented_fingerprint, ssl_context, tls_failure
 
 MAX_CONNECTIONS = 4  # proxmox.md: at most 4 concurrent requests per node
+ERROR_BODY_LIMIT = 1024 * 1024
 
 
 class PveTransport(httpx.AsyncBaseTransport):
@@ -72,9 +73,24 @@ async def with_reason_message(response: httpx.Response, request: httpx.Request) 
     """An error answer whose JSON body has no `message` gets the reason phrase as its message."""
     if not response.headers.get("content-type", "").lower().startswith("application/json"):
         return response
-    await response.aread()
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > ERROR_BODY_LIMIT:   # left to the core's size cap
+        return response
+    body, size = [], 0
+    async for chunk in response.aiter_bytes():   # an error body is read here, so it gets its own cap
+        size += len(chunk)
+        if size > ERROR_BODY_LIMIT:
+            await response.aclose()
+            return httpx.Response(response.status_code, headers={"content-type": "text/plain"},
+                                  content=b"error answer too large", extensions=response.extensions, request=request)
+        body.append(chunk)
+    content = b"".join(body)   # decoded: the answer is rebuilt without its transfer headers
+    headers = [(k, v) for k, v in response.headers.multi_items()
+               if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
+    response = httpx.Response(response.status_code, headers=headers, content=content, extensions=response.extensions,
+                              request=request)
     try:
-        data = json.loads(response.content) if response.content else None
+        data = json.loads(content) if content else None
     except ValueError:
         data = None
     reason = response.extensions.get("reason_phrase", b"")

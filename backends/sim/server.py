@@ -20,6 +20,12 @@ Fault kinds (`faults.add(route, kind, ...)`, for the next `count` matching reque
   reset         close the socket with SO_LINGER 0 (RST) without answering
   reset_mid     send the headers and half the body, then RST
   hang          never answer; close after `delay` s (default `hang_seconds`, 30) or on stop()
+  trickle       the real response's headers at once, then its body one byte every `delay` s (default 1): a read
+                timeout never fires, only a total deadline ends it
+  huge          200 with a JSON body of `size` bytes (default 1 GiB) made on the fly, never held in memory; with
+                `chunked=True` it has no Content-Length (chunked transfer), so only reading it tells its size
+  echo_headers  `status` (default 400) in the app's own error shape whose message echoes the request's headers and
+                body verbatim, Authorization included (a debugging proxy or a careless error page)
 """
 
 from __future__ import annotations
@@ -39,7 +45,9 @@ from urllib.parse import parse_qs, urlsplit
 
 REDACTED = "***"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie", "csrfpreventiontoken"})
-FAULT_KINDS = ("status", "html", "content_type", "malformed", "empty", "slow", "dribble", "reset", "reset_mid", "hang")
+FAULT_KINDS = ("status", "html", "content_type", "malformed", "empty", "slow", "dribble", "reset", "reset_mid", "hang",
+               "trickle", "huge", "echo_headers")
+HUGE_DEFAULT = 1024 ** 3
 MAX_BODY = 16 * 1024 * 1024
 
 HTML_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1>"
@@ -213,6 +221,8 @@ class Fault:
     probability: float | None = None  # applies to each matching request with this probability
     delay: float | None = None        # slow/dribble/hang seconds
     content_type: str | None = None   # for kind="content_type"
+    size: int | None = None           # for kind="huge": body bytes
+    chunked: bool = False             # for kind="huge": no Content-Length
     hits: int = 0
 
 
@@ -226,7 +236,8 @@ class FaultSet:
 
     def add(self, route: str = "*", kind: str = "status", *, status: int | None = None, code: str | None = None,
             message: str | None = None, count: int | None = None, probability: float | None = None,
-            delay: float | None = None, content_type: str | None = None) -> Fault:
+            delay: float | None = None, content_type: str | None = None, size: int | None = None,
+            chunked: bool = False) -> Fault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
         if probability is not None and not 0.0 <= probability <= 1.0:
@@ -234,7 +245,7 @@ class FaultSet:
         if count is None and probability is None:
             count = 1
         fault = Fault(route=route, kind=kind, status=status, code=code, message=message, count=count,
-                      probability=probability, delay=delay, content_type=content_type)
+                      probability=probability, delay=delay, content_type=content_type, size=size, chunked=chunked)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -485,7 +496,15 @@ class _SimHandler(BaseHTTPRequestHandler):
         if kind == "slow" and not sim.sleep(fault.delay if fault.delay is not None else 2.0):  # type: ignore[union-attr]
             self.close_connection = True
             return
-        if kind == "status":
+        if kind == "huge":
+            entry["status"] = 200
+            return self._huge(fault.size if fault.size is not None else HUGE_DEFAULT, fault.chunked)  # type: ignore[union-attr]
+        if kind == "echo_headers":
+            echoed = "".join(f"{k}: {v}\n" for k, v in self.headers.items())  # verbatim: secrets too
+            text = f"bad request; you sent:\n{echoed}\n{req.body.decode('utf-8', 'replace')}"
+            resp = sim.app.error_response(req, fault.status or 400, "echo", text)  # type: ignore[union-attr]
+            sim.app.decorate(req, resp)
+        elif kind == "status":
             status = fault.status or 503  # type: ignore[union-attr]
             resp = sim.app.error_response(req, status, fault.code, fault.message)  # type: ignore[union-attr]
             sim.app.decorate(req, resp)
@@ -510,6 +529,8 @@ class _SimHandler(BaseHTTPRequestHandler):
         self._write_head(resp)
         if kind == "dribble":
             return self._dribble(resp.body, fault.delay if fault.delay is not None else 2.0)  # type: ignore[union-attr]
+        if kind == "trickle":
+            return self._trickle(resp.body, fault.delay if fault.delay is not None else 1.0)  # type: ignore[union-attr]
         if self.command != "HEAD":
             self.wfile.write(resp.body)
 
@@ -539,6 +560,48 @@ class _SimHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             self.wfile.write(body[i * step:(i + 1) * step])
+
+    def _trickle(self, body: bytes, every: float) -> None:
+        for i in range(len(body)):
+            if not self.server_sim.sleep(every):
+                self.close_connection = True
+                return
+            self.wfile.write(body[i:i + 1])
+            self.wfile.flush()
+
+    def _huge(self, size: int, chunked: bool) -> None:
+        """`{"data": "xxxx…"}` of exactly `size` bytes, written in 1 MiB pieces as the client reads them."""
+        head, tail = b'{"data":"', b'"}'
+        size = max(size, len(head) + len(tail))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(size))
+        self.end_headers()
+        piece = b"x" * (1 << 20)
+        left = size - len(head) - len(tail)
+        try:
+            self._write_piece(head, chunked)
+            while left > 0:
+                if self.server_sim._stopping.is_set():
+                    break
+                part = piece[:min(left, len(piece))]
+                self._write_piece(part, chunked)
+                left -= len(part)
+            self._write_piece(tail, chunked)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except OSError:       # the client stopped reading (as it should): done
+            pass
+        self.close_connection = True
+
+    def _write_piece(self, data: bytes, chunked: bool) -> None:
+        if chunked:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        else:
+            self.wfile.write(data)
 
     def _abort(self) -> None:
         """Close the socket with SO_LINGER 0: the peer sees a connection reset (RST)."""

@@ -24,6 +24,11 @@ Status faults (`kind="status"`): without `message`, 500 is WHMCS's HTML "Oops" p
 429 a proxy page (both with Retry-After), others an nginx page; with `message`, a JSON `result=error` body;
 `code="no_result"` answers a JSON body without `result`.
 
+Bans (shared/api/whmcs.md, learned at first contact): after `ban_after` failed logins (3) from one address, the address
+is banned for `ban_seconds` (15 minutes); every call from it, even with the right credentials, then answers
+`IP Banned` (with `auth_error_status`). `rejected_logins` counts every failed login, `banned` holds the bans,
+`unban(ip)` is the admin lifting one.
+
 Choices where the public material is silent (unverified): a missing or unknown `responsetype` answers XML; an unknown
 action answers "Command Not Found" (and so does WhmcsDetails when `version` is below 8); GetClients orders by id
 unless `orderby` says otherwise; empty lists are `[]`; the simulated module has no preconditions of its own.
@@ -217,13 +222,18 @@ class WhmcsSim(SimApp):
                  identifier: str = DEFAULT_IDENTIFIER, secret: str = DEFAULT_SECRET, access_key: str | None = None,
                  allowed_ips: tuple[str, ...] | list[str] = ("127.0.0.1",), servers: list[dict] | None = None, *,
                  forbidden_actions: tuple[str, ...] | list[str] | set[str] = (), version: str = "8.13.1",
-                 auth_error_status: int = 200, retry_after: int = 1, hang_seconds: float = 30.0) -> None:
+                 auth_error_status: int = 200, retry_after: int = 1, hang_seconds: float = 30.0,
+                 ban_after: int = 3, ban_seconds: float = 15 * 60) -> None:
         self.identifier, self.secret, self.access_key = identifier, secret, access_key
         self.allowed_ips = set(allowed_ips)
         self.forbidden_actions = {a.lower() for a in forbidden_actions}
         self.version = version
         self.auth_error_status = auth_error_status
         self.retry_after = retry_after
+        self.ban_after, self.ban_seconds = ban_after, ban_seconds
+        self.failed_logins: dict[str, int] = {}     # address -> failed logins since its last ban
+        self.rejected_logins = 0                    # every failed login, from any address
+        self.banned: dict[str, float] = {}          # address -> monotonic time the ban ends
         self.on_module_action: ModuleHook | None = None
         self._module_errors: list[tuple[str | None, str]] = []
         self._lock = threading.RLock()
@@ -253,6 +263,12 @@ class WhmcsSim(SimApp):
         url = self._server.start()
         _hook_handler(self._server)
         return url
+
+    def unban(self, ip: str = "127.0.0.1") -> None:
+        """An admin lifts the ban (and the count of failures) of an address."""
+        with self._lock:
+            self.banned.pop(ip, None)
+            self.failed_logins.pop(ip, None)
 
     def fail_next_module(self, message: str, action: str | None = None, count: int = 1) -> None:
         """The next `count` Module* calls (of `action`, e.g. "ModuleSuspend", or any) fail with the module's `message`."""
@@ -318,12 +334,22 @@ class WhmcsSim(SimApp):
         return Response(status, xml.encode(), "text/xml; charset=utf-8")
 
     def _dispatch(self, form: dict[str, str], peer: str) -> dict[str, Any]:
+        until = self.banned.get(peer)
+        if until is not None:
+            if time.monotonic() < until:
+                raise ApiError("IP Banned", self.auth_error_status)
+            self.banned.pop(peer, None)
+            self.failed_logins.pop(peer, None)
         key_ok = self.access_key is not None and form.get("accesskey") == self.access_key
         if peer not in self.allowed_ips and not key_ok:
             raise ApiError(f"Invalid IP {peer}", self.auth_error_status)
         ident = form.get("identifier", form.get("username"))
         secret = form.get("secret", form.get("password"))
         if ident != self.identifier or secret != self.secret or not ident:
+            self.rejected_logins += 1
+            self.failed_logins[peer] = self.failed_logins.get(peer, 0) + 1
+            if self.ban_after and self.failed_logins[peer] >= self.ban_after:
+                self.banned[peer] = time.monotonic() + self.ban_seconds
             raise ApiError("Authentication Failed", self.auth_error_status)
         action = (form.get("action") or "").strip().lower()
         handler = self._actions().get(action)

@@ -17,7 +17,7 @@ from ..config import BackendConfig
 from ..contract import Adapter
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, ProtocolError,
                       RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
-from ..http import HttpCore, RetryPolicy
+from ..http import HttpCore, RetryPolicy, round_trip_ms
 from ..models import ConnectionReport, ServerStatus
 from ..redact import MASK
 from .api import SYNC_PATH, SyncClient
@@ -95,8 +95,14 @@ class VpsPanelAdapter(Adapter):
                               fix=f"{key_fix(self.name)}.")
         return key
 
+    def secret_values(self) -> dict[str, str]:
+        return {"api_key": self._api_key()}
+
     @property
     def http(self) -> HttpCore:
+        if self._http is not None and self.credentials_changed():   # corrected after a rejection: use it now
+            self._retire(self._http)
+            self._http = None
         if self._http is None:
             key = self._api_key()
             # the config's generic 30 s default means "not set": the contract's 15 s read timeout then applies
@@ -105,7 +111,8 @@ class VpsPanelAdapter(Adapter):
                                   events=_KeyScrubbedEvents(self.events, key),  # type: ignore[arg-type]
                                   headers={"X-API-Key": key},
                                   max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY, timeout=timeout,
-                                  connect_timeout=5.0, policy=self._policy, read_only=self.read_only)
+                                  connect_timeout=5.0, policy=self._policy, read_only=self.read_only,
+                                  guard=self.credential_guard({"api_key": key}), **self.http_limits())
             self._key = key
         return self._http
 
@@ -157,29 +164,31 @@ class VpsPanelAdapter(Adapter):
         report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
         started = time.perf_counter()
         try:
+            self.http.last_round_trip_ms = None
             reply = await self._call(lambda: self.sync.probe())
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             report.ok = True
             report.details["probe"] = f"HTTP {reply.status} to an empty update: key accepted, nothing changed"
         except AuthError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
-            report.error = f"key rejected (401). Fix: {key_fix(self.name)}."
+            report.latency_ms = round_trip_ms(self._http, started)
+            report.error = (exc.message if exc.code == "credential_rejected_before"
+                            else f"key rejected (401). Fix: {key_fix(self.name)}.")
             report.details["answer"] = exc.details
         except ProtocolError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             if exc.code == "unexpected_success":
                 report.error = (f"the panel accepted an update without fields (HTTP {exc.http_status}); it does not check "
                                 "requests as the contract says, so hostdeck cannot trust it. Ask the panel owners.")
             else:
                 report.error = f"the URL is wrong or is not the VPS panel: {exc.message} Fix: {URL_FIX}."
         except NotFoundError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             report.error = f"the URL is wrong: {exc.message}"
         except (UnavailableError, RateLimitedError) as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             report.error = f"the panel is down or unreachable: {exc.message}"
         except BackendError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = round_trip_ms(self._http, started)
             report.error = exc.message
         except Exception as exc:  # ConfigError (short key), SecretError and the like: plain words, no traceback
             report.error = str(exc)

@@ -18,11 +18,11 @@ from ..contract import Adapter
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
                       ProtocolError, RateLimitedError, ReadOnlyError, UnavailableError, UnsupportedError,
                       ValidationError)
-from ..http import HttpCore, RetryPolicy
+from ..http import HttpCore, RetryPolicy, round_trip_ms as _round_trip
 from ..models import Client, ConnectionReport
 from . import parse
 from .api import PAGE_SIZE, ClientsClient, ModulesClient, ServicesClient, SystemClient, WhmcsApi
-from .errors import classify
+from .errors import classify, rejection
 from .fields import (CLIENT_ALIASES, CLIENT_FIELDS, SERVICE_ALIASES, SERVICE_FIELDS, check_country, check_email,
                      strong_password, wire_fields)
 from .models import ActivityEntry, AddedClient, ModuleResult, Product, Service, WhmcsInfo
@@ -79,13 +79,24 @@ class WhmcsAdapter(Adapter):
         self._access_key_used = bool(access_key)
         return creds
 
+    def secret_values(self) -> dict[str, str]:
+        return self._credentials()
+
     @property
     def api(self) -> WhmcsApi:
+        if self._http is not None and self.credentials_changed():   # corrected after a rejection: use it now
+            for core in (self._http, self._module_http):
+                self._retire(core)
+            self._http = self._module_http = None
         if self._http is None:
             creds = self._credentials()
             events = ScrubbedEvents(self.events, creds.values())
+            # Both clients send the same credentials: one guard, so the first call of either authenticates alone.
+            guard = self.credential_guard(creds)
+            judge = lambda reply: rejection(reply.status, reply.data, "WHMCS API", self.name)  # noqa: E731
             common = dict(backend=self.name, base_url=self.url, classify=classify, events=events,
-                          timeout=self.config.timeout, read_only=self.read_only)
+                          timeout=self.config.timeout, read_only=self.read_only, guard=guard, judge=judge,
+                          **self.http_limits())
             self._http = HttpCore(max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY,
                                   policy=self._policy, **common)
             self._module_http = HttpCore(max_concurrency=2, policy=NO_RETRY, **common)
@@ -120,10 +131,13 @@ class WhmcsAdapter(Adapter):
 
     # connection -----------------------------------------------------------------
     async def test_connection(self) -> ConnectionReport:
-        """WhmcsDetails (8.0+); when the action is unknown or not allowed in the API role, GetClients limitnum=1."""
+        """WhmcsDetails (8.0+); when the action is unknown or not allowed in the API role (Command Not Found, Invalid
+        API Action, Invalid Permissions), GetClients limitnum=1. The latency is the round trip of the last request."""
         report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
         started = time.perf_counter()
         try:
+            core = self.api.http
+            core.last_round_trip_ms = None
             try:
                 info = await self.details()
                 report.version = info.version
@@ -134,17 +148,15 @@ class WhmcsAdapter(Adapter):
                 started = time.perf_counter()
                 report.details["clients"] = await self.clients.count()
                 report.details["whmcs_details"] = f"not available ({exc.message})"
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = _round_trip(core, started)
             report.ok = True
         except AuthError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
-            report.error = f"API credentials rejected: {exc.message}"
-        except PermissionDenied as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = _round_trip(self._http, started)
             report.error = (f"this machine's IP is not allowed: {exc.message}" if exc.code == "ip_not_allowed"
-                            else exc.message)
+                            else exc.message if exc.code in ("credential_rejected_before", "ip_banned", "admin_disabled")
+                            else f"API credentials rejected: {exc.message}")
         except BackendError as exc:
-            report.latency_ms = (time.perf_counter() - started) * 1000
+            report.latency_ms = _round_trip(self._http, started)
             report.error = exc.message
         except Exception as exc:  # SecretError, ConfigError: plain words, no traceback
             report.error = str(exc)
@@ -421,3 +433,4 @@ class WhmcsAdapter(Adapter):
                 break
         entries.sort(key=lambda e: e.id, reverse=True)
         return entries if limit is None else entries[:limit]
+

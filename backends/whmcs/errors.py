@@ -2,6 +2,10 @@
 
 WHMCS has no error codes: the message text decides (case-insensitively, client libraries disagree on case), then
 the HTTP status. The raw message stays in `details`; the shown message says what to do.
+
+Every text that means "these credentials, from this address, are not let in" is an AuthError, whatever the HTTP
+status (some set-ups answer 403, most 200): the credential guard then stops every process from sending them again,
+because WHMCS bans an address after three failed logins (shared/api/whmcs.md, "Learned at first contact").
 """
 
 from __future__ import annotations
@@ -20,6 +24,28 @@ INVALID_IP = re.compile(r"^invalid ip\s+(\S+)", re.I)
 NOT_ALLOWED = re.compile(r'invalid permissions:\s*api action\s+"?([\w-]+)"?', re.I)
 IP_FIX = ("add that IP under Setup > General Settings > Security > API IP Access Restriction in WHMCS, or set "
           "$api_access_key in WHMCS's configuration.php and the same key with `hostdeck secret set {backend} accesskey`")
+CREDENTIALS_FIX = ("create an API credential under System Settings > Manage API Credentials and run `hostdeck secret set "
+                   "{backend} identifier` and `hostdeck secret set {backend} secret`")
+# (prefix, code, what WHMCS means, the fix) for the credential texts other than "Invalid IP <ip>"
+CREDENTIAL_TEXTS = (
+    ("authentication failed", "auth_failed", "WHMCS rejected the API credentials (Authentication Failed)",
+     CREDENTIALS_FIX),
+    ("invalid or missing credentials", "auth_failed", "WHMCS rejected the API credentials (Invalid or missing "
+     "credentials)", CREDENTIALS_FIX),
+    ("invalid administrative identifier", "auth_failed", "WHMCS does not know the API identifier (Invalid "
+     "administrative identifier)", CREDENTIALS_FIX),
+    ("invalid access key", "access_key_rejected", "WHMCS rejected the API access key (Invalid Access Key)",
+     "set the key that $api_access_key holds in WHMCS's configuration.php with `hostdeck secret set {backend} "
+     "accesskey`, or delete the access key (`hostdeck secret delete {backend} accesskey`) and allow this machine's "
+     "IP under Setup > General Settings > Security > API IP Access Restriction"),
+    ("ip banned", "ip_banned", "WHMCS has banned this machine's address after failed logins (IP Banned); every call "
+     "fails until the ban is lifted, even with the right credentials",
+     "a WHMCS admin removes the ban (Configuration > System Settings > Banned IPs; the ban time is in the security "
+     "settings), or it expires (15 minutes by default); correct the credentials first, then run `hostdeck test {backend}` once"),
+    ("administrator account disabled", "admin_disabled", "the WHMCS administrator that owns these API credentials is "
+     "disabled (Administrator Account Disabled)", "enable that admin under Configuration > System Settings > "
+     "Administrators, or create API credentials for an enabled admin with the API Access permission"),
+)
 
 NOT_FOUND = ("client not found", "client id not found", "service id not found", "user not found", "product id not found")
 CONFLICT = ("a user already exists", "email address entered is not available", "duplicate email")
@@ -32,16 +58,20 @@ def from_message(message: str, operation: str, backend: str = "<backend>", http_
     """The error for a `{"result": "error", "message": ...}` answer."""
     raw = message.strip()
     low = raw.lower()
-    if low.startswith("authentication failed"):
-        return AuthError(f"WHMCS rejected the API credentials (Authentication Failed). Fix: create an API credential "
-                         f"under System Settings > Manage API Credentials and run `hostdeck secret set {backend} "
-                         f"identifier` and `hostdeck secret set {backend} secret`.", http_status=http_status,
-                         code="auth_failed", details=raw)
+    for prefix, code, said, fix in CREDENTIAL_TEXTS:
+        if low.startswith(prefix):
+            return AuthError(f"{said}. Fix: {fix.format(backend=backend)}.", http_status=http_status, code=code,
+                             details=raw)
     if found := INVALID_IP.match(raw):
         ip = found.group(1)
-        return PermissionDenied(f"WHMCS does not accept API calls from this machine's IP {ip}. Fix: "
-                                f"{IP_FIX.format(backend=backend)}.", http_status=http_status, code="ip_not_allowed",
-                                details={"ip": ip, "message": raw})
+        return AuthError(f"WHMCS does not accept API calls from this machine's IP {ip} (the API IP access restriction "
+                         f"list). Fix: {IP_FIX.format(backend=backend)}.", http_status=http_status,
+                         code="ip_not_allowed", details={"ip": ip, "message": raw})
+    if low.startswith("invalid api action"):
+        return PermissionDenied(f"the credentials work, but WHMCS does not let them call {operation} (Invalid API "
+                                "Action). Fix: allow the action in the credential's API role (System Settings > Manage "
+                                "API Credentials > API Roles).", http_status=http_status, code="action_not_allowed",
+                                details={"action": operation, "message": raw})
     if found := NOT_ALLOWED.search(raw):
         action = CANONICAL.get(found.group(1).lower(), found.group(1))
         return PermissionDenied(f"the API role of these credentials does not allow the action {action}. Fix: allow "
@@ -60,6 +90,15 @@ def from_message(message: str, operation: str, backend: str = "<backend>", http_
         return ValidationError(f"WHMCS rejected {operation}: {raw}.", http_status=http_status, code="validation",
                                details=raw)
     return BackendError(f"{operation} failed: {raw}", http_status=http_status, code="error", details=raw)
+
+
+def rejection(status: int, data: Any, operation: str, backend: str = "<backend>") -> AuthError | None:
+    """The credential rejection in an answer the transport took as a success (WHMCS says it in a 200 body), or None:
+    the credential guard's judge."""
+    if not isinstance(data, dict) or str(data.get("result", "")).lower() != "error":
+        return None
+    err = from_message(str(data.get("message") or ""), operation, backend, status)
+    return err if isinstance(err, AuthError) else None
 
 
 def classify(status: int, data: Any, operation: str, backend: str = "<backend>") -> BackendError:

@@ -173,6 +173,29 @@ async def test_password_login_when_configured(data_dir):
         await adapter.aclose()
 
 
+async def test_a_refused_password_is_not_tried_again_until_it_changes(data_dir, monkeypatch):
+    """The credential guard over SSH: sshd's fail2ban counts failed logins like WHMCS does."""
+    from backends.secrets import env_name
+
+    with CloudPanelSim(password="ssh-pass-123") as s:
+        wrong = sim_adapter(s, auth="password", key_file=None, secrets={"password": "wrong-pass-1"})
+        await wrong.trust_host_key(s.fingerprint)
+        with pytest.raises(AuthError, match="hostdeck secret set cp password"):
+            await wrong.list_users()
+        tries = s.auth_failures
+        assert tries >= 1
+        for _ in range(3):
+            with pytest.raises(AuthError, match="credentials rejected at .*SSH connect was not sent"):
+                await wrong.list_users()
+        report = await wrong.test_connection()
+        assert not report.ok and report.error.startswith("credentials rejected at") and s.auth_failures == tries
+        assert not (await wrong.explicit_test()).ok and s.auth_failures > tries       # asked for: tried once more
+        monkeypatch.setenv(env_name("cp", "password"), "ssh-pass-123")                # corrected: used at once
+        assert len(await wrong.list_users()) == 3
+        assert "ssh-pass-123" not in recorded(wrong) and "wrong-pass-1" not in recorded(wrong)
+        await wrong.aclose()
+
+
 async def test_unreachable_host_is_unavailable(sim):
     adapter = await trusted(sim)
     sim.stop()

@@ -84,14 +84,14 @@ async def test_rejected_token_stops_and_is_never_sent_again(sim, monkeypatch):
     assert not report.ok and report.error.startswith("token rejected (401)") and "hostdeck secret set mt token" in report.error
     assert methods(sim) == ["API.getMatomoVersion"]                    # stopped: no superuser probe, no retry
     again = await adapter.test_connection()
-    assert not again.ok and again.error.startswith("token rejected earlier") and "was not sent" in again.error
+    assert not again.ok and again.error.startswith("credentials rejected at") and "was not sent" in again.error
+    assert again.latency_ms is None                                     # nothing was sent, nothing was measured
     for attempt in (adapter.find_sites_by_url("a.example"), adapter.site(1), adapter.tracking_code(1)):
-        with pytest.raises(AuthError, match="token rejected earlier"):
+        with pytest.raises(AuthError, match="credentials rejected at .*was not sent"):
             await attempt
     assert len(sim.request_log) == 1 and len(sim.failed_logins["127.0.0.1"]) == 1
-    # a new token (set while hostdeck runs; the Connections screen closes the adapter) is sent
+    # a new token (set while hostdeck runs) is sent at once, without closing the adapter
     monkeypatch.setenv(env_name("mt", "token"), TOKEN)
-    await adapter.aclose()
     assert (await adapter.test_connection()).ok
     await adapter.aclose()
 

@@ -288,8 +288,10 @@ async def test_bad_secret_is_an_auth_error_naming_the_fix(sim):
         await adapter.list_servers()
     assert "hostdeck secret set pve token_secret" in err.value.message
     assert len(sim.request_log) == 1  # never retried
-    report = await adapter.test_connection()
-    assert not report.ok and report.error.startswith("authentication failed")
+    report = await adapter.test_connection()   # the rejected secret is not sent again
+    assert not report.ok and report.error.startswith("credentials rejected at") and len(sim.request_log) == 1
+    report = await adapter.explicit_test()     # a test the person asked for may send it once
+    assert not report.ok and report.error.startswith("authentication failed") and len(sim.request_log) == 2
     await adapter.aclose()
 
 

@@ -85,6 +85,16 @@ async def test_connection_falls_back_to_get_clients(options):
         await adapter.aclose()
 
 
+async def test_connection_falls_back_when_whmcs_details_is_an_invalid_api_action(sim):
+    """whmcs.md, learned at first contact: "Invalid API Action" answers a credential that works but may not call it."""
+    sim.faults.add("WhmcsDetails", "status", status=200, message="Invalid API Action")
+    adapter = make_adapter(sim)
+    report = await adapter.test_connection()
+    assert report.ok and report.details["clients"] == 80 and "Invalid API Action" in report.details["whmcs_details"]
+    assert actions(sim) == ["WhmcsDetails", "GetClients"]
+    await adapter.aclose()
+
+
 async def test_connection_failures_are_plain(sim):
     bad = make_adapter(sim, secret="wrong-secret-value")
     report = await bad.test_connection()
@@ -351,7 +361,7 @@ async def test_ip_allow_list_without_and_with_an_access_key():
     with WhmcsSim(clients=20, identifier=IDENTIFIER, secret=SECRET, allowed_ips=("203.0.113.7",),
                   access_key=ACCESS_KEY) as s:
         plain = make_adapter(s)
-        with pytest.raises(PermissionDenied) as err:
+        with pytest.raises(AuthError) as err:   # an address not on the list is a credential problem: never resent
             await plain.get_clients()
         text = err.value.message
         assert "127.0.0.1" in text and "API IP Access Restriction" in text and "hostdeck secret set wh accesskey" in text
@@ -367,7 +377,7 @@ async def test_ip_allow_list_without_and_with_an_access_key():
 async def test_auth_errors_answered_with_403():
     with WhmcsSim(clients=20, identifier=IDENTIFIER, secret=SECRET, allowed_ips=(), auth_error_status=403) as s:
         adapter = make_adapter(s)
-        with pytest.raises(PermissionDenied, match="API IP Access Restriction"):
+        with pytest.raises(AuthError, match="API IP Access Restriction"):
             await adapter.get_clients()
         s.allowed_ips.add("127.0.0.1")
         with pytest.raises(AuthError):

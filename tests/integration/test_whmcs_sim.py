@@ -55,7 +55,8 @@ def error(resp: httpx.Response, status: int = 200) -> str:
 
 @pytest.fixture(scope="module")
 def sim():
-    with WhmcsSim(seed=2, identifier=IDENTIFIER, secret=SECRET) as s:
+    # shared by tests that send wrong credentials on purpose: bans are tested on their own simulators
+    with WhmcsSim(seed=2, identifier=IDENTIFIER, secret=SECRET, ban_after=0) as s:
         yield s
 
 
@@ -132,6 +133,29 @@ def test_ip_allow_list_and_the_access_key_bypass():
         assert error(call(s, "GetClients", accesskey="wrong")) == "Invalid IP 127.0.0.1"
         ok(call(s, "GetClients", accesskey="k-1"))
         assert error(call(s, "GetClients", accesskey="k-1", secret="wrong")) == "Authentication Failed"
+
+
+def test_three_failed_logins_ban_the_address_even_for_the_right_secret():
+    """shared/api/whmcs.md, learned at first contact: three failures from one address ban it (15 minutes by default)."""
+    with WhmcsSim(clients=5, identifier=IDENTIFIER, secret=SECRET) as s:
+        assert s.ban_seconds == 15 * 60
+        for _ in range(2):
+            assert error(call(s, "GetClients", secret="wrong")) == "Authentication Failed"
+        ok(call(s, "GetClients"))                      # two failures: not banned yet
+        assert error(call(s, "GetClients", secret="wrong")) == "Authentication Failed"
+        assert s.rejected_logins == 3 and "127.0.0.1" in s.banned
+        assert error(call(s, "GetClients")) == "IP Banned"          # the right secret, banned all the same
+        assert s.rejected_logins == 3                                  # a banned call is not a login attempt
+        s.unban("127.0.0.1")
+        ok(call(s, "GetClients"))
+    with WhmcsSim(clients=5, identifier=IDENTIFIER, secret=SECRET, ban_seconds=0.2, auth_error_status=403) as s:
+        for _ in range(3):
+            call(s, "GetClients", secret="wrong")
+        assert error(call(s, "GetClients"), 403) == "IP Banned"
+        import time
+
+        time.sleep(0.25)                                               # the ban expires by itself
+        ok(call(s, "GetClients"))
 
 
 def test_auth_and_ip_errors_may_answer_403():

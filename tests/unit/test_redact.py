@@ -23,3 +23,27 @@ def test_url_query_and_nested_values():
 @given(st.text(min_size=6, alphabet=st.characters(categories=["L", "N"])))
 def test_any_password_value_is_masked(value):
     assert value not in repr(redact({"password": value, "nested": {"api_key": value}}))
+
+
+def test_redaction_by_value_whatever_the_key_and_however_it_is_spelled():
+    from backends.redact import ValueRedactor
+
+    secret = 'p/ss"word+1 é'
+    r = ValueRedactor([secret, "abc", None])               # too short or missing: left alone (would shred words)
+    import json
+    from urllib.parse import quote, quote_plus
+
+    doc = {"note": f"echo: {secret}", "raw": json.dumps({"x": secret}), "url": f"/x?q={quote(secret)}",
+           "form": f"a={quote_plus(secret)}", "list": [secret, ("t", secret)], secret: 1, "abc": "abc"}
+    out = r.scrub(doc)
+    text = repr(out)
+    assert secret not in text and quote(secret) not in text and quote_plus(secret) not in text
+    assert json.dumps(secret)[1:-1] not in text and out["abc"] == "abc" and out["note"] == f"echo: {MASK}"
+    assert r.found_in(json.dumps(doc).encode()) and not r.found_in(b"nothing here")
+
+
+@given(st.text(min_size=4, max_size=40), st.text(max_size=40), st.text(max_size=40))
+def test_a_secret_never_survives_value_redaction(secret, before, after):
+    from backends.redact import ValueRedactor
+
+    assert secret not in ValueRedactor([secret]).text(before + secret + after).replace(MASK, "\0")

@@ -133,7 +133,7 @@ def test_whmcs_details_and_activity():
 # errors --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("case, cls, words", [
     ("auth", AuthError, ["hostdeck secret set bill identifier", "hostdeck secret set bill secret"]),
-    ("ip", PermissionDenied, ["203.0.113.7", "API IP Access Restriction", "hostdeck secret set bill accesskey"]),
+    ("ip", AuthError, ["203.0.113.7", "API IP Access Restriction", "hostdeck secret set bill accesskey"]),
     ("permission", PermissionDenied, ["AddClient", "API role"]),
     ("client_not_found", NotFoundError, ["Client Not Found"]),
     ("user_exists", ConflictError, ["A user already exists"]),
@@ -163,7 +163,7 @@ def test_error_matching_ignores_case_and_keeps_the_raw_message():
 
 def test_http_statuses():
     forbidden = classify(403, {"result": "error", "message": "Invalid IP 10.0.0.9"}, "GetClients", "bill")
-    assert isinstance(forbidden, PermissionDenied) and forbidden.http_status == 403 and "10.0.0.9" in forbidden.message
+    assert isinstance(forbidden, AuthError) and forbidden.http_status == 403 and "10.0.0.9" in forbidden.message
     assert isinstance(classify(403, {"result": "error", "message": "Authentication Failed"}, "GetClients"), AuthError)
     assert isinstance(classify(403, None, "GetClients"), PermissionDenied)
     assert isinstance(classify(429, None, "GetClients"), RateLimitedError)
@@ -213,3 +213,27 @@ def test_scrubbed_events_hide_the_identifier_and_every_credential_value():
     assert "ident-0123456789" not in text and "sec-abcdef" not in text and "x1" not in text
     assert '"identifier": "***"' in log.recent()[0].detail["request"]
     assert events.recent() == log.recent()           # everything else is the wrapped log's
+
+
+@pytest.mark.parametrize("text, code, fix_words", [
+    ("Authentication Failed", "auth_failed", ["Manage API Credentials", "hostdeck secret set bill secret"]),
+    ("Invalid or missing credentials", "auth_failed", ["hostdeck secret set bill identifier"]),
+    ("Invalid administrative identifier", "auth_failed", ["hostdeck secret set bill identifier"]),
+    ("Invalid Access Key", "access_key_rejected", ["$api_access_key", "hostdeck secret set bill accesskey"]),
+    ("Invalid IP 198.51.100.4", "ip_not_allowed", ["198.51.100.4", "API IP Access Restriction"]),
+    ("IP Banned", "ip_banned", ["Banned IPs", "security settings", "hostdeck test bill"]),
+    ("Administrator Account Disabled", "admin_disabled", ["Administrators", "enabled admin"]),
+])
+@pytest.mark.parametrize("status", [200, 403])
+def test_every_credential_text_is_an_auth_error_with_its_fix(text, code, fix_words, status):
+    """shared/api/whmcs.md, learned at first contact: these all mean "credentials", with 200 or 403."""
+    for said in (text, text.upper()):
+        err = classify(status, {"result": "error", "message": said}, "GetClients", "bill") if status != 200 else \
+            from_message(said, "GetClients", "bill")
+        assert isinstance(err, AuthError) and err.code == code, said
+        assert all(w in err.message for w in fix_words), err.message
+
+
+def test_invalid_api_action_is_a_permission_the_connection_test_falls_back_on():
+    err = from_message("Invalid API Action", "WhmcsDetails", "bill")
+    assert isinstance(err, PermissionDenied) and err.code == "action_not_allowed"
