@@ -81,3 +81,20 @@ async def test_auto_refresh_pauses_while_a_dialog_is_open(app_factory):
         screen._refresh_timer_fired()
         await settle(app, pilot)
         assert lists() > before
+
+
+async def test_the_test_key_may_send_a_rejected_token_once_and_nothing_else_does(app_factory):
+    app = app_factory(initial_mode="connections")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        sim = app.test_sims["hz"]
+        sim.faults.add(route="*", kind="status", status=401, code="unauthorized", count=100)
+        sim.request_log.clear()
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert not app.connection_reports["hz"].ok and len(sim.request_log) == 1
+        refused = await app.workspace.adapter("hz").test_connection()   # not asked for by the person: guarded
+        assert not refused.ok and "rejected" in refused.error and len(sim.request_log) == 1
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert len(sim.request_log) == 2

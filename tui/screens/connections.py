@@ -110,7 +110,8 @@ class ConnectionsScreen(ReportsFailures, Screen):
 
     async def _test(self, name: str) -> None:
         await self.app.backends_ready()
-        report = await self.app.workspace.adapter(name).test_connection()
+        # A key the person pressed: a credential rejected before may be sent once (explicit_test), never on a timer.
+        report = await self.app.workspace.adapter(name).explicit_test()
         self.app.connection_reports[name] = report
         self._record(name, report)
         self._refresh_view()
