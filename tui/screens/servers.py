@@ -150,7 +150,7 @@ class ServersScreen(Screen):
             return None
         from backends.sync.billing_actions import routes
 
-        return routes(server, links.link_of(server))
+        return routes(server, links.link_of(server), kind=getattr(links.adapters.get(server.backend), "kind", None))
 
     def _arm_timer(self) -> None:
         if self._timer is not None:
@@ -383,7 +383,7 @@ class ServersScreen(Screen):
             self._render_rows()
 
     async def _through_billing(self, action: str, server: Server) -> None:
-        from backends.sync.billing_actions import BillingActions, new_password
+        from backends.sync.billing_actions import BillingActions, new_password, password_meaning
 
         from ..dialogs.secret import SecretDialog
 
@@ -396,7 +396,8 @@ class ServersScreen(Screen):
         self.notify(f"{action.replace('_', ' ')} through WHMCS: {result.status}"
                     + (f" — {result.message}" if result.message else ""), title=server.name, timeout=8)
         if action == "change_password":
-            self.app.push_screen(SecretDialog(f"New password for {server.name} (set through WHMCS)", backend=server.backend,
+            self.app.push_screen(SecretDialog(f"New {password_meaning(actions.kind_of(server))} for {server.name} "
+                                              "(set through WHMCS)", backend=server.backend,
                                               target=server.name, secret=password))
         if action == "terminate":
             self.servers.pop(server.key, None)
