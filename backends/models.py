@@ -207,6 +207,7 @@ class SecretResult:
     secret: str = field(repr=False)
     url: str | None = field(default=None, repr=False)
     action_id: str | None = None
+    note: str | None = None         # what the person must know besides the secret (e.g. it will not survive X)
 
 
 @dataclass(slots=True)

@@ -234,6 +234,8 @@ async def server_reset_password(args: argparse.Namespace) -> int:
             emit_json({"backend": result.backend, "server": server.name, "server_id": server.id, "password": result.secret})
         else:
             warn("the new root password is shown once; it is not stored anywhere.")
+            if result.note:
+                warn(result.note)
             print(result.secret)
         return 0
 

@@ -346,7 +346,7 @@ class ServersScreen(Screen):
             elif item.id == "reset_password":
                 result = await adapter.reset_password(server.id, progress=progress)
                 self.app.push_screen(SecretDialog(f"New root password for {server.name}", backend=server.backend,
-                                                  target=server.name, secret=result.secret))
+                                                  target=server.name, secret=result.secret, note=result.note))
             elif item.id == "console":
                 result = await adapter.console(server.id)
                 self.app.push_screen(SecretDialog(f"Console for {server.name} (valid one minute)", backend=server.backend,
