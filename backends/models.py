@@ -134,6 +134,7 @@ class CatalogSource(str, enum.Enum):
     LIVE = "live"
     CACHE = "cache"
     FALLBACK = "fallback"
+    UNAVAILABLE = "unavailable"     # no live answer, nothing cached, and nothing real to fall back on
 
 
 @dataclass(slots=True)

@@ -7,10 +7,8 @@ Convoy's token API has no power control, live state or root password: those come
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
-from importlib import resources
 from types import EllipsisType
 from typing import Any, Callable
 from urllib.parse import urlencode
@@ -40,8 +38,10 @@ PROXMOX_CAPABILITIES = frozenset({Capability.POWER, Capability.SHUTDOWN, Capabil
 
 
 def load_fallback(backend: str) -> list[CatalogItem]:
-    text = resources.files("backends.convoy").joinpath("fallback_catalog.json").read_text(encoding="utf-8")
-    return parse.parse_catalog(backend, json.loads(text))
+    """Nothing: a Convoy panel's nodes, template uuids and address pools are its own (ConvoyPanel/panel keeps them in
+    its database; NodeTransformer, TemplateTransformer), so a bundled list could only invent them. Without the live
+    catalog or a cache, the catalog is "unavailable" and creating a server waits for the panel."""
+    return []
 
 
 class ConvoyAdapter(Adapter):

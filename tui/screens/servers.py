@@ -360,7 +360,8 @@ class ServersScreen(Screen):
                     opened = ""
                 self.app.push_screen(SecretDialog(f"Panel login link for {server.name}", backend=server.backend,
                                                   target=server.name, secret=result.url,
-                                                  note=opened + "The link logs in as the customer once, within 15 s."))
+                                                  note=opened + "The link logs in as the customer once, within 15 s, "
+                                                  "only in a browser without a Convoy session (use a private window)."))
             elif item.id == "delete":
                 await adapter.delete_server(server.id, progress=progress)
                 self.servers.pop(server.key, None)
