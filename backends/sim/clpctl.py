@@ -27,7 +27,7 @@ OS_RUNTIMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "debian-12": (("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5"), ("3.11",)),
     "debian-13": (("8.1", "8.2", "8.3", "8.4", "8.5"), ("3.13",)),
 }
-PHP, PYTHON = OS_RUNTIMES["ubuntu-22.04"]
+PHP, PYTHON = OS_RUNTIMES["ubuntu-24.04"]
 NODE = tuple(str(v) for v in range(12, 25, 2))   # what nvm installs here; others: "Version 'N' not found"
 USR_BIN = ("bash", "cat", "clpctl", "curl", "git", "ls", "mysql", "nano", "perl", "php", "python3", "rsync", "sudo",
            "test", "wget")
@@ -91,7 +91,7 @@ class SimState:
     users: dict[str, dict] = field(default_factory=dict)
     databases: dict[str, dict] = field(default_factory=dict)
     templates: list[str] = field(default_factory=lambda: list(TEMPLATES))
-    os: str = "ubuntu-22.04"                                   # decides the PHP and Python versions on offer
+    os: str = "ubuntu-24.04"                                   # decides the PHP and Python versions on offer
     php_versions: tuple[str, ...] = PHP
     python_versions: tuple[str, ...] = PYTHON
     dns_unresolved: set[str] = field(default_factory=set)      # lets-encrypt fails for these domains

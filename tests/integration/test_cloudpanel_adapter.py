@@ -207,8 +207,8 @@ async def test_non_root_user_runs_clpctl_through_sudo_n(data_dir):
      ["--phpVersion=8.4", "'--vhostTemplate=Laravel 12'"], {"php_version": "8.4", "vhost_template": "Laravel 12"}),
     (SiteSpec("node.example.com", "nodejs", "nodeusr", nodejs_version="20", app_port=3001),
      ["--nodejsVersion=20", "--appPort=3001"], {"nodejs_version": "20", "app_port": 3001}),
-    (SiteSpec("py.example.com", "python", "pyusr", python_version="3.10"),
-     ["--pythonVersion=3.10", "--appPort=8080"], {"python_version": "3.10", "app_port": 8080}),
+    (SiteSpec("py.example.com", "python", "pyusr", python_version="3.12"),
+     ["--pythonVersion=3.12", "--appPort=8080"], {"python_version": "3.12", "app_port": 8080}),
     (SiteSpec("proxy.example.com", "reverse-proxy", "proxyusr", reverse_proxy_url="http://127.0.0.1:8000"),
      ["--reverseProxyUrl=http://127.0.0.1:8000"], {"reverse_proxy_url": "http://127.0.0.1:8000"}),
 ])
