@@ -258,7 +258,7 @@ class ConvoyAdapter(Adapter):
         pve = self._proxmox_for(server, Capability.RESET_PASSWORD)
         result = await pve.reset_password_vm(str(server.raw["node"]), int(server.raw["vmid"]), progress)
         self.audit(f"reset root password via {pve.name}: success", target=server.id)
-        return SecretResult(self.name, server.id, secret=result.secret, action_id=result.action_id)
+        return SecretResult(self.name, server.id, secret=result.secret, action_id=result.action_id, note=result.note)
 
     def detail_sections(self, server: Server) -> list[tuple[str, list[tuple[str, str]]]]:
         res = server.raw.get("resources") or {}
