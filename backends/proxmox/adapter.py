@@ -251,6 +251,8 @@ class ProxmoxAdapter(Adapter):
 
     def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None:
         reason = super().missing_reason(capability, server)
+        if reason is None and server is not None and server.raw.get("unknown_reason") and capability in MUTATING:
+            return str(server.raw["unknown_reason"])      # its node is down: nothing can reach the VM
         if reason is None and server is not None and server.locked and capability in MUTATING:
             return f"the VM is locked ({server.raw.get('lock') or 'lock held'}); Proxmox refuses actions until it is released."
         return reason

@@ -129,6 +129,7 @@ async def test_a_node_that_is_down_degrades_only_its_own_rows(sim, pve, state):
     down = [s for s in servers.values() if s.location == "pve-nbg-1"]
     assert down and all(s.status is ServerStatus.UNKNOWN for s in down)
     assert all(f"pve-nbg-1 is {state}" in s.raw["unknown_reason"] for s in down)
+    assert f"pve-nbg-1 is {state}" in pve.missing_reason(Capability.REBOOT, down[0])   # actions say why they wait
     assert any(s.status is ServerStatus.RUNNING for s in servers.values() if s.location != "pve-nbg-1")
 
 
