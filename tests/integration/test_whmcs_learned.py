@@ -15,9 +15,11 @@ def reads(sim, action: str) -> list[dict]:
     return [r for r in sim.page_reads if r["action"] == action.lower()]
 
 
-@pytest.mark.parametrize("version", ["8.1.3", "7.10.2"])
-async def test_before_8_2_clients_are_paged_one_after_another_without_orderby(version):
-    with WhmcsSim(clients=130, seed=4, identifier=IDENTIFIER, secret=SECRET, version=version) as sim:
+@pytest.mark.parametrize("version, forbidden", [("8.1.3", ()), ("7.10.2", ()), ("8.13.1", ("WhmcsDetails",))])
+async def test_before_8_2_clients_are_paged_one_after_another_without_orderby(version, forbidden):
+    """Also when the version cannot be read (WhmcsDetails not allowed in the API role): assume the oldest."""
+    with WhmcsSim(clients=130, seed=4, identifier=IDENTIFIER, secret=SECRET, version=version,
+                  forbidden_actions=forbidden) as sim:
         wh = make_adapter(sim, page_size=25)
         try:
             clients = await wh.get_clients()
