@@ -101,15 +101,16 @@ class WhmcsApi:
     async def version(self) -> tuple[int, ...]:
         """The installation's version from WhmcsDetails (read once); () when it cannot be read (WHMCS before 8.0 does
         not know the action, or the API role forbids it): callers then assume the oldest behaviour."""
-        if "version" not in self._facts:
-            try:
-                data = await self.call("WhmcsDetails")
-                whmcs = data.get("whmcs") if isinstance(data.get("whmcs"), dict) else {}
-                self._facts["version"] = version_tuple(str(whmcs.get("version") or ""))
-            except BackendError as exc:
-                if exc.code not in ("command_not_found", "action_not_allowed"):
-                    raise
-                self._facts["version"] = ()
+        async with self._facts.setdefault("version_lock", asyncio.Lock()):   # one WhmcsDetails, even when asked at once
+            if "version" not in self._facts:
+                try:
+                    data = await self.call("WhmcsDetails")
+                    whmcs = data.get("whmcs") if isinstance(data.get("whmcs"), dict) else {}
+                    self._facts["version"] = version_tuple(str(whmcs.get("version") or ""))
+                except BackendError as exc:
+                    if exc.code not in ("command_not_found", "action_not_allowed"):
+                        raise
+                    self._facts["version"] = ()
         return self._facts["version"]
 
     async def honours_orderby(self) -> bool:

@@ -3,6 +3,8 @@ WHMCS/developer-docs getclients.md: `orderby` is new in 8.2), held against the s
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from backends.errors import BackendError, NotFoundError
@@ -36,8 +38,7 @@ async def test_from_8_2_clients_are_ordered_by_id_and_read_concurrently():
     with WhmcsSim(clients=130, seed=4, identifier=IDENTIFIER, secret=SECRET, version="8.2.0") as sim:
         wh = make_adapter(sim, page_size=25)
         try:
-            clients = await wh.get_clients()
-            await wh.get_clients()
+            clients, _ = await asyncio.gather(wh.get_clients(), wh.get_clients())
         finally:
             await wh.aclose()
         assert sorted(int(c.id) for c in clients) == sorted(sim.clients)
