@@ -32,6 +32,8 @@ examples, where `totalresults`, `startnumber`, `numreturned` and every id are st
 - empty lists arrive as `""` (GetClients, GetClientsProducts, GetProducts, GetActivityLog);
 - `string_numbers=True` (the default below version 8.0) sends every number as a string, as those examples do;
 - GetActivityLog's `limitstart` is a page index (`limitstart=2, limitnum=25` answers entries 50..74).
+`page_reads` records each request's action, `limitstart`, `orderby` and how many answers of that action had gone out
+when it arrived (tests tell paging one page at a time from concurrent paging with it).
 
 Choices where the public material is silent (unverified): a missing or unknown `responsetype` answers XML; an unknown
 action answers "Command Not Found" (and so does WhmcsDetails when `version` is below 8); GetClients orders by id
@@ -351,7 +353,7 @@ class WhmcsSim(SimApp):
             raise ApiError("Authentication Failed", self.auth_error_status)
         action = (form.get("action") or "").strip().lower()
         handler = self._actions().get(action)
-        if handler is None or (action == "whmcsdetails" and int(self.version.split(".")[0]) < 8):
+        if handler is None or (action == "whmcsdetails" and _version(self.version) < (8, 0)):
             raise ApiError("Command Not Found")
         if action in self.forbidden_actions:
             raise ApiError(f'Invalid Permissions: API action "{action}" is not allowed')
