@@ -43,7 +43,12 @@ async def cached_catalog(
             payload, fetched_at = cached
             return Catalog(backend, [item_from_dict(d) for d in payload], CatalogSource.CACHE, fetched_at,
                            note=f"stale cache: the live catalog failed ({reason})")
-        return Catalog(backend, fallback(), CatalogSource.FALLBACK, None,
+        bundled = fallback()
+        if not bundled:   # a panel's own nodes and templates cannot be bundled: show nothing rather than inventions
+            return Catalog(backend, [], CatalogSource.UNAVAILABLE, None,
+                           note=f"unavailable: the live catalog failed ({reason}) and nothing is cached; refresh it "
+                                "when the backend answers")
+        return Catalog(backend, bundled, CatalogSource.FALLBACK, None,
                        note=f"bundled fallback: the live catalog failed ({reason}) and nothing is cached")
     now = utcnow()
     if store is not None:

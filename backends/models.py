@@ -134,6 +134,7 @@ class CatalogSource(str, enum.Enum):
     LIVE = "live"
     CACHE = "cache"
     FALLBACK = "fallback"
+    UNAVAILABLE = "unavailable"     # no live answer, nothing cached, and nothing real to fall back on
 
 
 @dataclass(slots=True)
@@ -207,6 +208,7 @@ class SecretResult:
     secret: str = field(repr=False)
     url: str | None = field(default=None, repr=False)
     action_id: str | None = None
+    note: str | None = None         # what the person must know besides the secret (e.g. it will not survive X)
 
 
 @dataclass(slots=True)

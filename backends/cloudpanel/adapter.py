@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 from ..contract import Adapter
 from ..errors import BackendError, ConfigError, ProtocolError, ReadOnlyError, SecretError
 from ..models import ActionResult, ConnectionReport, Event, EventKind, SecretResult, Site
-from . import commands, parse, validate
+from . import commands, parse, runtimes, validate
 from .commands import Command, RawResult
 from .errors import AlreadyExistsError, ChangedHostKeyError, HostKeyError, OutcomeUnknownError
 from .hostkeys import HostKeyInfo, normalise_fingerprint
 from .options import CloudPanelOptions, parse_options, secret_field_of
+from .runtimes import Runtimes
 from .spec import DatabaseResult, PanelUser, SiteResult, SiteSpec, new_password
 
 if TYPE_CHECKING:  # paramiko loads with the first connection, not with the adapter
@@ -59,6 +60,8 @@ class CloudPanelAdapter(Adapter):
         self._conn: SshConnection | None = None
         self._write_lock = asyncio.Lock()
         self._templates: list[str] | None = None
+        self._runtimes: Runtimes | None = None
+        self.skipped_templates: list[str] = []   # names `vhost-templates:list` printed that hostdeck cannot offer
 
     # configuration and connection ------------------------------------------------------------------------------------
     @property
@@ -263,8 +266,25 @@ class CloudPanelAdapter(Adapter):
         """Names for `--vhostTemplate`, as `clpctl vhost-templates:list` prints them (cached per adapter)."""
         if self._templates is None or refresh:
             text = await self._read(commands.vhost_templates_list())
-            self._templates = parse.vhost_templates(text, backend=self.name, host=self.options.host)
+            self._templates, self.skipped_templates = parse.vhost_template_names(text, backend=self.name,
+                                                                                 host=self.options.host)
+            if self.skipped_templates:
+                self.audit(f"vhost templates not offered (names hostdeck cannot pass safely): "
+                           f"{', '.join(repr(n) for n in self.skipped_templates)}", target=self.options.host,
+                           level="warning")
         return list(self._templates)
+
+    @_named
+    async def runtimes(self, refresh: bool = False) -> Runtimes:
+        """The PHP and Python versions this host offers (runtimes.py), read once per adapter."""
+        if self._runtimes is None or refresh:
+            command = runtimes.list_command()
+            raw = await self._probe(command)
+            if raw.exit_status != 0:
+                raise ProtocolError(f"{command.operation}: `ls -1 /usr/bin` answered with exit status {raw.exit_status}.",
+                                    backend=self.name, operation=command.operation, http_status=raw.exit_status)
+            self._runtimes = runtimes.parse(raw.stdout)
+        return self._runtimes
 
     @_named
     async def site_exists(self, domain: str) -> bool:
@@ -285,7 +305,10 @@ class CloudPanelAdapter(Adapter):
             else new_password()
         command = spec.command(password)  # every value checked before anything is sent
         if spec.kind == "php":
+            validate.php_version(spec.php_version, (await self.runtimes()).php)
             validate.vhost_template(spec.vhost_template, await self.vhost_templates())
+        elif spec.kind == "python":
+            validate.python_version(spec.python_version, (await self.runtimes()).python)
         domain = validate.domain(spec.domain)
         if await self.site_exists(domain):
             raise AlreadyExistsError(f"site {domain} already exists on {self.options.host} (its vhost file is there); "

@@ -121,6 +121,12 @@ def table(text: str) -> tuple[list[str], list[list[str]]] | None:
 
 def vhost_templates(text: str, *, backend: str, host: str) -> list[str]:
     """Template names from `clpctl vhost-templates:list`: the table's name column, or one name per line."""
+    return vhost_template_names(text, backend=backend, host=host)[0]
+
+
+def vhost_template_names(text: str, *, backend: str, host: str) -> tuple[list[str], list[str]]:
+    """(names hostdeck can offer, names it skips). One custom template with an odd name (a quote, a control character,
+    65 characters...) is skipped, not fatal: the list fails only when no name at all can be read."""
     from . import validate
 
     found = table(text)
@@ -131,13 +137,13 @@ def vhost_templates(text: str, *, backend: str, host: str) -> list[str]:
         names = [row[column] for row in rows if row[column]]
     else:
         names = [line.strip() for line in clean(text).splitlines() if line.strip()]
-    bad = [n for n in names if _template_problem(n, validate)]
-    if not names or bad:
-        why = "it printed nothing" if not names else f"{bad[0]!r} is not a template name"
+    good = [n for n in names if not _template_problem(n, validate)]
+    if not good:
+        why = "it printed nothing" if not names else f"{names[0]!r} is not a template name"
         raise ProtocolError(f"`clpctl vhost-templates:list` on {host} printed something hostdeck cannot read ({why}).",
                             backend=backend, operation="list vhost templates", code="unparseable_output",
                             details=tail(text))
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys(good)), list(dict.fromkeys(n for n in names if n not in good))
 
 
 def _template_problem(name: str, validate) -> bool:

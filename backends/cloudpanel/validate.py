@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 
 from ..errors import ValidationError
 
-# Versions as documented: PHP from the CloudPanel v2 site form (7.1-8.4), Node.js LTS lines 12-22 (cloudpanel.md),
-# Python 3.9/3.10 from the docs (3.10 on Ubuntu 22.04) and the newer distribution defaults (unverified).
-PHP_VERSIONS = ("7.1", "7.2", "7.3", "7.4", "8.0", "8.1", "8.2", "8.3", "8.4")
-NODEJS_VERSIONS = ("12", "14", "16", "18", "20", "22")
-PYTHON_VERSIONS = ("3.9", "3.10", "3.11", "3.12")
+# Versions are checked for their form here; which ones a host offers is read from the host (runtimes.py): the lists
+# change with every CloudPanel release and differ per OS.
+_PHP_VERSION = re.compile(r"^[5-9]\.\d{1,2}$")
+_NODEJS_VERSION = re.compile(r"^[1-9]\d?$")
+_PYTHON_VERSION = re.compile(r"^3\.\d{1,2}$")
 SITE_KINDS = ("static", "php", "nodejs", "python", "reverse-proxy")
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -197,16 +197,30 @@ def _version(value: object, what: str, allowed: tuple[str, ...]) -> str:
     return text
 
 
-def php_version(value: object) -> str:
-    return _version(value, "PHP version", PHP_VERSIONS)
+def _runtime(value: object, what: str, form: re.Pattern[str], example: str,
+             offered: tuple[str, ...] | list[str] | None) -> str:
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    text = _require_str(what, text)
+    if not form.match(text):
+        raise _fail(what, text, f"write a version like {example}")
+    if offered is not None and text not in offered:
+        raise _fail(what, text, f"this host offers {', '.join(offered)}" if offered else
+                    "this host offers none (no such program in /usr/bin)")
+    return text
+
+
+def php_version(value: object, offered: tuple[str, ...] | list[str] | None = None) -> str:
+    """`8.4`; with `offered` (the host's versions, runtimes.py) it must be one of them."""
+    return _runtime(value, "PHP version", _PHP_VERSION, "8.4", offered)
 
 
 def nodejs_version(value: object) -> str:
-    return _version(value, "Node.js version", NODEJS_VERSIONS)
+    """A major version like `22`: nvm on the host installs it or says it cannot (no list to check against)."""
+    return _runtime(value, "Node.js version", _NODEJS_VERSION, "22", None)
 
 
-def python_version(value: object) -> str:
-    return _version(value, "Python version", PYTHON_VERSIONS)
+def python_version(value: object, offered: tuple[str, ...] | list[str] | None = None) -> str:
+    return _runtime(value, "Python version", _PYTHON_VERSION, "3.12", offered)
 
 
 def site_kind(value: object) -> str:

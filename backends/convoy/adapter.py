@@ -7,10 +7,8 @@ Convoy's token API has no power control, live state or root password: those come
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
-from importlib import resources
 from types import EllipsisType
 from typing import Any, Callable
 from urllib.parse import urlencode
@@ -40,8 +38,10 @@ PROXMOX_CAPABILITIES = frozenset({Capability.POWER, Capability.SHUTDOWN, Capabil
 
 
 def load_fallback(backend: str) -> list[CatalogItem]:
-    text = resources.files("backends.convoy").joinpath("fallback_catalog.json").read_text(encoding="utf-8")
-    return parse.parse_catalog(backend, json.loads(text))
+    """Nothing: a Convoy panel's nodes, template uuids and address pools are its own (ConvoyPanel/panel keeps them in
+    its database; NodeTransformer, TemplateTransformer), so a bundled list could only invent them. Without the live
+    catalog or a cache, the catalog is "unavailable" and creating a server waits for the panel."""
+    return []
 
 
 class ConvoyAdapter(Adapter):
@@ -266,7 +266,7 @@ class ConvoyAdapter(Adapter):
         pve = self._proxmox_for(server, Capability.RESET_PASSWORD)
         result = await pve.reset_password_vm(str(server.raw["node"]), int(server.raw["vmid"]), progress)
         self.audit(f"reset root password via {pve.name}: success", target=server.id)
-        return SecretResult(self.name, server.id, secret=result.secret, action_id=result.action_id)
+        return SecretResult(self.name, server.id, secret=result.secret, action_id=result.action_id, note=result.note)
 
     def detail_sections(self, server: Server) -> list[tuple[str, list[tuple[str, str]]]]:
         res = server.raw.get("resources") or {}

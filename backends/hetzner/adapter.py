@@ -113,12 +113,13 @@ class HetznerAdapter(Adapter):
 
     async def _token_scope(self) -> str:
         """'read-write' or 'read-only'. The API has no scope endpoint, so ask for an action on server 0, which cannot
-        exist: a read-only token is refused with token_readonly before the lookup, a read-write one gets not_found."""
+        exist: a read-only token is refused (token_readonly, or forbidden as seen in the field) before the lookup, a
+        read-write one gets not_found."""
         try:
             await self.http.request("POST", "/servers/0/actions/poweron", operation="token scope probe", expect=(201,),
                                     reads_only=True, safe=False, probe=True)
         except PermissionDenied as exc:
-            return "read-only" if exc.code == "token_readonly" else "unknown"
+            return "read-only" if exc.code in ("token_readonly", "forbidden") else "unknown"
         except NotFoundError:
             return "read-write"
         except BackendError:

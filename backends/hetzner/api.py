@@ -27,11 +27,13 @@ def _page(reply: Reply, root: str, operation: str, backend: str) -> tuple[list[d
 
 
 async def list_all(http: HttpCore, path: str, root: str, *, operation: str, params: dict[str, Any] | None = None,
-                   progress: PageProgress | None = None) -> list[dict[str, Any]]:
-    """Every item of a paged collection: page 1, then the rest concurrently; complete or an error."""
+                   progress: PageProgress | None = None, sortable: bool = True) -> list[dict[str, Any]]:
+    """Every item of a paged collection: page 1, then the rest concurrently; complete or an error. `sortable=False`
+    for collections without a `sort` parameter (`/server_types`: the spec lists only name, page, per_page)."""
     for attempt in range(2):
         base = dict(params or {})
-        base.setdefault("sort", "id:asc")
+        if sortable:
+            base.setdefault("sort", "id:asc")
         base["per_page"] = PER_PAGE
         first = await http.request("GET", path, operation=operation, params={**base, "page": 1})
         items, pagination = _page(first, root, operation, http.backend)
@@ -163,7 +165,7 @@ class CatalogClient:
         self.http = http
 
     async def server_types(self) -> list[dict[str, Any]]:
-        return await list_all(self.http, "/server_types", "server_types", operation="list server types")
+        return await list_all(self.http, "/server_types", "server_types", operation="list server types", sortable=False)
 
     async def locations(self) -> list[dict[str, Any]]:
         return await list_all(self.http, "/locations", "locations", operation="list locations")

@@ -43,6 +43,10 @@ BY_STATUS: dict[int, type[BackendError]] = {
 PLAIN = {
     "unauthorized": "the API token was rejected (401). Fix: set a valid token with `hostdeck secret set {backend} token`.",
     "token_readonly": "the API token is read-only, so it cannot change anything. Fix: create a Read & Write token in the Hetzner console.",
+    # what read-only tokens were seen answering to actions (shared/api/hetzner.md "Learned at first contact")
+    "forbidden": "the API token may not do this (403 forbidden): a read-only token can only read. Fix: create a Read & "
+                 "Write token in the Hetzner console (Security > API tokens) and set it with `hostdeck secret set "
+                 "{backend} token`.",
     "protected": "the server has delete/rebuild protection on. Fix: turn protection off in the Hetzner console first.",
     "locked": "another action is still running on this server; try again when it has finished.",
     "resource_locked": "another action is still running on this server; try again when it has finished.",

@@ -97,17 +97,39 @@ def parse_prices(prices: list[dict[str, Any]] | None) -> tuple[Price, ...]:
     return tuple(out)
 
 
-def parse_server_type(backend: str, raw: dict[str, Any]) -> CatalogItem:
+def orderability(loc: dict[str, Any], now: datetime) -> str | None:
+    """Why a server type cannot be ordered in this `locations[]` entry, or None when it can. `available: false` (the
+    field arrived in 2026-04; absent means the old API, which listed only orderable locations) or a deprecation whose
+    `unavailable_after` has passed (hcloud-python `ServerTypeLocation`, `DeprecationInfo`)."""
+    if loc.get("available") is False:
+        return "not available in this location now"
+    deprecation = loc.get("deprecation")
+    if isinstance(deprecation, dict):
+        until = parse_time(deprecation.get("unavailable_after"))
+        if until is not None and until <= now:
+            return f"deprecated, unavailable since {until.date().isoformat()}"
+    return None
+
+
+def parse_server_type(backend: str, raw: dict[str, Any], now: datetime | None = None) -> CatalogItem:
+    """Only locations where the type can be ordered are offered (`attrs["locations"]`) and priced; the others are
+    kept with the reason in `attrs["unavailable"]`, and announced deprecations in `attrs["deprecated_in"]`."""
+    now = now or datetime.now(timezone.utc)
     memory = raw.get("memory")
     deprecation = raw.get("deprecation")
-    locations = [loc.get("name") for loc in raw.get("locations") or [] if isinstance(loc, dict)]
-    if not locations:
+    entries = [loc for loc in raw.get("locations") or [] if isinstance(loc, dict) and loc.get("name")]
+    unavailable = {str(loc["name"]): why for loc in entries if (why := orderability(loc, now))}
+    deprecated_in = {str(loc["name"]): (loc["deprecation"] or {}).get("unavailable_after") for loc in entries
+                     if isinstance(loc.get("deprecation"), dict) and str(loc["name"]) not in unavailable}
+    locations = [str(loc["name"]) for loc in entries if str(loc["name"]) not in unavailable]
+    if not entries:
         locations = [p.get("location") for p in raw.get("prices") or []]
+    prices = tuple(p for p in parse_prices(raw.get("prices")) if p.location not in unavailable)
     return CatalogItem(
         backend=backend, kind=CatalogKind.SERVER_TYPE, id=str(raw.get("id")), name=str(raw.get("name")),
         description=str(raw.get("description") or ""), architecture=raw.get("architecture"),
-        deprecated=bool(raw.get("deprecated")) or deprecation is not None,
-        prices=parse_prices(raw.get("prices")),
+        deprecated=bool(raw.get("deprecated")) or deprecation is not None or bool(entries and not locations),
+        prices=prices,
         attrs={
             "cores": raw.get("cores"),
             "memory_mb": round(float(memory) * 1024) if memory is not None else None,
@@ -116,6 +138,8 @@ def parse_server_type(backend: str, raw: dict[str, Any]) -> CatalogItem:
             "storage_type": raw.get("storage_type"),
             "category": raw.get("category"),
             "locations": [loc for loc in locations if loc],
+            "unavailable": unavailable,
+            "deprecated_in": deprecated_in,
             "deprecation": deprecation,
         },
     )

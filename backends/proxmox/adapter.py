@@ -155,27 +155,37 @@ class ProxmoxAdapter(Adapter):
         return report
 
     # servers ----------------------------------------------------------------------------
-    async def _node_names(self) -> list[str]:
+    async def _node_names(self) -> tuple[list[str], dict[str, str]]:
+        """(nodes to list, {node: why it is down}). GET /nodes reports each node `online`, `offline` or `unknown`
+        (pve-manager PVE/API2/Nodes.pm; `unknown` when the node's status daemon has not reported): only online nodes
+        are asked for their VMs."""
         if self.setup.nodes:
-            return [n.name for n in self.setup.nodes]
+            return [n.name for n in self.setup.nodes], {}
         listed = await self.client("*").nodes()
-        offline = sorted(str(n.get("node")) for n in listed if n.get("status") != "online")
-        if offline:
-            raise UnavailableError(f"node(s) {', '.join(offline)} are offline, so their VMs cannot be listed; list the "
-                                   "reachable nodes under [[backends.nodes]] to see the rest.", backend=self.name,
-                                   operation="list VMs")
-        return sorted(str(n.get("node")) for n in listed)
+        down = {str(n.get("node")): f"node {n.get('node')} is {n.get('status') or 'unknown'} in Proxmox"
+                for n in listed if n.get("status") != "online"}
+        return sorted(str(n.get("node")) for n in listed if str(n.get("node")) not in down), down
 
     async def list_servers(self, progress: Callable[[int, int], None] | None = None) -> list[Server]:
-        names = await self._node_names()
+        """Every VM of every node. A node that is down (offline, status unknown, or not answering) does not abort the
+        listing: its VMs come from `/cluster/resources` on a node that answers, marked status unknown with the
+        reason. Only when no node can name them is the listing an error (a short list is never returned)."""
+        names, down = await self._node_names()
         done = 0
+        total = len(names)
 
-        async def one(node: str) -> list[dict[str, Any]]:
+        async def one(node: str) -> list[dict[str, Any]] | None:
             nonlocal done
-            rows = await self.client(node).vms()
+            try:
+                rows = await self.client(node).vms()
+            except UnavailableError as exc:
+                if not self._unreachable(exc):
+                    raise
+                down[node] = f"node {node} did not answer: {exc.message}"
+                rows = None
             done += 1
             if progress:
-                progress(done, len(names))
+                progress(done, total)
             return rows
 
         tasks = [asyncio.ensure_future(one(n)) for n in names]
@@ -186,14 +196,51 @@ class ProxmoxAdapter(Adapter):
                 t.cancel()
             raise
         servers = []
+        answered = []
         for node, rows in zip(names, per_node):
+            if rows is None:
+                continue
+            answered.append(node)
             for raw in rows:
                 if not isinstance(raw, dict):
                     raise ProtocolError(f"list VMs on {node}: an entry is not an object.", backend=self.name)
                 if parse.whole(raw.get("template")):
                     continue
                 servers.append(self._with_pending(parse.parse_vm(self.name, node, raw)))
+        if down:
+            servers += await self._rows_of_down_nodes(down, answered)
         return servers
+
+    def _unreachable(self, exc: UnavailableError) -> bool:
+        """The node itself cannot be reached: the cluster member said so (595/596 while proxying), or the node's own
+        configured endpoint did not answer at all. Other failures (500, 503, a page) stay errors: no short list."""
+        return exc.http_status in (595, 596) or (bool(self.setup.nodes) and exc.http_status is None)
+
+    async def _rows_of_down_nodes(self, down: dict[str, str], answered: list[str]) -> list[Server]:
+        """The VMs of nodes that are down, from the cluster's view (any member knows every guest's config), each with
+        status unknown and the reason."""
+        askers = [n for n in answered] if self.setup.nodes else ["*"]
+        last: BackendError | None = None
+        for asker in askers:
+            try:
+                resources = await self.client(asker).cluster_vms()
+            except BackendError as exc:
+                last = exc
+                continue
+            rows = []
+            for raw in resources:
+                node = str(raw.get("node") or "")
+                if node not in down or raw.get("type") not in (None, "qemu") or parse.whole(raw.get("template")):
+                    continue
+                server = parse.parse_vm(self.name, node, {**raw, "status": "unknown", "qmpstatus": None})
+                server.status, server.raw_status = ServerStatus.UNKNOWN, "unknown (node down)"
+                server.raw["unknown_reason"] = f"{down[node]}; live state and actions are unavailable until it is back."
+                rows.append(server)
+            return rows
+        why = "; ".join(down.values())
+        raise UnavailableError(f"{why}, and no other node could list its VMs"
+                               + (f" ({last.message})" if last else "") + ". Fix: bring the node back, or list only "
+                               "the reachable nodes under [[backends.nodes]].", backend=self.name, operation="list VMs")
 
     def _with_pending(self, server: Server) -> Server:
         action = self._pending.get((server.raw["node"], server.raw["vmid"]))
@@ -219,6 +266,8 @@ class ProxmoxAdapter(Adapter):
 
     def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None:
         reason = super().missing_reason(capability, server)
+        if reason is None and server is not None and server.raw.get("unknown_reason") and capability in MUTATING:
+            return str(server.raw["unknown_reason"])      # its node is down: nothing can reach the VM
         if reason is None and server is not None and server.locked and capability in MUTATING:
             return f"the VM is locked ({server.raw.get('lock') or 'lock held'}); Proxmox refuses actions until it is released."
         return reason
@@ -231,7 +280,8 @@ class ProxmoxAdapter(Adapter):
         if capability in (Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET) and action:
             return f"POST /nodes/{node}/qemu/{vmid}/status/{COMMANDS[action]}"
         return {
-            Capability.RESET_PASSWORD: f"POST /nodes/{node}/qemu/{vmid}/agent/set-user-password (QEMU guest agent)",
+            Capability.RESET_PASSWORD: f"POST /nodes/{node}/qemu/{vmid}/agent/set-user-password (QEMU guest agent), "
+                                       f"then PUT /nodes/{node}/qemu/{vmid}/config cipassword (kept by cloud-init)",
             Capability.LIST: "GET /nodes/{node}/qemu?full=1 (each node)",
         }.get(capability, "")
 
@@ -383,9 +433,27 @@ class ProxmoxAdapter(Adapter):
                                "will be made.")
                 step("error", 50, exc.message)
                 raise
+        step("running", 80)
+        note = await self._store_for_cloudinit(client, vmid, password, user)
         step("success", 100)
-        self.audit("reset password via guest agent: success", target=sid, detail={"user": user})
-        return SecretResult(self.name, sid, secret=password)
+        self.audit("reset password via guest agent: success" + (" (not stored for cloud-init)" if note else
+                   " (also stored as cipassword)"), target=sid, detail={"user": user}, level="warning" if note else "info")
+        return SecretResult(self.name, sid, secret=password, note=note)
+
+    async def _store_for_cloudinit(self, client: PveClient, vmid: int, password: str, user: str) -> str | None:
+        """Write `cipassword` too, as Convoy does (ConvoyPanel/panel ServerAuthService::updatePassword): a password set
+        only through the guest agent is lost when cloud-init regenerates the configuration. Returns what the person
+        must be told when that failed (the new password is in effect now either way)."""
+        if user != "root":
+            return ("The password is set now for Administrator through the guest agent; it was not stored as the "
+                    "cloud-init password (cipassword), which is for the cloud-init user.")
+        try:
+            await client.set_cipassword(vmid, password)
+        except BackendError as exc:
+            return (f"The password is in effect now, but storing it for cloud-init (cipassword) failed: {exc.message} "
+                    "A cloud-init regeneration will bring the old password back: reset it again later, or set it in "
+                    "Proxmox (the VM's Cloud-Init tab).")
+        return None
 
 
 def _label(node: ProxmoxNode, backend: str) -> str:

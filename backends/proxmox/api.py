@@ -145,6 +145,11 @@ class PveClient:
     async def nodes(self) -> list[dict[str, Any]]:
         return await self._get("/nodes", "list nodes", list)
 
+    async def cluster_vms(self) -> list[dict[str, Any]]:
+        """Every guest of the cluster, as this member sees it; guests of a node that is down have status "unknown"
+        (pve-manager PVE/API2Tools.pm `extract_vm_stats`)."""
+        return await self._get("/cluster/resources", "list cluster guests", list, params={"type": "vm"})
+
     async def vms(self) -> list[dict[str, Any]]:
         # full=1 adds qmpstatus, which tells a paused guest from a running one
         return await self._get(f"/nodes/{quote(self.node, safe='')}/qemu", f"list VMs on {self.node}", list,
@@ -182,6 +187,13 @@ class PveClient:
                                         operation="set user password", form={"username": username, "password": password},
                                         safe=False)
         _data(reply, "set user password", self.backend)
+
+    async def set_cipassword(self, vmid: int, password: str) -> None:
+        """PUT config (the synchronous variant) with `cipassword`: the cloud-init password, which a cloud-init
+        regeneration applies again. Setting the same value twice is harmless, so it may be resent."""
+        reply = await self.http.request("PUT", self.vm_path(vmid, "/config"), operation="store cloud-init password",
+                                        form={"cipassword": password}, safe=True)
+        _data(reply, "store cloud-init password", self.backend)
 
     async def wait(self, upid: str, *, verb: str, timeout: float, progress: ProgressFn | None = None) -> dict[str, Any]:
         """Follow a task until it stops; a failed task raises with its exit status. Returns the final task."""

@@ -10,7 +10,8 @@ What it does (cloudpanel.md, "A faithful simulator must"):
   `rotate_host_key()` presents a different one and drops open connections;
 - key authentication for one user (`authorized_key`, private key at `client_key_file`), optionally a password;
 - a non-root user needs `sudo -n` (NOPASSWD on/off: `sudo: a password is required`);
-- a minimal shell: `command -v clpctl`, `test -f <vhost file>`, `[sudo -n] clpctl ...`; anything else is
+- a minimal shell: `command -v clpctl`, `test -f <vhost file>`, `ls -1 /usr/bin` (the runtimes of `state.os`),
+  `[sudo -n] clpctl ...`; anything else is
   `command not found` (127). Unquoted shell metacharacters are refused (exit 2) and flagged in `unsafe`;
 - faults (`faults.add(kind, match, count)`): `slow` (delay past a timeout; the command still runs), `drop` (the
   connection closes mid-command, after the command ran unless apply=False), `error_marker` (exit 0 with an
@@ -395,6 +396,8 @@ class CloudPanelSim:
             if words[2] == "clpctl" and self.clpctl_installed:
                 return 0, "/usr/bin/clpctl\n", ""
             return 1, "", ""
+        if words == ["ls", "-1", "/usr/bin"]:
+            return 0, self.state.usr_bin(), ""
         if words[:2] == ["test", "-f"] and len(words) == 3:
             prefix, _, name = words[2].rpartition("/")
             found = prefix == self.state.vhost_dir and name.endswith(".conf") and name[:-5] in self.state.sites

@@ -18,9 +18,19 @@ from typing import Callable
 TEMPLATES = ("Generic", "Laravel 12", "Laravel 11", "Symfony 7", "WordPress", "WooCommerce", "Matomo 5", "Drupal 11",
              "Joomla 5", "Magento 2", "Shopware 6", "PrestaShop 8", "TYPO3 13", "Nextcloud", "Moodle 4", "Contao 5",
              "Craft CMS 5", "Mautic 5", "phpMyAdmin", "Slim 4", "Yii 2", "CakePHP 5", "CodeIgniter 4")
-PHP = ("7.1", "7.2", "7.3", "7.4", "8.0", "8.1", "8.2", "8.3", "8.4")
-NODE = tuple(str(v) for v in range(12, 23, 2))
-PYTHON = ("3.9", "3.10", "3.11", "3.12")
+# What a host offers depends on the CloudPanel release and the OS (cloudpanel-io/docs v2 changelog: PHP 8.5 in v2.5.3;
+# "on Ubuntu 22.04 the Python version must be 3.10"). The PHP and Python versions are the `phpX.Y` / `python3.Y`
+# programs in /usr/bin (`ls -1 /usr/bin` shows them); the per-OS lists below are the simulator's choice.
+OS_RUNTIMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "ubuntu-22.04": (("7.1", "7.2", "7.3", "7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5"), ("3.10",)),
+    "ubuntu-24.04": (("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5"), ("3.12",)),
+    "debian-12": (("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5"), ("3.11",)),
+    "debian-13": (("8.1", "8.2", "8.3", "8.4", "8.5"), ("3.13",)),
+}
+PHP, PYTHON = OS_RUNTIMES["ubuntu-24.04"]
+NODE = tuple(str(v) for v in range(12, 25, 2))   # what nvm installs here; others: "Version 'N' not found"
+USR_BIN = ("bash", "cat", "clpctl", "curl", "git", "ls", "mysql", "nano", "perl", "php", "python3", "rsync", "sudo",
+           "test", "wget")
 OFFLINE = ("In CurlFactory.php line 210:\n\n  cURL error 6: Could not resolve host: publicsuffix.org (see "
            "https://curl.haxx.se/libcurl/c/libcurl-errors.html) for https://publicsuffix.org/list/public_suffix_list.dat\n")
 COMMAND_LIST = """CloudPanel CLI (simulated)
@@ -81,12 +91,25 @@ class SimState:
     users: dict[str, dict] = field(default_factory=dict)
     databases: dict[str, dict] = field(default_factory=dict)
     templates: list[str] = field(default_factory=lambda: list(TEMPLATES))
+    os: str = "ubuntu-24.04"                                   # decides the PHP and Python versions on offer
+    php_versions: tuple[str, ...] = PHP
+    python_versions: tuple[str, ...] = PYTHON
     dns_unresolved: set[str] = field(default_factory=set)      # lets-encrypt fails for these domains
     missing_node_versions: set[str] = field(default_factory=set)  # "Version '18' not found" (cloudpanel-ce#681)
     offline: bool = False                                       # everything fails: Could not resolve host
     duplicate_exit_status: int = 0                              # exit status with "This value already exists."
     cert_seconds: float = 0.2
     vhost_dir: str = "/etc/nginx/sites-enabled"
+
+    def use_os(self, name: str) -> None:
+        self.os = name
+        self.php_versions, self.python_versions = OS_RUNTIMES[name]
+
+    def usr_bin(self) -> str:
+        """What `ls -1 /usr/bin` prints: the usual programs and one `phpX.Y`, `php-configX.Y`, `python3.Y` per runtime."""
+        names = set(USR_BIN) | {f"php{v}" for v in self.php_versions} | {f"php-config{v}" for v in self.php_versions}
+        names |= {f"python{v}" for v in self.python_versions}
+        return "".join(f"{n}\n" for n in sorted(names))
 
     def site_users(self) -> set[str]:
         return {s["site_user"] for s in self.sites.values()}
@@ -190,8 +213,9 @@ class Clpctl:
         return self._site_add("static", o, {})
 
     def _site_add_php(self, o, read_line, sleep) -> Result:
-        if o["phpVersion"] not in PHP:
-            return self._error(f'PHP version "{o["phpVersion"]}" is not supported. Supported: {", ".join(PHP)}.')
+        if o["phpVersion"] not in self.state.php_versions:
+            return self._error(f'PHP version "{o["phpVersion"]}" is not supported. Supported: '
+                               f'{", ".join(self.state.php_versions)}.')
         if o["vhostTemplate"] not in self.state.templates:
             return self._error(f'Vhost Template "{o["vhostTemplate"]}" not found.')
         return self._site_add("php", o, {"php_version": o["phpVersion"], "vhost_template": o["vhostTemplate"]})
@@ -201,16 +225,16 @@ class Clpctl:
 
     def _site_add_nodejs(self, o, read_line, sleep) -> Result:
         version = o["nodejsVersion"]
-        if version not in NODE:
+        if not version.isdigit():
             return self._error(f'Node.js version "{version}" is not supported.')
-        if version in self.state.missing_node_versions:
+        if version not in NODE or version in self.state.missing_node_versions:
             return 1, "Installing Node.js ...\n", f"Version '{version}' not found - try `nvm ls-remote` to browse available versions.\n"
         if self._port(o) is None:
             return self._error(f'The app port "{o["appPort"]}" is not valid.')
         return self._site_add("nodejs", o, {"nodejs_version": version, "app_port": self._port(o)})
 
     def _site_add_python(self, o, read_line, sleep) -> Result:
-        if o["pythonVersion"] not in PYTHON:
+        if o["pythonVersion"] not in self.state.python_versions:
             return self._error(f'Python version "{o["pythonVersion"]}" is not supported.')
         if self._port(o) is None:
             return self._error(f'The app port "{o["appPort"]}" is not valid.')

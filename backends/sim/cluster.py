@@ -38,6 +38,7 @@ class Node:
     memory_bytes: int = 128 << 30
     disk_bytes: int = 2000 << 30
     online: bool = True
+    status_unknown: bool = False     # GET /nodes says "unknown": the node's status daemon is silent, it does not answer
 
 
 class Cluster:

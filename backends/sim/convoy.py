@@ -942,6 +942,10 @@ class ConvoySim(SimApp):
 
     def _web(self, req: Request, now: float) -> Response:
         if req.path == "/authenticate" and req.method == "GET":
+            # routes/auth.php sits behind the `guest` middleware (ConvoyPanel/panel RouteServiceProvider): a browser that
+            # already has a Convoy session is sent to "/" as itself and the token is never read
+            if "convoy_session=" in (req.header("Cookie") or ""):
+                return self._redirect(req, "/")
             claims = read_jwt(req.arg("token") or "", self.app_key)
             if claims is None or not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < now:
                 return self._web_error(req, 401, "Invalid JWT token")

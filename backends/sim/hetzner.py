@@ -181,8 +181,10 @@ class HetznerSim(SimApp):
     def __init__(self, servers: int = 200, seed: int = 1, latency_ms: float = 0.0, jitter_ms: float = 0.0, *,
                  token: str = "demo-hetzner-token", readonly_token: str | None = "demo-hetzner-readonly",
                  action_seconds: float = 0.3, rate_limit: int = 3600, refill_per_second: float = 1.0,
-                 legacy_datacenter: bool = False, hang_seconds: float = 30.0) -> None:
+                 legacy_datacenter: bool = False, hang_seconds: float = 30.0,
+                 readonly_code: str = "token_readonly") -> None:
         self.token, self.readonly_token = token, readonly_token
+        self.readonly_code = readonly_code   # "forbidden" is what read-only tokens were seen answering in the field
         self.action_seconds = action_seconds
         self.rate_limit, self.refill_per_second = rate_limit, refill_per_second
         self.legacy_datacenter = legacy_datacenter
@@ -235,7 +237,8 @@ class HetznerSim(SimApp):
                 if not token or token not in (self.token, self.readonly_token):
                     raise ApiError(401, "unauthorized", "unable to authenticate")
                 if token == self.readonly_token and req.method not in ("GET", "HEAD"):
-                    raise ApiError(403, "token_readonly", "the token is read-only and cannot perform this operation")
+                    raise ApiError(403, self.readonly_code, "the token is read-only and cannot perform this operation"
+                                   if self.readonly_code == "token_readonly" else "insufficient permissions for this request")
                 handler, params, known = self._router.match(req.method, req.route_path)
                 if handler is None:
                     if known:
@@ -276,7 +279,8 @@ class HetznerSim(SimApp):
         r.add("POST", "/servers/{id}/actions/{action}", self._server_action)
         r.add("GET", "/actions", self._list_actions)
         r.add("GET", "/actions/{id}", self._get_action)
-        r.add("GET", "/server_types", lambda q: self._list(q, "server_types", self.server_types, ("id", "name")))
+        # /server_types takes no `sort` (the spec lists name, page, per_page; hcloud-python sends none)
+        r.add("GET", "/server_types", lambda q: self._list(q, "server_types", self.server_types, ()))
         r.add("GET", "/server_types/{id}", lambda q: self._get(q, "server_type", self.server_types))
         r.add("GET", "/locations", lambda q: self._list(q, "locations", self.locations, ("id", "name")))
         r.add("GET", "/locations/{id}", lambda q: self._get(q, "location", self.locations))
@@ -338,6 +342,8 @@ class HetznerSim(SimApp):
         keys = [part.strip() for raw in req.args("sort") for part in raw.split(",") if part.strip()]
         if not keys:
             return items
+        if not fields:
+            raise invalid({"sort": ["this list cannot be sorted: sort is not a parameter of this endpoint"]}, 400)
         items = list(items)
         for key in reversed(keys):
             field, _, direction = key.partition(":")

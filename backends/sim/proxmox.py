@@ -242,6 +242,28 @@ class ProxmoxSim(SimApp):
     def set_node_online(self, node: str, online: bool) -> None:
         with self.cluster.lock:
             self.cluster.nodes[node].online = online
+            self.cluster.nodes[node].status_unknown = False
+
+    def regenerate_cloudinit(self, node: str, vmid: int) -> str | None:
+        """What a cloud-init regeneration does to the guest's password (shared/api/proxmox.md, learned at first
+        contact): the cloud-init user's password becomes `cipassword` again, whatever the guest agent set since.
+        Returns the password now in effect for that user (None when no cipassword was ever stored)."""
+        with self.cluster.lock, self._lock:
+            guest = self.guest(node, vmid)
+            if guest.cipassword is None:
+                guest.passwords.pop(guest.ciuser, None)
+                return None
+            guest.passwords[guest.ciuser] = guest.cipassword
+            return guest.cipassword
+
+    def set_node_status(self, node: str, status: str) -> None:
+        """"online", "offline" (595 No route to host) or "unknown" (GET /nodes reports `unknown`, as pve-manager's
+        extract_node_stats does without fresh status data; requests to the node time out with 596)."""
+        if status not in ("online", "offline", "unknown"):
+            raise ValueError(f"node status {status!r}")
+        with self.cluster.lock:
+            self.cluster.nodes[node].online = status == "online"
+            self.cluster.nodes[node].status_unknown = status == "unknown"
 
     def advance(self) -> None:
         """Finish the tasks whose time has come (requests do this themselves)."""
@@ -373,6 +395,8 @@ class ProxmoxSim(SimApp):
         node = self.cluster.nodes.get(name)
         if node is None:
             raise PveError(500, f"no such cluster node '{name}'")
+        if node.status_unknown:
+            raise PveError(596, "Connection timed out")
         if not node.online:
             raise PveError(595, "No route to host")
         return name
@@ -430,7 +454,8 @@ class ProxmoxSim(SimApp):
         nodes = []
         for name, node in sorted(self.cluster.nodes.items()):
             entry: dict[str, Any] = {"node": name, "id": f"node/{name}", "type": "node", "level": "",
-                                     "status": "online" if node.online else "offline"}
+                                     "status": "unknown" if node.status_unknown else
+                                     "online" if node.online else "offline"}
             if node.online:
                 vms = self.cluster.vms_on(name)
                 used = sum(vm.memory_bytes // 2 for vm in vms if vm.status == "running")

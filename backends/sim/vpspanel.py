@@ -124,7 +124,9 @@ class VpsPanelSim(SimApp):
     def __init__(self, seed: int = 1, latency_ms: float = 0.0, jitter_ms: float = 0.0, api_key: str = DEFAULT_API_KEY,
                  users: list[dict[str, Any]] | None = None, *, vps: int = 6, jwt_secret: str = DEFAULT_JWT_SECRET,
                  token_lifetime: float = 86400.0, first_id: int = 1001, retry_after: int = 1,
-                 hang_seconds: float = 30.0) -> None:
+                 hang_seconds: float = 30.0, field_error_status: int = 422) -> None:
+        # field_error_status: the contract lets a panel answer field errors with 400 instead of 422 (same body)
+        self.field_error_status = field_error_status
         # A key shorter than 32 characters is accepted here, as a misconfigured panel would be: every request is then
         # refused with 401 (contract, gotcha 2).
         self.api_key = api_key
@@ -253,7 +255,7 @@ class VpsPanelSim(SimApp):
         elif not isinstance(vps, dict):
             errors["vps"] = ["must be an object"]
         if errors:
-            raise ApiError(422, BAD_FIELDS, errors)
+            raise ApiError(self.field_error_status, BAD_FIELDS, errors)
         if action == "create":
             return self._create(vps)
         if action == "update":
@@ -295,7 +297,7 @@ class VpsPanelSim(SimApp):
         if "user_id" in values and values["user_id"] not in self.users:
             errors["user_id"] = ["unknown user"]
         if errors:
-            raise ApiError(422, BAD_FIELDS, errors)
+            raise ApiError(self.field_error_status, BAD_FIELDS, errors)
         return values
 
     def _create(self, vps: dict[str, Any]) -> Response:

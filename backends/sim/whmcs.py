@@ -29,9 +29,20 @@ is banned for `ban_seconds` (15 minutes); every call from it, even with the righ
 `IP Banned` (with `auth_error_status`). `rejected_logins` counts every failed login, `banned` holds the bans,
 `unban(ip)` is the admin lifting one.
 
+Learned from real installations (shared/api/whmcs.md "Learned at first contact"; WHMCS/developer-docs
+`api-reference/getclients.md`, whose version history adds `orderby` in 8.2, and the older revisions of the docs'
+examples, where `totalresults`, `startnumber`, `numreturned` and every id are strings):
+- `version` below 8.2: GetClients ignores `orderby` and orders by last name, first name (the order itself is a
+  choice; that `orderby` is ignored is the fact);
+- empty lists arrive as `""` (GetClients, GetClientsProducts, GetProducts, GetActivityLog);
+- `string_numbers=True` (the default below version 8.0) sends every number as a string, as those examples do;
+- GetActivityLog's `limitstart` is a page index (`limitstart=2, limitnum=25` answers entries 50..74).
+`page_reads` records each request's action, `limitstart`, `orderby` and how many answers of that action had gone out
+when it arrived (tests tell paging one page at a time from concurrent paging with it).
+
 Choices where the public material is silent (unverified): a missing or unknown `responsetype` answers XML; an unknown
 action answers "Command Not Found" (and so does WhmcsDetails when `version` is below 8); GetClients orders by id
-unless `orderby` says otherwise; empty lists are `[]`; the simulated module has no preconditions of its own.
+unless `orderby` says otherwise (8.2 and later); the simulated module has no preconditions of its own.
 """
 
 from __future__ import annotations
@@ -50,6 +61,8 @@ from urllib.parse import parse_qs, urlencode
 from .server import NamedFaultSet, Request, Response, SimApp, SimServer
 
 PATH = "/includes/api.php"
+EMPTY_LIST = ""                 # what WHMCS sends for an empty list container
+ORDERBY_SINCE = (8, 2)
 DEFAULT_IDENTIFIER = "demo-whmcs-identifier"
 DEFAULT_SECRET = "demo-whmcs-secret"
 ADMIN = "hostdeck"
@@ -223,11 +236,12 @@ class WhmcsSim(SimApp):
                  allowed_ips: tuple[str, ...] | list[str] = ("127.0.0.1",), servers: list[dict] | None = None, *,
                  forbidden_actions: tuple[str, ...] | list[str] | set[str] = (), version: str = "8.13.1",
                  auth_error_status: int = 200, retry_after: int = 1, hang_seconds: float = 30.0,
-                 ban_after: int = 3, ban_seconds: float = 15 * 60) -> None:
+                 ban_after: int = 3, ban_seconds: float = 15 * 60, string_numbers: bool | None = None) -> None:
         self.identifier, self.secret, self.access_key = identifier, secret, access_key
         self.allowed_ips = set(allowed_ips)
         self.forbidden_actions = {a.lower() for a in forbidden_actions}
         self.version = version
+        self.string_numbers = _version(version) < (8, 0) if string_numbers is None else string_numbers
         self.auth_error_status = auth_error_status
         self.retry_after = retry_after
         self.ban_after, self.ban_seconds = ban_after, ban_seconds
@@ -237,6 +251,9 @@ class WhmcsSim(SimApp):
         self.on_module_action: ModuleHook | None = None
         self._module_errors: list[tuple[str | None, str]] = []
         self._lock = threading.RLock()
+        self._reads_lock = threading.Lock()
+        self.page_reads: list[dict[str, Any]] = []
+        self._answered: dict[str, int] = {}
         self._rng = random.Random(seed)
         self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
         self._server.faults = _actionfaults(seed)
@@ -295,13 +312,21 @@ class WhmcsSim(SimApp):
                             [("Allow", "POST")])
         form = parse_form(req.body, req.header("Content-Type"))
         peer = getattr(_local, "peer", None) or "127.0.0.1"
-        with self._lock:
-            try:
-                payload = self._dispatch(form, peer)
-                status = 200
-            except ApiError as err:
-                payload, status = {"result": "error", "message": err.message}, err.status
-        return self._render(form, payload, status)
+        action = (form.get("action") or "").strip().lower()
+        with self._reads_lock:   # for tests of paging order: how many answers of this action had gone out
+            self.page_reads.append({"action": action, "limitstart": form.get("limitstart"),
+                                    "orderby": form.get("orderby"), "answered_before": self._answered.get(action, 0)})
+        try:
+            with self._lock:
+                try:
+                    payload = self._dispatch(form, peer)
+                    status = 200
+                except ApiError as err:
+                    payload, status = {"result": "error", "message": err.message}, err.status
+            return self._render(form, payload, status)
+        finally:
+            with self._reads_lock:
+                self._answered[action] = self._answered.get(action, 0) + 1
 
     def error_response(self, req: Request, status: int, code: str | None = None,
                        message: str | None = None) -> Response:
@@ -353,12 +378,13 @@ class WhmcsSim(SimApp):
             raise ApiError("Authentication Failed", self.auth_error_status)
         action = (form.get("action") or "").strip().lower()
         handler = self._actions().get(action)
-        if handler is None or (action == "whmcsdetails" and int(self.version.split(".")[0]) < 8):
+        if handler is None or (action == "whmcsdetails" and _version(self.version) < (8, 0)):
             raise ApiError("Command Not Found")
         if action in self.forbidden_actions:
             raise ApiError(f'Invalid Permissions: API action "{action}" is not allowed')
         self._peer = peer
-        return {"result": "success", **handler(form)}
+        answer = handler(form)
+        return {"result": "success", **(_stringify(answer) if self.string_numbers else answer)}
 
     def _actions(self) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
         return {
@@ -371,12 +397,15 @@ class WhmcsSim(SimApp):
         }
 
     @staticmethod
-    def _page(form: dict[str, str], items: list[Any]) -> tuple[list[Any], int, int]:
+    def _page(form: dict[str, str], items: list[Any], *, page_index: bool = False) -> tuple[list[Any], int, int]:
+        """`page_index`: `limitstart` counts pages of `limitnum` rows (GetActivityLog), not rows."""
         def num(name: str, default: int) -> int:
             raw = (form.get(name) or "").strip()
             return int(raw) if raw.isdigit() else default
 
         start, limit = num("limitstart", 0), num("limitnum", 25)
+        if page_index:
+            start *= limit
         return items[start:start + limit], start, len(items)
 
     def _log(self, description: str, client_id: int = 0, user_id: int = 0) -> None:
@@ -404,8 +433,9 @@ class WhmcsSim(SimApp):
         if form.get("date"):
             day = _local_date(form["date"])
             entries = [e for e in entries if e["date"][:10] == day]
-        page, start, total = self._page(form, entries)
-        return {"totalresults": total, "startnumber": start, "activity": {"entry": [dict(e) for e in page]} if page else []}
+        page, start, total = self._page(form, entries, page_index=True)
+        return {"totalresults": total, "startnumber": start,
+                "activity": {"entry": [dict(e) for e in page]} if page else EMPTY_LIST}
 
     # ------------------------------------------------------------------ actions: clients
 
@@ -420,14 +450,17 @@ class WhmcsSim(SimApp):
         if search:
             rows = [c for c in rows if any(str(v).lower().startswith(search) for v in (
                 c["email"], c["firstname"], c["lastname"], f"{c['firstname']} {c['lastname']}", c["companyname"]) if v)]
-        order = (form.get("orderby") or "id").strip().lower()
-        if order not in ("id", "firstname", "lastname", "companyname", "email", "datecreated", "status", "groupid"):
-            order = "id"
-        rows.sort(key=lambda c: (str(c[order]).lower() if order != "id" else c["id"], c["id"]),
-                  reverse=(form.get("sorting") or "ASC").strip().upper() == "DESC")
+        descending = (form.get("sorting") or "ASC").strip().upper() == "DESC"
+        if _version(self.version) < ORDERBY_SINCE:     # `orderby` is not read before 8.2
+            rows.sort(key=lambda c: (c["lastname"].lower(), c["firstname"].lower()), reverse=descending)
+        else:
+            order = (form.get("orderby") or "id").strip().lower()
+            if order not in ("id", "firstname", "lastname", "companyname", "email", "datecreated", "status", "groupid"):
+                order = "id"
+            rows.sort(key=lambda c: (str(c[order]).lower() if order != "id" else c["id"], c["id"]), reverse=descending)
         page, start, total = self._page(form, rows)
         return {"totalresults": total, "startnumber": start, "numreturned": len(page),
-                "clients": {"client": [self._client_row(c) for c in page]} if page else []}
+                "clients": {"client": [self._client_row(c) for c in page]} if page else EMPTY_LIST}
 
     def _find_client(self, form: dict[str, str], id_key: str = "clientid", email_key: str = "email") -> dict[str, Any] | None:
         raw = (form.get(id_key) or "").strip()
@@ -572,7 +605,7 @@ class WhmcsSim(SimApp):
         if (form.get("module") or "").strip():
             rows = [p for p in rows if p["module"] == form["module"].strip()]
         products = [{k: v for k, v in p.items() if not k.startswith("_")} for p in rows]
-        return {"totalresults": len(products), "products": {"product": products} if products else []}
+        return {"totalresults": len(products), "products": {"product": products} if products else EMPTY_LIST}
 
     def _get_clients_products(self, form: dict[str, str]) -> dict[str, Any]:
         rows = list(self.services.values())
@@ -586,7 +619,7 @@ class WhmcsSim(SimApp):
         page, start, total = self._page(form, rows)
         return {"clientid": echo["clientid"], "serviceid": echo["serviceid"], "pid": echo["pid"],
                 "domain": echo["domain"], "totalresults": str(total), "startnumber": start, "numreturned": len(page),
-                "products": {"product": [_copy_service(s) for s in page]} if page else []}
+                "products": {"product": [_copy_service(s) for s in page]} if page else EMPTY_LIST}
 
     def _service(self, form: dict[str, str], missing: str, not_found: str) -> dict[str, Any]:
         raw = (form.get("serviceid") or form.get("accountid") or "").strip()
@@ -873,3 +906,25 @@ def _xml(value: Any, indent: str = "") -> str:
         else:
             out += f"{indent}<{tag}>{escape('' if item is None else str(item))}</{tag}>\n"
     return out
+
+
+def _version(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in str(version).split("-")[0].split("."):
+        if not piece.isdigit():
+            break
+        parts.append(int(piece))
+    return tuple(parts)
+
+
+def _stringify(value: Any) -> Any:
+    """Every number as a string, the way older WHMCS versions answer (`"totalresults": "2"`, `"id": "1"`)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _stringify(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringify(v) for v in value]
+    return value

@@ -194,10 +194,7 @@ class Snapshot:
 
     def client_name(self, client_id: str | None) -> str:
         client = self.clients.get(client_id or "")
-        if client is None:
-            return ""
-        name = f"{client.first_name} {client.last_name}".strip()
-        return f"{name} ({client.company})" if client.company else name or client.email
+        return client_label(client) if client is not None else ""
 
 
 def _rejected_ids(row: Link) -> list[str]:
@@ -292,6 +289,11 @@ def _server_names(server: Server) -> list[tuple[str, str]]:
     if hostname and _norm_host(hostname) != out[0][0]:
         out.append((_norm_host(hostname), "hostname"))
     return out
+
+
+def client_label(client: Client) -> str:
+    name = f"{client.first_name} {client.last_name}".strip()
+    return f"{name} ({client.company})" if client.company else name or client.email
 
 
 def _module_kind(module: str) -> str | None:
@@ -391,6 +393,24 @@ class ServiceLinks:
         client, service = found
         snap = snapshot or self.last
         who = snap.client_name(service.client_id) if snap else ""
+        return f"{who or 'client ' + service.client_id} · #{service.id} {service.status}"
+
+    async def billing_link_of(self, server: Server) -> str | None:
+        """The billing cell of one server without a full snapshot (for `server show`): the sync map's link, then that
+        one service and its client read from WHMCS. None when unlinked; when WHMCS cannot be read, the link is still
+        named, with the reason."""
+        link = await asyncio.to_thread(self.link_of, server)
+        if link is None:
+            return None
+        try:
+            service = await self.billing.get_service(link.service_id)
+        except BackendError as exc:
+            return f"#{link.service_id} (WHMCS could not be read: {exc.message})"
+        who = ""
+        try:
+            who = client_label(await self.billing.get_client(client_id=service.client_id))
+        except BackendError:
+            pass
         return f"{who or 'client ' + service.client_id} · #{service.id} {service.status}"
 
     def annotate(self, servers: Iterable[Server], snapshot: Snapshot | None = None) -> None:

@@ -158,9 +158,10 @@ class VpsPanelAdapter(Adapter):
 
     # connection -----------------------------------------------------------------
     async def test_connection(self) -> ConnectionReport:
-        """`POST /api/vps/sync` with `{"action": "update", "vps": {}}`: the key is checked before the body, so 422 means
-        the key was accepted and nothing changed, 401 that it was rejected; anything else means a wrong URL or a panel
-        that is down. There is no version to show."""
+        """`POST /api/vps/sync` with `{"action": "update", "vps": {}}` (the contract's documented test): the key is
+        checked before the body, so the field-validation answer ("Missing required fields", 422 or 400) means the key
+        was accepted and nothing changed, 401 that it was rejected; any other answer, a bare 400 included, proves
+        nothing about the key. There is no version to show."""
         report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
         started = time.perf_counter()
         try:
@@ -168,7 +169,8 @@ class VpsPanelAdapter(Adapter):
             reply = await self._call(lambda: self.sync.probe())
             report.latency_ms = round_trip_ms(self._http, started)
             report.ok = True
-            report.details["probe"] = f"HTTP {reply.status} to an empty update: key accepted, nothing changed"
+            report.details["probe"] = (f"HTTP {reply.status} 'Missing required fields' to an update without fields: "
+                                       "key accepted, nothing changed")
         except AuthError as exc:
             report.latency_ms = round_trip_ms(self._http, started)
             report.error = (exc.message if exc.code == "credential_rejected_before"
@@ -179,6 +181,8 @@ class VpsPanelAdapter(Adapter):
             if exc.code == "unexpected_success":
                 report.error = (f"the panel accepted an update without fields (HTTP {exc.http_status}); it does not check "
                                 "requests as the contract says, so hostdeck cannot trust it. Ask the panel owners.")
+            elif exc.code == "not_the_documented_answer":
+                report.error = f"{exc.message} Fix: {URL_FIX}; if the URL is right, ask the panel owners."
             else:
                 report.error = f"the URL is wrong or is not the VPS panel: {exc.message} Fix: {URL_FIX}."
         except NotFoundError as exc:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ProtocolError
 from ..http import HttpCore, Reply
 
 SYNC_PATH = "/api/vps/sync"
 SUCCESS = tuple(range(200, 300))  # the contract: clients accept any 2xx
+VALIDATION_MESSAGE = "Missing required fields"
 
 
 class SyncClient:
@@ -33,8 +35,18 @@ class SyncClient:
         return await self._send("delete", {"id": vps_id}, operation="delete VPS record", safe=True)
 
     async def probe(self) -> Reply:
-        """The connection test: an update without fields. The key is checked before the body, so 422 (or 400 from a
-        panel that uses it for field errors) means the key was accepted and nothing changed."""
-        return await self.http.request("POST", SYNC_PATH, operation="connection test",
-                                       json_body={"action": "update", "vps": {}}, expect=(400, 422), safe=True,
-                                       reads_only=True)
+        """The documented connection test (shared/api/vpspanel.md, "Connection test without side effects"): an update
+        without fields. The key is checked before the body, so the contract's field-validation answer (422, or 400
+        from a panel that uses it for field errors) with `message: "Missing required fields"` means the key was
+        accepted and nothing changed. A status alone proves nothing (a proxy or another app answers 400 too)."""
+        reply = await self.http.request("POST", SYNC_PATH, operation="connection test",
+                                        json_body={"action": "update", "vps": {}}, expect=(400, 422), safe=True,
+                                        reads_only=True)
+        body = reply.data if isinstance(reply.data, dict) else {}
+        if str(body.get("message") or "").strip().lower() != VALIDATION_MESSAGE.lower():
+            said = str(body.get("message") or "")[:120] or "no JSON message"
+            raise ProtocolError(f"the connection test got HTTP {reply.status} ({said}), not the panel's documented "
+                                f"answer to an update without fields ({VALIDATION_MESSAGE!r}), so it does not show "
+                                "that the key was accepted.", backend=self.http.backend, operation="connection test",
+                                http_status=reply.status, code="not_the_documented_answer")
+        return reply

@@ -60,6 +60,7 @@ class WhmcsAdapter(Adapter):
         self._http: HttpCore | None = None
         self._module_http: HttpCore | None = None
         self._access_key_used = False
+        self._facts: dict = {}      # the installation's version, read once (GetClients paging depends on it)
 
     # plumbing -------------------------------------------------------------------
     @property
@@ -101,7 +102,7 @@ class WhmcsAdapter(Adapter):
                                   policy=self._policy, **common)
             self._module_http = HttpCore(max_concurrency=2, policy=NO_RETRY, **common)
             self._creds = creds
-        return WhmcsApi(self._http, self._creds, module_http=self._module_http)
+        return WhmcsApi(self._http, self._creds, module_http=self._module_http, facts=self._facts)
 
     @property
     def clients(self) -> ClientsClient:
@@ -165,7 +166,11 @@ class WhmcsAdapter(Adapter):
 
     async def details(self) -> WhmcsInfo:
         """WhmcsDetails (8.0+): the version."""
-        return parse.parse_details(await self.system.details())
+        info = parse.parse_details(await self.system.details())
+        from .api import version_tuple
+
+        self._facts["version"] = version_tuple(info.version)
+        return info
 
     # clients --------------------------------------------------------------------
     async def get_clients(self, search: str | None = None, *, status: str | None = None,
@@ -364,6 +369,9 @@ class WhmcsAdapter(Adapter):
         except BackendError as exc:
             self.audit(f"{action} service {service_id}: failed: {exc.details or exc.message}", target=service_id,
                        level="error")
+            if exc.code == "panel_user_not_found":   # the panel user is missing, not the service
+                exc.backend, exc.operation = self.name, action
+                raise
             if type(exc) is BackendError:   # the module's own text, shown verbatim
                 raise BackendError(f"WHMCS could not {WORDS[action]} service {service_id}; the module answered: "
                                    f"{exc.details or exc.message}", backend=self.name, operation=action,
@@ -421,15 +429,15 @@ class WhmcsAdapter(Adapter):
             entries = [parse.parse_activity(r, self.timezone) for r in rows]
             return sorted(entries, key=lambda e: e.id, reverse=True)
         entries: list[ActivityEntry] = []
-        start = 0
+        index = read = 0
         step = self.page_size if limit is None else max(1, min(limit, self.page_size))
         while True:
-            rows, total = await self.system.activity_page(params, start, step)
+            rows, total = await self.system.activity_page(params, index, step)
             page = [parse.parse_activity(r, self.timezone) for r in rows]
             older = since is not None and any(e.date is not None and e.date < since for e in page)
             entries += [e for e in page if since is None or (e.date is not None and e.date >= since)]
-            start += len(rows)
-            if not rows or older or start >= total or (limit is not None and len(entries) >= limit):
+            index, read = index + 1, read + len(rows)
+            if not rows or older or read >= total or (limit is not None and len(entries) >= limit):
                 break
         entries.sort(key=lambda e: e.id, reverse=True)
         return entries if limit is None else entries[:limit]

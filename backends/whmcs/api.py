@@ -3,6 +3,10 @@
 `WhmcsApi` adds what every call needs: the form with `action`, `responsetype=json` and the credentials, the
 `result` check (success is decided by `result`, not by the HTTP status), and complete offset-paged listings
 (page 1, then every other offset concurrently once `totalresults` is known; complete or an error).
+
+Learned from real installations (WHMCS/developer-docs `api-reference/getclients.md` history, shared/api/whmcs.md):
+`GetClients` has honoured `orderby` only since 8.2, so on older versions (or when the version cannot be read) its
+pages are read one after another instead of concurrently; `GetActivityLog`'s `limitstart` counts pages, not rows.
 """
 
 from __future__ import annotations
@@ -19,7 +23,18 @@ from .parse import as_int, as_id, items
 
 API_PATH = "/includes/api.php"
 PAGE_SIZE = 250
+ORDERBY_SINCE = (8, 2)      # GetClients' `orderby` parameter ("8.2: Implement new parameter")
 PageProgress = Callable[[int, int], None]
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """"8.13.1" -> (8, 13, 1); "7.10.2-release.1" -> (7, 10, 2); garbage -> ()."""
+    parts = []
+    for piece in str(version or "").strip().split("-")[0].split("."):
+        if not piece.isdigit():
+            break
+        parts.append(int(piece))
+    return tuple(parts)
 
 
 def form_value(value: Any) -> str:
@@ -30,11 +45,13 @@ def form_value(value: Any) -> str:
 
 
 class WhmcsApi:
-    def __init__(self, http: HttpCore, credentials: dict[str, str], *, module_http: HttpCore | None = None) -> None:
+    def __init__(self, http: HttpCore, credentials: dict[str, str], *, module_http: HttpCore | None = None,
+                 facts: dict[str, Any] | None = None) -> None:
         self.http = http
         self.module_http = module_http or http
         self.backend = http.backend
         self._credentials = credentials
+        self._facts = facts if facts is not None else {}     # what was learned about the installation (its version)
 
     async def call(self, action: str, params: dict[str, Any] | None = None, *, write: bool = False,
                    safe: bool | None = None, http: HttpCore | None = None) -> dict[str, Any]:
@@ -81,12 +98,37 @@ class WhmcsApi:
             core.events.record(Event(backend=self.backend, kind=EventKind.API, message=message, level=level,
                                      method="POST", path=API_PATH, status=status, detail=detail or {}))
 
+    async def version(self) -> tuple[int, ...]:
+        """The installation's version from WhmcsDetails (read once); () when it cannot be read (WHMCS before 8.0 does
+        not know the action, or the API role forbids it): callers then assume the oldest behaviour."""
+        async with self._facts.setdefault("version_lock", asyncio.Lock()):   # one WhmcsDetails, even when asked at once
+            if "version" not in self._facts:
+                try:
+                    data = await self.call("WhmcsDetails")
+                    whmcs = data.get("whmcs") if isinstance(data.get("whmcs"), dict) else {}
+                    self._facts["version"] = version_tuple(str(whmcs.get("version") or ""))
+                except BackendError as exc:
+                    if exc.code not in ("command_not_found", "action_not_allowed"):
+                        raise
+                    self._facts["version"] = ()
+        return self._facts["version"]
+
+    async def honours_orderby(self) -> bool:
+        return await self.version() >= ORDERBY_SINCE
+
     async def list_all(self, action: str, container: str, key: str, *, params: dict[str, Any] | None = None,
                        page_size: int = PAGE_SIZE, progress: PageProgress | None = None,
-                       id_field: str = "id") -> list[dict[str, Any]]:
-        """Every row of an offset-paged action: page 1, then the other offsets concurrently; complete or an error."""
+                       id_field: str = "id", concurrent: bool = True,
+                       page_index: bool = False) -> list[dict[str, Any]]:
+        """Every row of an offset-paged action: page 1, then the other pages (concurrently unless `concurrent` is
+        False: without a stable order, pages read at once may overlap); complete or an error. `page_index`: the
+        action's `limitstart` counts pages (GetActivityLog), not rows."""
         rows: list[dict[str, Any]] = []
         total: int | None = None
+
+        def start_of(offset: int) -> int:
+            return offset // page_size if page_index else offset
+
         for _attempt in range(2):
             first = await self.call(action, {**(params or {}), "limitstart": 0, "limitnum": page_size})
             total = as_int(first.get("totalresults"))
@@ -101,19 +143,23 @@ class WhmcsApi:
 
             async def fetch(offset: int) -> list[dict[str, Any]]:
                 nonlocal done
-                page = await self.call(action, {**(params or {}), "limitstart": offset, "limitnum": page_size})
+                page = await self.call(action, {**(params or {}), "limitstart": start_of(offset), "limitnum": page_size})
                 done += 1
                 if progress:
                     progress(done, pages_total)
                 return self._rows(page, action, container, key)
 
-            tasks = [asyncio.ensure_future(fetch(o)) for o in offsets]
-            try:
-                pages += await asyncio.gather(*tasks)
-            except BaseException:
-                for task in tasks:
-                    task.cancel()
-                raise
+            if concurrent:
+                tasks = [asyncio.ensure_future(fetch(o)) for o in offsets]
+                try:
+                    pages += await asyncio.gather(*tasks)
+                except BaseException:
+                    for task in tasks:
+                        task.cancel()
+                    raise
+            else:
+                for offset in offsets:
+                    pages.append(await fetch(offset))
             seen: dict[str, dict[str, Any]] = {}
             for page in pages:
                 for row in page:
@@ -140,9 +186,10 @@ class ClientsClient:
 
     async def all(self, search: str | None = None, status: str | None = None,
                   progress: PageProgress | None = None, page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
-        params = {"search": search or None, "status": status, "orderby": "id", "sorting": "ASC"}
+        ordered = await self.api.honours_orderby()
+        params = {"search": search or None, "status": status, "orderby": "id" if ordered else None, "sorting": "ASC"}
         return await self.api.list_all("GetClients", "clients", "client", params=params, progress=progress,
-                                       page_size=page_size)
+                                       page_size=page_size, concurrent=ordered)
 
     async def count(self) -> int:
         data = await self.api.call("GetClients", {"limitstart": 0, "limitnum": 1})
@@ -225,8 +272,9 @@ class SystemClient:
     async def details(self) -> dict[str, Any]:
         return await self.api.call("WhmcsDetails")
 
-    async def activity_page(self, params: dict[str, Any], start: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        data = await self.api.call("GetActivityLog", {**params, "limitstart": start, "limitnum": limit})
+    async def activity_page(self, params: dict[str, Any], page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """Page `page` (0-based) of `limit` entries: GetActivityLog's `limitstart` is a page index, not a row offset."""
+        data = await self.api.call("GetActivityLog", {**params, "limitstart": page, "limitnum": limit})
         total = as_int(data.get("totalresults"))
         if total is None:
             raise ProtocolError("GetActivityLog: the answer has no totalresults.", backend=self.api.backend,
@@ -236,4 +284,4 @@ class SystemClient:
     async def activity_all(self, params: dict[str, Any], progress: PageProgress | None = None,
                            page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
         return await self.api.list_all("GetActivityLog", "activity", "entry", params=params, progress=progress,
-                                       page_size=page_size)
+                                       page_size=page_size, page_index=True)

@@ -82,6 +82,8 @@ def from_message(message: str, operation: str, backend: str = "<backend>", http_
         return UnsupportedError(f"this WHMCS does not know the API action of {operation} (Command Not Found); it may "
                                 "be older than the action.", http_status=http_status, code="command_not_found",
                                 details=raw)
+    if operation.lower().startswith("module") and "user not found" in low:
+        return module_user_not_found(raw, operation, http_status)
     if any(k in low for k in NOT_FOUND):
         return NotFoundError(f"{operation}: {raw}.", http_status=http_status, code="not_found", details=raw)
     if any(k in low for k in CONFLICT):
@@ -99,6 +101,15 @@ def rejection(status: int, data: Any, operation: str, backend: str = "<backend>"
         return None
     err = from_message(str(data.get("message") or ""), operation, backend, status)
     return err if isinstance(err, AuthError) else None
+
+
+def module_user_not_found(raw: str, operation: str, http_status: int | None) -> BackendError:
+    """"User not found" after a Module* action comes from the server module: the panel user it acts on (the Convoy
+    modules look the customer up by e-mail and act on that panel user) is missing. The service exists."""
+    return BackendError(f"{operation}: the server module answered {raw!r}: the customer's user on the panel (not the "
+                        "WHMCS service, which exists) is missing or no longer has the client's e-mail address. Fix: "
+                        "check the client's panel user (run `hostdeck sync clients` to link or re-create it), then "
+                        "try again.", http_status=http_status, code="panel_user_not_found", details=raw)
 
 
 def classify(status: int, data: Any, operation: str, backend: str = "<backend>") -> BackendError:

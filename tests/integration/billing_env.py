@@ -122,7 +122,8 @@ class World:
 
 
 def open_world(stack: ExitStack, db: Path, *, seed: int = 5, hz_servers: int = 30, cv_servers: int = 8,
-               clients: int = 25, panel_users: int | None = None, panel_latency_ms: float = 0.0) -> World:
+               clients: int = 25, panel_users: int | None = None, panel_latency_ms: float = 0.0,
+               whmcs_version: str = "8.13.1") -> World:
     """Start the simulators (closed by `stack`). `panel_users`: give that many WHMCS clients who pay for servers a panel
     user with the same email (ids from 41); None starts no VPS panel."""
     hzs = stack.enter_context(HetznerSim(servers=hz_servers, seed=seed, token=hz.TOKEN, action_seconds=0.05))
@@ -131,7 +132,7 @@ def open_world(stack: ExitStack, db: Path, *, seed: int = 5, hz_servers: int = 3
     # the Convoy adapter of the tests is named "cv"
     descriptors = [{**d, "backend": "cv"} if d["kind"] == "convoy" else d for d in server_descriptors(hzs, cvs)]
     whs = stack.enter_context(WhmcsSim(clients=clients, seed=seed, identifier=wh.IDENTIFIER, secret=wh.SECRET,
-                                       servers=descriptors))
+                                       servers=descriptors, version=whmcs_version))
     wire_module_actions(whs, hzs, cvs)
     panel = None
     if panel_users is not None:

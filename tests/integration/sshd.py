@@ -53,6 +53,14 @@ else:
 '''
 
 
+LS_DOUBLE = '''#!{python}
+import os, sys
+if sys.argv[1:] == ["-1", "/usr/bin"]:
+    print("\\n".join(["bash", "clpctl", "php8.3", "php8.4", "php-config8.4", "python3", "python3.10"]))
+else:
+    os.execv("/bin/ls", ["ls", *sys.argv[1:]])
+'''
+
 
 def keygen(path: Path, comment: str) -> Path:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True)
@@ -80,6 +88,11 @@ class Sshd:
         double = self.bin / "clpctl"
         double.write_text(DOUBLE.format(python=sys.executable))
         double.chmod(0o755)
+        # `ls -1 /usr/bin` is how hostdeck reads a host's PHP and Python versions: this host has none, so the
+        # session's `ls` answers for /usr/bin like a CloudPanel host would (anything else goes to the real ls)
+        ls = self.bin / "ls"
+        ls.write_text(LS_DOUBLE.format(python=sys.executable))
+        ls.chmod(0o755)
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.host_key = self.new_host_key()

@@ -125,3 +125,21 @@ async def test_a_lost_answer_is_read_back_never_resent(world):
     assert result.status == "applied" and result.service.status == "Suspended"
     assert module_calls(w) == ["ModuleSuspend"]
     assert w.hz_server(server.id)["status"] == "off"
+
+
+async def test_a_password_change_through_whmcs_is_named_for_what_the_module_changes(world):
+    """No public server module for these backends resets root through ModuleChangePw (CkHosting/Convoy_WHMCS has no
+    ChangePassword; tw-yuan/convoy-whmcs changes the customer's panel user): the route never promises root."""
+    from backends.sync.billing_actions import password_meaning
+
+    w = world
+    _, convoy_server = await linked_server(w, w.billed("convoy")[0])
+    billing = next(r for r in w.actions.routes(convoy_server, "change_password") if r.route == "billing")
+    assert billing.title == "Change panel login password through WHMCS"
+    assert "root" not in billing.title.lower() and "Reset root password" in billing.reason
+    assert password_meaning(w.actions.kind_of(convoy_server)) == "panel login password"
+    _, cloud_server = await linked_server(w, w.billed("hetzner")[0])
+    billing = next(r for r in w.actions.routes(cloud_server, "change_password") if r.route == "billing")
+    assert billing.title == "Change service password through WHMCS" and "not known to be root" in billing.reason
+    direct = next(r for r in w.actions.routes(cloud_server, "change_password") if r.route == "direct")
+    assert "root" in direct.title

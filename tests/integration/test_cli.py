@@ -271,3 +271,24 @@ def test_read_only_test_sends_no_post_and_the_scope_probe_is_logged_as_info(env,
     with sqlite3.connect(tmp_path / "data" / "hostdeck.db") as db:
         levels = db.execute("SELECT level FROM events WHERE message LIKE 'token scope probe%'").fetchall()
     assert levels and {lv for (lv,) in levels} == {"info"}
+
+
+def test_server_show_names_who_pays_from_the_service_links(env, sim, tmp_path):
+    """`billing_link` in `server show` comes from the sync map's link and that one WHMCS service."""
+    from backends.sim.whmcs import WhmcsSim
+
+    with WhmcsSim(clients=15, seed=2) as whmcs:
+        config = Path(env["HOSTDECK_CONFIG"])
+        config.write_text(config.read_text() + f'\n[[backends]]\nname = "wh"\nkind = "whmcs"\nurl = "{whmcs.base_url}"\n')
+        e = {**env, "HOSTDECK_SECRET_WH_IDENTIFIER": whmcs.identifier, "HOSTDECK_SECRET_WH_SECRET": whmcs.secret,
+             "HOSTDECK_SECRET_WH_ACCESSKEY": ""}
+        sid, server = first_running(sim)
+        unlinked = as_json(hostdeck(e, "server", "show", "hz", str(sid), "--json"))
+        assert unlinked["billing_link"] is None
+        service_id, service = next((i, s) for i, s in sorted(whmcs.services.items()) if s["status"] == "Active")
+        linked = hostdeck(e, "sync", "services", "--link", str(service_id), "hz", str(sid))
+        assert linked.returncode == 0, linked.stdout + linked.stderr
+        shown = as_json(hostdeck(e, "server", "show", "hz", str(sid), "--json"))
+        assert f"#{service_id} Active" in shown["billing_link"]
+        client = whmcs.clients[int(service["clientid"])]
+        assert client["lastname"] in shown["billing_link"]

@@ -84,6 +84,9 @@ def test_power_goes_through_proxmox_and_sso_prints_a_fresh_link(env):
     data = Path(e["HOSTDECK_DATA_DIR"])
     token = json.loads(sso.stdout)["url"].split("token=")[1]
     assert all(token.encode() not in p.read_bytes() for p in data.rglob("*") if p.is_file())
+    printed = hostdeck(e, "server", "sso", "vps", sid, "--print")
+    assert printed.returncode == 0 and "/authenticate?token=" in printed.stdout
+    assert "without a Convoy session" in printed.stderr      # Convoy's /authenticate is guest-only
 
 
 def test_plain_test_table_marks_insecure_tls(env):

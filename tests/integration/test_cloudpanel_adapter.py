@@ -230,8 +230,8 @@ async def test_non_root_user_runs_clpctl_through_sudo_n(data_dir):
      ["--phpVersion=8.4", "'--vhostTemplate=Laravel 12'"], {"php_version": "8.4", "vhost_template": "Laravel 12"}),
     (SiteSpec("node.example.com", "nodejs", "nodeusr", nodejs_version="20", app_port=3001),
      ["--nodejsVersion=20", "--appPort=3001"], {"nodejs_version": "20", "app_port": 3001}),
-    (SiteSpec("py.example.com", "python", "pyusr", python_version="3.10"),
-     ["--pythonVersion=3.10", "--appPort=8080"], {"python_version": "3.10", "app_port": 8080}),
+    (SiteSpec("py.example.com", "python", "pyusr", python_version="3.12"),
+     ["--pythonVersion=3.12", "--appPort=8080"], {"python_version": "3.12", "app_port": 8080}),
     (SiteSpec("proxy.example.com", "reverse-proxy", "proxyusr", reverse_proxy_url="http://127.0.0.1:8000"),
      ["--reverseProxyUrl=http://127.0.0.1:8000"], {"reverse_proxy_url": "http://127.0.0.1:8000"}),
 ])
@@ -279,7 +279,7 @@ async def test_already_exists_from_clpctl_is_a_conflict_even_with_exit_0(sim, cp
 
 async def test_invalid_input_is_refused_before_any_call(sim, cp):
     bad = [SiteSpec("a.com; reboot", "static", "auser"), SiteSpec("ok.example.com", "static", "root"),
-           SiteSpec("ok.example.com", "php", "auser", php_version="5.6"),
+           SiteSpec("ok.example.com", "php", "auser", php_version="8.4;id"),
            SiteSpec("ok.example.com", "nodejs", "auser", app_port=80),
            SiteSpec("ok.example.com", "reverse-proxy", "auser", reverse_proxy_url="http://x.com/$(id)"),
            SiteSpec("ok.example.com", "static", "auser", site_user_password="short"),
@@ -461,3 +461,33 @@ async def test_registry_config_errors_and_credential_source(sim):
     assert not report.ok and "port" in report.error and "Fix:" in report.error
     assert sim_adapter(sim).credential_source() == "key file"
     assert sim_adapter(sim, user="deploy").options.sudo and not sim_adapter(sim, user="deploy", sudo=False).options.sudo
+
+
+# learned at first contact: versions and templates come from the host ------------------------------------------------------
+@pytest.mark.parametrize("os_name, php, python", [("ubuntu-22.04", "8.5", "3.10"), ("debian-13", "8.5", "3.13")])
+async def test_php_and_python_versions_are_the_ones_the_host_offers(sim, cp, os_name, php, python):
+    """They change per CloudPanel release and per OS: read from the host (`ls -1 /usr/bin`), never a fixed list."""
+    sim.state.use_os(os_name)
+    offered = await cp.runtimes()
+    assert offered.php == sim.state.php_versions and offered.python == sim.state.python_versions
+    await cp.add_site(SiteSpec("php.example.com", "php", "phpuser", php_version=php, vhost_template="Generic"))
+    await cp.add_site(SiteSpec("py.example.com", "python", "pyuser", python_version=python))
+    assert sim.sites["php.example.com"]["php_version"] == php and sim.sites["py.example.com"]["python_version"] == python
+
+
+async def test_a_version_the_host_does_not_offer_is_refused_before_any_write(sim, cp):
+    sim.state.use_os("debian-13")
+    with pytest.raises(ValidationError, match="this host offers 8.1, 8.2, 8.3, 8.4, 8.5"):
+        await cp.add_site(SiteSpec("old.example.com", "php", "olduser", php_version="7.4", vhost_template="Generic"))
+    with pytest.raises(ValidationError, match="this host offers 3.13"):
+        await cp.add_site(SiteSpec("py.example.com", "python", "pyuser", python_version="3.10"))
+    assert not [c for c in sim.commands if "site:add" in c]
+
+
+async def test_one_odd_custom_template_does_not_fail_the_list(sim, cp):
+    sim.state.templates += ["Shop (old) 'v2'", "Laravel 12 custom"]
+    names = await cp.vhost_templates(refresh=True)
+    assert "Laravel 12 custom" in names and "Generic" in names and "Shop (old) 'v2'" not in names
+    assert cp.skipped_templates == ["Shop (old) 'v2'"]
+    assert any("not offered" in e.message and e.level == "warning" for e in cp.events.recent())
+

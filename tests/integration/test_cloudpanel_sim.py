@@ -117,12 +117,12 @@ def test_sites_of_every_kind_are_created_with_their_fields(sim, client):
     assert clp(client, "site:add:static", "--domainName=s.example.com", "--siteUser=suser", f"--siteUserPassword={PW}")[0] == 0
     assert clp(client, "site:add:nodejs", "--domainName=n.example.com", "--nodejsVersion=20", "--appPort=3000",
                "--siteUser=nuser", f"--siteUserPassword={PW}")[0] == 0
-    assert clp(client, "site:add:python", "--domainName=y.example.com", "--pythonVersion=3.10", "--appPort=8080",
+    assert clp(client, "site:add:python", "--domainName=y.example.com", "--pythonVersion=3.12", "--appPort=8080",
                "--siteUser=yuser", f"--siteUserPassword={PW}")[0] == 0
     assert clp(client, "site:add:reverse-proxy", "--domainName=r.example.com", "--reverseProxyUrl=http://127.0.0.1:8000",
                "--siteUser=ruser", f"--siteUserPassword={PW}")[0] == 0
     assert sim.sites["p.example.com"]["vhost_template"] == "Laravel 12" and sim.sites["p.example.com"]["php_version"] == "8.4"
-    assert sim.sites["n.example.com"]["app_port"] == 3000 and sim.sites["y.example.com"]["python_version"] == "3.10"
+    assert sim.sites["n.example.com"]["app_port"] == 3000 and sim.sites["y.example.com"]["python_version"] == "3.12"
     assert sim.sites["r.example.com"]["reverse_proxy_url"] == "http://127.0.0.1:8000"
     assert sim.sites["s.example.com"]["site_user_password"] == PW
     assert run(client, "test -f /etc/nginx/sites-enabled/r.example.com.conf")[0] == 0

@@ -366,11 +366,12 @@ async def test_catalog_nodes_templates_and_free_addresses(sim, cv):
     assert {a["id"] for a in pools["1:ipv4"].attrs["free"]} == {a["id"] for a in sim.free_addresses(1)}
 
 
-async def test_catalog_falls_back_to_the_bundled_file(sim):
+async def test_without_panel_or_cache_the_catalog_is_unavailable_and_invents_nothing(sim):
+    """A panel's nodes and templates are its own: no bundled node or template uuid may stand in for them."""
     adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}")
     catalog = await adapter.catalog()
-    assert catalog.source is CatalogSource.FALLBACK and "connection refused" in catalog.note
-    assert catalog.of_kind(CatalogKind.TEMPLATE) and catalog.of_kind(CatalogKind.NODE)
+    assert catalog.source is CatalogSource.UNAVAILABLE and catalog.items == []
+    assert "connection refused" in catalog.note and catalog.note.startswith("unavailable")
     await adapter.aclose()
 
 

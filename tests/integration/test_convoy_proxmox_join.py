@@ -68,6 +68,8 @@ async def test_power_and_password_go_through_proxmox(sims):
     secret = await vps.reset_password(server.id)
     assert len(secret.secret) >= 16
     assert any("set-user-password" in r["path"] for r in pve.request_log)
+    # like Convoy's own ServerAuthService: the cloud-init password is written too, so a regeneration keeps it
+    assert pve.guest(server.raw["node"], server.raw["vmid"]).cipassword == secret.secret and secret.note is None
     assert secret.secret not in repr([e.as_dict() for e in ws.events.recent()])
     await ws.aclose()
 

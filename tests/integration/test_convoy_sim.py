@@ -401,6 +401,12 @@ def test_sso_token_is_an_hs256_jwt_that_logs_in_for_15_seconds(fresh):
     web = httpx.Client(base_url=fresh.panel_url, timeout=10)
     r = web.get("/authenticate", params={"token": data["token"]})
     assert r.status_code == 302 and r.headers["location"] == f"{fresh.panel_url}/" and fresh.sso_logins == [3]
+    # routes/auth.php is guest-only: a browser with a Convoy session is redirected as itself, the token unread
+    with client(fresh) as c:
+        other = c.post("/users/4/generate-sso-token").json()["data"]["token"]
+    r = web.get("/authenticate", params={"token": other})
+    assert r.status_code == 302 and fresh.sso_logins == [3]
+    web.cookies.clear()
     tampered = data["token"][:-2] + ("AA" if not data["token"].endswith("AA") else "BB")
     assert web.get("/authenticate", params={"token": tampered}, headers=JSON).json() == {"message": "Invalid JWT token"}
     stranger = make_jwt({"user_uuid": "6d1f2e3a-4b5c-4d6e-8f70-8192a3b4c5d6", "iat": int(fresh.clock()),

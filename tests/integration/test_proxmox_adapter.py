@@ -119,10 +119,30 @@ async def test_unknown_node_is_not_found_in_plain_words(sim):
     await adapter.aclose()
 
 
-async def test_discovery_refuses_a_partial_list_when_a_node_is_offline(sim, pve):
-    sim.set_node_online("pve-nbg-1", False)
-    with pytest.raises(UnavailableError, match="pve-nbg-1 are offline"):
-        await pve.list_servers()
+@pytest.mark.parametrize("state", ["offline", "unknown"])
+async def test_a_node_that_is_down_degrades_only_its_own_rows(sim, pve, state):
+    """GET /nodes reports online/offline/unknown (pve-manager PVE/API2/Nodes.pm); the down node's VMs come from
+    /cluster/resources with status unknown and the reason, and the other nodes list as usual."""
+    sim.set_node_status("pve-nbg-1", state)
+    servers = {s.id: s for s in await pve.list_servers()}
+    assert set(servers) == {f"{node}/{vmid}" for (node, vmid) in sim.cluster.vms}
+    down = [s for s in servers.values() if s.location == "pve-nbg-1"]
+    assert down and all(s.status is ServerStatus.UNKNOWN for s in down)
+    assert all(f"pve-nbg-1 is {state}" in s.raw["unknown_reason"] for s in down)
+    assert f"pve-nbg-1 is {state}" in pve.missing_reason(Capability.REBOOT, down[0])   # actions say why they wait
+    assert any(s.status is ServerStatus.RUNNING for s in servers.values() if s.location != "pve-nbg-1")
+
+
+async def test_a_configured_node_that_does_not_answer_is_listed_through_another(sim):
+    adapter = make_adapter(sim, nodes=[{"name": "pve-fsn-1"}, {"name": "pve-nbg-1", "url": sim.base_url}])
+    sim.set_node_status("pve-nbg-1", "unknown")
+    try:
+        servers = await adapter.list_servers()
+    finally:
+        await adapter.aclose()
+    down = [s for s in servers if s.location == "pve-nbg-1"]
+    assert down and all(s.status is ServerStatus.UNKNOWN and "did not answer" in s.raw["unknown_reason"] for s in down)
+    assert {s.location for s in servers} == {"pve-fsn-1", "pve-nbg-1"}
 
 
 async def test_configured_offline_node_is_unavailable(sim):
@@ -236,6 +256,33 @@ async def test_reset_password_through_the_guest_agent(sim, pve):
     assert result.secret not in repr(result) and result.secret not in events_text(pve) and SECRET not in events_text(pve)
     other = await pve.reset_password_vm(vm.node, vm.vmid)  # the Convoy join's entry point
     assert other.secret != result.secret
+
+
+async def test_a_reset_password_survives_a_cloud_init_regeneration(sim, pve):
+    """The guest agent's password alone is lost when cloud-init regenerates the configuration; Convoy writes
+    `cipassword` as well (ConvoyPanel/panel ServerAuthService::updatePassword), and so does hostdeck."""
+    vm = a_vm(sim)
+    result = await pve.reset_password(sid(vm))
+    guest = sim.guest(vm.node, vm.vmid)
+    assert guest.cipassword == result.secret and result.note is None
+    assert sim.regenerate_cloudinit(vm.node, vm.vmid) == result.secret
+    assert guest.passwords["root"] == result.secret
+    assert result.secret not in events_text(pve)
+    assert "cipassword" in pve.describe_call(Capability.RESET_PASSWORD, await pve.get_server(sid(vm)))
+
+
+async def test_without_the_cloud_init_privilege_the_result_says_it_will_not_survive(sim):
+    vm = a_vm(sim)
+    sim.add_token("agent@pve!pw", "pw-secret", {"VM.Audit", "VM.GuestAgent.Audit", "VM.GuestAgent.Unrestricted"})
+    adapter = make_adapter(sim, secret="pw-secret", token_id="agent@pve!pw")
+    try:
+        result = await adapter.reset_password(sid(vm))
+    finally:
+        await adapter.aclose()
+    guest = sim.guest(vm.node, vm.vmid)
+    assert guest.passwords["root"] == result.secret and guest.cipassword != result.secret
+    assert result.note and "cloud-init regeneration will bring the old password back" in result.note
+    assert "VM.Config.Cloudinit" in result.note
 
 
 async def test_windows_guest_gets_administrator(sim, pve):
@@ -486,10 +533,10 @@ async def test_events_record_every_call_without_secrets(sim, pve):
     result = await pve.reset_password(sid(vm))
     events = pve.events.recent()
     api = [e for e in events if e.kind.value == "api"]
-    assert 503 in [e.status for e in api] and {e.method for e in api} == {"GET", "POST"}
+    assert 503 in [e.status for e in api] and {e.method for e in api} == {"GET", "POST", "PUT"}
     assert all(e.duration_ms is not None and e.attempt for e in api)
     assert [e.message for e in events if e.kind.value == "action"] == [
-        "power reboot: success", "reset password via guest agent: success"]
+        "power reboot: success", "reset password via guest agent: success (also stored as cipassword)"]
     text = events_text(pve)
     assert SECRET not in text and result.secret not in text and "PVEAPIToken" not in text
 

@@ -13,9 +13,10 @@ from . import cv, wh
 from .sync_env import make_sync
 
 
-@pytest.fixture
-def sims():
-    with WhmcsSim(clients=60, seed=8, identifier=wh.IDENTIFIER, secret=wh.SECRET) as whmcs, \
+@pytest.fixture(params=["8.13.1", "7.10.2"])
+def sims(request):
+    """A current WHMCS and an old one (string numbers, "" empty lists, orderby ignored: paged one at a time)."""
+    with WhmcsSim(clients=60, seed=8, identifier=wh.IDENTIFIER, secret=wh.SECRET, version=request.param) as whmcs, \
             ConvoySim(servers=4, users=5, seed=8, token=cv.TOKEN, cluster=Cluster()) as convoy:
         yield whmcs, convoy
 

@@ -244,3 +244,20 @@ def test_the_commands_against_the_demo(tmp_path):
     assert "server_id custom field" in proposed.stdout and "SCORE" in proposed.stdout
     refused = hostdeck("sync", "services", "--accept", "999999")
     assert refused.returncode == 1 and "no proposal for service 999999" in refused.stdout
+
+
+async def test_an_old_whmcs_gives_the_same_links_and_drift(tmp_path):
+    """WHMCS 7.10 answers every number as a string, sends "" for empty lists and ignores orderby (shared/api/whmcs.md,
+    learned at first contact): the service links read from it are the same as from a current one."""
+    results = []
+    for version in ("8.13.1", "7.10.2"):
+        with ExitStack() as stack:
+            w = open_world(stack, tmp_path / f"{version}.db", whmcs_version=version)
+            try:
+                proposals = await w.links.propose()
+                drift = await w.links.drift()
+                results.append(({(p.service_id, p.backend, p.server_id, p.score) for p in proposals},
+                                {(i.kind, i.service_id, i.server_id) for i in drift.items}))
+            finally:
+                await w.aclose()
+    assert results[0] == results[1] and results[0][0]

@@ -471,3 +471,20 @@ async def test_a_panel_echoing_the_key_is_scrubbed(sim, vp):
         await vp.update_vps(1001, status="running")
     assert KEY not in err.value.message and "***" in err.value.message
     assert KEY not in event_text(vp)
+
+
+@pytest.mark.parametrize("fault", [dict(kind="status", status=400), dict(kind="html", status=400),
+                                   dict(kind="status", status=422, message="Unprocessable")])
+async def test_a_bare_400_or_422_does_not_pass_the_connection_test(sim, vp, fault):
+    """Only the documented validation answer ('Missing required fields') shows the key was accepted."""
+    sim.faults.add("POST /api/vps/sync", count=5, **fault)
+    report = await vp.test_connection()
+    assert not report.ok and ("does not show that the key was accepted" in report.error
+                              or "is not the VPS panel" in report.error)
+
+
+async def test_a_panel_that_answers_field_errors_with_400_passes(sim, vp):
+    """The contract lets a panel use 400 for field errors; its body still says 'Missing required fields'."""
+    sim.field_error_status = 400
+    report = await vp.test_connection()
+    assert report.ok and "HTTP 400 'Missing required fields'" in report.details["probe"]

@@ -80,7 +80,9 @@ def test_bundled_fallback_catalog_is_complete():
     locations = {i.name for i in items if i.kind is CatalogKind.LOCATION}
     assert locations == {"fsn1", "nbg1", "hel1", "ash", "hil", "sin"}
     assert {t.architecture for t in types} == {"x86", "arm"}
-    assert all(t.prices for t in types)
+    assert all(t.prices for t in types if t.attrs["locations"])
+    gone = next(t for t in types if t.name == "cpx11")     # unavailable everywhere: no price is offered
+    assert gone.prices == () and gone.deprecated and set(gone.attrs["unavailable"]) == locations
 
 
 @pytest.mark.parametrize("status, code, cls", [

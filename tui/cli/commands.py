@@ -171,16 +171,32 @@ async def _with_server(args: argparse.Namespace, work) -> int:
             await ws.aclose()
 
 
-async def server_show(args: argparse.Namespace) -> int:
-    async def work(adapter, server):
-        if args.json:
-            emit_json({**server.summary(), "raw": server.raw})
-        else:
-            for key, value in server.summary().items():
-                print(f"{key:17} {value if value not in (None, {}, '') else '—'}")
-        return 0
+async def _billing_link(ws, server) -> str | None:
+    """Who pays for the server (the service links of `[sync] billing`); None without billing or a link."""
+    from backends.errors import ConfigError
+    from backends.sync.billing_setup import service_links
 
-    return await _with_server(args, work)
+    try:
+        links = service_links(ws)
+    except ConfigError:
+        return None
+    return await links.billing_link_of(server)
+
+
+async def server_show(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        adapter = ws.adapter(args.backend)
+        try:
+            server = await adapter.get_server(args.server)
+            server.billing_link = await _billing_link(ws, server)
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json({**server.summary(), "raw": server.raw})
+    else:
+        for key, value in server.summary().items():
+            print(f"{key:17} {value if value not in (None, {}, '') else '—'}")
+    return 0
 
 
 def _action_doc(result) -> dict:
@@ -236,6 +252,8 @@ async def server_reset_password(args: argparse.Namespace) -> int:
             emit_json({"backend": result.backend, "server": server.name, "server_id": server.id, "password": result.secret})
         else:
             warn("the new root password is shown once; it is not stored anywhere.")
+            if result.note:
+                warn(result.note)
             print(result.secret)
         return 0
 
@@ -255,6 +273,11 @@ async def server_console(args: argparse.Namespace) -> int:
     return await _with_server(args, work)
 
 
+# Convoy's /authenticate is guest-only (ConvoyPanel/panel RouteServiceProvider: routes/auth.php under `guest`)
+SSO_BROWSER_NOTE = ("it works only in a browser without a Convoy session (a private window): a browser already logged "
+                    "in to Convoy stays logged in as before and ignores the link.")
+
+
 async def server_sso(args: argparse.Namespace) -> int:
     async def work(adapter, server):
         result = await adapter.sso_url(server)  # made now: the token lives 15 seconds
@@ -270,8 +293,10 @@ async def server_sso(args: argparse.Namespace) -> int:
             emit_json({"backend": result.backend, "server": server.name, "url": result.url})
         elif opened:
             warn(f"opened the panel for {server.name} in the browser (the link is valid 15 s).")
+            warn(SSO_BROWSER_NOTE)
         else:
             warn("the link is valid 15 seconds:")
+            warn(SSO_BROWSER_NOTE)
             print(result.url)
         return 0
 

@@ -130,7 +130,7 @@ class CatalogScreen(ReportsFailures, Screen):
         for c in self.catalogs.values():
             age = c.age_seconds()
             age_words = age_text(age)
-            style = {"live": "green", "cache": "yellow", "fallback": "bold red"}[c.source.value]
+            style = {"live": "green", "cache": "yellow", "fallback": "bold red", "unavailable": "bold red"}[c.source.value]
             lines.append(f"[b]{escape(c.backend)}[/b]: [{style}]{c.source.value}[/{style}], {age_words}"
                          + (f" [dim]({escape(c.note)})[/dim]" if c.note else ""))
         self.query_one("#catalog-source", Static).update("   ".join(lines) or "No catalog.")

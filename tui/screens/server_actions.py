@@ -28,7 +28,7 @@ NEEDS_RUNNING = ("the server is {status}: the new password is set inside the run
                  "Power it on first, or use the console.")
 
 BILLING_LABELS = {"suspend": "Suspend through WHMCS", "unsuspend": "Unsuspend through WHMCS",
-                  "terminate": "Terminate through WHMCS", "change_password": "Change password through WHMCS"}
+                  "terminate": "Terminate through WHMCS", "change_password": "Change service password through WHMCS"}
 DIRECT_OF = {"suspend": "suspend", "unsuspend": "unsuspend", "terminate": "delete", "change_password": "reset_password"}
 
 
@@ -63,7 +63,7 @@ def build_menu(adapter: Adapter, server: Server, *, read_only: bool, billing_rou
         # the routes that keep billing in step come first
         for route in reversed(billing_routes or []):
             if route.route == "billing":
-                items.insert(0, MenuAction(f"billing_{route.action}", BILLING_LABELS[route.action],
+                items.insert(0, MenuAction(f"billing_{route.action}", route.title or BILLING_LABELS[route.action],
                                         f"{route.label} — {route.reason}" if route.available else route.label,
                                         dangerous=route.action != "unsuspend",
                                         unavailable=None if route.available else route.reason))

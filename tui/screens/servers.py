@@ -145,7 +145,7 @@ class ServersScreen(ReportsFailures, Screen):
             return None
         from backends.sync.billing_actions import routes
 
-        return routes(server, links.link_of(server))
+        return routes(server, links.link_of(server), kind=getattr(links.adapters.get(server.backend), "kind", None))
 
     def _arm_timer(self) -> None:
         if self._timer is not None:
@@ -361,7 +361,7 @@ class ServersScreen(ReportsFailures, Screen):
             elif item.id == "reset_password":
                 result = await adapter.reset_password(server.id, progress=progress)
                 self.app.push_screen(SecretDialog(f"New root password for {server.name}", backend=server.backend,
-                                                  target=server.name, secret=result.secret))
+                                                  target=server.name, secret=result.secret, note=result.note))
             elif item.id == "console":
                 result = await adapter.console(server.id)
                 self.app.push_screen(SecretDialog(f"Console for {server.name} (valid one minute)", backend=server.backend,
@@ -375,7 +375,8 @@ class ServersScreen(ReportsFailures, Screen):
                     opened = ""
                 self.app.push_screen(SecretDialog(f"Panel login link for {server.name}", backend=server.backend,
                                                   target=server.name, secret=result.url,
-                                                  note=opened + "The link logs in as the customer once, within 15 s."))
+                                                  note=opened + "The link logs in as the customer once, within 15 s, "
+                                                  "only in a browser without a Convoy session (use a private window)."))
             elif item.id == "delete":
                 await adapter.delete_server(server.id, progress=progress)
                 self.servers.pop(server.key, None)
@@ -398,7 +399,7 @@ class ServersScreen(ReportsFailures, Screen):
             self._render_rows()
 
     async def _through_billing(self, action: str, server: Server) -> None:
-        from backends.sync.billing_actions import BillingActions, new_password
+        from backends.sync.billing_actions import BillingActions, new_password, password_meaning
 
         from ..dialogs.secret import SecretDialog
 
@@ -411,7 +412,8 @@ class ServersScreen(ReportsFailures, Screen):
         self.notify(f"{action.replace('_', ' ')} through WHMCS: {result.status}"
                     + (f" — {result.message}" if result.message else ""), title=server.name, timeout=8)
         if action == "change_password":
-            self.app.push_screen(SecretDialog(f"New password for {server.name} (set through WHMCS)", backend=server.backend,
+            self.app.push_screen(SecretDialog(f"New {password_meaning(actions.kind_of(server))} for {server.name} "
+                                              "(set through WHMCS)", backend=server.backend,
                                               target=server.name, secret=password))
         if action == "terminate":
             self.servers.pop(server.key, None)
