@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 from .commands import ScreensProvider, ServerActionsProvider, ServersProvider
 from .errors import plain_message
 from .messages import BackendHealth
+from .safe_text import visible
 
 STARTED = time.perf_counter()
+TOAST_LIMIT = 1_000  # characters: a 10,000-character API error must not fill the screen
+TOAST_TITLE_LIMIT = 120
 
 
 def _lazy_screen(target: str):
@@ -135,6 +138,13 @@ class HostdeckApp(App[int]):
     def report_error(self, error: BaseException) -> None:
         title, message = plain_message(error)
         self.notify(message, title=title, severity="error", timeout=10, markup=False)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every toast is plain text, whatever `markup` says (screens' `notify` passes True by default): toasts
+        carry server names and API errors, which must never be parsed as markup or reach the terminal raw."""
+        super().notify(visible(message, limit=TOAST_LIMIT, multiline=True), title=visible(title, limit=TOAST_TITLE_LIMIT),
+                       severity=severity, timeout=timeout, markup=False)
 
     # helpers --------------------------------------------------------------------
     @property
