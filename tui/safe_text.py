@@ -46,7 +46,7 @@ def visible(value: Any, *, limit: int | None = None, multiline: bool = False) ->
     """`value` as text with every control and invisible format character escaped (see the module's doc).
 
     `limit`: at most this many characters of the original, the rest replaced by an ellipsis.
-    `multiline`: keep newlines and tabs (for messages and records shown over several lines).
+    `multiline`: keep newlines (for messages and records shown over several lines); a tab is escaped either way.
     """
     if value is None:
         return ""
@@ -55,7 +55,7 @@ def visible(value: Any, *, limit: int | None = None, multiline: bool = False) ->
         text = text[: max(0, limit - 1)] + ELLIPSIS
     if text.isprintable():
         return text
-    keep = "\n\t" if multiline else ""
+    keep = "\n" if multiline else ""
     return "".join([_shown(char, keep) for char in text])
 
 

@@ -41,10 +41,10 @@ class ConfirmDialog(ModalScreen[bool]):
                 body.append_text(Text.assemble("\nCall     ", as_text(self.call, "dim", limit=LIMIT)))
             yield Static(body, id="dialog-body")
             if self.warning:
-                yield Static(as_text(self.warning, multiline=True), id="dialog-warning")
+                yield Static(as_text(self.warning, limit=LIMIT, multiline=True), id="dialog-warning")
             if self.require_text is not None:
-                yield Label(Text.assemble("Type ", as_text(self.require_text, "bold"), " to confirm:"))
-                yield Input(placeholder=visible(self.require_text), id="confirm-text")
+                yield Label(Text.assemble("Type ", as_text(self.require_text, "bold", limit=LIMIT), " to confirm:"))
+                yield Input(placeholder=visible(self.require_text, limit=LIMIT), id="confirm-text")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "primary",

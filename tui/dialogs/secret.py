@@ -12,6 +12,7 @@ from textual.widgets import Button, Label, Static
 from ..safe_text import as_text
 
 LIMIT = 300  # characters of a name in the dialog
+SECRET_LIMIT = 2_000  # a longer "password" is clipped on screen; c still copies all of it
 
 
 class SecretDialog(ModalScreen[None]):
@@ -37,10 +38,10 @@ class SecretDialog(ModalScreen[None]):
             yield Static(Text.assemble("Backend  ", as_text(self.backend, "bold", limit=LIMIT),
                                        "\nTarget   ", as_text(self.target, "bold", limit=LIMIT)), id="dialog-body")
             # shown with control characters escaped (a hostile backend must not write to the terminal); c copies it as it is
-            yield Static(as_text(self._secret), id="secret-value")
+            yield Static(as_text(self._secret, limit=SECRET_LIMIT), id="secret-value")
             if self._url:
-                yield Static(as_text(self._url), id="secret-url")
-            yield Static(Text.assemble(as_text(self.note), " ", ("c", "bold"), " copies it",
+                yield Static(as_text(self._url, limit=SECRET_LIMIT), id="secret-url")
+            yield Static(Text.assemble(as_text(self.note, limit=LIMIT), " ", ("c", "bold"), " copies it",
                                        *((", ", ("u", "bold"), " the URL") if self._url else ()), "."),
                          id="dialog-warning")
             with Horizontal(id="dialog-buttons"):
