@@ -242,6 +242,20 @@ async def test_sync_tabs_survive_hostile_clients_and_servers(billing_app):
         await settle(app, pilot)
         assert "old [x=1" in check(app)
 
+        # push the clients to the panel, then read each link's detail (the WHMCS client, fetched live)
+        await pilot.press("t")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("p")
+        await settle(app, pilot, rounds=3)
+        assert screen.links
+        seen = []
+        for key in list(screen.links)[: len(HOSTILE)]:
+            screen.grid.cursor_row_key = key
+            await settle(app, pilot)
+            seen.append(check(app))
+        assert any("old [x=1 [/]" in text for text in seen)  # first and last name as they are
+
 
 async def test_sites_survive_hostile_errors_and_user_names(sites_app):
     from backends.cloudpanel.spec import SiteSpec
