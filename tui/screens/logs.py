@@ -14,8 +14,8 @@ from textual.widgets import Footer, Input, Select, Static
 
 from backends.models import Event, utcnow
 
-from ..widgets.grid import Column, Grid, Row
 from ..safe_text import as_text
+from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 
 COLUMNS = [Column("time", "Time", width=8), Column("backend", "Backend", max_width=12), Column("kind", "Kind", width=6),

@@ -7,16 +7,15 @@ import json
 import time
 from typing import TYPE_CHECKING, Hashable
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from rich.text import Text
 from textual.widgets import Footer, Input, Static
 
 from ..safe_text import as_text, visible
-
 from ..widgets.grid import Grid
 from ..widgets.topbar import TopBar
 from .server_rows import COLUMNS, server_row
