@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from functools import partial
 from typing import TYPE_CHECKING, Callable
@@ -141,10 +142,12 @@ class HostdeckApp(App[int]):
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = True) -> None:
-        """Every toast is plain text, whatever `markup` says (screens' `notify` passes True by default): toasts
-        carry server names and API errors, which must never be parsed as markup or reach the terminal raw."""
+        """Our toasts are plain text, whatever `markup` says (a screen's `notify` passes True by default): they carry
+        server names and API errors, which must never be parsed as markup or reach the terminal raw. Only Textual's
+        own messages, sent from textual.app itself ("Press [b]q[/b] to quit"), keep their markup."""
+        from_textual = sys._getframe(1).f_globals.get("__name__") == "textual.app"
         super().notify(visible(message, limit=TOAST_LIMIT, multiline=True), title=visible(title, limit=TOAST_TITLE_LIMIT),
-                       severity=severity, timeout=timeout, markup=False)
+                       severity=severity, timeout=timeout, markup=markup and from_textual)
 
     # helpers --------------------------------------------------------------------
     @property

@@ -320,3 +320,14 @@ def test_visible_leaves_nothing_for_a_terminal_to_act_on(value):
     shown = visible(value)
     assert not RAW.search(shown)
     assert visible(shown) == shown  # idempotent: escaping what is shown changes nothing
+
+
+async def test_toasts_are_plain_except_textuals_own(app_factory):
+    app = app_factory(servers=3)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        app.screen.notify("[b]old [x=1[/b] \x1b[2J", title="[/]")  # what a screen sends with a server name in it
+        app.action_help_quit()  # Textual's own hint keeps its markup
+        await pilot.pause()
+        text = check(app, expect=("[b]old [x=1[/b] \\x1b[2J", "[/]", "to quit the app"))
+        assert "[b]" not in text.replace("[b]old", "")
