@@ -26,7 +26,8 @@ HZ_TOKEN = "cli-hostile-hz-token"
 WHMCS_ID, WHMCS_SECRET = "cli-hostile-identifier-01", "cli-hostile-secret-0123456"
 LONG = "L" * 10_000
 HOSTILE = ["old [x=1", "[/]", "[link=https://x]click[/link]", "wipe\x1b[2J\x1b[H", "clip\x1b]52;c;aGFja2Vk\x07",
-           "bell\x07", "carriage\rreturn", "bidi\u202eevil\u2066x\u2069", "nul\x00byte", "c1\x9bcsi", "tab\there", LONG]
+           "bell\x07", "carriage\rreturn", "bidi\u202eevil\u2066x\u2069", "nul\x00byte", "c1\x9bcsi", "tab\there",
+           "line\nbreak", LONG]
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # newline aside
 
 
@@ -95,6 +96,7 @@ def test_server_list_show_and_json_escape_what_the_backend_named(world):
     assert code == 0, err
     assert "old [x=1" in out and "wipe\\x1b[2J\\x1b[H" in out and "clip\\x1b]52;c;aGFja2Vk\\x07" in out
     assert "bidi\\u202eevil\\u2066x\\u2069" in out and "c1\\x9bcsi" in out and "carriage\\x0dreturn" in out
+    assert "line\\x0abreak" in out and "tab\\x09here" in out  # one server, one line
     assert max(len(line) for line in out.splitlines()) < 2_000  # the 10,000-character name is clipped in the table
 
     code, out, err = hostdeck(env, "servers", "--json")
@@ -102,10 +104,11 @@ def test_server_list_show_and_json_escape_what_the_backend_named(world):
     names = {row["name"] for row in json.loads(out)}
     assert set(HOSTILE) <= names  # the exact values, through JSON's own escapes
 
-    wipe = next(sid for sid, s in hz.servers.items() if s["name"].startswith("wipe"))
-    code, out, err = hostdeck(env, "server", "show", "hz", str(wipe))
-    assert code == 0, err
-    assert "wipe\\x1b[2J\\x1b[H" in out and "customer" in out
+    for prefix, shown in (("wipe", "wipe\\x1b[2J\\x1b[H"), ("line", "line\\x0abreak")):
+        sid = next(sid for sid, s in hz.servers.items() if s["name"].startswith(prefix))
+        code, out, err = hostdeck(env, "server", "show", "hz", str(sid))
+        assert code == 0, err
+        assert shown in out and "customer" in out
 
 
 def test_api_errors_and_connection_reports_are_escaped(world):

@@ -247,7 +247,8 @@ async def server_console(args: argparse.Namespace) -> int:
             emit_json({"backend": result.backend, "server": server.name, "url": result.url, "password": result.secret})
         else:
             warn("the console URL is valid for one minute; both values are shown once.")
-            say(f"url      {result.url}\npassword {result.secret}")
+            say(f"url      {result.url}")
+            say(f"password {result.secret}")
         return 0
 
     return await _with_server(args, work)
@@ -431,7 +432,7 @@ def sim(args: argparse.Namespace) -> int:
 
     env = start_demo(servers=args.servers, latency_ms=args.latency)
     try:
-        say(env.config_toml())
+        say(env.config_toml(), multiline=True)
         warn("simulators are running; credentials for the config above:")
         for hint in env.credential_hints():
             sys.stderr.write(f"  {hint}\n")

@@ -54,9 +54,10 @@ def _json_escape(match: re.Match) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def say(message: Any = "") -> None:
-    """One line (or several) of plain output on stdout, control characters escaped."""
-    sys.stdout.write(visible(message, multiline=True) + "\n")
+def say(message: Any = "", *, multiline: bool = False) -> None:
+    """One line of plain output on stdout, control characters (a newline in a value too) escaped; `multiline` for
+    text of our own that has several lines."""
+    sys.stdout.write(visible(message, multiline=multiline) + "\n")
 
 
 def warn(message: str) -> None:
