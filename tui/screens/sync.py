@@ -300,7 +300,7 @@ class SyncScreen(Screen):
             lines.append(as_text(" · ".join(known), "dim"))
         lines += [Text(), Text(f"Services ({len(services)})", "bold")]
         for s in services[:12]:
-            lines.append(as_text(f"{visible(s.id, limit=LIMIT):>5} {visible(s.product)[:22]:22} {visible(s.status, limit=LIMIT):10} "
-                                 f"{visible(s.billing_cycle, limit=LIMIT):10} {s.recurring_amount} · due {s.next_due_date or '—'}"
-                                 + (f" · server {s.server_id}" if s.server_id else ""), limit=LIMIT))
+            line = (f"{visible(s.id):>5} {visible(s.product)[:22]:22} {visible(s.status):10} {visible(s.billing_cycle):10} "
+                    f"{s.recurring_amount} · due {s.next_due_date or '—'}" + (f" · server {s.server_id}" if s.server_id else ""))
+            lines.append(as_text(line, limit=LIMIT))
         detail.update(Text("\n").join(lines))
