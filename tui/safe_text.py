@@ -6,7 +6,8 @@ shown, with a visible escape in Python's notation, which a person can read and t
 
 * C0 controls, DEL and C1 controls (ESC, BEL, CR, NUL, the 8-bit CSI ...): ``\\x1b``, ``\\x07``, ``\\x9b``;
 * other invisible format characters (bidi overrides and isolates such as U+202E, zero-width spaces,
-  line and paragraph separators, lone surrogates): ``\\u202e``, ``\\U000e0001``.
+  line and paragraph separators, lone surrogates) and whatever else Python does not call printable
+  (private-use and unassigned code points): ``\\u202e``, ``\\U000e0001``.
 
 So ``"\\x1b[2J"`` shows as ``\\x1b[2J`` and an OSC 52 clipboard write as ``\\x1b]52;c;...\\x07``. Ordinary
 spaces of any script stay. A literal backslash is left alone, so ``\\x1b`` in a name may have been typed
