@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import sys
 import time
 from functools import partial
 from typing import TYPE_CHECKING, Callable
@@ -25,8 +26,11 @@ from .errors import Failure, describe
 from .health import health_from
 from .messages import BackendHealth
 from .reporting import action_of, backend_of
+from .safe_text import visible
 
 STARTED = time.perf_counter()
+TOAST_LIMIT = 1_000  # characters: a 10,000-character API error must not fill the screen
+TOAST_TITLE_LIMIT = 120
 
 
 def _lazy_screen(target: str):
@@ -219,6 +223,15 @@ class HostdeckApp(App[int]):
         except Exception:
             return "(the log file could not be written)"
         return str(directory / "hostdeck.log")
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Our toasts are plain text, whatever `markup` says (a screen's `notify` passes True by default): they carry
+        server names and API errors, which must never be parsed as markup or reach the terminal raw. Only Textual's
+        own messages, sent from textual.app itself ("Press [b]q[/b] to quit"), keep their markup."""
+        from_textual = sys._getframe(1).f_globals.get("__name__") == "textual.app"
+        super().notify(visible(message, limit=TOAST_LIMIT, multiline=True), title=visible(title, limit=TOAST_TITLE_LIMIT),
+                       severity=severity, timeout=timeout, markup=markup and from_textual)
 
     # helpers --------------------------------------------------------------------
     @property

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from .safe_text import markup_literal, visible
+
+LIMIT = 200  # characters of a server name or action in the palette
+
+
+def _highlight(matcher: Matcher, candidate: str) -> Content:
+    """`matcher.highlight` without markup: it parses the candidate as markup, which server names are not."""
+    content = Content(candidate)
+    for offset in matcher.fuzzy_search.match(matcher.query, candidate)[1]:
+        if not candidate[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class ScreensProvider(Provider):
@@ -36,11 +50,13 @@ class ServersProvider(Provider):
             return
         matcher = self.matcher(query)
         for key, server in list(screen.servers.items()):
-            text = f"{server.name} ({server.backend})"
+            text = visible(f"{server.name} ({server.backend})", limit=LIMIT)
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(self._jump, key),
-                          help=f"{server.status.value} · {server.ipv4 or server.ipv6 or ''} · {server.plan or ''}")
+                # the palette reads `help` as markup: markup_literal shows it as it is
+                yield Hit(score, _highlight(matcher, text), partial(self._jump, key), text=text,
+                          help=markup_literal(f"{server.status.value} · {server.ipv4 or server.ipv6 or ''} · "
+                                              f"{server.plan or ''}", limit=LIMIT))
 
     def _jump(self, key) -> None:
         self.app.switch_mode("servers")
@@ -62,7 +78,8 @@ class ServerActionsProvider(Provider):
         for item in build_menu(adapter, server, read_only=self.app.read_only):
             if item.unavailable:
                 continue
-            text = f"{item.label}: {server.name}"
+            text = visible(f"{item.label}: {server.name}", limit=LIMIT)
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(screen.run_action, item.id, server), help=item.call)
+                yield Hit(score, _highlight(matcher, text), partial(screen.run_action, item.id, server), text=text,
+                          help=markup_literal(item.call, limit=LIMIT))

@@ -12,7 +12,7 @@ from backends.errors import BackendError, NotFoundError, ValidationError
 from backends.models import ServerSpec
 
 from .context import CommandContext
-from .output import Progress, emit_json, table, warn
+from .output import Progress, emit_json, say, table, warn
 
 DISRUPTIVE = {"off", "shutdown", "reboot", "reset"}
 
@@ -62,12 +62,12 @@ def info(args: argparse.Namespace) -> int:
         emit_json(doc)
         return 0
     for key in ("hostdeck", "python", "config_path", "data_dir", "log_dir", "database", "keyring", "read_only"):
-        print(f"{key:12} {doc[key] if doc[key] is not None else '(none: ' + doc['config_default_path'] + ' not found)'}")
-    print("versions     " + ", ".join(f"{k} {v}" for k, v in doc["versions"].items()))
+        say(f"{key:12} {doc[key] if doc[key] is not None else '(none: ' + doc['config_default_path'] + ' not found)'}")
+    say("versions     " + ", ".join(f"{k} {v}" for k, v in doc["versions"].items()))
     if doc["backends"]:
         table(["backend", "kind", "url", "credentials"], [[b["name"], b["kind"], b["url"], b["credential_source"]] for b in doc["backends"]])
     else:
-        print("no backends configured: run `hostdeck sim` for a config that points at the simulators, or see the README.")
+        say("no backends configured: run `hostdeck sim` for a config that points at the simulators, or see the README.")
     return 0
 
 
@@ -195,7 +195,7 @@ async def server_show(args: argparse.Namespace) -> int:
         emit_json({**server.summary(), "raw": server.raw})
     else:
         for key, value in server.summary().items():
-            print(f"{key:17} {value if value not in (None, {}, '') else '—'}")
+            say(f"{key:17} {value if value not in (None, {}, '') else '—'}")
     return 0
 
 
@@ -217,7 +217,7 @@ async def server_power(args: argparse.Namespace) -> int:
         if args.json:
             emit_json(_action_doc(result))
         else:
-            print(f"{server.name}: {args.action} {result.status}" + (f" — {result.message}" if result.message else ""))
+            say(f"{server.name}: {args.action} {result.status}" + (f" — {result.message}" if result.message else ""))
         return 0 if result.status == "success" else 1
 
     return await _with_server(args, work)
@@ -236,7 +236,7 @@ async def server_unsuspend(args: argparse.Namespace) -> int:
 async def _suspend(args: argparse.Namespace, suspend: bool) -> int:
     async def work(adapter, server):
         result = await (adapter.suspend(server.id) if suspend else adapter.unsuspend(server.id))
-        emit_json(_action_doc(result)) if args.json else print(f"{server.name}: {result.command} {result.status}")
+        emit_json(_action_doc(result)) if args.json else say(f"{server.name}: {result.command} {result.status}")
         return 0
 
     return await _with_server(args, work)
@@ -254,7 +254,7 @@ async def server_reset_password(args: argparse.Namespace) -> int:
             warn("the new root password is shown once; it is not stored anywhere.")
             if result.note:
                 warn(result.note)
-            print(result.secret)
+            say(result.secret)
         return 0
 
     return await _with_server(args, work)
@@ -267,7 +267,8 @@ async def server_console(args: argparse.Namespace) -> int:
             emit_json({"backend": result.backend, "server": server.name, "url": result.url, "password": result.secret})
         else:
             warn("the console URL is valid for one minute; both values are shown once.")
-            print(f"url      {result.url}\npassword {result.secret}")
+            say(f"url      {result.url}")
+            say(f"password {result.secret}")
         return 0
 
     return await _with_server(args, work)
@@ -297,7 +298,7 @@ async def server_sso(args: argparse.Namespace) -> int:
         else:
             warn("the link is valid 15 seconds:")
             warn(SSO_BROWSER_NOTE)
-            print(result.url)
+            say(result.url)
         return 0
 
     return await _with_server(args, work)
@@ -336,10 +337,10 @@ async def server_create(args: argparse.Namespace) -> int:
         emit_json({**result.server.summary(), "root_password": result.root_password})
     else:
         s = result.server
-        print(f"created {s.name} (id {s.id}) {s.status.value} {s.ipv4 or ''} {s.ipv6 or ''}".rstrip())
+        say(f"created {s.name} (id {s.id}) {s.status.value} {s.ipv4 or ''} {s.ipv6 or ''}".rstrip())
         if result.root_password:
             warn("root password (shown once, not stored):")
-            print(result.root_password)
+            say(result.root_password)
     return 0
 
 
@@ -386,7 +387,7 @@ async def server_resize(args: argparse.Namespace) -> int:
         sizes = {k: v for k, v in (("cpu", args.cpu), ("memory_mb", args.memory), ("disk_gb", args.disk),
                                    ("bandwidth_gb", args.bandwidth)) if v is not None}
         resized = await adapter.resize(server.id, **sizes)
-        emit_json(resized.summary()) if args.json else print(f"{resized.name}: {resized.plan}")
+        emit_json(resized.summary()) if args.json else say(f"{resized.name}: {resized.plan}")
         return 0
 
     return await _with_server(args, work)
@@ -400,7 +401,7 @@ async def server_rename(args: argparse.Namespace) -> int:
         if not hasattr(adapter, "rename"):
             raise ValidationError(f"{adapter.kind} servers cannot be renamed from hostdeck.", operation="rename")
         renamed = await adapter.rename(server.id, name=args.name, hostname=args.hostname)
-        emit_json(renamed.summary()) if args.json else print(f"{server.name} is now {renamed.name}")
+        emit_json(renamed.summary()) if args.json else say(f"{server.name} is now {renamed.name}")
         return 0
 
     return await _with_server(args, work)
@@ -412,7 +413,7 @@ async def server_delete(args: argparse.Namespace) -> int:
 
     async def work(adapter, server):
         result = await adapter.delete_server(server.id)
-        emit_json(_action_doc(result)) if args.json else print(f"deleted {server.name} (id {server.id})")
+        emit_json(_action_doc(result)) if args.json else say(f"deleted {server.name} (id {server.id})")
         return 0
 
     return await _with_server(args, work)
@@ -438,12 +439,12 @@ async def catalog(args: argparse.Namespace) -> int:
     else:
         for c in catalogs:
             age = c.age_seconds()
-            print(f"{c.backend}: {len(c.items)} items, source {c.source.value}"
+            say(f"{c.backend}: {len(c.items)} items, source {c.source.value}"
                   + (f", {age / 60:.0f} min old" if age is not None else "") + (f" ({c.note})" if c.note else ""))
             kinds: dict[str, int] = {}
             for item in c.items:
                 kinds[item.kind.value] = kinds.get(item.kind.value, 0) + 1
-            print("  " + ", ".join(f"{n} {k}s" for k, n in kinds.items()))
+            say("  " + ", ".join(f"{n} {k}s" for k, n in kinds.items()))
     for c in catalogs:
         if c.note:
             warn(f"{c.backend}: {c.note}")
@@ -458,7 +459,7 @@ def sim(args: argparse.Namespace) -> int:
 
     env = start_demo(servers=args.servers, latency_ms=args.latency)
     try:
-        print(env.config_toml())
+        say(env.config_toml(), multiline=True)
         warn("simulators are running; credentials for the config above:")
         for hint in env.credential_hints():
             sys.stderr.write(f"  {hint}\n")
@@ -500,11 +501,11 @@ async def sync_clients(args: argparse.Namespace) -> int:
         emit_json(report.as_dict())
     else:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
-        print(f"{report.operation}{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
+        say(f"{report.operation}{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
         for o in report.outcomes:
             if o.result in ("error", "drifted"):
                 detail = o.error or ", ".join(f"{k}: {v[0]!r} vs {v[1]!r}" for k, v in (o.drift or {}).items())
-                print(f"  client {o.client_id} {o.email}: {o.result}: {detail}")
+                say(f"  client {o.client_id} {o.email}: {o.result}: {detail}")
     return 1 if report.failed else 0
 
 
@@ -517,7 +518,7 @@ def sync_status(args: argparse.Namespace) -> int:
         emit_json(stats)
     else:
         rows = [[entity, status, n] for entity, by in sorted(stats.items()) for status, n in sorted(by.items())]
-        table(["entity", "status", "links"], rows) if rows else print("no links yet: run `hostdeck sync clients`.")
+        table(["entity", "status", "links"], rows) if rows else say("no links yet: run `hostdeck sync clients`.")
     return 0
 
 
@@ -541,7 +542,7 @@ async def sync_unlink(args: argparse.Namespace) -> int:
     with CommandContext(args) as ws:
         await client_sync(ws).unlink(args.client)
         await ws.aclose()
-    emit_json({"unlinked": args.client}) if args.json else print(f"client {args.client} unlinked (nothing else changed).")
+    emit_json({"unlinked": args.client}) if args.json else say(f"client {args.client} unlinked (nothing else changed).")
     return 0
 
 
@@ -553,7 +554,7 @@ async def sync_link(args: argparse.Namespace) -> int:
             outcome = await client_sync(ws).link(args.client, args.user)
         finally:
             await ws.aclose()
-    emit_json(outcome.as_dict()) if args.json else print(f"client {outcome.client_id} linked to user {outcome.user_id}: {outcome.result}")
+    emit_json(outcome.as_dict()) if args.json else say(f"client {outcome.client_id} linked to user {outcome.user_id}: {outcome.result}")
     return 0
 
 
@@ -590,7 +591,7 @@ async def sync_services(args: argparse.Namespace) -> int:
     elif outcomes is not None:
         for o in outcomes:
             where = f" {o.backend}/{o.server_id}" if o.backend and o.server_id else ""
-            print(f"service {o.service_id}{where}: {o.result}" + (f": {o.reason}" if o.reason else ""))
+            say(f"service {o.service_id}{where}: {o.result}" + (f": {o.reason}" if o.reason else ""))
     elif args.propose:
         table(["service", "client", "product", "status", "server", "score", "confident", "evidence"],
               [[p["service_id"], p["client"], p["product"], p["service_status"],
@@ -600,9 +601,9 @@ async def sync_services(args: argparse.Namespace) -> int:
     else:
         rows = [[l["service_id"], f"{l['backend']}/{l['server_id']}", l["how"], "; ".join(l["evidence"])]
                 for l in doc["links"]]
-        table(["service", "server", "how", "evidence"], rows) if rows else print("no services linked yet.")
+        table(["service", "server", "how", "evidence"], rows) if rows else say("no services linked yet.")
         confident = sum(1 for p in doc["proposals"] if p["confident"])
-        print(f"{len(doc['proposals'])} proposals ({confident} confident): `--propose` lists them, `--accept-all` "
+        say(f"{len(doc['proposals'])} proposals ({confident} confident): `--propose` lists them, `--accept-all` "
               "accepts the confident ones.")
     for backend, error in doc.get("errors", {}).items():
         warn(f"{backend}: servers not listed: {error}")
@@ -621,10 +622,10 @@ async def sync_drift(args: argparse.Namespace) -> int:
         emit_json(report.as_dict())
     else:
         counts = report.counts()
-        print("drift: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+        say("drift: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
         for kind in ("leak", "gone", "plan", "orphan"):
             for i in report.of(kind):
-                print(f"  {kind:6} {i.message}")
+                say(f"  {kind:6} {i.message}")
     for backend, error in report.errors.items():
         warn(f"{backend}: not checked, its servers could not be listed: {error}")
     return 1 if report.errors else 0
@@ -669,16 +670,16 @@ async def sync_panel(args: argparse.Namespace) -> int:
             progress.done()
             await ws.aclose()
     if doc is not None:
-        emit_json(doc) if args.json else print(message)
+        emit_json(doc) if args.json else say(message)
         return 0
     if args.json:
         emit_json(report.as_dict())
     else:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
-        print(f"panel{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
+        say(f"panel{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
         for o in report.outcomes:
             if o.result in ("error", "create_unknown", "broken", "no panel user") or report.dry_run:
-                print(f"  {o.backend}/{o.server_id} {o.server}: {o.result}" + (f": {o.error}" if o.error else ""))
+                say(f"  {o.backend}/{o.server_id} {o.server}: {o.result}" + (f": {o.error}" if o.error else ""))
     for backend, error in report.errors.items():
         warn(f"{backend}: servers not listed, none of their records touched: {error}")
     return 1 if report.failed else 0
@@ -714,10 +715,10 @@ async def site_add(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({**job.as_dict(), "site_user": user, "site_user_password": password})
     else:
-        print(_job_line(job))
+        say(_job_line(job))
         if password:
             warn(f"the password of site user {user} is shown once and not stored:")
-            print(password)
+            say(password)
     return 1 if job.status == "failed" else 0
 
 
@@ -734,7 +735,7 @@ async def _site_step(args: argparse.Namespace, step: str | None) -> int:
             job = await pipeline.retry(args.domain, step=step, progress=_step_printer)
         finally:
             await ws.aclose()
-    emit_json(job.as_dict()) if args.json else print(_job_line(job))
+    emit_json(job.as_dict()) if args.json else say(_job_line(job))
     return 1 if job.status == "failed" or (step and job.steps[step].status not in ("done", "skipped")) else 0
 
 
@@ -762,7 +763,7 @@ async def site_delete(args: argparse.Namespace) -> int:
             job = await site_pipeline(ws, found.backend if found else None).delete(args.domain)
         finally:
             await ws.aclose()
-    emit_json(job.as_dict()) if args.json else print(f"deleted {job.domain}")
+    emit_json(job.as_dict()) if args.json else say(f"deleted {job.domain}")
     return 0
 
 
@@ -775,9 +776,9 @@ def site_list(args: argparse.Namespace) -> int:
         emit_json([j.as_dict() for j in jobs])
     else:
         for job in jobs:
-            print(_job_line(job))
+            say(_job_line(job))
         if not jobs:
-            print("no sites yet: `hostdeck site add BACKEND DOMAIN`.")
+            say("no sites yet: `hostdeck site add BACKEND DOMAIN`.")
     return 0
 
 
@@ -794,7 +795,7 @@ async def cloudpanel_reset_password(args: argparse.Namespace) -> int:
         emit_json({"backend": result.backend, "user": args.user, "password": result.secret})
     else:
         warn(f"the new password of {args.user} is shown once and not stored:")
-        print(result.secret)
+        say(result.secret)
     return 0
 
 
@@ -814,5 +815,5 @@ async def cloudpanel_trust(args: argparse.Namespace) -> int:
         emit_json({"backend": args.backend, "host": trusted.host, "port": trusted.port, "fingerprint": trusted.fingerprint,
                    "state": trusted.state})
     else:
-        print(f"trusted {trusted.host}:{trusted.port} {trusted.key_type} {trusted.fingerprint}")
+        say(f"trusted {trusted.host}:{trusted.port} {trusted.key_type} {trusted.fingerprint}")
     return 0

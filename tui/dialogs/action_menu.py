@@ -8,10 +8,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
+
+from ..safe_text import as_text, visible
+
+
+LIMIT = 1_000  # characters of one backend string in the menu
 
 
 @dataclass(frozen=True)
@@ -34,14 +38,16 @@ class ActionMenu(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = []
         for a in self.actions:
-            # Text objects, not markup: API calls and reasons contain brackets ([[backends]], [keymap]).
+            # Text objects, not markup: API calls and reasons contain brackets ([[backends]], [keymap]), and labels
+            # and calls may carry backend names (CloudPanel users, server names).
+            label, call = visible(a.label, limit=LIMIT), visible(a.call, limit=LIMIT)
             if a.unavailable:
-                prompt = Text.assemble("  ", (a.label, "dim"), "\n    ", (a.unavailable, "dim italic"))
+                prompt = Text.assemble("  ", (label, "dim"), "\n    ", (visible(a.unavailable, limit=LIMIT), "dim italic"))
             else:
-                prompt = Text.assemble(("! ", "bold red") if a.dangerous else "  ", a.label, "\n    ", (a.call, "dim"))
+                prompt = Text.assemble(("! ", "bold red") if a.dangerous else "  ", label, "\n    ", (call, "dim"))
             options.append(Option(prompt, id=a.id, disabled=a.unavailable is not None))
         with Vertical(id="dialog-box"):
-            yield Label(escape(self.title_text), id="dialog-title")
+            yield Label(as_text(self.title_text, limit=LIMIT), id="dialog-title")
             yield OptionList(*options, id="action-list")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

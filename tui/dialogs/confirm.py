@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from ..safe_text import as_text, visible
+
+LIMIT = 300  # characters of one backend string in the dialog
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -30,14 +34,17 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
-            yield Label(escape(self.title_text), id="dialog-title")
-            yield Static(f"Backend  [b]{escape(self.backend)}[/b]\nTarget   [b]{escape(self.target)}[/b]"
-                         + (f"\nCall     [dim]{escape(self.call)}[/dim]" if self.call else ""), id="dialog-body")
+            yield Label(as_text(self.title_text, limit=LIMIT), id="dialog-title")
+            body = Text.assemble("Backend  ", as_text(self.backend, "bold", limit=LIMIT),
+                                 "\nTarget   ", as_text(self.target, "bold", limit=LIMIT))
+            if self.call:
+                body.append_text(Text.assemble("\nCall     ", as_text(self.call, "dim", limit=LIMIT)))
+            yield Static(body, id="dialog-body")
             if self.warning:
-                yield Static(escape(self.warning), id="dialog-warning")
+                yield Static(as_text(self.warning, limit=LIMIT, multiline=True), id="dialog-warning")
             if self.require_text is not None:
-                yield Label(f"Type [b]{escape(self.require_text)}[/b] to confirm:")
-                yield Input(placeholder=self.require_text, id="confirm-text")
+                yield Label(Text.assemble("Type ", as_text(self.require_text, "bold", limit=LIMIT), " to confirm:"))
+                yield Input(placeholder=visible(self.require_text, limit=LIMIT), id="confirm-text")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "primary",
@@ -46,18 +53,22 @@ class ConfirmDialog(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
 
+    def _matches(self, typed: str) -> bool:
+        """The text as it is, or as shown (a name with control characters is typed with their escapes)."""
+        return self.require_text is not None and typed in (self.require_text, visible(self.require_text))
+
     @on(Input.Changed, "#confirm-text")
     def _typed(self, event: Input.Changed) -> None:
-        self.query_one("#confirm", Button).disabled = event.value != self.require_text
+        self.query_one("#confirm", Button).disabled = not self._matches(event.value)
 
     @on(Input.Submitted, "#confirm-text")
     def _submitted(self, event: Input.Submitted) -> None:
-        if event.value == self.require_text:
+        if self._matches(event.value):
             self.dismiss(True)
 
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
-        if self.require_text is None or self.query_one("#confirm-text", Input).value == self.require_text:
+        if self.require_text is None or self._matches(self.query_one("#confirm-text", Input).value):
             self.dismiss(True)
 
     @on(Button.Pressed, "#cancel")

@@ -6,7 +6,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -14,6 +13,10 @@ from backends.contract import Adapter
 from backends.models import CatalogKind
 
 from ..reporting import ReportsFailures
+from ..safe_text import as_text
+
+LIMIT = 200  # characters of a node or template name in a choice
+
 
 
 class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
@@ -26,7 +29,7 @@ class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog-box", classes="wide"):
-            yield Label(f"New server on {escape(self.adapter.name)} (Convoy)", id="dialog-title")
+            yield Label(as_text(f"New server on {self.adapter.name} (Convoy)"), id="dialog-title")
             yield Static("Loading nodes and templates…", id="catalog-source")
             yield Label("Name (1-40 characters) and host name")
             with Horizontal(classes="row"):
@@ -60,14 +63,15 @@ class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
         nodes = []
         for n in self.catalog.of_kind(CatalogKind.NODE):
             free_mem, free_disk = n.attrs.get("memory_free_mb"), n.attrs.get("disk_free_gb")
-            nodes.append((f"{n.name}: {(free_mem or 0) / 1024:.0f} GB memory, {free_disk or 0} GB disk free", n.id))
+            nodes.append((as_text(f"{n.name}: {(free_mem or 0) / 1024:.0f} GB memory, {free_disk or 0} GB disk free",
+                                  limit=LIMIT), n.id))
         self.query_one("#node", Select).set_options(nodes)
-        self.query_one("#catalog-source", Static).update(f"[dim]catalog: {self.catalog.source.value}[/dim]")
+        self.query_one("#catalog-source", Static).update(as_text(f"catalog: {self.catalog.source.value}", "dim"))
 
     @on(Select.Changed, "#node")
     def _node(self) -> None:
         node = self.query_one("#node", Select).value
-        templates = [(f"{t.name} ({t.attrs.get('group')})", t.id) for t in (self.catalog.of_kind(CatalogKind.TEMPLATE)
+        templates = [(as_text(f"{t.name} ({t.attrs.get('group')})", limit=LIMIT), t.id) for t in (self.catalog.of_kind(CatalogKind.TEMPLATE)
                      if self.catalog else []) if str(t.attrs.get("node_id")) == str(node) and not t.deprecated]
         self.query_one("#template", Select).set_options(templates)
         self._validate()
@@ -82,7 +86,7 @@ class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
         owner = self.query_one("#owner", Input).value.strip()
         if owner and "@" not in owner:
             problems.append("owner: an email address")
-        self.query_one("#name-problem", Static).update("\n".join(f"[red]{escape(p)}[/red]" for p in problems))
+        self.query_one("#name-problem", Static).update(as_text("\n".join(problems), "red", multiline=True))
         self.query_one("#create", Button).disabled = not self._complete() or bool(problems) or not owner
 
     def _complete(self) -> bool:
@@ -108,7 +112,7 @@ class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
         email = self.query_one("#owner", Input).value.strip()
         user = await self.adapter.find_user(email)
         if user is None:
-            self.query_one("#name-problem", Static).update(f"[red]no panel user has the email {escape(email)}[/red]")
+            self.query_one("#name-problem", Static).update(as_text(f"no panel user has the email {email}", "red"))
             return
         self.dismiss((self.adapter, self._spec(ConvoyServerSpec, user_id=user.id)))
 

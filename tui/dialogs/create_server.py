@@ -6,7 +6,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
@@ -16,6 +15,9 @@ from backends.validate import hostname_problem
 
 from ..format import age_text
 from ..reporting import ReportsFailures
+from ..safe_text import as_text
+
+LIMIT = 200  # characters of a catalog name or description in a choice
 
 
 class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec] | None]):
@@ -28,7 +30,7 @@ class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog-box", classes="wide"):
-            yield Label(f"New server on {escape(self.adapter.name)}", id="dialog-title")
+            yield Label(as_text(f"New server on {self.adapter.name}"), id="dialog-title")
             yield Static("Loading the catalog…", id="catalog-source")
             yield Label("Name")
             yield Input(placeholder="web-01", id="name")
@@ -58,8 +60,9 @@ class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec]
         self.catalog = await self.adapter.catalog()
         age = self.catalog.age_seconds()
         self.query_one("#catalog-source", Static).update(
-            f"[dim]catalog: {self.catalog.source.value}, {age_text(age)}[/dim]")
-        locations = [(f"{i.name} — {i.attrs.get('city') or i.description}", i.name)
+            as_text(f"catalog: {self.catalog.source.value}, {age_text(age)}", "dim"))
+        # choices are Text, not markup: catalog names and descriptions come from the API
+        locations = [(as_text(f"{i.name} — {i.attrs.get('city') or i.description}", limit=LIMIT), i.name)
                      for i in self.catalog.of_kind(CatalogKind.LOCATION)]
         loc = self.query_one("#location", Select)
         loc.set_options(locations)
@@ -71,7 +74,7 @@ class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec]
             keys = await self.adapter.ssh_key_names()  # type: ignore[attr-defined]
         except Exception:
             pass
-        self.query_one("#ssh-keys", SelectionList).add_options([(k, k) for k in keys])
+        self.query_one("#ssh-keys", SelectionList).add_options([(as_text(k, limit=LIMIT), k) for k in keys])
         self._fill_types()
 
     def show_failure(self, worker, failure) -> None:
@@ -91,8 +94,8 @@ class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec]
             price = t.price_for(str(location)) if location not in (Select.NULL, None) else None
             cost = f"€{price.monthly_gross:.2f}/mo" if price else ""
             mem = (t.attrs.get("memory_mb") or 0) / 1024
-            options.append((f"{t.name:8} {t.attrs.get('cores')} vCPU {mem:g} GB {t.attrs.get('disk_gb')} GB {t.architecture} {cost}",
-                            t.name))
+            options.append((as_text(f"{t.name:8} {t.attrs.get('cores')} vCPU {mem:g} GB {t.attrs.get('disk_gb')} GB "
+                                    f"{t.architecture} {cost}", limit=LIMIT), t.name))
         select = self.query_one("#type", Select)
         previous = select.value
         select.set_options(options)
@@ -105,7 +108,7 @@ class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec]
             return
         type_name = self.query_one("#type", Select).value
         arch = next((t.architecture for t in self.catalog.of_kind(CatalogKind.SERVER_TYPE) if t.name == type_name), None)
-        options = [(f"{i.name} ({i.architecture})", i.name) for i in self.catalog.of_kind(CatalogKind.IMAGE)
+        options = [(as_text(f"{i.name} ({i.architecture})", limit=LIMIT), i.name) for i in self.catalog.of_kind(CatalogKind.IMAGE)
                    if i.attrs.get("type") in ("system", "app") and (arch is None or i.architecture == arch)
                    and not i.deprecated]
         select = self.query_one("#image", Select)
@@ -128,7 +131,7 @@ class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec]
     def _validate(self) -> None:
         name = self.query_one("#name", Input).value
         problem = hostname_problem(name) if name else None
-        self.query_one("#name-problem", Static).update(f"[red]{escape(problem)}[/red]" if problem else "")
+        self.query_one("#name-problem", Static).update(as_text(problem, "red") if problem else "")
         labels_ok = self._labels() is not None
         ready = bool(name) and problem is None and labels_ok and all(
             self.query_one(f"#{i}", Select).value not in (Select.NULL, None) for i in ("location", "type", "image"))

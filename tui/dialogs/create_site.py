@@ -6,9 +6,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.screen import ModalScreen
+from rich.text import Text
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from ..safe_text import as_text
 
 KINDS = [("PHP", "php"), ("Static HTML", "static"), ("Node.js", "nodejs"), ("Python", "python"),
          ("Reverse proxy", "reverse-proxy")]
@@ -24,7 +26,7 @@ class CreateSiteDialog(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog-box", classes="wide"):
-            yield Label(f"New site on {escape(self.backend)}", id="dialog-title")
+            yield Label(as_text(f"New site on {self.backend}"), id="dialog-title")
             yield Label("Domain")
             yield Input(placeholder="shop.example.com", id="domain")
             yield Static("", id="domain-problem")
@@ -51,29 +53,29 @@ class CreateSiteDialog(ModalScreen[dict | None]):
         from backends.cloudpanel import validate
         from backends.errors import ValidationError
 
-        problems = []
+        problems: list[Text] = []  # Text, not markup: messages quote what was typed
         domain = self.query_one("#domain", Input).value.strip()
         if domain:
             try:
                 shown = validate.domain(domain)
                 if shown != domain.lower():
-                    problems.append(f"[dim]sent as {escape(shown)}[/dim]")
+                    problems.append(as_text(f"sent as {shown}", "dim"))
             except ValidationError as exc:
-                problems.append(f"[red]{escape(exc.message)}[/red]")
+                problems.append(as_text(exc.message, "red"))
         alt = self.query_one("#alt-names", Input).value
         if domain and alt.strip():
             try:
                 validate.alternative_names([a.strip() for a in alt.split(",") if a.strip()], domain)
             except ValidationError as exc:
-                problems.append(f"[red]{escape(exc.message)}[/red]")
+                problems.append(as_text(exc.message, "red"))
         user = self.query_one("#site-user", Input).value.strip()
         if user:
             try:
                 validate.site_user(user)
             except ValidationError as exc:
-                problems.append(f"[red]{escape(exc.message)}[/red]")
-        self.query_one("#domain-problem", Static).update("\n".join(problems))
-        self.query_one("#create", Button).disabled = not domain or any("[red]" in p for p in problems)
+                problems.append(as_text(exc.message, "red"))
+        self.query_one("#domain-problem", Static).update(Text("\n").join(problems))
+        self.query_one("#create", Button).disabled = not domain or any(p.style == "red" for p in problems)
 
     @on(Button.Pressed, "#create")
     def _create(self) -> None:

@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from ..safe_text import as_text, visible
 
 
 class CredentialDialog(ModalScreen[str | None]):
@@ -22,10 +23,10 @@ class CredentialDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
-            yield Label(f"Set {escape(self.field)} for {escape(self.backend)}", id="dialog-title")
-            yield Input(password=True, placeholder=f"{self.field} (hidden)", id="credential-value")
-            yield Static(f"Stored in the OS keyring (service hostdeck, user {escape(self.backend)}:{escape(self.field)}). "
-                         f"{escape(self.env_var)} in the environment overrides it.", id="dialog-warning")
+            yield Label(as_text(f"Set {self.field} for {self.backend}"), id="dialog-title")
+            yield Input(password=True, placeholder=visible(f"{self.field} (hidden)"), id="credential-value")
+            yield Static(as_text(f"Stored in the OS keyring (service hostdeck, user {self.backend}:{self.field}). "
+                                 f"{self.env_var} in the environment overrides it."), id="dialog-warning")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")

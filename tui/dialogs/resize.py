@@ -6,12 +6,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from backends.models import Server
 from backends.validate import hostname_problem
+
+from ..safe_text import as_text, visible
+
+LIMIT = 300  # characters of a name in a title
 
 
 class ResizeDialog(ModalScreen[dict | None]):
@@ -26,7 +29,7 @@ class ResizeDialog(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
-            yield Label(f"Resize {escape(self.server.name)} on {escape(self.server.backend)}", id="dialog-title")
+            yield Label(as_text(f"Resize {visible(self.server.name, limit=LIMIT)} on {self.server.backend}"), id="dialog-title")
             yield Label("CPU cores · memory MB · disk GB · bandwidth GB (empty: unlimited)")
             with Horizontal(classes="row"):
                 for key in ("cpu", "memory_mb", "disk_gb", "bandwidth_gb"):
@@ -67,10 +70,11 @@ class RenameDialog(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
-            yield Label(f"Rename {escape(self.server.name)} on {escape(self.server.backend)}", id="dialog-title")
+            yield Label(as_text(f"Rename {visible(self.server.name, limit=LIMIT)} on {self.server.backend}"), id="dialog-title")
             yield Label("Name (1-40 characters) and host name")
-            yield Input(self.server.name, id="name")
-            yield Input(str(self.server.raw.get("hostname") or ""), id="hostname")
+            # as shown: a name with control characters is offered with them escaped, and kept unless edited
+            yield Input(visible(self.server.name), id="name")
+            yield Input(visible(self.server.raw.get("hostname") or ""), id="hostname")
             yield Static("", id="name-problem")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
@@ -84,16 +88,17 @@ class RenameDialog(ModalScreen[dict | None]):
             problems.append("the name must be 1 to 40 characters")
         if host and hostname_problem(host):
             problems.append(f"host name: {hostname_problem(host)}")
-        self.query_one("#name-problem", Static).update("\n".join(f"[red]{escape(p)}[/red]" for p in problems))
+        self.query_one("#name-problem", Static).update(as_text("\n".join(problems), "red", multiline=True))
         self.query_one("#rename", Button).disabled = bool(problems)
 
     @on(Button.Pressed, "#rename")
     def _rename(self) -> None:
         name, host = self.query_one("#name", Input).value.strip(), self.query_one("#hostname", Input).value.strip()
         changed = {}
-        if name != self.server.name:
+        if name not in (self.server.name, visible(self.server.name).strip()):
             changed["name"] = name
-        if host and host != (self.server.raw.get("hostname") or ""):
+        old_host = str(self.server.raw.get("hostname") or "")
+        if host and host not in (old_host, visible(old_host).strip()):
             changed["hostname"] = host
         self.dismiss(changed or None)
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+
+from ..safe_text import as_text
+
+LIMIT = 300  # characters of a name in the dialog
+SECRET_LIMIT = 2_000  # a longer "password" is clipped on screen; c still copies all of it
 
 
 class SecretDialog(ModalScreen[None]):
@@ -29,12 +34,15 @@ class SecretDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
-            yield Label(escape(self.title_text), id="dialog-title")
-            yield Static(f"Backend  [b]{escape(self.backend)}[/b]\nTarget   [b]{escape(self.target)}[/b]", id="dialog-body")
-            yield Static(escape(self._secret), id="secret-value")
+            yield Label(as_text(self.title_text, limit=LIMIT), id="dialog-title")
+            yield Static(Text.assemble("Backend  ", as_text(self.backend, "bold", limit=LIMIT),
+                                       "\nTarget   ", as_text(self.target, "bold", limit=LIMIT)), id="dialog-body")
+            # shown with control characters escaped (a hostile backend must not write to the terminal); c copies it as it is
+            yield Static(as_text(self._secret, limit=SECRET_LIMIT), id="secret-value")
             if self._url:
-                yield Static(escape(self._url), id="secret-url")
-            yield Static(escape(self.note) + " [b]c[/b] copies it" + (", [b]u[/b] the URL" if self._url else "") + ".",
+                yield Static(as_text(self._url, limit=SECRET_LIMIT), id="secret-url")
+            yield Static(Text.assemble(as_text(self.note, limit=LIMIT), " ", ("c", "bold"), " copies it",
+                                       *((", ", ("u", "bold"), " the URL") if self._url else ()), "."),
                          id="dialog-warning")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Copy (c)", id="copy", variant="primary")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.widgets import Static
 
 from ..reporting import ReportsFailures
+from ..safe_text import as_text
 from ..widgets.grid import Column, Grid, Row
 
 SERVICE_COLUMNS = [Column("service", "Service", max_width=8), Column("client", "Client", max_width=22),
@@ -23,6 +24,7 @@ DRIFT_COLUMNS = [Column("kind", "Kind", width=7), Column("service", "Service", m
                  Column("message", "What and the fix", max_width=90)]
 PANEL_COLUMNS = [Column("server", "Server", max_width=28), Column("panel", "Panel VPS", max_width=9),
                  Column("status", "Map status", width=10), Column("note", "Last error", max_width=70)]
+LIMIT = 1_000  # characters of one backend string in a summary or detail
 LINK_STYLE = {"linked": "$text-success", "proposed": "$text-accent", "ambiguous": "$text-warning"}
 DRIFT_STYLE = {"leak": "bold $text-error", "gone": "$text-error", "orphan": "$text-warning", "plan": "$text-accent"}
 
@@ -42,8 +44,9 @@ class _Pane(ReportsFailures, Vertical):
     def grid(self) -> Grid:
         return self.query_one(Grid)
 
-    def summary(self, text: str) -> None:
-        self.query_one(".pane-summary", Static).update(text)
+    def summary(self, text: str | Text) -> None:
+        """A plain string is shown as it is (never as markup), control characters escaped."""
+        self.query_one(".pane-summary", Static).update(text if isinstance(text, Text) else as_text(text, limit=LIMIT))
 
     def show_failure(self, worker, failure) -> None:
         from rich.text import Text
@@ -86,7 +89,7 @@ class ServicesPane(_Pane):
     @work(group="billing-services", exclusive=True, exit_on_error=False, description="Load the service links")
     async def reload(self) -> None:
         if self.links is None:
-            self.summary(escape(self.screen.billing_error or "No WHMCS backend is configured."))
+            self.summary(self.screen.billing_error or "No WHMCS backend is configured.")
             return
         snapshot = await self.links.snapshot()
         proposals = await self.links.propose(snapshot)
@@ -111,8 +114,9 @@ class ServicesPane(_Pane):
         self.grid.empty_message = "No services to link."
         confident = sum(1 for p in proposals if p.confident)
         errors = "; ".join(f"{b}: {e}" for b, e in snapshot.errors.items())
-        self.summary(f"{len(self.links.links())} services linked · {len(proposals)} proposals ({confident} confident) — "
-                     "a accepts the selected, A all confident, j rejects" + (f"  [red]{escape(errors)}[/red]" if errors else ""))
+        self.summary(Text.assemble(f"{len(self.links.links())} services linked · {len(proposals)} proposals "
+                                   f"({confident} confident) — a accepts the selected, A all confident, j rejects",
+                                   as_text(f"  {errors}" if errors else "", "red", limit=LIMIT)))
         self._detail()
 
     @on(Grid.RowHighlighted, "#services-grid")
@@ -122,15 +126,18 @@ class ServicesPane(_Pane):
         if item is None:
             detail.update("")
         elif hasattr(item, "evidence") and hasattr(item, "score"):
-            lines = [f"[b]service {escape(item.service_id)}[/b] {escape(item.product)} ({escape(item.service_status)}) of "
-                     f"{escape(item.client_name)} → {escape(item.backend)}/{escape(item.server_name)} ({escape(item.server_status)})"]
-            lines += [f"  {e.score:>3}  {escape(e.text)}" for e in item.evidence]
+            # Text, never markup: names, products and evidence come from WHMCS and the servers
+            lines = [Text.assemble(as_text(f"service {item.service_id}", "bold", limit=LIMIT),
+                                   as_text(f" {item.product} ({item.service_status}) of {item.client_name} → "
+                                           f"{item.backend}/{item.server_name} ({item.server_status})", limit=LIMIT))]
+            lines += [as_text(f"  {e.score:>3}  {e.text}", limit=LIMIT) for e in item.evidence]
             if item.ambiguous:
-                lines.append(f"[yellow]ambiguous: also {escape(', '.join(item.contenders))} — link by hand[/yellow]")
-            detail.update("\n".join(lines))
+                lines.append(as_text(f"ambiguous: also {', '.join(item.contenders)} — link by hand", "yellow", limit=LIMIT))
+            detail.update(Text("\n").join(lines))
         else:
-            detail.update(f"[b]service {escape(item.service_id)}[/b] linked to {escape(item.backend)}/{escape(item.server_id)} "
-                          f"({escape(item.how)}): " + escape("; ".join(item.evidence)))
+            detail.update(Text.assemble(as_text(f"service {item.service_id}", "bold", limit=LIMIT),
+                                        as_text(f" linked to {item.backend}/{item.server_id} ({item.how}): "
+                                                + "; ".join(item.evidence), limit=LIMIT)))
 
     def _selected_proposal(self):
         item = self.rows.get(self.grid.cursor_row_key)
@@ -193,7 +200,7 @@ class DriftPane(_Pane):
     @work(group="billing-drift", exclusive=True, exit_on_error=False, description="Compare billing with the servers")
     async def reload(self) -> None:
         if self.links is None:
-            self.summary(escape(self.screen.billing_error or "No WHMCS backend is configured."))
+            self.summary(self.screen.billing_error or "No WHMCS backend is configured.")
             return
         report = await self.links.drift()
         rows = []
@@ -205,7 +212,7 @@ class DriftPane(_Pane):
         self.grid.empty_message = "Billing and the servers agree."
         counts = " · ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "no drift"
         errors = "; ".join(f"{b}: {e}" for b, e in report.errors.items())
-        self.summary(f"{counts}" + (f"  [red]not checked: {escape(errors)}[/red]" if errors else ""))
+        self.summary(Text.assemble(counts, as_text(f"  not checked: {errors}" if errors else "", "red", limit=LIMIT)))
 
 
 class PanelPane(_Pane):
@@ -234,13 +241,13 @@ class PanelPane(_Pane):
 
         sync = self.screen.panel_sync
         if sync is None:
-            self.summary(escape(self.screen.panel_error or "No VPS panel backend is configured."))
+            self.summary(self.screen.panel_error or "No VPS panel backend is configured.")
             return
         records = await asyncio.to_thread(sync.records)
         self.grid.set_rows(Row(f"{k[0]}/{k[1]}", (f"{k[0]}/{k[1]}", link.right_id or "", link.status, link.last_error or ""),
                                styles=(None, None, "$text-success" if link.status == "synced" else "$text-warning", None))
                            for k, link in sorted(records.items()))
-        self.summary(note or f"{len(records)} records on {escape(sync.panel.name)} — P syncs now, y shows what it would do")
+        self.summary(note or f"{len(records)} records on {sync.panel.name} — P syncs now, y shows what it would do")
 
     @work(group="billing-panel-run", exclusive=True, exit_on_error=False, description="Sync the servers to the panel")
     async def _run(self, dry_run: bool) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from textual import on, work
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
@@ -16,6 +16,7 @@ from backends.models import Catalog, CatalogItem, CatalogKind
 
 from ..format import age_text
 from ..reporting import ReportsFailures
+from ..safe_text import as_text, table_cell
 from ..widgets.topbar import TopBar
 
 LOCATIONS = ("fsn1", "nbg1", "hel1", "ash", "hil", "sin")
@@ -29,6 +30,7 @@ TABS = {
     CatalogKind.TEMPLATE: ("Templates", ["backend", "template", "group", "node", "uuid", "hidden"]),
     CatalogKind.IP_POOL: ("IP pools", ["backend", "pool", "type", "free", "total", "first free addresses"]),
 }
+CELL_LIMIT = 200  # characters of one catalog value in a cell (the table clips it to the column anyway)
 OPTIONAL_TABS = {CatalogKind.NODE, CatalogKind.TEMPLATE, CatalogKind.IP_POOL}  # shown when a backend has them
 
 
@@ -131,9 +133,11 @@ class CatalogScreen(ReportsFailures, Screen):
             age = c.age_seconds()
             age_words = age_text(age)
             style = {"live": "green", "cache": "yellow", "fallback": "bold red", "unavailable": "bold red"}[c.source.value]
-            lines.append(f"[b]{escape(c.backend)}[/b]: [{style}]{c.source.value}[/{style}], {age_words}"
-                         + (f" [dim]({escape(c.note)})[/dim]" if c.note else ""))
-        self.query_one("#catalog-source", Static).update("   ".join(lines) or "No catalog.")
+            line = Text.assemble(as_text(c.backend, "bold"), ": ", (c.source.value, style), f", {age_words}")
+            if c.note:
+                line.append_text(Text.assemble(" ", as_text(f"({c.note})", "dim", limit=500)))
+            lines.append(line)
+        self.query_one("#catalog-source", Static).update(Text("   ").join(lines) if lines else "No catalog.")
         text = self.query_one("#filter", Input).value.lower()
         tabs = self.query_one("#catalog-tabs", TabbedContent)
         for kind in OPTIONAL_TABS:
@@ -147,7 +151,8 @@ class CatalogScreen(ReportsFailures, Screen):
                     cells = _cells(item)
                     if text and text not in " ".join(cells).lower():
                         continue
-                    table.add_row(*cells, key=f"{item.backend}:{item.id}")
+                    # Text cells: a DataTable parses plain strings as markup
+                    table.add_row(*(table_cell(cell, limit=CELL_LIMIT) for cell in cells), key=f"{item.backend}:{item.id}")
 
     def action_refresh(self) -> None:
         self.load(refresh=True)

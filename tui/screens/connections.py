@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -15,8 +15,11 @@ from backends.secrets import env_name
 
 from ..dialogs.credential import CredentialDialog
 from ..reporting import ReportsFailures, about
+from ..safe_text import as_text, table_cell
 from ..widgets.topbar import TopBar
 
+CELL_LIMIT = 300
+DETAIL_LIMIT = 2_000
 COLUMNS = ("backend", "kind", "url", "credentials", "state", "latency", "version / budget", "error and fix")
 
 
@@ -66,9 +69,11 @@ class ConnectionsScreen(ReportsFailures, Screen):
             state = "untested" if report is None else ("ok" if report.ok else "FAILING")
             if getattr(adapter, "insecure", False):
                 state += " · INSECURE TLS"  # certificate checks are off for at least one node
-            table.add_row(name, adapter.kind, _where(adapter), adapter.credential_source(),
-                          state, f"{report.latency_ms:.0f} ms" if report and report.latency_ms is not None else "",
-                          (report.version or "") if report else "", (report.error or "") if report else "", key=name)
+            cells = (name, adapter.kind, _where(adapter), adapter.credential_source(),
+                     state, f"{report.latency_ms:.0f} ms" if report and report.latency_ms is not None else "",
+                     (report.version or "") if report else "", (report.error or "") if report else "")
+            # Text cells: a DataTable parses plain strings as markup, and versions and errors come from the backend
+            table.add_row(*(table_cell(cell, limit=CELL_LIMIT) for cell in cells), key=name)
         if cursor is not None and table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self._show_detail()
@@ -80,14 +85,16 @@ class ConnectionsScreen(ReportsFailures, Screen):
             return
         adapter = self.app.workspace.adapter(name)
         report = self.app.connection_reports.get(name)
-        lines = [f"[b]{escape(name)}[/b] — {adapter.kind}",
-                 "credentials: " + ", ".join(f"{f} from {adapter.secrets.source(name, f)} "
-                                              f"(env {env_name(name, f)}, keyring hostdeck/{name}:{f})" for f in adapter.secret_fields)]
+        lines = [Text.assemble(as_text(name, "bold"), f" — {adapter.kind}"),
+                 as_text("credentials: " + ", ".join(f"{f} from {adapter.secrets.source(name, f)} "
+                                                     f"(env {env_name(name, f)}, keyring hostdeck/{name}:{f})"
+                                                     for f in adapter.secret_fields))]
         if report:
-            lines.append(f"last test: {'ok' if report.ok else 'failed'}" + (f" — {escape(report.error)}" if report.error else ""))
+            lines.append(as_text(f"last test: {'ok' if report.ok else 'failed'}" + (f" — {report.error}" if report.error else ""),
+                                 limit=DETAIL_LIMIT, multiline=True))
             for key, value in report.details.items():
-                lines.append(f"{key}: {escape(str(value))}")
-        self.query_one("#connection-detail", Static).update("\n".join(lines))
+                lines.append(as_text(f"{key}: {value}", limit=DETAIL_LIMIT))
+        self.query_one("#connection-detail", Static).update(Text("\n").join(lines))
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)

@@ -9,13 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
 from backends.models import Event, utcnow
 
 from ..reporting import ReportsFailures
+from ..safe_text import as_text
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 
@@ -66,7 +66,7 @@ class LogsScreen(ReportsFailures, Screen):
 
     def on_mount(self) -> None:
         ws = self.app.workspace
-        self.query_one("#backend-filter", Select).set_options([(n, n) for n in ws.adapters])
+        self.query_one("#backend-filter", Select).set_options([(as_text(n), n) for n in ws.adapters])
         self.query_one("#details").display = False
         self.grid.empty_message = "No events yet: API calls and actions appear here as they happen."
         self.events = list(ws.events.recent(MAX_EVENTS))
@@ -153,4 +153,5 @@ class LogsScreen(ReportsFailures, Screen):
         key = self.grid.cursor_row_key
         if key is None or key >= len(self.events):
             return
-        self.query_one("#event-detail", Static).update(escape(json.dumps(self.events[key].as_dict(), indent=2, default=str)))
+        record = json.dumps(self.events[key].as_dict(), indent=2, default=str)  # JSON escapes control characters
+        self.query_one("#event-detail", Static).update(as_text(record, multiline=True))

@@ -8,15 +8,16 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Hashable
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from ..reporting import ReportsFailures, about
+from ..safe_text import as_text, visible
 from ..widgets.grid import Grid
 from ..widgets.topbar import TopBar
 from .server_rows import COLUMNS, server_row
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from backends.models import Server
 
     from ..dialogs.action_menu import MenuAction
+
+DETAIL_LIMIT = 2_000  # characters of one value in the details pane; a 10,000-character name is clipped
+RAW_LINE_LIMIT = 4_000
+STATUS_LIMIT = 500
 
 # Backends modules, dialogs and actions load with the first data, after the first paint (see bench/bench_startup.py).
 
@@ -183,7 +188,7 @@ class ServersScreen(ReportsFailures, Screen):
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#status-line", Static).update(escape(text))
+        self.query_one("#status-line", Static).update(as_text(text, limit=STATUS_LIMIT))
 
     # filter and sort --------------------------------------------------------------
     def action_filter(self) -> None:
@@ -246,27 +251,54 @@ class ServersScreen(ReportsFailures, Screen):
         if server is None:
             body.update("Select a server to see its details.")
             return
-        lines = [f"[b]{escape(server.name)}[/b]  [dim]{escape(server.backend)} · id {escape(server.id)}[/dim]", ""]
+        body.update(self._details_text(server))
+
+    def _details_text(self, server: Server) -> Text:
+        """Everything from the backend as plain `Text` (never markup), control characters shown escaped."""
+        text = Text()
+        text.append_text(as_text(server.name, "bold", limit=DETAIL_LIMIT))
+        text.append("  ")
+        text.append_text(as_text(f"{server.backend} · id {server.id}", "dim", limit=DETAIL_LIMIT))
+        text.append("\n\n")
         for key, value in server.summary().items():
             if key in ("backend", "id", "name", "labels") or value in (None, "", {}):
                 continue
-            lines.append(f"[dim]{key:16}[/dim] {escape(str(value))}")
+            text.append(f"{key:16}", "dim")
+            text.append(" ")
+            text.append_text(as_text(value, limit=DETAIL_LIMIT))
+            text.append("\n")
         if server.labels:
-            lines.append("[dim]labels[/dim]")
-            lines += [f"  {escape(k)}={escape(v)}" for k, v in sorted(server.labels.items())]
+            text.append("labels\n", "dim")
+            for k, v in sorted(server.labels.items()):
+                text.append_text(as_text(f"  {k}={v}", limit=DETAIL_LIMIT))
+                text.append("\n")
         sections = list(self.app.workspace.adapter(server.backend).detail_sections(server))
         if self._links is not None and self.billing_snapshot is not None:
             billing = self._links.detail_section(server, self.billing_snapshot)
             if billing:
                 sections.insert(0, billing)
         for title, rows in sections:
-            lines += ["", f"[b]{escape(title)}[/b]"]
-            lines += [f"[dim]{escape(k):16}[/dim] {escape(v)}" for k, v in rows]
+            text.append("\n")
+            text.append_text(as_text(title, "bold", limit=DETAIL_LIMIT))
+            text.append("\n")
+            for k, v in rows:
+                text.append_text(as_text(f"{visible(k, limit=DETAIL_LIMIT):16}", "dim"))
+                text.append(" ")
+                text.append_text(as_text(v, limit=DETAIL_LIMIT))
+                text.append("\n")
         events = [e for e in self.app.workspace.events.recent(2000) if e.target == server.id and e.backend == server.backend]
-        lines += ["", "[b]Recent actions[/b]"]
-        lines += [f"{e.ts:%H:%M:%S} {escape(e.message)}" for e in events[-8:]] or ["[dim]none in this session[/dim]"]
-        lines += ["", "[b]Raw record[/b]", escape(json.dumps(server.raw, indent=2, default=str))]
-        body.update("\n".join(lines))
+        text.append("\nRecent actions\n", "bold")
+        for e in events[-8:]:
+            text.append(f"{e.ts:%H:%M:%S} ")
+            text.append_text(as_text(e.message, limit=DETAIL_LIMIT))
+            text.append("\n")
+        if not events:
+            text.append("none in this session\n", "dim")
+        text.append("\nRaw record\n", "bold")
+        # json.dumps escapes control characters itself; long values are clipped line by line
+        raw = json.dumps(server.raw, indent=2, default=str)
+        text.append_text(as_text("\n".join(visible(line, limit=RAW_LINE_LIMIT) for line in raw.splitlines()), multiline=True))
+        return text
 
     # actions --------------------------------------------------------------------------
     def action_copy_ip(self) -> None:

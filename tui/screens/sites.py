@@ -5,19 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, Static
 
 from ..reporting import ReportsFailures
+from ..safe_text import as_text, visible
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .help_texts import SITES_TEXT
 
+LIMIT = 500  # characters of one backend string in the status line
+DETAIL_LIMIT = 4_000
 COLUMNS = [Column("domain", "Domain", max_width=36), Column("backend", "Server", max_width=10),
            Column("kind", "Type", width=13), Column("status", "Status", width=8),
            Column("create_site", "Site", width=8), Column("certificate", "Certificate", width=11),
@@ -83,7 +86,7 @@ class SitesScreen(ReportsFailures, Screen):
             except ConfigError as exc:
                 self.query_one("#sites-body").display = False
                 self.query_one("#sites-help").display = True
-                self.query_one("#status-line", Static).update(escape(str(exc)))
+                self.query_one("#status-line", Static).update(as_text(exc, limit=LIMIT))
                 return
         jobs = await self.pipeline.list()
         self.jobs = {j.domain: j for j in jobs}
@@ -91,7 +94,7 @@ class SitesScreen(ReportsFailures, Screen):
         self.grid.empty_message = "No sites yet: press n to create one."
         analytics = self.pipeline.matomo.name if self.pipeline.matomo else "none configured"
         self.query_one("#status-line", Static).update(
-            escape(f"{len(jobs)} sites on {self.pipeline.cloudpanel.name} · analytics: {analytics}"))
+            as_text(f"{len(jobs)} sites on {self.pipeline.cloudpanel.name} · analytics: {analytics}", limit=LIMIT))
         self._highlighted()
 
     def show_failure(self, worker, failure) -> None:
@@ -239,19 +242,23 @@ class SitesScreen(ReportsFailures, Screen):
         job = self._selected()
         if job is None:
             return
-        lines = [f"[b]{escape(job.domain)}[/b] on {escape(job.backend)} · {escape(job.kind)} · [b]{job.status}[/b]"]
+        # Text, never markup: domains, command output and errors come from CloudPanel and Matomo
+        lines = [Text.assemble(as_text(job.domain, "bold", limit=LIMIT), as_text(f" on {job.backend} · {job.kind} · "),
+                               as_text(job.status, "bold"))]
         for name, step in job.steps.items():
-            lines += ["", f"[b]{name.replace('_', ' ')}[/b]: {step.status}" + (f" (attempt {step.attempts})" if step.attempts > 1 else "")]
+            lines += [Text(), Text.assemble((name.replace('_', ' '), "bold"),
+                                            as_text(f": {step.status}" + (f" (attempt {step.attempts})" if step.attempts > 1 else "")))]
             if step.output:
-                lines.append(escape(step.output))
+                lines.append(as_text(step.output, limit=DETAIL_LIMIT, multiline=True))
             if step.error:
-                lines.append(f"[red]{escape(step.error)}[/red]")
+                lines.append(as_text(step.error, "red", limit=DETAIL_LIMIT, multiline=True))
         spec = {k: v for k, v in job.spec.items() if v not in (None, "")}
-        lines += ["", "[b]Options[/b]", escape(json.dumps(spec, indent=1)), ""]
+        lines += [Text(), Text("Options", "bold"), as_text(json.dumps(spec, indent=1), limit=DETAIL_LIMIT, multiline=True), Text()]
         if job.alt_names:
-            lines.append(f"alternative names: {escape(', '.join(job.alt_names))}")
+            lines.append(as_text(f"alternative names: {', '.join(job.alt_names)}", limit=DETAIL_LIMIT))
         code = job.result.get("tracking_code")
         if code:
-            lines += ["", f"[b]Tracking code[/b] (Matomo site {job.result.get('matomo_site_id')}, t copies it)",
-                      escape(code)]
-        self.query_one("#site-detail", Static).update("\n".join(lines))
+            lines += [Text(), Text.assemble(("Tracking code", "bold"),
+                                            f" (Matomo site {visible(job.result.get('matomo_site_id'))}, t copies it)"),
+                      as_text(code, limit=DETAIL_LIMIT, multiline=True)]
+        self.query_one("#site-detail", Static).update(Text("\n").join(lines))

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
 from ..format import age_text
 from ..reporting import ReportsFailures
+from ..safe_text import as_text, visible
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .billing import DriftPane, PanelPane, ServicesPane
 from .help_texts import SYNC_TEXT
 
+LIMIT = 1_000  # characters of one backend value in the detail pane
 COLUMNS = [Column("client", "Client", max_width=8), Column("email", "Email", max_width=36),
            Column("user", "Panel user", max_width=10), Column("status", "Status", width=8),
            Column("synced", "Last synced", max_width=16), Column("note", "Error / drift", max_width=60)]
@@ -149,7 +151,8 @@ class SyncScreen(ReportsFailures, Screen):
                 self.setup_error = str(exc)
                 self.query_one("#sync-body").display = False
                 self.query_one("#sync-help").display = True
-                self.query_one("#sync-stats", Static).update(f"[b]The sync is not set up:[/b] {escape(str(exc))}")
+                self.query_one("#sync-stats", Static).update(
+                    Text.assemble(("The sync is not set up:", "bold"), " ", as_text(exc, multiline=True)))
                 return
         import asyncio
 
@@ -159,16 +162,17 @@ class SyncScreen(ReportsFailures, Screen):
         self.grid.set_rows(link_row(link) for link in links)
         self.grid.empty_message = "No links yet: press p to push every WHMCS client to the panel."
         by = stats.get("client", {})
-        parts = [f"[b]{by.get(s, 0)}[/b] {s}" for s in ("synced", "pending", "error", "drifted")]
+        parts = [Text.assemble((str(by.get(s, 0)), "bold"), f" {s}") for s in ("synced", "pending", "error", "drifted")]
         self.query_one("#sync-stats", Static).update(
-            f"clients {escape(self.engine.billing.name)} → users {escape(self.engine.panel.name)}:  " + " · ".join(parts))
+            Text.assemble(as_text(f"clients {self.engine.billing.name} → users {self.engine.panel.name}:  "),
+                          Text(" · ").join(parts)))
         self._status()
         self._highlighted()  # the selected link may have changed
 
     def _status(self, text: str | None = None) -> None:
         grid = self.grid
         base = f"{grid.match_count:,} of {grid.total_count:,} links" if grid.filter_text else f"{grid.total_count:,} links"
-        self.query_one("#status-line", Static).update(escape(text or base))
+        self.query_one("#status-line", Static).update(as_text(text or base, limit=500))
 
     # operations --------------------------------------------------------------------------------
     def action_run(self, operation: str) -> None:
@@ -272,35 +276,40 @@ class SyncScreen(ReportsFailures, Screen):
 
     @work(group="sync-detail", exclusive=True, exit_on_error=False, description="Load the WHMCS client")
     async def show_detail(self, link: Any) -> None:
-        lines = [f"[b]client {escape(link.left_id)}[/b] {escape(link.left_key or '')}  →  panel user "
-                 f"{escape(link.right_id or '—')}", f"status [b]{link.status}[/b]"
-                 + (f" · intent {escape(link.intent)}" if link.intent else "")]
+        # Text, never markup: every value here comes from WHMCS or the panel
+        lines = [Text.assemble(as_text(f"client {link.left_id}", "bold", limit=LIMIT), " ",
+                               as_text(f"{link.left_key or ''}  →  panel user {link.right_id or '—'}", limit=LIMIT)),
+                 Text.assemble("status ", as_text(link.status, "bold"),
+                               as_text(f" · intent {link.intent}" if link.intent else "", limit=LIMIT))]
         if link.last_error:
-            lines.append(f"[red]{escape(link.last_error)}[/red]")
+            lines.append(as_text(link.last_error, "red", limit=LIMIT, multiline=True))
         if link.drift:
-            lines += ["", "[b]Drift[/b]", f"[dim]{'field':10} {'WHMCS':28} panel[/dim]"]
-            lines += [f"{escape(k):10} {escape(str(v[0])):28} {escape(str(v[1]))}" for k, v in link.drift.items()]
+            lines += [Text(), Text("Drift", "bold"), Text(f"{'field':10} {'WHMCS':28} panel", "dim")]
+            lines += [as_text(f"{visible(k, limit=LIMIT):10} {visible(v[0], limit=LIMIT):28} {visible(v[1], limit=LIMIT)}")
+                      for k, v in link.drift.items()]
         detail = self.query_one("#sync-detail", Static)
-        detail.update("\n".join(lines + ["", "[dim]loading the WHMCS client…[/dim]"]))
+        detail.update(Text("\n").join(lines + [Text(), Text("loading the WHMCS client…", "dim")]))
         from backends.errors import BackendError
 
         try:
             client = await self.engine.billing.get_client(client_id=link.left_id)
             services = await self.engine.billing.get_services(client_id=link.left_id)
         except BackendError as exc:
-            detail.update("\n".join(lines + ["", f"[red]WHMCS: {escape(exc.message)}[/red]"]))
+            detail.update(Text("\n").join(lines + [Text(), as_text(f"WHMCS: {exc.message}", "red", limit=LIMIT, multiline=True)]))
             self.app.report_failure(exc, action=f"Load the WHMCS client {link.left_id}", backend=self.engine.billing.name)
             return
-        lines += ["", "[b]WHMCS client[/b]", f"{escape(client.first_name)} {escape(client.last_name)}"
-                  + (f", {escape(client.company)}" if client.company else ""), f"{escape(client.email)} · {escape(client.status)}"]
+        lines += [Text(), Text("WHMCS client", "bold"),
+                  as_text(f"{client.first_name} {client.last_name}" + (f", {client.company}" if client.company else ""),
+                          limit=LIMIT),
+                  as_text(f"{client.email} · {client.status}", limit=LIMIT)]
         stats = client.raw.get("stats") or {}
-        known = [f"{label} {escape(str(stats[key]))}" for key, label in (("productsnumactive", "active services:"),
+        known = [f"{label} {visible(stats[key], limit=LIMIT)}" for key, label in (("productsnumactive", "active services:"),
                  ("income", "income"), ("numoverdueinvoices", "overdue invoices:")) if stats.get(key) not in (None, "")]
         if known:
-            lines.append("[dim]" + " · ".join(known) + "[/dim]")
-        lines += ["", f"[b]Services ({len(services)})[/b]"]
+            lines.append(as_text(" · ".join(known), "dim"))
+        lines += [Text(), Text(f"Services ({len(services)})", "bold")]
         for s in services[:12]:
-            lines.append(f"{escape(s.id):>5} {escape(s.product)[:22]:22} {escape(s.status):10} "
-                         f"{escape(s.billing_cycle):10} {s.recurring_amount} · due {s.next_due_date or '—'}"
-                         + (f" · server {escape(s.server_id)}" if s.server_id else ""))
-        detail.update("\n".join(lines))
+            line = (f"{visible(s.id):>5} {visible(s.product)[:22]:22} {visible(s.status):10} {visible(s.billing_cycle):10} "
+                    f"{s.recurring_amount} · due {s.next_due_date or '—'}" + (f" · server {s.server_id}" if s.server_id else ""))
+            lines.append(as_text(line, limit=LIMIT))
+        detail.update(Text("\n").join(lines))

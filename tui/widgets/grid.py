@@ -44,6 +44,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style as TextualStyle
 
+from ..safe_text import visible
+
 __all__ = ["Column", "Grid", "Row", "natural_key"]
 
 Justify = Literal["left", "center", "right"]
@@ -52,7 +54,6 @@ _SEPARATOR = "\x1f"  # joins cells in a haystack; cannot be typed into a filter
 _WIDTH_SAMPLE = 1_000  # rows measured with cell_len regardless of content
 _NON_ASCII_CAP = 5_000  # at most this many non-ASCII rows measured with cell_len
 _ELLIPSIS = "…"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _VARIABLE = re.compile(r"\$([A-Za-z0-9_-]+)")
 
 
@@ -655,9 +656,9 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
             return
         # A row's position only needs finding if it might be on screen.
         top = round(self.scroll_y)
-        visible = self._view[top : top + self._page_height]
-        if index in visible:
-            self.refresh_line(top + visible.index(index) + 1)
+        on_screen = self._view[top : top + self._page_height]
+        if index in on_screen:
+            self.refresh_line(top + on_screen.index(index) + 1)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -714,7 +715,7 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
         if width <= 0:
             return ""
         if not text.isprintable():
-            text = _CONTROL.sub(" ", text)
+            text = visible(text)  # backend data: control characters shown escaped, never sent raw
         if text.isascii():
             length = len(text)
             if length > width:

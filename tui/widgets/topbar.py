@@ -6,6 +6,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from ..safe_text import visible
+
 STATE_STYLE = {"ok": "green", "degraded": "yellow", "failing": "bold red", "unknown": "dim"}
 STATE_MARK = {"ok": "●", "degraded": "◐", "failing": "✖", "unknown": "○"}
 
@@ -38,7 +40,7 @@ class TopBar(Widget):
             text.append(f" {index}:{title}", style=style)
         text.append("   ")
         for backend, (state, _detail) in sorted(getattr(app, "health", {}).items()):
-            text.append(f"{STATE_MARK.get(state, '?')} {backend} ", style=STATE_STYLE.get(state, ""))
+            text.append(f"{STATE_MARK.get(state, '?')} {visible(backend, limit=40)} ", style=STATE_STYLE.get(state, ""))
         if getattr(app, "read_only", False):
             text.append(" READ-ONLY ", style="bold black on yellow")
         if getattr(app, "demo", False):
