@@ -25,6 +25,7 @@ class Workspace:
         self.events = EventLog()
         self.data_dir = data_dir
         self._store = None
+        self.record_problems: list[str] = []  # why events could not be written (the CLI prints them at the end)
         self._adapter_options = adapter_options or {}
         self._adapters: dict[str, Adapter] | None = None
         self.attached: dict[str, str] = {}  # joined backend -> the backend whose rows show its servers
@@ -82,18 +83,61 @@ class Workspace:
             self.config.backend(name)  # raises the ConfigError that names the configured ones
         return self.adapters[name]
 
-    def flush_events(self) -> int:
-        """Write the pending events to the store and the log file (one batch, from a thread in the TUI)."""
-        pending = self.events.take_pending()
-        if pending:
-            from .logfile import append_events
-            from .paths import database_path, log_dir
-            from .store import fast_events
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite store's file (None when [general] database names another engine)."""
+        if self.config.general.database:
+            from .store.db import sqlite_file
 
-            db_file = (self.data_dir / "hostdeck.db") if self.data_dir else database_path()
+            return sqlite_file(self.config.general.database)
+        from .paths import database_path
+
+        return (self.data_dir / "hostdeck.db") if self.data_dir else database_path()
+
+    @property
+    def log_dir(self) -> Path:
+        from .paths import log_dir
+
+        return (self.data_dir / "logs") if self.data_dir else log_dir()
+
+    def check_store(self) -> None:
+        """Before any remote call: the store opens, is a database of a known schema and can be written (a StoreError
+        naming the file and the fix otherwise). SQLite is checked with the stdlib; another engine is opened."""
+        from .store.check import check_sqlite
+
+        if self.config.general.database and self.database_file is None:
+            self.store  # noqa: B018 - opening it is the check
+        else:
+            check_sqlite(self.database_file)
+
+    def flush_events(self) -> int:
+        """Write the pending events to the store and the log file (one batch, from a thread in the TUI). Never raises:
+        an action that was done stays done. When the store cannot take them they are in the log file, and the reason is
+        kept in `record_problems` (and recorded once as a warning event)."""
+        pending = self.events.take_pending()
+        if not pending:
+            return 0
+        from .logfile import append_events
+        from .store import fast_events
+
+        problems = []
+        try:
+            db_file = self.database_file
             if self._store is not None or self.config.general.database or not fast_events.append_events(db_file, pending):
                 self.store.add_events(pending)
-            append_events((self.data_dir / "logs") if self.data_dir else log_dir(), pending)
+        except Exception as exc:  # the store is the record, not the action: never turn a done action into a failure
+            problems.append(f"the store could not record {len(pending)} event(s): {_reason(exc)}")
+        try:
+            append_events(self.log_dir, pending)
+        except OSError as exc:
+            problems.append(f"the log file in {self.log_dir} could not be written ({exc.strerror or exc})")
+        for problem in problems:
+            if problem not in self.record_problems:
+                self.record_problems.append(problem)
+                from .models import Event, EventKind
+
+                self.events.record(Event(backend="hostdeck", kind=EventKind.ACTION, level="warning", message=problem
+                                         + ("" if "log file" in problem else f"; they are in {self.log_dir}/hostdeck.log")))
         return len(pending)
 
     async def aclose(self) -> None:
@@ -105,6 +149,13 @@ class Workspace:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _reason(exc: BaseException) -> str:
+    from .redact import redact_text
+
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return redact_text(text)
 
 
 class _LazyStore:

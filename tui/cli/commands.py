@@ -41,7 +41,14 @@ def info(args: argparse.Namespace) -> int:
 
     from backends import paths
 
-    with CommandContext(args) as ws:
+    from backends.errors import ConfigError
+
+    with CommandContext(args, check_store=False) as ws:  # info still answers, naming the store's problem
+        try:
+            ws.check_store()
+            store = "ok"
+        except ConfigError as exc:
+            store = str(exc)
         doc = {
             "hostdeck": __version__,
             "python": platform.python_version(),
@@ -49,8 +56,9 @@ def info(args: argparse.Namespace) -> int:
             "config_path": str(ws.config.path) if ws.config.path else None,
             "config_default_path": str(paths.config_path()[0]),
             "data_dir": str(ws.data_dir or paths.data_dir()),
-            "log_dir": str(paths.log_dir()),
+            "log_dir": str(ws.log_dir),
             "database": ws.config.general.database or str((ws.data_dir or paths.data_dir()) / "hostdeck.db"),
+            "store": store,
             "keyring": ws.secrets.keyring_name(),
             "read_only": ws.read_only,
             "demo": bool(args.demo),
@@ -60,15 +68,15 @@ def info(args: argparse.Namespace) -> int:
         }
     if args.json:
         emit_json(doc)
-        return 0
-    for key in ("hostdeck", "python", "config_path", "data_dir", "log_dir", "database", "keyring", "read_only"):
+        return 0 if store == "ok" else 1
+    for key in ("hostdeck", "python", "config_path", "data_dir", "log_dir", "database", "store", "keyring", "read_only"):
         print(f"{key:12} {doc[key] if doc[key] is not None else '(none: ' + doc['config_default_path'] + ' not found)'}")
     print("versions     " + ", ".join(f"{k} {v}" for k, v in doc["versions"].items()))
     if doc["backends"]:
         table(["backend", "kind", "url", "credentials"], [[b["name"], b["kind"], b["url"], b["credential_source"]] for b in doc["backends"]])
     else:
         print("no backends configured: run `hostdeck sim` for a config that points at the simulators, or see the README.")
-    return 0
+    return 0 if store == "ok" else 1
 
 
 # secrets ------------------------------------------------------------------------

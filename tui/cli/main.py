@@ -214,13 +214,33 @@ def main(argv: list[str] | None = None) -> int:
             result = asyncio.run(result)
         return int(result or 0)
     except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE, as_json, "config")
+        return _fail(str(exc), EXIT_USAGE, as_json, getattr(exc, "category", "config"))
     except SecretError as exc:
         return _fail(str(exc), EXIT_USAGE, as_json, "credentials")
     except BackendError as exc:
         return _fail(str(exc), EXIT_FAILED, as_json, exc.category, exc.as_dict())
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not _is_store_error(exc):
+            raise
+        return _fail(_store_failure(exc), EXIT_FAILED, as_json, "store")
+
+
+def _is_store_error(exc: BaseException) -> bool:
+    """An error of the store's database layer (sqlite3 or SQLAlchemy), found without importing SQLAlchemy."""
+    return any(cls.__module__.split(".")[0] in ("sqlite3", "sqlalchemy") for cls in type(exc).__mro__)
+
+
+def _store_failure(exc: BaseException) -> str:
+    from backends.paths import database_path
+    from backends.redact import redact_text
+
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).splitlines() or [""])[0]
+    return (f"the store failed while this command ran ({type(cause).__name__}: {redact_text(first)}); the database is "
+            f"{database_path()} unless [general] database names another. Whatever the command printed before this was "
+            "done. Fix: check that the database is readable and writable, then run the command again.")
 
 
 def _fail(message: str, code: int, as_json: bool, category: str, extra: dict | None = None) -> int:
@@ -239,7 +259,7 @@ def _run_tui(args: argparse.Namespace) -> int:
     try:
         return run_app(args)
     except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE, False, "config")
+        return _fail(str(exc), EXIT_USAGE, False, getattr(exc, "category", "config"))
 
 
 def run() -> None:
