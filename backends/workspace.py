@@ -26,6 +26,7 @@ class Workspace:
         self.data_dir = data_dir
         self._store = None
         self.record_problems: list[str] = []  # why events could not be written (the CLI prints them at the end)
+        self._failures_seen: set[str] = set()
         self._adapter_options = adapter_options or {}
         self._adapters: dict[str, Adapter] | None = None
         self.attached: dict[str, str] = {}  # joined backend -> the backend whose rows show its servers
@@ -120,24 +121,29 @@ class Workspace:
         from .logfile import append_events
         from .store import fast_events
 
-        problems = []
+        store_failure = log_failure = None
         try:
             db_file = self.database_file
             if self._store is not None or self.config.general.database or not fast_events.append_events(db_file, pending):
                 self.store.add_events(pending)
         except Exception as exc:  # the store is the record, not the action: never turn a done action into a failure
-            problems.append(f"the store could not record {len(pending)} event(s): {_reason(exc)}")
+            store_failure = _reason(exc)
         try:
-            append_events(self.log_dir, pending)
+            log_file = append_events(self.log_dir, pending)
         except OSError as exc:
-            problems.append(f"the log file in {self.log_dir} could not be written ({exc.strerror or exc})")
-        for problem in problems:
-            if problem not in self.record_problems:
+            log_failure = f"the log file in {self.log_dir} could not be written ({exc.strerror or exc})"
+        problems = [(log_failure, log_failure)] if log_failure else []
+        if store_failure:
+            where = f"they are in {log_file}" if not log_failure else "nor in the log file"
+            problems.insert(0, (store_failure, f"the store could not record {len(pending)} event(s), {where}: "
+                                               f"{store_failure}"))
+        for reason, problem in problems:
+            if reason not in self._failures_seen:  # said once per reason, not at every flush
+                self._failures_seen.add(reason)
                 self.record_problems.append(problem)
                 from .models import Event, EventKind
 
-                self.events.record(Event(backend="hostdeck", kind=EventKind.ACTION, level="warning", message=problem
-                                         + ("" if "log file" in problem else f"; they are in {self.log_dir}/hostdeck.log")))
+                self.events.record(Event(backend="hostdeck", kind=EventKind.ACTION, level="warning", message=problem))
         return len(pending)
 
     async def aclose(self) -> None:
