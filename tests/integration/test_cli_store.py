@@ -167,3 +167,14 @@ def test_power_off_is_reported_done_when_another_process_locks_the_store(env, si
     assert "could not record" in proc.stderr and "locked" in proc.stderr
     assert sim.servers[sid]["status"] == "off"
     assert "poweroff" in (Path(env["HOSTDECK_DATA_DIR"]) / "logs" / "hostdeck.log").read_text()
+
+
+def test_the_tui_does_not_start_on_a_corrupt_store(env, sim):
+    db = _db(env)
+    db.parent.mkdir(parents=True)
+    db.write_bytes(os.urandom(8192))
+    sim.request_log.clear()
+    proc = hostdeck(env)  # the bare command: the TUI
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert str(db) in proc.stderr and "not a readable SQLite database" in proc.stderr and "Fix:" in proc.stderr
+    assert sim.request_log == []

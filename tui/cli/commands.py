@@ -167,8 +167,10 @@ async def servers(args: argparse.Namespace) -> int:
     return 1 if failed or not adapters else 0
 
 
-async def _with_server(args: argparse.Namespace, work) -> int:
+async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None) -> int:
     with CommandContext(args) as ws:
+        if mutating:
+            _refuse_read_only(ws, mutating)
         adapter = ws.adapter(args.backend)
         try:
             server = await adapter.get_server(args.server)
@@ -210,7 +212,7 @@ async def server_power(args: argparse.Namespace) -> int:
             print(f"{server.name}: {args.action} {result.status}" + (f" — {result.message}" if result.message else ""))
         return 0 if result.status == "success" else 1
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating=f"power {args.action}")
 
 
 async def server_suspend(args: argparse.Namespace) -> int:
@@ -229,7 +231,7 @@ async def _suspend(args: argparse.Namespace, suspend: bool) -> int:
         emit_json(_action_doc(result)) if args.json else print(f"{server.name}: {result.command} {result.status}")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="suspend" if suspend else "unsuspend")
 
 
 async def server_reset_password(args: argparse.Namespace) -> int:
@@ -245,7 +247,7 @@ async def server_reset_password(args: argparse.Namespace) -> int:
             print(result.secret)
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="reset-password")
 
 
 async def server_console(args: argparse.Namespace) -> int:
@@ -258,7 +260,15 @@ async def server_console(args: argparse.Namespace) -> int:
             print(f"url      {result.url}\npassword {result.secret}")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="a console session")
+
+
+def _refuse_read_only(ws, what: str) -> None:
+    """Read-only mode refuses before anything is sent or written."""
+    if ws.read_only:
+        from backends.errors import ReadOnlyError
+
+        raise ReadOnlyError(f"read-only mode is on: {what} refused; nothing was sent or written.", operation=what)
 
 
 async def server_sso(args: argparse.Namespace) -> int:
@@ -281,7 +291,7 @@ async def server_sso(args: argparse.Namespace) -> int:
             print(result.url)
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="a login-as-customer link (a full panel session)")
 
 
 async def server_create(args: argparse.Namespace) -> int:
@@ -370,7 +380,7 @@ async def server_resize(args: argparse.Namespace) -> int:
         emit_json(resized.summary()) if args.json else print(f"{resized.name}: {resized.plan}")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="resize")
 
 
 async def server_rename(args: argparse.Namespace) -> int:
@@ -384,7 +394,7 @@ async def server_rename(args: argparse.Namespace) -> int:
         emit_json(renamed.summary()) if args.json else print(f"{server.name} is now {renamed.name}")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="rename")
 
 
 async def server_delete(args: argparse.Namespace) -> int:
@@ -396,7 +406,7 @@ async def server_delete(args: argparse.Namespace) -> int:
         emit_json(_action_doc(result)) if args.json else print(f"deleted {server.name} (id {server.id})")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="delete")
 
 
 # catalog ------------------------------------------------------------------------
@@ -702,7 +712,7 @@ async def site_add(args: argparse.Namespace) -> int:
     return 1 if job.status == "failed" else 0
 
 
-async def _site_step(args: argparse.Namespace, step: str | None) -> int:
+async def _site_step(args: argparse.Namespace, step: str | None, site_user: str | None = None) -> int:
     from backends.sites.setup import site_pipeline
 
     with CommandContext(args) as ws:
@@ -712,7 +722,7 @@ async def _site_step(args: argparse.Namespace, step: str | None) -> int:
 
             found = SiteJobs(ws.store).get(args.domain.strip().lower())
             pipeline = site_pipeline(ws, found.backend if found else None)
-            job = await pipeline.retry(args.domain, step=step, progress=_step_printer)
+            job = await pipeline.retry(args.domain, step=step, progress=_step_printer, site_user=site_user)
         finally:
             await ws.aclose()
     emit_json(job.as_dict()) if args.json else print(_job_line(job))
@@ -728,7 +738,7 @@ async def site_analytics(args: argparse.Namespace) -> int:
 
 
 async def site_retry(args: argparse.Namespace) -> int:
-    return await _site_step(args, args.step)
+    return await _site_step(args, args.step, args.site_user)
 
 
 async def site_delete(args: argparse.Namespace) -> int:
@@ -743,7 +753,12 @@ async def site_delete(args: argparse.Namespace) -> int:
             job = await site_pipeline(ws, found.backend if found else None).delete(args.domain)
         finally:
             await ws.aclose()
-    emit_json(job.as_dict()) if args.json else print(f"deleted {job.domain}")
+    if args.json:
+        emit_json(job.as_dict())
+    elif job.status == "discarded":
+        print(f"discarded the failed job of {job.domain}: its site was never created, nothing was sent to delete.")
+    else:
+        print(f"deleted {job.domain}")
     return 0
 
 

@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     site = sub.add_parser("site", help="sites on CloudPanel: create, certificate, analytics, retry, delete, list")
     stsub = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
-    p = cmd("add", "site_add", "create a site, its Let's Encrypt certificate and its Matomo analytics", True, stsub)
+    p = cmd("add", "site_add", "create a site, its Let's Encrypt certificate and its Matomo analytics (replaces a failed "
+            "job whose site was never created)", True, stsub)
     p.add_argument("backend", help="the CloudPanel backend")
     p.add_argument("domain")
     p.add_argument("--type", dest="kind", default="php", choices=["static", "php", "nodejs", "python", "reverse-proxy"])
@@ -176,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("retry", "site_retry", "run a site's failed or unfinished steps again", True, stsub)
     p.add_argument("domain")
     p.add_argument("--step", choices=["create_site", "certificate", "analytics"])
-    p = cmd("delete", "site_delete", "delete a site from CloudPanel (needs --yes)", True, stsub)
+    p.add_argument("--site-user", help="a new Linux user for a site that was not created yet")
+    p = cmd("delete", "site_delete", "delete a site from CloudPanel, or discard a failed job whose site was never "
+            "created (needs --yes)", True, stsub)
     p.add_argument("domain")
     p.add_argument("--yes", action="store_true")
     cmd("list", "site_list", "sites and the state of their steps", True, stsub)
