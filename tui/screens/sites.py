@@ -162,6 +162,14 @@ class SitesScreen(Screen):
         job = self._selected()
         if job is None or not self._writable():
             return
+        if job.status != "deleted" and job.steps["create_site"].status in ("failed", "pending"):
+            # its site was never created (the pipeline checks again): discard the job, nothing to delete remotely
+            dialog = ConfirmDialog(f"Discard the failed job of {job.domain}?", backend=job.backend, target=job.domain,
+                                   call="site job only: nothing is deleted on the server (when the failure is unclear, "
+                                        "`test -f` of its vhost file first)", confirm_label="Discard")
+            self.app.push_screen(dialog, lambda ok: self.run_worker(self._delete(job.domain), group="sites-run",
+                                                                    exit_on_error=False) if ok else None)
+            return
         dialog = ConfirmDialog(f"Delete {job.domain}?", backend=job.backend, target=job.domain,
                                call=f"clpctl site:delete --domainName={job.domain} --force", confirm_label="Delete",
                                require_text=job.domain, warning="Its files and vhost are removed. This cannot be undone.")
@@ -170,6 +178,13 @@ class SitesScreen(Screen):
 
     async def _delete(self, domain: str) -> None:
         job = await self.pipeline.delete(domain)
+        if job.status == "discarded":
+            self.jobs.pop(domain, None)
+            self.grid.set_rows(job_row(j) for j in self.jobs.values())
+            self._highlighted()
+            self.notify(f"{domain}: the failed job was discarded (its site was never created); add it again with other "
+                        "options.")
+            return
         self._progress(job, "deleted")
         self.notify(f"{domain} deleted.")
 
@@ -224,6 +239,8 @@ class SitesScreen(Screen):
     def _highlighted(self) -> None:
         job = self._selected()
         if job is None:
+            if not self.jobs:
+                self.query_one("#site-detail", Static).update("Select a site.")
             return
         lines = [f"[b]{escape(job.domain)}[/b] on {escape(job.backend)} · {escape(job.kind)} · [b]{job.status}[/b]"]
         for name, step in job.steps.items():
