@@ -62,7 +62,7 @@ def private_dir(path: Path) -> Path:
     if not path.is_dir():
         path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         os.chmod(path, DIR_MODE)  # mkdir's mode passes through the umask
-    else:
+    elif not path.stat().st_mode & stat.S_ISVTX:  # never a shared sticky folder such as /tmp
         _tighten(path, DIR_MODE)
     return path
 

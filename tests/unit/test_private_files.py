@@ -85,3 +85,15 @@ def test_known_hosts_written_and_loaded_private(tmp_path):
     os.chmod(path, 0o644)
     KnownHosts(path).load()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_shared_sticky_folder_is_left_alone(tmp_path):
+    from backends.paths import private_dir
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    private_dir(shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    private_dir(shared / "mine")
+    assert stat.S_IMODE((shared / "mine").stat().st_mode) == 0o700
