@@ -1,5 +1,5 @@
-"""Credentials: built-in ones (the demo's) first, then the env override, then the OS keyring (service `hostdeck`,
-user `<backend>:<field>`).
+"""Credentials: the env override, then built-in ones held in memory, then the OS keyring (service `hostdeck`, user
+`<backend>:<field>`). The demo's built-in credentials are isolated: nothing from the environment or the keyring.
 
 Never falls back to plaintext. Values never appear in messages.
 """
@@ -32,8 +32,8 @@ class Secrets:
     `require`, so what is shown as the source is what is used."""
 
     def __init__(self, overlay: dict[tuple[str, str], str] | None = None, *, isolated: bool = False) -> None:
-        # The overlay holds built-in credentials (the demo's, a test's); it lives only in memory and wins over the
-        # environment and the keyring. `isolated` (the demo): nothing from outside the overlay is ever used.
+        # The overlay holds built-in credentials in memory (a test's, the demo's); the environment overrides it, as it
+        # overrides the keyring. `isolated` (the demo): the overlay is all there is; nothing from outside is used.
         self._overlay = dict(overlay or {})
         self._isolated = isolated
 
@@ -44,13 +44,14 @@ class Secrets:
 
     def _lookup(self, backend: str, field: str) -> tuple[str | None, Source, Exception | None]:
         """(value, source, the keyring's failure if it had one)."""
-        if (backend, field) in self._overlay:
-            return self._overlay[(backend, field)], "demo", None
         if self._isolated:
-            return None, "missing", None
+            found = (backend, field) in self._overlay
+            return (self._overlay[(backend, field)], "demo", None) if found else (None, "missing", None)
         value = os.environ.get(env_name(backend, field))
         if value:
             return value, "env", None
+        if (backend, field) in self._overlay:
+            return self._overlay[(backend, field)], "demo", None
         from keyring.errors import KeyringError
 
         try:

@@ -68,10 +68,11 @@ def test_built_in_credentials_win_over_the_environment_in_every_lookup(memory_ke
 
 
 def test_get_and_require_agree_for_every_source(memory_keyring, monkeypatch):
-    s = Secrets(overlay={("a", "token"): "built-in"})
+    s = Secrets(overlay={("a", "token"): "built-in", ("d", "token"): "built-in"})
     monkeypatch.setenv("HOSTDECK_SECRET_A_TOKEN", "from-env")
     monkeypatch.setenv("HOSTDECK_SECRET_B_TOKEN", "from-env")
     s.set("c", "token", "from-keyring")
-    for backend in ("a", "b", "c"):
-        value, source = s.get(backend, "token")
-        assert s.require(backend, "token") == value and source != "missing"
+    expected = {"a": ("from-env", "env"), "b": ("from-env", "env"), "c": ("from-keyring", "keyring"),
+                "d": ("built-in", "demo")}
+    for backend, pair in expected.items():
+        assert s.get(backend, "token") == pair and s.require(backend, "token") == pair[0]
