@@ -23,6 +23,7 @@ class SitePipeline:
         self.jobs = SiteJobs(store)
         self.cloudpanel = cloudpanel
         self.matomo = matomo
+        self.unrecorded: str | None = None  # set when a step was done but the store could not record it
 
     async def _save(self, job: SiteJob) -> SiteJob:
         return await asyncio.to_thread(self.jobs.save, job)
@@ -106,7 +107,21 @@ class SitePipeline:
                 if name == "create_site":
                     job.result["site_created"] = True
             step.finished = utcnow().isoformat()
-            await self._save(job)
+            try:
+                await self._save(job)
+            except Exception as exc:
+                from ..store.check import is_store_error
+
+                if not is_store_error(exc):
+                    raise
+                # the step happened: report it (and the password) and stop here; a retry resumes from the store
+                self.unrecorded = (f"{name.replace('_', ' ')} {step.status}, but the site job could not be recorded "
+                                   f"({type(exc).__name__}: {redact_text(str(exc).splitlines()[0] if str(exc) else '')})")
+                job.status = job.derive_status()
+                self.cloudpanel.audit(f"site {job.domain}: {self.unrecorded}", target=job.domain, level="warning")
+                if progress:
+                    progress(job, name)
+                break
             self.cloudpanel.audit(f"site {job.domain}: {name.replace('_', ' ')} {step.status}"
                                   + (f" — {step.error}" if step.error else ""), target=job.domain,
                                   level={"failed": "error", "warning": "warning"}.get(step.status, "info"))

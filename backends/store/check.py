@@ -21,6 +21,13 @@ class StoreError(ConfigError):
     category = "store"
 
 
+def is_store_error(exc: BaseException) -> bool:
+    """An error of the store itself (a StoreError, or one of the sqlite3 or SQLAlchemy layers), told apart without
+    importing SQLAlchemy."""
+    return isinstance(exc, StoreError) or any(cls.__module__.split(".")[0] in ("sqlite3", "sqlalchemy")
+                                              for cls in type(exc).__mro__)
+
+
 def sidecars(path: Path) -> tuple[Path, Path]:
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 

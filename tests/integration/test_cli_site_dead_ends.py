@@ -98,3 +98,67 @@ def test_read_only_site_commands_write_no_job(env):  # noqa: F811
         proc = hostdeck(e, "--read-only", *args)
         assert proc.returncode == 1 and "read-only" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert _jobs(e) == [] and not any("site:" in c for c in panel.commands)
+
+
+def test_a_site_made_while_the_store_is_locked_is_reported_done_with_its_password(tmp_path):
+    """Another process takes the store's write lock while `site:add` runs on the server and holds it past the busy
+    timeout: the site exists, so the command prints its password and exits 0, says the job could not be recorded, and
+    the log file has the events. Once the lock is gone, `site retry` finds the site and finishes the job without
+    making it twice."""
+    import os
+    import threading
+
+    from backends.sim.cloudpanel import CloudPanelSim
+    from backends.sim.matomo import MatomoSim
+
+    from .test_cli_sites import MATOMO_TOKEN, ROOT
+
+    class HookedPanel(CloudPanelSim):
+        hook = None
+
+        def _record(self, line, words, **info):
+            if self.hook is not None:
+                self.hook(line)
+            return super()._record(line, words, **info)
+
+    with HookedPanel(cert_seconds=0.05) as panel, MatomoSim(sites=2, token=MATOMO_TOKEN) as matomo:
+        host, port = panel.address
+        config = tmp_path / "config.toml"
+        config.write_text(f'[[backends]]\nname = "web1"\nkind = "cloudpanel"\nhost = "{host}"\nport = {port}\n'
+                          f'key_file = "{panel.client_key_file}"\n\n[[backends]]\nname = "stats"\nkind = "matomo"\n'
+                          f'url = "{matomo.base_url}"\n')
+        e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+        e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
+                 HOSTDECK_SECRET_STATS_TOKEN=MATOMO_TOKEN, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+        _trusted(e)
+        db = tmp_path / "data" / "hostdeck.db"
+        holder: dict[str, sqlite3.Connection] = {}
+        guard = threading.Lock()
+
+        def take_lock(line: str) -> None:
+            if "site:add" in line:
+                with guard:
+                    if "conn" not in holder:
+                        conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
+                        conn.execute("BEGIN EXCLUSIVE")
+                        holder["conn"] = conn
+
+        panel.hook = take_lock
+        try:
+            added = hostdeck(e, "site", "add", "web1", "made.example.com", "--site-user", "hdmade", "--json")
+        finally:
+            panel.hook = None
+            if "conn" in holder:
+                holder["conn"].execute("ROLLBACK")
+                holder["conn"].close()
+        assert "conn" in holder
+        assert added.returncode == 0, added.stderr
+        doc = json.loads(added.stdout)
+        assert doc["site_user_password"] and doc["steps"]["create_site"]["status"] == "done"
+        assert "could not be recorded" in added.stderr and "site retry" in added.stderr
+        assert "Traceback" not in added.stderr and "made.example.com" in panel.sites
+        assert "create site done" in (tmp_path / "data" / "logs" / "hostdeck.log").read_text()
+        retried = hostdeck(e, "site", "retry", "made.example.com", "--json")
+        assert retried.returncode == 0, retried.stderr
+        assert json.loads(retried.stdout)["status"] == "done"
+        assert sum("site:add" in c for c in panel.commands) == 1

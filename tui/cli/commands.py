@@ -709,7 +709,15 @@ async def site_add(args: argparse.Namespace) -> int:
         if password:
             warn(f"the password of site user {user} is shown once and not stored:")
             print(password)
+    _warn_unrecorded(pipeline, job)
     return 1 if job.status == "failed" else 0
+
+
+def _warn_unrecorded(pipeline, job) -> None:
+    """A step was done but the store could not record it: say so (the exit code still says what was done)."""
+    if pipeline.unrecorded:
+        warn(f"{job.domain}: {pipeline.unrecorded}. The events are in the log file; run `hostdeck site retry "
+             f"{job.domain}` once the store can be written again (it checks what exists first).")
 
 
 async def _site_step(args: argparse.Namespace, step: str | None, site_user: str | None = None) -> int:
@@ -726,6 +734,7 @@ async def _site_step(args: argparse.Namespace, step: str | None, site_user: str 
         finally:
             await ws.aclose()
     emit_json(job.as_dict()) if args.json else print(_job_line(job))
+    _warn_unrecorded(pipeline, job)
     return 1 if job.status == "failed" or (step and job.steps[step].status not in ("done", "skipped")) else 0
 
 

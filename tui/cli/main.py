@@ -225,14 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        if not _is_store_error(exc):
+        from backends.store.check import is_store_error
+
+        if not is_store_error(exc):
             raise
         return _fail(_store_failure(exc), EXIT_FAILED, as_json, "store")
-
-
-def _is_store_error(exc: BaseException) -> bool:
-    """An error of the store's database layer (sqlite3 or SQLAlchemy), found without importing SQLAlchemy."""
-    return any(cls.__module__.split(".")[0] in ("sqlite3", "sqlalchemy") for cls in type(exc).__mro__)
 
 
 def _store_failure(exc: BaseException) -> str:
