@@ -167,8 +167,9 @@ class SitesScreen(Screen):
             dialog = ConfirmDialog(f"Discard the failed job of {job.domain}?", backend=job.backend, target=job.domain,
                                    call="site job only: nothing is deleted on the server (when the failure is unclear, "
                                         "`test -f` of its vhost file first)", confirm_label="Discard")
-            self.app.push_screen(dialog, lambda ok: self.run_worker(self._delete(job.domain), group="sites-run",
-                                                                    exit_on_error=False) if ok else None)
+            self.app.push_screen(dialog, lambda ok: self.run_worker(
+                self._delete(job.domain), group="sites-run", exit_on_error=False,
+                description=f"Discard the failed job of {job.domain}") if ok else None)
             return
         dialog = ConfirmDialog(f"Delete {job.domain}?", backend=job.backend, target=job.domain,
                                call=f"clpctl site:delete --domainName={job.domain} --force", confirm_label="Delete",
