@@ -111,10 +111,11 @@ class Workspace:
         else:
             check_sqlite(self.database_file)
 
-    def flush_events(self) -> int:
-        """Write the pending events to the store and the log file (one batch, from a thread in the TUI). Never raises:
-        an action that was done stays done. When the store cannot take them they are in the log file, and the reason is
-        kept in `record_problems` (and recorded once as a warning event)."""
+    def flush_events(self, *, strict: bool = True) -> int:
+        """Write the pending events to the store and the log file (one batch, from a thread in the TUI). When the store
+        cannot take them they are in the log file, and the reason is kept in `record_problems` (and recorded once as a
+        warning event). Only when neither could take them, and `strict`, it raises (the TUI's worker reports it);
+        `aclose` is not strict: an action that was done stays done."""
         pending = self.events.take_pending()
         if not pending:
             return 0
@@ -144,12 +145,17 @@ class Workspace:
                 from .models import Event, EventKind
 
                 self.events.record(Event(backend="hostdeck", kind=EventKind.ACTION, level="warning", message=problem))
+        if strict and store_failure and log_failure:
+            from .store.check import StoreError
+
+            raise StoreError(f"{len(pending)} event(s) could be written neither to the store ({store_failure}) nor to "
+                             f"the log file ({log_failure}).", fix="make the data and log folders writable again.")
         return len(pending)
 
     async def aclose(self) -> None:
         if self._adapters is not None:
             await asyncio.gather(*(a.aclose() for a in self._adapters.values()), return_exceptions=True)
-        await asyncio.to_thread(self.flush_events)
+        await asyncio.to_thread(self.flush_events, strict=False)
 
     def close_store(self) -> None:
         if self._store is not None:
