@@ -57,9 +57,9 @@ class SitePipeline:
         existing = await asyncio.to_thread(self.jobs.get, domain)
         replaced = existing is not None and existing.status != "deleted"
         if replaced and not await self.never_created(existing):
-            raise ValidationError(f"{domain} already has a site job ({existing.status}) whose site exists or is being made; use "
-                                  f"`hostdeck site retry {domain}` to finish it, or `hostdeck site delete {domain}` "
-                                  "first.", operation="site add")
+            raise ValidationError(f"{domain} already has a site job ({existing.status}) whose site exists or is being "
+                                  f"made; use `hostdeck site retry {domain}` to finish it, or `hostdeck site delete "
+                                  f"{domain}` first.", operation="site add")
         fields = {k: v for k, v in asdict(spec).items() if k != "site_user_password"}
         fields["domain"] = domain
         job = SiteJob(backend=self.cloudpanel.name, domain=domain, kind=spec.kind, spec=fields,

@@ -36,9 +36,10 @@ ELSEWHERE = "or point HOSTDECK_DATA_DIR (or [general] database) at another folde
 
 
 def _corrupt(path: Path, detail: str) -> StoreError:
+    move = f"mv {shlex.quote(str(path))} {shlex.quote(str(path) + '.broken')}"
     return StoreError(f"the store is not a readable SQLite database ({detail}).", path=str(path),
-                      fix=f"restore it from a backup, or move it aside (`mv {shlex.quote(str(path))} {shlex.quote(str(path) + '.broken')}`) and hostdeck starts "
-                          f"an empty one (its sync map, site jobs and history stay in the old file); {ELSEWHERE}")
+                      fix=f"restore it from a backup, or move it aside (`{move}`) and hostdeck starts an empty one (its "
+                          f"sync map, site jobs and history stay in the old file); {ELSEWHERE}")
 
 
 def _unwritable(path: Path, detail: str) -> StoreError:
