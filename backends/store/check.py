@@ -43,7 +43,7 @@ def _corrupt(path: Path, detail: str) -> StoreError:
 
 
 def _unwritable(path: Path, detail: str) -> StoreError:
-    return StoreError(f"the store cannot be written ({detail}).", path=str(path),
+    return StoreError(f"the store cannot be opened for writing ({detail}).", path=str(path),
                       fix="make the file and its folder writable for this user (see `ls -l`, `lsattr` for the immutable "
                           f"flag, or a read-only mount); {ELSEWHERE}")
 
@@ -79,7 +79,9 @@ def check_sqlite(path: Path) -> int:
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise _locked(path) from None
-            raise _corrupt(path, str(exc)) from None
+            if str(exc).startswith("no such"):  # a database, but not hostdeck's
+                raise _corrupt(path, str(exc)) from None
+            raise _unwritable(path, str(exc)) from None  # e.g. its -wal or -shm cannot be made in a read-only folder
         except (sqlite3.DatabaseError, ValueError) as exc:
             raise _corrupt(path, str(exc)) from None
         if found > LATEST:

@@ -102,7 +102,7 @@ def test_an_unwritable_store_is_a_clear_error_before_any_call(env, sim):
     if not _immutable(db, True):
         pytest.skip("chattr +i is not available here (the only read-only file root cannot write through)")
     try:
-        _assert_refused_before_any_call(env, sim, "cannot be written")
+        _assert_refused_before_any_call(env, sim, "cannot be opened for writing")
     finally:
         _immutable(db, False)
 
