@@ -496,6 +496,8 @@ async def sync_clients(args: argparse.Namespace) -> int:
             if o.result in ("error", "drifted"):
                 detail = o.error or ", ".join(f"{k}: {v[0]!r} vs {v[1]!r}" for k, v in (o.drift or {}).items())
                 print(f"  client {o.client_id} {o.email}: {o.result}: {detail}")
+    if ws.read_only and mode in ("pull", "check"):
+        warn("read-only mode: this report was not written to the sync map.")
     return 1 if report.failed else 0
 
 
