@@ -47,8 +47,9 @@ class PowerAction(str, enum.Enum):
                 PowerAction.REBOOT: Capability.REBOOT, PowerAction.RESET: Capability.RESET}[self]
 
 
+# SSO counts: its link is a full panel session as the customer (power, reinstall, delete).
 MUTATING = frozenset({Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET, Capability.RESET_PASSWORD,
-                      Capability.CONSOLE, Capability.CREATE, Capability.DELETE, Capability.SUSPEND})
+                      Capability.CONSOLE, Capability.CREATE, Capability.DELETE, Capability.SUSPEND, Capability.SSO})
 
 
 class Adapter(ABC):

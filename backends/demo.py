@@ -122,13 +122,16 @@ class DemoEnvironment:
         return "\n".join(lines)
 
     def credential_hints(self) -> list[str]:
+        """Shell lines (POSIX quoting): `export` lines that work pasted or under `eval`, then commented examples."""
+        import shlex
+
         from .secrets import env_name
 
-        hints = [f"export {env_name(b, f)}={v}" for (b, f), v in self.demo_secrets.items()]
+        hints = [f"export {env_name(b, f)}={shlex.quote(v)}" for (b, f), v in self.demo_secrets.items()]
         for sim in self.sims:  # the VPS panel's customers list their own VPS with a bearer token
             if hasattr(sim, "sample_tokens"):
-                hints += [f"# panel user {uid}: curl -H 'Authorization: Bearer {token}' {sim.base_url}/api/vps"
-                          for uid, token in sim.sample_tokens().items()]
+                hints += [f"# panel user {uid}: curl -H {shlex.quote('Authorization: Bearer ' + token)} "
+                          f"{shlex.quote(sim.base_url + '/api/vps')}" for uid, token in sim.sample_tokens().items()]
         return hints
 
 
@@ -219,7 +222,8 @@ def plan_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, re
                     ("billing", "secret"): DEMO_WHMCS_SECRET, ("billing", "accesskey"): "",
                     ("web1", "key_passphrase"): "", ("stats", "token"): DEMO_MATOMO_TOKEN,
                     ("panel", "api_key"): DEMO_VPSPANEL_KEY}
-    env = DemoEnvironment(config=config, secrets=Secrets(overlay=demo_secrets), demo_secrets=demo_secrets)
+    # isolated: a HOSTDECK_SECRET_* variable or a keyring entry never replaces the demo's own credentials
+    env = DemoEnvironment(config=config, secrets=Secrets(overlay=demo_secrets, isolated=True), demo_secrets=demo_secrets)
     env.plan = {"servers": servers, "latency_ms": latency_ms, "seed": seed, "action_seconds": action_seconds,
                 "clients": clients}
     return env

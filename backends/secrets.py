@@ -1,4 +1,5 @@
-"""Credentials: the env override, then the OS keyring (service `hostdeck`, user `<backend>:<field>`).
+"""Credentials: the env override, then built-in ones held in memory, then the OS keyring (service `hostdeck`, user
+`<backend>:<field>`). The demo's built-in credentials are isolated: nothing from the environment or the keyring.
 
 Never falls back to plaintext. Values never appear in messages.
 """
@@ -27,30 +28,41 @@ def _no_keyring_message(backend: str, field: str, reason: str) -> str:
 
 
 class Secrets:
-    """Resolves `(backend, field)` to a value and says where it came from."""
+    """Resolves `(backend, field)` to a value and says where it came from. One lookup serves `get`, `source` and
+    `require`, so what is shown as the source is what is used."""
 
-    def __init__(self, overlay: dict[tuple[str, str], str] | None = None) -> None:
-        # The overlay holds the built-in demo credentials of `--demo`; it lives only in memory.
+    def __init__(self, overlay: dict[tuple[str, str], str] | None = None, *, isolated: bool = False) -> None:
+        # The overlay holds built-in credentials in memory (a test's, the demo's); the environment overrides it, as it
+        # overrides the keyring. `isolated` (the demo): the overlay is all there is; nothing from outside is used.
         self._overlay = dict(overlay or {})
+        self._isolated = isolated
 
     def _keyring(self):
         import keyring  # lazy: keeps it off the first-paint path
 
         return keyring
 
-    def get(self, backend: str, field: str) -> tuple[str | None, Source]:
+    def _lookup(self, backend: str, field: str) -> tuple[str | None, Source, Exception | None]:
+        """(value, source, the keyring's failure if it had one)."""
+        if self._isolated:
+            found = (backend, field) in self._overlay
+            return (self._overlay[(backend, field)], "demo", None) if found else (None, "missing", None)
         value = os.environ.get(env_name(backend, field))
         if value:
-            return value, "env"
+            return value, "env", None
         if (backend, field) in self._overlay:
-            return self._overlay[(backend, field)], "demo"
+            return self._overlay[(backend, field)], "demo", None
         from keyring.errors import KeyringError
 
         try:
             value = self._keyring().get_password(SERVICE, f"{backend}:{field}")
-        except KeyringError:
-            return None, "missing"
-        return (value, "keyring") if value else (None, "missing")
+        except KeyringError as exc:
+            return None, "missing", exc
+        return (value, "keyring", None) if value else (None, "missing", None)
+
+    def get(self, backend: str, field: str) -> tuple[str | None, Source]:
+        value, source, _ = self._lookup(backend, field)
+        return value, source
 
     def source(self, backend: str, field: str) -> Source:
         return self.get(backend, field)[1]
@@ -58,23 +70,17 @@ class Secrets:
     def require(self, backend: str, field: str) -> str:
         from .errors import SecretError
 
-        value = os.environ.get(env_name(backend, field))
-        if value:
-            return value
-        if (backend, field) in self._overlay:
-            return self._overlay[(backend, field)]
-        from keyring.errors import KeyringError
-
-        try:
-            value = self._keyring().get_password(SERVICE, f"{backend}:{field}")
-        except KeyringError as exc:
-            raise SecretError(_no_keyring_message(backend, field, type(exc).__name__)) from None
-        if not value:
+        value, source, failure = self._lookup(backend, field)
+        if failure is not None:
+            raise SecretError(_no_keyring_message(backend, field, type(failure).__name__)) from None
+        if source == "missing":
+            if self._isolated:
+                raise SecretError(f"The demo has no {field} for backend {backend!r}.")
             raise SecretError(
                 f"No {field} is set for backend {backend!r}. Fix: run `hostdeck secret set {backend} {field}`, "
                 f"or set {env_name(backend, field)} in the environment."
             )
-        return value
+        return value or ""
 
     def set(self, backend: str, field: str, value: str) -> None:
         from keyring.errors import KeyringError

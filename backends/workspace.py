@@ -26,6 +26,8 @@ class Workspace:
         self.data_dir = data_dir
         self._store = None
         self._rejections = None
+        self.record_problems: list[str] = []  # why events could not be written (the CLI prints them at the end)
+        self._failures_seen: set[str] = set()
         self._adapter_options = adapter_options or {}
         self._adapters: dict[str, Adapter] | None = None
         self.attached: dict[str, str] = {}  # joined backend -> the backend whose rows show its servers
@@ -96,29 +98,90 @@ class Workspace:
             self.config.backend(name)  # raises the ConfigError that names the configured ones
         return self.adapters[name]
 
-    def flush_events(self) -> int:
-        """Write the pending events to the store and the log file (one batch, from a thread in the TUI)."""
-        pending = self.events.take_pending()
-        if pending:
-            from .logfile import append_events
-            from .paths import database_path, log_dir
-            from .store import fast_events
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite store's file (None when [general] database names another engine)."""
+        if self.config.general.database:
+            from .store.db import sqlite_file
 
-            db_file = (self.data_dir / "hostdeck.db") if self.data_dir else database_path()
+            return sqlite_file(self.config.general.database)
+        from .paths import database_path
+
+        return (self.data_dir / "hostdeck.db") if self.data_dir else database_path()
+
+    @property
+    def log_dir(self) -> Path:
+        from .paths import log_dir
+
+        return (self.data_dir / "logs") if self.data_dir else log_dir()
+
+    def check_store(self) -> None:
+        """Before any remote call: the store opens, is a database of a known schema and can be written (a StoreError
+        naming the file and the fix otherwise). SQLite is checked with the stdlib; another engine is opened."""
+        from .store.check import check_sqlite
+
+        if self.config.general.database and self.database_file is None:
+            self.store  # noqa: B018 - opening it is the check
+        else:
+            check_sqlite(self.database_file)
+
+    def flush_events(self, *, strict: bool = True) -> int:
+        """Write the pending events to the store and the log file (one batch, from a thread in the TUI). When the store
+        cannot take them they are in the log file, and the reason is kept in `record_problems` (and recorded once as a
+        warning event). Only when neither could take them, and `strict`, it raises (the TUI's worker reports it);
+        `aclose` is not strict: an action that was done stays done."""
+        pending = self.events.take_pending()
+        if not pending:
+            return 0
+        from .logfile import append_events
+        from .store import fast_events
+
+        store_failure = log_failure = None
+        try:
+            db_file = self.database_file
             if self._store is not None or self.config.general.database or not fast_events.append_events(db_file, pending):
                 self.store.add_events(pending)
-            append_events((self.data_dir / "logs") if self.data_dir else log_dir(), pending)
+        except Exception as exc:  # the store is the record, not the action: never turn a done action into a failure
+            store_failure = _reason(exc)
+        try:
+            log_file = append_events(self.log_dir, pending)
+        except OSError as exc:
+            log_failure = f"the log file in {self.log_dir} could not be written ({exc.strerror or exc})"
+        problems = [(log_failure, log_failure)] if log_failure else []
+        if store_failure:
+            where = f"they are in {log_file}" if not log_failure else "nor in the log file"
+            problems.insert(0, (store_failure, f"the store could not record {len(pending)} event(s), {where}: "
+                                               f"{store_failure}"))
+        for reason, problem in problems:
+            if reason not in self._failures_seen:  # said once per reason, not at every flush
+                self._failures_seen.add(reason)
+                self.record_problems.append(problem)
+                from .models import Event, EventKind
+
+                self.events.record(Event(backend="hostdeck", kind=EventKind.ACTION, level="warning", message=problem))
+        if strict and store_failure and log_failure:
+            from .store.check import StoreError
+
+            raise StoreError(f"{len(pending)} event(s) could be written neither to the store ({store_failure}) nor to "
+                             f"the log file ({log_failure}).", fix="make the data and log folders writable again.")
         return len(pending)
 
     async def aclose(self) -> None:
         if self._adapters is not None:
             await asyncio.gather(*(a.aclose() for a in self._adapters.values()), return_exceptions=True)
-        await asyncio.to_thread(self.flush_events)
+        await asyncio.to_thread(self.flush_events, strict=False)
 
     def close_store(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _reason(exc: BaseException) -> str:
+    from .redact import redact_text
+
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return redact_text(text)
 
 
 class _LazyStore:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from ..errors import ConfigError
-from ..paths import data_dir
+from ..paths import data_dir, open_private, private_dir, tighten_files
 
 if TYPE_CHECKING:
     import paramiko
@@ -72,6 +72,7 @@ class KnownHosts:
 
         keys = paramiko.HostKeys()
         if self.path.exists():
+            tighten_files(self.path)  # a copy made with wider modes is private again
             try:
                 keys.load(str(self.path))
             except OSError as exc:
@@ -108,7 +109,7 @@ class KnownHosts:
             self._write(keys)
 
     def _write(self, keys: "paramiko.HostKeys") -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.path.parent)
         fd, tmp = tempfile.mkstemp(prefix=".known_hosts.", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -130,8 +131,8 @@ class KnownHosts:
         except ImportError:  # Windows: the rename is still atomic
             yield
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(self.path.parent / ".known_hosts.lock", "a") as lock:
+        private_dir(self.path.parent)
+        with open_private(self.path.parent / ".known_hosts.lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield

@@ -21,12 +21,13 @@ _NODEJS_VERSION = re.compile(r"^[1-9]\d?$")
 _PYTHON_VERSION = re.compile(r"^3\.\d{1,2}$")
 SITE_KINDS = ("static", "php", "nodejs", "python", "reverse-proxy")
 
-_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_NAME = re.compile(r"^[a-z][a-z0-9_-]{2,31}$")  # hostdeck's own rule for site users and databases (cloudpanel.md)
-_PANEL_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_TEMPLATE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]| (?=[^ ]))*$")
-_URL_PATH = re.compile(r"^[A-Za-z0-9._/%-]*$")
-_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")
+# \Z, not $: $ also matches before a final newline
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{2,31}\Z")  # hostdeck's own rule for site users and databases (cloudpanel.md)
+_PANEL_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+_TEMPLATE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]| (?=[^ ]))*\Z")
+_URL_PATH = re.compile(r"^[A-Za-z0-9._/%-]*\Z")
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._/-]*\Z")
 RESERVED_USERS = frozenset({"root", "clp", "daemon", "bin", "sys", "sync", "games", "man", "mail", "news", "proxy",
                             "backup", "nobody", "www-data", "nginx", "mysql", "proftpd", "ubuntu", "debian", "admin",
                             "sshd", "systemd-network", "messagebus", "varnish", "redis", "postfix"})

@@ -85,6 +85,16 @@ class SiteJobs:
         with Session(self.engine) as session:
             return [self._from_row(r) for r in session.exec(select(SiteJobRow).order_by(SiteJobRow.id))]
 
+    def remove(self, domain: str) -> bool:
+        """Forget a job (one whose site was never created); True when there was one."""
+        with Session(self.engine) as session:
+            row = session.exec(select(SiteJobRow).where(SiteJobRow.domain == domain)).first()
+            if row is None:
+                return False
+            session.delete(row)
+            session.commit()
+            return True
+
     def save(self, job: SiteJob) -> SiteJob:
         """Write the job as it is now (one transaction): called before and after every remote step."""
         job.status = job.status if job.status == "deleted" else job.derive_status()

@@ -1,5 +1,8 @@
 """Running a site job step by step. Each step is marked running in the store before its remote call; a job found
-with a running step (a crash) resumes by checking what exists, so nothing is created twice."""
+with a running step (a crash) resumes by checking what exists, so nothing is created twice.
+
+A failed job whose site was never created is no dead end: `start` with new options replaces it, `retry` takes a new
+site user, and `delete` discards it (without a remote call when the failure shows nothing was made)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import asyncio
 from dataclasses import asdict
 from typing import Any, Callable
 
-from ..errors import BackendError, NotFoundError, ValidationError
+from ..errors import BackendError, NotFoundError, ReadOnlyError, ValidationError
 from ..models import utcnow
 from ..redact import redact_text
 from .jobs import STEPS, SiteJob, SiteJobs, Step
@@ -20,20 +23,43 @@ class SitePipeline:
         self.jobs = SiteJobs(store)
         self.cloudpanel = cloudpanel
         self.matomo = matomo
+        self.unrecorded: str | None = None  # set when a step was done but the store could not record it
 
     async def _save(self, job: SiteJob) -> SiteJob:
         return await asyncio.to_thread(self.jobs.save, job)
+
+    def _writable(self, operation: str) -> None:
+        """Read-only mode refuses before anything is sent or any job row is written."""
+        if getattr(self.cloudpanel, "read_only", False):
+            raise ReadOnlyError(f"read-only mode is on: {operation} refused; nothing was sent or written.",
+                                backend=self.cloudpanel.name, operation=operation)
+
+    async def never_created(self, job: SiteJob) -> bool:
+        """Whether this job made no site: its create step never ran, or failed in a way that shows nothing was made
+        (the input or the panel refused it, or the site there was made outside the job). An unclear failure is
+        settled by looking (`test -f` of the vhost file)."""
+        step = job.steps["create_site"]
+        if job.status == "deleted" or step.status not in ("pending", "failed"):
+            return False
+        if step.status == "pending":  # marked running before its remote call: pending means never sent
+            return True
+        if job.result.get("site_created") in (False, "elsewhere"):
+            return True
+        return not await self.cloudpanel.site_exists(job.domain)
 
     async def start(self, spec: Any, *, alt_names: list[str] | tuple[str, ...] = (), analytics: bool = True,
                     progress: StepProgress | None = None) -> tuple[SiteJob, str | None]:
         """Record the job, then run it. Returns the job and the site user's password (shown once, never stored)."""
         from ..cloudpanel import validate
 
+        self._writable("site add")
         domain = validate.domain(spec.domain)
         existing = await asyncio.to_thread(self.jobs.get, domain)
-        if existing is not None and existing.status != "deleted":
-            raise ValidationError(f"{domain} already has a site job ({existing.status}); use `hostdeck site retry "
-                                  f"{domain}` to finish it.", operation="site add")
+        replaced = existing is not None and existing.status != "deleted"
+        if replaced and not await self.never_created(existing):
+            raise ValidationError(f"{domain} already has a site job ({existing.status}) whose site exists or is being "
+                                  f"made; use `hostdeck site retry {domain}` to finish it, or `hostdeck site delete "
+                                  f"{domain}` first.", operation="site add")
         fields = {k: v for k, v in asdict(spec).items() if k != "site_user_password"}
         fields["domain"] = domain
         job = SiteJob(backend=self.cloudpanel.name, domain=domain, kind=spec.kind, spec=fields,
@@ -41,6 +67,9 @@ class SitePipeline:
         if not job.analytics:
             job.steps["analytics"] = Step(status="skipped", output="no analytics for this site")
         await self._save(job)
+        if replaced:
+            self.cloudpanel.audit(f"site {domain}: the failed job (its site was never created) is replaced by a new "
+                                  "one", target=domain, level="warning", detail={"old_spec": existing.spec})
         password = await self.run(job, spec=spec, progress=progress)
         return job, password
 
@@ -57,6 +86,8 @@ class SitePipeline:
             if name != "create_site" and job.steps["create_site"].status != "done":
                 break
             resumed = step.status == "running"  # a crash left it here: check before doing it again
+            if name == "create_site":
+                job.result.pop("site_created", None)
             step.status, step.error, step.started, step.finished = "running", None, utcnow().isoformat(), None
             step.attempts += 1
             await self._save(job)
@@ -69,8 +100,28 @@ class SitePipeline:
             except BackendError as exc:
                 step.error = exc.message
                 step.status = "warning" if name == "analytics" else "failed"
+                if name == "create_site" and job.result.get("site_created") != "elsewhere":
+                    # refused (by hostdeck's checks before sending, or by clpctl): nothing was made; else unknown
+                    job.result["site_created"] = False if isinstance(exc, ValidationError) else None
+            else:
+                if name == "create_site":
+                    job.result["site_created"] = True
             step.finished = utcnow().isoformat()
-            await self._save(job)
+            try:
+                await self._save(job)
+            except Exception as exc:
+                from ..store.check import is_store_error
+
+                if not is_store_error(exc):
+                    raise
+                # the step happened: report it (and the password) and stop here; a retry resumes from the store
+                self.unrecorded = (f"{name.replace('_', ' ')} {step.status}, but the site job could not be recorded "
+                                   f"({type(exc).__name__}: {redact_text(str(exc).splitlines()[0] if str(exc) else '')})")
+                job.status = job.derive_status()
+                self.cloudpanel.audit(f"site {job.domain}: {self.unrecorded}", target=job.domain, level="warning")
+                if progress:
+                    progress(job, name)
+                break
             self.cloudpanel.audit(f"site {job.domain}: {name.replace('_', ' ')} {step.status}"
                                   + (f" — {step.error}" if step.error else ""), target=job.domain,
                                   level={"failed": "error", "warning": "warning"}.get(step.status, "info"))
@@ -80,10 +131,22 @@ class SitePipeline:
                 break
         return password
 
-    async def retry(self, domain: str, step: str | None = None, progress: StepProgress | None = None) -> SiteJob:
+    async def retry(self, domain: str, step: str | None = None, progress: StepProgress | None = None, *,
+                    site_user: str | None = None) -> SiteJob:
+        """Run the failed or unfinished steps again; `site_user` replaces the site's Linux user while the site has
+        not been created yet."""
+        self._writable("site retry")
         job = await self.get(domain)
         if step is not None and step not in STEPS:
             raise ValidationError(f"no step {step!r}; the steps are {', '.join(STEPS)}.", operation="site retry")
+        if site_user is not None and site_user != job.spec.get("site_user"):
+            from ..cloudpanel import validate
+
+            if job.steps["create_site"].status in ("done", "running"):
+                raise ValidationError(f"the site {job.domain} exists (or is being made) with user "
+                                      f"{job.spec.get('site_user')}; a new user needs a new site: `hostdeck site delete "
+                                      f"{job.domain}`, then add it again.", operation="site retry")
+            job.spec["site_user"] = validate.site_user(site_user)
         if step == "analytics" and not job.analytics and self.matomo is not None:
             job.analytics = self.matomo.name
         await self.run(job, only=step, progress=progress)
@@ -99,7 +162,18 @@ class SitePipeline:
         return await asyncio.to_thread(self.jobs.all)
 
     async def delete(self, domain: str) -> SiteJob:
+        """Delete the site from CloudPanel; a job whose site was never created is discarded (status "discarded",
+        its row removed) and nothing is sent to the server."""
+        self._writable("site delete")
         job = await self.get(domain)
+        if await self.never_created(job):
+            await asyncio.to_thread(self.jobs.remove, job.domain)
+            note = " (the site on the server was made outside this job and is left alone)" \
+                if job.result.get("site_created") == "elsewhere" else ""
+            self.cloudpanel.audit(f"site {job.domain}: failed job discarded, the site was never created{note}",
+                                  target=job.domain)
+            job.status = "discarded"
+            return job
         await self.cloudpanel.delete_site(job.domain)
         job.status = "deleted"
         await self._save(job)
@@ -117,6 +191,7 @@ class SitePipeline:
             result = await self.cloudpanel.add_site(spec)
         except AlreadyExistsError as exc:
             # counts as a result, not as success: hostdeck did not make it
+            job.result["site_created"] = "elsewhere"
             raise ValidationError(f"{exc.message} (made outside this job): delete it first or pick another domain.",
                                   operation="create site") from None
         note = "" if result.confirmed else f" ({result.message})"

@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from ..errors import ConfigError
 from ..models import Event, EventKind
-from ..redact import redact
+from ..redact import redact, redact_text
 from . import migrations
+from .check import StoreError, check_sqlite, newer_schema
 from .version import LATEST
 from .tables import (CatalogCacheRow, CredentialRejectionRow, EventRow, Meta, SiteJobRow, SnapshotRow, SyncLinkRow,
                      SyncLogRow)
@@ -27,16 +29,25 @@ def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a `sqlite:///path` URL (None for memory databases and other engines)."""
+    if not url.startswith("sqlite:///") or url in ("sqlite:///", "sqlite:///:memory:"):
+        return None
+    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+
+
 class Store:
     def __init__(self, url: str | None = None, *, path: Path | None = None) -> None:
         if url is None:
             from ..paths import database_path
 
             path = path or database_path()
-            path.parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{path}"
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.path = sqlite_file(url)
+        if self.path is not None:
+            check_sqlite(self.path)  # readable, known schema, writable; the folder 0700 and the file 0600
         connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False} if self.is_sqlite else {}
         try:
             self.engine = create_engine(url, connect_args=connect_args)
@@ -45,7 +56,27 @@ class Store:
                               fix="write a SQLAlchemy URL such as sqlite:////path/hostdeck.db or postgresql+psycopg://user@host/db.") from None
         if self.is_sqlite:
             sa_event.listen(self.engine, "connect", self._sqlite_pragmas)
-        self.upgrade()
+        try:
+            self.upgrade()
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            cause = getattr(exc, "orig", None) or exc
+            first_line = (str(cause).splitlines() or [""])[0]
+            raise StoreError(f"the store cannot be opened ({type(cause).__name__}: {redact_text(first_line)}).",
+                             path=self.where, fix="check that the database is reachable, readable and writable for "
+                                                  "this user, or point [general] database at another one.") from None
+
+    @property
+    def where(self) -> str:
+        """The store for a message: its file, or its URL without the password."""
+        if self.path is not None:
+            return str(self.path)
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except Exception:
+            return "the configured database"
 
     @staticmethod
     def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -66,8 +97,7 @@ class Store:
         """Bring the schema to SCHEMA_VERSION; returns the version found before."""
         found = self.schema_version()
         if found > SCHEMA_VERSION:
-            raise ConfigError(f"the database has schema version {found}, newer than this hostdeck ({SCHEMA_VERSION}).",
-                              key="general.database", fix="upgrade hostdeck, or point HOSTDECK_DATA_DIR at another folder.")
+            raise newer_schema(self.where, found)
         if found == SCHEMA_VERSION:
             return found
         with self.engine.begin() as conn:

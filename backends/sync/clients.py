@@ -16,6 +16,7 @@ from typing import Any, Callable
 from ..errors import BackendError, ConflictError, NotFoundError
 from ..models import Client, utcnow
 from .mapping import check_mapping, differences, fingerprint, render
+from .readonly import refuse_in_read_only
 from .syncmap import Link, LogEntry, SyncMap
 
 ENTITY = "client"
@@ -103,6 +104,7 @@ class ClientSync:
         """Give every WHMCS client a panel user: link the one that has the email, else create it. Never a duplicate."""
         if dry_run:
             return await self._push(dry_run=True, only_errors=only_errors, progress=progress)
+        refuse_in_read_only(self.billing, "retry-errors" if only_errors else "push")
         from .lock import sync_lock
 
         with sync_lock(self.store, "client-sync"):
@@ -180,6 +182,8 @@ class ClientSync:
     # update -------------------------------------------------------------------------------
     async def update(self, *, dry_run: bool = False, progress: Progress | None = None) -> SyncReport:
         """Send the mapped fields of linked clients whose WHMCS values changed since the last sync."""
+        if not dry_run:
+            refuse_in_read_only(self.billing, "update")
         report = SyncReport("update", dry_run)
         started = time.perf_counter()
         clients, links = await asyncio.gather(self.billing.get_clients(), self._links())
@@ -248,7 +252,8 @@ class ClientSync:
             log.append(LogEntry(ENTITY, "pull", "ok" if outcome.result != "error" else "error", link.left_system,
                                 client_id, link.right_system, link.right_id, error=outcome.error))
             report.outcomes.append(outcome)
-        await self._write(changed, log)
+        if not getattr(self.billing, "read_only", False):  # read-only: the report, and nothing written, not even local state
+            await self._write(changed, log)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -279,12 +284,14 @@ class ClientSync:
                                 link.left_system, client_id, link.right_system, link.right_id, response=outcome.drift,
                                 error=outcome.error))
             report.outcomes.append(outcome)
-        await self._write(changed, log)
+        if not getattr(self.billing, "read_only", False):  # read-only: the report, and nothing written, not even local state
+            await self._write(changed, log)
         report.seconds = time.perf_counter() - started
         return report
 
     # manual -------------------------------------------------------------------------------
     async def link(self, client_id: str, user_id: str) -> Outcome:
+        refuse_in_read_only(self.billing, "link")
         client = await self.billing.get_client(client_id=client_id)
         user = await self.panel.get_user(int(user_id))
         fields = render(self.mapping, client)
@@ -296,6 +303,7 @@ class ClientSync:
 
     async def unlink(self, client_id: str) -> bool:
         """Drop the link; neither WHMCS nor the panel is touched."""
+        refuse_in_read_only(self.billing, "unlink")
         entry = LogEntry(ENTITY, "unlink", "ok", self.billing.name, client_id, self.panel.name)
         removed = await asyncio.to_thread(self.map.unlink, ENTITY, self.billing.name, client_id, self.panel.name, entry)
         if not removed:

@@ -26,8 +26,10 @@ def sync_lock(store: Any, name: str) -> Iterator[None]:
     if directory is None:
         yield
         return
+    from ..paths import open_private
+
     path = directory / f"{name}.lock"
-    with open(path, "a+") as fh:
+    with open_private(path, "a+") as fh:  # 0600: it names the process that holds it
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -34,6 +34,7 @@ from ..models import utcnow
 from ..vpspanel.models import record_for
 from .mapping import fingerprint
 from .services import ENDED, ServiceLinks, Snapshot
+from .readonly import refuse_in_read_only
 from .syncmap import Link, LogEntry, SyncMap
 
 ENTITY = "panel_vps"
@@ -144,6 +145,7 @@ class PanelSync:
         return out
 
     async def link_user(self, client_id: str, panel_user_id: int) -> None:
+        refuse_in_read_only(self.billing, "link panel user")
         if int(panel_user_id) < 1:
             raise ValidationError("a panel user id is a number of 1 or more.", operation="link panel user")
         client = await self.billing.get_client(client_id=client_id)
@@ -153,6 +155,7 @@ class PanelSync:
                                                                   self.panel.name, str(int(panel_user_id)))])
 
     async def unlink_user(self, client_id: str) -> bool:
+        refuse_in_read_only(self.billing, "unlink panel user")
         entry = LogEntry(USER_ENTITY, "unlink", "ok", self.billing.name, str(client_id), self.panel.name)
         return await asyncio.to_thread(self.map.unlink, USER_ENTITY, self.billing.name, str(client_id), self.panel.name,
                                        entry)
@@ -176,6 +179,7 @@ class PanelSync:
                   progress: Progress | None = None) -> PanelReport:
         if dry_run:
             return await self._run(dry_run=True, snapshot=snapshot, progress=progress)
+        refuse_in_read_only(self.billing, "panel sync")
         from .lock import sync_lock
 
         with sync_lock(self.store, "panel-sync"):
@@ -367,6 +371,7 @@ class PanelSync:
     async def adopt(self, backend: str, server_id: str, panel_id: int) -> Link:
         """The panel has the record (found by an operator): link it. The next sync pushes the desired state to it (or
         deletes it when the server or service is gone); a wrong id shows up there as broken (404)."""
+        refuse_in_read_only(self.billing, "adopt VPS record")
         panel_id = int(panel_id)
         if panel_id < 1:
             raise ValidationError("the panel's VPS id is a number of 1 or more.", operation="adopt VPS record")
@@ -385,6 +390,7 @@ class PanelSync:
     async def retry_create(self, backend: str, server_id: str) -> None:
         """The panel does not have the record (checked by an operator): forget the unresolved create (or the broken
         link), so the next sync creates it."""
+        refuse_in_read_only(self.billing, "retry create")
         rows = await asyncio.to_thread(self.records)
         row = rows.get((backend, str(server_id)))
         if row is None:

@@ -35,6 +35,7 @@ from typing import Any, Iterable
 
 from ..errors import BackendError, ConflictError, NotFoundError, ValidationError
 from ..models import Client, Server, ServerStatus, utcnow
+from .readonly import refuse_in_read_only
 from .syncmap import Link, LogEntry, SyncMap
 
 ENTITY = "service"
@@ -527,6 +528,7 @@ class ServiceLinks:
         """Accept proposals: a list of service ids (each must have exactly one proposal, ambiguous ones are accepted
         only when named), or "all-confident". `proposals`: the ones the user saw (else they are computed now); each is
         checked against the sync map again before it is written."""
+        refuse_in_read_only(self.billing, "accept")
         if isinstance(which, str) and which != "all-confident":
             which = [which]
         if proposals is None:
@@ -579,6 +581,7 @@ class ServiceLinks:
                      proposals: list[Proposal] | None = None) -> list[LinkOutcome]:
         """Reject the proposal of `service_id` for `backend`/`server_id` (or every current proposal of the service):
         remembered, so it is never proposed again."""
+        refuse_in_read_only(self.billing, "reject")
         service_id = str(service_id).strip().lstrip("#")
         if backend is not None and server_id is not None:
             targets = [(backend, str(server_id))]
@@ -615,6 +618,7 @@ class ServiceLinks:
     async def link(self, service_id: str, backend: str, server_id: str, *, replace: bool = False) -> LinkOutcome:
         """Link by hand. The service and the server are looked up first; refused when the server is paid by another
         service, or when the service is linked to another server (unless `replace`)."""
+        refuse_in_read_only(self.billing, "link service")
         service_id = str(service_id).strip().lstrip("#")
         adapter = self.adapters.get(backend)
         if adapter is None:
@@ -645,6 +649,7 @@ class ServiceLinks:
 
     async def unlink(self, service_id: str) -> LinkOutcome:
         """Drop the service's link; neither WHMCS nor the server is touched. Rejections made for it stay."""
+        refuse_in_read_only(self.billing, "unlink service")
         service_id = str(service_id).strip().lstrip("#")
         rows = await asyncio.to_thread(self._rows)
         mine = [r for r in rows if r.left_id == service_id and r.status == LINKED and r.right_id]

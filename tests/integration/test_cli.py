@@ -212,6 +212,32 @@ def test_the_sentinel_token_appears_nowhere(env, sim, tmp_path):
     assert all(SENTINEL not in out for out in Run.outputs)
 
 
+def exported_by_bash(lines: str) -> dict[str, str]:
+    """What `eval "$lines"` exports in bash: the HOSTDECK_SECRET_* variables of a clean environment."""
+    proc = subprocess.run(["bash", "-c", 'eval "$HINTS" && env -0'], env={"HINTS": lines, "PATH": os.environ["PATH"]},
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    pairs = (item.partition("=") for item in proc.stdout.split("\0") if item.startswith("HOSTDECK_SECRET_"))
+    return {name: value for name, _, value in pairs}
+
+
+def expected_demo_exports() -> dict[str, str]:
+    from backends.demo import plan_demo
+    from backends.secrets import env_name
+
+    return {env_name(b, f): v for (b, f), v in plan_demo().demo_secrets.items()}
+
+
+def test_demo_ignores_secret_variables_of_the_environment(tmp_path):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+    e.update(PYTHONPATH=str(ROOT), HOSTDECK_SECRET_HZ_TOKEN="wrong-token", HOSTDECK_SECRET_VPS_TOKEN="wrong-token",
+             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    proc = subprocess.run([sys.executable, "-m", "tui.cli.main", "--demo", "test", "hz", "vps", "--json"], env=e,
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [(r["ok"], r["credential_source"]) for r in json.loads(proc.stdout)] == [(True, "demo"), (True, "demo")]
+
+
 def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
     import signal
     import tomllib
@@ -230,16 +256,16 @@ def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
         config.write_text("\n".join(lines))
         parsed = tomllib.loads(config.read_text())
         assert parsed["backends"][0]["kind"] == "hetzner"
-        credentials = {}
-        while True:  # every `export NAME=value` hint, up to "press ctrl+c"
+        hints = []
+        while True:  # every hint line, up to "press ctrl+c"
             line = proc.stderr.readline()
             assert line, "hostdeck sim stopped"
             if "ctrl+c" in line:
                 break
-            if line.strip().startswith("export "):
-                name, _, value = line.strip()[len("export "):].partition("=")
-                credentials[name] = value
-        assert "HOSTDECK_SECRET_HZ_TOKEN" in credentials and "HOSTDECK_SECRET_VPS_TOKEN" in credentials
+            if line.startswith("  "):
+                hints.append(line.strip())
+        credentials = exported_by_bash("\n".join(hints))
+        assert credentials == expected_demo_exports()  # `1|demo-…` and empty values survive the shell
         env = dict(e, HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "d"), **credentials)
         out = subprocess.run([sys.executable, "-m", "tui.cli.main", "servers", "--backend", "hz", "--json"], env=env,
                              cwd=ROOT, capture_output=True, text=True, timeout=60)

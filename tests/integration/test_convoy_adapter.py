@@ -334,16 +334,25 @@ async def test_sso_url_is_fresh_logs_in_and_is_never_recorded(sim, cv):
     assert "token" not in repr(result)
 
 
-async def test_sso_works_in_read_only_mode_but_mutations_do_not(sim):
+async def test_read_only_refuses_sso_and_mutations(sim):
+    """The SSO link is a full panel session as the customer (power, reinstall, delete): read-only refuses it too."""
     adapter = make_adapter(sim, read_only=True)
     raw = a_server(sim)
-    assert (await adapter.sso_url(raw["uuid_short"])).url
-    for call in (adapter.suspend(raw["uuid_short"]), adapter.delete_server(raw["uuid_short"]),
-                 adapter.resize(raw["uuid_short"], cpu=2), adapter.create_or_link_user("a@example.com", "A")):
+    for call in (adapter.sso_url(raw["uuid_short"]), adapter.suspend(raw["uuid_short"]),
+                 adapter.delete_server(raw["uuid_short"]), adapter.resize(raw["uuid_short"], cpu=2),
+                 adapter.create_or_link_user("a@example.com", "A")):
         with pytest.raises(ReadOnlyError):
             await call
-    assert [w["path"] for w in writes(sim)] == [f"/api/application/users/{raw['user_id']}/generate-sso-token"]
-    assert not adapter.can(Capability.DELETE) and adapter.can(Capability.SSO)
+    assert writes(sim) == []
+    assert not adapter.can(Capability.DELETE) and not adapter.can(Capability.SSO)
+    assert adapter.missing_reason(Capability.SSO) == "read-only mode is on."
+    from tui.screens.server_actions import build_menu
+
+    server = await adapter.get_server(raw["uuid_short"])
+    assert "sso" not in [item.id for item in build_menu(adapter, server, read_only=True)]  # hidden in the TUI
+    writable = make_adapter(sim)
+    assert "sso" in [item.id for item in build_menu(writable, server, read_only=False)]
+    await writable.aclose()
     await adapter.aclose()
 
 

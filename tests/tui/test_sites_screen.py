@@ -116,3 +116,31 @@ async def test_delete_needs_the_domain_typed(sites_app):
         await settle(app, pilot)
         assert "gone.example.com" not in app.test_sims["web1"].sites
         assert screen.grid.get_row("gone.example.com").cells[3] == "deleted"
+
+
+async def test_a_failed_job_whose_site_was_never_created_is_discarded_without_a_remote_call(sites_app):
+    """CloudPanel refuses a second site for the same user: the job fails before anything is made. x offers to
+    discard it (not to delete a site), sends nothing, and the domain can be added again with another user."""
+    app = sites_app()
+    async with app.run_test(size=(150, 42)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        panel = app.test_sims["web1"]
+        await create(app, pilot, "one.example.com", "hdsame")
+        await pilot.press("escape")
+        await create(app, pilot, "two.example.com", "hdsame")
+        assert screen.grid.get_row("two.example.com").cells[3:5] == ("failed", "failed")
+        assert "two.example.com" not in panel.sites
+        screen.grid.cursor_row_key = "two.example.com"
+        sent = len(panel.commands)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and "Discard" in app.screen.title_text
+        await pilot.click("#confirm")
+        await settle(app, pilot)
+        assert len(panel.commands) == sent  # nothing sent
+        assert "two.example.com" not in screen.jobs and screen.grid.get_row("two.example.com") is None
+        assert any("discarded" in n.message for n in app._notifications)
+        await create(app, pilot, "two.example.com", "hdother")
+        await pilot.press("escape")
+        assert screen.grid.get_row("two.example.com").cells[3:5] == ("done", "done")

@@ -353,3 +353,11 @@ def test_fuzz_accepted_values_hold_no_shell_syntax(value):
         assert not set(accepted) & set("'\"`$\\;|&<>(){}*?~#! \n\r\t\x00")
         if check is not validate.reverse_proxy_url:  # URLs may hold [::1]; quoting covers that
             assert shlex.quote(accepted) == accepted  # nothing in it needs quoting at all
+
+
+@pytest.mark.parametrize("check, value", [(validate.panel_user, "0\n"), (validate.panel_user, "admin\n"),
+                                          (validate.site_user, "shopuser\n"), (validate.database_name, "shopdb\n")])
+def test_a_final_newline_is_refused(check, value):
+    """`$` in a regex also matches before a final newline: the patterns end with \\Z."""
+    with pytest.raises(ValidationError):
+        check(value)

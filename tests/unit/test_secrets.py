@@ -46,3 +46,33 @@ def test_delete(memory_keyring):
     assert s.delete("hz", "token") is True
     assert s.delete("hz", "token") is False
     assert s.source("hz", "token") == "missing"
+
+
+def test_built_in_credentials_win_over_the_environment_in_every_lookup(memory_keyring, monkeypatch):
+    """--demo's credentials are its own: a HOSTDECK_SECRET_* variable or a keyring entry never replaces them, and
+    get, source and require agree."""
+    from backends.demo import plan_demo
+
+    secrets = plan_demo().secrets
+    own = dict(plan_demo().demo_secrets)
+    monkeypatch.setenv("HOSTDECK_SECRET_HZ_TOKEN", "from-env")
+    monkeypatch.setenv("HOSTDECK_SECRET_BILLING_ACCESSKEY", "from-env")
+    Secrets().set("vps", "token", "from-keyring")
+    for (backend, field), value in own.items():
+        assert secrets.get(backend, field) == (value, "demo")
+        assert secrets.require(backend, field) == value
+    monkeypatch.setenv("HOSTDECK_SECRET_OTHER_TOKEN", "from-env")
+    assert secrets.get("other", "token") == (None, "missing")  # the demo uses nothing from outside
+    with pytest.raises(SecretError, match="demo has no token"):
+        secrets.require("other", "token")
+
+
+def test_get_and_require_agree_for_every_source(memory_keyring, monkeypatch):
+    s = Secrets(overlay={("a", "token"): "built-in", ("d", "token"): "built-in"})
+    monkeypatch.setenv("HOSTDECK_SECRET_A_TOKEN", "from-env")
+    monkeypatch.setenv("HOSTDECK_SECRET_B_TOKEN", "from-env")
+    s.set("c", "token", "from-keyring")
+    expected = {"a": ("from-env", "env"), "b": ("from-env", "env"), "c": ("from-keyring", "keyring"),
+                "d": ("built-in", "demo")}
+    for backend, pair in expected.items():
+        assert s.get(backend, "token") == pair and s.require(backend, "token") == pair[0]

@@ -41,7 +41,14 @@ def info(args: argparse.Namespace) -> int:
 
     from backends import paths
 
-    with CommandContext(args) as ws:
+    from backends.errors import ConfigError
+
+    with CommandContext(args, check_store=False) as ws:  # info still answers, naming the store's problem
+        try:
+            ws.check_store()
+            store = "ok"
+        except ConfigError as exc:
+            store = str(exc)
         doc = {
             "hostdeck": __version__,
             "python": platform.python_version(),
@@ -49,8 +56,9 @@ def info(args: argparse.Namespace) -> int:
             "config_path": str(ws.config.path) if ws.config.path else None,
             "config_default_path": str(paths.config_path()[0]),
             "data_dir": str(ws.data_dir or paths.data_dir()),
-            "log_dir": str(paths.log_dir()),
+            "log_dir": str(ws.log_dir),
             "database": ws.config.general.database or str((ws.data_dir or paths.data_dir()) / "hostdeck.db"),
+            "store": store,
             "keyring": ws.secrets.keyring_name(),
             "read_only": ws.read_only,
             "demo": bool(args.demo),
@@ -60,15 +68,15 @@ def info(args: argparse.Namespace) -> int:
         }
     if args.json:
         emit_json(doc)
-        return 0
-    for key in ("hostdeck", "python", "config_path", "data_dir", "log_dir", "database", "keyring", "read_only"):
+        return 0 if store == "ok" else 1
+    for key in ("hostdeck", "python", "config_path", "data_dir", "log_dir", "database", "store", "keyring", "read_only"):
         say(f"{key:12} {doc[key] if doc[key] is not None else '(none: ' + doc['config_default_path'] + ' not found)'}")
     say("versions     " + ", ".join(f"{k} {v}" for k, v in doc["versions"].items()))
     if doc["backends"]:
         table(["backend", "kind", "url", "credentials"], [[b["name"], b["kind"], b["url"], b["credential_source"]] for b in doc["backends"]])
     else:
         say("no backends configured: run `hostdeck sim` for a config that points at the simulators, or see the README.")
-    return 0
+    return 0 if store == "ok" else 1
 
 
 # secrets ------------------------------------------------------------------------
@@ -161,8 +169,10 @@ async def servers(args: argparse.Namespace) -> int:
     return 1 if failed or not adapters else 0
 
 
-async def _with_server(args: argparse.Namespace, work) -> int:
+async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None) -> int:
     with CommandContext(args) as ws:
+        if mutating:
+            _refuse_read_only(ws, mutating)
         adapter = ws.adapter(args.backend)
         try:
             server = await adapter.get_server(args.server)
@@ -220,7 +230,7 @@ async def server_power(args: argparse.Namespace) -> int:
             say(f"{server.name}: {args.action} {result.status}" + (f" — {result.message}" if result.message else ""))
         return 0 if result.status == "success" else 1
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating=f"power {args.action}")
 
 
 async def server_suspend(args: argparse.Namespace) -> int:
@@ -239,7 +249,7 @@ async def _suspend(args: argparse.Namespace, suspend: bool) -> int:
         emit_json(_action_doc(result)) if args.json else say(f"{server.name}: {result.command} {result.status}")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="suspend" if suspend else "unsuspend")
 
 
 async def server_reset_password(args: argparse.Namespace) -> int:
@@ -257,7 +267,7 @@ async def server_reset_password(args: argparse.Namespace) -> int:
             say(result.secret)
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="reset-password")
 
 
 async def server_console(args: argparse.Namespace) -> int:
@@ -271,7 +281,15 @@ async def server_console(args: argparse.Namespace) -> int:
             say(f"password {result.secret}")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="a console session")
+
+
+def _refuse_read_only(ws, what: str) -> None:
+    """Read-only mode refuses before anything is sent or written."""
+    if ws.read_only:
+        from backends.errors import ReadOnlyError
+
+        raise ReadOnlyError(f"read-only mode is on: {what} refused; nothing was sent or written.", operation=what)
 
 
 # Convoy's /authenticate is guest-only (ConvoyPanel/panel RouteServiceProvider: routes/auth.php under `guest`)
@@ -301,7 +319,7 @@ async def server_sso(args: argparse.Namespace) -> int:
             say(result.url)
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="a login-as-customer link (a full panel session)")
 
 
 async def server_create(args: argparse.Namespace) -> int:
@@ -390,7 +408,7 @@ async def server_resize(args: argparse.Namespace) -> int:
         emit_json(resized.summary()) if args.json else say(f"{resized.name}: {resized.plan}")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="resize")
 
 
 async def server_rename(args: argparse.Namespace) -> int:
@@ -404,7 +422,7 @@ async def server_rename(args: argparse.Namespace) -> int:
         emit_json(renamed.summary()) if args.json else say(f"{server.name} is now {renamed.name}")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="rename")
 
 
 async def server_delete(args: argparse.Namespace) -> int:
@@ -416,7 +434,7 @@ async def server_delete(args: argparse.Namespace) -> int:
         emit_json(_action_doc(result)) if args.json else say(f"deleted {server.name} (id {server.id})")
         return 0
 
-    return await _with_server(args, work)
+    return await _with_server(args, work, mutating="delete")
 
 
 # catalog ------------------------------------------------------------------------
@@ -506,6 +524,8 @@ async def sync_clients(args: argparse.Namespace) -> int:
             if o.result in ("error", "drifted"):
                 detail = o.error or ", ".join(f"{k}: {v[0]!r} vs {v[1]!r}" for k, v in (o.drift or {}).items())
                 say(f"  client {o.client_id} {o.email}: {o.result}: {detail}")
+    if ws.read_only and mode in ("pull", "check"):
+        warn("read-only mode: this report was not written to the sync map.")
     return 1 if report.failed else 0
 
 
@@ -719,10 +739,18 @@ async def site_add(args: argparse.Namespace) -> int:
         if password:
             warn(f"the password of site user {user} is shown once and not stored:")
             say(password)
+    _warn_unrecorded(pipeline, job)
     return 1 if job.status == "failed" else 0
 
 
-async def _site_step(args: argparse.Namespace, step: str | None) -> int:
+def _warn_unrecorded(pipeline, job) -> None:
+    """A step was done but the store could not record it: say so (the exit code still says what was done)."""
+    if pipeline.unrecorded:
+        warn(f"{job.domain}: {pipeline.unrecorded}. The events are in the log file; run `hostdeck site retry "
+             f"{job.domain}` once the store can be written again (it checks what exists first).")
+
+
+async def _site_step(args: argparse.Namespace, step: str | None, site_user: str | None = None) -> int:
     from backends.sites.setup import site_pipeline
 
     with CommandContext(args) as ws:
@@ -732,10 +760,11 @@ async def _site_step(args: argparse.Namespace, step: str | None) -> int:
 
             found = SiteJobs(ws.store).get(args.domain.strip().lower())
             pipeline = site_pipeline(ws, found.backend if found else None)
-            job = await pipeline.retry(args.domain, step=step, progress=_step_printer)
+            job = await pipeline.retry(args.domain, step=step, progress=_step_printer, site_user=site_user)
         finally:
             await ws.aclose()
     emit_json(job.as_dict()) if args.json else say(_job_line(job))
+    _warn_unrecorded(pipeline, job)
     return 1 if job.status == "failed" or (step and job.steps[step].status not in ("done", "skipped")) else 0
 
 
@@ -748,7 +777,7 @@ async def site_analytics(args: argparse.Namespace) -> int:
 
 
 async def site_retry(args: argparse.Namespace) -> int:
-    return await _site_step(args, args.step)
+    return await _site_step(args, args.step, args.site_user)
 
 
 async def site_delete(args: argparse.Namespace) -> int:
@@ -763,7 +792,12 @@ async def site_delete(args: argparse.Namespace) -> int:
             job = await site_pipeline(ws, found.backend if found else None).delete(args.domain)
         finally:
             await ws.aclose()
-    emit_json(job.as_dict()) if args.json else say(f"deleted {job.domain}")
+    if args.json:
+        emit_json(job.as_dict())
+    elif job.status == "discarded":
+        say(f"discarded the failed job of {job.domain}: its site was never created, nothing was sent to delete.")
+    else:
+        say(f"deleted {job.domain}")
     return 0
 
 

@@ -12,10 +12,12 @@ from backends.workspace import Workspace
 
 
 class CommandContext:
-    def __init__(self, args: argparse.Namespace, *, defer_demo: bool = False) -> None:
-        """`defer_demo`: plan the demo but leave starting the simulators to the caller (`self.demo.start()`)."""
+    def __init__(self, args: argparse.Namespace, *, defer_demo: bool = False, check_store: bool = True) -> None:
+        """`defer_demo`: plan the demo but leave starting the simulators to the caller (`self.demo.start()`).
+        `check_store`: check the store before anything is sent (a StoreError naming the file and the fix)."""
         self.args = args
         self.defer_demo = defer_demo
+        self.check_store = check_store
         self.demo = None
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.workspace: Workspace | None = None
@@ -39,11 +41,21 @@ class CommandContext:
         else:
             config = load_config(getattr(self.args, "config", None))
             self.workspace = Workspace(config, Secrets(), read_only=read_only)
+        if self.check_store:
+            try:
+                self.workspace.check_store()
+            except BaseException:
+                self.__exit__(None, None, None)
+                raise
         return self.workspace
 
     def __exit__(self, *exc) -> None:
         if self.workspace is not None:
             self.workspace.close_store()
+            from .output import warn
+
+            for problem in self.workspace.record_problems:
+                warn(f"{problem} (whatever was done above is done).")
         if self.demo is not None:
             self.demo.stop()
         if self._tmp is not None:

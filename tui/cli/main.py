@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     site = sub.add_parser("site", help="sites on CloudPanel: create, certificate, analytics, retry, delete, list")
     stsub = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
-    p = cmd("add", "site_add", "create a site, its Let's Encrypt certificate and its Matomo analytics", True, stsub)
+    p = cmd("add", "site_add", "create a site, its Let's Encrypt certificate and its Matomo analytics (replaces a failed "
+            "job whose site was never created)", True, stsub)
     p.add_argument("backend", help="the CloudPanel backend")
     p.add_argument("domain")
     p.add_argument("--type", dest="kind", default="php", choices=["static", "php", "nodejs", "python", "reverse-proxy"])
@@ -176,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("retry", "site_retry", "run a site's failed or unfinished steps again", True, stsub)
     p.add_argument("domain")
     p.add_argument("--step", choices=["create_site", "certificate", "analytics"])
-    p = cmd("delete", "site_delete", "delete a site from CloudPanel (needs --yes)", True, stsub)
+    p.add_argument("--site-user", help="a new Linux user for a site that was not created yet")
+    p = cmd("delete", "site_delete", "delete a site from CloudPanel, or discard a failed job whose site was never "
+            "created (needs --yes)", True, stsub)
     p.add_argument("domain")
     p.add_argument("--yes", action="store_true")
     cmd("list", "site_list", "sites and the state of their steps", True, stsub)
@@ -214,13 +217,30 @@ def main(argv: list[str] | None = None) -> int:
             result = asyncio.run(result)
         return int(result or 0)
     except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE, as_json, "config")
+        return _fail(str(exc), EXIT_USAGE, as_json, getattr(exc, "category", "config"))
     except SecretError as exc:
         return _fail(str(exc), EXIT_USAGE, as_json, "credentials")
     except BackendError as exc:
         return _fail(str(exc), EXIT_FAILED, as_json, exc.category, exc.as_dict())
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from backends.store.check import is_store_error
+
+        if not is_store_error(exc):
+            raise
+        return _fail(_store_failure(exc), EXIT_FAILED, as_json, "store")
+
+
+def _store_failure(exc: BaseException) -> str:
+    from backends.paths import database_path
+    from backends.redact import redact_text
+
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).splitlines() or [""])[0]
+    return (f"the store failed while this command ran ({type(cause).__name__}: {redact_text(first)}); the database is "
+            f"{database_path()} unless [general] database names another. Whatever the command printed before this was "
+            "done. Fix: check that the database is readable and writable, then run the command again.")
 
 
 def _fail(message: str, code: int, as_json: bool, category: str, extra: dict | None = None) -> int:
@@ -239,7 +259,7 @@ def _run_tui(args: argparse.Namespace) -> int:
     try:
         return run_app(args)
     except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE, False, "config")
+        return _fail(str(exc), EXIT_USAGE, False, getattr(exc, "category", "config"))
 
 
 def run() -> None:

@@ -175,6 +175,15 @@ class SitesScreen(ReportsFailures, Screen):
         job = self._selected()
         if job is None or not self._writable():
             return
+        if job.status != "deleted" and job.steps["create_site"].status in ("failed", "pending"):
+            # its site was never created (the pipeline checks again): discard the job, nothing to delete remotely
+            dialog = ConfirmDialog(f"Discard the failed job of {job.domain}?", backend=job.backend, target=job.domain,
+                                   call="site job only: nothing is deleted on the server (when the failure is unclear, "
+                                        "`test -f` of its vhost file first)", confirm_label="Discard")
+            self.app.push_screen(dialog, lambda ok: self.run_worker(
+                self._delete(job.domain), group="sites-run", exit_on_error=False,
+                description=f"Discard the failed job of {job.domain}") if ok else None)
+            return
         dialog = ConfirmDialog(f"Delete {job.domain}?", backend=job.backend, target=job.domain,
                                call=f"clpctl site:delete --domainName={job.domain} --force", confirm_label="Delete",
                                require_text=job.domain, warning="Its files and vhost are removed. This cannot be undone.")
@@ -184,6 +193,13 @@ class SitesScreen(ReportsFailures, Screen):
 
     async def _delete(self, domain: str) -> None:
         job = await self.pipeline.delete(domain)
+        if job.status == "discarded":
+            self.jobs.pop(domain, None)
+            self.grid.set_rows(job_row(j) for j in self.jobs.values())
+            self._highlighted()
+            self.notify(f"{domain}: the failed job was discarded (its site was never created); add it again with other "
+                        "options.")
+            return
         self._progress(job, "deleted")
         self.notify(f"{domain} deleted.")
 
@@ -241,6 +257,8 @@ class SitesScreen(ReportsFailures, Screen):
     def _highlighted(self) -> None:
         job = self._selected()
         if job is None:
+            if not self.jobs:
+                self.query_one("#site-detail", Static).update("Select a site.")
             return
         # Text, never markup: domains, command output and errors come from CloudPanel and Matomo
         lines = [Text.assemble(as_text(job.domain, "bold", limit=LIMIT), as_text(f" on {job.backend} · {job.kind} · "),

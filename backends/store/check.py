@@ -1,0 +1,103 @@
+"""Checking the SQLite store before any remote call: it is a database, of a schema this hostdeck knows, and it can be
+written. Stdlib only (no SQLAlchemy), so every command can afford it. Problems are a StoreError that names the file
+and the fix; the folder is made 0700 and the files 0600 on the way."""
+
+from __future__ import annotations
+
+import shlex
+import sqlite3
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..paths import private_dir, private_file, tighten_files
+from .version import LATEST
+
+WAIT_SECONDS = 5.0  # as long as the store's busy timeout
+
+
+class StoreError(ConfigError):
+    """The store cannot be used: unreadable, not a database, a newer schema, read-only or locked."""
+
+    category = "store"
+
+
+def is_store_error(exc: BaseException) -> bool:
+    """An error of the store itself (a StoreError, or one of the sqlite3 or SQLAlchemy layers), told apart without
+    importing SQLAlchemy."""
+    return isinstance(exc, StoreError) or any(cls.__module__.split(".")[0] in ("sqlite3", "sqlalchemy")
+                                              for cls in type(exc).__mro__)
+
+
+def sidecars(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+ELSEWHERE = "or point HOSTDECK_DATA_DIR (or [general] database) at another folder."
+
+
+def _corrupt(path: Path, detail: str) -> StoreError:
+    move = f"mv {shlex.quote(str(path))} {shlex.quote(str(path) + '.broken')}"
+    return StoreError(f"the store is not a readable SQLite database ({detail}).", path=str(path),
+                      fix=f"restore it from a backup, or move it aside (`{move}`) and hostdeck starts an empty one (its "
+                          f"sync map, site jobs and history stay in the old file); {ELSEWHERE}")
+
+
+def _unwritable(path: Path, detail: str) -> StoreError:
+    return StoreError(f"the store cannot be opened for writing ({detail}).", path=str(path),
+                      fix="make the file and its folder writable for this user (see `ls -l`, `lsattr` for the immutable "
+                          f"flag, or a read-only mount); {ELSEWHERE}")
+
+
+def _locked(path: Path) -> StoreError:
+    return StoreError(f"the store stayed locked by another process for {WAIT_SECONDS:.0f} s.", path=str(path),
+                      fix="wait for the other hostdeck (a sync or a cron run) to finish, then run this again.")
+
+
+def newer_schema(path: str, found: int) -> StoreError:
+    return StoreError(f"the store has schema version {found}, newer than this hostdeck knows ({LATEST}).", path=path,
+                      fix=f"upgrade hostdeck to the version that wrote it; {ELSEWHERE}")
+
+
+def check_sqlite(path: Path) -> int:
+    """Check (and if missing, create empty and private) the store at `path`; returns its schema version (0: new)."""
+    path = Path(path)
+    try:
+        private_dir(path.parent)
+        private_file(path)
+    except OSError as exc:
+        raise _unwritable(path, exc.strerror or type(exc).__name__) from None
+    tighten_files(*sidecars(path))
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=WAIT_SECONDS, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _unwritable(path, str(exc)) from None
+    try:
+        try:
+            has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() if has_meta else None
+            found = int(row[0]) if row else 0
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise _locked(path) from None
+            if str(exc).startswith("no such"):  # a database, but not hostdeck's
+                raise _corrupt(path, str(exc)) from None
+            raise _unwritable(path, str(exc)) from None  # e.g. its -wal or -shm cannot be made in a read-only folder
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            raise _corrupt(path, str(exc)) from None
+        if found > LATEST:
+            raise newer_schema(str(path), found)
+        try:  # a real write, rolled back: what root, an immutable file or a read-only mount really allow
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("CREATE TABLE hostdeck_write_check (x)")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise _locked(path) from None
+            raise _unwritable(path, str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise _corrupt(path, str(exc)) from None
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        return found
+    finally:
+        conn.close()

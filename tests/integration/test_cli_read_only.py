@@ -1,0 +1,67 @@
+"""Read-only is read-only: the SSO link (a full panel session) is refused, and the commands that write the sync map
+refuse up front, send nothing and write nothing (no link, no log row, no error row). Runs `--demo` (the simulators of
+every backend) with a data dir of its own, so what was written can be read afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(tmp_path):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+    e.update(HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
+             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring", XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    return e
+
+
+def hostdeck(env, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli.main", "--demo", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _rows(env, sql: str) -> list:
+    db = Path(env["HOSTDECK_DATA_DIR"]) / "hostdeck.db"
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_read_only_refuses_sso_and_sync_map_writes_up_front(env):
+    servers = json.loads(hostdeck(env, "servers", "--backend", "vps", "--json").stdout)
+    before_api = _rows(env, "SELECT count(*) FROM events WHERE kind='api'")[0][0]
+    for args in (["server", "sso", "vps", servers[0]["id"], "--print"], ["sync", "link", "1", "41"],
+                 ["sync", "unlink", "1"], ["sync", "services", "--accept-all"], ["sync", "services", "--accept", "1"],
+                 ["sync", "services", "--reject", "1"], ["sync", "services", "--link", "1", "hz", "1"],
+                 ["sync", "services", "--unlink", "1"], ["sync", "clients", "--push"], ["sync", "clients", "--update"],
+                 ["sync", "panel"], ["sync", "panel", "--adopt", "hz", "1", "5"], ["sync", "panel", "--link-user", "1", "41"],
+                 ["sync", "panel", "--unlink-user", "1"], ["sync", "panel", "--retry-create", "hz", "1"]):
+        proc = hostdeck(env, "--read-only", *args, "--json")
+        assert proc.returncode == 1, (args, proc.stdout, proc.stderr)
+        assert json.loads(proc.stdout)["error"]["category"] == "read_only", args
+        assert "read-only mode is on" in proc.stderr and "Traceback" not in proc.stderr
+        assert "url" not in json.loads(proc.stdout)  # no link printed
+    assert _rows(env, "SELECT count(*) FROM sync_links") == [(0,)]
+    assert _rows(env, "SELECT count(*) FROM sync_log") == [(0,)]
+    assert _rows(env, "SELECT count(*) FROM events WHERE kind='api'")[0][0] == before_api  # nothing was sent
+
+
+def test_read_only_check_reports_without_writing_and_the_writes_work_otherwise(env):
+    accepted = hostdeck(env, "sync", "services", "--accept-all", "--json")
+    assert accepted.returncode == 0, accepted.stderr
+    linked = _rows(env, "SELECT count(*) FROM sync_links")[0][0]
+    assert linked > 0  # the same command writes when read-only is off
+    log = _rows(env, "SELECT count(*) FROM sync_log")[0][0]
+    checked = hostdeck(env, "--read-only", "sync", "clients", "--check", "--json")
+    assert checked.returncode in (0, 1), checked.stderr
+    assert "operation" in json.loads(checked.stdout)
+    assert _rows(env, "SELECT count(*) FROM sync_log")[0][0] == log
+    assert _rows(env, "SELECT count(*) FROM sync_links")[0][0] == linked
