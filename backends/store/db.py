@@ -94,7 +94,19 @@ class Store:
             return int(row[0]) if row else 0
 
     def upgrade(self) -> int:
-        """Bring the schema to SCHEMA_VERSION; returns the version found before."""
+        """Bring the schema to SCHEMA_VERSION; returns the version found before. On SQLite one process at a time
+        creates or upgrades (cron jobs started together on an empty data dir would both create the tables)."""
+        if self.path is None:
+            return self._upgrade()
+        import fcntl
+
+        from ..paths import open_private
+
+        with open_private(self.path.with_name(self.path.name + ".schema-lock")) as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._upgrade()
+
+    def _upgrade(self) -> int:
         found = self.schema_version()
         if found > SCHEMA_VERSION:
             raise newer_schema(self.where, found)

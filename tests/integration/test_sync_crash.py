@@ -65,7 +65,12 @@ def test_killed_syncs_rerun_to_a_true_map_without_duplicates(world):
     for _ in range(4):
         proc = subprocess.Popen([sys.executable, "-m", "tui.cli.main", "sync", "clients", "--push"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 1.5))  # start-up is ~0.4 s; 300 creates, 4 at a time, take ~2 s more
+        # Killed after a random number of new panel users, not after a time: on a loaded machine start-up alone can
+        # outlast any fixed delay, and the point is to die in the middle of the creates.
+        target = len(convoy.users) + rng.randint(1, 40)
+        deadline = time.monotonic() + 60
+        while len(convoy.users) < target and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1

@@ -1,4 +1,8 @@
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 from sqlalchemy import create_engine
 
@@ -54,9 +58,6 @@ def test_newer_database_is_refused(tmp_path):
 
 
 def test_fast_event_append_is_read_back_by_the_store(tmp_path):
-    import subprocess
-    import sys
-
     from backends.store import fast_events
 
     path = tmp_path / "h.db"
@@ -104,3 +105,15 @@ def test_version_4_database_gains_rejections_and_snapshots_and_keeps_its_rows(tm
     columns = {row[1] for row in db.execute("PRAGMA table_info(snapshots)")}
     assert {"scope", "backend", "fetched_at", "payload", "error", "error_at"} <= columns
     assert {row[1] for row in db.execute("PRAGMA table_info(credential_rejections)")} >= {"backend", "fingerprint"}
+
+
+def test_processes_starting_together_on_an_empty_data_dir_all_open_the_store(tmp_path):
+    """Cron jobs started in the same minute on a fresh machine: one creates the tables, the others wait for it."""
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(root))
+    code = "from backends.store import Store; Store(); print('opened')"
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(6)]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [out.strip() for out, _ in results] == ["opened"] * 6, [err for _, err in results]
+    assert Store(path=tmp_path / "data" / "hostdeck.db").schema_version() == SCHEMA_VERSION
