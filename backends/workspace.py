@@ -77,6 +77,15 @@ class Workspace:
                 self._store = Store(path=(self.data_dir / "hostdeck.db") if self.data_dir else None)
         return self._store
 
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file of the store, or None when the config names a database URL."""
+        if self.config.general.database:
+            return None
+        from .paths import database_path
+
+        return (self.data_dir / "hostdeck.db") if self.data_dir else database_path()
+
     def adapter(self, name: str) -> Adapter:
         if name not in self.adapters:
             self.config.backend(name)  # raises the ConfigError that names the configured ones

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Hashable
 
 from textual import on, work
@@ -17,10 +19,13 @@ from textual.widgets import Footer, Input, Static
 
 from ..widgets.grid import Grid
 from ..widgets.topbar import TopBar
+from .server_cache import freshness
 from .server_rows import COLUMNS, server_row
 
 if TYPE_CHECKING:
     from backends.models import Server
+
+    from .server_cache import CachedServers
 
     from ..dialogs.action_menu import MenuAction
 
@@ -53,6 +58,10 @@ class ServersScreen(Screen):
         self._links = None
         self._links_error: str | None = None
         self.billing_snapshot = None
+        self.cache: dict[str, CachedServers] = {}  # backends whose rows come from the store, not yet refreshed
+        self.refreshing: set[str] = set()
+        self.unreachable: dict[str, tuple[str, str]] = {}  # backend -> (error category, message)
+        self.fetched_at: dict[str, datetime] = {}  # when each backend's rows on screen were listed
 
     def compose(self) -> ComposeResult:
         yield TopBar("Servers")
@@ -77,37 +86,48 @@ class ServersScreen(Screen):
         self.grid.sort_by("name")
         self.grid.focus()
         if self.app.workspace.backend_names:
+            self._paint_cached()
             self.refresh_servers()
         self.set_interval(1.0, self._tick_status)
 
     # loading --------------------------------------------------------------------
+    def _paint_cached(self) -> None:
+        """The stored inventory, on screen at the first paint (stdlib sqlite3: no SQLAlchemy on this path)."""
+        from .server_cache import load_cached
+
+        self.cache = load_cached(self.app.workspace)
+        self.refreshing = set(self.cache)  # the refresh starts right after the first paint
+        for snapshot in self.cache.values():
+            self.fetched_at[snapshot.backend] = snapshot.fetched_at
+            for server in snapshot.servers:
+                self.servers[server.key] = server
+        if self.servers:
+            self._render_rows()
+
     @work(group="servers-refresh", exclusive=True, exit_on_error=False)
     async def refresh_servers(self) -> None:
         await self.app.backends_ready()
         from backends.refresh import refresh_interval
 
         adapters = self.app.workspace.listing_adapters()
-        self._set_status("refreshing…")
-        results = await asyncio.gather(*(a.list_servers() for a in adapters), return_exceptions=True)
-        for adapter, result in zip(adapters, results):
-            if isinstance(result, BaseException):
-                self.stale_backends.add(adapter.name)
-                self.app.set_health(adapter.name, "failing", getattr(result, "message", str(result)))
-                if not isinstance(result, Exception):
-                    raise result
-                self.app.report_error(result)
-                continue
-            self.stale_backends.discard(adapter.name)
-            self.app.set_health(adapter.name, "ok")
-            join = getattr(adapter, "join", None)  # a Proxmox joined to this panel answers through its rows
-            for joined, host in self.app.workspace.attached.items():
-                if host == adapter.name:
-                    failed = join is not None and join.last_error
-                    self.app.set_health(joined, "failing" if failed else "ok", failed or "")
-            for key in [k for k, s in self.servers.items() if s.backend == adapter.name]:
-                del self.servers[key]
-            for server in result:
-                self.servers[server.key] = server
+        self._drop_unlisted({a.name for a in adapters})
+        self.refreshing = {a.name for a in adapters}
+        self._tick_status()
+
+        async def listed(adapter):
+            try:
+                return adapter, await adapter.list_servers()
+            except Exception as exc:  # one backend's failure degrades its rows, not the others
+                return adapter, exc
+
+        tasks = [asyncio.ensure_future(listed(a)) for a in adapters]
+        try:
+            for next_done in asyncio.as_completed(tasks):  # each backend's rows replace its cached ones as it answers
+                self._backend_answered(*await next_done)
+        finally:
+            for task in tasks:
+                task.cancel()
+            self.refreshing = set()
         self.last_refresh = time.monotonic()
         await self._billing(adapters)
         self._render_rows()
@@ -116,6 +136,47 @@ class ServersScreen(Screen):
                                                 [(a.refresh_cost(counts[a.name]), a.sustained_requests_per_second)
                                                  for a in adapters])
         self._arm_timer()
+
+    def _drop_unlisted(self, listed: set[str]) -> None:
+        """Cached rows of a backend that is no longer listed on its own (removed, or joined to a panel) go."""
+        gone = set(self.cache) - listed
+        if gone:
+            for backend in gone:
+                del self.cache[backend]
+            self.servers = {k: s for k, s in self.servers.items() if s.backend not in gone}
+            self._render_rows()
+
+    def _backend_answered(self, adapter, result) -> None:
+        from .server_cache import remember_failure, remember_servers
+
+        self.refreshing.discard(adapter.name)
+        if isinstance(result, BaseException):
+            self.stale_backends.add(adapter.name)
+            message = getattr(result, "message", str(result))
+            self.app.set_health(adapter.name, "failing", message)
+            self.unreachable[adapter.name] = (getattr(result, "category", ""), message)
+            self.app.report_error(result)
+            self.run_worker(partial(remember_failure, self.app.workspace, adapter.name, message), thread=True,
+                            group=f"snapshot-{adapter.name}", exit_on_error=False)
+            self._render_rows()
+            return
+        self.stale_backends.discard(adapter.name)
+        self.unreachable.pop(adapter.name, None)
+        self.cache.pop(adapter.name, None)
+        self.fetched_at[adapter.name] = datetime.now(timezone.utc)
+        self.app.set_health(adapter.name, "ok")
+        join = getattr(adapter, "join", None)  # a Proxmox joined to this panel answers through its rows
+        for joined, host in self.app.workspace.attached.items():
+            if host == adapter.name:
+                failed = join is not None and join.last_error
+                self.app.set_health(joined, "failing" if failed else "ok", failed or "")
+        for key in [k for k, s in self.servers.items() if s.backend == adapter.name]:
+            del self.servers[key]
+        for server in result:
+            self.servers[server.key] = server
+        self.run_worker(partial(remember_servers, self.app.workspace, adapter.name, result), thread=True,
+                        group=f"snapshot-{adapter.name}", exit_on_error=False)
+        self._render_rows()
 
     def billing_links(self):
         """The WHMCS service links, when billing is configured (None otherwise: the column stays empty)."""
@@ -166,12 +227,14 @@ class ServersScreen(Screen):
         self.refresh_servers()
 
     def _render_rows(self) -> None:
-        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in self.stale_backends)
+        stale, cached = self.stale_backends, self.cache
+        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in stale, cached=s.backend in cached)
                 for k, s in self.servers.items()]
         self.grid.set_rows(rows)
         if not rows:
             self.grid.empty_message = "No servers."
-        self._update_details()
+        if self.query_one("#details").display:
+            self._update_details()
         self._tick_status()
 
     def _tick_status(self) -> None:
@@ -183,8 +246,9 @@ class ServersScreen(Screen):
             ago = time.monotonic() - self.last_refresh
             parts.append(("refreshed just now" if ago < 10 else f"refreshed {ago:.0f} s ago")
                          + (f", auto every {self.refresh_seconds:.0f} s" if getattr(self.app, "poll_servers", True) else ", auto-refresh off"))
-        if self.stale_backends:
-            parts.append("stale: " + ", ".join(sorted(self.stale_backends)))
+        parts += freshness(self.cache, self.fetched_at, self.refreshing, self.unreachable)
+        if self.refreshing - set(self.cache):
+            parts.append("refreshing…")
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
@@ -228,7 +292,8 @@ class ServersScreen(Screen):
     # details ------------------------------------------------------------------------
     @on(Grid.RowHighlighted, "#servers-grid")
     def _highlighted(self) -> None:
-        self._update_details()
+        if self.query_one("#details").display:  # hidden details cost nothing (no adapters built before the first rows)
+            self._update_details()
 
     @on(Grid.RowSelected, "#servers-grid")
     def _selected(self) -> None:
@@ -239,6 +304,8 @@ class ServersScreen(Screen):
     def action_toggle_details(self) -> None:
         details = self.query_one("#details")
         details.display = not details.display
+        if details.display:
+            self._update_details()
 
     @property
     def selected(self) -> Server | None:
