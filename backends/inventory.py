@@ -4,6 +4,7 @@ time a list is written, or for a database URL."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 SERVERS = "servers"
+_CREATING = threading.Lock()  # backends answer together: one thread creates the database, the others wait for it
 
 __all__ = ["SERVERS", "Snapshot", "cached", "save", "note_failure", "server_payload", "servers_of"]
 
@@ -34,7 +36,8 @@ def save(workspace: Workspace, scope: str, backend: str, rows: list[dict[str, An
     if path is not None:
         if snapshots.write(path, scope, backend, rows, fetched_at):
             return
-        workspace.store  # creates or upgrades the database (the first run), then the fast path works
+        with _CREATING:
+            workspace.store  # creates or upgrades the database (the first run), then the fast path works
         if snapshots.write(path, scope, backend, rows, fetched_at):
             return
     snapshots.write_with_engine(workspace.store.engine, scope, backend, rows, fetched_at)
