@@ -71,7 +71,13 @@ class ServersScreen(Screen):
             with VerticalScroll(id="details"):
                 yield Static("Select a server to see its details.", id="details-body")
         yield Static("", id="status-line")
-        yield Footer()
+        # the Footer comes after the first paint (add_footer): it recomposes itself while focus and bindings settle,
+        # and each recompose holds the screen's first frame, with the rows, back
+
+    def add_footer(self) -> None:
+        if not self.query(Footer):
+            self.mount(Footer())
+            self.call_after_refresh(self.refresh_bindings)  # the Footer draws its keys on the next bindings update
 
     @property
     def grid(self) -> Grid:
@@ -89,6 +95,8 @@ class ServersScreen(Screen):
             self._paint_cached()
             self.refresh_servers()
         self.set_interval(1.0, self._tick_status)
+        if self.app.first_paint_ms is not None:  # shown after start-up: no first paint to protect
+            self.add_footer()
 
     # loading --------------------------------------------------------------------
     def _paint_cached(self) -> None:
@@ -109,7 +117,7 @@ class ServersScreen(Screen):
         await self.app.backends_ready()
         from backends.refresh import refresh_interval
 
-        adapters = self.app.workspace.listing_adapters()
+        adapters = await asyncio.to_thread(self.app.workspace.prepare_listing)  # imports off the event loop
         self._drop_unlisted({a.name for a in adapters})
         self.refreshing = {a.name for a in adapters}
         self._tick_status()
@@ -156,8 +164,7 @@ class ServersScreen(Screen):
             self.app.set_health(adapter.name, "failing", message)
             self.unreachable[adapter.name] = (getattr(result, "category", ""), message)
             self.app.report_error(result)
-            self.run_worker(partial(remember_failure, self.app.workspace, adapter.name, message), thread=True,
-                            group=f"snapshot-{adapter.name}", exit_on_error=False)
+            self._keep(partial(remember_failure, self.app.workspace, adapter.name, message), adapter.name)
             self._render_rows()
             return
         self.stale_backends.discard(adapter.name)
@@ -174,13 +181,19 @@ class ServersScreen(Screen):
             del self.servers[key]
         for server in result:
             self.servers[server.key] = server
-        self.run_worker(partial(remember_servers, self.app.workspace, adapter.name, result), thread=True,
-                        group=f"snapshot-{adapter.name}", exit_on_error=False)
         self._render_rows()
+        self._keep(partial(remember_servers, self.app.workspace, adapter.name, result), adapter.name)
+
+    def _keep(self, write, backend: str) -> None:
+        """Write to the store in a thread once the rows are painted (the first write may create the database)."""
+        self.call_after_refresh(self.run_worker, write, thread=True, group=f"snapshot-{backend}", exit_on_error=False)
 
     def billing_links(self):
         """The WHMCS service links, when billing is configured (None otherwise: the column stays empty)."""
         if self._links is None and self._links_error is None:
+            if not any(b.kind == "whmcs" for b in self.app.workspace.config.backends):
+                self._links_error = "no WHMCS backend is configured"  # and the sync modules (SQLModel) stay unloaded
+                return None
             from backends.errors import ConfigError
             from backends.sync.billing_setup import service_links
 
@@ -194,7 +207,7 @@ class ServersScreen(Screen):
         """Who pays for each server: the billing column and the detail's Billing section (a failure degrades them)."""
         from backends.errors import BackendError
 
-        links = self.billing_links()
+        links = await asyncio.to_thread(self.billing_links)  # its imports (SQLModel) stay off the event loop
         if links is None:
             return
         try:
@@ -242,13 +255,14 @@ class ServersScreen(Screen):
         parts = [f"{grid.match_count:,} of {grid.total_count:,} servers" if grid.filter_text else f"{grid.total_count:,} servers"]
         if grid.filter_text:
             parts.append(f"filter {grid.filter_text!r}")
-        if self.last_refresh is not None:
-            ago = time.monotonic() - self.last_refresh
-            parts.append(("refreshed just now" if ago < 10 else f"refreshed {ago:.0f} s ago")
-                         + (f", auto every {self.refresh_seconds:.0f} s" if getattr(self.app, "poll_servers", True) else ", auto-refresh off"))
-        parts += freshness(self.cache, self.fetched_at, self.refreshing, self.unreachable)
+        parts += freshness(self.cache, self.fetched_at, self.refreshing, self.unreachable)  # what is not fresh first
         if self.refreshing - set(self.cache):
             parts.append("refreshing…")
+        if self.last_refresh is not None:
+            ago = time.monotonic() - self.last_refresh
+            verb = "refreshed" if set(self.fetched_at) - set(self.unreachable) - set(self.cache) else "tried"
+            parts.append((f"{verb} just now" if ago < 10 else f"{verb} {ago:.0f} s ago")
+                         + (f", auto every {self.refresh_seconds:.0f} s" if getattr(self.app, "poll_servers", True) else ", auto-refresh off"))
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
