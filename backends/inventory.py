@@ -8,7 +8,7 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .models import Server, ServerStatus
+from .models import Catalog, CatalogSource, Server, ServerStatus
 from .store import snapshots
 from .store.snapshots import Snapshot
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 SERVERS = "servers"
 _CREATING = threading.Lock()  # backends answer together: one thread creates the database, the others wait for it
 
-__all__ = ["SERVERS", "Snapshot", "cached", "save", "note_failure", "server_payload", "servers_of"]
+__all__ = ["SERVERS", "Snapshot", "cached", "cached_catalogs", "save", "note_failure", "server_payload", "servers_of"]
 
 
 def cached(workspace: Workspace, scope: str, backends: list[str] | None = None) -> list[Snapshot]:
@@ -50,6 +50,21 @@ def note_failure(workspace: Workspace, scope: str, backend: str, error: str) -> 
         snapshots.record_failure(path, scope, backend, error)
     else:
         snapshots.record_failure_with_engine(workspace.store.engine, scope, backend, error)
+
+
+def cached_catalogs(workspace: Workspace) -> list[Catalog]:
+    """Every configured backend's cached catalog, whatever its age (shown while the catalogs load)."""
+    from .catalog import item_from_dict
+
+    names = workspace.backend_names
+    path = workspace.database_file
+    if path is not None:
+        found = snapshots.read_catalog_cache(path, names)
+    else:
+        found = [(name, *hit) for name in names if (hit := workspace.store.get_catalog(name)) is not None]
+    return [Catalog(backend, [item_from_dict(d) for d in payload], CatalogSource.CACHE, fetched_at,
+                    note="from the store, loading")
+            for backend, payload, fetched_at in found]
 
 
 def server_payload(servers: Iterable[Server]) -> list[dict[str, Any]]:

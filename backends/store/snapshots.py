@@ -137,6 +137,27 @@ def record_failure(path: Path, scope: str, backend: str, error: str, at: datetim
         conn.close()
 
 
+def read_catalog_cache(path: Path, backends: list[str]) -> list[tuple[str, list[dict[str, Any]], datetime]]:
+    """The cached catalogs (backend, items as dicts, fetched_at) of these backends, from the catalog_cache table."""
+    conn = _connect(path)
+    if conn is None:
+        return []
+    try:
+        rows = conn.execute("SELECT backend, payload, fetched_at FROM catalog_cache").fetchall()
+    except sqlite3.DatabaseError:
+        return []
+    finally:
+        conn.close()
+    found = []
+    for backend, payload, fetched_at in rows:
+        if backend in backends:
+            try:
+                found.append((backend, _loads(payload), _parse_ts(fetched_at)))
+            except ValueError:
+                continue
+    return found
+
+
 # a database URL (PostgreSQL): the same statements through the Store's engine --------------------------------------
 def _named(sql: str, names: list[str]) -> str:
     for name in names:

@@ -13,6 +13,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, Static
 
+from ..grid_cache import keep_rows, paint_cached
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .help_texts import SITES_TEXT
@@ -64,6 +65,9 @@ class SitesScreen(Screen):
         self.query_one("#filter", Input).display = False
         self.query_one("#sites-help").display = False
         self.grid.empty_message = "Loading sites…"
+        cached = paint_cached(self.grid, self.app.workspace, "sites")
+        if cached:
+            self.query_one("#status-line", Static).update(escape(f"{self.grid.total_count} sites, {cached} · loading…"))
         self.load()
 
     @property
@@ -86,7 +90,9 @@ class SitesScreen(Screen):
                 return
         jobs = await self.pipeline.list()
         self.jobs = {j.domain: j for j in jobs}
-        self.grid.set_rows(job_row(j) for j in jobs)
+        rows = [job_row(j) for j in jobs]
+        self.grid.set_rows(rows)
+        keep_rows(self, self.app.workspace, "sites", rows)
         self.grid.empty_message = "No sites yet: press n to create one."
         analytics = self.pipeline.matomo.name if self.pipeline.matomo else "none configured"
         self.query_one("#status-line", Static).update(
@@ -94,9 +100,12 @@ class SitesScreen(Screen):
         self._highlighted()
 
     def _progress(self, job: Any, step: str) -> None:
+        new = job.domain not in self.jobs
         self.jobs[job.domain] = job
         if not self.grid.update_row(job_row(job)):
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
+        if new or job.status not in ("pending", "running"):  # a new site or a finished step: kept for the next start
+            keep_rows(self, self.app.workspace, "sites", [job_row(j) for j in self.jobs.values()])
         self._highlighted()
 
     # actions ---------------------------------------------------------------------------------
