@@ -30,17 +30,24 @@ def cached(workspace: Workspace, scope: str, backends: list[str] | None = None) 
 
 
 def save(workspace: Workspace, scope: str, backend: str, rows: list[dict[str, Any]],
-         fetched_at: datetime | None = None) -> None:
-    """Keep a backend's fresh list (blocking: call it from a thread in the TUI)."""
+         fetched_at: datetime | None = None, also: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    """Keep a backend's fresh list, and the `also` scopes' lists with the same time (blocking: call it from a thread
+    in the TUI)."""
     path = workspace.database_file
     if path is not None:
-        if snapshots.write(path, scope, backend, rows, fetched_at):
+        if snapshots.write(path, scope, backend, rows, fetched_at, also):
             return
         with _CREATING:
             workspace.store  # creates or upgrades the database (the first run), then the fast path works
-        if snapshots.write(path, scope, backend, rows, fetched_at):
+        if snapshots.write(path, scope, backend, rows, fetched_at, also):
             return
-    snapshots.write_with_engine(workspace.store.engine, scope, backend, rows, fetched_at)
+    snapshots.write_with_engine(workspace.store.engine, scope, backend, rows, fetched_at, also)
+
+
+def stored_counts(workspace: Workspace, scope: str) -> dict[str, tuple[datetime, int]]:
+    """backend -> (fetched_at, rows) of a scope, without decoding the lists (SQLite; {} for a database URL)."""
+    path = workspace.database_file
+    return snapshots.read_meta(path, scope) if path is not None else {}
 
 
 def note_failure(workspace: Workspace, scope: str, backend: str, error: str) -> None:

@@ -107,13 +107,32 @@ def read(path: Path, scope: str, backends: list[str] | None = None) -> list[Snap
     return [s for s in found if s is not None]
 
 
-def write(path: Path, scope: str, backend: str, rows: list[dict[str, Any]], fetched_at: datetime | None = None) -> bool:
-    """Replace a backend's list (clearing its last error). False when the database is missing or not current."""
+def read_meta(path: Path, scope: str) -> dict[str, tuple[datetime, int]]:
+    """backend -> (fetched_at, number of rows) for one scope, without decoding the lists."""
+    conn = _connect(path)
+    if conn is None:
+        return {}
+    try:
+        rows = conn.execute("SELECT backend, fetched_at, json_array_length(payload) FROM snapshots WHERE scope = ?",
+                            (scope,)).fetchall()
+    except sqlite3.DatabaseError:
+        return {}
+    finally:
+        conn.close()
+    return {backend: (_parse_ts(fetched_at), count or 0) for backend, fetched_at, count in rows}
+
+
+def write(path: Path, scope: str, backend: str, rows: list[dict[str, Any]], fetched_at: datetime | None = None,
+          also: dict[str, list[dict[str, Any]]] | None = None) -> bool:
+    """Replace a backend's list (clearing its last error), and the lists of the `also` scopes with the same time, in
+    one transaction. False when the database is missing or not current."""
     conn = _connect(path)
     if conn is None:
         return False
+    stamp = _ts(fetched_at or datetime.now(timezone.utc))
     try:
-        conn.execute(UPSERT, (scope, backend, _ts(fetched_at or datetime.now(timezone.utc)), _dumps(rows)))
+        conn.executemany(UPSERT, [(scope, backend, stamp, _dumps(rows)),
+                                  *((other, backend, stamp, _dumps(more)) for other, more in (also or {}).items())])
         conn.commit()
         return True
     except sqlite3.DatabaseError:
@@ -176,13 +195,14 @@ def read_with_engine(engine, scope: str, backends: list[str] | None = None) -> l
 
 
 def write_with_engine(engine, scope: str, backend: str, rows: list[dict[str, Any]],
-                      fetched_at: datetime | None = None) -> None:
+                      fetched_at: datetime | None = None, also: dict[str, list[dict[str, Any]]] | None = None) -> None:
     from sqlalchemy import text
 
     stamp = (fetched_at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
     with engine.begin() as conn:
-        conn.execute(text(_named(UPSERT, ["scope", "backend", "fetched_at", "payload"])),
-                     {"scope": scope, "backend": backend, "fetched_at": stamp, "payload": _dumps(rows)})
+        for one, payload in [(scope, rows), *(also or {}).items()]:
+            conn.execute(text(_named(UPSERT, ["scope", "backend", "fetched_at", "payload"])),
+                         {"scope": one, "backend": backend, "fetched_at": stamp, "payload": _dumps(payload)})
 
 
 def record_failure_with_engine(engine, scope: str, backend: str, error: str, at: datetime | None = None) -> None:

@@ -112,3 +112,26 @@ async def test_cursor_and_filter_survive_the_refresh(tmp_path, sims):
         assert grid.filter_text == "web" and screen.query_one("#filter").value == "web"
         assert grid.match_count == matched
         assert grid.cursor_row_key == target
+
+
+async def test_a_long_list_paints_its_first_rows_by_name_then_the_rest(tmp_path, sims):
+    from tui.screens.server_cache import HEAD_ROWS, load_cached
+    from tui.widgets.grid import natural_key
+
+    hz = sims(servers=HEAD_ROWS + 50)
+    await first_run(tmp_path, {"hz": hz})
+    names = sorted((s["name"] for s in hz.servers.values()), key=natural_key)
+    hz.stop()
+
+    ws = make_workspace(tmp_path, {"hz": hz})
+    head = load_cached(ws)["hz"]  # what the first paint reads: the first rows by name, not the whole list
+    assert [s.name for s in head.servers] == names[:HEAD_ROWS] and head.total == HEAD_ROWS + 50
+
+    app = second_app(tmp_path, {"hz": hz})
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        grid = app.screen.grid
+        assert grid.total_count == HEAD_ROWS + 50
+        assert [grid.get_row(k).cells[1] for k in grid.visible_keys] == names

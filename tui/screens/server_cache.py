@@ -11,30 +11,56 @@ if TYPE_CHECKING:
     from backends.workspace import Workspace
 
 
+HEAD = "servers:head"  # each backend's first rows by name, kept beside its list: the first page without decoding it
+HEAD_ROWS = 200
+
+
 @dataclass(slots=True)
 class CachedServers:
     backend: str
     fetched_at: datetime
     servers: list[Server]
-    error: str | None = None  # why the last refresh (maybe in an earlier run) failed
+    total: int = 0  # rows in the stored list; more than len(servers) while only its head is loaded
 
 
 def load_cached(workspace: Workspace) -> dict[str, CachedServers]:
-    """Each configured backend's last list from the store; a missing or unreadable store is simply no cache."""
-    from backends.inventory import SERVERS, cached, servers_of
+    """Each configured backend's stored list for the first paint: its head when that is as new as the list (the rest
+    comes with `load_rest`), the whole list otherwise. A missing or unreadable store is simply no cache."""
+    from backends.inventory import SERVERS, cached, servers_of, stored_counts
 
+    names = workspace.backend_names
     try:
-        found = cached(workspace, SERVERS, workspace.backend_names)
+        meta = stored_counts(workspace, SERVERS)
+        heads = {s.backend: s for s in cached(workspace, HEAD, names)} if meta else {}
+        found = {}
+        for backend, head in heads.items():
+            if backend in meta and meta[backend][0] == head.fetched_at:
+                found[backend] = CachedServers(backend, head.fetched_at, servers_of(head), meta[backend][1])
+        whole = [b for b in names if b not in found and (b in meta or not meta)]
+        for snapshot in cached(workspace, SERVERS, whole) if whole else []:
+            servers = servers_of(snapshot)
+            found[snapshot.backend] = CachedServers(snapshot.backend, snapshot.fetched_at, servers, len(servers))
+        return found
     except Exception:  # noqa: BLE001 - a broken cache must never stop the screen; the refresh still runs
         return {}
-    return {s.backend: CachedServers(s.backend, s.fetched_at, servers_of(s), s.error) for s in found}
+
+
+def load_rest(workspace: Workspace, backends: list[str]) -> dict[str, list[Server]]:
+    """The whole stored lists of these backends (blocking: run it in a thread after the first paint)."""
+    from backends.inventory import SERVERS, cached, servers_of
+
+    return {s.backend: servers_of(s) for s in cached(workspace, SERVERS, backends)}
 
 
 def remember_servers(workspace: Workspace, backend: str, servers: list[Server]) -> None:
-    """Store a backend's fresh list for the next start (run in a thread)."""
+    """Store a backend's fresh list, and its head, for the next start (run in a thread)."""
     from backends.inventory import SERVERS, save, server_payload
 
-    save(workspace, SERVERS, backend, server_payload(servers))
+    from ..widgets.grid import natural_key
+
+    payload = server_payload(servers)
+    head = sorted(payload, key=lambda row: natural_key(row["name"] or ""))[:HEAD_ROWS]
+    save(workspace, SERVERS, backend, payload, also={HEAD: head})
 
 
 def remember_failure(workspace: Workspace, backend: str, message: str) -> None:
