@@ -44,10 +44,10 @@ def save(workspace: Workspace, scope: str, backend: str, rows: list[dict[str, An
     snapshots.write_with_engine(workspace.store.engine, scope, backend, rows, fetched_at, also)
 
 
-def stored_counts(workspace: Workspace, scope: str) -> dict[str, tuple[datetime, int]]:
-    """backend -> (fetched_at, rows) of a scope, without decoding the lists (SQLite; {} for a database URL)."""
+def stored_times(workspace: Workspace, scope: str) -> dict[str, datetime]:
+    """backend -> fetched_at of a scope, without reading the lists (SQLite; {} for a database URL)."""
     path = workspace.database_file
-    return snapshots.read_meta(path, scope) if path is not None else {}
+    return snapshots.read_times(path, scope) if path is not None else {}
 
 
 def note_failure(workspace: Workspace, scope: str, backend: str, error: str) -> None:

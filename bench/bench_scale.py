@@ -100,7 +100,7 @@ asyncio.run(main())
 def fill_store(data_dir: Path, counts: dict[str, int]) -> tuple[Path, str, int]:
     """List the simulators once through the adapters and keep the lists; returns (config, first name, rows)."""
     from backends.config import BackendConfig, Config, GeneralConfig
-    from backends.inventory import SERVERS, save, server_payload
+    from tui.screens.server_cache import remember_servers
     from backends.secrets import Secrets
     from backends.sim.cluster import Cluster
     from backends.sim.convoy import ConvoySim
@@ -136,7 +136,7 @@ def fill_store(data_dir: Path, counts: dict[str, int]) -> tuple[Path, str, int]:
             sim.stop()
     names, total = [], 0
     for adapter, servers in zip(ws.listing_adapters(), lists):
-        save(ws, SERVERS, adapter.name, server_payload(servers))
+        remember_servers(ws, adapter.name, servers)  # as the TUI keeps a list: with its head (first rows by name)
         names += [s.name for s in servers]
         total += len(servers)
         print(f"  {adapter.name} ({adapter.kind}): {len(servers):,} servers kept")

@@ -107,19 +107,18 @@ def read(path: Path, scope: str, backends: list[str] | None = None) -> list[Snap
     return [s for s in found if s is not None]
 
 
-def read_meta(path: Path, scope: str) -> dict[str, tuple[datetime, int]]:
-    """backend -> (fetched_at, number of rows) for one scope, without decoding the lists."""
+def read_times(path: Path, scope: str) -> dict[str, datetime]:
+    """backend -> fetched_at for one scope, without reading the lists."""
     conn = _connect(path)
     if conn is None:
         return {}
     try:
-        rows = conn.execute("SELECT backend, fetched_at, json_array_length(payload) FROM snapshots WHERE scope = ?",
-                            (scope,)).fetchall()
+        rows = conn.execute("SELECT backend, fetched_at FROM snapshots WHERE scope = ?", (scope,)).fetchall()
     except sqlite3.DatabaseError:
         return {}
     finally:
         conn.close()
-    return {backend: (_parse_ts(fetched_at), count or 0) for backend, fetched_at, count in rows}
+    return {backend: _parse_ts(fetched_at) for backend, fetched_at in rows}
 
 
 def write(path: Path, scope: str, backend: str, rows: list[dict[str, Any]], fetched_at: datetime | None = None,

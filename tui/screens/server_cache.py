@@ -20,26 +20,25 @@ class CachedServers:
     backend: str
     fetched_at: datetime
     servers: list[Server]
-    total: int = 0  # rows in the stored list; more than len(servers) while only its head is loaded
+    partial: bool = False  # only the head is loaded: the rest of the stored list follows the first paint
 
 
 def load_cached(workspace: Workspace) -> dict[str, CachedServers]:
     """Each configured backend's stored list for the first paint: its head when that is as new as the list (the rest
     comes with `load_rest`), the whole list otherwise. A missing or unreadable store is simply no cache."""
-    from backends.inventory import SERVERS, cached, servers_of, stored_counts
+    from backends.inventory import SERVERS, cached, servers_of, stored_times
 
     names = workspace.backend_names
     try:
-        meta = stored_counts(workspace, SERVERS)
-        heads = {s.backend: s for s in cached(workspace, HEAD, names)} if meta else {}
+        times = stored_times(workspace, SERVERS)
+        heads = {s.backend: s for s in cached(workspace, HEAD, names)} if times else {}
         found = {}
         for backend, head in heads.items():
-            if backend in meta and meta[backend][0] == head.fetched_at:
-                found[backend] = CachedServers(backend, head.fetched_at, servers_of(head), meta[backend][1])
-        whole = [b for b in names if b not in found and (b in meta or not meta)]
+            if times.get(backend) == head.fetched_at:
+                found[backend] = CachedServers(backend, head.fetched_at, servers_of(head), len(head.rows) >= HEAD_ROWS)
+        whole = [b for b in names if b not in found and (b in times or not times)]
         for snapshot in cached(workspace, SERVERS, whole) if whole else []:
-            servers = servers_of(snapshot)
-            found[snapshot.backend] = CachedServers(snapshot.backend, snapshot.fetched_at, servers, len(servers))
+            found[snapshot.backend] = CachedServers(snapshot.backend, snapshot.fetched_at, servers_of(snapshot))
         return found
     except Exception:  # noqa: BLE001 - a broken cache must never stop the screen; the refresh still runs
         return {}

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 # Backends modules, dialogs and actions load with the first data, after the first paint (see bench/bench_startup.py).
 
+# Decoding a long stored list holds the GIL for tens of milliseconds at a time: it starts once the first frame has
+# had time to reach the terminal (Textual's output thread needs the GIL to write it).
+REST_DELAY = 0.1
+
 
 class ServersScreen(Screen):
     AUTO_FOCUS = "#servers-grid"
@@ -109,11 +113,11 @@ class ServersScreen(Screen):
             self.fetched_at[snapshot.backend] = snapshot.fetched_at
             for server in snapshot.servers:
                 self.servers[server.key] = server
-        partial_lists = [b for b, c in self.cache.items() if c.total > len(c.servers)]
+        partial_lists = [b for b, c in self.cache.items() if c.partial]
         if self.servers:
             self._render_rows()
-        if partial_lists:  # only their first rows by name are painted: the rest follows the first paint
-            self.call_after_refresh(self._load_rest, partial_lists)
+        if partial_lists:  # only their first rows by name are painted: the rest follows once they are on screen
+            self.set_timer(REST_DELAY, partial(self._load_rest, partial_lists))
 
     @work(group="servers-cache-rest", exit_on_error=False)
     async def _load_rest(self, backends: list[str]) -> None:
@@ -124,13 +128,13 @@ class ServersScreen(Screen):
             cached = self.cache.get(backend)
             if cached is None:
                 continue  # refreshed live meanwhile
-            cached.servers, cached.total = servers, len(servers)
+            cached.servers = servers
             self.servers = {k: s for k, s in self.servers.items() if s.backend != backend}
             for server in servers:
                 self.servers[server.key] = server
         for backend in backends:  # whatever could not be read stays as painted
             if backend in self.cache:
-                self.cache[backend].total = len(self.cache[backend].servers)
+                self.cache[backend].partial = False
         self._render_rows()
 
     @work(group="servers-refresh", exclusive=True, exit_on_error=False)
@@ -274,9 +278,8 @@ class ServersScreen(Screen):
     def _tick_status(self) -> None:
         grid = self.grid
         parts = [f"{grid.match_count:,} of {grid.total_count:,} servers" if grid.filter_text else f"{grid.total_count:,} servers"]
-        unread = sum(c.total - len(c.servers) for c in self.cache.values())
-        if unread > 0:
-            parts[0] = f"{grid.total_count + unread:,} servers (the first {grid.total_count:,} by name while the rest loads)"
+        if any(c.partial for c in self.cache.values()):
+            parts[0] = f"the first {grid.total_count:,} servers by name · loading the rest of the stored list…"
         if grid.filter_text:
             parts.append(f"filter {grid.filter_text!r}")
         parts += freshness(self.cache, self.fetched_at, self.refreshing, self.unreachable)  # what is not fresh first
