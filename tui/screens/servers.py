@@ -136,6 +136,11 @@ class ServersScreen(Screen):
             if backend in self.cache:
                 self.cache[backend].partial = False
         self._render_rows()
+        import gc
+
+        # Tens of thousands of long-lived rows: out of the cyclic collector's full passes, which would otherwise stall
+        # keystrokes now and then (they are still freed by reference counting when replaced).
+        gc.freeze()
 
     @work(group="servers-refresh", exclusive=True, exit_on_error=False)
     async def refresh_servers(self) -> None:
