@@ -203,7 +203,7 @@ class HttpCore:
         self._client_options = dict(headers=headers, timeout=timeout, connect_timeout=connect_timeout, transport=transport)
         # Connections are lanes: up to max_concurrency single-connection clients, each carrying one request at a time.
         # httpcore's shared pool rescans every connection on each request; with 16-32 in flight that cost more CPU
-        # than parsing the pages (bench/bench_list_servers.py). Lanes are made on demand and kept alive.
+        # than parsing the pages (bench/bench_list.py). Lanes are made on demand and kept alive.
         self._idle_lanes: list[httpx.AsyncClient] = []
         self._lanes: list[httpx.AsyncClient] = []
 

@@ -69,6 +69,14 @@ class Workspace:
             return [self.adapter(n) for n in names]
         return [a for n, a in adapters.items() if Capability.LIST in a.capabilities and n not in self.attached]
 
+    def prepare_listing(self, names: list[str] | None = None) -> list[Adapter]:
+        """`listing_adapters`, with the modules their first request needs imported: the TUI calls this from a thread,
+        so these imports never hold its event loop (and the first paint) back."""
+        adapters = self.listing_adapters(names)
+        import httpx  # noqa: F401 - imported by the first request otherwise, on the caller's event loop
+
+        return adapters
+
     @property
     def store(self):
         """Opened on first use: SQLAlchemy stays off the start-up path."""
@@ -102,7 +110,7 @@ class Workspace:
     def database_file(self) -> Path | None:
         """The SQLite store's file (None when [general] database names another engine)."""
         if self.config.general.database:
-            from .store.db import sqlite_file
+            from .store.check import sqlite_file  # stdlib only: read on the way to the first rows
 
             return sqlite_file(self.config.general.database)
         from .paths import database_path

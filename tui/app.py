@@ -92,6 +92,10 @@ class HostdeckApp(App[int]):
         self._backends_ready = asyncio.Event()
         self._last_toast: dict[str, float] = {}
         self.crash_report: str | None = None
+        if initial_mode in self.MODES:
+            # The first screen is built at compose, not switched to from an empty default screen: a mode switch holds
+            # screen updates back for 50 ms, long enough for the first refresh to start and delay the first rows.
+            self.DEFAULT_MODE = initial_mode
         super().__init__()
         self._unsubscribe_health = workspace.events.subscribe(self._health_of_event)
         self._apply_theme(workspace.config.general.theme)
@@ -113,6 +117,8 @@ class HostdeckApp(App[int]):
 
     def on_ready(self) -> None:
         self.first_paint_ms = (time.perf_counter() - STARTED) * 1000
+        if self.servers_screen is not None:
+            self.servers_screen.add_footer()
         self.set_interval(5.0, self._flush_events)
         if self._prepare is None:
             self._backends_ready.set()

@@ -21,7 +21,7 @@ from .errors import classify
 
 DEFAULT_URL = "https://api.hetzner.cloud/v1"
 # Requests in flight per project. The rate limit counts requests, not concurrency (a 5,000-server listing costs
-# 100 either way); 32 lists it in about a third of the time of 8 (bench/bench_list_servers.py). `max_concurrency`
+# 100 either way); 32 lists it in about a third of the time of 8 (bench/bench_list.py). `max_concurrency`
 # in the config lowers it for a token shared with other tools.
 DEFAULT_CONCURRENCY = 32
 COMMANDS = {PowerAction.ON: "poweron", PowerAction.OFF: "poweroff", PowerAction.SHUTDOWN: "shutdown",

@@ -28,6 +28,13 @@ def is_store_error(exc: BaseException) -> bool:
                                               for cls in type(exc).__mro__)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a `sqlite:///path` URL (None for memory databases and other engines)."""
+    if not url.startswith("sqlite:///") or url in ("sqlite:///", "sqlite:///:memory:"):
+        return None
+    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+
+
 def sidecars(path: Path) -> tuple[Path, Path]:
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 

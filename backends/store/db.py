@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..models import Event, EventKind
 from ..redact import redact, redact_text
 from . import migrations
-from .check import StoreError, check_sqlite, newer_schema
+from .check import StoreError, check_sqlite, newer_schema, sqlite_file
 from .version import LATEST
 from .tables import (CatalogCacheRow, CredentialRejectionRow, EventRow, Meta, SiteJobRow, SnapshotRow, SyncLinkRow,
                      SyncLogRow)
@@ -27,13 +27,6 @@ BUSY_TIMEOUT_MS = 5000
 
 def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file of a `sqlite:///path` URL (None for memory databases and other engines)."""
-    if not url.startswith("sqlite:///") or url in ("sqlite:///", "sqlite:///:memory:"):
-        return None
-    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
 
 
 class Store:

@@ -152,6 +152,9 @@ async def servers(args: argparse.Namespace) -> int:
         finally:
             progress.done()
             await ws.aclose()
+        from .cached import remember_listed
+
+        remember_listed(ws, adapters, results)
     rows, failed = [], []
     for adapter, result in zip(adapters, results):
         if isinstance(result, BackendError):

@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("servers", "servers", "the unified server list")
     p.add_argument("--backend", action="append", metavar="NAME", help="only this backend (repeatable)")
+    p.add_argument("--cached", action="store_true",
+                   help="the stored inventory, without touching the network (each backend's age on stderr)")
 
     server = sub.add_parser("server", help="show or act on one server (named by id or by name)")
     srv = server.add_subparsers(dest="server_command", metavar="ACTION", required=True)
@@ -210,9 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         return _run_tui(args)
     as_json = bool(getattr(args, "json", False))
     try:
-        from . import commands  # imported only for sub-commands: the TUI's start-up does not pay for it
+        if getattr(args, "cached", False):
+            from .cached import servers_cached as handler
+        else:
+            from . import commands  # imported only for sub-commands: the TUI's start-up does not pay for it
 
-        result = getattr(commands, args.func)(args)
+            handler = getattr(commands, args.func)
+        result = handler(args)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
         return int(result or 0)

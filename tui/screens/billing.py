@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from ..reporting import ReportsFailures
 from ..safe_text import as_text
+from ..grid_cache import keep_rows, paint_cached
 from ..widgets.grid import Column, Grid, Row
 
 SERVICE_COLUMNS = [Column("service", "Service", max_width=8), Column("client", "Client", max_width=22),
@@ -82,6 +83,9 @@ class ServicesPane(_Pane):
 
     def on_mount(self) -> None:
         self.grid.empty_message = "Loading services and servers…"
+        cached = paint_cached(self.grid, self.app.workspace, "services")
+        if cached:
+            self.summary(Text(f"{cached} · loading services and servers…"))
 
     def action_reload(self) -> None:
         self.reload()
@@ -111,6 +115,7 @@ class ServicesPane(_Pane):
                                   str(p.score), "; ".join(e.text for e in p.evidence)),
                             styles=(None, None, None, LINK_STYLE[state], None, None, None)))
         self.grid.set_rows(rows)
+        keep_rows(self, self.app.workspace, "services", rows)
         self.grid.empty_message = "No services to link."
         confident = sum(1 for p in proposals if p.confident)
         errors = "; ".join(f"{b}: {e}" for b, e in snapshot.errors.items())

@@ -102,7 +102,21 @@ class CatalogScreen(ReportsFailures, Screen):
         tabs = self.query_one("#catalog-tabs", TabbedContent)
         for kind in OPTIONAL_TABS:
             tabs.hide_tab(f"tab-{kind.value}")
+        self._paint_cached()
         self.load(refresh=False)
+
+    def _paint_cached(self) -> None:
+        """The cached catalogs at once, whatever their age, while `load` checks them (stdlib sqlite3)."""
+        from backends.inventory import cached_catalogs
+
+        try:
+            found = cached_catalogs(self.app.workspace)
+        except Exception:  # noqa: BLE001 - a damaged cache is no cache: the catalogs load as without one
+            return
+        for catalog in found:
+            self.catalogs[catalog.backend] = catalog
+        if found:
+            self._refresh_view()
 
     @work(group="catalog", exclusive=True, exit_on_error=False, description="Load the catalogs")
     async def load(self, refresh: bool) -> None:
@@ -111,7 +125,8 @@ class CatalogScreen(ReportsFailures, Screen):
         if not adapters:
             self.query_one("#catalog-source", Static).update("No configured backend has a catalog.")
             return
-        self.query_one("#catalog-source", Static).update("Refreshing from the APIs…" if refresh else "Loading…")
+        if refresh or not self.catalogs:  # else the cached catalogs stay on screen, marked "from the store, loading"
+            self.query_one("#catalog-source", Static).update("Refreshing from the APIs…" if refresh else "Loading…")
         results = await asyncio.gather(*(a.catalog(refresh=refresh) for a in adapters), return_exceptions=True)
         for adapter, result in zip(adapters, results):
             if isinstance(result, BaseException):

@@ -33,10 +33,13 @@ STATUS_STYLE = {
 }
 
 
-def server_row(server: Server, *, progress: str | None = None, stale: bool = False) -> Row:
+def server_row(server: Server, *, progress: str | None = None, stale: bool = False, cached: bool = False) -> Row:
+    """`cached`: listed in an earlier run, not yet refreshed; `stale`: its backend could not be reached (greyed)."""
     status = progress or server.status.value
     if stale:
         status += " (stale)"
+    elif cached:
+        status += " (cached)"
     cells = (server.backend, server.name, status, server.ipv4 or "", server.ipv6 or "", server.plan or "",
              server.location or "", server.billing_link or "")
     styles = (None, None, "bold $text-warning" if progress else STATUS_STYLE.get(server.status.value), None, None, None, None, None)

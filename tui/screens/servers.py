@@ -6,6 +6,8 @@ import asyncio
 import json
 import time
 import weakref
+from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Hashable
 
 from rich.text import Text
@@ -20,10 +22,13 @@ from ..reporting import ReportsFailures, about
 from ..safe_text import as_text, visible
 from ..widgets.grid import Grid
 from ..widgets.topbar import TopBar
+from .server_cache import freshness
 from .server_rows import COLUMNS, server_row
 
 if TYPE_CHECKING:
     from backends.models import Server
+
+    from .server_cache import CachedServers
 
     from ..dialogs.action_menu import MenuAction
 
@@ -32,6 +37,10 @@ RAW_LINE_LIMIT = 4_000
 STATUS_LIMIT = 500
 
 # Backends modules, dialogs and actions load with the first data, after the first paint (see bench/bench_startup.py).
+
+# Decoding a long stored list holds the GIL for tens of milliseconds at a time: it starts once the first frame has
+# had time to reach the terminal (Textual's output thread needs the GIL to write it).
+REST_DELAY = 0.1
 
 
 class ServersScreen(ReportsFailures, Screen):
@@ -61,6 +70,10 @@ class ServersScreen(ReportsFailures, Screen):
         self._links_error: str | None = None
         self.billing_snapshot = None
         self._targets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # action worker -> server key
+        self.cache: dict[str, CachedServers] = {}  # backends whose rows come from the store, not yet refreshed
+        self.refreshing: set[str] = set()
+        self.unreachable: dict[str, tuple[str, str]] = {}  # backend -> (error category, message)
+        self.fetched_at: dict[str, datetime] = {}  # when each backend's rows on screen were listed
 
     def compose(self) -> ComposeResult:
         yield TopBar("Servers")
@@ -70,7 +83,13 @@ class ServersScreen(ReportsFailures, Screen):
             with VerticalScroll(id="details"):
                 yield Static("Select a server to see its details.", id="details-body")
         yield Static("", id="status-line")
-        yield Footer()
+        # the Footer comes after the first paint (add_footer): it recomposes itself while focus and bindings settle,
+        # and each recompose holds the screen's first frame, with the rows, back
+
+    def add_footer(self) -> None:
+        if not self.query(Footer):
+            self.mount(Footer())
+            self.call_after_refresh(self.refresh_bindings)  # the Footer draws its keys on the next bindings update
 
     @property
     def grid(self) -> Grid:
@@ -85,30 +104,76 @@ class ServersScreen(ReportsFailures, Screen):
         self.grid.sort_by("name")
         self.grid.focus()
         if self.app.workspace.backend_names:
+            self._paint_cached()
             self.refresh_servers()
         self.set_interval(1.0, self._tick_status)
+        if self.app.first_paint_ms is not None:  # shown after start-up: no first paint to protect
+            self.add_footer()
 
     # loading --------------------------------------------------------------------
+    def _paint_cached(self) -> None:
+        """The stored inventory, on screen at the first paint (stdlib sqlite3: no SQLAlchemy on this path)."""
+        from .server_cache import load_cached
+
+        self.cache = load_cached(self.app.workspace)
+        self.refreshing = set(self.cache)  # the refresh starts right after the first paint
+        for snapshot in self.cache.values():
+            self.fetched_at[snapshot.backend] = snapshot.fetched_at
+            for server in snapshot.servers:
+                self.servers[server.key] = server
+        partial_lists = [b for b, c in self.cache.items() if c.partial]
+        if self.servers:
+            self._render_rows()
+        if partial_lists:  # only their first rows by name are painted: the rest follows once they are on screen
+            self.set_timer(REST_DELAY, partial(self._load_rest, partial_lists))
+
+    @work(group="servers-cache-rest", exit_on_error=False, description="Load the stored inventory")
+    async def _load_rest(self, backends: list[str]) -> None:
+        from .server_cache import load_rest
+
+        found = await asyncio.to_thread(load_rest, self.app.workspace, backends)
+        for backend, servers in found.items():
+            cached = self.cache.get(backend)
+            if cached is None:
+                continue  # refreshed live meanwhile
+            cached.servers = servers
+            self.servers = {k: s for k, s in self.servers.items() if s.backend != backend}
+            for server in servers:
+                self.servers[server.key] = server
+        for backend in backends:  # whatever could not be read stays as painted
+            if backend in self.cache:
+                self.cache[backend].partial = False
+        self._render_rows()
+        import gc
+
+        # Tens of thousands of long-lived rows: out of the cyclic collector's full passes, which would otherwise stall
+        # keystrokes now and then (they are still freed by reference counting when replaced).
+        gc.freeze()
+
     @work(group="servers-refresh", exclusive=True, exit_on_error=False, description="List servers")
     async def refresh_servers(self) -> None:
         await self.app.backends_ready()
         from backends.refresh import refresh_interval
 
-        adapters = self.app.workspace.listing_adapters()
-        self._set_status("refreshing…")
-        results = await asyncio.gather(*(a.list_servers() for a in adapters), return_exceptions=True)
-        for adapter, result in zip(adapters, results):
-            if isinstance(result, BaseException):
-                self.stale_backends.add(adapter.name)
-                if not isinstance(result, Exception):
-                    raise result
-                self.app.report_failure(result, action="List servers", backend=adapter.name)
-                continue
-            self.stale_backends.discard(adapter.name)
-            for key in [k for k, s in self.servers.items() if s.backend == adapter.name]:
-                del self.servers[key]
-            for server in result:
-                self.servers[server.key] = server
+        adapters = await asyncio.to_thread(self.app.workspace.prepare_listing)  # imports off the event loop
+        self._drop_unlisted({a.name for a in adapters})
+        self.refreshing = {a.name for a in adapters}
+        self._tick_status()
+
+        async def listed(adapter):
+            try:
+                return adapter, await adapter.list_servers()
+            except Exception as exc:  # one backend's failure degrades its rows, not the others
+                return adapter, exc
+
+        tasks = [asyncio.ensure_future(listed(a)) for a in adapters]
+        try:
+            for next_done in asyncio.as_completed(tasks):  # each backend's rows replace its cached ones as it answers
+                self._backend_answered(*await next_done)
+        finally:
+            for task in tasks:
+                task.cancel()
+            self.refreshing = set()
         self.last_refresh = time.monotonic()
         await self._billing(adapters)
         self._render_rows()
@@ -118,9 +183,48 @@ class ServersScreen(ReportsFailures, Screen):
                                                  for a in adapters])
         self._arm_timer()
 
+    def _drop_unlisted(self, listed: set[str]) -> None:
+        """Cached rows of a backend that is no longer listed on its own (removed, or joined to a panel) go."""
+        gone = set(self.cache) - listed
+        if gone:
+            for backend in gone:
+                del self.cache[backend]
+            self.servers = {k: s for k, s in self.servers.items() if s.backend not in gone}
+            self._render_rows()
+
+    def _backend_answered(self, adapter, result) -> None:
+        from .server_cache import remember_failure, remember_servers
+
+        self.refreshing.discard(adapter.name)
+        if isinstance(result, BaseException):
+            self.stale_backends.add(adapter.name)
+            message = getattr(result, "message", str(result))
+            self.unreachable[adapter.name] = (getattr(result, "category", ""), message)
+            self.app.report_failure(result, action="List servers", backend=adapter.name)  # toast, Logs, header
+            self._keep(partial(remember_failure, self.app.workspace, adapter.name, message), adapter.name)
+            self._render_rows()
+            return
+        self.stale_backends.discard(adapter.name)
+        self.unreachable.pop(adapter.name, None)
+        self.cache.pop(adapter.name, None)
+        self.fetched_at[adapter.name] = datetime.now(timezone.utc)
+        for key in [k for k, s in self.servers.items() if s.backend == adapter.name]:
+            del self.servers[key]
+        for server in result:
+            self.servers[server.key] = server
+        self._render_rows()
+        self._keep(partial(remember_servers, self.app.workspace, adapter.name, result), adapter.name)
+
+    def _keep(self, write, backend: str) -> None:
+        """Write to the store in a thread once the rows are painted (the first write may create the database)."""
+        self.call_after_refresh(self.run_worker, write, thread=True, group=f"snapshot-{backend}", exit_on_error=False)
+
     def billing_links(self):
         """The WHMCS service links, when billing is configured (None otherwise: the column stays empty)."""
         if self._links is None and self._links_error is None:
+            if not any(b.kind == "whmcs" for b in self.app.workspace.config.backends):
+                self._links_error = "no WHMCS backend is configured"  # and the sync modules (SQLModel) stay unloaded
+                return None
             from backends.errors import ConfigError
             from backends.sync.billing_setup import service_links
 
@@ -134,7 +238,7 @@ class ServersScreen(ReportsFailures, Screen):
         """Who pays for each server: the billing column and the detail's Billing section (a failure degrades them)."""
         from backends.errors import BackendError
 
-        links = self.billing_links()
+        links = await asyncio.to_thread(self.billing_links)  # its imports (SQLModel) stay off the event loop
         if links is None:
             return
         try:
@@ -166,25 +270,31 @@ class ServersScreen(ReportsFailures, Screen):
         self.refresh_servers()
 
     def _render_rows(self) -> None:
-        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in self.stale_backends)
+        stale, cached = self.stale_backends, self.cache
+        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in stale, cached=s.backend in cached)
                 for k, s in self.servers.items()]
         self.grid.set_rows(rows)
         if not rows:
             self.grid.empty_message = "No servers."
-        self._update_details()
+        if self.query_one("#details").display:
+            self._update_details()
         self._tick_status()
 
     def _tick_status(self) -> None:
         grid = self.grid
         parts = [f"{grid.match_count:,} of {grid.total_count:,} servers" if grid.filter_text else f"{grid.total_count:,} servers"]
+        if any(c.partial for c in self.cache.values()):
+            parts[0] = f"the first {grid.total_count:,} servers by name · loading the rest of the stored list…"
         if grid.filter_text:
             parts.append(f"filter {grid.filter_text!r}")
+        parts += freshness(self.cache, self.fetched_at, self.refreshing, self.unreachable)  # what is not fresh first
+        if self.refreshing - set(self.cache):
+            parts.append("refreshing…")
         if self.last_refresh is not None:
             ago = time.monotonic() - self.last_refresh
-            parts.append(("refreshed just now" if ago < 10 else f"refreshed {ago:.0f} s ago")
+            verb = "refreshed" if set(self.fetched_at) - set(self.unreachable) - set(self.cache) else "tried"
+            parts.append((f"{verb} just now" if ago < 10 else f"{verb} {ago:.0f} s ago")
                          + (f", auto every {self.refresh_seconds:.0f} s" if getattr(self.app, "poll_servers", True) else ", auto-refresh off"))
-        if self.stale_backends:
-            parts.append("stale: " + ", ".join(sorted(self.stale_backends)))
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
@@ -228,7 +338,8 @@ class ServersScreen(ReportsFailures, Screen):
     # details ------------------------------------------------------------------------
     @on(Grid.RowHighlighted, "#servers-grid")
     def _highlighted(self) -> None:
-        self._update_details()
+        if self.query_one("#details").display:  # hidden details cost nothing (no adapters built before the first rows)
+            self._update_details()
 
     @on(Grid.RowSelected, "#servers-grid")
     def _selected(self) -> None:
@@ -239,6 +350,8 @@ class ServersScreen(ReportsFailures, Screen):
     def action_toggle_details(self) -> None:
         details = self.query_one("#details")
         details.display = not details.display
+        if details.display:
+            self._update_details()
 
     @property
     def selected(self) -> Server | None:

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Markdown, Static
 
 from ..reporting import ReportsFailures
 from ..safe_text import as_text, visible
+from ..grid_cache import keep_rows, paint_cached
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .help_texts import SITES_TEXT
@@ -68,6 +69,9 @@ class SitesScreen(ReportsFailures, Screen):
         self.query_one("#filter", Input).display = False
         self.query_one("#sites-help").display = False
         self.grid.empty_message = "Loading sites…"
+        cached = paint_cached(self.grid, self.app.workspace, "sites")
+        if cached:
+            self.query_one("#status-line", Static).update(Text(f"{self.grid.total_count} sites, {cached} · loading…"))
         self.load()
 
     @property
@@ -90,7 +94,9 @@ class SitesScreen(ReportsFailures, Screen):
                 return
         jobs = await self.pipeline.list()
         self.jobs = {j.domain: j for j in jobs}
-        self.grid.set_rows(job_row(j) for j in jobs)
+        rows = [job_row(j) for j in jobs]
+        self.grid.set_rows(rows)
+        keep_rows(self, self.app.workspace, "sites", rows)
         self.grid.empty_message = "No sites yet: press n to create one."
         analytics = self.pipeline.matomo.name if self.pipeline.matomo else "none configured"
         self.query_one("#status-line", Static).update(
@@ -105,9 +111,12 @@ class SitesScreen(ReportsFailures, Screen):
         self.query_one("#status-line", Static).update(Text(failure.text))
 
     def _progress(self, job: Any, step: str) -> None:
+        new = job.domain not in self.jobs
         self.jobs[job.domain] = job
         if not self.grid.update_row(job_row(job)):
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
+        if new or job.status not in ("pending", "running"):  # a new site or a finished step: kept for the next start
+            keep_rows(self, self.app.workspace, "sites", [job_row(j) for j in self.jobs.values()])
         self._highlighted()
 
     # actions ---------------------------------------------------------------------------------

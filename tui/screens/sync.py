@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Markdown, ProgressBar, Static, Tabbed
 from ..format import age_text
 from ..reporting import ReportsFailures
 from ..safe_text import as_text, visible
+from ..grid_cache import keep_rows, paint_cached
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .billing import DriftPane, PanelPane, ServicesPane
@@ -114,6 +115,9 @@ class SyncScreen(ReportsFailures, Screen):
         self.query_one("#sync-progress").display = False
         self.query_one("#sync-help").display = False
         self.grid.empty_message = "Loading the sync map…"
+        cached = paint_cached(self.grid, self.app.workspace, "clients")
+        if cached:
+            self.query_one("#sync-stats", Static).update(Text(f"{cached} · loading the sync map…"))
         self.load()
 
     @property
@@ -159,7 +163,9 @@ class SyncScreen(ReportsFailures, Screen):
         links = await asyncio.to_thread(self.engine.map.all_links, "client")
         stats = await asyncio.to_thread(self.engine.map.stats)
         self.links = {link.left_id: link for link in links}
-        self.grid.set_rows(link_row(link) for link in links)
+        rows = [link_row(link) for link in links]
+        self.grid.set_rows(rows)
+        keep_rows(self, self.app.workspace, "clients", rows)
         self.grid.empty_message = "No links yet: press p to push every WHMCS client to the panel."
         by = stats.get("client", {})
         parts = [Text.assemble((str(by.get(s, 0)), "bold"), f" {s}") for s in ("synced", "pending", "error", "drifted")]

@@ -1,0 +1,69 @@
+"""`hostdeck servers --cached`: the stored inventory, answered from the store without touching the network (scripts
+and support desks while an API is down), each backend's age on stderr. Also keeps what `hostdeck servers` lists."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+
+from .context import CommandContext
+from .output import emit_json, table, warn
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s ago"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f} h ago"
+    return f"{seconds / 86400:.0f} days ago"
+
+
+def servers_cached(args: argparse.Namespace) -> int:
+    """Exit 0 when every listing backend asked for has a stored list; 1 when one has none (the list is short)."""
+    from backends.inventory import SERVERS, cached, servers_of
+
+    with CommandContext(args) as ws:
+        # the adapters are only built to know which backends list servers (a joined Proxmox does not): no network
+        names = [a.name for a in ws.listing_adapters(args.backend)]
+        found = {s.backend: s for s in cached(ws, SERVERS, names)}
+    now = datetime.now(timezone.utc)
+    rows, missing = [], []
+    for name in names:
+        snapshot = found.get(name)
+        if snapshot is None:
+            missing.append(name)
+            warn(f"{name}: nothing stored yet (run `hostdeck servers` or open the TUI once while it is reachable); "
+                 "its servers are not in the list")
+            continue
+        servers = servers_of(snapshot)
+        rows.extend(servers)
+        note = ""
+        if snapshot.error and snapshot.error_at:
+            note = f"; the last refresh failed {_ago((now - snapshot.error_at).total_seconds())}: {snapshot.error}"
+        warn(f"{name}: {len(servers)} servers, listed {_ago(snapshot.age_seconds(now))} "
+             f"({snapshot.fetched_at:%Y-%m-%d %H:%M:%S} UTC){note}")
+    if args.json:
+        emit_json([s.summary() for s in rows])
+    else:
+        table(["backend", "id", "name", "status", "ipv4", "ipv6", "plan", "location"],
+              [[s.backend, s.id, s.name, s.status.value, s.ipv4, s.ipv6, s.plan, s.location] for s in rows])
+    return 1 if missing or not names else 0
+
+
+def remember_listed(workspace, adapters, results) -> None:
+    """Keep each fresh list for `servers --cached` and the TUI's first paint; note a failure beside the old list."""
+    from backends.errors import BackendError
+    from backends.inventory import SERVERS, note_failure, save, server_payload
+
+    for adapter, result in zip(adapters, results):
+        if adapter.name in workspace.attached:
+            continue  # shown through the panel it is joined to, never as rows of its own
+        try:
+            if isinstance(result, BackendError):
+                note_failure(workspace, SERVERS, adapter.name, result.message)
+            elif not isinstance(result, BaseException):
+                save(workspace, SERVERS, adapter.name, server_payload(result))
+        except Exception as exc:  # noqa: BLE001 - the listing itself succeeded; a cache that cannot be written is a note
+            warn(f"{adapter.name}: the list could not be kept for `servers --cached` ({type(exc).__name__}: {exc})")
