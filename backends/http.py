@@ -205,6 +205,7 @@ class HttpCore:
         # httpcore's shared pool rescans every connection on each request; with 16-32 in flight that cost more CPU
         # than parsing the pages (bench/bench_list.py). Lanes are made on demand and kept alive.
         self._idle_lanes: list[httpx.AsyncClient] = []
+        self._closing: set[asyncio.Task] = set()  # retired lanes being closed in the background
         self._lanes: list[httpx.AsyncClient] = []
 
     def _new_lane(self) -> httpx.AsyncClient:
@@ -227,10 +228,19 @@ class HttpCore:
         self._lanes.append(lane)
         return lane
 
+    def _retire(self, lane: httpx.AsyncClient) -> None:
+        if lane in self._lanes:
+            self._lanes.remove(lane)
+        closing = asyncio.ensure_future(lane.aclose())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+
     async def aclose(self) -> None:
         lanes, self._lanes, self._idle_lanes = self._lanes, [], []
         for lane in lanes:
             await lane.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     def _record(self, method: str, url: str, status: int | None, started: float, attempt: int, message: str,
                 detail: dict[str, Any] | None = None, probe: bool = False) -> None:
@@ -325,12 +335,17 @@ class HttpCore:
                     await self._wait_gate()
                     lane = self._idle_lanes.pop() if self._idle_lanes else self._new_lane()
                     started = time.perf_counter()
+                    exchanged = False
                     try:
                         request = lane.build_request(method, url, **kwargs)
                         request.extensions["trace"] = round_trip
                         response, body = await self._exchange(lane, request, deadline)
+                        exchanged = True
                     finally:
-                        self._idle_lanes.append(lane)
+                        if exchanged:
+                            self._idle_lanes.append(lane)
+                        else:  # cut off mid-exchange (a timeout, a cancelled worker): its connection is not reused
+                            self._retire(lane)
             except _DeadlineExceeded:
                 # An answer that keeps trickling in is slow, not lost: it is not sent again.
                 reason = f"the answer was still arriving after {deadline:g} s (the deadline of one request)"

@@ -191,3 +191,27 @@ def test_hostdeck_test_reports_the_round_trip_not_the_start_up(tmp_path):
             if max(best.values()) < 65:
                 break
         assert set(best) == {"hz", "wh"} and max(best.values()) < 65, best
+
+
+async def test_a_request_cut_off_mid_answer_leaves_no_stuck_connection_behind(sim):
+    """A cancelled worker (Sync's cancel key) stops a request while its body arrives: the next requests of the same
+    adapter must not wait on that half-read connection."""
+    import asyncio
+
+    adapter = hz.make_adapter(sim, timeout=3.0)
+    await adapter.test_connection()                                      # one ready connection
+    sim.faults.add("GET /servers", "trickle", delay=0.05, count=1)
+    cut = asyncio.ensure_future(adapter.list_servers())
+    for _ in range(200):                                                 # until the trickling answer has begun
+        await asyncio.sleep(0.01)
+        if any(r["route"] == "GET /servers" for r in sim.request_log):
+            break
+    await asyncio.sleep(0.1)
+    cut.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cut
+    started = time.monotonic()
+    for _ in range(3):
+        assert (await adapter.test_connection()).ok
+    assert time.monotonic() - started < 2.5                              # not a wait for the stuck connection's pool
+    await adapter.aclose()

@@ -199,6 +199,22 @@ async def _(run: Run, key: str) -> None:
     await settle(run.app, run.pilot)
 
 
+@recipe("tui/screens/servers.py:ServersScreen._load_rest", "hz")
+async def _(run: Run, key: str) -> None:
+    import sqlite3
+
+    from tui.screens import server_cache
+
+    async def trigger():
+        def unreadable(*args, **kwargs):
+            raise sqlite3.DatabaseError("file is not a database")
+
+        run.mp.setattr(server_cache, "load_rest", unreadable)
+        run.app.servers_screen._load_rest(["hz"])
+
+    await run.expect(key, trigger, action="Load the stored inventory", backend=None)
+
+
 @recipe("tui/screens/servers.py:ServersScreen._act", "hz")
 async def _(run: Run, key: str) -> None:
     from tui.screens.server_actions import build_menu
