@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 
+def _span(seconds: float) -> str | None:
+    """'4 min', '3 h', '2 days'; None under a minute. Coarse, so the words do not change every second."""
+    if seconds < 60:
+        return None
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
 def age_text(seconds: float | None) -> str:
-    """How old something is, in words that do not change every second (stable for snapshots too)."""
+    """How old something is: 'just now', '4 min old' (stable for snapshots too)."""
     if seconds is None:
         return "age unknown"
-    if seconds < 60:
-        return "just now"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min old"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f} h old"
-    return f"{seconds / 86400:.0f} days old"
+    span = _span(seconds)
+    return f"{span} old" if span else "just now"
+
+
+def ago(seconds: float) -> str:
+    """When something was fetched: 'just now', '4 min ago', '3 h ago', '2 days ago'."""
+    span = _span(seconds)
+    return f"{span} ago" if span else "just now"

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Iterable
 
+from .format import ago
 from .widgets.grid import Grid, Row
 
 if TYPE_CHECKING:
@@ -15,16 +16,6 @@ if TYPE_CHECKING:
     from backends.workspace import Workspace
 
 ALL = "*"  # the snapshot's backend column: these rows join several backends
-
-
-def _ago(seconds: float) -> str:
-    if seconds < 60:
-        return "just now"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min ago"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f} h ago"
-    return f"{seconds / 86400:.0f} days ago"
 
 
 def _key(value):
@@ -47,7 +38,7 @@ def paint_cached(grid: Grid, workspace: Workspace, scope: str) -> str | None:
         grid.set_rows(rows)
     except Exception:  # noqa: BLE001 - a damaged cache is no cache: the screen loads as it would without one
         return None
-    return f"cached {_ago((datetime.now(timezone.utc) - snapshot.fetched_at).total_seconds())}"
+    return f"cached {ago((datetime.now(timezone.utc) - snapshot.fetched_at).total_seconds())}"
 
 
 def keep_rows(node: DOMNode, workspace: Workspace, scope: str, rows: Iterable[Row]) -> None:

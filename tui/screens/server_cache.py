@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from ..format import ago
+
 if TYPE_CHECKING:
     from backends.models import Server
     from backends.workspace import Workspace
@@ -66,17 +68,6 @@ def remember_failure(workspace: Workspace, backend: str, message: str) -> None:
     from backends.inventory import SERVERS, note_failure
 
     note_failure(workspace, SERVERS, backend, message)
-
-
-def ago(seconds: float) -> str:
-    """'just now', '4 min ago', '3 h ago', '2 days ago'."""
-    if seconds < 60:
-        return "just now"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min ago"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f} h ago"
-    return f"{seconds / 86400:.0f} days ago"
 
 
 def showing(seconds: float) -> str:
