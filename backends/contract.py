@@ -102,7 +102,7 @@ class Adapter(ABC):
         return sources[0] if len(set(sources)) == 1 else "+".join(sorted(set(sources)))
 
     # the credential guard --------------------------------------------------------
-    def credential_guard(self, values: Mapping[str, str], identity: str = "") -> CredentialGuard:
+    def credential_guard(self, values: Mapping[str, str], identity: str = "", change: str | None = None) -> CredentialGuard:
         """The guard of the credentials this adapter is about to send (its HTTP clients share it). From now on their
         values are scrubbed from every event, whoever records it. `identity`: the credential's name that is not
         secret (a token id, user@host), part of the fingerprint."""
@@ -113,7 +113,8 @@ class Adapter(ABC):
             self.rejections = Rejections()
         guard = self._guard
         if guard is None or not guard.same_credentials(values, identity):
-            guard = CredentialGuard(self.name, values, self.rejections, identity=identity, events=self.events)
+            guard = CredentialGuard(self.name, values, self.rejections, identity=identity, events=self.events,
+                                    change=change)
             guard.allow_once(self._try_once)
             self._guard = guard
         return guard

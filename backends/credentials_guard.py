@@ -307,8 +307,9 @@ class CredentialGuard:
     authenticate alone, and records a rejection for every process."""
 
     def __init__(self, backend: str, values: Mapping[str, str], book: Rejections, *, identity: str = "",
-                 events: EventLog | None = None) -> None:
+                 events: EventLog | None = None, change: str | None = None) -> None:
         self.backend = backend
+        self.change = change   # how to change credentials that are not secrets hostdeck stores (an SSH key file)
         self.identity = identity
         self.fields = tuple(values)
         self._values = dict(values)
@@ -377,11 +378,12 @@ class CredentialGuard:
         when = rejection.rejected_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         sets = " / ".join(f"`hostdeck secret set {self.backend} {f}`" for f in self.fields)
         envs = " / ".join(env_name(self.backend, f) for f in self.fields)
+        change = self.change or f"set a new one with {sets} or the environment variable {envs}"
         said = f": {rejection.message.rstrip('.')}." if rejection.message else "."
         return AuthError(
             f"credentials rejected at {when}{said} They are not sent again until they change, because every failed "
-            f"login counts towards the backend locking this machine out ({operation} was not sent). Fix: set a new one "
-            f"with {sets} or the environment variable {envs}; once it is mended on the backend's side, "
+            f"login counts towards the backend locking this machine out ({operation} was not sent). Fix: {change}; "
+            f"once it is mended on the backend's side, "
             f"`hostdeck test {self.backend}` tries the current one once.",
             backend=self.backend, operation=operation, code=REFUSED,
             details={"rejected_at": rejection.rejected_at.isoformat()})

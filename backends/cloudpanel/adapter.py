@@ -97,6 +97,19 @@ class CloudPanelAdapter(Adapter):
             self._conn = SshConnection(settings)
         return self._conn
 
+    def _key_identity(self) -> str:
+        """What identifies the key a key login offers: a digest of the key file (another file or a new key is another
+        credential), or the agent and ~/.ssh keys as one credential."""
+        import hashlib
+
+        key_file = getattr(self.options, "key_file", None)
+        if not key_file:
+            return "ssh-agent-and-default-keys"
+        try:
+            return "key-file:" + hashlib.sha256(Path(key_file).expanduser().read_bytes()).hexdigest()
+        except OSError:
+            return f"key-file (unreadable): {key_file}"   # the connect says why, and that is not a rejection
+
     @property
     def where(self) -> str:
         return f"{self.options.user}@{self.options.host}:{self.options.port}"
@@ -107,12 +120,16 @@ class CloudPanelAdapter(Adapter):
             return conn
         started = time.perf_counter()
         try:
+            # A refused login is not tried again by any process until the credential changes (sshd's fail2ban counts
+            # every failed login, whether a password or a key).
             if self.options.auth == "password":
-                # A refused password is not tried again by any process until it changes (sshd's fail2ban counts).
                 guard = self.credential_guard({"password": conn.settings.password or ""}, identity=self.where)
-                await guard.run(lambda: asyncio.to_thread(conn.connect), operation="SSH connect")
             else:
-                await asyncio.to_thread(conn.connect)
+                guard = self.credential_guard(
+                    {"key": self._key_identity()}, identity=self.where,
+                    change=f"point key_file of backend {self.name} at another key, or add its public key to "
+                           f"~{self.options.user}/.ssh/authorized_keys on the server")
+            await guard.run(lambda: asyncio.to_thread(conn.connect), operation="SSH connect")
         except BackendError as exc:
             self._record("SSH connect", f"connect {self.where}", None, started, exc)
             raise

@@ -491,3 +491,32 @@ async def test_one_odd_custom_template_does_not_fail_the_list(sim, cp):
     assert cp.skipped_templates == ["Shop (old) 'v2'"]
     assert any("not offered" in e.message and e.level == "warning" for e in cp.events.recent())
 
+
+
+async def test_a_refused_key_is_not_offered_again_until_the_key_changes(data_dir, tmp_path):
+    """Key logins count towards fail2ban too: a key the server refused is not offered again by any process until
+    key_file names another key (or an explicit test finds it authorized now)."""
+    from backends.sim.cloudpanel import derived_key
+
+    with CloudPanelSim() as s:
+        stranger = tmp_path / "stranger_key"
+        derived_key("a key the server does not know").write_private_key_file(str(stranger))
+        wrong = sim_adapter(s, key_file=str(stranger))
+        await wrong.trust_host_key(s.fingerprint)
+        with pytest.raises(AuthError, match="refused SSH login"):
+            await wrong.list_users()
+        tries = s.auth_failures
+        assert tries >= 1
+        for _ in range(3):
+            with pytest.raises(AuthError, match="credentials rejected at .*SSH connect was not sent.*key_file"):
+                await wrong.list_users()
+        assert s.auth_failures == tries
+        again = sim_adapter(s, key_file=str(stranger))                     # another process, the same key: refused
+        again.rejections = wrong.rejections
+        assert not (await again.test_connection()).ok and s.auth_failures == tries
+        assert not (await again.explicit_test()).ok and s.auth_failures > tries   # asked for: offered once more
+        right = sim_adapter(s)                                                # the authorized key: another credential
+        right.rejections = wrong.rejections
+        assert len(await right.list_users()) == 3
+        for adapter in (wrong, again, right):
+            await adapter.aclose()
