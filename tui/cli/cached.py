@@ -52,8 +52,9 @@ def servers_cached(args: argparse.Namespace) -> int:
     return 1 if missing or not names else 0
 
 
-def remember_listed(workspace, adapters, results) -> None:
-    """Keep each fresh list for `servers --cached` and the TUI's first paint; note a failure beside the old list."""
+def remember_listed(workspace, adapters, results, summaries: dict[int, dict] | None = None) -> None:
+    """Keep each fresh list for `servers --cached` and the TUI's first paint; note a failure beside the old list.
+    `summaries`: the servers' rows already made for the output (by id() of the server), not made twice."""
     from backends.errors import BackendError
     from backends.inventory import SERVERS, note_failure, save, server_payload
 
@@ -64,6 +65,7 @@ def remember_listed(workspace, adapters, results) -> None:
             if isinstance(result, BackendError):
                 note_failure(workspace, SERVERS, adapter.name, result.message)
             elif not isinstance(result, BaseException):
-                save(workspace, SERVERS, adapter.name, server_payload(result))
+                payload = [summaries[id(s)] for s in result] if summaries is not None else server_payload(result)
+                save(workspace, SERVERS, adapter.name, payload)
         except Exception as exc:  # noqa: BLE001 - the listing itself succeeded; a cache that cannot be written is a note
             warn(f"{adapter.name}: the list could not be kept for `servers --cached` ({type(exc).__name__}: {exc})")

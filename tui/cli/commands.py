@@ -152,23 +152,27 @@ async def servers(args: argparse.Namespace) -> int:
         finally:
             progress.done()
             await ws.aclose()
+        rows, failed = [], []
+        for adapter, result in zip(adapters, results):
+            if isinstance(result, BackendError):
+                failed.append(result)
+                warn(f"{adapter.name}: {result.message} (its servers are not in the list)")
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                rows.extend(result)
+        # One summary per server, for the output and the stored inventory alike; the output goes first, so a script
+        # reading the pipe has it while the list is kept for `servers --cached`.
+        summaries = {id(s): s.summary() for s in rows}
+        if args.json:
+            emit_json(list(summaries.values()))
+        else:
+            table(["backend", "id", "name", "status", "ipv4", "ipv6", "plan", "location"],
+                  [[s.backend, s.id, s.name, s.status.value, s.ipv4, s.ipv6, s.plan, s.location] for s in rows])
+        sys.stdout.flush()
         from .cached import remember_listed
 
-        remember_listed(ws, adapters, results)
-    rows, failed = [], []
-    for adapter, result in zip(adapters, results):
-        if isinstance(result, BackendError):
-            failed.append(result)
-            warn(f"{adapter.name}: {result.message} (its servers are not in the list)")
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            rows.extend(result)
-    if args.json:
-        emit_json([s.summary() for s in rows])
-    else:
-        table(["backend", "id", "name", "status", "ipv4", "ipv6", "plan", "location"],
-              [[s.backend, s.id, s.name, s.status.value, s.ipv4, s.ipv6, s.plan, s.location] for s in rows])
+        remember_listed(ws, adapters, results, summaries)
     return 1 if failed or not adapters else 0
 
 
