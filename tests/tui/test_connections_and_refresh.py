@@ -98,3 +98,21 @@ async def test_the_test_key_may_send_a_rejected_token_once_and_nothing_else_does
         await pilot.press("t")
         await settle(app, pilot)
         assert len(sim.request_log) == 2
+
+
+async def test_opening_connections_does_not_resend_a_credential_rejected_at_start(app_factory):
+    """Start (the server list is refused), open Connections: its automatic tests send nothing; the test key may."""
+    app = app_factory()
+    app.test_sims["hz"].faults.add(route="*", kind="status", status=401, code="unauthorized", count=100)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        sim = app.test_sims["hz"]
+        assert len(sim.request_log) == 1                      # the listing's login, refused
+        app.poll_servers = True                               # as in a real start: Connections tests on opening
+        await pilot.press("6")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConnectionsScreen)
+        assert "rejected" in app.connection_reports["hz"].error and len(sim.request_log) == 1
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert len(sim.request_log) == 2

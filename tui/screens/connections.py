@@ -55,7 +55,9 @@ class ConnectionsScreen(ReportsFailures, Screen):
         table = self.query_one(DataTable)
         table.focus()
         if getattr(self.app, "poll_servers", True):
-            self.action_test_all()  # a demanding user wants the state at a glance, not after a key press
+            # The state at a glance, not after a key press; but not asked for: a rejected credential is not sent again.
+            for name in self.app.workspace.adapters:
+                self.test(name, explicit=False)
         if not self.app.workspace.adapters:
             self.query_one("#connection-detail", Static).update(
                 "No backends configured. Run `hostdeck sim` to print a config for the simulators, or see the README.")
@@ -111,14 +113,16 @@ class ConnectionsScreen(ReportsFailures, Screen):
         for name in self.app.workspace.adapters:
             self.test(name)
 
-    def test(self, name: str) -> None:
-        about(self.run_worker(self._test(name), group=f"conntest-{name}", exclusive=True, exit_on_error=False,
-                              description=f"Test the connection to {name}"), backend=name)
+    def test(self, name: str, *, explicit: bool = True) -> None:
+        """`explicit`: the person pressed a test key (or just stored a new credential), so a credential rejected
+        before may be sent once; the automatic test when the screen opens never does."""
+        about(self.run_worker(self._test(name, explicit), group=f"conntest-{name}", exclusive=True,
+                              exit_on_error=False, description=f"Test the connection to {name}"), backend=name)
 
-    async def _test(self, name: str) -> None:
+    async def _test(self, name: str, explicit: bool) -> None:
         await self.app.backends_ready()
-        # A key the person pressed: a credential rejected before may be sent once (explicit_test), never on a timer.
-        report = await self.app.workspace.adapter(name).explicit_test()
+        adapter = self.app.workspace.adapter(name)
+        report = await (adapter.explicit_test() if explicit else adapter.test_connection())
         self.app.connection_reports[name] = report
         self._record(name, report)
         self._refresh_view()
