@@ -379,6 +379,8 @@ class CredentialGuard:
         sets = " / ".join(f"`hostdeck secret set {self.backend} {f}`" for f in self.fields)
         envs = " / ".join(env_name(self.backend, f) for f in self.fields)
         change = self.change or f"set a new one with {sets} or the environment variable {envs}"
+        if self.change is None and self._from_environment():
+            change = f"change {envs}: it is set in this environment and overrides the keyring"
         said = f": {rejection.message.rstrip('.')}." if rejection.message else "."
         return AuthError(
             f"credentials rejected at {when}{said} They are not sent again until they change, because every failed "
@@ -388,12 +390,21 @@ class CredentialGuard:
             backend=self.backend, operation=operation, code=REFUSED,
             details={"rejected_at": rejection.rejected_at.isoformat()})
 
+    def _from_environment(self) -> list[str]:
+        """The environment variables among these credentials' sources (they win over the keyring, so the keyring fix
+        alone would change nothing)."""
+        return [name for name in (env_name(self.backend, f) for f in self.fields) if os.environ.get(name)]
+
     async def _observe(self, send: Callable[[], Awaitable[T]], judge: Callable[[T], AuthError | None] | None) -> T:
         try:
             answer = await send()
         except AuthError as exc:
             if is_rejection(exc):
                 self.reject(exc.message)
+                if self.change is None and self._from_environment():
+                    exc.message += (f" The rejected value comes from {' / '.join(self._from_environment())}, which "
+                                    "overrides the keyring: change it there.")
+                    exc.args = (exc.message,)
             raise
         failure = judge(answer) if judge is not None else None
         if failure is not None:
@@ -411,7 +422,8 @@ class CredentialGuard:
 
     def reject(self, message: str) -> None:
         self.accepted = False
-        rejection = Rejection(datetime.now(timezone.utc), _scrub(message, self._values.values())[:500])
+        said = message.split(" Fix: ", 1)[0]   # the refusal names its own fix: the backend's is not repeated
+        rejection = Rejection(datetime.now(timezone.utc), _scrub(said, self._values.values())[:500])
         self._rejection = rejection
         kept = self.book.record(self.backend, self.fingerprint, rejection)
         if not kept and isinstance(self.book, StoredRejections) and self.events is not None:

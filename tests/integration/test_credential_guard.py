@@ -97,7 +97,7 @@ def test_six_cron_runs_and_a_tui_start_cost_one_rejected_login_and_never_a_ban(w
     assert results[2][0] == 0 and len(json.loads(results[2][1])) == 12  # the server list needs no WHMCS
     refused = results[3][2]
     assert results[3][0] != 0 and "credentials rejected at" in refused and "was not sent" in refused, refused
-    assert "hostdeck secret set wh secret" in refused and "HOSTDECK_SECRET_WH_SECRET" in refused
+    assert "change HOSTDECK_SECRET_WH_IDENTIFIER / HOSTDECK_SECRET_WH_SECRET" in refused  # the env wins over the keyring
     assert "hostdeck test wh" in refused and WRONG not in refused
     code, out, err = results[4]
     assert code == 0 and "hz" in out                                  # Hetzner is not held up by WHMCS's rejection
@@ -195,4 +195,26 @@ async def test_a_rejected_token_is_sent_once_by_concurrent_work_and_never_by_ano
         assert len(await tui.list_servers()) == len(sim.servers)
         assert (await cron.test_connection()).ok
         for adapter in (tui, cron):
+            await adapter.aclose()
+
+
+async def test_a_rejected_secret_from_the_environment_is_named_as_the_thing_to_change(tmp_path, monkeypatch):
+    """The keyring fix changes nothing while HOSTDECK_SECRET_… overrides it: the messages name the variable, and the
+    refusal does not repeat the backend's own 'Fix:'."""
+    from backends.credentials_guard import StoredRejections
+    from backends.secrets import env_name
+
+    sim, make_adapter, _token, name, field = _hetzner()
+    with sim:
+        monkeypatch.setenv(env_name(name, field), "wrong-from-env-0000")
+        first, second = make_adapter(sim, token="overridden"), make_adapter(sim, token="overridden")
+        first.rejections, second.rejections = StoredRejections(tmp_path), StoredRejections(tmp_path)
+        with pytest.raises(AuthError) as err:
+            await first.list_servers()
+        assert env_name(name, field) in err.value.message and env_name(name, field) in str(err.value)
+        with pytest.raises(AuthError, match="credentials rejected at") as refused:
+            await second.list_servers()
+        assert f"change {env_name(name, field)}" in refused.value.message
+        assert refused.value.message.count("Fix:") == 1 and "wrong-from-env-0000" not in refused.value.message
+        for adapter in (first, second):
             await adapter.aclose()
