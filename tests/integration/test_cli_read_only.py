@@ -65,3 +65,13 @@ def test_read_only_check_reports_without_writing_and_the_writes_work_otherwise(e
     assert "operation" in json.loads(checked.stdout)
     assert _rows(env, "SELECT count(*) FROM sync_log")[0][0] == log
     assert _rows(env, "SELECT count(*) FROM sync_links")[0][0] == linked
+
+
+def test_read_only_refuses_a_disruptive_command_before_asking_for_yes(env):
+    """`--yes` would not help: the refusal comes first, so nobody is told to add it only to be refused after."""
+    server = json.loads(hostdeck(env, "servers", "--backend", "hz", "--json").stdout)[0]
+    for args in (["server", "power", "hz", server["id"], "reboot"], ["server", "reset-password", "hz", server["id"]],
+                 ["server", "suspend", "hz", server["id"]], ["server", "delete", "hz", server["id"]]):
+        proc = hostdeck(env, "--read-only", *args)
+        assert proc.returncode == 1 and "read-only mode is on" in proc.stderr, (args, proc.stderr)
+        assert "--yes" not in proc.stderr, (args, proc.stderr)

@@ -162,3 +162,20 @@ async def test_a_failing_backend_degrades_its_rows_and_the_rest_keep_working(app
         target = next(s for s in screen.servers.values() if s.backend == "hz" and s.raw_status == "running")
         await app.workspace.adapter("hz").power(target.id, PowerAction.REBOOT)
 
+
+
+async def test_a_hard_reset_is_offered_only_to_a_server_that_is_not_off(app_factory):
+    from backends.models import ServerStatus
+    from tui.screens.server_actions import build_menu
+
+    app = app_factory(servers=30)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        screen = app.servers_screen
+        adapter = app.workspace.adapter("hz")
+        menus = {s.status: build_menu(adapter, s, read_only=False) for s in screen.servers.values()}
+        assert {ServerStatus.OFF, ServerStatus.RUNNING} <= set(menus)
+        reset = {status: next(a for a in items if a.id == "power_reset") for status, items in menus.items()}
+        assert "use Power on" in reset[ServerStatus.OFF].unavailable
+        assert reset[ServerStatus.RUNNING].unavailable is None

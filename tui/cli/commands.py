@@ -18,6 +18,10 @@ DISRUPTIVE = {"off", "shutdown", "reboot", "reset"}
 
 
 def _need_yes(args: argparse.Namespace, what: str) -> int | None:
+    if getattr(args, "read_only", False):  # refused outright: asking for --yes first would send the person the wrong way
+        from backends.errors import ReadOnlyError
+
+        raise ReadOnlyError(f"read-only mode is on: {what} refused; nothing was sent or written.", operation=what)
     if not getattr(args, "yes", False):
         warn(f"{what} is disruptive: add --yes to confirm. Nothing was done.")
         if getattr(args, "json", False):

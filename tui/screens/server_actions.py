@@ -50,6 +50,8 @@ def build_menu(adapter: Adapter, server: Server, *, read_only: bool, billing_rou
             reason = "already running"
         if reason is None and action_id in ("power_off", "power_shutdown", "power_reboot") and server.status is ServerStatus.OFF:
             reason = "already off"
+        if reason is None and action_id == "power_reset" and server.status is ServerStatus.OFF:
+            reason = "it is off: a hard reset restarts a running server; use Power on"
         if reason is None and action_id == "reset_password" and server.status not in (ServerStatus.RUNNING,
                                                                                      ServerStatus.UNKNOWN):
             reason = NEEDS_RUNNING.format(status=server.status.value)
