@@ -318,3 +318,13 @@ def test_server_show_names_who_pays_from_the_service_links(env, sim, tmp_path):
         assert f"#{service_id} Active" in shown["billing_link"]
         client = whmcs.clients[int(service["clientid"])]
         assert client["lastname"] in shown["billing_link"]
+
+
+def test_no_backends_is_said_with_the_config_path(tmp_path):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+    e.update(HOSTDECK_DATA_DIR=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "xdg"), PYTHONPATH=str(ROOT),
+             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    for args in (["servers"], ["servers", "--cached"], ["test"]):
+        proc = hostdeck(e, *args)
+        assert proc.returncode == 1, (args, proc.stderr)
+        assert "no backends configured" in proc.stderr and str(tmp_path / "xdg") in proc.stderr, (args, proc.stderr)

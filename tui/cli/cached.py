@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timezone
 
-from .context import CommandContext
+from .context import CommandContext, no_backends_message
 from .output import emit_json, table, warn
 
 
@@ -28,6 +28,8 @@ def servers_cached(args: argparse.Namespace) -> int:
         # the adapters are only built to know which backends list servers (a joined Proxmox does not): no network
         names = [a.name for a in ws.listing_adapters(args.backend)]
         found = {s.backend: s for s in cached(ws, SERVERS, names)}
+    if not names:
+        warn(no_backends_message())
     now = datetime.now(timezone.utc)
     rows, missing = [], []
     for name in names:

@@ -11,7 +11,7 @@ from backends.contract import PowerAction
 from backends.errors import BackendError, NotFoundError, ValidationError
 from backends.models import ServerSpec
 
-from .context import CommandContext
+from .context import CommandContext, no_backends_message
 from .output import Progress, emit_json, say, table, warn
 
 DISRUPTIVE = {"off", "shutdown", "reboot", "reset"}
@@ -141,7 +141,7 @@ async def test(args: argparse.Namespace) -> int:
                 warn(f"{r.backend}: INSECURE TLS: certificates are not verified (insecure_tls = true); anyone on the "
                      "network path can read the token. Pin the certificate with fingerprint = \"…\" or ca_bundle.")
     if not reports:
-        warn("no backends configured.")
+        warn(no_backends_message())
         return 1
     return 0 if all(r.ok for r in reports) else 1
 
@@ -177,7 +177,10 @@ async def servers(args: argparse.Namespace) -> int:
         from .cached import remember_listed
 
         remember_listed(ws, adapters, results, summaries)
+    if not adapters:
+        warn(no_backends_message())
     return 1 if failed or not adapters else 0
+
 
 
 async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None) -> int:

@@ -60,3 +60,10 @@ class CommandContext:
             self.demo.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
+def no_backends_message() -> str:
+    """What to do when the config names no backend (the config file's path included)."""
+    from backends import paths
+
+    where, _found = paths.config_path()
+    return (f"no backends configured: add [[backends]] tables to {where} (see the README), point HOSTDECK_CONFIG at "
+            "a config, or try `hostdeck --demo` and `hostdeck sim` (which prints a config for its simulators).")
