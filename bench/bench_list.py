@@ -49,6 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "list_servers"
 sys.path.insert(0, str(ROOT))
+from steady import compile_hostdeck  # noqa: E402 (bench/ is the script's folder)
 
 TOKEN = "bench-token-0123456789"
 RATE = 1_000_000
@@ -181,6 +182,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=50.0, help="ms the simulator waits before each answer")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    compile_hostdeck()  # steady state: see bench/steady.py
     n = args.servers
     OUT.mkdir(parents=True, exist_ok=True)
     print("\n".join(facts()))

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_startup import BARE, hostdeck_argv, watch  # noqa: E402
+from steady import compile_hostdeck  # noqa: E402
 
 HZ_TOKEN, CV_TOKEN, PVE_SECRET = "scale-hz-token", "1|scale-convoy-token-0123456789abcdefghij", "scale-pve-secret"
 
@@ -155,6 +156,7 @@ def main() -> None:
     parser.add_argument("--proxmox", type=int, default=15000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    compile_hostdeck()  # steady state: see bench/steady.py
 
     work = Path(tempfile.mkdtemp(prefix="hostdeck-bench-scale-"))
     try:

@@ -205,8 +205,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _tui_start(argv: list[str]) -> bool:
+    """Only the top-level options (or none): the TUI starts, and the parser of every sub-command is not worth building
+    on the way to the first rows."""
+    rest = iter(argv)
+    for arg in rest:
+        if arg == "--config":
+            if next(rest, None) is None:
+                return False
+        elif not (arg in ("--read-only", "--demo") or arg.startswith("--config=")):
+            return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if _tui_start(argv):
+        parser = argparse.ArgumentParser(prog="hostdeck")
+        _global_options(parser, top=True)
+        parser.set_defaults(command=None)
+    else:
+        parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         return _run_tui(args)
