@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Mapping, TypeVar
 
 from .errors import AuthError
+from .paths import private_dir
 from .secrets import env_name
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ class StoredRejections(Rejections):
             return
         fd = None
         try:
-            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_dir(self.data_dir)
             fd = os.open(self.data_dir / f"credential-{backend}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:   # an unwritable data dir: the store check reports it; this login goes ahead
             pass
@@ -270,7 +271,7 @@ def _load_or_create_key(path: Path) -> bytes:
     if key is not None:
         return key
     # missing or damaged: a new key only means old rejections no longer match (each costs one login again)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(path.parent)
     aside = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
@@ -400,18 +401,22 @@ class CredentialGuard:
             answer = await send()
         except AuthError as exc:
             if is_rejection(exc):
-                self.reject(exc.message)
-                if self.change is None and self._from_environment():
-                    exc.message += (f" The rejected value comes from {' / '.join(self._from_environment())}, which "
-                                    "overrides the keyring: change it there.")
-                    exc.args = (exc.message,)
+                self._rejected(exc)
             raise
         failure = judge(answer) if judge is not None else None
-        if failure is not None:
-            self.reject(failure.message)
-        else:
-            self.accept()
+        if failure is not None:   # a rejection said in a success answer (WHMCS, Matomo): raised here, like any other
+            self._rejected(failure)
+            raise failure
+        self.accept()
         return answer
+
+    def _rejected(self, exc: AuthError) -> None:
+        """Record the rejection; when the value came from HOSTDECK_SECRET_…, say that is what to change."""
+        self.reject(exc.message)
+        if self.change is None and self._from_environment():
+            exc.message += (f" The rejected value comes from {' / '.join(self._from_environment())}, which overrides "
+                            "the keyring: change it there.")
+            exc.args = (exc.message,)
 
     def accept(self) -> None:
         if not self.accepted:

@@ -11,7 +11,7 @@ from backends.errors import BackendError, ConfigError, SecretError
 HEALTH_OF_CATEGORY = {
     "auth": "failing", "unavailable": "failing", "secret": "failing",
     "permission": "degraded", "rate_limited": "degraded", "protocol": "degraded", "error": "degraded",
-    "timeout": "degraded", "unexpected": "degraded", "config": "failing",
+    "timeout": "failing", "unexpected": "degraded", "config": "failing",   # as tui/health.py reads an unanswered call
 }
 
 

@@ -22,7 +22,10 @@ def age_text(seconds: float | None) -> str:
     return f"{span} old" if span else "just now"
 
 
-def ago(seconds: float) -> str:
-    """When something was fetched: 'just now', '4 min ago', '3 h ago', '2 days ago'."""
+def ago(seconds: float, *, fine: bool = False) -> str:
+    """When something was fetched: 'just now', '4 min ago', '3 h ago', '2 days ago'. `fine`: seconds under a minute
+    ('12 s ago'), for the command line, whose output does not need to stay still."""
     span = _span(seconds)
-    return f"{span} ago" if span else "just now"
+    if span:
+        return f"{span} ago"
+    return f"{seconds:.0f} s ago" if fine else "just now"

@@ -48,4 +48,5 @@ def keep_rows(node: DOMNode, workspace: Workspace, scope: str, rows: Iterable[Ro
     payload = [{"key": row.key, "cells": [str(c) for c in row.cells],
                 "styles": list(row.styles) if row.styles else None, "row_style": row.row_style} for row in rows]
     node.call_after_refresh(node.run_worker, partial(save, workspace, scope, ALL, payload), thread=True,
-                            group=f"keep-{scope}", exclusive=True, exit_on_error=False)
+                            group=f"keep-{scope}", exclusive=True, exit_on_error=False,
+                            description=f"Keep the {scope} list for the next start")

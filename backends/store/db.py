@@ -91,6 +91,9 @@ class Store:
         creates or upgrades (cron jobs started together on an empty data dir would both create the tables)."""
         if self.path is None:
             return self._upgrade()
+        found = self.schema_version()
+        if found == SCHEMA_VERSION:
+            return found   # the usual case: no lock, no write
         import fcntl
 
         from ..paths import open_private

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .test_cli import as_json, env, hostdeck, sim  # noqa: F401 - fixtures shared with the CLI tests
 
 
@@ -10,6 +12,7 @@ def test_cached_before_any_listing_is_honestly_empty(env):
     assert proc.returncode == 1
     assert as_json(proc) == []
     assert "hz: nothing stored yet" in proc.stderr
+    assert not (Path(env["HOSTDECK_DATA_DIR"]) / "hostdeck.db").exists()  # a read makes no store
 
 
 def test_cached_lists_the_whole_fleet_with_the_api_down(env, sim):

@@ -102,8 +102,21 @@ async def test_a_judge_finds_a_rejection_in_a_success_answer():
         return {"result": "error", "message": "Unable to authenticate with the provided token."}
 
     judge = lambda answer: AuthError("token rejected", http_status=200) if answer.get("result") == "error" else None  # noqa: E731
-    assert (await guard.run(body_says_no, operation="v", judge=judge))["result"] == "error"
+    with pytest.raises(AuthError, match="token rejected"):     # raised by the guard, like a 401
+        await guard.run(body_says_no, operation="v", judge=judge)
     with pytest.raises(AuthError, match="credentials rejected at"):
+        await guard.run(body_says_no, operation="v", judge=judge)
+
+
+async def test_a_judged_rejection_of_a_secret_from_the_environment_names_the_variable(monkeypatch):
+    monkeypatch.setenv("HOSTDECK_SECRET_WH_SECRET", "wrong")
+    guard = CredentialGuard("wh", {"identifier": "id", "secret": "wrong"}, Rejections())
+
+    async def body_says_no():
+        return {"result": "error", "message": "Authentication Failed"}
+
+    judge = lambda answer: AuthError("WHMCS rejected the API credentials.", http_status=200)  # noqa: E731
+    with pytest.raises(AuthError, match="comes from HOSTDECK_SECRET_WH_SECRET, which overrides the keyring"):
         await guard.run(body_says_no, operation="v", judge=judge)
 
 

@@ -6,25 +6,17 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timezone
 
+from ..format import ago
 from .context import CommandContext, no_backends_message
 from .output import emit_json, table, warn
-
-
-def _ago(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.0f} s ago"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min ago"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f} h ago"
-    return f"{seconds / 86400:.0f} days ago"
 
 
 def servers_cached(args: argparse.Namespace) -> int:
     """Exit 0 when every listing backend asked for has a stored list; 1 when one has none (the list is short)."""
     from backends.inventory import SERVERS, cached, servers_of
 
-    with CommandContext(args) as ws:
+    # Read-only and offline: no write check (it would create a missing store); a store that cannot be read is no list.
+    with CommandContext(args, check_store=False) as ws:
         # the adapters are only built to know which backends list servers (a joined Proxmox does not): no network
         names = [a.name for a in ws.listing_adapters(args.backend)]
         found = {s.backend: s for s in cached(ws, SERVERS, names)}
@@ -43,8 +35,8 @@ def servers_cached(args: argparse.Namespace) -> int:
         rows.extend(servers)
         note = ""
         if snapshot.error and snapshot.error_at:
-            note = f"; the last refresh failed {_ago((now - snapshot.error_at).total_seconds())}: {snapshot.error}"
-        warn(f"{name}: {len(servers)} servers, listed {_ago(snapshot.age_seconds(now))} "
+            note = f"; the last refresh failed {ago((now - snapshot.error_at).total_seconds(), fine=True)}: {snapshot.error}"
+        warn(f"{name}: {len(servers)} servers, listed {ago(snapshot.age_seconds(now), fine=True)} "
              f"({snapshot.fetched_at:%Y-%m-%d %H:%M:%S} UTC){note}")
     if args.json:
         emit_json([s.summary() for s in rows])

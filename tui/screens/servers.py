@@ -217,7 +217,8 @@ class ServersScreen(ReportsFailures, Screen):
 
     def _keep(self, write, backend: str) -> None:
         """Write to the store in a thread once the rows are painted (the first write may create the database)."""
-        self.call_after_refresh(self.run_worker, write, thread=True, group=f"snapshot-{backend}", exit_on_error=False)
+        self.call_after_refresh(self.run_worker, write, thread=True, group=f"snapshot-{backend}", exit_on_error=False,
+                                description=f"Keep the server list of {backend} for the next start")
 
     def billing_links(self):
         """The WHMCS service links, when billing is configured (None otherwise: the column stays empty)."""
