@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +74,15 @@ class Workspace:
         """`listing_adapters`, with the modules their first request needs imported: the TUI calls this from a thread,
         so these imports never hold its event loop (and the first paint) back."""
         adapters = self.listing_adapters(names)
-        import httpx  # noqa: F401 - imported by the first request otherwise, on the caller's event loop
+        # Imported by the first request otherwise, on the caller's event loop: httpx, the transport it builds at its
+        # first client (httpcore, h11) and the event-loop backend anyio loads at the first connection.
+        import httpcore  # noqa: F401
+        import httpx  # noqa: F401
 
+        try:
+            import_module("anyio._backends._asyncio")
+        except ImportError:  # a private module: a later anyio may move it, and then it loads at the first request
+            pass
         return adapters
 
     @property

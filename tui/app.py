@@ -118,7 +118,7 @@ class HostdeckApp(App[int]):
     def on_ready(self) -> None:
         self.first_paint_ms = (time.perf_counter() - STARTED) * 1000
         if self.servers_screen is not None:
-            self.servers_screen.add_footer()
+            self.servers_screen.footer_after_first_rows()
         self.set_interval(5.0, self._flush_events)
         if self._prepare is None:
             self._backends_ready.set()

@@ -74,17 +74,25 @@ class ServersScreen(ReportsFailures, Screen):
         self.refreshing: set[str] = set()
         self.unreachable: dict[str, tuple[str, str]] = {}  # backend -> (error category, message)
         self.fetched_at: dict[str, datetime] = {}  # when each backend's rows on screen were listed
+        self._details_body: Static | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("Servers")
-        yield Input(placeholder="filter: text matches any column; !text excludes", id="filter")
+        # The filter box and the details pane are mounted when first asked for: neither is on the first frame, and
+        # styling them would hold that frame back.
         with Horizontal(id="servers-body"):
             yield Grid(COLUMNS, id="servers-grid")
-            with VerticalScroll(id="details"):
-                yield Static("Select a server to see its details.", id="details-body")
         yield Static("", id="status-line")
         # the Footer comes after the first paint (add_footer): it recomposes itself while focus and bindings settle,
         # and each recompose holds the screen's first frame, with the rows, back
+
+    def footer_after_first_rows(self) -> None:
+        """The Footer's first layout costs tens of milliseconds of the event loop: with no rows on screen yet (nothing
+        stored), they come first, or half a second passes."""
+        if self.servers or not self.app.workspace.backend_names:
+            self.add_footer()
+        else:
+            self.set_timer(0.5, self.add_footer)
 
     def add_footer(self) -> None:
         if not self.query(Footer):
@@ -97,8 +105,6 @@ class ServersScreen(ReportsFailures, Screen):
 
     def on_mount(self) -> None:
         self.app.servers_screen = self  # the command palette finds servers and actions here
-        self.query_one("#filter", Input).display = False
-        self.query_one("#details").display = False
         self.grid.empty_message = "Loading servers…" if self.app.workspace.backend_names else \
             "No backends configured: run `hostdeck sim` for a config, or start with --demo."
         self.grid.sort_by("name")
@@ -152,7 +158,8 @@ class ServersScreen(ReportsFailures, Screen):
 
     @work(group="servers-refresh", exclusive=True, exit_on_error=False, description="List servers")
     async def refresh_servers(self) -> None:
-        await self.app.backends_ready()
+        if self.cache or self.app.demo:  # rows from the store are painted first; the demo's simulators start first
+            await self.app.backends_ready()
         from backends.refresh import refresh_interval
 
         adapters = await asyncio.to_thread(self.app.workspace.prepare_listing)  # imports off the event loop
@@ -214,6 +221,8 @@ class ServersScreen(ReportsFailures, Screen):
             self.servers[server.key] = server
         self._render_rows()
         self._keep(partial(remember_servers, self.app.workspace, adapter.name, result), adapter.name)
+        if self.app.first_paint_ms is not None:
+            self.call_after_refresh(self.add_footer)
 
     def _keep(self, write, backend: str) -> None:
         """Write to the store in a thread once the rows are painted (the first write may create the database)."""
@@ -277,7 +286,7 @@ class ServersScreen(ReportsFailures, Screen):
         self.grid.set_rows(rows)
         if not rows:
             self.grid.empty_message = "No servers."
-        if self.query_one("#details").display:
+        if self.details_shown:
             self._update_details()
         self._tick_status()
 
@@ -302,8 +311,18 @@ class ServersScreen(ReportsFailures, Screen):
         self.query_one("#status-line", Static).update(as_text(text, limit=STATUS_LIMIT))
 
     # filter and sort --------------------------------------------------------------
+    @property
+    def filter_box(self) -> Input:
+        found = self.query("#filter")
+        if found:
+            return found.first(Input)
+        box = Input(placeholder="filter: text matches any column; !text excludes", id="filter")
+        box.display = False
+        self.mount(box, before="#servers-body")
+        return box
+
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.filter_box
         box.display = True
         box.focus()
 
@@ -319,8 +338,9 @@ class ServersScreen(ReportsFailures, Screen):
         self.grid.focus()
 
     def action_clear(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.value or box.display:
+        found = self.query("#filter")
+        box = found.first(Input) if found else None
+        if box is not None and (box.value or box.display):
             box.value = ""
             box.display = False
             self.grid.set_filter("")
@@ -339,20 +359,34 @@ class ServersScreen(ReportsFailures, Screen):
     # details ------------------------------------------------------------------------
     @on(Grid.RowHighlighted, "#servers-grid")
     def _highlighted(self) -> None:
-        if self.query_one("#details").display:  # hidden details cost nothing (no adapters built before the first rows)
+        if self.details_shown:  # hidden details cost nothing (no adapters built before the first rows)
             self._update_details()
 
     @on(Grid.RowSelected, "#servers-grid")
     def _selected(self) -> None:
-        details = self.query_one("#details")
-        details.display = True
+        self.details_pane.display = True
         self._update_details()
 
     def action_toggle_details(self) -> None:
-        details = self.query_one("#details")
+        details = self.details_pane
         details.display = not details.display
         if details.display:
             self._update_details()
+
+    @property
+    def details_shown(self) -> bool:
+        found = self.query("#details")
+        return bool(found) and found.first().display
+
+    @property
+    def details_pane(self) -> VerticalScroll:
+        found = self.query("#details")
+        if found:
+            return found.first(VerticalScroll)
+        self._details_body = Static("Select a server to see its details.", id="details-body")
+        pane = VerticalScroll(self._details_body, id="details")
+        self.query_one("#servers-body").mount(pane)
+        return pane
 
     @property
     def selected(self) -> Server | None:
@@ -360,7 +394,9 @@ class ServersScreen(ReportsFailures, Screen):
         return self.servers.get(key) if key is not None else None
 
     def _update_details(self) -> None:
-        body = self.query_one("#details-body", Static)
+        body = self._details_body
+        if body is None:
+            return
         server = self.selected
         if server is None:
             body.update("Select a server to see its details.")
