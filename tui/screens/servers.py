@@ -86,6 +86,14 @@ class ServersScreen(ReportsFailures, Screen):
         # the Footer comes after the first paint (add_footer): it recomposes itself while focus and bindings settle,
         # and each recompose holds the screen's first frame, with the rows, back
 
+    def _compositor_refresh(self) -> None:
+        # Textual renders the screen inside its start-up batch and then drops that frame (App._display draws
+        # nothing while a batch is open): with the stored rows, 30-40 ms of the first paint. Left dirty, the
+        # screen is drawn once, when the batch closes.
+        if self.app._batch_count:
+            return
+        super()._compositor_refresh()
+
     def footer_after_first_rows(self) -> None:
         """The Footer's first layout costs tens of milliseconds of the event loop: with no rows on screen yet (nothing
         stored), they come first, or half a second passes."""
