@@ -29,6 +29,7 @@ from .reporting import action_of, backend_of
 from .safe_text import visible
 
 STARTED = time.perf_counter()
+START_UP_LIMIT = 3.0  # seconds: the cyclic GC is back on by then, first rows or not
 TOAST_LIMIT = 1_000  # characters: a 10,000-character API error must not fill the screen
 TOAST_TITLE_LIMIT = 120
 
@@ -117,14 +118,29 @@ class HostdeckApp(App[int]):
 
     def on_ready(self) -> None:
         self.first_paint_ms = (time.perf_counter() - STARTED) * 1000
-        if self.servers_screen is not None:
+        if self.servers_screen is not None and self.workspace.backend_names:
             self.servers_screen.footer_after_first_rows()
+            self.set_timer(START_UP_LIMIT, self.start_up_over)  # the first rows may take long: a slow API, no store
+        else:
+            if self.servers_screen is not None:
+                self.servers_screen.footer_after_first_rows()
+            self.call_after_refresh(self.start_up_over)
         self.set_interval(5.0, self._flush_events)
         if self._prepare is None:
             self._backends_ready.set()
         else:
             self.run_worker(self._run_prepare, thread=True, group="prepare", exit_on_error=False,
                             description="Start the demo simulators")
+
+    def start_up_over(self) -> None:
+        """The first rows are on screen. The console script starts with the cyclic GC off (tui/cli/main.py `run`): the
+        objects made so far (modules, styles, the first rows) live as long as the app, so they leave the collector's
+        passes for good (`gc.freeze`), and it runs again for what comes next."""
+        import gc
+
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def _run_prepare(self) -> None:
         try:

@@ -135,3 +135,42 @@ async def test_a_long_list_paints_its_first_rows_by_name_then_the_rest(tmp_path,
         grid = app.screen.grid
         assert grid.total_count == HEAD_ROWS + 50
         assert [grid.get_row(k).cells[1] for k in grid.visible_keys] == names
+
+
+async def test_the_collector_paused_by_the_console_script_is_back_once_the_stored_rows_are_painted(tmp_path, sims):
+    import gc
+
+    hz = sims(servers=30)
+    await first_run(tmp_path, {"hz": hz})
+    hz.latency_ms = 1500
+    app = second_app(tmp_path, {"hz": hz})
+    frozen_before = gc.get_freeze_count()
+    gc.disable()  # as `hostdeck` (tui.cli.main.run) starts
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            assert app.screen.grid.total_count == 30 and app.screen.refreshing == {"hz"}  # the API has not answered
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > frozen_before  # start-up's objects left the collector's passes
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+async def test_the_collector_is_back_when_nothing_is_stored_and_the_api_is_slow(tmp_path, sims, monkeypatch):
+    import gc
+
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "START_UP_LIMIT", 0.2)
+    hz = sims(servers=5)
+    hz.latency_ms = 1500
+    app = second_app(tmp_path, {"hz": hz})
+    gc.disable()
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause(0.5)
+            assert app.screen.grid.total_count == 0 and gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()

@@ -138,6 +138,7 @@ class ServersScreen(ReportsFailures, Screen):
         partial_lists = [b for b, c in self.cache.items() if c.partial]
         if self.servers:
             self._render_rows()
+            self.call_after_refresh(self.app.start_up_over)
         if partial_lists:  # only their first rows by name are painted: the rest follows once they are on screen
             self.set_timer(REST_DELAY, partial(self._load_rest, partial_lists))
 
@@ -216,6 +217,7 @@ class ServersScreen(ReportsFailures, Screen):
             message = getattr(result, "message", str(result))
             self.unreachable[adapter.name] = (getattr(result, "category", ""), message)
             self.app.report_failure(result, action="List servers", backend=adapter.name)  # toast, Logs, header
+            self.call_after_refresh(self.app.start_up_over)
             self._keep(partial(remember_failure, self.app.workspace, adapter.name, message), adapter.name)
             self._render_rows()
             return
@@ -231,6 +233,7 @@ class ServersScreen(ReportsFailures, Screen):
         self._keep(partial(remember_servers, self.app.workspace, adapter.name, result), adapter.name)
         if self.app.first_paint_ms is not None:
             self.call_after_refresh(self.add_footer)
+        self.call_after_refresh(self.app.start_up_over)
 
     def _keep(self, write, backend: str) -> None:
         """Write to the store in a thread once the rows are painted (the first write may create the database)."""
