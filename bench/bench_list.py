@@ -58,7 +58,7 @@ FLOOR_GOAL = 1.5
 
 SIM = r"""
 import sys, time
-from backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.hetzner import HetznerSim
 servers, latency, legacy, token, rate = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3] == "1", sys.argv[4], int(sys.argv[5])
 sim = HetznerSim(servers=servers, seed=1, latency_ms=latency, token=token, rate_limit=rate, refill_per_second=rate,
                  legacy_datacenter=legacy)
@@ -126,9 +126,9 @@ def run_hcloud_python(sim: Sim, env: dict[str, str]) -> dict:
 
 
 def run_adapter(sim: Sim, env: dict[str, str]) -> dict:
-    from backends.config import BackendConfig
-    from backends.hetzner import HetznerAdapter
-    from backends.secrets import Secrets
+    from hostdeck.backends.config import BackendConfig
+    from hostdeck.backends.hetzner import HetznerAdapter
+    from hostdeck.backends.secrets import Secrets
 
     async def listing() -> int:
         adapter = HetznerAdapter(BackendConfig(name="hz", kind="hetzner", url=sim.url),
@@ -171,7 +171,7 @@ def facts() -> list[str]:
 
 
 def concurrency() -> int:
-    from backends.hetzner.adapter import DEFAULT_CONCURRENCY
+    from hostdeck.backends.hetzner.adapter import DEFAULT_CONCURRENCY
 
     return DEFAULT_CONCURRENCY
 

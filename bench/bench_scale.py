@@ -45,7 +45,7 @@ HZ_TOKEN, CV_TOKEN, PVE_SECRET = "scale-hz-token", "1|scale-convoy-token-0123456
 PROBE = r"""
 import asyncio, json, statistics, sys, time
 from types import SimpleNamespace
-from tui.cli.context import CommandContext
+from hostdeck.cli.context import CommandContext
 
 def rss():
     fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
@@ -59,7 +59,7 @@ async def repainted(screen):
 async def main():
     queries = json.loads(sys.argv[1])
     with CommandContext(SimpleNamespace(demo=False, read_only=False, config=None)) as ws:
-        from tui.app import HostdeckApp
+        from hostdeck.tui.app import HostdeckApp
         from textual.widgets import Input
         app = HostdeckApp(ws, auto_refresh=False)
         out = {}
@@ -102,14 +102,14 @@ asyncio.run(main())
 
 def fill_store(data_dir: Path, counts: dict[str, int]) -> tuple[Path, str, int]:
     """List the simulators once through the adapters and keep the lists; returns (config, first name, rows)."""
-    from backends.config import BackendConfig, Config, GeneralConfig
-    from tui.screens.server_cache import remember_servers
-    from backends.secrets import Secrets
-    from backends.sim.cluster import Cluster
-    from backends.sim.convoy import ConvoySim
-    from backends.sim.hetzner import HetznerSim
-    from backends.sim.proxmox import ProxmoxSim
-    from backends.workspace import Workspace
+    from hostdeck.backends.config import BackendConfig, Config, GeneralConfig
+    from hostdeck.tui.screens.server_cache import remember_servers
+    from hostdeck.backends.secrets import Secrets
+    from hostdeck.backends.sim.cluster import Cluster
+    from hostdeck.backends.sim.convoy import ConvoySim
+    from hostdeck.backends.sim.hetzner import HetznerSim
+    from hostdeck.backends.sim.proxmox import ProxmoxSim
+    from hostdeck.backends.workspace import Workspace
 
     sims = {
         "hz": HetznerSim(servers=counts["hz"], seed=1, token=HZ_TOKEN, rate_limit=10**7, refill_per_second=10**7),

@@ -60,7 +60,7 @@ Bare().run()
 # The simulator in its own process; stdin lines change it: "latency MS", "stop".
 SIM = r"""
 import sys
-from backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.hetzner import HetznerSim
 sim = HetznerSim(servers=int(sys.argv[1]), seed=7, token=sys.argv[2], rate_limit=10**6, refill_per_second=10**6)
 print(sim.start(), flush=True)
 print(sorted(s["name"] for s in sim.servers.values())[0], flush=True)
@@ -155,7 +155,7 @@ def watch(argv: list[str], env: dict, wanted: str, *, then: str | None = None, l
 
 def hostdeck_argv() -> list[str]:
     script = Path(sys.executable).with_name("hostdeck")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "tui.cli.main"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hostdeck.cli.main"]
 
 
 def hostdeck_env(data_dir: Path, config: Path) -> dict:

@@ -30,9 +30,9 @@ IDENTIFIER, SECRET, TOKEN = "bench-identifier-0123456789", "bench-secret-0123456
 
 SIMS = r"""
 import sys
-from backends.sim.cluster import Cluster
-from backends.sim.convoy import ConvoySim
-from backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.sim.cluster import Cluster
+from hostdeck.backends.sim.convoy import ConvoySim
+from hostdeck.backends.sim.whmcs import WhmcsSim
 clients, latency = int(sys.argv[1]), float(sys.argv[2])
 whmcs = WhmcsSim(clients=clients, seed=1, identifier=sys.argv[3], secret=sys.argv[4], latency_ms=latency)
 convoy = ConvoySim(servers=4, users=20, seed=1, token=sys.argv[5], cluster=Cluster(), latency_ms=latency)
@@ -49,12 +49,12 @@ def start_sims(clients: int, latency: float) -> tuple[subprocess.Popen, str, str
 
 
 def engine(whmcs_url: str, convoy_url: str, db: Path, concurrency: int):
-    from backends.config import DEFAULT_FIELD_MAPPING, BackendConfig
-    from backends.convoy import ConvoyAdapter
-    from backends.secrets import Secrets
-    from backends.store import Store
-    from backends.sync.clients import ClientSync
-    from backends.whmcs import WhmcsAdapter
+    from hostdeck.backends.config import DEFAULT_FIELD_MAPPING, BackendConfig
+    from hostdeck.backends.convoy import ConvoyAdapter
+    from hostdeck.backends.secrets import Secrets
+    from hostdeck.backends.store import Store
+    from hostdeck.backends.sync.clients import ClientSync
+    from hostdeck.backends.whmcs import WhmcsAdapter
 
     secrets = Secrets(overlay={("billing", "identifier"): IDENTIFIER, ("billing", "secret"): SECRET,
                                ("billing", "accesskey"): "", ("vps", "token"): TOKEN})
@@ -71,9 +71,9 @@ async def hostdeck(sync) -> int:
 
 
 async def one_at_a_time(sync) -> int:
-    from backends.models import utcnow
-    from backends.sync.mapping import fingerprint, render
-    from backends.sync.syncmap import Link
+    from hostdeck.backends.models import utcnow
+    from hostdeck.backends.sync.mapping import fingerprint, render
+    from hostdeck.backends.sync.syncmap import Link
 
     done = 0
     for client in await sync.billing.get_clients():

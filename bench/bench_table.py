@@ -112,7 +112,7 @@ async def run_datatable(count: int) -> dict:
 async def run_grid(count: int) -> dict:
     from textual.app import App, ComposeResult
 
-    from tui.widgets import Column, Grid, Row
+    from hostdeck.tui.widgets import Column, Grid, Row
 
     data = server_rows(count)
     style = {"running": "$text-success", "error": "bold $text-error", "off": "$foreground-muted"}

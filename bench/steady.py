@@ -12,5 +12,4 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def compile_hostdeck() -> None:
-    for package in ("backends", "tui"):
-        compileall.compile_dir(str(ROOT / package), quiet=1)
+    compileall.compile_dir(str(ROOT / "hostdeck"), quiet=1)

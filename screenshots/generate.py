@@ -17,8 +17,8 @@ SIZE = (150, 42)
 
 
 async def main() -> None:
-    from tui.app import HostdeckApp
-    from tui.cli.context import CommandContext
+    from hostdeck.tui.app import HostdeckApp
+    from hostdeck.cli.context import CommandContext
 
     context = CommandContext(SimpleNamespace(demo=True, read_only=False, config=None))
     with context as workspace:
@@ -138,7 +138,7 @@ async def main() -> None:
             await settle()
             await pilot.press("4")
             await settle()
-            from backends.cloudpanel.spec import SiteSpec
+            from hostdeck.backends.cloudpanel.spec import SiteSpec
 
             sites = app.screen
             await sites.pipeline.start(SiteSpec(domain="shop.demo.example", kind="php", site_user="shopdemo"),

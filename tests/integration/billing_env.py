@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backends.demo import server_descriptors, wire_module_actions
-from backends.sim.cluster import Cluster
-from backends.sim.convoy import ConvoySim
-from backends.sim.hetzner import HetznerSim
-from backends.sim.vpspanel import VpsPanelSim
-from backends.sim.whmcs import WhmcsSim
-from backends.store import Store
-from backends.sync.billing_actions import BillingActions
-from backends.sync.panel import PanelSync
-from backends.sync.services import ServiceLinks
+from hostdeck.backends.demo import server_descriptors, wire_module_actions
+from hostdeck.backends.sim.cluster import Cluster
+from hostdeck.backends.sim.convoy import ConvoySim
+from hostdeck.backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.vpspanel import VpsPanelSim
+from hostdeck.backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.store import Store
+from hostdeck.backends.sync.billing_actions import BillingActions
+from hostdeck.backends.sync.panel import PanelSync
+from hostdeck.backends.sync.services import ServiceLinks
 
 from . import cv, hz, vp, wh
 
@@ -108,7 +108,7 @@ class World:
         return out
 
     def shared_ips(self) -> set[str]:
-        from backends.demo import server_descriptors
+        from hostdeck.backends.demo import server_descriptors
 
         seen: dict[str, set[str]] = {}
         for d in server_descriptors(self.hz, self.cv):

@@ -9,10 +9,10 @@ import keyring
 import paramiko
 import pytest
 
-from backends.config import BackendConfig
-from backends.events import EventLog
-from backends.cloudpanel import CloudPanelAdapter
-from backends.secrets import Secrets
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.cloudpanel import CloudPanelAdapter
+from hostdeck.backends.secrets import Secrets
 
 @pytest.fixture(autouse=True)
 def isolated_keyring():

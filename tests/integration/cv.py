@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from backends.config import BackendConfig
-from backends.convoy import ConvoyAdapter
-from backends.events import EventLog
-from backends.http import RetryPolicy
-from backends.secrets import Secrets
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.convoy import ConvoyAdapter
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.http import RetryPolicy
+from hostdeck.backends.secrets import Secrets
 
 TOKEN = "7|sentinelConvoyToken0123456789abcdefABCDE"        # Sanctum shape: "{id}|{40 chars}"
 NON_ADMIN = "8|sentinelNonAdminToken0123456789abcdefABC"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from backends.config import BackendConfig
-from backends.events import EventLog
-from backends.hetzner import HetznerAdapter
-from backends.http import RetryPolicy
-from backends.secrets import Secrets
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.hetzner import HetznerAdapter
+from hostdeck.backends.http import RetryPolicy
+from hostdeck.backends.secrets import Secrets
 
 TOKEN = "sentinel-token-0123456789abcdef"
 READONLY_TOKEN = "sentinel-readonly-token-987654"

@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 
-from backends.config import BackendConfig
-from backends.events import EventLog
-from backends.http import RetryPolicy
-from backends.matomo import MatomoAdapter
-from backends.secrets import Secrets
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.http import RetryPolicy
+from hostdeck.backends.matomo import MatomoAdapter
+from hostdeck.backends.secrets import Secrets
 
 TOKEN = "sentinelMatomoToken0123456789abcdef42"
 VIEW_TOKEN = "sentinelMatomoViewToken9876543210zyx"

@@ -8,7 +8,7 @@ from typing import Any, Awaitable, Callable
 
 import pytest
 
-from backends.errors import UnavailableError
+from hostdeck.backends.errors import UnavailableError
 
 
 def free_port() -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from backends.config import BackendConfig
-from backends.events import EventLog
-from backends.http import RetryPolicy
-from backends.proxmox import ProxmoxAdapter
-from backends.secrets import Secrets
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.http import RetryPolicy
+from hostdeck.backends.proxmox import ProxmoxAdapter
+from hostdeck.backends.secrets import Secrets
 
 TOKEN_ID = "hostdeck@pve!hostdeck"
 SECRET = "sentinel-pve-secret-7c1f9e2a-0b3d"

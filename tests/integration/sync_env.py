@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backends.config import DEFAULT_FIELD_MAPPING
-from backends.store import Store
-from backends.sync.clients import ClientSync
+from hostdeck.backends.config import DEFAULT_FIELD_MAPPING
+from hostdeck.backends.store import Store
+from hostdeck.backends.sync.clients import ClientSync
 
 from . import cv, wh
 

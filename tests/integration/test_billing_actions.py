@@ -7,8 +7,8 @@ from contextlib import ExitStack
 
 import pytest
 
-from backends.errors import BackendError, ValidationError
-from backends.sync.billing_actions import new_password
+from hostdeck.backends.errors import BackendError, ValidationError
+from hostdeck.backends.sync.billing_actions import new_password
 
 from . import wh
 from .billing_env import open_world
@@ -130,7 +130,7 @@ async def test_a_lost_answer_is_read_back_never_resent(world):
 async def test_a_password_change_through_whmcs_is_named_for_what_the_module_changes(world):
     """No public server module for these backends resets root through ModuleChangePw (CkHosting/Convoy_WHMCS has no
     ChangePassword; tw-yuan/convoy-whmcs changes the customer's panel user): the route never promises root."""
-    from backends.sync.billing_actions import password_meaning
+    from hostdeck.backends.sync.billing_actions import password_meaning
 
     w = world
     _, convoy_server = await linked_server(w, w.billed("convoy")[0])

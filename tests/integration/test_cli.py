@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.hetzner import HetznerSim
 
 from .net import free_port
 
@@ -41,7 +41,7 @@ class Run:
 
 
 def hostdeck(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "tui.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, input=stdin, timeout=120)
     Run.outputs += [proc.stdout, proc.stderr]
     return proc
@@ -222,8 +222,8 @@ def exported_by_bash(lines: str) -> dict[str, str]:
 
 
 def expected_demo_exports() -> dict[str, str]:
-    from backends.demo import plan_demo
-    from backends.secrets import env_name
+    from hostdeck.backends.demo import plan_demo
+    from hostdeck.backends.secrets import env_name
 
     return {env_name(b, f): v for (b, f), v in plan_demo().demo_secrets.items()}
 
@@ -232,7 +232,7 @@ def test_demo_ignores_secret_variables_of_the_environment(tmp_path):
     e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
     e.update(PYTHONPATH=str(ROOT), HOSTDECK_SECRET_HZ_TOKEN="wrong-token", HOSTDECK_SECRET_VPS_TOKEN="wrong-token",
              PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
-    proc = subprocess.run([sys.executable, "-m", "tui.cli.main", "--demo", "test", "hz", "vps", "--json"], env=e,
+    proc = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "--demo", "test", "hz", "vps", "--json"], env=e,
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [(r["ok"], r["credential_source"]) for r in json.loads(proc.stdout)] == [(True, "demo"), (True, "demo")]
@@ -244,7 +244,7 @@ def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
 
     e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
     e.update(PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli.main", "sim", "--servers", "25"], env=e, cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", "sim", "--servers", "25"], env=e, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
@@ -267,11 +267,11 @@ def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
         credentials = exported_by_bash("\n".join(hints))
         assert credentials == expected_demo_exports()  # `1|demo-…` and empty values survive the shell
         env = dict(e, HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "d"), **credentials)
-        out = subprocess.run([sys.executable, "-m", "tui.cli.main", "servers", "--backend", "hz", "--json"], env=env,
+        out = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "servers", "--backend", "hz", "--json"], env=env,
                              cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         assert len(json.loads(out.stdout)) == 25
-        tested = subprocess.run([sys.executable, "-m", "tui.cli.main", "test", "--json"], env=env, cwd=ROOT,
+        tested = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "test", "--json"], env=env, cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)
         assert tested.returncode == 0, tested.stdout  # every simulator answers with the printed credentials
     finally:
@@ -301,7 +301,7 @@ def test_read_only_test_sends_no_post_and_the_scope_probe_is_logged_as_info(env,
 
 def test_server_show_names_who_pays_from_the_service_links(env, sim, tmp_path):
     """`billing_link` in `server show` comes from the sync map's link and that one WHMCS service."""
-    from backends.sim.whmcs import WhmcsSim
+    from hostdeck.backends.sim.whmcs import WhmcsSim
 
     with WhmcsSim(clients=15, seed=2) as whmcs:
         config = Path(env["HOSTDECK_CONFIG"])

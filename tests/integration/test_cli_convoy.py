@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from backends.sim.cluster import Cluster
-from backends.sim.convoy import ConvoySim
-from backends.sim.proxmox import ProxmoxSim
+from hostdeck.backends.sim.cluster import Cluster
+from hostdeck.backends.sim.convoy import ConvoySim
+from hostdeck.backends.sim.proxmox import ProxmoxSim
 
 from . import cv
 
@@ -49,7 +49,7 @@ task_poll_seconds = 0.05
 
 
 def hostdeck(env, *args):
-    return subprocess.run([sys.executable, "-m", "tui.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from backends.demo import server_descriptors
-from backends.sim.cluster import Cluster
-from backends.sim.convoy import ConvoySim
-from backends.sim.hetzner import HetznerSim
-from backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.demo import server_descriptors
+from hostdeck.backends.sim.cluster import Cluster
+from hostdeck.backends.sim.convoy import ConvoySim
+from hostdeck.backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.whmcs import WhmcsSim
 
 from . import cv
 
@@ -81,7 +81,7 @@ url = "{whmcs.base_url}"
 
 def hostdeck(env, *args) -> tuple[int, str, str]:
     """Runs the CLI; returns (exit code, stdout, stderr) decoded from the bytes the terminal would get."""
-    proc = subprocess.run([sys.executable, "-m", "tui.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
                           timeout=120)
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")  # strict: a lone surrogate would fail here
     for stream in (out, err):

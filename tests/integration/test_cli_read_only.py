@@ -25,7 +25,7 @@ def env(tmp_path):
 
 
 def hostdeck(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli.main", "--demo", *args], env=env, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "--demo", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -108,8 +108,8 @@ def test_a_site_made_while_the_store_is_locked_is_reported_done_with_its_passwor
     import os
     import threading
 
-    from backends.sim.cloudpanel import CloudPanelSim
-    from backends.sim.matomo import MatomoSim
+    from hostdeck.backends.sim.cloudpanel import CloudPanelSim
+    from hostdeck.backends.sim.matomo import MatomoSim
 
     from .test_cli_sites import MATOMO_TOKEN, ROOT
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from backends.sim.cloudpanel import CloudPanelSim
-from backends.sim.matomo import MatomoSim
+from hostdeck.backends.sim.cloudpanel import CloudPanelSim
+from hostdeck.backends.sim.matomo import MatomoSim
 
 ROOT = Path(__file__).resolve().parents[2]
 MATOMO_TOKEN = "cli-matomo-token-0123456789abcdef"
@@ -42,7 +42,7 @@ url = "{matomo.base_url}"
 
 
 def hostdeck(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.hetzner import HetznerSim
 
 from .test_cli import SENTINEL, as_json, first_running, hostdeck
 

@@ -9,15 +9,15 @@ import time
 
 import pytest
 
-from backends.cloudpanel import CloudPanelAdapter, SiteSpec
-from backends.config import BackendConfig
-from backends.cloudpanel.errors import (AlreadyExistsError, ChangedHostKeyError, HostKeyError, OutcomeUnknownError,
+from hostdeck.backends.cloudpanel import CloudPanelAdapter, SiteSpec
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.cloudpanel.errors import (AlreadyExistsError, ChangedHostKeyError, HostKeyError, OutcomeUnknownError,
                                         UnknownHostKeyError)
-from backends.errors import (AuthError, BackendError, NotFoundError, PermissionDenied, ProtocolError, ReadOnlyError,
+from hostdeck.backends.errors import (AuthError, BackendError, NotFoundError, PermissionDenied, ProtocolError, ReadOnlyError,
                              UnavailableError, ValidationError)
-from backends.registry import adapter_class
-from backends.secrets import Secrets
-from backends.sim.cloudpanel import CloudPanelSim
+from hostdeck.backends.registry import adapter_class
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.sim.cloudpanel import CloudPanelSim
 
 from .cp import isolated_keyring, recorded, sim_adapter  # noqa: F401  (autouse fixture)
 
@@ -175,7 +175,7 @@ async def test_password_login_when_configured(data_dir):
 
 async def test_a_refused_password_is_not_tried_again_until_it_changes(data_dir, monkeypatch):
     """The credential guard over SSH: sshd's fail2ban counts failed logins like WHMCS does."""
-    from backends.secrets import env_name
+    from hostdeck.backends.secrets import env_name
 
     with CloudPanelSim(password="ssh-pass-123") as s:
         wrong = sim_adapter(s, auth="password", key_file=None, secrets={"password": "wrong-pass-1"})
@@ -496,7 +496,7 @@ async def test_one_odd_custom_template_does_not_fail_the_list(sim, cp):
 async def test_a_refused_key_is_not_offered_again_until_the_key_changes(data_dir, tmp_path):
     """Key logins count towards fail2ban too: a key the server refused is not offered again by any process until
     key_file names another key (or an explicit test finds it authorized now)."""
-    from backends.sim.cloudpanel import derived_key
+    from hostdeck.backends.sim.cloudpanel import derived_key
 
     with CloudPanelSim() as s:
         stranger = tmp_path / "stranger_key"

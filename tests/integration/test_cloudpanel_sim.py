@@ -8,7 +8,7 @@ import time
 import paramiko
 import pytest
 
-from backends.sim.cloudpanel import CloudPanelSim, derived_key, sha256_fingerprint
+from hostdeck.backends.sim.cloudpanel import CloudPanelSim, derived_key, sha256_fingerprint
 
 from .cp import raw_client, run
 

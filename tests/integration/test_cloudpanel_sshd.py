@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from backends.cloudpanel import SiteSpec
-from backends.cloudpanel.errors import AlreadyExistsError, ChangedHostKeyError, UnknownHostKeyError
-from backends.errors import ValidationError
+from hostdeck.backends.cloudpanel import SiteSpec
+from hostdeck.backends.cloudpanel.errors import AlreadyExistsError, ChangedHostKeyError, UnknownHostKeyError
+from hostdeck.backends.errors import ValidationError
 
 from .cp import isolated_keyring, make_adapter, recorded  # noqa: F401  (autouse fixture)
 from .sshd import needs_sshd, sshd  # noqa: F401  (the fixture)

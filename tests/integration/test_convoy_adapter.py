@@ -8,17 +8,17 @@ import dataclasses
 import httpx
 import pytest
 
-from backends.contract import Capability, PowerAction
-from backends.convoy import ConvoyAdapter, ConvoyServerSpec
-from backends.convoy.api import ConvoyApi
-from backends.convoy.errors import classify
-from backends.convoy.spec import password_problem
-from backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
+from hostdeck.backends.contract import Capability, PowerAction
+from hostdeck.backends.convoy import ConvoyAdapter, ConvoyServerSpec
+from hostdeck.backends.convoy.api import ConvoyApi
+from hostdeck.backends.convoy.errors import classify
+from hostdeck.backends.convoy.spec import password_problem
+from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
                              ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
-from backends.http import HttpCore
-from backends.models import CatalogKind, CatalogSource, ServerStatus
-from backends.registry import adapter_class
-from backends.sim.convoy import MIB, ConvoySim
+from hostdeck.backends.http import HttpCore
+from hostdeck.backends.models import CatalogKind, CatalogSource, ServerStatus
+from hostdeck.backends.registry import adapter_class
+from hostdeck.backends.sim.convoy import MIB, ConvoySim
 
 from .cv import NON_ADMIN, TOKEN, make_adapter
 from .net import assert_connection_refused, free_port
@@ -134,7 +134,7 @@ async def test_a_bad_spec_is_refused_before_any_call(sim, cv):
     assert {"hostname", "memory_mb", "account_password"} <= set(err.value.details)
     assert sim.request_log == []
     with pytest.raises(ValidationError, match="ConvoyServerSpec"):
-        from backends.models import ServerSpec
+        from hostdeck.backends.models import ServerSpec
         await cv.create_server(ServerSpec(name="x", plan="cx22", image="ubuntu"))
 
 
@@ -346,7 +346,7 @@ async def test_read_only_refuses_sso_and_mutations(sim):
     assert writes(sim) == []
     assert not adapter.can(Capability.DELETE) and not adapter.can(Capability.SSO)
     assert adapter.missing_reason(Capability.SSO) == "read-only mode is on."
-    from tui.screens.server_actions import build_menu
+    from hostdeck.tui.screens.server_actions import build_menu
 
     server = await adapter.get_server(raw["uuid_short"])
     assert "sso" not in [item.id for item in build_menu(adapter, server, read_only=True)]  # hidden in the TUI

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from backends.config import BackendConfig, Config
-from backends.contract import Capability, PowerAction
-from backends.errors import ConfigError, UnsupportedError
-from backends.models import ServerStatus
-from backends.secrets import Secrets
-from backends.sim.cluster import Cluster
-from backends.sim.convoy import ConvoySim
-from backends.sim.proxmox import ProxmoxSim
-from backends.workspace import Workspace
+from hostdeck.backends.config import BackendConfig, Config
+from hostdeck.backends.contract import Capability, PowerAction
+from hostdeck.backends.errors import ConfigError, UnsupportedError
+from hostdeck.backends.models import ServerStatus
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.sim.cluster import Cluster
+from hostdeck.backends.sim.convoy import ConvoySim
+from hostdeck.backends.sim.proxmox import ProxmoxSim
+from hostdeck.backends.workspace import Workspace
 
 CONVOY_TOKEN = "1|join-test-token-0123456789abcdefghijklmnopq"
 PVE_SECRET = "join-test-pve-secret"

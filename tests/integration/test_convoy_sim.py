@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from backends.sim.cluster import Cluster, Node
-from backends.sim.convoy import (DEFAULT_NON_ADMIN_TOKEN, DEFAULT_TOKEN, MIB, ConvoySim, make_jwt, read_jwt)
+from hostdeck.backends.sim.cluster import Cluster, Node
+from hostdeck.backends.sim.convoy import (DEFAULT_NON_ADMIN_TOKEN, DEFAULT_TOKEN, MIB, ConvoySim, make_jwt, read_jwt)
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "convoy"
@@ -472,7 +472,7 @@ def test_seed_is_deterministic_and_every_server_is_a_vm_in_the_cluster():
 def test_a_shared_cluster_names_the_nodes_and_keeps_vmids_unique():
     cluster = Cluster([Node("pve1"), Node("pve2")])
     with cluster.lock:
-        from backends.sim.cluster import VM
+        from hostdeck.backends.sim.cluster import VM
         cluster.add_vm(VM(vmid=100, node="pve1", name="not-convoy"))
     sim = ConvoySim(servers=50, seed=2, cluster=cluster)
     assert sorted(n["cluster"] for n in sim.nodes.values()) == ["pve1", "pve2"]
@@ -507,7 +507,7 @@ def test_faults_use_convoys_bodies(sim):
 
 
 def test_the_proxmox_simulator_on_the_same_cluster_sees_what_convoy_does():
-    from backends.sim.proxmox import ProxmoxSim
+    from hostdeck.backends.sim.proxmox import ProxmoxSim
 
     cluster = Cluster()
     pve_auth = {"Authorization": "PVEAPIToken=hostdeck@pve!hostdeck=demo-proxmox-secret-uuid"}

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from backends.config import load_config
-from backends.errors import AuthError
-from backends.secrets import Secrets
-from backends.sim.hetzner import HetznerSim
-from backends.sim.whmcs import WhmcsSim
-from backends.store import Store
-from backends.workspace import Workspace
+from hostdeck.backends.config import load_config
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.store import Store
+from hostdeck.backends.workspace import Workspace
 
 from .wh import IDENTIFIER, SECRET
 
@@ -52,7 +52,7 @@ def world(tmp_path):
 
 
 def start(env, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tui.cli.main", *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -162,7 +162,7 @@ def _hetzner():
 
 
 def _convoy():
-    from backends.sim.convoy import ConvoySim
+    from hostdeck.backends.sim.convoy import ConvoySim
 
     from . import cv
 
@@ -172,8 +172,8 @@ def _convoy():
 @pytest.mark.parametrize("backend", [_hetzner, _convoy], ids=["hetzner", "convoy"])
 async def test_a_rejected_token_is_sent_once_by_concurrent_work_and_never_by_another_process(backend, tmp_path,
                                                                                               monkeypatch):
-    from backends.credentials_guard import StoredRejections
-    from backends.secrets import env_name
+    from hostdeck.backends.credentials_guard import StoredRejections
+    from hostdeck.backends.secrets import env_name
 
     sim, make_adapter, token, name, field = backend()
     with sim:
@@ -201,8 +201,8 @@ async def test_a_rejected_token_is_sent_once_by_concurrent_work_and_never_by_ano
 async def test_a_rejected_secret_from_the_environment_is_named_as_the_thing_to_change(tmp_path, monkeypatch):
     """The keyring fix changes nothing while HOSTDECK_SECRET_… overrides it: the messages name the variable, and the
     refusal does not repeat the backend's own 'Fix:'."""
-    from backends.credentials_guard import StoredRejections
-    from backends.secrets import env_name
+    from hostdeck.backends.credentials_guard import StoredRejections
+    from hostdeck.backends.secrets import env_name
 
     sim, make_adapter, _token, name, field = _hetzner()
     with sim:

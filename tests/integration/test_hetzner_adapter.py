@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from backends.contract import PowerAction
-from backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
+from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
                              ReadOnlyError, UnavailableError, ValidationError)
-from backends.models import ServerSpec, ServerStatus
-from backends.sim.hetzner import HetznerSim
+from hostdeck.backends.models import ServerSpec, ServerStatus
+from hostdeck.backends.sim.hetzner import HetznerSim
 
 from .hz import READONLY_TOKEN, TOKEN, make_adapter
 from .net import assert_connection_refused, free_port
@@ -164,7 +164,7 @@ async def test_delete_refuses_protected_servers_without_calling_delete(sim, hz):
 
 
 async def test_locked_server_is_retried_until_the_running_action_ends(sim):
-    from backends.http import RetryPolicy
+    from hostdeck.backends.http import RetryPolicy
 
     hz = make_adapter(sim)
     hz._policy = RetryPolicy(max_retries=8, base=0.05, cap=0.2)  # enough patience for a 0.1 s action
@@ -263,9 +263,9 @@ async def test_a_list_without_pagination_is_refused():
     """A page without meta.pagination cannot be known complete: a ProtocolError, never a short list."""
     import httpx
 
-    from backends.hetzner.api import list_all
-    from backends.hetzner.errors import classify
-    from backends.http import HttpCore
+    from hostdeck.backends.hetzner.api import list_all
+    from hostdeck.backends.hetzner.errors import classify
+    from hostdeck.backends.http import HttpCore
 
     def handler(request):
         return httpx.Response(200, json={"servers": [{"id": 1, "name": "a"}]})

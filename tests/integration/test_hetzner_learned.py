@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from backends.contract import PowerAction
-from backends.errors import PermissionDenied
-from backends.hetzner.parse import parse_server_type
-from backends.models import CatalogKind
-from backends.sim.hetzner import HetznerSim
+from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.hetzner.parse import parse_server_type
+from hostdeck.backends.models import CatalogKind
+from hostdeck.backends.sim.hetzner import HetznerSim
 from tests.fixture_paths import FIXTURES
 
 from .hz import READONLY_TOKEN, TOKEN, make_adapter

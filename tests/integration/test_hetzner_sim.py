@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from backends.sim.hetzner import HetznerSim, load_catalog, parse_label_selector
-from backends.sim.server import route_matches
+from hostdeck.backends.sim.hetzner import HetznerSim, load_catalog, parse_label_selector
+from hostdeck.backends.sim.server import route_matches
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 TOKEN, READONLY = "demo-hetzner-token", "demo-hetzner-readonly"

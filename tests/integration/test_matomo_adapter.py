@@ -7,13 +7,13 @@ import asyncio
 
 import pytest
 
-from backends.errors import (AuthError, ConflictError, NotFoundError, PermissionDenied, ProtocolError, RateLimitedError,
+from hostdeck.backends.errors import (AuthError, ConflictError, NotFoundError, PermissionDenied, ProtocolError, RateLimitedError,
                              ReadOnlyError, UnavailableError, ValidationError)
-from backends.matomo import MatomoAdapter
-from backends.matomo.parse import MatomoSite
-from backends.registry import adapter_class
-from backends.secrets import env_name
-from backends.sim.matomo import MatomoSim
+from hostdeck.backends.matomo import MatomoAdapter
+from hostdeck.backends.matomo.parse import MatomoSite
+from hostdeck.backends.registry import adapter_class
+from hostdeck.backends.secrets import env_name
+from hostdeck.backends.sim.matomo import MatomoSim
 
 from .mt import TOKEN, VIEW_TOKEN, make_adapter, methods
 from .net import assert_connection_refused, free_port

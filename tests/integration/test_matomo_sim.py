@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from backends.sim.matomo import DEFAULT_TOKEN, MatomoSim
+from hostdeck.backends.sim.matomo import DEFAULT_TOKEN, MatomoSim
 
 from .mt import TOKEN, VIEW_TOKEN, call, methods
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES

@@ -19,14 +19,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from backends.config import load_config
-from backends.demo import server_descriptors
-from backends.secrets import Secrets
-from backends.sim.hetzner import HetznerSim
-from backends.sim.vpspanel import VpsPanelSim
-from backends.sim.whmcs import WhmcsSim
-from backends.sync.billing_setup import panel_sync
-from backends.workspace import Workspace
+from hostdeck.backends.config import load_config
+from hostdeck.backends.demo import server_descriptors
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.vpspanel import VpsPanelSim
+from hostdeck.backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.sync.billing_setup import panel_sync
+from hostdeck.backends.workspace import Workspace
 
 from . import hz, vp, wh
 from .billing_env import open_world, panel_users_for, users_option
@@ -274,7 +274,7 @@ users = {{ {users} }}
 
 
 def hostdeck(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -307,7 +307,7 @@ def test_killed_panel_syncs_rerun_to_a_true_map_without_duplicates(crash_world):
     assert accepted.returncode == 0, accepted.stderr
     kills = 0
     for threshold in (8, 20, 32):
-        proc = subprocess.Popen([sys.executable, "-m", "tui.cli.main", "sync", "panel"], env=env, cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", "sync", "panel"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while proc.poll() is None and len(panel.records) < threshold and time.monotonic() < deadline:

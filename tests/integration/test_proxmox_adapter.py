@@ -8,14 +8,14 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from backends.contract import Capability, PowerAction
-from backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
+from hostdeck.backends.contract import Capability, PowerAction
+from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
                              ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
-from backends.models import ServerStatus
-from backends.proxmox import LiveState, ProxmoxAdapter
-from backends.registry import adapter_class
-from backends.sim.cluster import VM
-from backends.sim.proxmox import ProxmoxSim
+from hostdeck.backends.models import ServerStatus
+from hostdeck.backends.proxmox import LiveState, ProxmoxAdapter
+from hostdeck.backends.registry import adapter_class
+from hostdeck.backends.sim.cluster import VM
+from hostdeck.backends.sim.proxmox import ProxmoxSim
 
 from .pve import SECRET, TOKEN_ID, make_adapter
 from .net import assert_connection_refused, free_port
@@ -403,7 +403,7 @@ def test_contract_metadata(sim):
     assert adapter.kind == "proxmox" and adapter.secret_fields == ("token_secret",)
     assert adapter.capabilities == {Capability.LIST, Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT,
                                     Capability.RESET, Capability.RESET_PASSWORD}
-    from backends.models import Server
+    from hostdeck.backends.models import Server
     server = Server(backend="pve", id="pve-fsn-1/104", name="x", status=ServerStatus.RUNNING, raw_status="running")
     assert adapter.describe_call(Capability.REBOOT, server, PowerAction.REBOOT) == \
         "POST /nodes/pve-fsn-1/qemu/104/status/reboot"
@@ -452,9 +452,9 @@ async def test_html_page_with_200_is_a_protocol_error(sim, pve):
 
 
 async def test_body_without_data_envelope_is_a_protocol_error():
-    from backends.http import HttpCore
-    from backends.proxmox.api import PveClient
-    from backends.proxmox.errors import classify
+    from hostdeck.backends.http import HttpCore
+    from hostdeck.backends.proxmox.api import PveClient
+    from hostdeck.backends.proxmox.errors import classify
 
     http = HttpCore(backend="pve", base_url="http://127.0.0.1:1/api2/json", classify=classify,
                     transport=httpx.MockTransport(lambda request: httpx.Response(200, json=[{"vmid": 100}])))
@@ -543,8 +543,8 @@ async def test_events_record_every_call_without_secrets(sim, pve):
 
 # the Convoy join -------------------------------------------------------------------------------------------
 async def test_vms_made_by_the_convoy_simulator_are_served_and_powered_here():
-    from backends.sim.cluster import Cluster
-    from backends.sim.convoy import ConvoySim
+    from hostdeck.backends.sim.cluster import Cluster
+    from hostdeck.backends.sim.convoy import ConvoySim
 
     cluster = Cluster()
     convoy = ConvoySim(servers=12, seed=2, cluster=cluster)

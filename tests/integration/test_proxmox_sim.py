@@ -9,8 +9,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from backends.sim.cluster import VM, Cluster, Node
-from backends.sim.proxmox import ProxmoxSim
+from hostdeck.backends.sim.cluster import VM, Cluster, Node
+from hostdeck.backends.sim.proxmox import ProxmoxSim
 
 TOKEN_ID, SECRET = "hostdeck@pve!hostdeck", "5f0c7a1e-3b1d-4c8e-9a2f-0d6b4e8c1a77"
 UPID_RE = re.compile(r"^UPID:(?P<node>[^:]+):(?P<pid>[0-9A-F]{8}):(?P<pstart>[0-9A-F]{8}):(?P<start>[0-9A-F]{8}):"

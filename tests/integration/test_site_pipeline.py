@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from backends.cloudpanel.spec import SiteSpec
-from backends.errors import ValidationError
-from backends.sim.cloudpanel import CloudPanelSim
-from backends.sim.matomo import MatomoSim
-from backends.sites.jobs import SiteJob, SiteJobs, Step
-from backends.sites.pipeline import SitePipeline
-from backends.store import Store
+from hostdeck.backends.cloudpanel.spec import SiteSpec
+from hostdeck.backends.errors import ValidationError
+from hostdeck.backends.sim.cloudpanel import CloudPanelSim
+from hostdeck.backends.sim.matomo import MatomoSim
+from hostdeck.backends.sites.jobs import SiteJob, SiteJobs, Step
+from hostdeck.backends.sites.pipeline import SitePipeline
+from hostdeck.backends.store import Store
 
 from . import cp, mt
 from .cp import isolated_keyring  # noqa: F401  (autouse: adapters never touch this machine's keyring)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from backends.errors import ConfigError, NotFoundError
-from backends.sim.cluster import Cluster
-from backends.sim.convoy import ConvoySim
-from backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.errors import ConfigError, NotFoundError
+from hostdeck.backends.sim.cluster import Cluster
+from hostdeck.backends.sim.convoy import ConvoySim
+from hostdeck.backends.sim.whmcs import WhmcsSim
 
 from . import cv, wh
 from .sync_env import make_sync
@@ -128,8 +128,8 @@ async def test_sync_steps_reach_the_event_log(sims, tmp_path):
 
 
 async def test_two_pushes_never_run_side_by_side(sims, tmp_path):
-    from backends.errors import ConflictError
-    from backends.sync.lock import sync_lock
+    from hostdeck.backends.errors import ConflictError
+    from hostdeck.backends.sync.lock import sync_lock
 
     whmcs, convoy = sims
     sync = make_sync(whmcs, convoy, tmp_path / "h.db")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from backends.sim.cluster import Cluster
-from backends.sim.convoy import ConvoySim
-from backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.sim.cluster import Cluster
+from hostdeck.backends.sim.convoy import ConvoySim
+from hostdeck.backends.sim.whmcs import WhmcsSim
 
 from . import cv, wh
 
@@ -54,7 +54,7 @@ poll_seconds = 0.05
 
 
 def sync(env, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli.main", "sync", "clients", "--push", "--json"], env=env,
+    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "sync", "clients", "--push", "--json"], env=env,
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
@@ -63,7 +63,7 @@ def test_killed_syncs_rerun_to_a_true_map_without_duplicates(world):
     rng = random.Random(1234)
     kills = 0
     for _ in range(4):
-        proc = subprocess.Popen([sys.executable, "-m", "tui.cli.main", "sync", "clients", "--push"], env=env, cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", "sync", "clients", "--push"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # Killed after a random number of new panel users, not after a time: on a loaded machine start-up alone can
         # outlast any fixed delay, and the point is to die in the middle of the creates.

@@ -7,8 +7,8 @@ from contextlib import ExitStack
 
 import pytest
 
-from backends.errors import ConflictError, NotFoundError
-from backends.sync.services import ServiceLinks
+from hostdeck.backends.errors import ConflictError, NotFoundError
+from hostdeck.backends.sync.services import ServiceLinks
 
 from .billing_env import open_world
 
@@ -232,7 +232,7 @@ def test_the_commands_against_the_demo(tmp_path):
     env.update(PYTHONPATH=str(root), PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
 
     def hostdeck(*args):
-        return subprocess.run([sys.executable, "-m", "tui.cli.main", "--demo", *args], env=env, cwd=root,
+        return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "--demo", *args], env=env, cwd=root,
                               capture_output=True, text=True, timeout=60)
 
     drift = hostdeck("sync", "drift", "--json")

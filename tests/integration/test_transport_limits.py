@@ -9,9 +9,9 @@ import tracemalloc
 
 import pytest
 
-from backends.errors import BackendError, ProtocolError, UnavailableError
-from backends.sim.hetzner import HetznerSim
-from backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.errors import BackendError, ProtocolError, UnavailableError
+from hostdeck.backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.whmcs import WhmcsSim
 
 from . import hz, wh
 
@@ -74,15 +74,15 @@ async def test_the_default_cap_is_64_mib_and_the_config_is_checked(sim):
     with pytest.raises(ProtocolError, match="larger than 64 MiB"):
         await adapter.list_servers()
     await adapter.aclose()
-    from backends.errors import ConfigError
+    from hostdeck.backends.errors import ConfigError
 
     with pytest.raises(ConfigError, match="max_response_mb"):
         _ = hz.make_adapter(sim, max_response_mb="lots").http
 
 
 async def test_an_error_that_echoes_the_authorization_header_is_scrubbed_everywhere(sim, tmp_path):
-    from backends.store import fast_events
-    from backends.store import Store
+    from hostdeck.backends.store import fast_events
+    from hostdeck.backends.store import Store
 
     adapter = hz.make_adapter(sim)
     sim.faults.add("GET /servers", "echo_headers", status=400)
@@ -111,7 +111,7 @@ async def test_whmcs_credentials_echoed_in_an_error_never_reach_an_exception_or_
 
 
 async def test_any_event_recorded_after_the_secrets_are_known_is_scrubbed(sim):
-    from backends.models import Event, EventKind
+    from hostdeck.backends.models import Event, EventKind
 
     adapter = hz.make_adapter(sim)
     await adapter.test_connection()
@@ -123,9 +123,9 @@ async def test_any_event_recorded_after_the_secrets_are_known_is_scrubbed(sim):
 
 
 def _latency_cases():
-    from backends.sim.convoy import ConvoySim
-    from backends.sim.matomo import MatomoSim
-    from backends.sim.vpspanel import VpsPanelSim
+    from hostdeck.backends.sim.convoy import ConvoySim
+    from hostdeck.backends.sim.matomo import MatomoSim
+    from hostdeck.backends.sim.vpspanel import VpsPanelSim
 
     from . import cv, mt, vp
 
@@ -134,7 +134,7 @@ def _latency_cases():
     yield ConvoySim(servers=5, users=5, seed=7, token=cv.TOKEN, latency_ms=50), cv.make_adapter
     yield MatomoSim(sites=3, seed=7, token=mt.TOKEN, latency_ms=50), mt.make_adapter
     yield VpsPanelSim(seed=7, api_key=vp.KEY, latency_ms=50), vp.make_adapter
-    from backends.sim.proxmox import ProxmoxSim
+    from hostdeck.backends.sim.proxmox import ProxmoxSim
 
     from . import pve
 
@@ -182,7 +182,7 @@ def test_hostdeck_test_reports_the_round_trip_not_the_start_up(tmp_path):
                    HOSTDECK_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"))
         best: dict[str, float] = {}
         for _ in range(3):
-            proc = subprocess.run([sys.executable, "-m", "tui.cli.main", "test", "--json"], env=env, cwd=root,
+            proc = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "test", "--json"], env=env, cwd=root,
                                   capture_output=True, text=True, timeout=60)
             assert proc.returncode == 0, proc.stdout + proc.stderr
             for report in json.loads(proc.stdout):

@@ -8,13 +8,13 @@ import time
 
 import pytest
 
-from backends.errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, ProtocolError,
+from hostdeck.backends.errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, ProtocolError,
                              RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
-from backends.models import Server, ServerStatus
-from backends.registry import adapter_class
-from backends.sim.vpspanel import VpsPanelSim
-from backends.vpspanel import VpsPanelAdapter, VpsRecord, record_for
-from backends.vpspanel.models import panel_status
+from hostdeck.backends.models import Server, ServerStatus
+from hostdeck.backends.registry import adapter_class
+from hostdeck.backends.sim.vpspanel import VpsPanelSim
+from hostdeck.backends.vpspanel import VpsPanelAdapter, VpsRecord, record_for
+from hostdeck.backends.vpspanel.models import panel_status
 
 from .vp import KEY, a_record, listing, make_adapter, sync_posts
 from .net import free_port
@@ -423,7 +423,7 @@ async def test_persistent_faults_are_typed_errors(sim, vp, fault, error, words):
 
 
 async def test_rate_limit_beyond_the_budget_is_a_rate_limited_error(sim):
-    from backends.http import RetryPolicy
+    from hostdeck.backends.http import RetryPolicy
 
     adapter = make_adapter(sim)
     adapter._policy = RetryPolicy(max_retries=4, base=0.01, cap=0.1, rate_limit_budget=0.5)

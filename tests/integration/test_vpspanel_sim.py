@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from backends.sim.vpspanel import DEFAULT_API_KEY, VpsPanelSim
+from hostdeck.backends.sim.vpspanel import DEFAULT_API_KEY, VpsPanelSim
 
 from .vp import KEY, listing, sync
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
+from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
                              RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
-from backends.registry import adapter_class
-from backends.sim.whmcs import WhmcsSim
-from backends.whmcs import WhmcsAdapter
+from hostdeck.backends.registry import adapter_class
+from hostdeck.backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.whmcs import WhmcsAdapter
 
 from .wh import ACCESS_KEY, IDENTIFIER, SECRET, actions, make_adapter
 from .net import assert_connection_refused, free_port

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from backends.errors import BackendError, NotFoundError
-from backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.errors import BackendError, NotFoundError
+from hostdeck.backends.sim.whmcs import WhmcsSim
 
 from .wh import IDENTIFIER, SECRET, call, make_adapter
 

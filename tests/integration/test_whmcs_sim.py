@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from backends.sim.whmcs import WhmcsSim
-from backends.whmcs.parse import custom_fields_param
+from hostdeck.backends.sim.whmcs import WhmcsSim
+from hostdeck.backends.whmcs.parse import custom_fields_param
 
 from .wh import IDENTIFIER, SECRET, call
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES

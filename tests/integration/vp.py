@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 
-from backends.config import BackendConfig
-from backends.events import EventLog
-from backends.http import RetryPolicy
-from backends.secrets import Secrets
-from backends.vpspanel import VpsPanelAdapter, VpsRecord
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.http import RetryPolicy
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.vpspanel import VpsPanelAdapter, VpsRecord
 
 KEY = "sentinel-vpspanel-key-0123456789abcdefXYZ"   # 41 characters
 FAST = RetryPolicy(max_retries=4, base=0.01, factor=2.0, cap=0.1, rate_limit_budget=30.0)

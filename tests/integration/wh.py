@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 
-from backends.config import BackendConfig
-from backends.events import EventLog
-from backends.http import RetryPolicy
-from backends.secrets import Secrets
-from backends.whmcs import WhmcsAdapter
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.http import RetryPolicy
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.whmcs import WhmcsAdapter
 
 IDENTIFIER = "sentinelIdentifier0123456789abcd"
 SECRET = "sentinelSecret9876543210zyxwvuts"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from backends.config import BackendConfig, Config, GeneralConfig
-from backends.secrets import Secrets
-from backends.sim.hetzner import HetznerSim
-from backends.workspace import Workspace
-from tui.app import HostdeckApp
+from hostdeck.backends.config import BackendConfig, Config, GeneralConfig
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.sim.hetzner import HetznerSim
+from hostdeck.backends.workspace import Workspace
+from hostdeck.tui.app import HostdeckApp
 
 TOKEN = "tui-test-token"
 
@@ -64,9 +64,9 @@ PVE_SECRET = "tui-pve-secret"
 @pytest.fixture
 def convoy_app(tmp_path):
     """Hetzner, Convoy and the Proxmox cluster under Convoy, as the demo has them."""
-    from backends.sim.cluster import Cluster
-    from backends.sim.convoy import ConvoySim
-    from backends.sim.proxmox import ProxmoxSim
+    from hostdeck.backends.sim.cluster import Cluster
+    from hostdeck.backends.sim.convoy import ConvoySim
+    from hostdeck.backends.sim.proxmox import ProxmoxSim
 
     cluster = Cluster()
     hz = HetznerSim(servers=20, seed=21, token=TOKEN, action_seconds=0.05)
@@ -99,9 +99,9 @@ WHMCS_ID, WHMCS_SECRET = "tui-whmcs-identifier-0123", "tui-whmcs-secret-0123456"
 @pytest.fixture
 def sync_app(tmp_path):
     """WHMCS and Convoy (with its Proxmox cluster) and a [sync] table, as the demo has them."""
-    from backends.sim.cluster import Cluster
-    from backends.sim.convoy import ConvoySim
-    from backends.sim.whmcs import WhmcsSim
+    from hostdeck.backends.sim.cluster import Cluster
+    from hostdeck.backends.sim.convoy import ConvoySim
+    from hostdeck.backends.sim.whmcs import WhmcsSim
 
     started = []
 
@@ -130,8 +130,8 @@ def sync_app(tmp_path):
 @pytest.fixture
 def sites_app(tmp_path):
     """CloudPanel over SSH and Matomo, as the demo has them."""
-    from backends.sim.cloudpanel import CloudPanelSim
-    from backends.sim.matomo import MatomoSim
+    from hostdeck.backends.sim.cloudpanel import CloudPanelSim
+    from hostdeck.backends.sim.matomo import MatomoSim
 
     panel = CloudPanelSim(cert_seconds=0.05)
     host, port = panel.start()
@@ -159,11 +159,11 @@ def sites_app(tmp_path):
 @pytest.fixture
 def billing_app(tmp_path):
     """Hetzner and Convoy servers billed in WHMCS (module actions act on them), and the VPS panel: issue 6's world."""
-    from backends.demo import server_descriptors, wire_module_actions
-    from backends.sim.cluster import Cluster
-    from backends.sim.convoy import ConvoySim
-    from backends.sim.vpspanel import VpsPanelSim
-    from backends.sim.whmcs import WhmcsSim
+    from hostdeck.backends.demo import server_descriptors, wire_module_actions
+    from hostdeck.backends.sim.cluster import Cluster
+    from hostdeck.backends.sim.convoy import ConvoySim
+    from hostdeck.backends.sim.vpspanel import VpsPanelSim
+    from hostdeck.backends.sim.whmcs import WhmcsSim
 
     hz = HetznerSim(servers=30, seed=31, token=TOKEN, action_seconds=0.05)
     cv = ConvoySim(servers=10, users=6, seed=31, token=CONVOY_TOKEN, cluster=Cluster(), install_seconds=0.05)

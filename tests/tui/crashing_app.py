@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from backends.config import Config, GeneralConfig
-from backends.secrets import Secrets
-from backends.workspace import Workspace
-from tui.app import HostdeckApp
-from tui.launch import run
+from hostdeck.backends.config import Config, GeneralConfig
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.workspace import Workspace
+from hostdeck.tui.app import HostdeckApp
+from hostdeck.tui.launch import run
 
 SENTINEL = "LOCALS-SENTINEL-root-pw-4411"
 

@@ -11,8 +11,8 @@ HEAVY = ("sqlalchemy", "sqlmodel", "paramiko", "httpx")
 
 
 def main() -> None:
-    from tui.cli.context import CommandContext
-    from tui.widgets.grid import Grid
+    from hostdeck.cli.context import CommandContext
+    from hostdeck.tui.widgets.grid import Grid
 
     seen: dict = {}
     draw_row = Grid._render_row
@@ -27,7 +27,7 @@ def main() -> None:
 
     Grid._render_row = first_row
     with CommandContext(SimpleNamespace(demo=False, read_only=False, config=None)) as workspace:
-        from tui.app import HostdeckApp
+        from hostdeck.tui.app import HostdeckApp
 
         app = HostdeckApp(workspace)
         app.run(headless=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui.dialogs.help import HelpScreen
-from tui.screens.servers import ServersScreen
+from hostdeck.tui.dialogs.help import HelpScreen
+from hostdeck.tui.screens.servers import ServersScreen
 
 
 async def settle(app, pilot):
@@ -41,7 +41,7 @@ async def test_palette_jumps_to_a_server_by_name(app_factory):
 
 
 async def test_palette_offers_actions_on_the_selected_server(app_factory):
-    from tui.commands import ServerActionsProvider
+    from hostdeck.tui.commands import ServerActionsProvider
 
     app = app_factory()
     async with app.run_test(size=(140, 40)) as pilot:

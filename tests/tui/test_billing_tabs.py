@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tui.dialogs.action_menu import ActionMenu
-from tui.dialogs.confirm import ConfirmDialog
-from tui.screens.billing import DriftPane, PanelPane, ServicesPane
-from tui.screens.servers import ServersScreen
+from hostdeck.tui.dialogs.action_menu import ActionMenu
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
+from hostdeck.tui.screens.billing import DriftPane, PanelPane, ServicesPane
+from hostdeck.tui.screens.servers import ServersScreen
 
 
 async def settle(app, pilot, rounds: int = 2):

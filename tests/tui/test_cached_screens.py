@@ -8,10 +8,10 @@ import threading
 
 from textual.widgets import DataTable
 
-from tui.screens.billing import ServicesPane
-from tui.screens.catalog import CatalogScreen
-from tui.screens.sites import SitesScreen
-from tui.screens.sync import SyncScreen
+from hostdeck.tui.screens.billing import ServicesPane
+from hostdeck.tui.screens.catalog import CatalogScreen
+from hostdeck.tui.screens.sites import SitesScreen
+from hostdeck.tui.screens.sync import SyncScreen
 
 from .test_sites_screen import create
 

@@ -6,9 +6,9 @@ import keyring
 import pytest
 
 from tests.memkeyring import MemoryKeyring
-from tui.dialogs.confirm import ConfirmDialog
-from tui.dialogs.credential import CredentialDialog
-from tui.screens.connections import ConnectionsScreen
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
+from hostdeck.tui.dialogs.credential import CredentialDialog
+from hostdeck.tui.screens.connections import ConnectionsScreen
 
 
 @pytest.fixture

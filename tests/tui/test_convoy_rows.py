@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from backends.models import ServerStatus
-from tui.dialogs.action_menu import ActionMenu
-from tui.dialogs.confirm import ConfirmDialog
+from hostdeck.backends.models import ServerStatus
+from hostdeck.tui.dialogs.action_menu import ActionMenu
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
 
 
 async def settle(app, pilot):
@@ -84,8 +84,8 @@ async def test_catalog_shows_nodes_templates_and_pools(convoy_app):
 
 
 async def test_create_a_convoy_server_from_the_form(convoy_app):
-    from tui.dialogs.create_convoy_server import CreateConvoyServerDialog
-    from tui.dialogs.secret import SecretDialog
+    from hostdeck.tui.dialogs.create_convoy_server import CreateConvoyServerDialog
+    from hostdeck.tui.dialogs.secret import SecretDialog
 
     app = convoy_app()
     async with app.run_test(size=(150, 44)) as pilot:
@@ -120,7 +120,7 @@ async def test_create_a_convoy_server_from_the_form(convoy_app):
 
 
 async def test_resize_and_rename_from_the_action_menu(convoy_app):
-    from tui.dialogs.resize import RenameDialog, ResizeDialog
+    from hostdeck.tui.dialogs.resize import RenameDialog, ResizeDialog
 
     app = convoy_app()
     async with app.run_test(size=(150, 44)) as pilot:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from .settling import settle
 
-from backends.models import ServerStatus
-from tui.dialogs.action_menu import ActionMenu
-from tui.dialogs.confirm import ConfirmDialog
+from hostdeck.backends.models import ServerStatus
+from hostdeck.tui.dialogs.action_menu import ActionMenu
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
 
 
 

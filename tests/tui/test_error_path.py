@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from .settling import settle
 
-from backends.config import BackendConfig, Config, GeneralConfig
-from backends.secrets import Secrets
-from backends.workspace import Workspace
-from tui.app import HostdeckApp
-from tui.dialogs.action_menu import ActionMenu
-from tui.dialogs.confirm import ConfirmDialog
-from tui.screens.servers import ServersScreen
+from hostdeck.backends.config import BackendConfig, Config, GeneralConfig
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.workspace import Workspace
+from hostdeck.tui.app import HostdeckApp
+from hostdeck.tui.dialogs.action_menu import ActionMenu
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
+from hostdeck.tui.screens.servers import ServersScreen
 
 READONLY = "tui-readonly-token"
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.hetzner import HetznerSim
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "first-rows-token"
@@ -32,7 +32,7 @@ def _run(env: dict, *args: str) -> subprocess.CompletedProcess:
 def test_the_first_rows_are_painted_before_any_heavy_import(tmp_path):
     with HetznerSim(servers=40, seed=3, token=TOKEN) as sim:
         env = _env(tmp_path, sim.base_url)
-        listed = _run(env, "-m", "tui.cli.main", "servers", "--json")  # fills the store, as an earlier run would
+        listed = _run(env, "-m", "hostdeck.cli.main", "servers", "--json")  # fills the store, as an earlier run would
         assert listed.returncode == 0, listed.stderr
         sim.stop()  # the API is down for the start below
         probe = _run(env, str(ROOT / "tests" / "tui" / "first_rows_probe.py"))

@@ -1,4 +1,4 @@
-"""Tests for tui.widgets.grid.Grid (the virtual table on the line API)."""
+"""Tests for hostdeck.tui.widgets.grid.Grid (the virtual table on the line API)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.message import Message
 
-from tui.widgets import Column, Grid, Row, natural_key
+from hostdeck.tui.widgets import Column, Grid, Row, natural_key
 
 COLUMNS = [
     Column("name", "Name"),

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tui.safe_text import visible
+from hostdeck.tui.safe_text import visible
 
 LONG = "L" * 10_000
 HOSTILE = [
@@ -81,9 +81,9 @@ def poison_convoy(cv) -> None:
 
 
 async def test_servers_details_filter_palette_and_dialogs_survive_hostile_names(convoy_app):
-    from tui.dialogs.action_menu import ActionMenu
-    from tui.dialogs.confirm import ConfirmDialog
-    from tui.dialogs.resize import RenameDialog, ResizeDialog
+    from hostdeck.tui.dialogs.action_menu import ActionMenu
+    from hostdeck.tui.dialogs.confirm import ConfirmDialog
+    from hostdeck.tui.dialogs.resize import RenameDialog, ResizeDialog
 
     app = convoy_app()
     poison_hetzner(app.test_sims["hz"])
@@ -190,8 +190,8 @@ async def test_catalog_connections_and_logs_survive_hostile_records_and_errors(c
 
 
 async def test_create_forms_show_hostile_catalog_names_as_text(convoy_app):
-    from tui.dialogs.create_convoy_server import CreateConvoyServerDialog
-    from tui.dialogs.create_server import CreateServerDialog
+    from hostdeck.tui.dialogs.create_convoy_server import CreateConvoyServerDialog
+    from hostdeck.tui.dialogs.create_server import CreateServerDialog
 
     app = convoy_app()
     poison_hetzner(app.test_sims["hz"])
@@ -258,9 +258,9 @@ async def test_sync_tabs_survive_hostile_clients_and_servers(billing_app):
 
 
 async def test_sites_survive_hostile_errors_and_user_names(sites_app):
-    from backends.cloudpanel.spec import SiteSpec
+    from hostdeck.backends.cloudpanel.spec import SiteSpec
 
-    from tui.dialogs.action_menu import ActionMenu
+    from hostdeck.tui.dialogs.action_menu import ActionMenu
 
     app = sites_app()
     panel, matomo = app.test_sims["web1"], app.test_sims["stats"]
@@ -287,10 +287,10 @@ async def test_sites_survive_hostile_errors_and_user_names(sites_app):
 
 
 async def test_one_time_dialogs_show_hostile_targets_as_text(app_factory):
-    from tui.dialogs.action_menu import ActionMenu, MenuAction
-    from tui.dialogs.confirm import ConfirmDialog
-    from tui.dialogs.credential import CredentialDialog
-    from tui.dialogs.secret import SecretDialog
+    from hostdeck.tui.dialogs.action_menu import ActionMenu, MenuAction
+    from hostdeck.tui.dialogs.confirm import ConfirmDialog
+    from hostdeck.tui.dialogs.credential import CredentialDialog
+    from hostdeck.tui.dialogs.secret import SecretDialog
 
     app = app_factory(servers=5)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

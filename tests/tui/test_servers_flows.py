@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from backends.contract import PowerAction
-from backends.errors import ReadOnlyError
-from tui.dialogs.action_menu import ActionMenu
-from tui.dialogs.confirm import ConfirmDialog
-from tui.dialogs.secret import SecretDialog
-from tui.screens.servers import ServersScreen
+from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.tui.dialogs.action_menu import ActionMenu
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
+from hostdeck.tui.dialogs.secret import SecretDialog
+from hostdeck.tui.screens.servers import ServersScreen
 
 import pytest
 
@@ -63,7 +63,7 @@ async def test_sort_by_column_and_reverse(app_factory):
 
 
 async def test_reset_password_shows_the_simulators_new_password(app_factory, monkeypatch):
-    import backends.sim.hetzner as simmod
+    import hostdeck.backends.sim.hetzner as simmod
 
     issued = []
     original = simmod.new_password
@@ -165,8 +165,8 @@ async def test_a_failing_backend_degrades_its_rows_and_the_rest_keep_working(app
 
 
 async def test_a_hard_reset_is_offered_only_to_a_server_that_is_not_off(app_factory):
-    from backends.models import ServerStatus
-    from tui.screens.server_actions import build_menu
+    from hostdeck.backends.models import ServerStatus
+    from hostdeck.tui.screens.server_actions import build_menu
 
     app = app_factory(servers=30)
     async with app.run_test(size=(140, 40)) as pilot:

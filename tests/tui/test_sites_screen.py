@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tui.dialogs.action_menu import ActionMenu
-from tui.dialogs.confirm import ConfirmDialog
-from tui.dialogs.create_site import CreateSiteDialog
-from tui.dialogs.secret import SecretDialog
-from tui.screens.sites import SitesScreen
+from hostdeck.tui.dialogs.action_menu import ActionMenu
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
+from hostdeck.tui.dialogs.create_site import CreateSiteDialog
+from hostdeck.tui.dialogs.secret import SecretDialog
+from hostdeck.tui.screens.sites import SitesScreen
 
 
 async def settle(app, pilot):

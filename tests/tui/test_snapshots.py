@@ -6,14 +6,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from backends.models import Event, EventKind
+from hostdeck.backends.models import Event, EventKind
 
 SIZE = (140, 40)
 
 
 @pytest.fixture
 def fixed_passwords(monkeypatch):
-    import backends.sim.hetzner as simmod
+    import hostdeck.backends.sim.hetzner as simmod
 
     monkeypatch.setattr(simmod, "new_password", lambda length=20: "Xq7-fixed-PASSWORD-42")
 
@@ -99,7 +99,7 @@ class TestDialogs:
         assert snap_compare(app_factory(), terminal_size=(140, 50), run_before=run_before)
 
     def test_console(self, snap_compare, app_factory, fixed_passwords, monkeypatch):
-        import backends.sim.hetzner as simmod
+        import hostdeck.backends.sim.hetzner as simmod
 
         monkeypatch.setattr(simmod.secrets, "token_urlsafe", lambda n=24: "FIXED-console-token")
 
@@ -222,7 +222,7 @@ class TestSites:
         app.test_sims["web1"].state.dns_unresolved.add("blog.example.org")
 
         async def run_before(pilot):
-            from backends.cloudpanel.spec import SiteSpec
+            from hostdeck.backends.cloudpanel.spec import SiteSpec
 
             await settle(pilot)
             screen = pilot.app.screen

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from backends.inventory import SERVERS, cached, save
-from tui.app import HostdeckApp
-from tui.screens.servers import ServersScreen
+from hostdeck.backends.inventory import SERVERS, cached, save
+from hostdeck.tui.app import HostdeckApp
+from hostdeck.tui.screens.servers import ServersScreen
 
 from .conftest import make_workspace
 
@@ -115,8 +115,8 @@ async def test_cursor_and_filter_survive_the_refresh(tmp_path, sims):
 
 
 async def test_a_long_list_paints_its_first_rows_by_name_then_the_rest(tmp_path, sims):
-    from tui.screens.server_cache import HEAD_ROWS, load_cached
-    from tui.widgets.grid import natural_key
+    from hostdeck.tui.screens.server_cache import HEAD_ROWS, load_cached
+    from hostdeck.tui.widgets.grid import natural_key
 
     hz = sims(servers=HEAD_ROWS + 50)
     await first_run(tmp_path, {"hz": hz})
@@ -145,7 +145,7 @@ async def test_the_collector_paused_by_the_console_script_is_back_once_the_store
     hz.latency_ms = 1500
     app = second_app(tmp_path, {"hz": hz})
     frozen_before = gc.get_freeze_count()
-    gc.disable()  # as `hostdeck` (tui.cli.main.run) starts
+    gc.disable()  # as `hostdeck` (hostdeck.cli.main.run) starts
     try:
         async with app.run_test(size=(140, 40)) as pilot:
             await pilot.pause()
@@ -160,9 +160,9 @@ async def test_the_collector_paused_by_the_console_script_is_back_once_the_store
 async def test_the_collector_is_back_when_nothing_is_stored_and_the_api_is_slow(tmp_path, sims, monkeypatch):
     import gc
 
-    import tui.app
+    import hostdeck.tui.app
 
-    monkeypatch.setattr(tui.app, "START_UP_LIMIT", 0.2)
+    monkeypatch.setattr(hostdeck.tui.app, "START_UP_LIMIT", 0.2)
     hz = sims(servers=5)
     hz.latency_ms = 1500
     app = second_app(tmp_path, {"hz": hz})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui.dialogs.confirm import ConfirmDialog
-from tui.screens.sync import SyncScreen
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
+from hostdeck.tui.screens.sync import SyncScreen
 
 
 async def settle(app, pilot):

@@ -18,11 +18,11 @@ from types import SimpleNamespace
 import pytest
 from textual.app import App
 
-import tui
-from backends.errors import UnavailableError
-from tui.reporting import ReportsFailures
+import hostdeck.tui
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.tui.reporting import ReportsFailures
 
-TUI = Path(tui.__file__).parent
+TUI = Path(hostdeck.tui.__file__).parent
 
 
 # discovery ------------------------------------------------------------------------------------------------------------
@@ -52,7 +52,7 @@ def worker_starts() -> dict[str, list[ast.AST]]:
 
 def owner_class(key: str) -> type:
     path, qualname = key.split(":")
-    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    module = importlib.import_module("hostdeck." + path.removesuffix(".py").replace("/", "."))
     return getattr(module, qualname.split(".")[0])
 
 
@@ -74,7 +74,7 @@ def test_discovery_finds_the_known_workers():
 def test_every_worker_can_report_its_failure(key):
     cls = owner_class(key)
     assert issubclass(cls, App) or issubclass(cls, ReportsFailures), \
-        f"{cls.__name__} starts workers: mix in tui.reporting.ReportsFailures so their failures reach the App"
+        f"{cls.__name__} starts workers: mix in hostdeck.tui.reporting.ReportsFailures so their failures reach the App"
     for node in worker_starts()[key]:
         exit_on_error = keyword(node, "exit_on_error")
         assert isinstance(exit_on_error, ast.Constant) and exit_on_error.value is False, \
@@ -168,7 +168,7 @@ def broken_data_dir(run: Run) -> None:
 
 @recipe("tui/app.py:HostdeckApp._flush_events", "hz")
 async def _(run: Run, key: str) -> None:
-    from backends.models import Event, EventKind
+    from hostdeck.backends.models import Event, EventKind
 
     async def trigger():
         broken_data_dir(run)
@@ -203,7 +203,7 @@ async def _(run: Run, key: str) -> None:
 async def _(run: Run, key: str) -> None:
     import sqlite3
 
-    from tui.screens import server_cache
+    from hostdeck.tui.screens import server_cache
 
     async def trigger():
         def unreadable(*args, **kwargs):
@@ -217,7 +217,7 @@ async def _(run: Run, key: str) -> None:
 
 @recipe("tui/screens/servers.py:ServersScreen._act", "hz")
 async def _(run: Run, key: str) -> None:
-    from tui.screens.server_actions import build_menu
+    from hostdeck.tui.screens.server_actions import build_menu
 
     screen = run.app.servers_screen
     server = next(s for s in screen.servers.values() if s.raw_status == "running")
@@ -233,7 +233,7 @@ async def _(run: Run, key: str) -> None:
 
 @recipe("tui/screens/servers.py:ServersScreen._create", "hz")
 async def _(run: Run, key: str) -> None:
-    from backends.models import ServerSpec
+    from hostdeck.backends.models import ServerSpec
 
     adapter = run.app.workspace.adapter("hz")
     spec = ServerSpec(name="err-path-1", plan="cx22", image="ubuntu-24.04", location="fsn1")
@@ -247,7 +247,7 @@ async def _(run: Run, key: str) -> None:
 
 @recipe("tui/dialogs/create_server.py:CreateServerDialog.load_catalog", "hz")
 async def _(run: Run, key: str) -> None:
-    from tui.dialogs.create_server import CreateServerDialog
+    from hostdeck.tui.dialogs.create_server import CreateServerDialog
 
     adapter = run.app.workspace.adapter("hz")
 
@@ -303,7 +303,7 @@ async def _(run: Run, key: str) -> None:
 # the Convoy world: its create dialog and resize/rename ------------------------------------------------------------------
 @recipe("tui/dialogs/create_convoy_server.py:CreateConvoyServerDialog.load", "convoy")
 async def _(run: Run, key: str) -> None:
-    from tui.dialogs.create_convoy_server import CreateConvoyServerDialog
+    from hostdeck.tui.dialogs.create_convoy_server import CreateConvoyServerDialog
 
     async def trigger():
         run.fail(run.app.workspace.adapter("vps"), "catalog", down("vps"))  # a live failure would fall back
@@ -317,7 +317,7 @@ async def _(run: Run, key: str) -> None:
 
 @recipe("tui/dialogs/create_convoy_server.py:CreateConvoyServerDialog._create", "convoy")
 async def _(run: Run, key: str) -> None:
-    from tui.dialogs.create_convoy_server import CreateConvoyServerDialog
+    from hostdeck.tui.dialogs.create_convoy_server import CreateConvoyServerDialog
 
     dialog = CreateConvoyServerDialog(run.app.workspace.adapter("vps"))
     await run.app.push_screen(dialog)
@@ -400,7 +400,7 @@ async def _(run: Run, key: str) -> None:
 
 # the billing world: the Services, Drift and Panel tabs ----------------------------------------------------------------------
 async def pane(run: Run, tab: str):
-    from tui.screens.billing import DriftPane, PanelPane, ServicesPane
+    from hostdeck.tui.screens.billing import DriftPane, PanelPane, ServicesPane
 
     run.app.screen.action_tab(tab)
     await settle(run.app, run.pilot)
@@ -505,7 +505,7 @@ async def _(run: Run, key: str) -> None:
 
 # the sites world: CloudPanel over SSH and Matomo --------------------------------------------------------------------------
 async def a_site(run: Run):
-    from backends.cloudpanel.spec import SiteSpec
+    from hostdeck.backends.cloudpanel.spec import SiteSpec
 
     screen = run.app.screen
     if not screen.jobs:

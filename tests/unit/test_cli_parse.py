@@ -2,7 +2,7 @@
 
 import pytest
 
-from tui.cli.main import _tui_start
+from hostdeck.cli.main import _tui_start
 
 
 @pytest.mark.parametrize("argv", [[], ["--demo"], ["--read-only", "--demo"], ["--config", "x.toml"], ["--config=x.toml"]])

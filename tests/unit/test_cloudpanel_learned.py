@@ -1,6 +1,6 @@
 """What a CloudPanel host offers is read from the host (tests/fixtures/cloudpanel; see the fixtures README)."""
 
-from backends.cloudpanel import parse, runtimes
+from hostdeck.backends.cloudpanel import parse, runtimes
 from tests.fixture_paths import FIXTURES
 
 CP = FIXTURES / "cloudpanel"

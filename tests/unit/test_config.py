@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from backends.config import load_config
-from backends.errors import ConfigError
+from hostdeck.backends.config import load_config
+from hostdeck.backends.errors import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -7,17 +7,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backends.convoy.accounts import parse_user
-from backends.convoy.adapter import load_fallback
-from backends.convoy.rules import refusal
-from backends.convoy.errors import classify, missing_model
-from backends.convoy.parse import join_power, parse_catalog, parse_server
-from backends.convoy.spec import ConvoyServerSpec, password_problem, strong_password
-from backends.convoy.units import as_int, bytes_to_gb, bytes_to_mb, gb_to_bytes, mb_to_bytes
-from backends.errors import (AuthError, ConflictError, NotFoundError, PermissionDenied, UnavailableError,
+from hostdeck.backends.convoy.accounts import parse_user
+from hostdeck.backends.convoy.adapter import load_fallback
+from hostdeck.backends.convoy.rules import refusal
+from hostdeck.backends.convoy.errors import classify, missing_model
+from hostdeck.backends.convoy.parse import join_power, parse_catalog, parse_server
+from hostdeck.backends.convoy.spec import ConvoyServerSpec, password_problem, strong_password
+from hostdeck.backends.convoy.units import as_int, bytes_to_gb, bytes_to_mb, gb_to_bytes, mb_to_bytes
+from hostdeck.backends.errors import (AuthError, ConflictError, NotFoundError, PermissionDenied, UnavailableError,
                              ValidationError)
-from backends.models import CatalogKind, ServerStatus
-from backends.sim.convoy import read_jwt
+from hostdeck.backends.models import CatalogKind, ServerStatus
+from hostdeck.backends.sim.convoy import read_jwt
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "convoy"
@@ -103,7 +103,7 @@ def test_join_power_only_for_normal_servers():
 
 
 def test_a_record_without_id_is_a_protocol_error():
-    from backends.errors import ProtocolError
+    from hostdeck.backends.errors import ProtocolError
 
     with pytest.raises(ProtocolError):
         parse_server("cv", {"name": "x"})

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from backends.credentials_guard import CredentialGuard, Rejections, StoredRejections
-from backends.errors import AuthError, UnavailableError
+from hostdeck.backends.credentials_guard import CredentialGuard, Rejections, StoredRejections
+from hostdeck.backends.errors import AuthError, UnavailableError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,7 +121,7 @@ async def test_a_judged_rejection_of_a_secret_from_the_environment_names_the_var
 
 
 def test_local_auth_errors_are_not_rejections():
-    from backends.credentials_guard import is_rejection
+    from hostdeck.backends.credentials_guard import is_rejection
 
     assert is_rejection(AuthError("401", http_status=401))
     assert is_rejection(AuthError("ssh refused", code="ssh_auth_failed"))
@@ -130,14 +130,14 @@ def test_local_auth_errors_are_not_rejections():
 
 
 def test_the_store_is_read_and_written_without_sqlalchemy(tmp_path):
-    from backends.store import Store
+    from hostdeck.backends.store import Store
 
     Store(path=tmp_path / "hostdeck.db").close()
     script = f"""
 import sys, asyncio
 from pathlib import Path
-from backends.credentials_guard import CredentialGuard, StoredRejections
-from backends.errors import AuthError
+from hostdeck.backends.credentials_guard import CredentialGuard, StoredRejections
+from hostdeck.backends.errors import AuthError
 book = StoredRejections(Path({str(tmp_path)!r}))
 guard = CredentialGuard("wh", {{"secret": "s-9"}}, book)
 async def no():
@@ -170,7 +170,7 @@ def test_a_missing_store_is_created_when_a_rejection_must_be_kept(tmp_path):
     fp = book.fingerprint("hz", {"token": "t"})
     assert book.find("hz", fp) is None                     # no database yet: nothing rejected, nothing created
     assert not (tmp_path / "fresh" / "hostdeck.db").exists()
-    from backends.credentials_guard import Rejection
+    from hostdeck.backends.credentials_guard import Rejection
     from datetime import datetime, timezone
 
     assert book.record("hz", fp, Rejection(datetime.now(timezone.utc), "401"))
@@ -181,8 +181,8 @@ def test_a_database_url_keeps_rejections_through_the_store(tmp_path):
     """A configured database (PostgreSQL for a team; a SQLite URL here) goes through the Store's engine."""
     from datetime import datetime, timezone
 
-    from backends.credentials_guard import Rejection
-    from backends.store import Store
+    from hostdeck.backends.credentials_guard import Rejection
+    from hostdeck.backends.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 'team.db'}")
     try:

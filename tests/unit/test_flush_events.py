@@ -8,10 +8,10 @@ import os
 
 import pytest
 
-from backends.config import Config, GeneralConfig
-from backends.models import Event, EventKind
-from backends.store.check import StoreError
-from backends.workspace import Workspace
+from hostdeck.backends.config import Config, GeneralConfig
+from hostdeck.backends.models import Event, EventKind
+from hostdeck.backends.store.check import StoreError
+from hostdeck.backends.workspace import Workspace
 
 
 def _workspace(data_dir) -> Workspace:

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError, UnavailableError,
+from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError, UnavailableError,
                              ValidationError)
-from backends.hetzner.adapter import load_fallback
-from backends.hetzner.errors import classify
-from backends.hetzner.parse import parse_catalog, parse_server
-from backends.models import CatalogKind, ServerStatus
+from hostdeck.backends.hetzner.adapter import load_fallback
+from hostdeck.backends.hetzner.errors import classify
+from hostdeck.backends.hetzner.parse import parse_catalog, parse_server
+from hostdeck.backends.models import CatalogKind, ServerStatus
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "hetzner"
@@ -109,7 +109,7 @@ async def test_a_failed_action_from_the_spec_example_is_an_error_with_its_messag
     """The spec's example action has status "error": following it raises at once, with the API's own message."""
     from types import SimpleNamespace
 
-    from backends.hetzner.api import ActionsClient
+    from hostdeck.backends.hetzner.api import ActionsClient
 
     action = spec("get_action")["action"]
     steps = []

@@ -8,9 +8,9 @@ import time
 import httpx
 import pytest
 
-from backends.errors import (BackendError, ConfigError, ConflictError, ReadOnlyError, UnavailableError)
-from backends.events import EventLog
-from backends.http import HttpCore, RateLimitState, RetryPolicy, check_base_url, parse_retry_after
+from hostdeck.backends.errors import (BackendError, ConfigError, ConflictError, ReadOnlyError, UnavailableError)
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.http import HttpCore, RateLimitState, RetryPolicy, check_base_url, parse_retry_after
 
 
 def classify(status, data, operation, backend):
@@ -98,7 +98,7 @@ async def test_429_gives_up_after_its_time_budget_with_retry_after():
     reset = int(time.time()) + 3000
     http, sent, _ = core([(429, {"RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)}, {})],
                          policy=RetryPolicy(rate_limit_budget=0.0))
-    from backends.errors import RateLimitedError
+    from hostdeck.backends.errors import RateLimitedError
 
     with pytest.raises(RateLimitedError) as err:
         await http.request("GET", "/x", operation="read")
@@ -124,7 +124,7 @@ async def test_events_are_recorded_redacted():
 
 
 async def test_wrong_content_type_and_empty_body_are_protocol_errors():
-    from backends.errors import ProtocolError
+    from hostdeck.backends.errors import ProtocolError
 
     def handler(request):
         return httpx.Response(200, headers={"content-type": "text/html"}, text="<html>")

@@ -7,17 +7,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
+from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
                              RateLimitedError, UnavailableError, UnsupportedError, ValidationError)
-from backends.events import EventLog
-from backends.matomo.adapter import site_url, url_key, www_variant
-from backends.matomo.api import ScrubbedEvents, form_params
-from backends.matomo.errors import classify, from_message
-from backends.matomo.parse import (MatomoSite, as_bool, as_int, new_site_id, parse_site, parse_ts, scalar, site_ids,
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.matomo.adapter import site_url, url_key, www_variant
+from hostdeck.backends.matomo.api import ScrubbedEvents, form_params
+from hostdeck.backends.matomo.errors import classify, from_message
+from hostdeck.backends.matomo.parse import (MatomoSite, as_bool, as_int, new_site_id, parse_site, parse_ts, scalar, site_ids,
                                    success, tracking_code, url_list, version)
-from backends.models import Event, EventKind
-from backends.redact import redact, redact_url
-from backends.sim.matomo import normalized_urls, php_params
+from hostdeck.backends.models import Event, EventKind
+from hostdeck.backends.redact import redact, redact_url
+from hostdeck.backends.sim.matomo import normalized_urls, php_params
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "matomo"

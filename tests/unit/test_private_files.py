@@ -19,11 +19,11 @@ import json, os, stat, sys
 from pathlib import Path
 os.umask(int(sys.argv[2], 8))
 data = Path(sys.argv[1])
-from backends.store import Store
-from backends.logfile import append_events
-from backends.models import Event, EventKind
-from backends.sync.lock import sync_lock
-from backends.cloudpanel.hostkeys import KnownHosts
+from hostdeck.backends.store import Store
+from hostdeck.backends.logfile import append_events
+from hostdeck.backends.models import Event, EventKind
+from hostdeck.backends.sync.lock import sync_lock
+from hostdeck.backends.cloudpanel.hostkeys import KnownHosts
 
 store = Store(path=data / "hostdeck.db")
 store.add_events([Event(backend="hz", kind=EventKind.API, message="x")])
@@ -77,7 +77,7 @@ def test_existing_wide_files_are_tightened(tmp_path):
 
 
 def test_known_hosts_written_and_loaded_private(tmp_path):
-    from backends.cloudpanel.hostkeys import KnownHosts
+    from hostdeck.backends.cloudpanel.hostkeys import KnownHosts
 
     path = tmp_path / "ssh" / "known_hosts"
     path.parent.mkdir(mode=0o755)
@@ -88,7 +88,7 @@ def test_known_hosts_written_and_loaded_private(tmp_path):
 
 
 def test_a_shared_sticky_folder_is_left_alone(tmp_path):
-    from backends.paths import private_dir
+    from hostdeck.backends.paths import private_dir
 
     shared = tmp_path / "shared"
     shared.mkdir()

@@ -2,8 +2,8 @@
 
 import json
 
-from backends.models import ServerStatus
-from backends.proxmox.parse import parse_vm
+from hostdeck.backends.models import ServerStatus
+from hostdeck.backends.proxmox.parse import parse_vm
 from tests.fixture_paths import FIXTURES
 
 PVE = FIXTURES / "proxmox"

@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backends.config import BackendConfig
-from backends.errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
                              ProtocolError, UnavailableError, ValidationError)
-from backends.models import ServerStatus
-from backends.proxmox import parse
-from backends.proxmox.errors import classify, task_error
-from backends.proxmox.nodes import parse_setup
+from hostdeck.backends.models import ServerStatus
+from hostdeck.backends.proxmox import parse
+from hostdeck.backends.proxmox.errors import classify, task_error
+from hostdeck.backends.proxmox.nodes import parse_setup
 
 TOKEN = "hostdeck@pve!hostdeck"
 

@@ -17,14 +17,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from backends.config import BackendConfig
-from backends.errors import AuthError, ConfigError
-from backends.events import EventLog
-from backends.http import RetryPolicy
-from backends.proxmox import ProxmoxAdapter
-from backends.proxmox.tls import (CertificateNotTrusted, PinMismatch, TlsSettings, format_fingerprint,
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.errors import AuthError, ConfigError
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.http import RetryPolicy
+from hostdeck.backends.proxmox import ProxmoxAdapter
+from hostdeck.backends.proxmox.tls import (CertificateNotTrusted, PinMismatch, TlsSettings, format_fingerprint,
                                   normalise_fingerprint, ssl_context)
-from backends.secrets import Secrets
+from hostdeck.backends.secrets import Secrets
 
 TOKEN_ID, SECRET = "hostdeck@pve!hostdeck", "tls-sentinel-secret-4e1d"
 

@@ -1,6 +1,6 @@
 from hypothesis import given, strategies as st
 
-from backends.redact import MASK, redact, redact_headers, redact_url
+from hostdeck.backends.redact import MASK, redact, redact_headers, redact_url
 
 
 def test_headers():
@@ -26,7 +26,7 @@ def test_any_password_value_is_masked(value):
 
 
 def test_redaction_by_value_whatever_the_key_and_however_it_is_spelled():
-    from backends.redact import ValueRedactor
+    from hostdeck.backends.redact import ValueRedactor
 
     secret = 'p/ss"word+1 é'
     r = ValueRedactor([secret, "abc", None])               # too short or missing: left alone (would shred words)
@@ -44,6 +44,6 @@ def test_redaction_by_value_whatever_the_key_and_however_it_is_spelled():
 
 @given(st.text(min_size=4, max_size=40), st.text(max_size=40), st.text(max_size=40))
 def test_a_secret_never_survives_value_redaction(secret, before, after):
-    from backends.redact import ValueRedactor
+    from hostdeck.backends.redact import ValueRedactor
 
     assert secret not in ValueRedactor([secret]).text(before + secret + after).replace(MASK, "\0")

@@ -1,4 +1,4 @@
-from backends.refresh import REFRESH_SHARE, refresh_interval
+from hostdeck.backends.refresh import REFRESH_SHARE, refresh_interval
 
 
 def test_small_fleet_keeps_configured_interval():

@@ -7,8 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.cli.output import json_bytes
-from tui.safe_text import as_text, markup_literal, visible
+from hostdeck.cli.output import json_bytes
+from hostdeck.tui.safe_text import as_text, markup_literal, visible
 
 
 def test_controls_and_bidi_marks_show_as_python_escapes():

@@ -1,7 +1,7 @@
 import pytest
 
-from backends.errors import SecretError
-from backends.secrets import Secrets, env_name
+from hostdeck.backends.errors import SecretError
+from hostdeck.backends.secrets import Secrets, env_name
 
 
 def test_env_name():
@@ -51,7 +51,7 @@ def test_delete(memory_keyring):
 def test_built_in_credentials_win_over_the_environment_in_every_lookup(memory_keyring, monkeypatch):
     """--demo's credentials are its own: a HOSTDECK_SECRET_* variable or a keyring entry never replaces them, and
     get, source and require agree."""
-    from backends.demo import plan_demo
+    from hostdeck.backends.demo import plan_demo
 
     secrets = plan_demo().secrets
     own = dict(plan_demo().demo_secrets)

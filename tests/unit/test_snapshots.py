@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
-from backends.store import Store
-from backends.store import snapshots
+from hostdeck.backends.store import Store
+from hostdeck.backends.store import snapshots
 
 
 def test_nothing_is_read_or_written_without_a_current_database(tmp_path):

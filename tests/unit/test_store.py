@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from backends.models import Event, EventKind, utcnow
-from backends.store import SCHEMA_VERSION, Store
-from backends.store import migrations
+from hostdeck.backends.models import Event, EventKind, utcnow
+from hostdeck.backends.store import SCHEMA_VERSION, Store
+from hostdeck.backends.store import migrations
 
 
 def test_fresh_store_is_wal_with_current_schema(tmp_path):
@@ -52,13 +52,13 @@ def test_newer_database_is_refused(tmp_path):
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE meta SET value='99' WHERE key='schema_version'")
     import pytest
-    from backends.errors import ConfigError
+    from hostdeck.backends.errors import ConfigError
     with pytest.raises(ConfigError, match="newer than this hostdeck"):
         Store(path=tmp_path / "h.db")
 
 
 def test_fast_event_append_is_read_back_by_the_store(tmp_path):
-    from backends.store import fast_events
+    from hostdeck.backends.store import fast_events
 
     path = tmp_path / "h.db"
     assert fast_events.append_events(path, [Event(backend="hz", kind=EventKind.API, message="x")]) is False  # no db yet
@@ -69,7 +69,7 @@ def test_fast_event_append_is_read_back_by_the_store(tmp_path):
     (event,) = Store(path=path).events()
     assert event.message == "fast" and event.status == 200 and event.detail == {"token": "***"}
     assert abs((event.ts - ts).total_seconds()) < 0.001
-    code = "import sys, backends.store.fast_events; print('sqlalchemy' in sys.modules)"
+    code = "import sys, hostdeck.backends.store.fast_events; print('sqlalchemy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 
@@ -111,7 +111,7 @@ def test_processes_starting_together_on_an_empty_data_dir_all_open_the_store(tmp
     """Cron jobs started in the same minute on a fresh machine: one creates the tables, the others wait for it."""
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(root))
-    code = "from backends.store import Store; Store(); print('opened')"
+    code = "from hostdeck.backends.store import Store; Store(); print('opened')"
     procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(6)]
     results = [p.communicate(timeout=60) for p in procs]

@@ -1,8 +1,8 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from backends.errors import ValidationError
-from backends.validate import check_hostname, check_labels, hostname_problem
+from hostdeck.backends.errors import ValidationError
+from hostdeck.backends.validate import check_hostname, check_labels, hostname_problem
 
 
 @pytest.mark.parametrize("name", ["web-1", "a", "web.example.com", "x" * 63, "9lives"])

@@ -10,17 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError,
+from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError,
                              UnavailableError, UnsupportedError, ValidationError)
-from backends.events import EventLog
-from backends.models import Event, EventKind
-from backends.sim.whmcs import php_unserialize
-from backends.whmcs.errors import classify, from_message
-from backends.whmcs.fields import (CLIENT_ALIASES, CLIENT_FIELDS, SERVICE_ALIASES, SERVICE_FIELDS, strong_password,
+from hostdeck.backends.events import EventLog
+from hostdeck.backends.models import Event, EventKind
+from hostdeck.backends.sim.whmcs import php_unserialize
+from hostdeck.backends.whmcs.errors import classify, from_message
+from hostdeck.backends.whmcs.fields import (CLIENT_ALIASES, CLIENT_FIELDS, SERVICE_ALIASES, SERVICE_FIELDS, strong_password,
                                    wire_fields)
-from backends.whmcs.parse import (as_id, as_int, custom_fields_param, items, money, parse_activity, parse_client,
+from hostdeck.backends.whmcs.parse import (as_id, as_int, custom_fields_param, items, money, parse_activity, parse_client,
                                   parse_date, parse_datetime, parse_details, parse_product, parse_service, php_serialize)
-from backends.whmcs.scrub import ScrubbedEvents
+from hostdeck.backends.whmcs.scrub import ScrubbedEvents
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "whmcs"
@@ -77,7 +77,7 @@ def test_get_clients_details_keeps_users_and_stats():
 
 
 def test_a_client_without_id_or_email_is_a_protocol_error():
-    from backends.errors import ProtocolError
+    from hostdeck.backends.errors import ProtocolError
 
     with pytest.raises(ProtocolError):
         parse_client("bill", {"firstname": "x"})

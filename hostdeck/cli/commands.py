@@ -1,0 +1,867 @@
+"""The sub-commands. Each takes the parsed arguments and returns an exit code (or a coroutine of one)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from hostdeck.backends import __version__
+from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.errors import BackendError, NotFoundError, ValidationError
+from hostdeck.backends.models import ServerSpec
+
+from .context import CommandContext, no_backends_message
+from .output import Progress, emit_json, say, table, warn
+
+DISRUPTIVE = {"off", "shutdown", "reboot", "reset"}
+
+
+def _need_yes(args: argparse.Namespace, what: str) -> int | None:
+    if getattr(args, "read_only", False):  # refused outright: asking for --yes first would send the person the wrong way
+        from hostdeck.backends.errors import ReadOnlyError
+
+        raise ReadOnlyError(f"read-only mode is on: {what} refused; nothing was sent or written.", operation=what)
+    if not getattr(args, "yes", False):
+        warn(f"{what} is disruptive: add --yes to confirm. Nothing was done.")
+        if getattr(args, "json", False):
+            emit_json({"error": {"category": "confirmation", "message": f"{what} needs --yes"}})
+        return 2
+    return None
+
+
+def _version(dist: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+# info ---------------------------------------------------------------------------
+def info(args: argparse.Namespace) -> int:
+    import platform
+
+    from hostdeck.backends import paths
+
+    from hostdeck.backends.errors import ConfigError
+
+    with CommandContext(args, check_store=False) as ws:  # info still answers, naming the store's problem
+        try:
+            ws.check_store()
+            store = "ok"
+        except ConfigError as exc:
+            store = str(exc)
+        doc = {
+            "hostdeck": __version__,
+            "python": platform.python_version(),
+            "versions": {d: _version(d) for d in ("textual", "httpx", "paramiko", "sqlmodel", "keyring", "platformdirs")},
+            "config_path": str(ws.config.path) if ws.config.path else None,
+            "config_default_path": str(paths.config_path()[0]),
+            "data_dir": str(ws.data_dir or paths.data_dir()),
+            "log_dir": str(ws.log_dir),
+            "database": ws.config.general.database or str((ws.data_dir or paths.data_dir()) / "hostdeck.db"),
+            "store": store,
+            "keyring": ws.secrets.keyring_name(),
+            "read_only": ws.read_only,
+            "demo": bool(args.demo),
+            "backends": [{"name": a.name, "kind": a.kind, "url": getattr(a, "url", a.config.url),
+                          "credential_source": a.credential_source(),
+                          "capabilities": sorted(c.value for c in a.capabilities)} for a in ws.adapters.values()],
+        }
+    if args.json:
+        emit_json(doc)
+        return 0 if store == "ok" else 1
+    for key in ("hostdeck", "python", "config_path", "data_dir", "log_dir", "database", "store", "keyring", "read_only"):
+        say(f"{key:12} {doc[key] if doc[key] is not None else '(none: ' + doc['config_default_path'] + ' not found)'}")
+    say("versions     " + ", ".join(f"{k} {v}" for k, v in doc["versions"].items()))
+    if doc["backends"]:
+        table(["backend", "kind", "url", "credentials"], [[b["name"], b["kind"], b["url"], b["credential_source"]] for b in doc["backends"]])
+    else:
+        say("no backends configured: run `hostdeck sim` for a config that points at the simulators, or see the README.")
+    return 0 if store == "ok" else 1
+
+
+# secrets ------------------------------------------------------------------------
+def secret_set(args: argparse.Namespace) -> int:
+    from hostdeck.backends.secrets import Secrets
+
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{args.field} for {args.backend} (input hidden): ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    Secrets().set(args.backend, args.field, value)
+    warn(f"stored {args.backend}:{args.field} in the keyring.")
+    return 0
+
+
+def secret_list(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        rows = [{"backend": a.name, "field": f, "source": ws.secrets.source(a.name, f)}
+                for a in ws.adapters.values() for f in a.secret_fields]
+    if args.json:
+        emit_json(rows)
+    else:
+        table(["backend", "field", "source"], [[r["backend"], r["field"], r["source"]] for r in rows])
+    return 0
+
+
+def secret_delete(args: argparse.Namespace) -> int:
+    from hostdeck.backends.secrets import Secrets
+
+    if Secrets().delete(args.backend, args.field):
+        warn(f"deleted {args.backend}:{args.field} from the keyring.")
+        return 0
+    warn(f"{args.backend}:{args.field} was not in the keyring.")
+    return 1
+
+
+# test ---------------------------------------------------------------------------
+async def test(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        names = args.backends or list(ws.adapters)
+        adapters = [ws.adapter(n) for n in names]
+        try:
+            # Named on the command line: an explicit test, which may send a credential rejected before, once.
+            reports = await asyncio.gather(*((a.explicit_test() if args.backends else a.test_connection())
+                                             for a in adapters))
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json([r.as_dict() for r in reports])
+    else:
+        table(["backend", "kind", "ok", "latency", "version", "credentials", "error"],
+              [[r.backend, r.kind, ("ok" if r.ok else "FAIL") + (" INSECURE TLS" if r.details.get("insecure") else ""), f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "",
+                r.version or "", r.credential_source, r.error or ""] for r in reports])
+        for r in reports:
+            if r.details.get("insecure"):
+                warn(f"{r.backend}: INSECURE TLS: certificates are not verified (insecure_tls = true); anyone on the "
+                     "network path can read the token. Pin the certificate with fingerprint = \"…\" or ca_bundle.")
+    if not reports:
+        warn(no_backends_message())
+        return 1
+    return 0 if all(r.ok for r in reports) else 1
+
+
+# servers ------------------------------------------------------------------------
+async def servers(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        adapters = ws.listing_adapters(args.backend)
+        progress = Progress("listing servers")
+        try:
+            results = await asyncio.gather(*(a.list_servers(progress=progress.pages) for a in adapters), return_exceptions=True)
+        finally:
+            progress.done()
+            await ws.aclose()
+        rows, failed = [], []
+        for adapter, result in zip(adapters, results):
+            if isinstance(result, BackendError):
+                failed.append(result)
+                warn(f"{adapter.name}: {result.message} (its servers are not in the list)")
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                rows.extend(result)
+        # One summary per server, for the output and the stored inventory alike; the output goes first, so a script
+        # reading the pipe has it while the list is kept for `servers --cached`.
+        summaries = {id(s): s.summary() for s in rows}
+        if args.json:
+            emit_json(list(summaries.values()))
+        else:
+            table(["backend", "id", "name", "status", "ipv4", "ipv6", "plan", "location"],
+                  [[s.backend, s.id, s.name, s.status.value, s.ipv4, s.ipv6, s.plan, s.location] for s in rows])
+        sys.stdout.flush()
+        from .cached import remember_listed
+
+        remember_listed(ws, adapters, results, summaries)
+    if not adapters:
+        warn(no_backends_message())
+    return 1 if failed or not adapters else 0
+
+
+
+async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None) -> int:
+    with CommandContext(args) as ws:
+        if mutating:
+            _refuse_read_only(ws, mutating)
+        adapter = ws.adapter(args.backend)
+        try:
+            server = await adapter.get_server(args.server)
+            return await work(adapter, server)
+        finally:
+            await ws.aclose()
+
+
+async def _billing_link(ws, server) -> str | None:
+    """Who pays for the server (the service links of `[sync] billing`); None without billing or a link."""
+    from hostdeck.backends.errors import ConfigError
+    from hostdeck.backends.sync.billing_setup import service_links
+
+    try:
+        links = service_links(ws)
+    except ConfigError:
+        return None
+    return await links.billing_link_of(server)
+
+
+async def server_show(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        adapter = ws.adapter(args.backend)
+        try:
+            server = await adapter.get_server(args.server)
+            server.billing_link = await _billing_link(ws, server)
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json({**server.summary(), "raw": server.raw})
+    else:
+        for key, value in server.summary().items():
+            say(f"{key:17} {value if value not in (None, {}, '') else '—'}")
+    return 0
+
+
+def _action_doc(result) -> dict:
+    return {"backend": result.backend, "server": result.server_id, "command": result.command, "action": result.action_id,
+            "status": result.status, "message": result.message}
+
+
+async def server_power(args: argparse.Namespace) -> int:
+    if args.action in DISRUPTIVE and (refused := _need_yes(args, f"power {args.action}")):
+        return refused
+
+    async def work(adapter, server):
+        progress = Progress(f"{args.action} {server.name}")
+        try:
+            result = await adapter.power(server.id, PowerAction(args.action), progress=progress.action)
+        finally:
+            progress.done()
+        if args.json:
+            emit_json(_action_doc(result))
+        else:
+            say(f"{server.name}: {args.action} {result.status}" + (f" — {result.message}" if result.message else ""))
+        return 0 if result.status == "success" else 1
+
+    return await _with_server(args, work, mutating=f"power {args.action}")
+
+
+async def server_suspend(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, "suspend"):
+        return refused
+    return await _suspend(args, True)
+
+
+async def server_unsuspend(args: argparse.Namespace) -> int:
+    return await _suspend(args, False)
+
+
+async def _suspend(args: argparse.Namespace, suspend: bool) -> int:
+    async def work(adapter, server):
+        result = await (adapter.suspend(server.id) if suspend else adapter.unsuspend(server.id))
+        emit_json(_action_doc(result)) if args.json else say(f"{server.name}: {result.command} {result.status}")
+        return 0
+
+    return await _with_server(args, work, mutating="suspend" if suspend else "unsuspend")
+
+
+async def server_reset_password(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, "reset-password"):
+        return refused
+
+    async def work(adapter, server):
+        result = await adapter.reset_password(server.id)
+        if args.json:
+            emit_json({"backend": result.backend, "server": server.name, "server_id": server.id, "password": result.secret})
+        else:
+            warn("the new root password is shown once; it is not stored anywhere.")
+            if result.note:
+                warn(result.note)
+            say(result.secret)
+        return 0
+
+    return await _with_server(args, work, mutating="reset-password")
+
+
+async def server_console(args: argparse.Namespace) -> int:
+    async def work(adapter, server):
+        result = await adapter.console(server.id)
+        if args.json:
+            emit_json({"backend": result.backend, "server": server.name, "url": result.url, "password": result.secret})
+        else:
+            warn("the console URL is valid for one minute; both values are shown once.")
+            say(f"url      {result.url}")
+            say(f"password {result.secret}")
+        return 0
+
+    return await _with_server(args, work, mutating="a console session")
+
+
+def _refuse_read_only(ws, what: str) -> None:
+    """Read-only mode refuses before anything is sent or written."""
+    if ws.read_only:
+        from hostdeck.backends.errors import ReadOnlyError
+
+        raise ReadOnlyError(f"read-only mode is on: {what} refused; nothing was sent or written.", operation=what)
+
+
+# Convoy's /authenticate is guest-only (ConvoyPanel/panel RouteServiceProvider: routes/auth.php under `guest`)
+SSO_BROWSER_NOTE = ("it works only in a browser without a Convoy session (a private window): a browser already logged "
+                    "in to Convoy stays logged in as before and ignores the link.")
+
+
+async def server_sso(args: argparse.Namespace) -> int:
+    async def work(adapter, server):
+        result = await adapter.sso_url(server)  # made now: the token lives 15 seconds
+        opened = False
+        if not args.json and not args.print_only:
+            import webbrowser
+
+            try:
+                opened = webbrowser.open(result.url)
+            except webbrowser.Error:
+                opened = False
+        if args.json:
+            emit_json({"backend": result.backend, "server": server.name, "url": result.url})
+        elif opened:
+            warn(f"opened the panel for {server.name} in the browser (the link is valid 15 s).")
+            warn(SSO_BROWSER_NOTE)
+        else:
+            warn("the link is valid 15 seconds:")
+            warn(SSO_BROWSER_NOTE)
+            say(result.url)
+        return 0
+
+    return await _with_server(args, work, mutating="a login-as-customer link (a full panel session)")
+
+
+async def server_create(args: argparse.Namespace) -> int:
+    labels = {}
+    for item in args.labels:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValidationError(f"label {item!r} is not KEY=VALUE.", operation="create server")
+        labels[key] = value
+    user_data = None
+    if args.user_data_file:
+        try:
+            with open(args.user_data_file, encoding="utf-8") as fh:
+                user_data = fh.read()
+        except OSError as exc:
+            raise ValidationError(f"cannot read --user-data-file ({exc.strerror}).", operation="create server") from None
+    with CommandContext(args) as ws:
+        adapter = ws.adapter(args.backend)
+        progress = Progress(f"creating {args.name}")
+        try:
+            if adapter.kind == "convoy":
+                spec = await _convoy_spec(adapter, args)
+            else:
+                if not (args.plan and args.image):
+                    raise ValidationError("--type and --image are required for this backend.", operation="create server")
+                spec = ServerSpec(name=args.name, plan=args.plan, image=args.image, location=args.location,
+                                  ssh_keys=args.ssh_keys, user_data=user_data, labels=labels, backups=args.backups)
+            result = await adapter.create_server(spec, progress=progress.action)
+        finally:
+            progress.done()
+            await ws.aclose()
+    if args.json:
+        emit_json({**result.server.summary(), "root_password": result.root_password})
+    else:
+        s = result.server
+        say(f"created {s.name} (id {s.id}) {s.status.value} {s.ipv4 or ''} {s.ipv6 or ''}".rstrip())
+        if result.root_password:
+            warn("root password (shown once, not stored):")
+            say(result.root_password)
+    return 0
+
+
+async def _convoy_spec(adapter, args: argparse.Namespace):
+    """The Convoy create flags, with node, template and user named by id or by name/email (looked up first)."""
+    from hostdeck.backends.convoy.spec import ConvoyServerSpec
+    from hostdeck.backends.models import CatalogKind
+
+    missing = [flag for flag, value in (("--cpu", args.cpu), ("--memory", args.memory), ("--disk", args.disk),
+                                        ("--node", args.node), ("--template", args.template), ("--user", args.user))
+               if value is None]
+    if missing:
+        raise ValidationError(f"a Convoy server needs {', '.join(missing)}.", operation="create server")
+    catalog = await adapter.catalog()
+    node = next((n for n in catalog.of_kind(CatalogKind.NODE) if args.node in (n.id, n.name)), None)
+    if node is None:
+        raise ValidationError(f"no node {args.node!r}; `hostdeck catalog {adapter.name}` lists them.", operation="create server")
+    template = next((t for t in catalog.of_kind(CatalogKind.TEMPLATE) if args.template in (t.id, t.name)
+                     and str(t.attrs.get("node_id")) == node.id), None)
+    if template is None:
+        raise ValidationError(f"no template {args.template!r} on node {node.name}; `hostdeck catalog {adapter.name}` "
+                              "lists them.", operation="create server")
+    if args.user.isdigit():
+        user_id = int(args.user)
+    else:
+        user = await adapter.find_user(args.user)
+        if user is None:
+            raise ValidationError(f"no panel user with email {args.user}.", operation="create server")
+        user_id = user.id
+    return ConvoyServerSpec(name=args.name, hostname=args.hostname or args.name, user_id=user_id, node_id=int(node.id),
+                            template_uuid=template.id, cpu=args.cpu, memory_mb=args.memory, disk_gb=args.disk,
+                            bandwidth_gb=args.bandwidth)
+
+
+async def server_resize(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, "resize"):
+        return refused
+    if all(v is None for v in (args.cpu, args.memory, args.disk, args.bandwidth)):
+        raise ValidationError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
+
+    async def work(adapter, server):
+        if not hasattr(adapter, "resize"):
+            raise ValidationError(f"{adapter.kind} servers cannot be resized from hostdeck.", operation="resize")
+        sizes = {k: v for k, v in (("cpu", args.cpu), ("memory_mb", args.memory), ("disk_gb", args.disk),
+                                   ("bandwidth_gb", args.bandwidth)) if v is not None}
+        resized = await adapter.resize(server.id, **sizes)
+        emit_json(resized.summary()) if args.json else say(f"{resized.name}: {resized.plan}")
+        return 0
+
+    return await _with_server(args, work, mutating="resize")
+
+
+async def server_rename(args: argparse.Namespace) -> int:
+    if args.name is None and args.hostname is None:
+        raise ValidationError("give --name and/or --hostname.", operation="rename")
+
+    async def work(adapter, server):
+        if not hasattr(adapter, "rename"):
+            raise ValidationError(f"{adapter.kind} servers cannot be renamed from hostdeck.", operation="rename")
+        renamed = await adapter.rename(server.id, name=args.name, hostname=args.hostname)
+        emit_json(renamed.summary()) if args.json else say(f"{server.name} is now {renamed.name}")
+        return 0
+
+    return await _with_server(args, work, mutating="rename")
+
+
+async def server_delete(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, "delete"):
+        return refused
+
+    async def work(adapter, server):
+        result = await adapter.delete_server(server.id)
+        emit_json(_action_doc(result)) if args.json else say(f"deleted {server.name} (id {server.id})")
+        return 0
+
+    return await _with_server(args, work, mutating="delete")
+
+
+# catalog ------------------------------------------------------------------------
+async def catalog(args: argparse.Namespace) -> int:
+    words = list(args.words)
+    refresh = bool(words) and words[0] == "refresh"
+    if refresh:
+        words = words[1:]
+    with CommandContext(args) as ws:
+        names = words or [n for n, a in ws.adapters.items() if "catalog" in {c.value for c in a.capabilities}]
+        adapters = [ws.adapter(n) for n in names]
+        try:
+            catalogs = await asyncio.gather(*(a.catalog(refresh=refresh) for a in adapters))
+        finally:
+            await ws.aclose()
+    failed = refresh and any(c.source.value != "live" for c in catalogs)
+    if args.json:
+        emit_json([{"backend": c.backend, "source": c.source.value, "fetched_at": c.fetched_at,
+                    "age_seconds": c.age_seconds(), "note": c.note, "items": [i.as_dict() for i in c.items]} for c in catalogs])
+    else:
+        for c in catalogs:
+            age = c.age_seconds()
+            say(f"{c.backend}: {len(c.items)} items, source {c.source.value}"
+                  + (f", {age / 60:.0f} min old" if age is not None else "") + (f" ({c.note})" if c.note else ""))
+            kinds: dict[str, int] = {}
+            for item in c.items:
+                kinds[item.kind.value] = kinds.get(item.kind.value, 0) + 1
+            say("  " + ", ".join(f"{n} {k}s" for k, n in kinds.items()))
+    for c in catalogs:
+        if c.note:
+            warn(f"{c.backend}: {c.note}")
+    return 1 if failed else 0
+
+
+# sim ----------------------------------------------------------------------------
+def sim(args: argparse.Namespace) -> int:
+    import time
+
+    from hostdeck.backends.demo import start_demo
+
+    env = start_demo(servers=args.servers, latency_ms=args.latency)
+    try:
+        say(env.config_toml(), multiline=True)
+        warn("simulators are running; credentials for the config above:")
+        for hint in env.credential_hints():
+            sys.stderr.write(f"  {hint}\n")
+        for sim_ in env.sims:
+            where = getattr(sim_, "base_url", None) or "ssh://{}:{}".format(*sim_.address)
+            warn(f"{type(sim_).__name__} on {where}")
+        warn("press ctrl+c to stop.")
+        sys.stdout.flush()
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        env.stop()
+
+
+# sync ---------------------------------------------------------------------------
+async def sync_clients(args: argparse.Namespace) -> int:
+    from hostdeck.backends.sync.setup import client_sync
+
+    mode = args.mode or "push"
+    with CommandContext(args) as ws:
+        engine = client_sync(ws, concurrency=args.concurrency)
+        progress = Progress(f"sync clients ({mode})")
+        report_progress = progress.count
+        try:
+            if mode in ("push", "retry-errors"):
+                report = await engine.push(dry_run=args.dry_run, only_errors=mode == "retry-errors", progress=report_progress)
+            elif mode == "update":
+                report = await engine.update(dry_run=args.dry_run, progress=report_progress)
+            elif mode == "pull":
+                report = await engine.pull()
+            else:
+                report = await engine.check()
+        finally:
+            progress.done()
+            await ws.aclose()
+    if args.json:
+        emit_json(report.as_dict())
+    else:
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+        say(f"{report.operation}{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
+        for o in report.outcomes:
+            if o.result in ("error", "drifted"):
+                detail = o.error or ", ".join(f"{k}: {v[0]!r} vs {v[1]!r}" for k, v in (o.drift or {}).items())
+                say(f"  client {o.client_id} {o.email}: {o.result}: {detail}")
+    if ws.read_only and mode in ("pull", "check"):
+        warn("read-only mode: this report was not written to the sync map.")
+    return 1 if report.failed else 0
+
+
+def sync_status(args: argparse.Namespace) -> int:
+    from hostdeck.backends.sync.syncmap import SyncMap
+
+    with CommandContext(args) as ws:
+        stats = SyncMap(ws.store).stats()
+    if args.json:
+        emit_json(stats)
+    else:
+        rows = [[entity, status, n] for entity, by in sorted(stats.items()) for status, n in sorted(by.items())]
+        table(["entity", "status", "links"], rows) if rows else say("no links yet: run `hostdeck sync clients`.")
+    return 0
+
+
+def sync_log(args: argparse.Namespace) -> int:
+    from hostdeck.backends.sync.syncmap import SyncMap
+
+    with CommandContext(args) as ws:
+        rows = SyncMap(ws.store).log(limit=args.limit, left_id=args.client)
+    if args.json:
+        emit_json(rows)
+    else:
+        table(["time", "op", "status", "left", "right", "ms", "error"],
+              [[r["ts"][11:19], r["operation"], r["status"], r["left"], r["right"], r["duration_ms"], r["error"] or ""]
+               for r in rows])
+    return 0
+
+
+async def sync_unlink(args: argparse.Namespace) -> int:
+    from hostdeck.backends.sync.setup import client_sync
+
+    with CommandContext(args) as ws:
+        await client_sync(ws).unlink(args.client)
+        await ws.aclose()
+    emit_json({"unlinked": args.client}) if args.json else say(f"client {args.client} unlinked (nothing else changed).")
+    return 0
+
+
+async def sync_link(args: argparse.Namespace) -> int:
+    from hostdeck.backends.sync.setup import client_sync
+
+    with CommandContext(args) as ws:
+        try:
+            outcome = await client_sync(ws).link(args.client, args.user)
+        finally:
+            await ws.aclose()
+    emit_json(outcome.as_dict()) if args.json else say(f"client {outcome.client_id} linked to user {outcome.user_id}: {outcome.result}")
+    return 0
+
+
+async def sync_services(args: argparse.Namespace) -> int:
+    from hostdeck.backends.sync.billing_setup import service_links
+
+    with CommandContext(args) as ws:
+        links = service_links(ws)
+        try:
+            if args.accept or args.accept_all:
+                outcomes = await links.accept("all-confident" if args.accept_all else args.accept)
+                doc = {"outcomes": [o.as_dict() for o in outcomes]}
+            elif args.reject:
+                if len(args.reject) not in (1, 3):
+                    raise ValidationError("--reject takes SERVICE, or SERVICE BACKEND SERVER.", operation="reject")
+                outcomes = await links.reject(*args.reject)
+                doc = {"outcomes": [o.as_dict() for o in outcomes]}
+            elif args.link:
+                outcomes = [await links.link(*args.link)]
+                doc = {"outcomes": [o.as_dict() for o in outcomes]}
+            elif args.unlink:
+                outcomes = [await links.unlink(args.unlink)]
+                doc = {"outcomes": [o.as_dict() for o in outcomes]}
+            else:
+                snap = await links.snapshot()
+                proposals = await links.propose(snap)
+                outcomes = None
+                doc = {"links": [l.as_dict() for l in links.links()], "proposals": [p.as_dict() for p in proposals],
+                       "errors": snap.errors}
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json(doc)
+    elif outcomes is not None:
+        for o in outcomes:
+            where = f" {o.backend}/{o.server_id}" if o.backend and o.server_id else ""
+            say(f"service {o.service_id}{where}: {o.result}" + (f": {o.reason}" if o.reason else ""))
+    elif args.propose:
+        table(["service", "client", "product", "status", "server", "score", "confident", "evidence"],
+              [[p["service_id"], p["client"], p["product"], p["service_status"],
+                f"{p['backend']}/{p['server_id']} {p['server']}", p["score"],
+                "yes" if p["confident"] else ("ambiguous: " + "; ".join(p["contenders"]) if p["ambiguous"] else "no"),
+                "; ".join(e["text"] for e in p["evidence"])] for p in doc["proposals"]])
+    else:
+        rows = [[l["service_id"], f"{l['backend']}/{l['server_id']}", l["how"], "; ".join(l["evidence"])]
+                for l in doc["links"]]
+        table(["service", "server", "how", "evidence"], rows) if rows else say("no services linked yet.")
+        confident = sum(1 for p in doc["proposals"] if p["confident"])
+        say(f"{len(doc['proposals'])} proposals ({confident} confident): `--propose` lists them, `--accept-all` "
+              "accepts the confident ones.")
+    for backend, error in doc.get("errors", {}).items():
+        warn(f"{backend}: servers not listed: {error}")
+    return 1 if outcomes is not None and any(o.result == "refused" for o in outcomes) else 0
+
+
+async def sync_drift(args: argparse.Namespace) -> int:
+    from hostdeck.backends.sync.billing_setup import service_links
+
+    with CommandContext(args) as ws:
+        try:
+            report = await service_links(ws).drift()
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json(report.as_dict())
+    else:
+        counts = report.counts()
+        say("drift: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+        for kind in ("leak", "gone", "plan", "orphan"):
+            for i in report.of(kind):
+                say(f"  {kind:6} {i.message}")
+    for backend, error in report.errors.items():
+        warn(f"{backend}: not checked, its servers could not be listed: {error}")
+    return 1 if report.errors else 0
+
+
+async def sync_panel(args: argparse.Namespace) -> int:
+    from hostdeck.backends.sync.billing_setup import panel_sync
+
+    with CommandContext(args) as ws:
+        engine = panel_sync(ws)
+        progress = Progress("sync panel")
+        try:
+            if args.adopt:
+                backend, server, panel_id = args.adopt
+                if not panel_id.isdigit():
+                    raise ValidationError("PANEL_ID is the panel's VPS id, a number.", operation="adopt")
+                await engine.adopt(backend, server, int(panel_id))
+                doc, message = {"adopted": {"backend": backend, "server_id": server, "panel_id": int(panel_id)}}, \
+                    f"{backend}/{server} linked to panel VPS {panel_id}; the next sync pushes its state."
+            elif args.retry_create:
+                backend, server = args.retry_create
+                await engine.retry_create(backend, server)
+                doc, message = {"retry_create": {"backend": backend, "server_id": server}}, \
+                    f"{backend}/{server}: the next sync creates its panel record."
+            elif args.link_user:
+                client, user = args.link_user
+                if not user.isdigit():
+                    raise ValidationError("PANEL_USER is the panel's user id, a number.", operation="link panel user")
+                await engine.link_user(client, int(user))
+                doc, message = {"linked_user": {"client_id": client, "panel_user_id": int(user)}}, \
+                    f"client {client} linked to panel user {user}."
+            elif args.unlink_user:
+                removed = await engine.unlink_user(args.unlink_user)
+                if not removed:
+                    raise NotFoundError(f"client {args.unlink_user} has no hand-made panel user link.",
+                                        operation="unlink panel user")
+                doc, message = {"unlinked_user": args.unlink_user}, f"client {args.unlink_user}: panel user link dropped."
+            else:
+                report = await engine.run(dry_run=args.dry_run, progress=progress.pages)
+                doc, message = None, None
+        finally:
+            progress.done()
+            await ws.aclose()
+    if doc is not None:
+        emit_json(doc) if args.json else say(message)
+        return 0
+    if args.json:
+        emit_json(report.as_dict())
+    else:
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+        say(f"panel{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
+        for o in report.outcomes:
+            if o.result in ("error", "create_unknown", "broken", "no panel user") or report.dry_run:
+                say(f"  {o.backend}/{o.server_id} {o.server}: {o.result}" + (f": {o.error}" if o.error else ""))
+    for backend, error in report.errors.items():
+        warn(f"{backend}: servers not listed, none of their records touched: {error}")
+    return 1 if report.failed else 0
+
+
+# sites and CloudPanel -------------------------------------------------------------
+def _job_line(job) -> str:
+    steps = " ".join(f"{name}:{step.status}" for name, step in job.steps.items())
+    return f"{job.domain:32} {job.status:8} {steps}"
+
+
+def _step_printer(job, step: str) -> None:
+    state = job.steps[step]
+    if state.status != "running":
+        warn(f"{job.domain}: {step} {state.status}" + (f" — {state.error}" if state.error else ""))
+
+
+async def site_add(args: argparse.Namespace) -> int:
+    from hostdeck.backends.cloudpanel.spec import SiteSpec
+    from hostdeck.backends.sites.setup import site_pipeline
+
+    user = args.site_user or "".join(c for c in args.domain.split(".")[0] if c.isalnum())[:16] or "site"
+    spec = SiteSpec(domain=args.domain, kind=args.kind, site_user=user, php_version=args.php_version,
+                    vhost_template=args.vhost_template, nodejs_version=args.nodejs_version,
+                    python_version=args.python_version, app_port=args.app_port, reverse_proxy_url=args.reverse_proxy_url)
+    with CommandContext(args) as ws:
+        pipeline = site_pipeline(ws, args.backend)
+        try:
+            job, password = await pipeline.start(spec, alt_names=args.alt_names, analytics=not args.no_analytics,
+                                                 progress=_step_printer)
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json({**job.as_dict(), "site_user": user, "site_user_password": password})
+    else:
+        say(_job_line(job))
+        if password:
+            warn(f"the password of site user {user} is shown once and not stored:")
+            say(password)
+    _warn_unrecorded(pipeline, job)
+    return 1 if job.status == "failed" else 0
+
+
+def _warn_unrecorded(pipeline, job) -> None:
+    """A step was done but the store could not record it: say so (the exit code still says what was done)."""
+    if pipeline.unrecorded:
+        warn(f"{job.domain}: {pipeline.unrecorded}. The events are in the log file; run `hostdeck site retry "
+             f"{job.domain}` once the store can be written again (it checks what exists first).")
+
+
+async def _site_step(args: argparse.Namespace, step: str | None, site_user: str | None = None) -> int:
+    from hostdeck.backends.sites.setup import site_pipeline
+
+    with CommandContext(args) as ws:
+        job = None
+        try:
+            from hostdeck.backends.sites.jobs import SiteJobs
+
+            found = SiteJobs(ws.store).get(args.domain.strip().lower())
+            pipeline = site_pipeline(ws, found.backend if found else None)
+            job = await pipeline.retry(args.domain, step=step, progress=_step_printer, site_user=site_user)
+        finally:
+            await ws.aclose()
+    emit_json(job.as_dict()) if args.json else say(_job_line(job))
+    _warn_unrecorded(pipeline, job)
+    return 1 if job.status == "failed" or (step and job.steps[step].status not in ("done", "skipped")) else 0
+
+
+async def site_cert(args: argparse.Namespace) -> int:
+    return await _site_step(args, "certificate")
+
+
+async def site_analytics(args: argparse.Namespace) -> int:
+    return await _site_step(args, "analytics")
+
+
+async def site_retry(args: argparse.Namespace) -> int:
+    return await _site_step(args, args.step, args.site_user)
+
+
+async def site_delete(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, f"deleting {args.domain}"):
+        return refused
+    from hostdeck.backends.sites.jobs import SiteJobs
+    from hostdeck.backends.sites.setup import site_pipeline
+
+    with CommandContext(args) as ws:
+        found = SiteJobs(ws.store).get(args.domain.strip().lower())
+        try:
+            job = await site_pipeline(ws, found.backend if found else None).delete(args.domain)
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json(job.as_dict())
+    elif job.status == "discarded":
+        say(f"discarded the failed job of {job.domain}: its site was never created, nothing was sent to delete.")
+    else:
+        say(f"deleted {job.domain}")
+    return 0
+
+
+def site_list(args: argparse.Namespace) -> int:
+    from hostdeck.backends.sites.jobs import SiteJobs
+
+    with CommandContext(args) as ws:
+        jobs = SiteJobs(ws.store).all()
+    if args.json:
+        emit_json([j.as_dict() for j in jobs])
+    else:
+        for job in jobs:
+            say(_job_line(job))
+        if not jobs:
+            say("no sites yet: `hostdeck site add BACKEND DOMAIN`.")
+    return 0
+
+
+async def cloudpanel_reset_password(args: argparse.Namespace) -> int:
+    if refused := _need_yes(args, f"resetting the password of {args.user}"):
+        return refused
+    with CommandContext(args) as ws:
+        adapter = ws.adapter(args.backend)
+        try:
+            result = await adapter.reset_user_password(args.user)
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json({"backend": result.backend, "user": args.user, "password": result.secret})
+    else:
+        warn(f"the new password of {args.user} is shown once and not stored:")
+        say(result.secret)
+    return 0
+
+
+async def cloudpanel_trust(args: argparse.Namespace) -> int:
+    with CommandContext(args) as ws:
+        adapter = ws.adapter(args.backend)
+        try:
+            key = await adapter.fetch_host_key()
+            if not args.yes:
+                warn(f"{key.host}:{key.port} presents {key.key_type} {key.fingerprint} ({key.state}). Compare it with "
+                     "the server's own (`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`), then run again with --yes.")
+                return 2
+            trusted = await adapter.trust_host_key(key.fingerprint, replace=args.replace)
+        finally:
+            await ws.aclose()
+    if args.json:
+        emit_json({"backend": args.backend, "host": trusted.host, "port": trusted.port, "fingerprint": trusted.fingerprint,
+                   "state": trusted.state})
+    else:
+        say(f"trusted {trusted.host}:{trusted.port} {trusted.key_type} {trusted.fingerprint}")
+    return 0

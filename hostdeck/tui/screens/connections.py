@@ -1,0 +1,162 @@
+"""Connections: every backend, where its credential comes from, and its last test; test one or all; set a credential."""
+
+from __future__ import annotations
+
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from hostdeck.backends.models import ConnectionReport
+from hostdeck.backends.secrets import env_name
+
+from ..dialogs.credential import CredentialDialog
+from ..reporting import ReportsFailures, about
+from ..safe_text import as_text, table_cell
+from ..widgets.topbar import TopBar
+
+CELL_LIMIT = 300
+DETAIL_LIMIT = 2_000
+COLUMNS = ("backend", "kind", "url", "credentials", "state", "latency", "version / budget", "error and fix")
+
+
+def _where(adapter) -> str:
+    """The URL, or for SSH backends user@host:port."""
+    url = getattr(adapter, "url", None) or adapter.config.url
+    if url:
+        return url
+    host = adapter.config.option("host")
+    if host:
+        return f"ssh://{adapter.config.option('user', 'root')}@{host}:{adapter.config.option('port', 22)}"
+    return ""
+
+
+class ConnectionsScreen(ReportsFailures, Screen):
+    AUTO_FOCUS = "#connections-table"
+    BINDINGS = [
+        Binding("t", "test_selected", "Test", id="connections.test"),
+        Binding("T", "test_all", "Test all", id="connections.test_all"),
+        Binding("k", "set_credential", "Set credential", id="connections.set_credential"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Connections")
+        table = DataTable(id="connections-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static("", id="connection-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._refresh_view()
+        table = self.query_one(DataTable)
+        table.focus()
+        if getattr(self.app, "poll_servers", True):
+            # The state at a glance, not after a key press; but not asked for: a rejected credential is not sent again.
+            for name in self.app.workspace.adapters:
+                self.test(name, explicit=False)
+        if not self.app.workspace.adapters:
+            self.query_one("#connection-detail", Static).update(
+                "No backends configured. Run `hostdeck sim` to print a config for the simulators, or see the README.")
+
+    def _refresh_view(self) -> None:
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for name, adapter in self.app.workspace.adapters.items():
+            report: ConnectionReport | None = self.app.connection_reports.get(name)
+            state = "untested" if report is None else ("ok" if report.ok else "FAILING")
+            if getattr(adapter, "insecure", False):
+                state += " · INSECURE TLS"  # certificate checks are off for at least one node
+            cells = (name, adapter.kind, _where(adapter), adapter.credential_source(),
+                     state, f"{report.latency_ms:.0f} ms" if report and report.latency_ms is not None else "",
+                     (report.version or "") if report else "", (report.error or "") if report else "")
+            # Text cells: a DataTable parses plain strings as markup, and versions and errors come from the backend
+            table.add_row(*(table_cell(cell, limit=CELL_LIMIT) for cell in cells), key=name)
+        if cursor is not None and table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        name = self._selected()
+        if name is None:
+            return
+        adapter = self.app.workspace.adapter(name)
+        report = self.app.connection_reports.get(name)
+        lines = [Text.assemble(as_text(name, "bold"), f" — {adapter.kind}"),
+                 as_text("credentials: " + ", ".join(f"{f} from {adapter.secrets.source(name, f)} "
+                                                     f"(env {env_name(name, f)}, keyring hostdeck/{name}:{f})"
+                                                     for f in adapter.secret_fields))]
+        if report:
+            lines.append(as_text(f"last test: {'ok' if report.ok else 'failed'}" + (f" — {report.error}" if report.error else ""),
+                                 limit=DETAIL_LIMIT, multiline=True))
+            for key, value in report.details.items():
+                lines.append(as_text(f"{key}: {value}", limit=DETAIL_LIMIT))
+        self.query_one("#connection-detail", Static).update(Text("\n").join(lines))
+
+    def _selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_test_selected(self) -> None:
+        name = self._selected()
+        if name:
+            self.test(name)
+
+    def action_test_all(self) -> None:
+        for name in self.app.workspace.adapters:
+            self.test(name)
+
+    def test(self, name: str, *, explicit: bool = True) -> None:
+        """`explicit`: the person pressed a test key (or just stored a new credential), so a credential rejected
+        before may be sent once; the automatic test when the screen opens never does."""
+        about(self.run_worker(self._test(name, explicit), group=f"conntest-{name}", exclusive=True,
+                              exit_on_error=False, description=f"Test the connection to {name}"), backend=name)
+
+    async def _test(self, name: str, explicit: bool) -> None:
+        await self.app.backends_ready()
+        adapter = self.app.workspace.adapter(name)
+        report = await (adapter.explicit_test() if explicit else adapter.test_connection())
+        self.app.connection_reports[name] = report
+        self._record(name, report)
+        self._refresh_view()
+
+    def _record(self, name: str, report: ConnectionReport) -> None:
+        """The test's outcome goes to the event log, which feeds the header's health (a missing secret makes no call)."""
+        from hostdeck.backends.models import Event, EventKind
+
+        said = f"connection test: ok ({report.latency_ms or 0:.0f} ms)" if report.ok else \
+            f"connection test failed: {report.error or 'no reason given'}"
+        self.app.workspace.events.record(Event(backend=name, kind=EventKind.ACTION, message=said,
+                                               level="info" if report.ok else "error",
+                                               detail={"health": "ok" if report.ok else "failing"}))
+
+    def action_set_credential(self) -> None:
+        name = self._selected()
+        if not name:
+            return
+        adapter = self.app.workspace.adapter(name)
+        if not adapter.secret_fields:
+            self.notify(f"{name} needs no credential.")
+            return
+        field = adapter.secret_fields[0]
+        self.app.push_screen(CredentialDialog(name, field, env_name(name, field)),
+                             lambda value: self._store(name, field, value) if value else None)
+
+    @work(thread=True, exit_on_error=False, description="Store the credential in the keyring")
+    def _store(self, name: str, field: str, value: str) -> None:
+        # keyring can block (an unlock prompt), so it runs in a thread
+        self.app.workspace.secrets.set(name, field, value)
+        adapter = self.app.workspace.adapter(name)
+        self.app.call_from_thread(self._after_store, name, adapter)
+
+    async def _after_store(self, name: str, adapter) -> None:
+        await adapter.aclose()  # the next call builds its client with the new credential
+        self.notify(f"Credential for {name} stored in the keyring.", timeout=4)
+        self.test(name)

@@ -1,0 +1,157 @@
+"""Logs: the event log, live. Every API call, action and audit entry; filter by backend, level and text."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Select, Static
+
+from hostdeck.backends.models import Event, utcnow
+
+from ..reporting import ReportsFailures
+from ..safe_text import as_text
+from ..widgets.grid import Column, Grid, Row
+from ..widgets.topbar import TopBar
+
+COLUMNS = [Column("time", "Time", width=8), Column("backend", "Backend", max_width=12), Column("kind", "Kind", width=6),
+           Column("level", "Level", width=7), Column("method", "Method", width=6), Column("path", "Path", max_width=48),
+           Column("status", "Status", width=6, justify="right"), Column("ms", "ms", width=7, justify="right"),
+           Column("message", "Message", max_width=60)]
+LEVEL_STYLE = {"info": None, "warning": "$text-warning", "error": "bold $text-error"}
+MAX_EVENTS = 20_000
+HISTORY = timedelta(minutes=15)
+
+
+def event_row(index: int, e: Event) -> Row:
+    cells = (f"{e.ts:%H:%M:%S}", e.backend, e.kind.value, e.level, e.method or "", e.path or e.target or "",
+             "" if e.status is None else str(e.status), "" if e.duration_ms is None else f"{e.duration_ms:.0f}", e.message)
+    style = LEVEL_STYLE.get(e.level)
+    return Row(key=index, cells=cells, styles=(None, None, None, style, None, None, style, None, None))
+
+
+class LogsScreen(ReportsFailures, Screen):
+    AUTO_FOCUS = "#log-grid"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="logs.filter"),
+        Binding("escape", "clear", "Clear", id="logs.clear"),
+        Binding("f", "toggle_follow", "Follow", id="logs.follow"),
+        Binding("d", "toggle_details", "Details", id="logs.details"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[Event] = []
+        self._pending: list[Event] = []
+        self.follow = True
+        self._unsubscribe = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Logs")
+        with Horizontal(id="log-filters"):
+            yield Select([], prompt="all backends", id="backend-filter")
+            yield Select([("warnings and errors", "warning"), ("errors", "error")], prompt="all levels", id="level-filter")
+            yield Input(placeholder="/ text filter (!text excludes)", id="filter")
+        with Horizontal(id="logs-body"):
+            yield Grid(COLUMNS, id="log-grid")
+            with VerticalScroll(id="details"):
+                yield Static("Select an event.", id="event-detail")
+        yield Static("", id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        ws = self.app.workspace
+        self.query_one("#backend-filter", Select).set_options([(as_text(n), n) for n in ws.adapters])
+        self.query_one("#details").display = False
+        self.grid.empty_message = "No events yet: API calls and actions appear here as they happen."
+        self.events = list(ws.events.recent(MAX_EVENTS))
+        self._unsubscribe = ws.events.subscribe(self._pending.append)
+        self._refresh_view()
+        self.set_interval(0.5, self._drain)
+        self.load_history()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+
+    @property
+    def grid(self) -> Grid:
+        return self.query_one("#log-grid", Grid)
+
+    @work(thread=True, group="logs-history", exit_on_error=False, description="Read the last 15 minutes of the log")
+    def load_history(self) -> None:
+        """Older events from the store (last 15 minutes), read in a thread: SQLite never blocks the screen."""
+        ws = self.app.workspace
+        ws.flush_events()
+        stored = ws.store.events(limit=5000, since=utcnow() - HISTORY)
+        self.app.call_from_thread(self._merge_history, stored)
+
+    def _merge_history(self, stored: list[Event]) -> None:
+        known = {(e.ts, e.message, e.path) for e in self.events}
+        older = [e for e in stored if (e.ts, e.message, e.path) not in known]
+        if older:
+            self.events = sorted(older + self.events, key=lambda e: e.ts)[-MAX_EVENTS:]
+            self._refresh_view()
+
+    def _drain(self) -> None:
+        if not self._pending:
+            return
+        new, self._pending[:] = list(self._pending), []
+        self.events.extend(new)
+        del self.events[:-MAX_EVENTS]
+        self._refresh_view()
+
+    def _visible(self) -> list[tuple[int, Event]]:
+        backend = self.query_one("#backend-filter", Select).value
+        level = self.query_one("#level-filter", Select).value
+        levels = {"warning": ("warning", "error"), "error": ("error",)}.get(level) if isinstance(level, str) else None
+        return [(i, e) for i, e in enumerate(self.events)
+                if (not isinstance(backend, str) or e.backend == backend) and (levels is None or e.level in levels)]
+
+    def _refresh_view(self) -> None:
+        grid = self.grid
+        at_end = grid.cursor_index is None or grid.cursor_index >= grid.match_count - 1
+        grid.set_rows(event_row(i, e) for i, e in self._visible())
+        if self.follow and at_end:
+            grid.action_scroll_bottom()
+        self.query_one("#status-line", Static).update(
+            f"{grid.match_count:,} of {len(self.events):,} events · follow {'on' if self.follow else 'off'} (f)")
+
+    @on(Select.Changed)
+    def _select_filter(self) -> None:
+        self._refresh_view()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    @on(Input.Changed, "#filter")
+    def _text_filter(self, event: Input.Changed) -> None:
+        self.grid.set_filter(event.value)
+
+    def action_clear(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self.grid.focus()
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+        self._refresh_view()
+
+    def action_toggle_details(self) -> None:
+        details = self.query_one("#details")
+        details.display = not details.display
+
+    @on(Grid.RowSelected, "#log-grid")
+    @on(Grid.RowHighlighted, "#log-grid")
+    def _show(self, event) -> None:
+        if isinstance(event, Grid.RowSelected):
+            self.query_one("#details").display = True
+        key = self.grid.cursor_row_key
+        if key is None or key >= len(self.events):
+            return
+        record = json.dumps(self.events[key].as_dict(), indent=2, default=str)  # JSON escapes control characters
+        self.query_one("#event-detail", Static).update(as_text(record, multiline=True))

@@ -1,0 +1,691 @@
+"""Servers: one table across every backend, filter, sort, details, actions, auto-refresh within the rate budget."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import weakref
+from datetime import datetime, timezone
+from functools import partial
+from typing import TYPE_CHECKING, Hashable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from ..reporting import ReportsFailures, about
+from ..safe_text import as_text, visible
+from ..widgets.grid import Grid
+from ..widgets.topbar import TopBar
+from .server_cache import freshness
+from .server_rows import COLUMNS, server_row
+
+if TYPE_CHECKING:
+    from hostdeck.backends.models import Server
+
+    from .server_cache import CachedServers
+
+    from ..dialogs.action_menu import MenuAction
+
+DETAIL_LIMIT = 2_000  # characters of one value in the details pane; a 10,000-character name is clipped
+RAW_LINE_LIMIT = 4_000
+STATUS_LIMIT = 500
+
+# Backends modules, dialogs and actions load with the first data, after the first paint (see bench/bench_startup.py).
+
+# Decoding a long stored list holds the GIL for tens of milliseconds at a time: it starts once the first frame has
+# had time to reach the terminal (Textual's output thread needs the GIL to write it).
+REST_DELAY = 0.1
+
+
+class ServersScreen(ReportsFailures, Screen):
+    AUTO_FOCUS = "#servers-grid"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="servers.filter"),
+        Binding("escape", "clear", "Clear/back", id="servers.clear"),
+        Binding("a", "actions", "Actions", id="servers.actions"),
+        Binding("d", "toggle_details", "Details", id="servers.details"),
+        Binding("r", "refresh", "Refresh", id="servers.refresh"),
+        Binding("n", "create", "New server", id="servers.create"),
+        Binding("c", "copy_ip", "Copy IP", id="servers.copy_ip"),
+        Binding("s", "sort_next", "Sort", id="servers.sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False, id="servers.sort_reverse"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.servers: dict[Hashable, Server] = {}
+        self.stale_backends: set[str] = set()
+        self.progress: dict[Hashable, str] = {}
+        self.last_refresh: float | None = None
+        self.refresh_seconds: float = 30.0
+        self._timer = None
+        self._sort_index = 1
+        self._links = None
+        self._links_error: str | None = None
+        self.billing_snapshot = None
+        self._targets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # action worker -> server key
+        self.cache: dict[str, CachedServers] = {}  # backends whose rows come from the store, not yet refreshed
+        self.refreshing: set[str] = set()
+        self.unreachable: dict[str, tuple[str, str]] = {}  # backend -> (error category, message)
+        self.fetched_at: dict[str, datetime] = {}  # when each backend's rows on screen were listed
+        self._details_body: Static | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Servers")
+        # The filter box and the details pane are mounted when first asked for: neither is on the first frame, and
+        # styling them would hold that frame back.
+        with Horizontal(id="servers-body"):
+            yield Grid(COLUMNS, id="servers-grid")
+        yield Static("", id="status-line")
+        # the Footer comes after the first paint (add_footer): it recomposes itself while focus and bindings settle,
+        # and each recompose holds the screen's first frame, with the rows, back
+
+    def _compositor_refresh(self) -> None:
+        # Textual renders the screen inside its start-up batch and then drops that frame (App._display draws
+        # nothing while a batch is open): with the stored rows, 30-40 ms of the first paint. Left dirty, the
+        # screen is drawn once, when the batch closes.
+        if self.app._batch_count:
+            return
+        super()._compositor_refresh()
+
+    def footer_after_first_rows(self) -> None:
+        """The Footer's first layout costs tens of milliseconds of the event loop: with no rows on screen yet (nothing
+        stored), they come first, or half a second passes."""
+        if self.servers or not self.app.workspace.backend_names:
+            self.add_footer()
+        else:
+            self.set_timer(0.5, self.add_footer)
+
+    def add_footer(self) -> None:
+        if not self.query(Footer):
+            self.mount(Footer())
+            self.call_after_refresh(self.refresh_bindings)  # the Footer draws its keys on the next bindings update
+
+    @property
+    def grid(self) -> Grid:
+        return self.query_one("#servers-grid", Grid)
+
+    def on_mount(self) -> None:
+        self.app.servers_screen = self  # the command palette finds servers and actions here
+        self.grid.empty_message = "Loading servers…" if self.app.workspace.backend_names else \
+            "No backends configured: run `hostdeck sim` for a config, or start with --demo."
+        self.grid.sort_by("name")
+        self.grid.focus()
+        if self.app.workspace.backend_names:
+            self._paint_cached()
+            self.refresh_servers()
+        self.set_interval(1.0, self._tick_status)
+        if self.app.first_paint_ms is not None:  # shown after start-up: no first paint to protect
+            self.add_footer()
+
+    # loading --------------------------------------------------------------------
+    def _paint_cached(self) -> None:
+        """The stored inventory, on screen at the first paint (stdlib sqlite3: no SQLAlchemy on this path)."""
+        from .server_cache import load_cached
+
+        self.cache = load_cached(self.app.workspace)
+        self.refreshing = set(self.cache)  # the refresh starts right after the first paint
+        for snapshot in self.cache.values():
+            self.fetched_at[snapshot.backend] = snapshot.fetched_at
+            for server in snapshot.servers:
+                self.servers[server.key] = server
+        partial_lists = [b for b, c in self.cache.items() if c.partial]
+        if self.servers:
+            self._render_rows()
+            self.call_after_refresh(self.app.start_up_over)
+        if partial_lists:  # only their first rows by name are painted: the rest follows once they are on screen
+            self.set_timer(REST_DELAY, partial(self._load_rest, partial_lists))
+
+    @work(group="servers-cache-rest", exit_on_error=False, description="Load the stored inventory")
+    async def _load_rest(self, backends: list[str]) -> None:
+        from .server_cache import load_rest
+
+        found = await asyncio.to_thread(load_rest, self.app.workspace, backends)
+        for backend, servers in found.items():
+            cached = self.cache.get(backend)
+            if cached is None:
+                continue  # refreshed live meanwhile
+            cached.servers = servers
+            self.servers = {k: s for k, s in self.servers.items() if s.backend != backend}
+            for server in servers:
+                self.servers[server.key] = server
+        for backend in backends:  # whatever could not be read stays as painted
+            if backend in self.cache:
+                self.cache[backend].partial = False
+        self._render_rows()
+        import gc
+
+        # Tens of thousands of long-lived rows: out of the cyclic collector's full passes, which would otherwise stall
+        # keystrokes now and then (they are still freed by reference counting when replaced).
+        gc.freeze()
+
+    @work(group="servers-refresh", exclusive=True, exit_on_error=False, description="List servers")
+    async def refresh_servers(self) -> None:
+        if self.cache or self.app.demo:  # rows from the store are painted first; the demo's simulators start first
+            await self.app.backends_ready()
+        from hostdeck.backends.refresh import refresh_interval
+
+        adapters = await asyncio.to_thread(self.app.workspace.prepare_listing)  # imports off the event loop
+        self._drop_unlisted({a.name for a in adapters})
+        self.refreshing = {a.name for a in adapters}
+        self._tick_status()
+
+        async def listed(adapter):
+            try:
+                return adapter, await adapter.list_servers()
+            except Exception as exc:  # one backend's failure degrades its rows, not the others
+                return adapter, exc
+
+        tasks = [asyncio.ensure_future(listed(a)) for a in adapters]
+        try:
+            for next_done in asyncio.as_completed(tasks):  # each backend's rows replace its cached ones as it answers
+                self._backend_answered(*await next_done)
+        finally:
+            for task in tasks:
+                task.cancel()
+            self.refreshing = set()
+        self.last_refresh = time.monotonic()
+        await self._billing(adapters)
+        self._render_rows()
+        counts = {a.name: sum(1 for s in self.servers.values() if s.backend == a.name) for a in adapters}
+        self.refresh_seconds = refresh_interval(self.app.workspace.config.general.refresh_interval,
+                                                [(a.refresh_cost(counts[a.name]), a.sustained_requests_per_second)
+                                                 for a in adapters])
+        self._arm_timer()
+
+    def _drop_unlisted(self, listed: set[str]) -> None:
+        """Cached rows of a backend that is no longer listed on its own (removed, or joined to a panel) go."""
+        gone = set(self.cache) - listed
+        if gone:
+            for backend in gone:
+                del self.cache[backend]
+            self.servers = {k: s for k, s in self.servers.items() if s.backend not in gone}
+            self._render_rows()
+
+    def _backend_answered(self, adapter, result) -> None:
+        from .server_cache import remember_failure, remember_servers
+
+        self.refreshing.discard(adapter.name)
+        if isinstance(result, BaseException):
+            self.stale_backends.add(adapter.name)
+            message = getattr(result, "message", str(result))
+            self.unreachable[adapter.name] = (getattr(result, "category", ""), message)
+            self.app.report_failure(result, action="List servers", backend=adapter.name)  # toast, Logs, header
+            self.call_after_refresh(self.app.start_up_over)
+            self._keep(partial(remember_failure, self.app.workspace, adapter.name, message), adapter.name)
+            self._render_rows()
+            return
+        self.stale_backends.discard(adapter.name)
+        self.unreachable.pop(adapter.name, None)
+        self.cache.pop(adapter.name, None)
+        self.fetched_at[adapter.name] = datetime.now(timezone.utc)
+        for key in [k for k, s in self.servers.items() if s.backend == adapter.name]:
+            del self.servers[key]
+        for server in result:
+            self.servers[server.key] = server
+        self._render_rows()
+        self._keep(partial(remember_servers, self.app.workspace, adapter.name, result), adapter.name)
+        if self.app.first_paint_ms is not None:
+            self.call_after_refresh(self.add_footer)
+        self.call_after_refresh(self.app.start_up_over)
+
+    def _keep(self, write, backend: str) -> None:
+        """Write to the store in a thread once the rows are painted (the first write may create the database)."""
+        self.call_after_refresh(self.run_worker, write, thread=True, group=f"snapshot-{backend}", exit_on_error=False,
+                                description=f"Keep the server list of {backend} for the next start")
+
+    def billing_links(self):
+        """The WHMCS service links, when billing is configured (None otherwise: the column stays empty)."""
+        if self._links is None and self._links_error is None:
+            if not any(b.kind == "whmcs" for b in self.app.workspace.config.backends):
+                self._links_error = "no WHMCS backend is configured"  # and the sync modules (SQLModel) stay unloaded
+                return None
+            from hostdeck.backends.errors import ConfigError
+            from hostdeck.backends.sync.billing_setup import service_links
+
+            try:
+                self._links = service_links(self.app.workspace)
+            except ConfigError as exc:
+                self._links_error = str(exc)
+        return self._links
+
+    async def _billing(self, adapters) -> None:
+        """Who pays for each server: the billing column and the detail's Billing section (a failure degrades them)."""
+        from hostdeck.backends.errors import BackendError
+
+        links = await asyncio.to_thread(self.billing_links)  # its imports (SQLModel) stay off the event loop
+        if links is None:
+            return
+        try:
+            self.billing_snapshot = await links.snapshot(servers=list(self.servers.values()))
+        except BackendError as exc:
+            self.app.report_failure(exc, action="Read the billing of the servers", backend=links.billing.name)
+            return
+        links.annotate(self.servers.values(), self.billing_snapshot)
+
+    def _routes(self, server: Server):
+        links = self.billing_links()
+        if links is None or self.billing_snapshot is None:
+            return None
+        from hostdeck.backends.sync.billing_actions import routes
+
+        return routes(server, links.link_of(server), kind=getattr(links.adapters.get(server.backend), "kind", None))
+
+    def _arm_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        if getattr(self.app, "poll_servers", True):
+            self._timer = self.set_timer(self.refresh_seconds, self._refresh_timer_fired)
+
+    def _refresh_timer_fired(self) -> None:
+        # Paused while a dialog is open or another screen is shown: rows must not shift under a confirmation.
+        if self.app.modal_open or self.app.screen is not self:
+            self._arm_timer()
+            return
+        self.refresh_servers()
+
+    def _render_rows(self) -> None:
+        stale, cached = self.stale_backends, self.cache
+        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in stale, cached=s.backend in cached)
+                for k, s in self.servers.items()]
+        self.grid.set_rows(rows)
+        if not rows:
+            self.grid.empty_message = "No servers."
+        if self.details_shown:
+            self._update_details()
+        self._tick_status()
+
+    def _tick_status(self) -> None:
+        grid = self.grid
+        parts = [f"{grid.match_count:,} of {grid.total_count:,} servers" if grid.filter_text else f"{grid.total_count:,} servers"]
+        if any(c.partial for c in self.cache.values()):
+            parts[0] = f"the first {grid.total_count:,} servers by name · loading the rest of the stored list…"
+        if grid.filter_text:
+            parts.append(f"filter {grid.filter_text!r}")
+        parts += freshness(self.cache, self.fetched_at, self.refreshing, self.unreachable)  # what is not fresh first
+        if self.refreshing - set(self.cache):
+            parts.append("refreshing…")
+        if self.last_refresh is not None:
+            ago = time.monotonic() - self.last_refresh
+            verb = "refreshed" if set(self.fetched_at) - set(self.unreachable) - set(self.cache) else "tried"
+            parts.append((f"{verb} just now" if ago < 10 else f"{verb} {ago:.0f} s ago")
+                         + (f", auto every {self.refresh_seconds:.0f} s" if getattr(self.app, "poll_servers", True) else ", auto-refresh off"))
+        self._set_status(" · ".join(parts))
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#status-line", Static).update(as_text(text, limit=STATUS_LIMIT))
+
+    # filter and sort --------------------------------------------------------------
+    @property
+    def filter_box(self) -> Input:
+        found = self.query("#filter")
+        if found:
+            return found.first(Input)
+        box = Input(placeholder="filter: text matches any column; !text excludes", id="filter")
+        box.display = False
+        self.mount(box, before="#servers-body")
+        return box
+
+    def action_filter(self) -> None:
+        box = self.filter_box
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.grid.set_filter(event.value)
+        term = event.value[1:] if event.value.startswith("!") else event.value
+        self.grid.empty_message = f"No servers match {term!r}." if term else None
+        self._tick_status()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.grid.focus()
+
+    def action_clear(self) -> None:
+        found = self.query("#filter")
+        box = found.first(Input) if found else None
+        if box is not None and (box.value or box.display):
+            box.value = ""
+            box.display = False
+            self.grid.set_filter("")
+            self.grid.focus()
+            self._tick_status()
+
+    def action_sort_next(self) -> None:
+        self._sort_index = (self._sort_index + 1) % len(COLUMNS)
+        self.grid.sort_by(COLUMNS[self._sort_index].key)
+
+    def action_sort_reverse(self) -> None:
+        state = self.grid.sort_state
+        if state:
+            self.grid.sort_by(state[0], reverse=not state[1])
+
+    # details ------------------------------------------------------------------------
+    @on(Grid.RowHighlighted, "#servers-grid")
+    def _highlighted(self) -> None:
+        if self.details_shown:  # hidden details cost nothing (no adapters built before the first rows)
+            self._update_details()
+
+    @on(Grid.RowSelected, "#servers-grid")
+    def _selected(self) -> None:
+        self.details_pane.display = True
+        self._update_details()
+
+    def action_toggle_details(self) -> None:
+        details = self.details_pane
+        details.display = not details.display
+        if details.display:
+            self._update_details()
+
+    @property
+    def details_shown(self) -> bool:
+        found = self.query("#details")
+        return bool(found) and found.first().display
+
+    @property
+    def details_pane(self) -> VerticalScroll:
+        found = self.query("#details")
+        if found:
+            return found.first(VerticalScroll)
+        self._details_body = Static("Select a server to see its details.", id="details-body")
+        pane = VerticalScroll(self._details_body, id="details")
+        self.query_one("#servers-body").mount(pane)
+        return pane
+
+    @property
+    def selected(self) -> Server | None:
+        key = self.grid.cursor_row_key
+        return self.servers.get(key) if key is not None else None
+
+    def _update_details(self) -> None:
+        body = self._details_body
+        if body is None:
+            return
+        server = self.selected
+        if server is None:
+            body.update("Select a server to see its details.")
+            return
+        body.update(self._details_text(server))
+
+    def _details_text(self, server: Server) -> Text:
+        """Everything from the backend as plain `Text` (never markup), control characters shown escaped."""
+        text = Text()
+        text.append_text(as_text(server.name, "bold", limit=DETAIL_LIMIT))
+        text.append("  ")
+        text.append_text(as_text(f"{server.backend} · id {server.id}", "dim", limit=DETAIL_LIMIT))
+        text.append("\n\n")
+        for key, value in server.summary().items():
+            if key in ("backend", "id", "name", "labels") or value in (None, "", {}):
+                continue
+            text.append(f"{key:16}", "dim")
+            text.append(" ")
+            text.append_text(as_text(value, limit=DETAIL_LIMIT))
+            text.append("\n")
+        if server.labels:
+            text.append("labels\n", "dim")
+            for k, v in sorted(server.labels.items()):
+                text.append_text(as_text(f"  {k}={v}", limit=DETAIL_LIMIT))
+                text.append("\n")
+        sections = list(self.app.workspace.adapter(server.backend).detail_sections(server))
+        if self._links is not None and self.billing_snapshot is not None:
+            billing = self._links.detail_section(server, self.billing_snapshot)
+            if billing:
+                sections.insert(0, billing)
+        for title, rows in sections:
+            text.append("\n")
+            text.append_text(as_text(title, "bold", limit=DETAIL_LIMIT))
+            text.append("\n")
+            for k, v in rows:
+                text.append_text(as_text(f"{visible(k, limit=DETAIL_LIMIT):16}", "dim"))
+                text.append(" ")
+                text.append_text(as_text(v, limit=DETAIL_LIMIT))
+                text.append("\n")
+        events = [e for e in self.app.workspace.events.recent(2000) if e.target == server.id and e.backend == server.backend]
+        text.append("\nRecent actions\n", "bold")
+        for e in events[-8:]:
+            text.append(f"{e.ts:%H:%M:%S} ")
+            text.append_text(as_text(e.message, limit=DETAIL_LIMIT))
+            text.append("\n")
+        if not events:
+            text.append("none in this session\n", "dim")
+        text.append("\nRaw record\n", "bold")
+        # json.dumps escapes control characters itself; long values are clipped line by line
+        raw = json.dumps(server.raw, indent=2, default=str)
+        text.append_text(as_text("\n".join(visible(line, limit=RAW_LINE_LIMIT) for line in raw.splitlines()), multiline=True))
+        return text
+
+    # actions --------------------------------------------------------------------------
+    def action_copy_ip(self) -> None:
+        server = self.selected
+        if server and (server.ipv4 or server.ipv6):
+            self.app.copy_to_clipboard(server.ipv4 or server.ipv6)
+            self.notify(f"{server.ipv4 or server.ipv6} sent to the clipboard.", timeout=3)
+
+    def action_actions(self) -> None:
+        from ..dialogs.action_menu import ActionMenu
+        from .server_actions import build_menu
+
+        server = self.selected
+        if server is None:
+            return
+        adapter = self.app.workspace.adapter(server.backend)
+        actions = build_menu(adapter, server, read_only=self.app.read_only, billing_routes=self._routes(server))
+        self.app.push_screen(ActionMenu(f"{server.name} on {server.backend}", actions),
+                             lambda choice: self.run_action(choice, server) if choice else None)
+
+    def run_action(self, action_id: str, server: Server) -> None:
+        from ..dialogs.confirm import ConfirmDialog
+        from .server_actions import build_menu
+
+        adapter = self.app.workspace.adapter(server.backend)
+        item = next((a for a in build_menu(adapter, server, read_only=self.app.read_only,
+                                          billing_routes=self._routes(server)) if a.id == action_id), None)
+        if item is None or item.unavailable:
+            return
+        if action_id == "copy_ip":
+            self.action_copy_ip()
+            return
+        if action_id in ("resize", "rename"):
+            from ..dialogs.resize import RenameDialog, ResizeDialog
+
+            dialog = ResizeDialog(server) if action_id == "resize" else RenameDialog(server)
+            self.app.push_screen(dialog, lambda changes: self._act(
+                self._change(action_id, server, changes), server, f"{item.label.split(' (')[0]} {server.name}")
+                if changes else None)
+            return
+        if action_id == "copy_id":
+            self.app.copy_to_clipboard(server.id)
+            self.notify(f"id {server.id} sent to the clipboard.", timeout=3)
+            return
+        if not item.dangerous and action_id in ("power_on", "unsuspend", "console", "sso"):
+            self._execute(item, server)
+            return
+        dialog = ConfirmDialog(f"{item.label}?", backend=server.backend, target=f"{server.name} (id {server.id})",
+                               call=item.call, confirm_label=item.label,
+                               require_text=server.name if action_id in ("delete", "billing_terminate") else None,
+                               warning="This cannot be undone." if action_id in ("delete", "billing_terminate") else "")
+        self.app.push_screen(dialog, lambda ok: self._execute(item, server) if ok else None)
+
+    def _execute(self, item: MenuAction, server: Server) -> None:
+        self._act(self._execute_worker(item, server), server, f"{item.label} on {server.name}")
+
+    def _act(self, work, server: Server, action: str) -> None:
+        """An action on one server: its failure is reported, and shown on the server's row."""
+        worker = about(self.run_worker(work, group=f"action-{server.backend}-{server.id}", exit_on_error=False,
+                                       description=action), backend=server.backend)
+        self._targets[worker] = server.key
+
+    def show_failure(self, worker, failure) -> None:
+        """A failed action says so on its row too, until the next refresh of that row or half a minute."""
+        key = self._targets.pop(worker, None)
+        if key is None or key not in self.servers:
+            return
+        self._show_progress(self.servers[key], f"✖ {failure.short}")
+
+        def clear() -> None:
+            if self.progress.get(key, "").startswith("✖"):
+                self.progress.pop(key, None)
+                if key in self.servers:
+                    self.grid.update_row(server_row(self.servers[key], stale=self.servers[key].backend in self.stale_backends))
+
+        self.set_timer(30, clear)
+
+    async def _execute_worker(self, item: MenuAction, server: Server) -> None:
+        from hostdeck.backends.contract import PowerAction
+
+        from ..dialogs.secret import SecretDialog
+
+        adapter = self.app.workspace.adapter(server.backend)
+
+        def progress(step) -> None:
+            self._show_progress(server, f"{step.command.replace('_', ' ')} {step.progress}%")
+
+        self._show_progress(server, f"{item.label.lower()}…")
+        try:
+            if item.id.startswith("billing_"):
+                await self._through_billing(item.id.removeprefix("billing_"), server)
+            elif item.id == "reset_password":
+                result = await adapter.reset_password(server.id, progress=progress)
+                self.app.push_screen(SecretDialog(f"New root password for {server.name}", backend=server.backend,
+                                                  target=server.name, secret=result.secret, note=result.note))
+            elif item.id == "console":
+                result = await adapter.console(server.id)
+                self.app.push_screen(SecretDialog(f"Console for {server.name} (valid one minute)", backend=server.backend,
+                                                  target=server.name, secret=result.secret, url=result.url))
+            elif item.id == "sso":
+                result = await adapter.sso_url(server)  # made now: the token lives 15 seconds
+                try:
+                    self.app.open_url(result.url)
+                    opened = "Opened in your browser if there is one. "
+                except Exception:
+                    opened = ""
+                self.app.push_screen(SecretDialog(f"Panel login link for {server.name}", backend=server.backend,
+                                                  target=server.name, secret=result.url,
+                                                  note=opened + "The link logs in as the customer once, within 15 s, "
+                                                  "only in a browser without a Convoy session (use a private window)."))
+            elif item.id == "delete":
+                await adapter.delete_server(server.id, progress=progress)
+                self.servers.pop(server.key, None)
+                self.notify(f"{server.name} deleted.", title=server.backend)
+            elif item.id == "suspend":
+                await adapter.suspend(server.id, progress=progress)
+            elif item.id == "unsuspend":
+                await adapter.unsuspend(server.id, progress=progress)
+            elif item.id.startswith("power_"):
+                result = await adapter.power(server.id, PowerAction(item.id.removeprefix("power_")), progress=progress)
+                if result.message:
+                    self.notify(result.message, title=server.name, severity="warning", timeout=10)
+            if item.id not in ("delete", "reset_password", "console", "sso") and not item.id.startswith("billing_"):
+                self.notify(f"{item.label}: done.", title=server.name, timeout=4)
+        finally:
+            self.progress.pop(server.key, None)
+        if item.id != "delete":
+            await self._reload_one(server)
+        else:
+            self._render_rows()
+
+    async def _through_billing(self, action: str, server: Server) -> None:
+        from hostdeck.backends.sync.billing_actions import BillingActions, new_password, password_meaning
+
+        from ..dialogs.secret import SecretDialog
+
+        actions = BillingActions(self._links.billing, self._links)
+        if action == "change_password":
+            password = new_password()
+            result = await actions.change_password(server, password)
+        else:
+            result = await getattr(actions, action)(server)
+        self.notify(f"{action.replace('_', ' ')} through WHMCS: {result.status}"
+                    + (f" — {result.message}" if result.message else ""), title=server.name, timeout=8)
+        if action == "change_password":
+            self.app.push_screen(SecretDialog(f"New {password_meaning(actions.kind_of(server))} for {server.name} "
+                                              "(set through WHMCS)", backend=server.backend,
+                                              target=server.name, secret=password))
+        if action == "terminate":
+            self.servers.pop(server.key, None)
+        self.billing_snapshot = await self._links.snapshot(servers=list(self.servers.values()))
+        self._links.annotate(self.servers.values(), self.billing_snapshot)
+        self._render_rows()
+
+    async def _change(self, action_id: str, server: Server, changes: dict) -> None:
+        adapter = self.app.workspace.adapter(server.backend)
+        self._show_progress(server, f"{action_id}…")
+        try:
+            await getattr(adapter, action_id)(server.id, **changes)
+        finally:
+            self.progress.pop(server.key, None)
+        self.notify(f"{action_id}: " + ", ".join(f"{k} {v if v is not None else 'unlimited'}" for k, v in changes.items()),
+                    title=server.name, timeout=5)
+        await self._reload_one(server)
+
+    async def _reload_one(self, server: Server) -> None:
+        from hostdeck.backends.errors import BackendError
+
+        try:
+            fresh = await self.app.workspace.adapter(server.backend).get_server(server.id)
+        except BackendError as exc:
+            self.app.report_failure(exc, action=f"Read back {server.name}", backend=server.backend)
+            return
+        self.servers[fresh.key] = fresh
+        self.grid.update_row(server_row(fresh, stale=fresh.backend in self.stale_backends))
+        self._update_details()
+
+    def _show_progress(self, server: Server, text: str) -> None:
+        self.progress[server.key] = text
+        current = self.servers.get(server.key, server)
+        self.grid.update_row(server_row(current, progress=text))
+
+    def action_refresh(self) -> None:
+        self.refresh_servers()
+
+    def action_create(self) -> None:
+        from hostdeck.backends.contract import Capability
+
+        from ..dialogs.create_convoy_server import CreateConvoyServerDialog
+        from ..dialogs.create_server import CreateServerDialog
+
+        if self.app.read_only:
+            self.notify("Read-only mode is on: creating servers is disabled.", severity="warning")
+            return
+        forms = {"hetzner": CreateServerDialog, "convoy": CreateConvoyServerDialog}
+        adapters = [a for a in self.app.workspace.adapters.values() if a.can(Capability.CREATE) and a.kind in forms]
+        if not adapters:
+            self.notify("No configured backend can create servers.", severity="warning")
+            return
+        selected = self.selected  # the backend of the selected row, else the first that can create
+        adapter = next((a for a in adapters if selected and a.name == selected.backend), adapters[0])
+        self.app.push_screen(forms[adapter.kind](adapter), self._create)
+
+    def _create(self, request) -> None:
+        if request is None:
+            return
+        adapter, spec = request
+        about(self.run_worker(self._create_worker(adapter, spec), group="create", exit_on_error=False,
+                              description=f"Create server {spec.name}"), backend=adapter.name)
+
+    async def _create_worker(self, adapter, spec) -> None:
+        from ..dialogs.secret import SecretDialog
+
+        self.notify(f"Creating {spec.name}…", title=adapter.name, timeout=4)
+        result = await adapter.create_server(spec)
+        self.servers[result.server.key] = result.server
+        self._render_rows()
+        self.grid.cursor_row_key = result.server.key
+        if result.root_password:
+            self.app.push_screen(SecretDialog(f"Root password for {spec.name}", backend=adapter.name, target=spec.name,
+                                              secret=result.root_password))
+        else:
+            self.notify(f"{spec.name} created.", title=adapter.name)
+
+    def select_server(self, key: Hashable) -> None:
+        """Used by the command palette: jump to one server."""
+        self.action_clear()
+        self.grid.cursor_row_key = key
+        self._update_details()

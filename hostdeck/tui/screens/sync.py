@@ -1,0 +1,321 @@
+"""Sync: the WHMCS client sync map with its stats, each link's detail and drift, and the sync operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Markdown, ProgressBar, Static, TabbedContent, TabPane
+
+from ..format import age_text
+from ..reporting import ReportsFailures
+from ..safe_text import as_text, visible
+from ..grid_cache import keep_rows, paint_cached
+from ..widgets.grid import Column, Grid, Row
+from ..widgets.topbar import TopBar
+from .billing import DriftPane, PanelPane, ServicesPane
+from .help_texts import SYNC_TEXT
+
+LIMIT = 1_000  # characters of one backend value in the detail pane
+COLUMNS = [Column("client", "Client", max_width=8), Column("email", "Email", max_width=36),
+           Column("user", "Panel user", max_width=10), Column("status", "Status", width=8),
+           Column("synced", "Last synced", max_width=16), Column("note", "Error / drift", max_width=60)]
+STATUS_STYLE = {"synced": "$text-success", "pending": "$text-warning", "error": "bold $text-error",
+                "drifted": "$text-accent"}
+OPERATIONS = {"push": "Push (create or link panel users)", "update": "Update changed fields", "pull": "Pull from WHMCS",
+              "check": "Check both sides", "retry": "Retry errors"}
+
+
+def link_row(link: Any) -> Row:
+    from hostdeck.backends.models import utcnow
+
+    note = link.last_error or ("; ".join(f"{k}: {v[0]!r} ≠ {v[1]!r}" for k, v in (link.drift or {}).items()))
+    synced = age_text((utcnow() - link.last_synced).total_seconds()) if link.last_synced else ""
+    cells = (link.left_id, link.left_key or "", link.right_id or "", link.status, synced, note)
+    return Row(key=link.left_id, cells=cells, styles=(None, None, None, STATUS_STYLE.get(link.status), None, None))
+
+
+class SyncScreen(ReportsFailures, Screen):
+    AUTO_FOCUS = "#sync-grid"
+    BINDINGS = [
+        Binding("p", "run('push')", "Push all", id="sync.push"),
+        Binding("u", "run('update')", "Update", id="sync.update"),
+        Binding("l", "run('pull')", "Pull", id="sync.pull"),
+        Binding("k", "run('check')", "Check", id="sync.check"),
+        Binding("e", "run('retry')", "Retry errors", id="sync.retry"),
+        Binding("x", "unlink", "Unlink", id="sync.unlink"),
+        Binding("c", "cancel", "Cancel run", id="sync.cancel"),
+        Binding("slash", "filter", "Filter", id="sync.filter"),
+        Binding("escape", "clear", "Clear", show=False, id="sync.clear"),
+        Binding("r", "reload", "Reload map", id="sync.reload"),
+        Binding("t", "tab('clients')", "Clients", show=False, id="sync.tab_clients"),
+        Binding("s", "tab('services')", "Services", show=False, id="sync.tab_services"),
+        Binding("d", "tab('drift')", "Drift", show=False, id="sync.tab_drift"),
+        Binding("v", "tab('panel')", "Panel", show=False, id="sync.tab_panel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engine = None
+        self.links: dict[str, Any] = {}
+        self.setup_error: str | None = None
+        self._run_worker = None
+        self.service_links = None
+        self.panel_sync = None
+        self.billing_error: str | None = None
+        self.panel_error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Sync")
+        with TabbedContent(id="sync-tabs"):
+            with TabPane("Clients (t)", id="clients"):
+                yield Static("", id="sync-stats")
+                yield Input(placeholder="filter: client id, email, status…  (!text excludes)", id="filter")
+                yield ProgressBar(id="sync-progress", show_eta=True)
+                with Horizontal(id="sync-body"):
+                    yield Grid(COLUMNS, id="sync-grid")
+                    with VerticalScroll(id="details"):
+                        yield Static("Select a link.", id="sync-detail")
+                yield Markdown(SYNC_TEXT, id="sync-help", classes="placeholder")
+            with TabPane("Services (s)", id="services"):
+                yield ServicesPane()
+            with TabPane("Drift (d)", id="drift"):
+                yield DriftPane()
+            with TabPane("Panel (v)", id="panel"):
+                yield PanelPane()
+        yield Static("", id="status-line")
+        yield Footer()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#sync-tabs", TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated, "#sync-tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        pane = {"services": ServicesPane, "drift": DriftPane, "panel": PanelPane}.get(event.pane.id or "")
+        if pane is not None:
+            widget = self.query_one(pane)
+            widget.ensure_loaded()
+            widget.grid.focus()
+        else:
+            self.grid.focus()
+
+    def writable(self) -> bool:
+        if self.app.read_only:
+            self.notify("Read-only mode is on: links and records are not changed.", severity="warning")
+            return False
+        return True
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#sync-progress").display = False
+        self.query_one("#sync-help").display = False
+        self.grid.empty_message = "Loading the sync map…"
+        cached = paint_cached(self.grid, self.app.workspace, "clients")
+        if cached:
+            self.query_one("#sync-stats", Static).update(Text(f"{cached} · loading the sync map…"))
+        self.load()
+
+    @property
+    def grid(self) -> Grid:
+        return self.query_one("#sync-grid", Grid)
+
+    # loading ---------------------------------------------------------------------------------
+    def _billing_setup(self) -> None:
+        """The service links and the panel sync, when their backends are configured (each says why when not)."""
+        from hostdeck.backends.errors import ConfigError
+        from hostdeck.backends.sync.billing_setup import panel_sync, service_links
+
+        if self.service_links is None and self.billing_error is None:
+            try:
+                self.service_links = service_links(self.app.workspace)
+            except ConfigError as exc:
+                self.billing_error = str(exc)
+        if self.service_links is not None and self.panel_sync is None and self.panel_error is None:
+            try:
+                self.panel_sync = panel_sync(self.app.workspace, self.service_links)
+            except ConfigError as exc:
+                self.panel_error = str(exc)
+
+    @work(group="sync-load", exclusive=True, exit_on_error=False, description="Load the sync map")
+    async def load(self) -> None:
+        await self.app.backends_ready()
+        self._billing_setup()
+        if self.engine is None:
+            from hostdeck.backends.errors import ConfigError
+            from hostdeck.backends.sync.setup import client_sync
+
+            try:
+                self.engine = client_sync(self.app.workspace)
+            except ConfigError as exc:
+                self.setup_error = str(exc)
+                self.query_one("#sync-body").display = False
+                self.query_one("#sync-help").display = True
+                self.query_one("#sync-stats", Static).update(
+                    Text.assemble(("The sync is not set up:", "bold"), " ", as_text(exc, multiline=True)))
+                return
+        import asyncio
+
+        links = await asyncio.to_thread(self.engine.map.all_links, "client")
+        stats = await asyncio.to_thread(self.engine.map.stats)
+        self.links = {link.left_id: link for link in links}
+        rows = [link_row(link) for link in links]
+        self.grid.set_rows(rows)
+        keep_rows(self, self.app.workspace, "clients", rows)
+        self.grid.empty_message = "No links yet: press p to push every WHMCS client to the panel."
+        by = stats.get("client", {})
+        parts = [Text.assemble((str(by.get(s, 0)), "bold"), f" {s}") for s in ("synced", "pending", "error", "drifted")]
+        self.query_one("#sync-stats", Static).update(
+            Text.assemble(as_text(f"clients {self.engine.billing.name} → users {self.engine.panel.name}:  "),
+                          Text(" · ").join(parts)))
+        self._status()
+        self._highlighted()  # the selected link may have changed
+
+    def _status(self, text: str | None = None) -> None:
+        grid = self.grid
+        base = f"{grid.match_count:,} of {grid.total_count:,} links" if grid.filter_text else f"{grid.total_count:,} links"
+        self.query_one("#status-line", Static).update(as_text(text or base, limit=500))
+
+    # operations --------------------------------------------------------------------------------
+    def action_run(self, operation: str) -> None:
+        if self.engine is None:
+            self.notify(self.setup_error or "The sync is still loading.", severity="warning")
+            return
+        if self.app.read_only and operation != "check" and operation != "pull":
+            self.notify("Read-only mode is on: push, update and retry are disabled.", severity="warning")
+            return
+        if self._run_worker is not None and self._run_worker.is_running:
+            self.notify("A sync is already running; c cancels it.", severity="warning")
+            return
+        self._run_worker = self.run_worker(self._run(operation), group="sync-run", exclusive=True, exit_on_error=False,
+                                           description=OPERATIONS[operation])
+
+    async def _run(self, operation: str) -> None:
+        bar = self.query_one("#sync-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(total=total, progress=done)
+
+        self._status(f"{OPERATIONS[operation]}…  (c cancels; a cancelled push is finished by the next run)")
+        try:
+            if operation in ("push", "retry"):
+                report = await self.engine.push(only_errors=operation == "retry", progress=progress)
+            elif operation == "update":
+                report = await self.engine.update(progress=progress)
+            elif operation == "pull":
+                report = await self.engine.pull()
+            else:
+                report = await self.engine.check()
+        finally:
+            bar.display = False
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+        self.notify(f"{OPERATIONS[operation]}: {counts} ({report.seconds:.1f} s).",
+                    severity="error" if report.failed else "information", timeout=8)
+        self.load()
+
+    def show_failure(self, worker, failure) -> None:
+        from rich.text import Text
+
+        if worker.group == "sync-load" and not self.links:
+            self.grid.empty_message = failure.text  # not "Loading…" for ever
+        self.query_one("#status-line", Static).update(Text(failure.text))
+
+    def action_cancel(self) -> None:
+        if self._run_worker is not None and self._run_worker.is_running:
+            self._run_worker.cancel()
+            self.query_one("#sync-progress").display = False
+            self.notify("Sync cancelled. Links already written stay; the next run finishes the rest.", timeout=6)
+            self.load()
+
+    def action_unlink(self) -> None:
+        from ..dialogs.confirm import ConfirmDialog
+
+        link = self.links.get(self.grid.cursor_row_key) if self.grid.cursor_row_key is not None else None
+        if link is None or self.engine is None:
+            return
+        if self.app.read_only:
+            self.notify("Read-only mode is on: unlinking is disabled.", severity="warning")
+            return
+        dialog = ConfirmDialog("Unlink this client?", backend=f"{link.left_system} → {link.right_system}",
+                               target=f"client {link.left_id} ({link.left_key}) ↔ panel user {link.right_id or '—'}",
+                               call="sync map only: neither WHMCS nor the panel is touched", confirm_label="Unlink")
+        self.app.push_screen(dialog, lambda ok: self._unlink(link.left_id) if ok else None)
+
+    @work(group="sync-unlink", exit_on_error=False, description="Unlink the client")
+    async def _unlink(self, client_id: str) -> None:
+        await self.engine.unlink(client_id)
+        self.notify(f"Client {client_id} unlinked.")
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    # filter and detail --------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.grid.set_filter(event.value)
+        self._status()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value, box.display = "", False
+        self.grid.set_filter("")
+        self.grid.focus()
+        self._status()
+
+    @on(Grid.RowHighlighted, "#sync-grid")
+    def _highlighted(self) -> None:
+        key = self.grid.cursor_row_key
+        if key is not None and key in self.links:
+            self.show_detail(self.links[key])
+
+    @work(group="sync-detail", exclusive=True, exit_on_error=False, description="Load the WHMCS client")
+    async def show_detail(self, link: Any) -> None:
+        # Text, never markup: every value here comes from WHMCS or the panel
+        lines = [Text.assemble(as_text(f"client {link.left_id}", "bold", limit=LIMIT), " ",
+                               as_text(f"{link.left_key or ''}  →  panel user {link.right_id or '—'}", limit=LIMIT)),
+                 Text.assemble("status ", as_text(link.status, "bold"),
+                               as_text(f" · intent {link.intent}" if link.intent else "", limit=LIMIT))]
+        if link.last_error:
+            lines.append(as_text(link.last_error, "red", limit=LIMIT, multiline=True))
+        if link.drift:
+            lines += [Text(), Text("Drift", "bold"), Text(f"{'field':10} {'WHMCS':28} panel", "dim")]
+            lines += [as_text(f"{visible(k, limit=LIMIT):10} {visible(v[0], limit=LIMIT):28} {visible(v[1], limit=LIMIT)}")
+                      for k, v in link.drift.items()]
+        detail = self.query_one("#sync-detail", Static)
+        detail.update(Text("\n").join(lines + [Text(), Text("loading the WHMCS client…", "dim")]))
+        from hostdeck.backends.errors import BackendError
+
+        try:
+            client = await self.engine.billing.get_client(client_id=link.left_id)
+            services = await self.engine.billing.get_services(client_id=link.left_id)
+        except BackendError as exc:
+            detail.update(Text("\n").join(lines + [Text(), as_text(f"WHMCS: {exc.message}", "red", limit=LIMIT, multiline=True)]))
+            self.app.report_failure(exc, action=f"Load the WHMCS client {link.left_id}", backend=self.engine.billing.name)
+            return
+        lines += [Text(), Text("WHMCS client", "bold"),
+                  as_text(f"{client.first_name} {client.last_name}" + (f", {client.company}" if client.company else ""),
+                          limit=LIMIT),
+                  as_text(f"{client.email} · {client.status}", limit=LIMIT)]
+        stats = client.raw.get("stats") or {}
+        known = [f"{label} {visible(stats[key], limit=LIMIT)}" for key, label in (("productsnumactive", "active services:"),
+                 ("income", "income"), ("numoverdueinvoices", "overdue invoices:")) if stats.get(key) not in (None, "")]
+        if known:
+            lines.append(as_text(" · ".join(known), "dim"))
+        lines += [Text(), Text(f"Services ({len(services)})", "bold")]
+        for s in services[:12]:
+            line = (f"{visible(s.id):>5} {visible(s.product)[:22]:22} {visible(s.status):10} {visible(s.billing_cycle):10} "
+                    f"{s.recurring_amount} · due {s.next_due_date or '—'}" + (f" · server {s.server_id}" if s.server_id else ""))
+            lines.append(as_text(line, limit=LIMIT))
+        detail.update(Text("\n").join(lines))

@@ -1,0 +1,5 @@
+"""Reusable hostdeck widgets."""
+
+from hostdeck.tui.widgets.grid import Column, Grid, Row, natural_key
+
+__all__ = ["Column", "Grid", "Row", "natural_key"]
