@@ -260,6 +260,7 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
         self._total_width = 0
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._style_cache: dict[tuple[Style, str], Style] = {}
+        self._parsed_styles: dict[str, TextualStyle] = {}
         self._css_variables: dict[str, str] | None = None
         self._compute_widths()
 
@@ -697,7 +698,11 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
             # the alpha of multi-token values such as $text-muted ("auto 60%").
             expanded = _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
             try:
-                parsed = parse_style(expanded, {})
+                # Parsing costs milliseconds (Textual's markup parser); each text is parsed once per theme, whatever
+                # the row's base style (cursor, focus) it is layered on.
+                parsed = self._parsed_styles.get(expanded)
+                if parsed is None:
+                    parsed = self._parsed_styles[expanded] = parse_style(expanded, {})
                 style = (TextualStyle.from_rich_style(base) + parsed).rich_style
             except Exception:
                 try:
