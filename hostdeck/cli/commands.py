@@ -11,6 +11,7 @@ from hostdeck.backends.contract import PowerAction
 from hostdeck.backends.errors import BackendError, NotFoundError, ValidationError
 from hostdeck.backends.models import ServerSpec
 
+from .backend_commands import backend_add, backend_list, backend_remove  # noqa: F401 - dispatched by name
 from .context import CommandContext, no_backends_message
 from .output import Progress, emit_json, say, table, warn
 

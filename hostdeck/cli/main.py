@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from hostdeck.backends.config import KNOWN_KINDS
 from hostdeck.backends.errors import BackendError, ConfigError, SecretError
 
 from .output import emit_json, warn
@@ -46,6 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("delete", "secret_delete", "remove a credential from the keyring", False, ssub)
     p.add_argument("backend")
     p.add_argument("field")
+
+    backend = sub.add_parser("backend", help="connect, list or remove a backend (tested before it is saved)")
+    bsub = backend.add_subparsers(dest="backend_command", metavar="ACTION", required=True)
+    p = cmd("add", "backend_add", "test a backend with the credentials given (stdin, one line per secret field, or "
+            "hidden prompts), then add it to the config and its secrets to the keyring", True, bsub)
+    p.add_argument("name")
+    p.add_argument("--kind", required=True, choices=KNOWN_KINDS)
+    p.add_argument("--url", help="the API's URL (each kind has its default where one exists)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="another config key (repeatable)")
+    cmd("list", "backend_list", "configured backends: kind, URL, where their credentials come from", True, bsub)
+    p = cmd("remove", "backend_remove", "remove a backend from the config and its secrets from the keyring", True, bsub)
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="do it (without --yes it only says what it would remove)")
 
     p = cmd("test", "test", "test backend connections; exit 0 only if all are ok")
     p.add_argument("backends", nargs="*", metavar="BACKEND")

@@ -1,0 +1,112 @@
+"""Editing the config file in place: add or remove a `[[backends]]` table, keeping the person's comments, order and
+formatting (tomlkit), and never leaving a half-written or invalid file.
+
+Every edit is checked by the same parser that reads the config at start (`parse_config`): an edit that would make
+the file invalid raises its `ConfigError` and the file is left as it was. The new file is written beside the old one
+(0600), flushed to disk and renamed over it, so a crash leaves either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .config import Config, parse_config
+from .errors import ConfigError
+from .paths import FILE_MODE, private_dir
+
+
+def _document(path: Path) -> Any:
+    import tomlkit
+
+    if not path.exists():
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot be read ({exc.strerror}).", path=str(path), fix="check the file's permissions.") from None
+    except Exception as exc:  # tomlkit's parse errors have no common public base
+        raise ConfigError(f"is not valid TOML ({exc}).", path=str(path), fix="correct the syntax at the line shown.") from None
+
+
+def _checked(path: Path, text: str) -> Config:
+    """The config this text would load as (ConfigError when it would not load)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # pragma: no cover - tomlkit writes valid TOML
+        raise ConfigError(f"would not be valid TOML ({exc}).", path=str(path), fix="report this as a bug.") from None
+    return parse_config(data, path)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically, as a file only its owner may read."""
+    folder = private_dir(path.parent) if not path.parent.exists() else path.parent
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def backend_names(path: Path) -> list[str]:
+    doc = _document(path)
+    return [str(table.get("name")) for table in doc.get("backends", [])]
+
+
+def add_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> Config:
+    """Append a `[[backends]]` table for `name` (an existing name is refused: remove it first, or edit the file).
+    Returns the config as it now loads."""
+    text, config = with_backend(path, name, kind, options)
+    write_text(path, text)
+    return config
+
+
+def with_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> tuple[str, Config]:
+    """The file's text with the backend added, and the config it loads as; nothing is written."""
+    import tomlkit
+
+    doc = _document(path)
+    if name in backend_names(path):
+        raise ConfigError(f"a backend named {name!r} is already configured.", path=str(path), key="backends",
+                          fix=f"pick another name, or run `hostdeck backend remove {name} --yes` first.")
+    table = tomlkit.table()
+    table.add("name", name)
+    table.add("kind", kind)
+    for key, value in options.items():
+        if value is not None:
+            table.add(key, value)
+    if "backends" not in doc:
+        if doc.body:
+            doc.add(tomlkit.nl())
+        doc.add("backends", tomlkit.aot())
+    elif len(doc["backends"]):
+        doc["backends"][-1].add(tomlkit.nl())  # a blank line between the tables, as people write them
+    doc["backends"].append(table)
+    text = tomlkit.dumps(doc)
+    return text, _checked(path, text)
+
+
+def remove_backend(path: Path, name: str) -> Config:
+    """Remove the `[[backends]]` table named `name`. Returns the config as it now loads."""
+    doc = _document(path)
+    tables = doc.get("backends")
+    index = next((i for i, t in enumerate(tables or []) if t.get("name") == name), None)
+    if index is None:
+        raise ConfigError(f"no backend named {name!r} is configured.", path=str(path), key="backends",
+                          fix="see `hostdeck backend list` for the names.")
+    del tables[index]
+    if not tables:
+        del doc["backends"]
+    text = doc.as_string()
+    config = _checked(path, text)
+    write_text(path, text)
+    return config

@@ -1,0 +1,97 @@
+"""`hostdeck backend add|list|remove` as a new user runs them: real subprocesses, the Hetzner simulator over a real
+socket, a keyring that lives in the test's folder. A backend is saved only after it answered."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hostdeck.backends.sim.hetzner import HetznerSim
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "RIGHT-TOKEN-7d1e0c55aa"
+COMMENTED = "# our hosting\n[general]\nrefresh_interval = 30  # seconds\n"
+
+
+@pytest.fixture
+def sim():
+    with HetznerSim(servers=12, seed=5, token=TOKEN) as s:
+        yield s
+
+
+@pytest.fixture
+def env(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(COMMENTED)
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
+    e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
+             PYTHON_KEYRING_BACKEND="tests.memkeyring.FileKeyring",
+             HOSTDECK_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"), XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    return e
+
+
+def hostdeck(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, input=stdin, timeout=120)
+
+
+def keyring(env) -> dict:
+    path = Path(env["HOSTDECK_TEST_KEYRING_FILE"])
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def test_a_wrong_token_exits_non_zero_and_writes_nothing(env, sim):
+    before = Path(env["HOSTDECK_CONFIG"]).read_text()
+    proc = hostdeck(env, "backend", "add", "hz", "--kind", "hetzner", "--url", sim.base_url, stdin="wrong-token\n")
+    assert proc.returncode == 1, proc.stderr
+    assert "nothing was saved" in proc.stderr and "wrong-token" not in proc.stderr + proc.stdout
+    assert Path(env["HOSTDECK_CONFIG"]).read_text() == before and keyring(env) == {}
+
+
+def test_the_right_token_goes_to_the_keyring_and_the_fleet_lists_with_no_variable_set(env, sim):
+    proc = hostdeck(env, "backend", "add", "hz", "--kind", "hetzner", "--url", sim.base_url, stdin=TOKEN + "\n")
+    assert proc.returncode == 0, proc.stderr
+    text = Path(env["HOSTDECK_CONFIG"]).read_text()
+    assert TOKEN not in text and text.startswith(COMMENTED)  # the person's comments and order are kept
+    assert 'name = "hz"' in text and 'kind = "hetzner"' in text
+    assert Path(env["HOSTDECK_CONFIG"]).stat().st_mode & 0o777 == 0o600
+    assert list(keyring(env).values()) == [TOKEN]
+    servers = hostdeck(env, "servers", "--json")
+    assert servers.returncode == 0 and len(json.loads(servers.stdout)) == len(sim.servers)
+
+    listed = json.loads(hostdeck(env, "backend", "list", "--json").stdout)
+    assert listed == [{"name": "hz", "kind": "hetzner", "url": sim.base_url, "credential_source": "keyring"}]
+
+
+def test_remove_asks_for_yes_then_takes_the_secret_too(env, sim):
+    assert hostdeck(env, "backend", "add", "hz", "--kind", "hetzner", "--url", sim.base_url,
+                    stdin=TOKEN + "\n").returncode == 0
+    asked = hostdeck(env, "backend", "remove", "hz")
+    assert asked.returncode == 2 and "--yes" in asked.stderr and keyring(env)
+    done = hostdeck(env, "backend", "remove", "hz", "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"removed": "hz", "secrets_deleted": ["token"]}
+    assert keyring(env) == {} and Path(env["HOSTDECK_CONFIG"]).read_text().rstrip() == COMMENTED.rstrip()
+
+
+def test_no_keyring_names_the_variable_and_leaves_the_config_unchanged(env, sim):
+    e = dict(env, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    before = Path(e["HOSTDECK_CONFIG"]).read_text()
+    proc = hostdeck(e, "backend", "add", "hz", "--kind", "hetzner", "--url", sim.base_url, stdin=TOKEN + "\n")
+    assert proc.returncode == 2
+    assert "HOSTDECK_SECRET_HZ_TOKEN" in proc.stderr and "Traceback" not in proc.stderr and TOKEN not in proc.stderr
+    assert Path(e["HOSTDECK_CONFIG"]).read_text() == before
+
+
+def test_a_name_that_is_taken_or_invalid_is_refused_before_anything_is_asked(env, sim):
+    assert hostdeck(env, "backend", "add", "hz", "--kind", "hetzner", "--url", sim.base_url,
+                    stdin=TOKEN + "\n").returncode == 0
+    again = hostdeck(env, "backend", "add", "hz", "--kind", "hetzner", "--url", sim.base_url, stdin=TOKEN + "\n")
+    assert again.returncode == 2 and "already configured" in again.stderr
+    bad = hostdeck(env, "backend", "add", "Bad Name", "--kind", "hetzner", stdin=TOKEN + "\n")
+    assert bad.returncode == 2 and "not valid" in bad.stderr
