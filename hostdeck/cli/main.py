@@ -315,9 +315,15 @@ def run() -> None:
     subcommand = any(not a.startswith("-") for a in argv) and "sim" not in argv
     if "sim" not in argv:  # the simulators run for hours: their GC stays on
         gc.disable()
-    code = main(argv)
+    try:
+        code = main(argv)
+        if subcommand:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`hostdeck servers | head -1`): that is how a pipe ends, not an error to report.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141  # 128 + SIGPIPE: what a shell shows for a command stopped by a closed pipe
     if subcommand:
-        sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)

@@ -95,3 +95,15 @@ def test_a_name_that_is_taken_or_invalid_is_refused_before_anything_is_asked(env
     assert again.returncode == 2 and "already configured" in again.stderr
     bad = hostdeck(env, "backend", "add", "Bad Name", "--kind", "hetzner", stdin=TOKEN + "\n")
     assert bad.returncode == 2 and "not valid" in bad.stderr
+
+
+def test_a_closed_pipe_ends_the_listing_quietly(env, sim):
+    """`hostdeck servers | head -1`: the reader leaves early; no BrokenPipeError traceback reaches the terminal."""
+    e = dict(env, HOSTDECK_SECRET_HZ_TOKEN=TOKEN)
+    Path(e["HOSTDECK_CONFIG"]).write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{sim.base_url}"\n')
+    proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", "servers"], env=e, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # like `head` after its line: everything written from now on has no reader
+    _, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert proc.returncode == 141
