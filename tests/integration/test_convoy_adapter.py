@@ -388,7 +388,7 @@ def test_capabilities_and_why_power_is_missing(sim):
     adapter = make_adapter(sim)
     assert adapter_class("convoy") is ConvoyAdapter
     assert adapter.capabilities == {Capability.LIST, Capability.CREATE, Capability.DELETE, Capability.SUSPEND,
-                                    Capability.SSO, Capability.CATALOG}
+                                    Capability.SSO, Capability.CATALOG, Capability.RESIZE, Capability.RENAME}
     reason = adapter.missing_reason(Capability.POWER)
     assert reason.startswith("Convoy's API has no power control: add the node's Proxmox API to the config")
     assert "kind = \"proxmox\"" in reason

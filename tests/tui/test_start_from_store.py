@@ -90,7 +90,7 @@ async def test_api_down_keeps_the_rows_greyed_and_says_so(tmp_path, sims):
 async def test_cursor_and_filter_survive_the_refresh(tmp_path, sims):
     hz = sims(servers=80)
     await first_run(tmp_path, {"hz": hz})
-    hz.latency_ms = 1500
+    hz.latency_ms = 4000  # the keys below run before the API answers, even on a loaded machine
 
     app = second_app(tmp_path, {"hz": hz})
     async with app.run_test(size=(140, 40)) as pilot:
