@@ -59,6 +59,7 @@ class Subject:
     fix_words: tuple[str, ...] = ()       # what the auth error tells the person to run
     shows_echo: bool = False              # the error message quotes the server's (scrubbed) text
     shared_sim: bool = False              # reads only: one simulator for the module, its faults cleared
+    open_fresh: Callable[[], AbstractContextManager[Any]] | None = None   # a smaller one for the other tests
 
 
 def rate_limited(**extra: Any) -> Fault:
@@ -106,12 +107,6 @@ def length(expected: int) -> Callable[[Any, Any], bool]:
 
 
 # Hetzner Cloud ----------------------------------------------------------------------------------------------------
-def hetzner_sim() -> AbstractContextManager[Any]:
-    from hostdeck.backends.sim.hetzner import HetznerSim
-
-    return HetznerSim(servers=260, seed=3, token=hz.TOKEN, readonly_token=hz.READONLY_TOKEN, action_seconds=0.1)
-
-
 def running(servers: dict[Any, Any], is_running: Callable[[Any], bool]) -> str:
     return str(next(sid for sid, s in sorted(servers.items()) if is_running(s)))
 
@@ -123,7 +118,7 @@ async def hetzner_power_off(adapter: Any, sim: Any) -> Any:
 
 HETZNER_SERVERS = Probe("GET /servers", lambda a, sim: a.list_servers(), length(260))
 HETZNER = Subject(
-    name="hetzner", open_sim=hetzner_sim, make=hz.make_adapter, secret=hz.TOKEN,
+    name="hetzner", open_sim=hz.open_sim, make=hz.make_adapter, secret=hz.TOKEN,
     reads=(HETZNER_SERVERS,), failing=HETZNER_SERVERS,
     transient=(rate_limited(code="rate_limit_exceeded"), *GATEWAY_HICCUPS, flaky(0.2)),
     persistent=persistent("try again", server_error("server error")),
@@ -134,24 +129,14 @@ HETZNER = Subject(
 
 
 # Convoy -------------------------------------------------------------------------------------------------------------
-CONVOY_SERVERS = 230
-
-
-def convoy_sim() -> AbstractContextManager[Any]:
-    from hostdeck.backends.sim.convoy import ConvoySim
-
-    return ConvoySim(servers=CONVOY_SERVERS, users=30, seed=3, token=cv.TOKEN, non_admin_token=cv.NON_ADMIN,
-                     install_seconds=0.1, delete_seconds=0.1, retry_after=0)
-
-
 async def convoy_suspend(adapter: Any, sim: Any) -> Any:
     server = next(s for s in sim.servers.values() if s["status"] is None)
     return await adapter.suspend(server["uuid_short"])
 
 
-CONVOY_LIST = Probe("GET /servers", lambda a, sim: a.list_servers(), length(CONVOY_SERVERS))
+CONVOY_LIST = Probe("GET /servers", lambda a, sim: a.list_servers(), length(cv.SERVERS))
 CONVOY = Subject(
-    name="convoy", open_sim=convoy_sim, make=cv.make_adapter, secret=cv.TOKEN,
+    name="convoy", open_sim=cv.open_sim, make=cv.make_adapter, secret=cv.TOKEN,
     reads=(CONVOY_LIST,), failing=CONVOY_LIST,
     transient=(rate_limited(), *GATEWAY_HICCUPS, flaky(0.2)),
     persistent=persistent("try again", server_error("server error"), EMPTY,
@@ -163,12 +148,6 @@ CONVOY = Subject(
 
 
 # Proxmox VE -------------------------------------------------------------------------------------------------------
-def proxmox_sim() -> AbstractContextManager[Any]:
-    from hostdeck.backends.sim.proxmox import ProxmoxSim
-
-    return ProxmoxSim(vms_per_node=15, seed=5, token_id=pve.TOKEN_ID, token_secret=pve.SECRET, task_seconds=0.1)
-
-
 async def proxmox_stop(adapter: Any, sim: Any) -> Any:
     node, vmid = next(key for key, vm in sorted(sim.cluster.vms.items()) if vm.status == "running" and not vm.lock)
     return await adapter.power(f"{node}/{vmid}", PowerAction.OFF)
@@ -176,7 +155,7 @@ async def proxmox_stop(adapter: Any, sim: Any) -> Any:
 
 PROXMOX_LIST = Probe("GET /nodes/*/qemu", lambda a, sim: a.list_servers(), length(45))
 PROXMOX = Subject(
-    name="proxmox", open_sim=proxmox_sim, make=pve.make_adapter, secret=pve.SECRET,
+    name="proxmox", open_sim=pve.open_sim, make=pve.make_adapter, secret=pve.SECRET,
     reads=(PROXMOX_LIST,), failing=Probe("GET /nodes/pve-fsn-2/qemu", PROXMOX_LIST.call, PROXMOX_LIST.complete),
     transient=(dict(kind="status", status=500, message="unexpected proxy error", count=2), *GATEWAY_HICCUPS,
                dict(kind="status", status=595, count=2), flaky(0.3)),
@@ -188,12 +167,6 @@ PROXMOX = Subject(
 
 
 # WHMCS --------------------------------------------------------------------------------------------------------------
-def whmcs_sim() -> AbstractContextManager[Any]:
-    from hostdeck.backends.sim.whmcs import WhmcsSim
-
-    return WhmcsSim(seed=3, identifier=wh.IDENTIFIER, secret=wh.SECRET, retry_after=0)
-
-
 def whmcs_actions(name: str) -> Callable[[Any], int]:
     return lambda sim: wh.actions(sim).count(name)
 
@@ -206,7 +179,8 @@ async def whmcs_suspend(adapter: Any, sim: Any) -> Any:
 
 WHMCS_CLIENTS = Probe("GetClients", lambda a, sim: a.get_clients(), length(1043))
 WHMCS = Subject(
-    name="whmcs", open_sim=whmcs_sim, make=wh.make_adapter, secret=wh.SECRET, shared_sim=True,
+    name="whmcs", make=wh.make_adapter, secret=wh.SECRET,
+    open_sim=wh.open_big_sim, shared_sim=True, open_fresh=wh.open_sim,
     reads=(WHMCS_CLIENTS,), failing=WHMCS_CLIENTS,
     transient=(rate_limited(), *GATEWAY_HICCUPS, dict(kind="reset_mid", count=2), flaky(0.2)),
     persistent=persistent("error page", server_error("error page"), EMPTY,
@@ -218,19 +192,14 @@ WHMCS = Subject(
 
 
 # Matomo ---------------------------------------------------------------------------------------------------------------
-def matomo_sim() -> AbstractContextManager[Any]:
-    from hostdeck.backends.sim.matomo import MatomoSim
-
-    return MatomoSim(sites=40, seed=3, token=mt.TOKEN, retry_after=0)
-
-
 def matomo_methods(name: str) -> Callable[[Any], int]:
     return lambda sim: mt.methods(sim).count(name)
 
 
 MAINTENANCE = "Matomo is under maintenance"
 MATOMO = Subject(
-    name="matomo", open_sim=matomo_sim, make=mt.make_adapter, secret=mt.TOKEN, shared_sim=True,
+    name="matomo", make=mt.make_adapter, secret=mt.TOKEN,
+    open_sim=mt.open_big_sim, shared_sim=True, open_fresh=mt.open_sim,
     reads=(Probe("SitesManager.getSitesIdFromSiteUrl", lambda a, sim: a.find_sites_by_url(sim.site_urls[9][0]),
                  lambda sim, ids: ids == [9]),
            Probe("SitesManager.getSiteFromId", lambda a, sim: a.site(9), lambda sim, site: site.id == 9)),
@@ -241,27 +210,20 @@ MATOMO = Subject(
                           (dict(kind="status", status=503, message=MAINTENANCE, count=50), UnavailableError,
                            "maintenance"),
                           (dict(kind="status", status=200, code="no_value", count=1), ProtocolError, "no 'value'")),
-    timeout=(0.2, 0.6, 10), bad_login=dict(token="wrong-sentinel-token-777"),
+    timeout=(0.2, 0.6, 10),
     write=Write("SitesManager.addSite", lambda a, sim: a.add_site("conformance", ["https://conformance.example"]),
                 matomo_methods("SitesManager.addSite")),
 )
 
 
 # VPS panel ------------------------------------------------------------------------------------------------------------
-def vpspanel_sim() -> AbstractContextManager[Any]:
-    from hostdeck.backends.sim.vpspanel import VpsPanelSim
-
-    # Retry-After 0: the adapter honours it (the panel's own tests check 1 s), the matrix stays fast
-    return VpsPanelSim(seed=4, api_key=vp.KEY, retry_after=0)
-
-
 async def vpspanel_updates(adapter: Any, sim: Any) -> bool:
     states = [(await adapter.update_vps(vps_id, status="running")).status for vps_id in (1001, 1002, 1003, 1004)]
     return states == ["running"] * 4 and await adapter.delete_vps(1005) is True and (await adapter.test_connection()).ok
 
 
 VPSPANEL = Subject(
-    name="vpspanel", open_sim=vpspanel_sim, make=vp.make_adapter, secret=vp.KEY,
+    name="vpspanel", open_sim=vp.open_sim, make=vp.make_adapter, secret=vp.KEY,
     reads=(Probe("POST /api/vps/sync", vpspanel_updates, lambda sim, ok: ok),),
     failing=Probe("POST /api/vps/sync", lambda a, sim: a.update_vps(1001, status="stopped"), lambda sim, r: True),
     transient=(rate_limited(), *GATEWAY_HICCUPS, flaky(0.2)),

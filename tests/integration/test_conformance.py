@@ -48,7 +48,7 @@ def sim(subject: Subject, shared_sims: dict[str, Any]) -> Iterator[Any]:
 @pytest.fixture
 def fresh_sim(subject: Subject) -> Iterator[Any]:
     """A simulator of this test's own: for the tests that count requests or change something."""
-    with subject.open_sim() as fresh:
+    with (subject.open_fresh or subject.open_sim)() as fresh:
         yield fresh
 
 
@@ -93,7 +93,7 @@ async def test_a_page_failing_after_page_one_fails_the_whole_list(subject, sim, 
     assert [r["fault"] for r in pages].count("malformed") == 1 and pages[0]["fault"] is None   # page 1 was fine
 
 
-# errors classified ----------------------------------------------------------------------------------------------------
+# errors classified --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("subject", EVERY)
 async def test_timeout_is_an_unavailable_error(subject, sim):
     timeout, hang, count = subject.timeout
@@ -120,7 +120,7 @@ async def test_bad_credentials_are_an_auth_error_naming_the_fix_and_never_retrie
     await made.aclose()
 
 
-# mutations --------------------------------------------------------------------------------------------------------------
+# mutations ----------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("subject", EVERY)
 async def test_read_only_refuses_a_write_before_sending_it(subject, fresh_sim):
     made = subject.make(fresh_sim, read_only=True)
@@ -142,7 +142,7 @@ async def test_a_write_whose_answer_was_lost_is_not_resent(subject, fresh_sim):
     await made.aclose()
 
 
-# secrets ------------------------------------------------------------------------------------------------------------------
+# secrets ------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("subject", EVERY)
 async def test_an_echoed_secret_is_in_no_event_error_or_log(subject, fresh_sim, caplog, tmp_path):
     """The log file is the events as JSON lines (logfile.append_events); nothing configures Python logging, so only

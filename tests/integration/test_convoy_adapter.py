@@ -19,26 +19,15 @@ from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, No
 from hostdeck.backends.http import HttpCore
 from hostdeck.backends.models import CatalogKind, CatalogSource, ServerStatus
 from hostdeck.backends.registry import adapter_class
-from hostdeck.backends.sim.convoy import MIB, ConvoySim
+from hostdeck.backends.sim.convoy import MIB
 
-from .cv import NON_ADMIN, TOKEN, make_adapter
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .cv import NON_ADMIN, SERVERS, TOKEN, make_adapter, open_sim
 from .net import free_port
 
-SERVERS = 230
-
-
-@pytest.fixture
-def sim():
-    with ConvoySim(servers=SERVERS, users=30, seed=3, token=TOKEN, non_admin_token=NON_ADMIN, install_seconds=0.1,
-                   delete_seconds=0.1, retry_after=0) as s:
-        yield s
-
-
-@pytest.fixture
-async def cv(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
+sim = sim_fixture(open_sim)
+cv = adapter_fixture(make_adapter)
 
 
 def writes(sim, suffix: str = "") -> list[dict]:

@@ -12,20 +12,13 @@ from hostdeck.backends.errors import (BackendError, ConflictError, NotFoundError
 from hostdeck.backends.models import ServerSpec, ServerStatus
 from hostdeck.backends.sim.hetzner import HetznerSim
 
-from .hz import READONLY_TOKEN, TOKEN, make_adapter
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .hz import READONLY_TOKEN, TOKEN, make_adapter, open_sim
 
 
-@pytest.fixture
-def sim():
-    with HetznerSim(servers=260, seed=3, token=TOKEN, readonly_token=READONLY_TOKEN, action_seconds=0.1) as s:
-        yield s
-
-
-@pytest.fixture
-async def hz(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
+sim = sim_fixture(open_sim)
+hz = adapter_fixture(make_adapter)
 
 
 def posts(sim, suffix: str = "") -> list[dict]:

@@ -15,37 +15,15 @@ from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.secrets import env_name
 from hostdeck.backends.sim.matomo import MatomoSim
 
-from .mt import TOKEN, VIEW_TOKEN, make_adapter, methods
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .mt import TOKEN, VIEW_TOKEN, make_adapter, methods, open_big_sim, open_sim
 
 
-@pytest.fixture(scope="module")
-def big():
-    """Read by the tests that change nothing."""
-    with MatomoSim(sites=40, seed=3, token=TOKEN, retry_after=0) as s:
-        s.add_token(VIEW_TOKEN, login="viewer", view_sites=(2, 3))
-        yield s
-
-
-@pytest.fixture
-def sim():
-    with MatomoSim(sites=8, seed=6, token=TOKEN, retry_after=0, brute_force_limit=4) as s:
-        yield s
-
-
-@pytest.fixture
-async def mt(sim):
-    adapter = make_adapter(sim, timezone="Europe/Berlin", currency="EUR")
-    yield adapter
-    await adapter.aclose()
-
-
-@pytest.fixture
-async def reader(big):
-    big.faults.clear()
-    adapter = make_adapter(big)
-    yield adapter
-    await adapter.aclose()
-    big.faults.clear()
+big = sim_fixture(open_big_sim, scope="module")
+sim = sim_fixture(open_sim)
+mt = adapter_fixture(make_adapter, timezone="Europe/Berlin", currency="EUR")
+reader = adapter_fixture(make_adapter, "big", clear_faults=True)
 
 
 def recorded(adapter) -> str:

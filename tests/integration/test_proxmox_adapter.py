@@ -18,22 +18,15 @@ from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.cluster import VM
 from hostdeck.backends.sim.proxmox import ProxmoxSim
 
-from .pve import SECRET, TOKEN_ID, make_adapter
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .pve import SECRET, TOKEN_ID, make_adapter, open_sim
 
 NODE = "pve-fsn-1"
 
 
-@pytest.fixture
-def sim():
-    with ProxmoxSim(vms_per_node=15, seed=5, token_id=TOKEN_ID, token_secret=SECRET, task_seconds=0.1) as s:
-        yield s
-
-
-@pytest.fixture
-async def pve(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
+sim = sim_fixture(open_sim)
+pve = adapter_fixture(make_adapter)
 
 
 def a_vm(sim, *, status="running", lock=None, paused=False, agent=True, windows=False, node=None) -> VM:

@@ -12,26 +12,17 @@ from hostdeck.backends.errors import (AuthError, BackendError, ConfigError, Conf
                              RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
 from hostdeck.backends.models import Server, ServerStatus
 from hostdeck.backends.registry import adapter_class
-from hostdeck.backends.sim.vpspanel import VpsPanelSim
 from hostdeck.backends.vpspanel import VpsPanelAdapter, VpsRecord, record_for
 from hostdeck.backends.vpspanel.models import panel_status
 
-from .vp import KEY, a_record, listing, make_adapter, sync_posts
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .vp import KEY, a_record, listing, make_adapter, open_sim, sync_posts
 from .net import free_port
 
 
-@pytest.fixture
-def sim():
-    # Retry-After 0: the adapter honours it (one test checks with 1 s), the matrix stays fast
-    with VpsPanelSim(seed=4, api_key=KEY, retry_after=0) as s:
-        yield s
-
-
-@pytest.fixture
-async def vp(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
+sim = sim_fixture(open_sim)
+vp = adapter_fixture(make_adapter)
 
 
 def event_text(adapter) -> str:

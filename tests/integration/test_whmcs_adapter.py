@@ -14,39 +14,18 @@ from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.whmcs import WhmcsAdapter
 
-from .wh import ACCESS_KEY, IDENTIFIER, SECRET, actions, make_adapter
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .wh import ACCESS_KEY, IDENTIFIER, SECRET, actions, make_adapter, open_big_sim, open_sim
 
 NEW = dict(first_name="Ana", last_name="Lima", email="ana.lima.new@example.com", address1="Rua Exemplo 1",
            city="Lisboa", state="Lisboa", postcode="1000-001", country="PT", phone_number="912345678")
 
 
-@pytest.fixture(scope="module")
-def big():
-    """1,043 clients, read by the tests that change nothing."""
-    with WhmcsSim(seed=3, identifier=IDENTIFIER, secret=SECRET, retry_after=0) as s:
-        yield s
-
-
-@pytest.fixture
-def sim():
-    with WhmcsSim(clients=80, seed=6, identifier=IDENTIFIER, secret=SECRET, retry_after=0) as s:
-        yield s
-
-
-@pytest.fixture
-async def wh(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
-
-
-@pytest.fixture
-async def reader(big):
-    big.faults.clear()
-    adapter = make_adapter(big)
-    yield adapter
-    await adapter.aclose()
-    big.faults.clear()
+big = sim_fixture(open_big_sim, scope="module")
+sim = sim_fixture(open_sim)
+wh = adapter_fixture(make_adapter)
+reader = adapter_fixture(make_adapter, "big", clear_faults=True)
 
 
 def a_service(sim, status: str = "Active", with_server: bool = True) -> str:
