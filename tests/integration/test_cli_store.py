@@ -17,6 +17,8 @@ import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
 
+from tests.support.cli import cli_env
+
 from .test_cli import SENTINEL, as_json, first_running, hostdeck
 
 
@@ -42,11 +44,8 @@ def env(tmp_path, sim):
     config = tmp_path / "config.toml"
     config.write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{sim.base_url}"\n'
                       'default_location = "fsn1"\naction_poll_seconds = 0.05\n')
-    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), HOSTDECK_SECRET_HZ_TOKEN=SENTINEL,
-             PYTHONPATH=str(Path(__file__).resolve().parents[2]), PYTHON_KEYRING_BACKEND="tests.memkeyring.FileKeyring",
-             HOSTDECK_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"), XDG_CONFIG_HOME=str(tmp_path / "xdg"))
-    return e
+    return cli_env(config=config, data=tmp_path / "data", keyring_file=tmp_path / "keyring.json",
+                   HOSTDECK_SECRET_HZ_TOKEN=SENTINEL, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
 
 
 def _db(env) -> Path:
