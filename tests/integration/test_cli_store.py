@@ -17,9 +17,7 @@ import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
 
-from tests.support.cli import cli_env
-
-from .test_cli import SENTINEL, as_json, first_running, hostdeck
+from .test_cli import SENTINEL, as_json, env, first_running, hostdeck  # noqa: F401 - env: the fixture, on this sim
 
 
 class HookedSim(HetznerSim):
@@ -37,15 +35,6 @@ class HookedSim(HetznerSim):
 def sim():
     with HookedSim(servers=20, seed=5, token=SENTINEL, action_seconds=0.05) as s:
         yield s
-
-
-@pytest.fixture
-def env(tmp_path, sim):
-    config = tmp_path / "config.toml"
-    config.write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{sim.base_url}"\n'
-                      'default_location = "fsn1"\naction_poll_seconds = 0.05\n')
-    return cli_env(config=config, data=tmp_path / "data", keyring_file=tmp_path / "keyring.json",
-                   HOSTDECK_SECRET_HZ_TOKEN=SENTINEL, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
 
 
 def _db(env) -> Path:
