@@ -12,15 +12,7 @@ from hostdeck.backends.sync.services import ServiceLinks
 
 from tests.support.cli import cli_env, run_cli
 
-from .billing_env import open_world
-
-
-@pytest.fixture
-async def world(tmp_path):
-    with ExitStack() as stack:
-        w = open_world(stack, tmp_path / "h.db")
-        yield w
-        await w.aclose()
+from .billing_env import open_world, world  # noqa: F401 - world: the fixture
 
 
 def by_service(proposals, service_id):
