@@ -107,10 +107,9 @@ def test_a_site_made_while_the_store_is_locked_is_reported_done_with_its_passwor
     timeout: the site exists, so the command prints its password and exits 0, says the job could not be recorded, and
     the log file has the events. Once the lock is gone, `site retry` finds the site and finishes the job without
     making it twice."""
-    import threading
-
     from hostdeck.backends.sim.cloudpanel import CloudPanelSim
     from hostdeck.backends.sim.matomo import MatomoSim
+    from tests.support.store_lock import StoreLockThief
 
     from .test_cli_sites import MATOMO_TOKEN
 
@@ -131,26 +130,19 @@ def test_a_site_made_while_the_store_is_locked_is_reported_done_with_its_passwor
         e = cli_env(config=config, data=tmp_path / "data", HOSTDECK_SECRET_STATS_TOKEN=MATOMO_TOKEN)
         _trusted(e)
         db = tmp_path / "data" / "hostdeck.db"
-        holder: dict[str, sqlite3.Connection] = {}
-        guard = threading.Lock()
+        thief = StoreLockThief(db)
 
         def take_lock(line: str) -> None:
             if "site:add" in line:
-                with guard:
-                    if "conn" not in holder:
-                        conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
-                        conn.execute("BEGIN EXCLUSIVE")
-                        holder["conn"] = conn
+                thief.take()
 
         panel.hook = take_lock
         try:
             added = hostdeck(e, "site", "add", "web1", "made.example.com", "--site-user", "hdmade", "--json")
         finally:
             panel.hook = None
-            if "conn" in holder:
-                holder["conn"].execute("ROLLBACK")
-                holder["conn"].close()
-        assert "conn" in holder
+            thief.release()
+        assert thief.taken
         assert added.returncode == 0, added.stderr
         doc = json.loads(added.stdout)
         assert doc["site_user_password"] and doc["steps"]["create_site"]["status"] == "done"

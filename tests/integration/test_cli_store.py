@@ -10,12 +10,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
+
+from tests.support.store_lock import StoreLockThief
 
 from .test_cli import SENTINEL, as_json, env, first_running, hostdeck  # noqa: F401 - env: the fixture, on this sim
 
@@ -130,26 +131,19 @@ def test_power_off_is_reported_done_when_another_process_locks_the_store(env, si
     assert hostdeck(env, "site", "list").returncode == 0
     db = _db(env)
     sid, raw = first_running(sim)
-    holder: dict[str, sqlite3.Connection] = {}
-    lock = threading.Lock()
+    thief = StoreLockThief(db)
 
     def take_lock(req):
         if req.method == "POST" and req.route_path.endswith("/actions/poweroff"):
-            with lock:
-                if "conn" not in holder:
-                    conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
-                    conn.execute("BEGIN EXCLUSIVE")
-                    holder["conn"] = conn
+            thief.take()
 
     sim.hook = take_lock
     try:
         proc = hostdeck(env, "server", "power", "hz", raw["name"], "off", "--yes")
     finally:
         sim.hook = None
-        if "conn" in holder:
-            holder["conn"].execute("ROLLBACK")
-            holder["conn"].close()
-    assert "conn" in holder
+        thief.release()
+    assert thief.taken
     assert proc.returncode == 0, proc.stderr
     assert "off success" in proc.stdout and "Traceback" not in proc.stderr
     assert "could not record" in proc.stderr and "locked" in proc.stderr
