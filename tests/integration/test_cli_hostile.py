@@ -66,9 +66,9 @@ name = "billing"
 kind = "whmcs"
 url = "{whmcs.base_url}"
 """)
-    env = cli_env(config=config, data=tmp / "data", HOSTDECK_SECRET_HZ_TOKEN=HZ_TOKEN, HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN,
-                  HOSTDECK_SECRET_BILLING_IDENTIFIER=WHMCS_ID, HOSTDECK_SECRET_BILLING_SECRET=WHMCS_SECRET,
-                  HOSTDECK_SECRET_BILLING_ACCESSKEY="")
+    env = cli_env(config=config, data=tmp / "data", HOSTDECK_SECRET_HZ_TOKEN=HZ_TOKEN,
+                  HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN, HOSTDECK_SECRET_BILLING_IDENTIFIER=WHMCS_ID,
+                  HOSTDECK_SECRET_BILLING_SECRET=WHMCS_SECRET, HOSTDECK_SECRET_BILLING_ACCESSKEY="")
     yield env, hz, convoy, whmcs
     for sim in (hz, convoy, whmcs):
         sim.stop()

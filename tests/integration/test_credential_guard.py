@@ -44,9 +44,9 @@ def world(tmp_path):
         data = tmp_path / "data"
         # an installed hostdeck: the store exists (several first runs at once racing to create it is another matter)
         Store(path=data / "hostdeck.db").close()
-        env = cli_env(config=config, data=data, keyring_file=tmp_path / "keyring.json", HOSTDECK_SECRET_HZ_TOKEN=HZ_TOKEN,
-                      HOSTDECK_SECRET_WH_IDENTIFIER=IDENTIFIER, HOSTDECK_SECRET_WH_SECRET=WRONG,
-                      XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+        env = cli_env(config=config, data=data, keyring_file=tmp_path / "keyring.json",
+                      HOSTDECK_SECRET_HZ_TOKEN=HZ_TOKEN, HOSTDECK_SECRET_WH_IDENTIFIER=IDENTIFIER,
+                      HOSTDECK_SECRET_WH_SECRET=WRONG, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
         yield wh, hz, env, config, data
 
 
