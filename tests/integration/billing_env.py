@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hostdeck.backends.demo import server_descriptors, wire_module_actions
 from hostdeck.backends.sim.cluster import Cluster
 from hostdeck.backends.sim.convoy import ConvoySim
@@ -154,3 +156,12 @@ def panel_users_for(whs: WhmcsSim, count: int) -> list[dict[str, Any]]:
 def users_option(panel: VpsPanelSim) -> dict[str, str]:
     """The panel backend's `users` option for these panel users: id -> email."""
     return {str(uid): u["email"] for uid, u in panel.users.items()}
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> Any:
+    """The default world on a store in the test's folder, closed after the test."""
+    with ExitStack() as stack:
+        w = open_world(stack, tmp_path / "h.db")
+        yield w
+        await w.aclose()

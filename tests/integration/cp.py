@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import keyring
 import paramiko
 import pytest
 
@@ -14,16 +13,11 @@ from hostdeck.backends.events import EventLog
 from hostdeck.backends.cloudpanel import CloudPanelAdapter
 from hostdeck.backends.secrets import Secrets
 
-@pytest.fixture(autouse=True)
-def isolated_keyring():
-    """An empty in-memory keyring: adapters that look up an optional secret never touch this machine's keyring."""
-    from tests.memkeyring import MemoryKeyring
 
-    previous = keyring.get_keyring()
-    MemoryKeyring.store = {}
-    keyring.set_keyring(MemoryKeyring())
-    yield MemoryKeyring.store
-    keyring.set_keyring(previous)
+@pytest.fixture(autouse=True)
+def isolated_keyring(memory_keyring):
+    """An empty in-memory keyring: adapters that look up an optional secret never touch this machine's keyring."""
+    yield memory_keyring
 
 
 FAST = {"connect_timeout": 5, "command_timeout": 5, "create_timeout": 5, "certificate_timeout": 5}

@@ -7,10 +7,16 @@ from hostdeck.backends.events import EventLog
 from hostdeck.backends.hetzner import HetznerAdapter
 from hostdeck.backends.http import RetryPolicy
 from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.sim.hetzner import HetznerSim
 
 TOKEN = "sentinel-token-0123456789abcdef"
 READONLY_TOKEN = "sentinel-readonly-token-987654"
 FAST = RetryPolicy(max_retries=4, base=0.01, factor=2.0, cap=0.1, rate_limit_budget=30.0)
+
+
+def open_sim() -> HetznerSim:
+    """The simulator the adapter's tests and the conformance suite run against: 260 servers, six pages."""
+    return HetznerSim(servers=260, seed=3, token=TOKEN, readonly_token=READONLY_TOKEN, action_seconds=0.1)
 
 
 def make_adapter(sim, *, token: str = TOKEN, read_only: bool = False, timeout: float = 10.0, store=None,

@@ -11,10 +11,23 @@ from hostdeck.backends.events import EventLog
 from hostdeck.backends.http import RetryPolicy
 from hostdeck.backends.matomo import MatomoAdapter
 from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.sim.matomo import MatomoSim
 
 TOKEN = "sentinelMatomoToken0123456789abcdef42"
 VIEW_TOKEN = "sentinelMatomoViewToken9876543210zyx"
 FAST = RetryPolicy(max_retries=4, base=0.01, factor=2.0, cap=0.1, rate_limit_budget=30.0)
+
+
+def open_big_sim() -> MatomoSim:
+    """40 sites and a view token for sites 2 and 3, shared by a module's tests that change nothing."""
+    sim = MatomoSim(sites=40, seed=3, token=TOKEN, retry_after=0)
+    sim.add_token(VIEW_TOKEN, login="viewer", view_sites=(2, 3))
+    return sim
+
+
+def open_sim() -> MatomoSim:
+    """8 sites, one simulator a test, for the tests that change something or count requests."""
+    return MatomoSim(sites=8, seed=6, token=TOKEN, retry_after=0, brute_force_limit=4)
 
 
 def make_adapter(sim, *, token: str = TOKEN, read_only: bool = False, timeout: float = 10.0,

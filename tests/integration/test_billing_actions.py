@@ -3,23 +3,13 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
-
 import pytest
 
 from hostdeck.backends.errors import BackendError, ValidationError
 from hostdeck.backends.sync.billing_actions import new_password
 
 from . import wh
-from .billing_env import open_world
-
-
-@pytest.fixture
-async def world(tmp_path):
-    with ExitStack() as stack:
-        w = open_world(stack, tmp_path / "h.db")
-        yield w
-        await w.aclose()
+from .billing_env import world  # noqa: F401 - the fixture
 
 
 async def linked_server(w, service_id):

@@ -12,6 +12,8 @@ import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
 
+from tests.support.cli import cli_env, run_cli
+
 from .net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,11 +31,8 @@ def env(tmp_path, sim):
     config = tmp_path / "config.toml"
     config.write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{sim.base_url}"\n'
                       'default_location = "fsn1"\naction_poll_seconds = 0.05\n')
-    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), HOSTDECK_SECRET_HZ_TOKEN=SENTINEL,
-             PYTHONPATH=str(ROOT), PYTHON_KEYRING_BACKEND="tests.memkeyring.FileKeyring",
-             HOSTDECK_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"), XDG_CONFIG_HOME=str(tmp_path / "xdg"))
-    return e
+    return cli_env(config=config, data=tmp_path / "data", keyring_file=tmp_path / "keyring.json",
+                   HOSTDECK_SECRET_HZ_TOKEN=SENTINEL, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
 
 
 class Run:
@@ -41,8 +40,7 @@ class Run:
 
 
 def hostdeck(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, input=stdin, timeout=120)
+    proc = run_cli(env, *args, stdin=stdin)
     Run.outputs += [proc.stdout, proc.stderr]
     return proc
 
@@ -180,9 +178,8 @@ def test_info_json(env):
 
 
 def test_demo_works_with_nothing_configured(tmp_path):
-    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    e.update(XDG_CONFIG_HOME=str(tmp_path / "none"), XDG_DATA_HOME=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
-             PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    e = cli_env(keyring="keyring.backends.fail.Keyring", XDG_CONFIG_HOME=str(tmp_path / "none"),
+                XDG_DATA_HOME=str(tmp_path / "data"))
     proc = hostdeck(e, "--demo", "servers", "--json")
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)) >= 100
@@ -229,11 +226,8 @@ def expected_demo_exports() -> dict[str, str]:
 
 
 def test_demo_ignores_secret_variables_of_the_environment(tmp_path):
-    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    e.update(PYTHONPATH=str(ROOT), HOSTDECK_SECRET_HZ_TOKEN="wrong-token", HOSTDECK_SECRET_VPS_TOKEN="wrong-token",
-             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
-    proc = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "--demo", "test", "hz", "vps", "--json"], env=e,
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    e = cli_env(HOSTDECK_SECRET_HZ_TOKEN="wrong-token", HOSTDECK_SECRET_VPS_TOKEN="wrong-token")
+    proc = run_cli(e, "--demo", "test", "hz", "vps", "--json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [(r["ok"], r["credential_source"]) for r in json.loads(proc.stdout)] == [(True, "demo"), (True, "demo")]
 
@@ -242,8 +236,7 @@ def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
     import signal
     import tomllib
 
-    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    e.update(PYTHONPATH=str(ROOT))
+    e = cli_env(keyring=None)
     proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", "sim", "--servers", "25"], env=e, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -267,12 +260,10 @@ def test_sim_runs_in_the_foreground_and_prints_a_working_config(tmp_path):
         credentials = exported_by_bash("\n".join(hints))
         assert credentials == expected_demo_exports()  # `1|demo-…` and empty values survive the shell
         env = dict(e, HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "d"), **credentials)
-        out = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "servers", "--backend", "hz", "--json"], env=env,
-                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+        out = run_cli(env, "servers", "--backend", "hz", "--json", timeout=60)
         assert out.returncode == 0, out.stderr
         assert len(json.loads(out.stdout)) == 25
-        tested = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "test", "--json"], env=env, cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
+        tested = run_cli(env, "test", "--json", timeout=60)
         assert tested.returncode == 0, tested.stdout  # every simulator answers with the printed credentials
     finally:
         proc.send_signal(signal.SIGINT)
@@ -321,9 +312,7 @@ def test_server_show_names_who_pays_from_the_service_links(env, sim, tmp_path):
 
 
 def test_no_backends_is_said_with_the_config_path(tmp_path):
-    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    e.update(HOSTDECK_DATA_DIR=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "xdg"), PYTHONPATH=str(ROOT),
-             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    e = cli_env(data=tmp_path / "data", XDG_CONFIG_HOME=str(tmp_path / "xdg"))
     for args in (["servers"], ["servers", "--cached"], ["test"]):
         proc = hostdeck(e, *args)
         assert proc.returncode == 1, (args, proc.stderr)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +11,10 @@ from hostdeck.backends.sim.cluster import Cluster
 from hostdeck.backends.sim.convoy import ConvoySim
 from hostdeck.backends.sim.proxmox import ProxmoxSim
 
+from tests.support.cli import cli_env, run_cli
+
 from . import cv
 
-ROOT = Path(__file__).resolve().parents[2]
 PVE_SECRET = "cli-pve-secret"
 
 
@@ -41,16 +39,13 @@ url = "{pve.base_url}"
 token_id = "hostdeck@pve!hostdeck"
 task_poll_seconds = 0.05
 """)
-        e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-        e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
-                 HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN, HOSTDECK_SECRET_PVE_TOKEN_SECRET=PVE_SECRET,
-                 PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+        e = cli_env(config=config, data=tmp_path / "data", HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN,
+                    HOSTDECK_SECRET_PVE_TOKEN_SECRET=PVE_SECRET)
         yield e, convoy, pve
 
 
 def hostdeck(env, *args):
-    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return run_cli(env, *args)
 
 
 def a_normal_server(convoy) -> str:

@@ -5,11 +5,7 @@ line the CLI prints. Nothing reaches stdout or stderr raw; --json keeps the exac
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,9 +15,10 @@ from hostdeck.backends.sim.convoy import ConvoySim
 from hostdeck.backends.sim.hetzner import HetznerSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
 
+from tests.support.cli import cli_env, run_cli
+
 from . import cv
 
-ROOT = Path(__file__).resolve().parents[2]
 HZ_TOKEN = "cli-hostile-hz-token"
 WHMCS_ID, WHMCS_SECRET = "cli-hostile-identifier-01", "cli-hostile-secret-0123456"
 LONG = "L" * 10_000
@@ -69,11 +66,9 @@ name = "billing"
 kind = "whmcs"
 url = "{whmcs.base_url}"
 """)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    env.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp / "data"), PYTHONPATH=str(ROOT),
-               HOSTDECK_SECRET_HZ_TOKEN=HZ_TOKEN, HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN,
-               HOSTDECK_SECRET_BILLING_IDENTIFIER=WHMCS_ID, HOSTDECK_SECRET_BILLING_SECRET=WHMCS_SECRET,
-               HOSTDECK_SECRET_BILLING_ACCESSKEY="", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    env = cli_env(config=config, data=tmp / "data", HOSTDECK_SECRET_HZ_TOKEN=HZ_TOKEN,
+                  HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN, HOSTDECK_SECRET_BILLING_IDENTIFIER=WHMCS_ID,
+                  HOSTDECK_SECRET_BILLING_SECRET=WHMCS_SECRET, HOSTDECK_SECRET_BILLING_ACCESSKEY="")
     yield env, hz, convoy, whmcs
     for sim in (hz, convoy, whmcs):
         sim.stop()
@@ -81,8 +76,7 @@ url = "{whmcs.base_url}"
 
 def hostdeck(env, *args) -> tuple[int, str, str]:
     """Runs the CLI; returns (exit code, stdout, stderr) decoded from the bytes the terminal would get."""
-    proc = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
-                          timeout=120)
+    proc = run_cli(env, *args, text=False)
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")  # strict: a lone surrogate would fail here
     for stream in (out, err):
         raw = RAW.findall(stream)

@@ -5,28 +5,22 @@ every backend) with a data dir of its own, so what was written can be read after
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.support.cli import cli_env, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def env(tmp_path):
-    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    e.update(HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
-             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring", XDG_CONFIG_HOME=str(tmp_path / "xdg"))
-    return e
+    return cli_env(data=tmp_path / "data", XDG_CONFIG_HOME=str(tmp_path / "xdg"))
 
 
 def hostdeck(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "--demo", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli(env, "--demo", *args)
 
 
 def _rows(env, sql: str) -> list:

@@ -9,6 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from tests.support.cli import cli_env
+
 from .test_cli_sites import env, hostdeck  # noqa: F401 - the fixture
 
 DOMAIN = "ab.example.com"   # the derived site user "ab" is too short for CloudPanel
@@ -105,13 +107,11 @@ def test_a_site_made_while_the_store_is_locked_is_reported_done_with_its_passwor
     timeout: the site exists, so the command prints its password and exits 0, says the job could not be recorded, and
     the log file has the events. Once the lock is gone, `site retry` finds the site and finishes the job without
     making it twice."""
-    import os
-    import threading
-
     from hostdeck.backends.sim.cloudpanel import CloudPanelSim
     from hostdeck.backends.sim.matomo import MatomoSim
+    from tests.support.store_lock import StoreLockThief
 
-    from .test_cli_sites import MATOMO_TOKEN, ROOT
+    from .test_cli_sites import MATOMO_TOKEN
 
     class HookedPanel(CloudPanelSim):
         hook = None
@@ -127,31 +127,22 @@ def test_a_site_made_while_the_store_is_locked_is_reported_done_with_its_passwor
         config.write_text(f'[[backends]]\nname = "web1"\nkind = "cloudpanel"\nhost = "{host}"\nport = {port}\n'
                           f'key_file = "{panel.client_key_file}"\n\n[[backends]]\nname = "stats"\nkind = "matomo"\n'
                           f'url = "{matomo.base_url}"\n')
-        e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-        e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
-                 HOSTDECK_SECRET_STATS_TOKEN=MATOMO_TOKEN, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+        e = cli_env(config=config, data=tmp_path / "data", HOSTDECK_SECRET_STATS_TOKEN=MATOMO_TOKEN)
         _trusted(e)
         db = tmp_path / "data" / "hostdeck.db"
-        holder: dict[str, sqlite3.Connection] = {}
-        guard = threading.Lock()
+        thief = StoreLockThief(db)
 
         def take_lock(line: str) -> None:
             if "site:add" in line:
-                with guard:
-                    if "conn" not in holder:
-                        conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
-                        conn.execute("BEGIN EXCLUSIVE")
-                        holder["conn"] = conn
+                thief.take()
 
         panel.hook = take_lock
         try:
             added = hostdeck(e, "site", "add", "web1", "made.example.com", "--site-user", "hdmade", "--json")
         finally:
             panel.hook = None
-            if "conn" in holder:
-                holder["conn"].execute("ROLLBACK")
-                holder["conn"].close()
-        assert "conn" in holder
+            thief.release()
+        assert thief.taken
         assert added.returncode == 0, added.stderr
         doc = json.loads(added.stdout)
         assert doc["site_user_password"] and doc["steps"]["create_site"]["status"] == "done"

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from hostdeck.backends.sim.cloudpanel import CloudPanelSim
 from hostdeck.backends.sim.matomo import MatomoSim
+from tests.support.cli import cli_env, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 MATOMO_TOKEN = "cli-matomo-token-0123456789abcdef"
 
 
@@ -35,15 +33,12 @@ name = "stats"
 kind = "matomo"
 url = "{matomo.base_url}"
 """)
-        e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-        e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
-                 HOSTDECK_SECRET_STATS_TOKEN=MATOMO_TOKEN, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+        e = cli_env(config=config, data=tmp_path / "data", HOSTDECK_SECRET_STATS_TOKEN=MATOMO_TOKEN)
         yield e, panel, matomo
 
 
 def hostdeck(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return run_cli(env, *args)
 
 
 def test_unknown_host_key_is_refused_until_trusted(env):

@@ -10,14 +10,15 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
 
-from .test_cli import SENTINEL, as_json, first_running, hostdeck
+from tests.support.store_lock import StoreLockThief
+
+from .test_cli import SENTINEL, as_json, env, first_running, hostdeck  # noqa: F401 - env: the fixture, on this sim
 
 
 class HookedSim(HetznerSim):
@@ -35,18 +36,6 @@ class HookedSim(HetznerSim):
 def sim():
     with HookedSim(servers=20, seed=5, token=SENTINEL, action_seconds=0.05) as s:
         yield s
-
-
-@pytest.fixture
-def env(tmp_path, sim):
-    config = tmp_path / "config.toml"
-    config.write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{sim.base_url}"\n'
-                      'default_location = "fsn1"\naction_poll_seconds = 0.05\n')
-    e = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    e.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), HOSTDECK_SECRET_HZ_TOKEN=SENTINEL,
-             PYTHONPATH=str(Path(__file__).resolve().parents[2]), PYTHON_KEYRING_BACKEND="tests.memkeyring.FileKeyring",
-             HOSTDECK_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"), XDG_CONFIG_HOME=str(tmp_path / "xdg"))
-    return e
 
 
 def _db(env) -> Path:
@@ -142,26 +131,19 @@ def test_power_off_is_reported_done_when_another_process_locks_the_store(env, si
     assert hostdeck(env, "site", "list").returncode == 0
     db = _db(env)
     sid, raw = first_running(sim)
-    holder: dict[str, sqlite3.Connection] = {}
-    lock = threading.Lock()
+    thief = StoreLockThief(db)
 
     def take_lock(req):
         if req.method == "POST" and req.route_path.endswith("/actions/poweroff"):
-            with lock:
-                if "conn" not in holder:
-                    conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
-                    conn.execute("BEGIN EXCLUSIVE")
-                    holder["conn"] = conn
+            thief.take()
 
     sim.hook = take_lock
     try:
         proc = hostdeck(env, "server", "power", "hz", raw["name"], "off", "--yes")
     finally:
         sim.hook = None
-        if "conn" in holder:
-            holder["conn"].execute("ROLLBACK")
-            holder["conn"].close()
-    assert "conn" in holder
+        thief.release()
+    assert thief.taken
     assert proc.returncode == 0, proc.stderr
     assert "off success" in proc.stdout and "Traceback" not in proc.stderr
     assert "could not record" in proc.stderr and "locked" in proc.stderr

@@ -53,7 +53,22 @@ def clpctl_calls(sim, verb: str = "") -> list[str]:
     return [c for c in sim.commands if c.removeprefix("sudo -n ").startswith(f"clpctl {verb}")]
 
 
+async def refused_then_not_sent_again(sim, adapter, refused: str, not_sent: str) -> int:
+    """The server refuses the credential (`refused` in the error); three more calls are refused here without a
+    connection (`not_sent`). Returns the server's count of failed logins, unchanged by those three."""
+    with pytest.raises(AuthError, match=refused):
+        await adapter.list_users()
+    tries = sim.auth_failures
+    assert tries >= 1
+    for _ in range(3):
+        with pytest.raises(AuthError, match=not_sent):
+            await adapter.list_users()
+    assert sim.auth_failures == tries
+    return tries
+
+
 # host keys --------------------------------------------------------------------------------------------------------------
+
 async def test_unknown_host_key_is_refused_with_its_fingerprint_and_the_trust_command(sim, data_dir):
     adapter = sim_adapter(sim)
     with pytest.raises(UnknownHostKeyError) as err:
@@ -180,13 +195,8 @@ async def test_a_refused_password_is_not_tried_again_until_it_changes(data_dir, 
     with CloudPanelSim(password="ssh-pass-123") as s:
         wrong = sim_adapter(s, auth="password", key_file=None, secrets={"password": "wrong-pass-1"})
         await wrong.trust_host_key(s.fingerprint)
-        with pytest.raises(AuthError, match="hostdeck secret set cp password"):
-            await wrong.list_users()
-        tries = s.auth_failures
-        assert tries >= 1
-        for _ in range(3):
-            with pytest.raises(AuthError, match="credentials rejected at .*SSH connect was not sent"):
-                await wrong.list_users()
+        tries = await refused_then_not_sent_again(s, wrong, "hostdeck secret set cp password",
+                                                   "credentials rejected at .*SSH connect was not sent")
         report = await wrong.test_connection()
         assert not report.ok and report.error.startswith("credentials rejected at") and s.auth_failures == tries
         assert not (await wrong.explicit_test()).ok and s.auth_failures > tries       # asked for: tried once more
@@ -503,14 +513,8 @@ async def test_a_refused_key_is_not_offered_again_until_the_key_changes(data_dir
         derived_key("a key the server does not know").write_private_key_file(str(stranger))
         wrong = sim_adapter(s, key_file=str(stranger))
         await wrong.trust_host_key(s.fingerprint)
-        with pytest.raises(AuthError, match="refused SSH login"):
-            await wrong.list_users()
-        tries = s.auth_failures
-        assert tries >= 1
-        for _ in range(3):
-            with pytest.raises(AuthError, match="credentials rejected at .*SSH connect was not sent.*key_file"):
-                await wrong.list_users()
-        assert s.auth_failures == tries
+        tries = await refused_then_not_sent_again(s, wrong, "refused SSH login",
+                                                   "credentials rejected at .*SSH connect was not sent.*key_file")
         again = sim_adapter(s, key_file=str(stranger))                     # another process, the same key: refused
         again.rejections = wrong.rejections
         assert not (await again.test_connection()).ok and s.auth_failures == tries

@@ -1,4 +1,5 @@
-"""The Convoy adapter against the simulator over real loopback sockets: every operation and the fault matrix."""
+"""The Convoy adapter against the simulator over real loopback sockets: every operation and its vendor faults;
+the faults every adapter shares are in test_conformance.py."""
 
 from __future__ import annotations
 
@@ -18,26 +19,15 @@ from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, No
 from hostdeck.backends.http import HttpCore
 from hostdeck.backends.models import CatalogKind, CatalogSource, ServerStatus
 from hostdeck.backends.registry import adapter_class
-from hostdeck.backends.sim.convoy import MIB, ConvoySim
+from hostdeck.backends.sim.convoy import MIB
 
-from .cv import NON_ADMIN, TOKEN, make_adapter
-from .net import assert_connection_refused, free_port
+from tests.support.fixtures import adapter_fixture, sim_fixture
 
-SERVERS = 230
+from .cv import NON_ADMIN, SERVERS, TOKEN, make_adapter, open_sim
+from .net import free_port
 
-
-@pytest.fixture
-def sim():
-    with ConvoySim(servers=SERVERS, users=30, seed=3, token=TOKEN, non_admin_token=NON_ADMIN, install_seconds=0.1,
-                   delete_seconds=0.1, retry_after=0) as s:
-        yield s
-
-
-@pytest.fixture
-async def cv(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
+sim = sim_fixture(open_sim)
+cv = adapter_fixture(make_adapter)
 
 
 def writes(sim, suffix: str = "") -> list[dict]:
@@ -428,70 +418,7 @@ async def test_a_redirect_to_login_is_an_auth_error(sim):
     await http.aclose()
 
 
-# the fault matrix -----------------------------------------------------------------------------
-@pytest.mark.parametrize("fault", [
-    dict(kind="status", status=429, count=2),
-    dict(kind="status", status=502, count=2),
-    dict(kind="status", status=503, count=2),
-    dict(kind="status", status=504, count=2),
-    dict(kind="html", status=502, count=2),
-    dict(kind="reset", count=2),
-    dict(kind="status", status=503, probability=0.2),
-])
-async def test_transient_faults_end_in_the_complete_list(sim, cv, fault):
-    sim.faults.add(route="GET /servers", **fault)
-    assert len(await cv.list_servers()) == SERVERS
-
-
-@pytest.mark.parametrize("fault, error, words", [
-    (dict(kind="status", status=503, count=50), UnavailableError, "try again"),
-    (dict(kind="status", status=500, count=1), UnavailableError, "server error"),
-    (dict(kind="malformed", count=1), ProtocolError, "not valid JSON"),
-    (dict(kind="content_type", count=1), ProtocolError, "not JSON"),
-    (dict(kind="html", status=502, count=50), UnavailableError, "error page"),
-    (dict(kind="html", status=200, count=1), ProtocolError, "text/html"),
-    (dict(kind="empty", count=1), ProtocolError, "empty"),
-    (dict(kind="reset", count=50), UnavailableError, "closed"),
-])
-async def test_persistent_faults_are_typed_errors_never_a_short_list(sim, cv, fault, error, words):
-    sim.faults.add(route="GET /servers", **fault)
-    with pytest.raises(error) as err:
-        await cv.list_servers()
-    assert words in err.value.message
-
-
-async def test_a_page_failing_after_page_one_fails_the_whole_list(sim, cv):
-    def after_page_one(done: int, total: int) -> None:
-        if done == 1:
-            sim.faults.add(route="GET /servers", kind="malformed", count=1)
-
-    with pytest.raises(ProtocolError, match="not valid JSON"):
-        await cv.list_servers(progress=after_page_one)
-    pages = [r for r in sim.request_log if r["path"] == "/api/application/servers"]
-    assert [r["fault"] for r in pages].count("malformed") == 1 and pages[0]["fault"] is None   # page 1 was fine
-
-
-async def test_timeout_is_an_unavailable_error(sim):
-    adapter = make_adapter(sim, timeout=0.3)
-    sim.faults.add(route="GET /servers", kind="hang", delay=2.0, count=10)
-    with pytest.raises(UnavailableError, match="timeout"):
-        await adapter.list_servers()
-    await adapter.aclose()
-
-
-async def test_connection_refused_is_plain(sim):
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}/api/application")
-    await assert_connection_refused(adapter, lambda: adapter.list_servers())
-
-
-async def test_bad_token_is_an_auth_error_naming_the_fix_and_never_retried(sim):
-    adapter = make_adapter(sim, token="9|" + "z" * 40)
-    with pytest.raises(AuthError) as err:
-        await adapter.get_server(next(iter(sim.servers)))
-    assert "hostdeck secret set cv token" in err.value.message and len(sim.request_log) == 1
-    await adapter.aclose()
-
-
+# the fault matrix beyond the conformance suite (test_conformance.py) ---------------------------------
 async def test_non_admin_token_is_a_permission_error(sim):
     adapter = make_adapter(sim, token=NON_ADMIN)
     with pytest.raises(PermissionDenied, match="not a root admin"):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 import stat
 import subprocess
@@ -25,6 +24,8 @@ from hostdeck.backends.sim.hetzner import HetznerSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.store import Store
 from hostdeck.backends.workspace import Workspace
+
+from tests.support.cli import cli_env
 
 from .wh import IDENTIFIER, SECRET
 
@@ -43,11 +44,9 @@ def world(tmp_path):
         data = tmp_path / "data"
         # an installed hostdeck: the store exists (several first runs at once racing to create it is another matter)
         Store(path=data / "hostdeck.db").close()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-        env.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(data), HOSTDECK_SECRET_HZ_TOKEN=HZ_TOKEN,
-                   HOSTDECK_SECRET_WH_IDENTIFIER=IDENTIFIER, HOSTDECK_SECRET_WH_SECRET=WRONG, PYTHONPATH=str(ROOT),
-                   PYTHON_KEYRING_BACKEND="tests.memkeyring.FileKeyring",
-                   HOSTDECK_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"), XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+        env = cli_env(config=config, data=data, keyring_file=tmp_path / "keyring.json",
+                      HOSTDECK_SECRET_HZ_TOKEN=HZ_TOKEN, HOSTDECK_SECRET_WH_IDENTIFIER=IDENTIFIER,
+                      HOSTDECK_SECRET_WH_SECRET=WRONG, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
         yield wh, hz, env, config, data
 
 

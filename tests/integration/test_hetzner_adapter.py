@@ -1,4 +1,5 @@
-"""The Hetzner adapter against the simulator over real loopback sockets: every operation and the fault matrix."""
+"""The Hetzner adapter against the simulator over real loopback sockets: every operation and its vendor faults;
+the faults every adapter shares are in test_conformance.py."""
 
 from __future__ import annotations
 
@@ -6,26 +7,18 @@ from __future__ import annotations
 import pytest
 
 from hostdeck.backends.contract import PowerAction
-from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
-                             ReadOnlyError, UnavailableError, ValidationError)
+from hostdeck.backends.errors import (BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
+                                      ReadOnlyError, ValidationError)
 from hostdeck.backends.models import ServerSpec, ServerStatus
 from hostdeck.backends.sim.hetzner import HetznerSim
 
-from .hz import READONLY_TOKEN, TOKEN, make_adapter
-from .net import assert_connection_refused, free_port
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .hz import READONLY_TOKEN, TOKEN, make_adapter, open_sim
 
 
-@pytest.fixture
-def sim():
-    with HetznerSim(servers=260, seed=3, token=TOKEN, readonly_token=READONLY_TOKEN, action_seconds=0.1) as s:
-        yield s
-
-
-@pytest.fixture
-async def hz(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
+sim = sim_fixture(open_sim)
+hz = adapter_fixture(make_adapter)
 
 
 def posts(sim, suffix: str = "") -> list[dict]:
@@ -206,59 +199,7 @@ async def test_connection_report(sim, hz):
     assert report.details["rate_limit"]["limit"] == 3600 and report.details["rate_limit"]["remaining"] < 3600
 
 
-# the fault matrix ----------------------------------------------------------------------
-@pytest.mark.parametrize("fault", [
-    dict(kind="status", status=429, code="rate_limit_exceeded", count=2),
-    dict(kind="status", status=502, count=2),
-    dict(kind="status", status=503, count=2),
-    dict(kind="status", status=504, count=2),
-    dict(kind="html", status=502, count=2),
-    dict(kind="reset", count=2),
-    dict(kind="status", status=503, probability=0.2),
-])
-async def test_transient_faults_end_in_the_complete_list(sim, hz, fault):
-    sim.faults.add(route="GET /servers", **fault)
-    servers = await hz.list_servers()
-    assert len(servers) == 260
-
-
-@pytest.mark.parametrize("fault, error, words", [
-    (dict(kind="status", status=503, count=50), UnavailableError, "try again"),
-    (dict(kind="status", status=500, count=1), UnavailableError, "server error"),
-    (dict(kind="malformed", count=1), ProtocolError, "not valid JSON"),
-    (dict(kind="content_type", count=1), ProtocolError, "not JSON"),
-    (dict(kind="html", status=502, count=50), UnavailableError, "error page"),
-    (dict(kind="reset", count=50), UnavailableError, "closed"),
-])
-async def test_persistent_faults_are_typed_errors_never_a_short_list(sim, hz, fault, error, words):
-    sim.faults.add(route="GET /servers", **fault)
-    with pytest.raises(error) as err:
-        await hz.list_servers()
-    assert words in err.value.message
-
-
-async def test_timeout_is_an_unavailable_error(sim):
-    adapter = make_adapter(sim, timeout=0.5)
-    sim.faults.add(route="GET /servers", kind="hang", delay=3.0, count=10)
-    with pytest.raises(UnavailableError, match="timeout"):
-        await adapter.list_servers()
-    await adapter.aclose()
-
-
-async def test_connection_refused_is_plain(sim):
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}/v1")
-    await assert_connection_refused(adapter, lambda: adapter.list_servers())
-
-
-async def test_bad_token_is_an_auth_error_naming_the_fix(sim):
-    adapter = make_adapter(sim, token="wrong-token")
-    with pytest.raises(AuthError) as err:
-        await adapter.list_servers()
-    assert "hostdeck secret set hz token" in err.value.message
-    assert len([r for r in sim.request_log]) == 1  # auth failures are never retried
-    await adapter.aclose()
-
-
+# the fault matrix beyond the conformance suite (test_conformance.py) ---------------------------------
 async def test_a_list_without_pagination_is_refused():
     """A page without meta.pagination cannot be known complete: a ProtocolError, never a short list."""
     import httpx

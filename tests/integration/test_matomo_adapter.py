@@ -15,38 +15,15 @@ from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.secrets import env_name
 from hostdeck.backends.sim.matomo import MatomoSim
 
-from .mt import TOKEN, VIEW_TOKEN, make_adapter, methods
-from .net import assert_connection_refused, free_port
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .mt import TOKEN, VIEW_TOKEN, make_adapter, methods, open_big_sim, open_sim
 
 
-@pytest.fixture(scope="module")
-def big():
-    """Read by the tests that change nothing."""
-    with MatomoSim(sites=40, seed=3, token=TOKEN, retry_after=0) as s:
-        s.add_token(VIEW_TOKEN, login="viewer", view_sites=(2, 3))
-        yield s
-
-
-@pytest.fixture
-def sim():
-    with MatomoSim(sites=8, seed=6, token=TOKEN, retry_after=0, brute_force_limit=4) as s:
-        yield s
-
-
-@pytest.fixture
-async def mt(sim):
-    adapter = make_adapter(sim, timezone="Europe/Berlin", currency="EUR")
-    yield adapter
-    await adapter.aclose()
-
-
-@pytest.fixture
-async def reader(big):
-    big.faults.clear()
-    adapter = make_adapter(big)
-    yield adapter
-    await adapter.aclose()
-    big.faults.clear()
+big = sim_fixture(open_big_sim, scope="module")
+sim = sim_fixture(open_sim)
+mt = adapter_fixture(make_adapter, timezone="Europe/Berlin", currency="EUR")
+reader = adapter_fixture(make_adapter, "big", clear_faults=True)
 
 
 def recorded(adapter) -> str:
@@ -320,61 +297,11 @@ async def test_blocked_user_login_is_rate_limited(sim, mt):
         await mt.version()
 
 
-# the fault matrix (reads) ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fault", [
-    dict(kind="status", status=429, count=2),
-    dict(kind="status", status=502, count=2),
-    dict(kind="status", status=503, count=2),
-    dict(kind="status", status=504, count=2),
-    dict(kind="html", status=502, count=2),
-    dict(kind="status", status=503, message="Matomo is under maintenance", count=2),
-    dict(kind="reset", count=2),
-    dict(kind="reset_mid", count=2),
-    dict(kind="status", status=503, probability=0.2),
-])
-async def test_transient_faults_end_in_the_right_answer(big, reader, fault):
-    big.faults.add("SitesManager.getSitesIdFromSiteUrl", **fault)
-    assert await reader.find_sites_by_url(big.site_urls[9][0]) == [9]
-    big.faults.clear()
-    big.faults.add("SitesManager.getSiteFromId", **fault)
-    assert (await reader.site(9)).id == 9
-
-
-@pytest.mark.parametrize("fault, error, words", [
-    (dict(kind="status", status=503, count=50), UnavailableError, "error page"),
-    (dict(kind="status", status=500, count=1), UnavailableError, "error page"),
-    (dict(kind="status", status=503, message="Matomo is under maintenance", count=50), UnavailableError, "maintenance"),
-    (dict(kind="malformed", count=1), ProtocolError, "not valid JSON"),
-    (dict(kind="content_type", count=1), ProtocolError, "not JSON"),
-    (dict(kind="status", status=200, code="no_value", count=1), ProtocolError, "no 'value'"),
-    (dict(kind="empty", count=1), ProtocolError, "empty"),
-    (dict(kind="html", status=502, count=50), UnavailableError, "error page"),
-    (dict(kind="reset", count=50), UnavailableError, "closed"),
-])
-async def test_persistent_faults_are_typed_errors(big, reader, fault, error, words):
-    big.faults.add("API.getMatomoVersion", **fault)
-    with pytest.raises(error) as err:
-        await reader.version()
-    assert words in err.value.message
-
-
+# the fault matrix beyond the conformance suite (test_conformance.py) ---------------------------------
 async def test_a_list_of_the_wrong_shape_is_never_an_empty_result(big, reader):
     big.faults.add("SitesManager.getSitesIdFromSiteUrl", "status", status=200, code="no_value")
     with pytest.raises(ProtocolError, match="not a list"):
         await reader.find_sites_by_url("a.example")
-
-
-async def test_timeout_is_an_unavailable_error(sim):
-    adapter = make_adapter(sim, timeout=0.2)
-    sim.faults.add("API.getMatomoVersion", "hang", delay=0.6, count=10)
-    with pytest.raises(UnavailableError, match="timeout"):
-        await adapter.version()
-    await adapter.aclose()
-
-
-async def test_connection_refused_is_plain(sim):
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}")
-    await assert_connection_refused(adapter, lambda: adapter.version())
 
 
 async def test_wrong_url_says_where_the_api_is(sim):

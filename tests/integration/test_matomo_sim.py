@@ -13,6 +13,7 @@ from hostdeck.backends.sim.matomo import DEFAULT_TOKEN, MatomoSim
 
 from .mt import TOKEN, VIEW_TOKEN, call, methods
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
+from tests.support.shapes import same_shape
 
 FIXTURES = ALL_FIXTURES / "matomo"
 ERRORS = json.loads((FIXTURES / "errors.json").read_text(encoding="utf-8"))
@@ -20,21 +21,6 @@ ERRORS = json.loads((FIXTURES / "errors.json").read_text(encoding="utf-8"))
 
 def fixture(name: str) -> Any:
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def same_shape(ours: Any, theirs: Any, where: str = "") -> None:
-    """Same keys and the same JSON types as the fixture (strings stay strings, ints stay ints)."""
-    if isinstance(theirs, dict):
-        assert isinstance(ours, dict), where
-        assert set(ours) == set(theirs), f"{where}: {sorted(set(ours) ^ set(theirs))}"
-        for k in theirs:
-            same_shape(ours[k], theirs[k], f"{where}.{k}")
-    elif isinstance(theirs, list):
-        assert isinstance(ours, list), where
-        if ours and theirs:
-            same_shape(ours[0], theirs[0], f"{where}[]")
-    else:
-        assert type(ours) is type(theirs), f"{where}: {type(ours).__name__} != {type(theirs).__name__}"
 
 
 def ok(resp: httpx.Response) -> Any:

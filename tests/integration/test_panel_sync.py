@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -27,6 +26,8 @@ from hostdeck.backends.sim.vpspanel import VpsPanelSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.sync.billing_setup import panel_sync
 from hostdeck.backends.workspace import Workspace
+
+from tests.support.cli import cli_env, run_cli
 
 from . import hz, vp, wh
 from .billing_env import open_world, panel_users_for, users_option
@@ -265,17 +266,14 @@ kind = "vpspanel"
 url = "{panel.base_url}"
 users = {{ {users} }}
 """)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-        env.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
-                   HOSTDECK_SECRET_HZ_TOKEN=hz.TOKEN, HOSTDECK_SECRET_BILLING_IDENTIFIER=wh.IDENTIFIER,
-                   HOSTDECK_SECRET_BILLING_SECRET=wh.SECRET, HOSTDECK_SECRET_PANEL_API_KEY=vp.KEY,
-                   PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+        env = cli_env(config=config, data=tmp_path / "data", HOSTDECK_SECRET_HZ_TOKEN=hz.TOKEN,
+                      HOSTDECK_SECRET_BILLING_IDENTIFIER=wh.IDENTIFIER, HOSTDECK_SECRET_BILLING_SECRET=wh.SECRET,
+                      HOSTDECK_SECRET_PANEL_API_KEY=vp.KEY)
         yield hzs, whs, panel, env, tmp_path
 
 
 def hostdeck(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return run_cli(env, *args, timeout=timeout)
 
 
 def panel_rows(tmp: Path) -> list[tuple]:

@@ -1,4 +1,5 @@
-"""The Proxmox adapter against the simulator over real loopback sockets: every operation and the fault matrix."""
+"""The Proxmox adapter against the simulator over real loopback sockets: every operation and its vendor faults;
+the faults every adapter shares are in test_conformance.py."""
 
 from __future__ import annotations
 
@@ -17,23 +18,15 @@ from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.cluster import VM
 from hostdeck.backends.sim.proxmox import ProxmoxSim
 
-from .pve import SECRET, TOKEN_ID, make_adapter
-from .net import assert_connection_refused, free_port
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .pve import SECRET, TOKEN_ID, make_adapter, open_sim
 
 NODE = "pve-fsn-1"
 
 
-@pytest.fixture
-def sim():
-    with ProxmoxSim(vms_per_node=15, seed=5, token_id=TOKEN_ID, token_secret=SECRET, task_seconds=0.1) as s:
-        yield s
-
-
-@pytest.fixture
-async def pve(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
+sim = sim_fixture(open_sim)
+pve = adapter_fixture(make_adapter)
 
 
 def a_vm(sim, *, status="running", lock=None, paused=False, agent=True, windows=False, node=None) -> VM:
@@ -413,38 +406,7 @@ def test_contract_metadata(sim):
         asyncio.run(adapter.power("104", PowerAction.OFF))
 
 
-# the fault matrix: reads -----------------------------------------------------------------------------
-@pytest.mark.parametrize("fault", [
-    dict(kind="status", status=500, message="unexpected proxy error", count=2),
-    dict(kind="status", status=502, count=2),
-    dict(kind="status", status=503, count=2),
-    dict(kind="status", status=504, count=2),
-    dict(kind="status", status=595, count=2),
-    dict(kind="html", status=502, count=2),
-    dict(kind="reset", count=2),
-    dict(kind="status", status=503, probability=0.3),
-])
-async def test_transient_faults_end_in_the_complete_list(sim, pve, fault):
-    sim.faults.add(route="GET /nodes/*/qemu", **fault)
-    assert len(await pve.list_servers()) == 45
-
-
-@pytest.mark.parametrize("fault, error, words", [
-    (dict(kind="status", status=503, count=50), UnavailableError, "try again"),
-    (dict(kind="status", status=500, message="got unexpected trouble", count=50), UnavailableError, "got unexpected trouble"),
-    (dict(kind="malformed", count=1), ProtocolError, "not valid JSON"),
-    (dict(kind="content_type", count=1), ProtocolError, "not JSON"),
-    (dict(kind="empty", count=1), ProtocolError, "empty"),
-    (dict(kind="html", status=502, count=50), UnavailableError, "error page"),
-    (dict(kind="reset", count=50), UnavailableError, "closed"),
-])
-async def test_persistent_faults_are_typed_errors_never_a_short_list(sim, pve, fault, error, words):
-    sim.faults.add(route="GET /nodes/pve-fsn-2/qemu", **fault)
-    with pytest.raises(error) as err:
-        await pve.list_servers()
-    assert words in err.value.message
-
-
+# the fault matrix beyond the conformance suite (test_conformance.py) ---------------------------------
 async def test_html_page_with_200_is_a_protocol_error(sim, pve):
     sim.faults.add(route="GET /nodes/*/qemu", kind="content_type", content_type="text/html", count=1)
     with pytest.raises(ProtocolError, match="text/html"):
@@ -461,19 +423,6 @@ async def test_body_without_data_envelope_is_a_protocol_error():
     with pytest.raises(ProtocolError, match="'data'"):
         await PveClient(http, NODE).vms()
     await http.aclose()
-
-
-async def test_timeout_is_an_unavailable_error(sim):
-    adapter = make_adapter(sim, timeout=0.3)
-    sim.faults.add(route="GET /nodes/pve-fsn-2/qemu", kind="hang", delay=2.0, count=50)
-    with pytest.raises(UnavailableError, match="timeout"):
-        await adapter.list_servers()
-    await adapter.aclose()
-
-
-async def test_connection_refused_is_plain(sim):
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}")
-    await assert_connection_refused(adapter, lambda: adapter.list_servers())
 
 
 async def test_pre_2025_servers_reason_phrase_becomes_the_message():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -17,6 +16,8 @@ import pytest
 from hostdeck.backends.sim.cluster import Cluster
 from hostdeck.backends.sim.convoy import ConvoySim
 from hostdeck.backends.sim.whmcs import WhmcsSim
+
+from tests.support.cli import cli_env, run_cli
 
 from . import cv, wh
 
@@ -46,16 +47,13 @@ kind = "convoy"
 url = "{convoy.base_url}"
 poll_seconds = 0.05
 """)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-        env.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
-                   HOSTDECK_SECRET_BILLING_IDENTIFIER=wh.IDENTIFIER, HOSTDECK_SECRET_BILLING_SECRET=wh.SECRET,
-                   HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+        env = cli_env(config=config, data=tmp_path / "data", HOSTDECK_SECRET_BILLING_IDENTIFIER=wh.IDENTIFIER,
+                      HOSTDECK_SECRET_BILLING_SECRET=wh.SECRET, HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN)
         yield whmcs, convoy, env, tmp_path
 
 
 def sync(env, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "sync", "clients", "--push", "--json"], env=env,
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    return run_cli(env, "sync", "clients", "--push", "--json", timeout=timeout)
 
 
 def test_killed_syncs_rerun_to_a_true_map_without_duplicates(world):

@@ -10,15 +10,9 @@ import pytest
 from hostdeck.backends.errors import ConflictError, NotFoundError
 from hostdeck.backends.sync.services import ServiceLinks
 
-from .billing_env import open_world
+from tests.support.cli import cli_env, run_cli
 
-
-@pytest.fixture
-async def world(tmp_path):
-    with ExitStack() as stack:
-        w = open_world(stack, tmp_path / "h.db")
-        yield w
-        await w.aclose()
+from .billing_env import open_world, world  # noqa: F401 - world: the fixture
 
 
 def by_service(proposals, service_id):
@@ -222,18 +216,11 @@ async def test_drift_of_each_kind(world):
 
 def test_the_commands_against_the_demo(tmp_path):
     import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-    env.update(PYTHONPATH=str(root), PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    env = cli_env()
 
     def hostdeck(*args):
-        return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "--demo", *args], env=env, cwd=root,
-                              capture_output=True, text=True, timeout=60)
+        return run_cli(env, "--demo", *args, timeout=60)
 
     drift = hostdeck("sync", "drift", "--json")
     assert drift.returncode == 0, drift.stderr                 # drift found is a report, not a failure

@@ -13,6 +13,8 @@ from hostdeck.backends.errors import BackendError, ProtocolError, UnavailableErr
 from hostdeck.backends.sim.hetzner import HetznerSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
 
+from tests.support.cli import cli_env, run_cli
+
 from . import hz, wh
 
 
@@ -164,26 +166,17 @@ async def test_connection_test_latency_is_the_round_trip_of_one_request():
 def test_hostdeck_test_reports_the_round_trip_not_the_start_up(tmp_path):
     """`hostdeck test` in a fresh process (importing httpx, building clients: ~126 ms before) against simulators 50 ms
     away reports 50-65 ms (the best of three runs, for a loaded machine)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
     with HetznerSim(servers=5, seed=7, token=hz.TOKEN, latency_ms=50) as s, \
             WhmcsSim(clients=5, identifier=wh.IDENTIFIER, secret=wh.SECRET, latency_ms=50) as w:
         config = tmp_path / "config.toml"
         config.write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{s.base_url}"\n\n'
                           f'[[backends]]\nname = "wh"\nkind = "whmcs"\nurl = "{w.base_url}"\n')
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTDECK_")}
-        env.update(HOSTDECK_CONFIG=str(config), HOSTDECK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(root),
-                   HOSTDECK_SECRET_HZ_TOKEN=hz.TOKEN, HOSTDECK_SECRET_WH_IDENTIFIER=wh.IDENTIFIER,
-                   HOSTDECK_SECRET_WH_SECRET=wh.SECRET, PYTHON_KEYRING_BACKEND="tests.memkeyring.FileKeyring",
-                   HOSTDECK_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"))
+        env = cli_env(config=config, data=tmp_path / "data", keyring_file=tmp_path / "keyring.json",
+                      HOSTDECK_SECRET_HZ_TOKEN=hz.TOKEN, HOSTDECK_SECRET_WH_IDENTIFIER=wh.IDENTIFIER,
+                      HOSTDECK_SECRET_WH_SECRET=wh.SECRET)
         best: dict[str, float] = {}
         for _ in range(3):
-            proc = subprocess.run([sys.executable, "-m", "hostdeck.cli.main", "test", "--json"], env=env, cwd=root,
-                                  capture_output=True, text=True, timeout=60)
+            proc = run_cli(env, "test", "--json", timeout=60)
             assert proc.returncode == 0, proc.stdout + proc.stderr
             for report in json.loads(proc.stdout):
                 assert report["latency_ms"] >= 50, report

@@ -12,26 +12,17 @@ from hostdeck.backends.errors import (AuthError, BackendError, ConfigError, Conf
                              RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
 from hostdeck.backends.models import Server, ServerStatus
 from hostdeck.backends.registry import adapter_class
-from hostdeck.backends.sim.vpspanel import VpsPanelSim
 from hostdeck.backends.vpspanel import VpsPanelAdapter, VpsRecord, record_for
 from hostdeck.backends.vpspanel.models import panel_status
 
-from .vp import KEY, a_record, listing, make_adapter, sync_posts
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .vp import KEY, a_record, listing, make_adapter, open_sim, sync_posts
 from .net import free_port
 
 
-@pytest.fixture
-def sim():
-    # Retry-After 0: the adapter honours it (one test checks with 1 s), the matrix stays fast
-    with VpsPanelSim(seed=4, api_key=KEY, retry_after=0) as s:
-        yield s
-
-
-@pytest.fixture
-async def vp(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
+sim = sim_fixture(open_sim)
+vp = adapter_fixture(make_adapter)
 
 
 def event_text(adapter) -> str:
@@ -388,40 +379,7 @@ def test_record_for_refuses_what_the_panel_would_reject():
     assert "user_id" in err.value.details
 
 
-# the fault matrix -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fault", [
-    dict(kind="status", status=429, count=2),
-    dict(kind="status", status=502, count=2),
-    dict(kind="status", status=503, count=2),
-    dict(kind="status", status=504, count=2),
-    dict(kind="html", status=502, count=2),
-    dict(kind="reset", count=2),
-    dict(kind="status", status=503, probability=0.2),
-])
-async def test_transient_faults_end_in_success(sim, vp, fault):
-    sim.faults.add(route="POST /api/vps/sync", **fault)
-    for vps_id in (1001, 1002, 1003, 1004):
-        assert (await vp.update_vps(vps_id, status="running")).status == "running"
-    assert await vp.delete_vps(1005) is True
-    assert (await vp.test_connection()).ok
-
-
-@pytest.mark.parametrize("fault, error, words", [
-    (dict(kind="status", status=503, count=50), UnavailableError, "try again"),
-    (dict(kind="status", status=500, count=1), UnavailableError, "server error"),
-    (dict(kind="malformed", count=1), ProtocolError, "not valid JSON"),
-    (dict(kind="content_type", count=1), ProtocolError, "not JSON"),
-    (dict(kind="empty", count=1), ProtocolError, "empty"),
-    (dict(kind="html", status=502, count=50), UnavailableError, "error page"),
-    (dict(kind="reset", count=50), UnavailableError, "closed"),
-])
-async def test_persistent_faults_are_typed_errors(sim, vp, fault, error, words):
-    sim.faults.add(route="POST /api/vps/sync", **fault)
-    with pytest.raises(error) as err:
-        await vp.update_vps(1001, status="stopped")
-    assert words in err.value.message
-
-
+# the fault matrix beyond the conformance suite (test_conformance.py) ---------------------------------
 async def test_rate_limit_beyond_the_budget_is_a_rate_limited_error(sim):
     from hostdeck.backends.http import RetryPolicy
 
@@ -463,14 +421,6 @@ async def test_the_api_key_never_appears_in_events_or_errors(sim, vp):
     assert KEY not in json.dumps(sim.request_log, default=str)
     statuses = [e.status for e in vp.events.recent() if e.kind.value == "api"]
     assert statuses[:5] == [422, 201, 503, 200, 200] and 404 in statuses
-
-
-async def test_a_panel_echoing_the_key_is_scrubbed(sim, vp):
-    sim.faults.add("update", "status", status=500, message=f"bad key {KEY} somewhere")
-    with pytest.raises(UnavailableError) as err:
-        await vp.update_vps(1001, status="running")
-    assert KEY not in err.value.message and "***" in err.value.message
-    assert KEY not in event_text(vp)
 
 
 @pytest.mark.parametrize("fault", [dict(kind="status", status=400), dict(kind="html", status=400),

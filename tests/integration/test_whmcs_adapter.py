@@ -14,40 +14,18 @@ from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.whmcs import WhmcsAdapter
 
-from .wh import ACCESS_KEY, IDENTIFIER, SECRET, actions, make_adapter
-from .net import assert_connection_refused, free_port
+from tests.support.fixtures import adapter_fixture, sim_fixture
+
+from .wh import ACCESS_KEY, IDENTIFIER, SECRET, actions, make_adapter, open_big_sim, open_sim
 
 NEW = dict(first_name="Ana", last_name="Lima", email="ana.lima.new@example.com", address1="Rua Exemplo 1",
            city="Lisboa", state="Lisboa", postcode="1000-001", country="PT", phone_number="912345678")
 
 
-@pytest.fixture(scope="module")
-def big():
-    """1,043 clients, read by the tests that change nothing."""
-    with WhmcsSim(seed=3, identifier=IDENTIFIER, secret=SECRET, retry_after=0) as s:
-        yield s
-
-
-@pytest.fixture
-def sim():
-    with WhmcsSim(clients=80, seed=6, identifier=IDENTIFIER, secret=SECRET, retry_after=0) as s:
-        yield s
-
-
-@pytest.fixture
-async def wh(sim):
-    adapter = make_adapter(sim)
-    yield adapter
-    await adapter.aclose()
-
-
-@pytest.fixture
-async def reader(big):
-    big.faults.clear()
-    adapter = make_adapter(big)
-    yield adapter
-    await adapter.aclose()
-    big.faults.clear()
+big = sim_fixture(open_big_sim, scope="module")
+sim = sim_fixture(open_sim)
+wh = adapter_fixture(make_adapter)
+reader = adapter_fixture(make_adapter, "big", clear_faults=True)
 
 
 def a_service(sim, status: str = "Active", with_server: bool = True) -> str:
@@ -348,15 +326,6 @@ async def test_module_timeout_looks_again_while_php_may_still_run(sim):
 
 
 # errors ---------------------------------------------------------------------------------------------------
-async def test_wrong_credentials_name_the_fix_and_are_not_retried(sim):
-    adapter = make_adapter(sim, identifier="wrong-identifier")
-    with pytest.raises(AuthError) as err:
-        await adapter.get_clients()
-    assert "hostdeck secret set wh identifier" in err.value.message and "hostdeck secret set wh secret" in err.value.message
-    assert len(sim.request_log) == 1
-    await adapter.aclose()
-
-
 async def test_ip_allow_list_without_and_with_an_access_key():
     with WhmcsSim(clients=20, identifier=IDENTIFIER, secret=SECRET, allowed_ips=("203.0.113.7",),
                   access_key=ACCESS_KEY) as s:
@@ -430,52 +399,7 @@ async def test_activity_log_limit_since_and_filters(sim, wh):
     assert len(everything) == len(sim.activity)
 
 
-# the fault matrix ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fault", [
-    dict(kind="status", status=429, count=2),
-    dict(kind="status", status=502, count=2),
-    dict(kind="status", status=503, count=2),
-    dict(kind="status", status=504, count=2),
-    dict(kind="html", status=502, count=2),
-    dict(kind="reset", count=2),
-    dict(kind="reset_mid", count=2),
-    dict(kind="status", status=503, probability=0.2),
-])
-async def test_transient_faults_end_in_the_complete_list(big, reader, fault):
-    big.faults.add("GetClients", **fault)
-    assert len(await reader.get_clients()) == 1043
-
-
-@pytest.mark.parametrize("fault, error, words", [
-    (dict(kind="status", status=503, count=50), UnavailableError, "error page"),
-    (dict(kind="status", status=500, count=1), UnavailableError, "error page"),
-    (dict(kind="malformed", count=1), ProtocolError, "not valid JSON"),
-    (dict(kind="content_type", count=1), ProtocolError, "not JSON"),
-    (dict(kind="status", status=200, code="no_result", count=1), ProtocolError, "no 'result'"),
-    (dict(kind="empty", count=1), ProtocolError, "empty"),
-    (dict(kind="html", status=502, count=50), UnavailableError, "error page"),
-    (dict(kind="reset", count=50), UnavailableError, "closed"),
-])
-async def test_persistent_faults_are_typed_errors_never_a_short_list(big, reader, fault, error, words):
-    big.faults.add("GetClients", **fault)
-    with pytest.raises(error) as err:
-        await reader.get_clients()
-    assert words in err.value.message
-
-
-async def test_timeout_is_an_unavailable_error(sim):
-    adapter = make_adapter(sim, timeout=0.2)
-    sim.faults.add("GetClients", "hang", delay=1.0, count=10)
-    with pytest.raises(UnavailableError, match="timeout"):
-        await adapter.get_clients()
-    await adapter.aclose()
-
-
-async def test_connection_refused_is_plain(sim):
-    adapter = make_adapter(sim, url=f"http://127.0.0.1:{free_port()}")
-    await assert_connection_refused(adapter, lambda: adapter.get_clients())
-
-
+# the fault matrix beyond the conformance suite (test_conformance.py) ---------------------------------
 async def test_events_record_every_call_and_no_secret(sim, wh):
     await wh.details()                     # the version (GetClients' paging depends on it) is read first, once
     sim.faults.add("GetClients", "status", status=503)

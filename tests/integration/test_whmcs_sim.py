@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import httpx
@@ -11,8 +12,10 @@ import pytest
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.whmcs.parse import custom_fields_param
 
-from .wh import IDENTIFIER, SECRET, call
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
+from tests.support import shapes
+
+from .wh import IDENTIFIER, SECRET, call
 
 FIXTURES = ALL_FIXTURES / "whmcs"
 
@@ -21,22 +24,8 @@ def fixture(name: str) -> Any:
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def same_shape(ours: Any, theirs: Any, where: str = "") -> None:
-    """Same keys and the same JSON types as the fixture (strings stay strings, ints stay ints)."""
-    if isinstance(theirs, dict) and where.endswith(".pricing"):    # keyed by currency code: data, not schema
-        for code, table in ours.items():
-            same_shape(table, next(iter(theirs.values())), f"{where}.{code}")
-    elif isinstance(theirs, dict):
-        assert isinstance(ours, dict), where
-        assert set(ours) == set(theirs), f"{where}: {sorted(set(ours) ^ set(theirs))}"
-        for k in theirs:
-            same_shape(ours[k], theirs[k], f"{where}.{k}")
-    elif isinstance(theirs, list):
-        assert isinstance(ours, list), where
-        if ours and theirs:
-            same_shape(ours[0], theirs[0], f"{where}[]")
-    elif theirs is not None and ours is not None:
-        assert type(ours) is type(theirs), f"{where}: {type(ours).__name__} != {type(theirs).__name__}"
+# prices are keyed by currency code (data, not schema); WHMCS sends null for fields it has no value for
+same_shape = partial(shapes.same_shape, keyed_by_data="pricing", null_is_any=True)
 
 
 def ok(resp: httpx.Response) -> dict[str, Any]:

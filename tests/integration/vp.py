@@ -10,10 +10,16 @@ from hostdeck.backends.config import BackendConfig
 from hostdeck.backends.events import EventLog
 from hostdeck.backends.http import RetryPolicy
 from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.sim.vpspanel import VpsPanelSim
 from hostdeck.backends.vpspanel import VpsPanelAdapter, VpsRecord
 
 KEY = "sentinel-vpspanel-key-0123456789abcdefXYZ"   # 41 characters
 FAST = RetryPolicy(max_retries=4, base=0.01, factor=2.0, cap=0.1, rate_limit_budget=30.0)
+
+
+def open_sim() -> VpsPanelSim:
+    # Retry-After 0: the adapter honours it (one test checks with 1 s), the fault matrix stays fast
+    return VpsPanelSim(seed=4, api_key=KEY, retry_after=0)
 
 
 def make_adapter(sim, *, key: str = KEY, read_only: bool = False, timeout: float = 10.0, events: EventLog | None = None,

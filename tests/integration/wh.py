@@ -10,12 +10,23 @@ from hostdeck.backends.config import BackendConfig
 from hostdeck.backends.events import EventLog
 from hostdeck.backends.http import RetryPolicy
 from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.whmcs import WhmcsAdapter
 
 IDENTIFIER = "sentinelIdentifier0123456789abcd"
 SECRET = "sentinelSecret9876543210zyxwvuts"
 ACCESS_KEY = "sentinel-Access.Key(42)"
 FAST = RetryPolicy(max_retries=4, base=0.01, factor=2.0, cap=0.1, rate_limit_budget=30.0)
+
+
+def open_big_sim() -> WhmcsSim:
+    """1,043 clients, shared by a module's tests that change nothing (the adapter's and the conformance suite)."""
+    return WhmcsSim(seed=3, identifier=IDENTIFIER, secret=SECRET, retry_after=0)
+
+
+def open_sim() -> WhmcsSim:
+    """80 clients, one simulator a test, for the tests that change something or count requests."""
+    return WhmcsSim(clients=80, seed=6, identifier=IDENTIFIER, secret=SECRET, retry_after=0)
 
 
 def make_adapter(sim, *, identifier: str = IDENTIFIER, secret: str = SECRET, access_key: str | None = None,

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import keyring
-import pytest
-
-from tests.memkeyring import MemoryKeyring
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
 from hostdeck.tui.dialogs.credential import CredentialDialog
 from hostdeck.tui.screens.connections import ConnectionsScreen
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    MemoryKeyring.store = {}
-    keyring.set_keyring(MemoryKeyring())
-    yield MemoryKeyring.store
-    keyring.set_keyring(previous)
 
 
 async def settle(app, pilot):

@@ -1,0 +1,21 @@
+"""Fixtures every test folder may use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[dict[tuple[str, str], str]]:
+    """An empty in-memory keyring for the test (its store is yielded); the previous keyring comes back after."""
+    import keyring
+
+    from tests.memkeyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    MemoryKeyring.store = {}
+    keyring.set_keyring(MemoryKeyring())
+    yield MemoryKeyring.store
+    keyring.set_keyring(previous)
