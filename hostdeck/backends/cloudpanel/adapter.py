@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Role
 from ..contract import Adapter
 from ..errors import BackendError, ConfigError, ProtocolError, ReadOnlyError, SecretError
 from ..models import ActionResult, ConnectionReport, Event, EventKind, SecretResult, Site
@@ -47,6 +49,7 @@ def _named(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
 
 class CloudPanelAdapter(Adapter):
     kind = "cloudpanel"
+    roles = frozenset({Role.SITE_HOST})
     capabilities = frozenset()  # no servers: sites, certificates, databases and panel users (methods below)
     secret_fields = ("key_passphrase",)
 
@@ -206,35 +209,30 @@ class CloudPanelAdapter(Adapter):
             await asyncio.to_thread(conn.close)
 
     # connection test and host keys -----------------------------------------------------------------------------------
-    async def test_connection(self) -> ConnectionReport:
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        try:
-            conn = await self._connect()
-            report.details.update({"host": self.where, "sudo": self.options.sudo,
-                                   "host_key": conn.host_key.as_dict() if conn.host_key else None,
-                                   "connect_ms": round(conn.connect_ms or 0.0, 1)})
-            started = time.perf_counter()
-            found = await self._probe(commands.clpctl_present())
-            report.latency_ms = (time.perf_counter() - started) * 1000
-            path = found.stdout.strip().splitlines()[0] if found.stdout.strip() else ""
-            if found.exit_status != 0 or not path:
-                raise ProtocolError(f"clpctl was not found on {self.options.host} (`command -v clpctl` found nothing): "
-                                    "is this a CloudPanel server?", backend=self.name, operation="connection test",
-                                    code="not_cloudpanel")
-            report.details["clpctl"] = path
-            report.details["vhost_templates"] = await self.vhost_templates(refresh=True)
-            report.ok = True
-        except HostKeyError as exc:
-            report.error = exc.message
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
+        conn = await self._connect()
+        report.details.update({"host": self.where, "sudo": self.options.sudo,
+                               "host_key": conn.host_key.as_dict() if conn.host_key else None,
+                               "connect_ms": round(conn.connect_ms or 0.0, 1)})
+        clock.restart()
+        found = await self._probe(commands.clpctl_present())
+        report.latency_ms = (time.perf_counter() - clock.started) * 1000
+        path = found.stdout.strip().splitlines()[0] if found.stdout.strip() else ""
+        if found.exit_status != 0 or not path:
+            raise ProtocolError(f"clpctl was not found on {self.options.host} (`command -v clpctl` found nothing): "
+                                "is this a CloudPanel server?", backend=self.name, operation="connection test",
+                                code="not_cloudpanel")
+        report.details["clpctl"] = path
+        report.details["vhost_templates"] = await self.vhost_templates(refresh=True)
+        report.ok = True
+
+    def explain_failure(self, exc: BackendError, report: ConnectionReport) -> str:
+        if isinstance(exc, HostKeyError):
+            changed = isinstance(exc, ChangedHostKeyError)
             report.details["host_key"] = {"fingerprint": exc.fingerprint, "key_type": exc.key_type,
-                                          "state": "changed" if isinstance(exc, ChangedHostKeyError) else "unknown"}
-            report.details["fix"] = (f"hostdeck cloudpanel trust {self.name}"
-                                     + (" --replace" if isinstance(exc, ChangedHostKeyError) else ""))
-        except BackendError as exc:
-            report.error = exc.message
-        except (ConfigError, SecretError) as exc:
-            report.error = str(exc)
-        return report
+                                          "state": "changed" if changed else "unknown"}
+            report.details["fix"] = f"hostdeck cloudpanel trust {self.name}" + (" --replace" if changed else "")
+        return exc.message
 
     @_named
     async def fetch_host_key(self) -> HostKeyInfo:

@@ -10,10 +10,13 @@ import asyncio
 import re
 import time
 from types import EllipsisType
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
 from ..catalog import cached_catalog
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Role
+from ..adapter_base.http_adapter import HttpAdapter
 from ..contract import Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
                       ProtocolError, ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
@@ -44,24 +47,24 @@ def load_fallback(backend: str) -> list[CatalogItem]:
     return []
 
 
-class ConvoyAdapter(Adapter):
+class ConvoyAdapter(HttpAdapter):
     kind = "convoy"
+    roles = frozenset({Role.SERVER_PROVIDER, Role.CATALOG_SOURCE, Role.PANEL_USERS})
     capabilities = frozenset({Capability.LIST, Capability.CREATE, Capability.DELETE, Capability.SUSPEND, Capability.SSO,
                               Capability.CATALOG, Capability.RESIZE, Capability.RENAME})
     secret_fields = ("token",)
+    default_concurrency = 6
 
     def refresh_cost(self, server_count: int) -> int:
         return 1 + max(1, -(-server_count // 100))   # /nodes + the server pages
 
     def __init__(self, config, *, secrets, events=None, read_only=False, store=None, policy: RetryPolicy | None = None,
                  catalog_ttl_hours: float = 24.0) -> None:
-        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
+        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         self.catalog_ttl_hours = float(config.option("catalog_ttl_hours", catalog_ttl_hours))
         self.poll_seconds = float(config.option("poll_seconds", 1.0))
         self.install_wait = float(config.option("install_wait_seconds", 300.0))
         self.delete_wait = float(config.option("delete_wait_seconds", 60.0))
-        self._policy = policy
-        self._http: HttpCore | None = None
         self.join: ProxmoxJoin | None = None
 
     # Proxmox join ---------------------------------------------------------------
@@ -102,19 +105,9 @@ class ConvoyAdapter(Adapter):
     def secret_values(self) -> dict[str, str]:
         return {"token": self.secrets.require(self.name, "token")}
 
-    @property
-    def http(self) -> HttpCore:
-        if self._http is not None and self.credentials_changed():   # corrected after a rejection: use it now
-            self._retire(self._http)
-            self._http = None
-        if self._http is None:
-            values = self.secret_values()
-            self._http = HttpCore(backend=self.name, base_url=self.api_url, classify=classify, events=self.events,
-                                  headers={"Authorization": f"Bearer {values['token']}"},
-                                  max_concurrency=self.config.max_concurrency or 6, timeout=self.config.timeout,
-                                  policy=self._policy, read_only=self.read_only, guard=self.credential_guard(values),
-                                  **self.http_limits())
-        return self._http
+    def build_cores(self, values: Mapping[str, str]) -> tuple[HttpCore, ...]:
+        return (HttpCore(classify=classify, headers={"Authorization": f"Bearer {values['token']}"},
+                         **self.core_options(values, self.api_url)),)
 
     @property
     def api(self) -> ConvoyApi:
@@ -131,15 +124,6 @@ class ConvoyAdapter(Adapter):
     @property
     def accounts(self) -> Accounts:
         return Accounts(UsersClient(self.api), self.name, self.audit, self._look_spacing)
-
-    async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-
-    def _mutation(self, operation: str) -> None:
-        if self.read_only:
-            raise ReadOnlyError(f"read-only mode is on: {operation} refused.", backend=self.name, operation=operation)
 
     def _refuse(self, server: Server, action: str, operation: str) -> None:
         status = server.raw.get("status")
@@ -199,30 +183,22 @@ class ConvoyAdapter(Adapter):
         }.get(capability, "")
 
     # connection -----------------------------------------------------------------
-    async def test_connection(self) -> ConnectionReport:
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        started = time.perf_counter()
-        try:
-            self.http.last_round_trip_ms = None
-            count = await self.nodes.count()
-            report.latency_ms = round_trip_ms(self.http, started)
-            report.details.update({"nodes": count, "token": "root admin", "api": "application API (v3/v4)"})
-            report.ok = count > 0
-            if not count:
-                report.error = ("connected and the token is a root admin, but no nodes are configured in Convoy: add a "
-                                "node in its admin area before creating servers.")
-        except AuthError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = exc.message if exc.code == "credential_rejected_before" else f"token rejected: {exc.message}"
-        except PermissionDenied as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = f"token is not a root admin (403): {exc.message}"
-        except BackendError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = exc.message
-        except Exception as exc:  # SecretError, ConfigError: plain words, no traceback
-            report.error = str(exc)
-        return report
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
+        clock.watch(self.http)
+        count = await self.nodes.count()
+        report.latency_ms = clock.lap()
+        report.details.update({"nodes": count, "token": "root admin", "api": "application API (v3/v4)"})
+        report.ok = count > 0
+        if not count:
+            report.error = ("connected and the token is a root admin, but no nodes are configured in Convoy: add a "
+                            "node in its admin area before creating servers.")
+
+    def explain_failure(self, exc: BackendError, report: ConnectionReport) -> str:
+        if isinstance(exc, AuthError):
+            return exc.message if exc.code == "credential_rejected_before" else f"token rejected: {exc.message}"
+        if isinstance(exc, PermissionDenied):
+            return f"token is not a root admin (403): {exc.message}"
+        return exc.message
 
     # servers --------------------------------------------------------------------
     async def list_servers(self, progress: Callable[[int, int], None] | None = None) -> list[Server]:

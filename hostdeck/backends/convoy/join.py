@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import BackendConfig
 from ..errors import BackendError, ConfigError
+from ..roles import Role
 
 if TYPE_CHECKING:
     from ..contract import Adapter
@@ -46,8 +47,8 @@ class ProxmoxJoin:
         self.per_node: dict[str, Any] = {}
         for key, name in ([("proxmox", default)] if default else []) + [(f"proxmox_nodes.{n}", b) for n, b in per_node.items()]:
             adapter = adapters.get(name)
-            if adapter is None or adapter.kind != "proxmox":
-                known = ", ".join(n for n, a in adapters.items() if a.kind == "proxmox") or "none configured"
+            if adapter is None or not adapter.plays(Role.HYPERVISOR):
+                known = ", ".join(n for n, a in adapters.items() if a.plays(Role.HYPERVISOR)) or "none configured"
                 raise ConfigError(f"{name!r} is not a Proxmox backend (Proxmox backends: {known}).",
                                   key=f"backends.{convoy.name}.{key}",
                                   fix='add a [[backends]] table with kind = "proxmox" and that name, or fix the name.')

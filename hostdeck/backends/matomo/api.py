@@ -8,17 +8,14 @@ the status. Reads are resent after transient failures; writes (addSite, deleteSi
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any
 
 from ..errors import BackendError, ProtocolError
+from ..events import ScrubbedEvents as ScrubbedEvents  # the tests and the adapter reach it here
 from ..http import HttpCore
 from ..models import Event, EventKind
-from ..redact import MASK, redact
+from ..redact import redact
 from .errors import from_message
-
-if TYPE_CHECKING:
-    from ..events import EventLog
 
 API_PATH = "/index.php"
 
@@ -37,33 +34,6 @@ def form_params(params: dict[str, Any]) -> dict[str, str]:
         else:
             out[key] = str(value)
     return out
-
-
-class ScrubbedEvents:
-    """Wraps an EventLog for the http core: the token value is replaced by `***` wherever it might still appear (the
-    core already masks `token_auth` by key). Everything else is the wrapped log's."""
-
-    def __init__(self, events: EventLog, secrets: Iterable[str | None]) -> None:
-        self._events = events
-        self._values = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
-
-    def scrub(self, value: Any) -> Any:
-        if isinstance(value, str):
-            for secret in self._values:
-                value = value.replace(secret, MASK)
-            return value
-        if isinstance(value, dict):
-            return {k: self.scrub(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(self.scrub(v) for v in value)
-        return value
-
-    def record(self, event: Event) -> None:
-        self._events.record(dataclasses.replace(event, message=self.scrub(event.message), path=self.scrub(event.path),
-                                                detail=self.scrub(event.detail)))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._events, name)
 
 
 class MatomoApi:

@@ -13,6 +13,8 @@ import string
 import time
 from typing import Any, Callable
 
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Role
 from ..contract import MUTATING, Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (BackendError, ConfigError, ConflictError, ProtocolError, UnavailableError, UnsupportedError)
 from ..http import HttpCore, RetryPolicy, round_trip_ms
@@ -40,6 +42,7 @@ def new_password(length: int = 20) -> str:
 
 class ProxmoxAdapter(Adapter):
     kind = "proxmox"
+    roles = frozenset({Role.SERVER_PROVIDER, Role.HYPERVISOR})
     capabilities = frozenset({Capability.LIST, Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
                               Capability.RESET_PASSWORD})
     secret_fields = ("token_secret",)
@@ -110,49 +113,44 @@ class ProxmoxAdapter(Adapter):
             await core.aclose()
 
     # connection --------------------------------------------------------------------------
-    async def test_connection(self) -> ConnectionReport:
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        try:
-            setup = self.setup
-            report.details["insecure"] = setup.insecure
-            if setup.insecure:
-                report.details["warning"] = ("TLS verification is OFF (insecure_tls = true): anyone on the network path "
-                                             "can read the API token.")
-            endpoints: dict[tuple[str, Any], ProxmoxNode] = {}
-            for node in setup.nodes or (setup.node("*"),):  # type: ignore[arg-type]
-                endpoints.setdefault((node.url, node.tls), node)
-            versions, errors, known, latencies = [], [], set(), []
-            for node in endpoints.values():
-                client = self.client(node.name)
-                core = client.http
-                core.last_round_trip_ms = None
-                started = time.perf_counter()
-                try:
-                    # a wrong token is answered only after ~3 s: wait long enough to say "authentication failed"
-                    data = await client.version(timeout=max(self.config.timeout, 10.0))
-                    latencies.append(round_trip_ms(core, started))
-                    versions.append(f"{data.get('version')} ({data.get('release')})")
-                    known |= {str(n.get("node")) for n in await client.nodes() if isinstance(n, dict)}
-                except BackendError as exc:
-                    latency = round_trip_ms(core, started)
-                    if latency is not None:
-                        latencies.append(latency)
-                    errors.append(exc.message if len(endpoints) == 1 else f"{_label(node, self.name)}: {exc.message}")
-            report.latency_ms = max(latencies) if latencies else None
-            missing = [n.name for n in setup.nodes if known and n.name not in known]
-            if missing:
-                errors.append(f"node(s) {', '.join(missing)} are not in this cluster (it has {', '.join(sorted(known))}): "
-                              "use the Proxmox node name, not the FQDN.")
-            report.version = ", ".join(sorted(set(versions))) or None
-            report.details["nodes"] = [n.name for n in setup.nodes] or sorted(known)
-            report.details["tls"] = {_label(n, self.name): n.tls.describe() for n in endpoints.values()}
-            report.ok = not errors
-            report.error = " ".join(errors) or None
-        except BackendError as exc:
-            report.error = exc.message
-        except Exception as exc:  # ConfigError, SecretError: plain words, no traceback
-            report.error = str(exc)
-        return report
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
+        setup = self.setup
+        report.details["insecure"] = setup.insecure
+        if setup.insecure:
+            report.details["warning"] = ("TLS verification is OFF (insecure_tls = true): anyone on the network path "
+                                         "can read the API token.")
+        endpoints: dict[tuple[str, Any], ProxmoxNode] = {}
+        for node in setup.nodes or (setup.node("*"),):  # type: ignore[arg-type]
+            endpoints.setdefault((node.url, node.tls), node)
+        versions: list[str] = []
+        errors: list[str] = []
+        known: set[str] = set()
+        latencies: list[float] = []
+        for node in endpoints.values():
+            client = self.client(node.name)
+            node_clock = Stopwatch()
+            node_clock.watch(client.http)
+            try:
+                # a wrong token is answered only after ~3 s: wait long enough to say "authentication failed"
+                data = await client.version(timeout=max(self.config.timeout, 10.0))
+                latency = node_clock.lap()
+                versions.append(f"{data.get('version')} ({data.get('release')})")
+                known |= {str(n.get("node")) for n in await client.nodes() if isinstance(n, dict)}
+            except BackendError as exc:
+                latency = node_clock.lap()
+                errors.append(exc.message if len(endpoints) == 1 else f"{_label(node, self.name)}: {exc.message}")
+            if latency is not None:
+                latencies.append(latency)
+        report.latency_ms = max(latencies) if latencies else None
+        missing = [n.name for n in setup.nodes if known and n.name not in known]
+        if missing:
+            errors.append(f"node(s) {', '.join(missing)} are not in this cluster (it has {', '.join(sorted(known))}): "
+                          "use the Proxmox node name, not the FQDN.")
+        report.version = ", ".join(sorted(set(versions))) or None
+        report.details["nodes"] = [n.name for n in setup.nodes] or sorted(known)
+        report.details["tls"] = {_label(n, self.name): n.tls.describe() for n in endpoints.values()}
+        report.ok = not errors
+        report.error = " ".join(errors) or None
 
     # servers ----------------------------------------------------------------------------
     async def _node_names(self) -> tuple[list[str], dict[str, str]]:

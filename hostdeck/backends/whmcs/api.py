@@ -12,8 +12,9 @@ pages are read one after another instead of concurrently; `GetActivityLog`'s `li
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from typing import Any
 
+from ..adapter_base.paging import FirstPage, PageProgress, read_all
 from ..errors import BackendError, ProtocolError
 from ..http import HttpCore
 from ..models import Event, EventKind
@@ -24,7 +25,6 @@ from .parse import as_int, as_id, items
 API_PATH = "/includes/api.php"
 PAGE_SIZE = 250
 ORDERBY_SINCE = (8, 2)      # GetClients' `orderby` parameter ("8.2: Implement new parameter")
-PageProgress = Callable[[int, int], None]
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -123,53 +123,24 @@ class WhmcsApi:
         """Every row of an offset-paged action: page 1, then the other pages (concurrently unless `concurrent` is
         False: without a stable order, pages read at once may overlap); complete or an error. `page_index`: the
         action's `limitstart` counts pages (GetActivityLog), not rows."""
-        rows: list[dict[str, Any]] = []
-        total: int | None = None
-
         def start_of(offset: int) -> int:
             return offset // page_size if page_index else offset
 
-        for _attempt in range(2):
-            first = await self.call(action, {**(params or {}), "limitstart": 0, "limitnum": page_size})
-            total = as_int(first.get("totalresults"))
+        async def first() -> FirstPage[int]:
+            data = await self.call(action, {**(params or {}), "limitstart": 0, "limitnum": page_size})
+            total = as_int(data.get("totalresults"))
             if total is None or total < 0:
                 raise ProtocolError(f"{action}: the answer has no totalresults, so the list cannot be known to be "
                                     "complete.", backend=self.backend, operation=action)
-            offsets = list(range(page_size, total, page_size))
-            done, pages_total = 1, 1 + len(offsets)
-            pages = [self._rows(first, action, container, key)]
-            if progress:
-                progress(done, pages_total)
+            return FirstPage(self._rows(data, action, container, key), range(page_size, total, page_size), total)
 
-            async def fetch(offset: int) -> list[dict[str, Any]]:
-                nonlocal done
-                page = await self.call(action, {**(params or {}), "limitstart": start_of(offset), "limitnum": page_size})
-                done += 1
-                if progress:
-                    progress(done, pages_total)
-                return self._rows(page, action, container, key)
+        async def rest(offset: int) -> list[dict[str, Any]]:
+            data = await self.call(action, {**(params or {}), "limitstart": start_of(offset), "limitnum": page_size})
+            return self._rows(data, action, container, key)
 
-            if concurrent:
-                tasks = [asyncio.ensure_future(fetch(o)) for o in offsets]
-                try:
-                    pages += await asyncio.gather(*tasks)
-                except BaseException:
-                    for task in tasks:
-                        task.cancel()
-                    raise
-            else:
-                for offset in offsets:
-                    pages.append(await fetch(offset))
-            seen: dict[str, dict[str, Any]] = {}
-            for page in pages:
-                for row in page:
-                    seen.setdefault(as_id(row.get(id_field)), row)
-            rows = list(seen.values())
-            if len(rows) >= total:
-                return rows
-            # Rows moved between offsets while they were read (a client added or removed): read once more, then fail.
-        raise ProtocolError(f"{action}: got {len(rows)} of {total} rows twice in a row; the list changed while it was "
-                            "read or WHMCS is not paging correctly. Try again.", backend=self.backend, operation=action)
+        return await read_all(first, rest, key=lambda row: as_id(row.get(id_field)), operation=action,
+                              backend=self.backend, progress=progress, concurrent=concurrent, noun="rows",
+                              server="WHMCS")
 
     def _rows(self, data: dict[str, Any], action: str, container: str, key: str) -> list[dict[str, Any]]:
         rows = items(data.get(container), key)
