@@ -62,8 +62,8 @@ class Adapter(ABC):
 
     kind: ClassVar[str]
     roles: ClassVar[frozenset[Role]] = frozenset()
-    capabilities: ClassVar[frozenset[Capability]] = frozenset()
-    secret_fields: ClassVar[tuple[str, ...]] = ()
+    capabilities: frozenset[Capability] = frozenset()   # an instance may gain some (Convoy joined to Proxmox)
+    secret_fields: tuple[str, ...] = ()                 # an instance may name its own (CloudPanel's key or password)
     # where credential rejections are kept for every process (set by the workspace; else this process's memory)
     rejections: Rejections | None = None
     _guard: CredentialGuard | None = None

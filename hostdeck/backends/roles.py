@@ -12,6 +12,7 @@ import enum
 from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from .contract import Capability, PowerAction
     from .models import ActionResult, Catalog, Client, CreateResult, SecretResult, Server, ServerSpec
 
 
@@ -44,7 +45,24 @@ class CatalogSource(Protocol):
 
 @runtime_checkable
 class Hypervisor(Protocol):
+    """What a panel joined to its hypervisor (Convoy to Proxmox) asks of it, VM by node and vmid."""
+
+    name: str
+
+    def serves_node(self, node: str) -> bool: ...
+
+    async def list_servers(self, progress: Callable[[int, int], None] | None = None) -> list[Server]: ...
+
     async def live_state(self, node: str, vmid: int) -> Any: ...
+
+    async def power_vm(self, node: str, vmid: int, action: PowerAction, progress: Any = None) -> ActionResult: ...
+
+    async def reset_password_vm(self, node: str, vmid: int, progress: Any = None) -> SecretResult: ...
+
+    def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None: ...
+
+    def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None,
+                      variant: str | None = None) -> str: ...
 
 
 @runtime_checkable

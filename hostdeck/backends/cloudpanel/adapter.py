@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 from ..adapter_base.connection_test import Stopwatch
 from ..roles import Role
 from ..contract import Adapter
-from ..errors import BackendError, ConfigError, ProtocolError, ReadOnlyError, SecretError
+from ..errors import BackendError, ProtocolError, ReadOnlyError
 from ..models import ActionResult, ConnectionReport, Event, EventKind, SecretResult, Site
 from . import commands, parse, runtimes, validate
 from .commands import Command, RawResult
@@ -26,8 +26,11 @@ from .options import CloudPanelOptions, parse_options, secret_field_of
 from .runtimes import Runtimes
 from .spec import DatabaseResult, PanelUser, SiteResult, SiteSpec, new_password
 
-if TYPE_CHECKING:  # paramiko loads with the first connection, not with the adapter
-    from .ssh import SshConnection
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
+    from .ssh import SshConnection  # paramiko loads with the first connection, not with the adapter
 
 T = TypeVar("T")
 
@@ -53,7 +56,8 @@ class CloudPanelAdapter(Adapter):
     capabilities = frozenset()  # no servers: sites, certificates, databases and panel users (methods below)
     secret_fields = ("key_passphrase",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None,
                  known_hosts: Path | None = None) -> None:
         """`known_hosts` overrides data_dir()/known_hosts (e.g. a demo's own data dir)."""
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)

@@ -10,17 +10,17 @@ import asyncio
 import re
 import time
 from types import EllipsisType
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import urlencode
 
 from ..catalog import cached_catalog
 from ..adapter_base.connection_test import Stopwatch
-from ..roles import Role
+from ..roles import Hypervisor, Role
 from ..adapter_base.http_adapter import HttpAdapter
 from ..contract import Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+                      ProtocolError, UnavailableError, UnsupportedError, ValidationError)
+from ..http import HttpCore, RetryPolicy
 from ..models import (ActionProgress, ActionResult, Catalog, CatalogItem, ConnectionReport, CreateResult, SecretResult,
                       Server, ServerSpec)
 from ..validate import hostname_problem
@@ -33,6 +33,11 @@ from .reconcile import check_failed, look_again, nothing_found
 from .rules import NO_CAPABILITY, PROXMOX_FIX, refusal
 from .spec import WIRE_FIELDS, ConvoyServerSpec, strong_password
 from .units import as_int, gb_to_bytes, mb_to_bytes
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 API_PATH = "/api/application"
 SERVER_KEY = re.compile(r"^([0-9a-fA-F]{8}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
@@ -58,7 +63,8 @@ class ConvoyAdapter(HttpAdapter):
     def refresh_cost(self, server_count: int) -> int:
         return 1 + max(1, -(-server_count // 100))   # /nodes + the server pages
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None, policy: RetryPolicy | None = None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None, policy: RetryPolicy | None = None,
                  catalog_ttl_hours: float = 24.0) -> None:
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         self.catalog_ttl_hours = float(config.option("catalog_ttl_hours", catalog_ttl_hours))
@@ -68,7 +74,7 @@ class ConvoyAdapter(HttpAdapter):
         self.join: ProxmoxJoin | None = None
 
     # Proxmox join ---------------------------------------------------------------
-    def attach(self, adapters: dict) -> list[str]:
+    def attach(self, adapters: dict[str, Adapter]) -> list[str]:
         """Called by the workspace with every adapter: join this panel's nodes to their Proxmox backends.
         Returns the names of the Proxmox backends now serving it (their VMs are these servers)."""
         join = ProxmoxJoin(self.config, adapters)
@@ -78,7 +84,7 @@ class ConvoyAdapter(HttpAdapter):
         self.capabilities = type(self).capabilities | PROXMOX_CAPABILITIES
         return [a.name for a in join.adapters]
 
-    def _proxmox_for(self, server: Server, capability: Capability):
+    def _proxmox_for(self, server: Server, capability: Capability) -> Hypervisor:
         pve = self.join.for_server(server) if self.join else None
         if pve is None:
             raise UnsupportedError(self.missing_reason(capability, server) or "no Proxmox for this node.",
@@ -152,7 +158,8 @@ class ConvoyAdapter(HttpAdapter):
         if reason or server is None:
             return reason
         status = server.raw.get("status")
-        action = {Capability.DELETE: "delete", Capability.SSO: "sso"}.get(capability)
+        action = {Capability.DELETE: "delete", Capability.SSO: "sso", Capability.RESIZE: "resize",
+                  Capability.RENAME: "rename"}.get(capability)
         if capability is Capability.SUSPEND:    # suspend or unsuspend: only a normal or a suspended server
             action = "unsuspend" if status == "suspended" else "suspend"
         why = refusal(status, action) if action else None
@@ -163,7 +170,7 @@ class ConvoyAdapter(HttpAdapter):
         sid = server.id if server else "{server}"
         if capability in PROXMOX_CAPABILITIES:
             pve = self.join.for_server(server) if (self.join and server) else None
-            if pve is None:
+            if pve is None or server is None:
                 return ""
             node, vmid = server.raw.get("node"), server.raw.get("vmid")
             call = pve.describe_call(capability, Server(backend=pve.name, id=f"{node}/{vmid}", name=server.name,
@@ -204,20 +211,21 @@ class ConvoyAdapter(HttpAdapter):
     async def list_servers(self, progress: Callable[[int, int], None] | None = None) -> list[Server]:
         if self.join is None:
             nodes, raw = await asyncio.gather(self.nodes.all(), self.servers.all(progress=progress))
-            states = {}
+            states: dict[tuple[str, int], dict[str, Any]] = {}
         else:
             nodes, raw, states = await asyncio.gather(self.nodes.all(), self.servers.all(progress=progress),
                                                       self.join.live_states())
-        by_id = {as_int(n.get("id")): n for n in nodes}
+        by_id = {node_id: n for n in nodes if (node_id := as_int(n.get("id"))) is not None}
         servers = [parse.parse_server(self.name, r, by_id) for r in raw]
         if states:
             servers = [self._with_live_state(s, states) for s in servers]
         return servers
 
-    def _with_live_state(self, server: Server, states: dict) -> Server:
+    def _with_live_state(self, server: Server, states: dict[tuple[str, int], dict[str, Any]]) -> Server:
         if self.join is None or self.join.for_server(server) is None:
             return server  # its node has no Proxmox configured here, whatever else that Proxmox serves
-        vm = states.get((str(server.raw.get("node")), server.raw.get("vmid"))) if server.raw.get("vmid") is not None else None
+        vmid = as_int(server.raw.get("vmid"))
+        vm = states.get((str(server.raw.get("node")), vmid)) if vmid is not None else None
         if vm is None:
             return server
         joined = parse.join_power(server, vm.get("status"), vm.get("qmpstatus"))
@@ -280,13 +288,14 @@ class ConvoyAdapter(HttpAdapter):
     async def get_server(self, ref: str) -> Server:
         """By `uuid_short`, uuid, name or hostname, with its live state when its node has Proxmox."""
         server = await self._find_server(ref)
-        pve = self.join.for_server(server) if self.join else None
-        if pve is None or server.raw.get("vmid") is None:
+        join = self.join
+        pve = join.for_server(server) if join else None
+        if join is None or pve is None or server.raw.get("vmid") is None:
             return server
         try:
             live = await pve.live_state(str(server.raw["node"]), int(server.raw["vmid"]))
         except BackendError as exc:
-            self.join.last_error = f"{pve.name}: {exc.message}"
+            join.last_error = f"{pve.name}: {exc.message}"
             return server
         key = (str(server.raw["node"]), int(server.raw["vmid"]))
         record = {"status": "running" if live.raw_status.startswith("running") else live.raw_status,
@@ -576,6 +585,8 @@ class ConvoyAdapter(HttpAdapter):
 
         async def per_node(node: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             nid = as_int(node.get("id"))
+            if nid is None:
+                raise ProtocolError("list nodes: a node record has no id.", backend=self.name, operation="catalog")
             return await asyncio.gather(self.nodes.template_groups(nid), self.nodes.addresses(nid))
 
         details = await asyncio.gather(*(per_node(n) for n in nodes))

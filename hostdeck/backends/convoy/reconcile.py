@@ -8,7 +8,7 @@ on the panel, so look a few times before concluding, and never claim "nothing wa
 from __future__ import annotations
 
 from ..errors import BackendError
-from ..reconcile import LOOKS, look_again, still_running  # noqa: F401 (re-exported)
+from ..reconcile import LOOKS as LOOKS, look_again as look_again, still_running  # re-exported
 
 
 

@@ -6,21 +6,26 @@ import asyncio
 import json
 import time
 from importlib import resources
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..catalog import cached_catalog
 from ..adapter_base.connection_test import Stopwatch
 from ..roles import Role
 from ..adapter_base.http_adapter import HttpAdapter
-from ..contract import Adapter, Capability, PowerAction, ProgressFn
+from ..contract import Capability, PowerAction, ProgressFn
 from ..errors import (BackendError, NotFoundError, PermissionDenied, UnavailableError, ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+from ..http import HttpCore, RetryPolicy
 from ..models import (ActionResult, Catalog, CatalogItem, ConnectionReport, CreateResult, SecretResult, Server,
                       ServerSpec)
 from ..validate import check_hostname, check_labels
 from . import parse
 from .api import ActionsClient, CatalogClient, ServersClient
 from .errors import classify
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 DEFAULT_URL = "https://api.hetzner.cloud/v1"
 # Requests in flight per project. The rate limit counts requests, not concurrency (a 5,000-server listing costs
@@ -51,7 +56,8 @@ class HetznerAdapter(HttpAdapter):
     def refresh_cost(self, server_count: int) -> int:
         return max(1, -(-server_count // 50))
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None, policy: RetryPolicy | None = None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None, policy: RetryPolicy | None = None,
                  catalog_ttl_hours: float = 24.0) -> None:
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         self.catalog_ttl_hours = float(config.option("catalog_ttl_hours", catalog_ttl_hours))
@@ -261,4 +267,4 @@ class HetznerAdapter(HttpAdapter):
                                     fetch_live=self._live_catalog, fallback=lambda: load_fallback(self.name))
 
     async def ssh_key_names(self) -> list[str]:
-        return [k.get("name") for k in await CatalogClient(self.http).ssh_keys()]
+        return [name for k in await CatalogClient(self.http).ssh_keys() if isinstance(name := k.get("name"), str)]

@@ -122,7 +122,8 @@ class ServersClient:
         # Resent only when the failure proves nothing was made (429, conflict); the caller reconciles the rest.
         reply = await self.http.request("POST", "/servers", operation="create server", json_body=body, expect=(201,),
                                         retry_codes=frozenset({"conflict"}))
-        return reply.data
+        created: dict[str, Any] = reply.data   # checked by the caller (server, action, root_password)
+        return created
 
     async def delete(self, server_id: int | str) -> dict[str, Any]:
         reply = await self.http.request("DELETE", f"/servers/{server_id}", operation="delete server", expect=(200,), safe=False)
@@ -133,7 +134,8 @@ class ServersClient:
             "POST", f"/servers/{server_id}/actions/{command}", operation=command.replace("_", " "), expect=(201,),
             retry_codes=RETRY_CODES_FOR_ACTIONS if retry_safe else frozenset())
         _root(reply, "action", self.http.backend)
-        return reply.data
+        answer: dict[str, Any] = reply.data    # a dict: _root found its "action" object
+        return answer
 
 
 class CatalogClient:
@@ -159,4 +161,5 @@ def _root(reply: Reply, key: str, backend: str) -> dict[str, Any]:
     data = reply.data
     if not isinstance(data, dict) or not isinstance(data.get(key), dict):
         raise ProtocolError(f"the answer has no {key!r} object.", backend=backend)
-    return data[key]
+    found: dict[str, Any] = data[key]
+    return found

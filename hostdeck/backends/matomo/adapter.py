@@ -12,23 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
 from ..adapter_base.connection_test import Stopwatch
 from ..roles import Role
 from ..adapter_base.http_adapter import HttpAdapter
-from ..contract import Adapter
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, ReadOnlyError, UnavailableError, ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+                      ProtocolError, UnavailableError, ValidationError)
+from ..http import HttpCore, Reply, RetryPolicy
 from ..models import ConnectionReport
 from . import parse
 from .api import MatomoApi, ScrubbedEvents
 from .errors import classify, from_message
 from .parse import MatomoSite
 from .reconcile import check_failed, look_again, unclear
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 API_SUFFIX = "/index.php"
 DEFAULT_CONCURRENCY = 4
@@ -81,7 +84,8 @@ class MatomoAdapter(HttpAdapter):
     capabilities = frozenset()
     secret_fields = ("token",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None,
                  policy: RetryPolicy | None = None) -> None:
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         self.timezone: str | None = config.option("timezone")        # for new sites; None: Matomo's default (UTC)
@@ -115,7 +119,7 @@ class MatomoAdapter(HttpAdapter):
         assert self._api is not None
         return self._api
 
-    def _rejection(self, reply) -> AuthError | None:
+    def _rejection(self, reply: Reply) -> AuthError | None:
         """The token rejection Matomo reports in a 200 body (`result=error`), for the credential guard."""
         data = reply.data
         if not isinstance(data, dict) or str(data.get("result", "")).lower() != "error":

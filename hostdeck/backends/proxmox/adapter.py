@@ -11,19 +11,24 @@ import asyncio
 import secrets
 import string
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..adapter_base.connection_test import Stopwatch
 from ..roles import Role
 from ..contract import MUTATING, Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (BackendError, ConfigError, ConflictError, ProtocolError, UnavailableError, UnsupportedError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+from ..http import HttpCore, RetryPolicy
 from ..models import ActionProgress, ActionResult, ConnectionReport, SecretResult, Server, ServerStatus
 from . import parse
 from .api import PveClient, PveTransport
 from .errors import AGENT_MISSING, classify, plain
 from .nodes import NodeSetup, ProxmoxNode, parse_setup
 from .parse import LiveState, server_id, split_id
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 COMMANDS = {PowerAction.ON: "start", PowerAction.OFF: "stop", PowerAction.SHUTDOWN: "shutdown",
             PowerAction.REBOOT: "reboot", PowerAction.RESET: "reset"}
@@ -47,7 +52,8 @@ class ProxmoxAdapter(Adapter):
                               Capability.RESET_PASSWORD})
     secret_fields = ("token_secret",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None, policy: RetryPolicy | None = None) -> None:
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None, policy: RetryPolicy | None = None) -> None:
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
         self._policy = policy
         self._setup: NodeSetup | None = None
@@ -120,7 +126,7 @@ class ProxmoxAdapter(Adapter):
             report.details["warning"] = ("TLS verification is OFF (insecure_tls = true): anyone on the network path "
                                          "can read the API token.")
         endpoints: dict[tuple[str, Any], ProxmoxNode] = {}
-        for node in setup.nodes or (setup.node("*"),):  # type: ignore[arg-type]
+        for node in setup.nodes or [n for n in (setup.node("*"),) if n is not None]:
             endpoints.setdefault((node.url, node.tls), node)
         versions: list[str] = []
         errors: list[str] = []
@@ -252,6 +258,11 @@ class ProxmoxAdapter(Adapter):
             raw = await self.client(node).status(int(vmid))
             return self._with_pending(parse.parse_vm(self.name, node, {"vmid": int(vmid), **raw}))
         return await super().get_server(ref)
+
+    def serves_node(self, node: str) -> bool:
+        """For a panel joined to this cluster: without a node list it serves every node the cluster has."""
+        setup = self.setup
+        return not setup.nodes or setup.node(node) is not None
 
     async def live_state(self, node: str, vmid: int) -> LiveState:
         return parse.parse_live(node, await self.client(node).status(int(vmid)), backend=self.name, vmid=int(vmid))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 import httpx
@@ -104,13 +104,20 @@ async def with_reason_message(response: httpx.Response, request: httpx.Request) 
                           extensions=response.extensions, request=request)
 
 
-def _data(reply: Reply, operation: str, backend: str, kind: type | tuple[type, ...] | None = None) -> Any:
+T = TypeVar("T")
+
+
+@overload
+def _data(reply: Reply, operation: str, backend: str, kind: type[T]) -> T: ...
+@overload
+def _data(reply: Reply, operation: str, backend: str, kind: None = None) -> Any: ...
+def _data(reply: Reply, operation: str, backend: str, kind: type | None = None) -> Any:
     body = reply.data
     if not isinstance(body, dict) or "data" not in body:
         raise ProtocolError(f"{operation}: the answer has no 'data' envelope.", backend=backend, operation=operation)
     data = body["data"]
     if kind is not None and not isinstance(data, kind):
-        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        want = kind.__name__
         raise ProtocolError(f"{operation}: 'data' is {type(data).__name__}, expected {want}.", backend=backend,
                             operation=operation)
     return data
@@ -132,8 +139,8 @@ class PveClient:
     def vm_path(self, vmid: int, suffix: str = "") -> str:
         return f"/nodes/{quote(self.node, safe='')}/qemu/{int(vmid)}{suffix}"
 
-    async def _get(self, path: str, operation: str, kind: type | tuple[type, ...] | None = None, *,
-                   params: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
+    async def _get(self, path: str, operation: str, kind: type[T], *, params: dict[str, Any] | None = None,
+                   timeout: float | None = None) -> T:
         reply = await self.http.request("GET", path, operation=operation, params=params, retry_codes=READ_RETRY_CODES,
                                         timeout=timeout)
         return _data(reply, operation, self.backend, kind)

@@ -10,18 +10,16 @@ to resolve; update is retried; delete is retried and a 404 "VPS not found" count
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, TypeVar
 
 from ..config import BackendConfig
 from ..adapter_base.connection_test import Stopwatch
 from ..roles import Role
 from ..adapter_base.http_adapter import HttpAdapter
-from ..contract import Adapter
 from ..events import ScrubbedEvents
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, ProtocolError,
-                      RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+                      RateLimitedError, UnavailableError, ValidationError)
+from ..http import HttpCore, RetryPolicy
 from ..models import ConnectionReport, ServerStatus
 from ..redact import MASK
 from .api import SYNC_PATH, SyncClient
@@ -31,7 +29,7 @@ from .parse import parse_answer, vps_object
 
 if TYPE_CHECKING:
     from ..events import EventLog
-    from ..models import Event
+    from ..secrets import Secrets
 
 T = TypeVar("T")
 MIN_KEY_LENGTH = 32
@@ -49,7 +47,8 @@ class VpsPanelAdapter(HttpAdapter):
     capabilities = frozenset()
     secret_fields = ("api_key",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None,
                  policy: RetryPolicy | None = None) -> None:
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         # what record_for() should put in `hypervisor` for this panel (vpspanel.md: "proxmox" unless configured)

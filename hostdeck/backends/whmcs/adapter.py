@@ -9,19 +9,17 @@ read back and what was found is reported).
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..adapter_base.connection_test import Stopwatch
 from ..roles import Role
 from ..adapter_base.http_adapter import HttpAdapter
-from ..contract import Adapter
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, RateLimitedError, ReadOnlyError, UnavailableError, UnsupportedError,
+                      ProtocolError, RateLimitedError, UnavailableError, UnsupportedError,
                       ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms as _round_trip
+from ..http import HttpCore, RetryPolicy
 from ..models import Client, ConnectionReport
 from . import parse
 from .api import PAGE_SIZE, ClientsClient, ModulesClient, ServicesClient, SystemClient, WhmcsApi
@@ -31,6 +29,11 @@ from .fields import (CLIENT_ALIASES, CLIENT_FIELDS, SERVICE_ALIASES, SERVICE_FIE
 from .models import ActivityEntry, AddedClient, ModuleResult, Product, Service, WhmcsInfo
 from .reconcile import check_failed, look_again, unclear
 from .scrub import ScrubbedEvents
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 API_SUFFIX = "/includes/api.php"
 DEFAULT_CONCURRENCY = 8          # whmcs.md: at most 8 requests in flight
@@ -50,7 +53,8 @@ class WhmcsAdapter(HttpAdapter):
     default_concurrency = DEFAULT_CONCURRENCY
     optional_secret_fields = ("accesskey",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None,
                  policy: RetryPolicy | None = None) -> None:
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         self.page_size = int(config.option("page_size", PAGE_SIZE))
@@ -62,7 +66,7 @@ class WhmcsAdapter(HttpAdapter):
             raise ConfigError(f"timezone {zone!r} is not a known time zone.", key=f"backends.{self.name}.timezone",
                               fix='write the WHMCS installation\'s zone, e.g. "Europe/Lisbon" or "UTC".') from None
         self._access_key_used = False
-        self._facts: dict = {}      # the installation's version, read once (GetClients paging depends on it)
+        self._facts: dict[str, Any] = {}      # the installation's version, read once (GetClients paging depends on it)
 
     # plumbing -------------------------------------------------------------------
     @property
@@ -408,8 +412,8 @@ class WhmcsAdapter(HttpAdapter):
         params = {"clientid": client_id, "description": description, "user": user, "ipaddress": ip_address}
         if limit is None and since is None:
             rows = await self.system.activity_all(params, page_size=self.page_size)
-            entries = [parse.parse_activity(r, self.timezone) for r in rows]
-            return sorted(entries, key=lambda e: e.id, reverse=True)
+            every = [parse.parse_activity(r, self.timezone) for r in rows]
+            return sorted(every, key=lambda e: e.id, reverse=True)
         entries: list[ActivityEntry] = []
         index = read = 0
         step = self.page_size if limit is None else max(1, min(limit, self.page_size))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ..adapter_base.shapes import as_mapping
 from ..adapter_base.paging import FirstPage, PageProgress, read_all
 from ..errors import BackendError, ProtocolError
 from ..http import HttpCore
@@ -105,13 +106,14 @@ class WhmcsApi:
             if "version" not in self._facts:
                 try:
                     data = await self.call("WhmcsDetails")
-                    whmcs = data.get("whmcs") if isinstance(data.get("whmcs"), dict) else {}
+                    whmcs = as_mapping(data.get("whmcs"))
                     self._facts["version"] = version_tuple(str(whmcs.get("version") or ""))
                 except BackendError as exc:
                     if exc.code not in ("command_not_found", "action_not_allowed"):
                         raise
                     self._facts["version"] = ()
-        return self._facts["version"]
+        version: tuple[int, ...] = self._facts["version"]
+        return version
 
     async def honours_orderby(self) -> bool:
         return await self.version() >= ORDERBY_SINCE
