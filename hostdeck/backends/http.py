@@ -257,6 +257,13 @@ class HttpCore:
             attempt=attempt, detail=scrub(detail or {}),
         ))
 
+    def note(self, message: str, *, method: str, path: str, status: int, level: str = "warning",
+             detail: dict[str, Any] | None = None) -> None:
+        """Record what an answer said beside its status (a `result=error` in a 200 body, a warning)."""
+        if self.events is not None:
+            self.events.record(Event(backend=self.backend, kind=EventKind.API, message=message, level=level,
+                                     method=method, path=path, status=status, detail=detail or {}))
+
     async def _wait_gate(self) -> None:
         delay = self._blocked_until - time.monotonic()
         if delay > 0:

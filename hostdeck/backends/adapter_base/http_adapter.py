@@ -7,7 +7,7 @@ from abc import abstractmethod
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..contract import Adapter
-from ..errors import ReadOnlyError
+from ..errors import ConfigError, ReadOnlyError
 
 if TYPE_CHECKING:
     from ..config import BackendConfig
@@ -38,6 +38,14 @@ class HttpAdapter(Adapter):
                                        guard=self.credential_guard(values), **self.http_limits())
         options.update(overrides)
         return options
+
+    def root_url(self, endpoint: str, *, needs: str, example: str) -> str:
+        """The configured URL without the API endpoint a person may have pasted with it; a missing URL is a config
+        error that says what it `needs` and gives an `example`."""
+        if not self.config.url:
+            raise ConfigError(f"a {needs}.", key=f"backends.{self.name}.url", fix=f"add url = {example}.")
+        url = self.config.url.rstrip("/")
+        return url[: -len(endpoint)] if url.endswith(endpoint) else url
 
     def cores(self) -> tuple[HttpCore, ...]:
         if self._cores and self.credentials_changed():   # corrected after a rejection: use it now

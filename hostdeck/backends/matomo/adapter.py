@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from ..adapter_base.connection_test import Stopwatch
 from ..roles import Role
 from ..adapter_base.http_adapter import HttpAdapter
-from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
+from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied,
                       ProtocolError, UnavailableError, ValidationError)
 from ..http import HttpCore, Reply, RetryPolicy
 from ..models import ConnectionReport
@@ -98,11 +98,8 @@ class MatomoAdapter(HttpAdapter):
     # plumbing -------------------------------------------------------------------
     @property
     def url(self) -> str:
-        if not self.config.url:
-            raise ConfigError("a Matomo backend needs the URL of the Matomo installation.", key=f"backends.{self.name}.url",
-                              fix='add url = "https://matomo.example.com" (the folder that holds index.php).')
-        url = self.config.url.rstrip("/")
-        return url[: -len(API_SUFFIX)] if url.endswith(API_SUFFIX) else url
+        return self.root_url(API_SUFFIX, needs="Matomo backend needs the URL of the Matomo installation",
+                             example='"https://matomo.example.com" (the folder that holds index.php)')
 
     def secret_values(self) -> dict[str, str]:
         return {"token": self.secrets.require(self.name, "token")}

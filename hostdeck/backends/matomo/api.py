@@ -13,7 +13,6 @@ from typing import Any
 from ..errors import BackendError, ProtocolError
 from ..events import ScrubbedEvents as ScrubbedEvents  # the tests and the adapter reach it here
 from ..http import HttpCore
-from ..models import Event, EventKind
 from ..redact import redact
 from .errors import from_message
 
@@ -56,7 +55,8 @@ class MatomoApi:
             message = str(data.get("message") or "no message")
             err = from_message(message, method, self.backend, reply.status)
             err.backend, err.operation = self.backend, method
-            self._note(method, reply.status, f"{method}: result=error: {message}", {"response": redact(data)})
+            self.http.note(f"{method}: result=error: {message}", method="POST", path=API_PATH, status=reply.status,
+                           detail={"response": redact(data)})
             raise err
         return data
 
@@ -72,8 +72,3 @@ class MatomoApi:
                                  "Fix: set url to the Matomo root, the folder that holds index.php.",
                                  backend=self.backend, operation=method, http_status=status)
         return exc
-
-    def _note(self, method: str, status: int, message: str, detail: dict[str, Any]) -> None:
-        if self.http.events is not None:
-            self.http.events.record(Event(backend=self.backend, kind=EventKind.API, message=message, level="warning",
-                                          method="POST", path=API_PATH, status=status, detail=detail))

@@ -20,7 +20,7 @@ from ..errors import (BackendError, ConfigError, ConflictError, ProtocolError, U
 from ..http import HttpCore, RetryPolicy
 from ..models import ActionProgress, ActionResult, ConnectionReport, SecretResult, Server, ServerStatus
 from . import parse
-from .api import PveClient, PveTransport
+from .api import PveClient
 from .errors import AGENT_MISSING, classify, plain
 from .nodes import NodeSetup, ProxmoxNode, parse_setup
 from .parse import LiveState, server_id, split_id
@@ -96,6 +96,8 @@ class ProxmoxAdapter(Adapter):
             # one guard for every node: the nodes of a cluster share their tokens
             guard = self.credential_guard(values, identity=self.setup.token_id)
             own = any(n.name == node.name and n.url == node.url for n in self.setup.nodes) and node.tls != self.setup.default_tls
+            from .transport import PveTransport   # httpx loads with the first core, not with the adapter
+
             transport = PveTransport(node.tls, scope=f"node {node.name}" if own else f"backend {self.name}",
                                      backend=self.name, events=self.events, max_connections=self.config.max_concurrency or 4)
             self._cores[key] = HttpCore(backend=self.name, base_url=node.url, classify=classify, events=self.events,

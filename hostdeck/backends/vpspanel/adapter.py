@@ -58,11 +58,8 @@ class VpsPanelAdapter(HttpAdapter):
     # plumbing -------------------------------------------------------------------
     @property
     def url(self) -> str:
-        if not self.config.url:
-            raise ConfigError("a VPS panel backend needs the panel's URL.", key=f"backends.{self.name}.url",
-                              fix='add url = "https://panel.example.com" (hostdeck adds /api/vps/sync).')
-        url = self.config.url.rstrip("/")
-        return url[: -len(SYNC_PATH)] if url.endswith(SYNC_PATH) else url
+        return self.root_url(SYNC_PATH, needs="VPS panel backend needs the panel's URL",
+                             example='"https://panel.example.com" (hostdeck adds /api/vps/sync)')
 
     def _api_key(self) -> str:
         key = self.secrets.require(self.name, "api_key")

@@ -71,11 +71,8 @@ class WhmcsAdapter(HttpAdapter):
     # plumbing -------------------------------------------------------------------
     @property
     def url(self) -> str:
-        if not self.config.url:
-            raise ConfigError("a WHMCS backend needs the URL of the WHMCS installation.", key=f"backends.{self.name}.url",
-                              fix='add url = "https://billing.example.com" (the folder that holds includes/api.php).')
-        url = self.config.url.rstrip("/")
-        return url[: -len(API_SUFFIX)] if url.endswith(API_SUFFIX) else url
+        return self.root_url(API_SUFFIX, needs="WHMCS backend needs the URL of the WHMCS installation",
+                             example='"https://billing.example.com" (the folder that holds includes/api.php)')
 
     def _credentials(self) -> dict[str, str]:
         creds = {"identifier": self.secrets.require(self.name, "identifier"),

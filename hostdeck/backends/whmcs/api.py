@@ -18,7 +18,6 @@ from ..adapter_base.shapes import as_mapping
 from ..adapter_base.paging import FirstPage, PageProgress, read_all
 from ..errors import BackendError, ProtocolError
 from ..http import HttpCore
-from ..models import Event, EventKind
 from ..redact import redact
 from .errors import from_message
 from .parse import as_int, as_id, items
@@ -72,13 +71,15 @@ class WhmcsApi:
         result = str(data.get("result")).lower()
         if result == "success":
             if data.get("message") or data.get("warning"):   # deprecation notes ride along with a success
-                self._note(core, action, reply.status, "warning", f"{action}: WHMCS noted: {data.get('message') or data.get('warning')}")
+                core.note(f"{action}: WHMCS noted: {data.get('message') or data.get('warning')}", method="POST",
+                          path=API_PATH, status=reply.status)
             return data
         message = str(data.get("message") or "no message")
         err = from_message(message, action, self.backend, reply.status) if result == "error" else ProtocolError(
             f"{action}: the answer's result is {data.get('result')!r}, neither success nor error.", http_status=reply.status)
         err.backend, err.operation = self.backend, action
-        self._note(core, action, reply.status, "warning", f"{action}: result=error: {message}", {"response": redact(data)})
+        core.note(f"{action}: result=error: {message}", method="POST", path=API_PATH, status=reply.status,
+                  detail={"response": redact(data)})
         raise err
 
     def _not_an_api(self, exc: ProtocolError, action: str) -> BackendError:
@@ -92,12 +93,6 @@ class WhmcsApi:
                                  "Fix: set url to the WHMCS root, the folder that holds includes/api.php.",
                                  backend=self.backend, operation=action, http_status=status)
         return exc
-
-    def _note(self, core: HttpCore, action: str, status: int, level: str, message: str,
-              detail: dict[str, Any] | None = None) -> None:
-        if core.events is not None:
-            core.events.record(Event(backend=self.backend, kind=EventKind.API, message=message, level=level,
-                                     method="POST", path=API_PATH, status=status, detail=detail or {}))
 
     async def version(self) -> tuple[int, ...]:
         """The installation's version from WhmcsDetails (read once); () when it cannot be read (WHMCS before 8.0 does
