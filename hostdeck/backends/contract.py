@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from .config import BackendConfig
-from .errors import BackendError, NotFoundError, ReadOnlyError, UnsupportedError
+from .errors import BackendError, ConfigError, NotFoundError, ReadOnlyError, SecretError, UnsupportedError
 from .events import EventLog
 from .roles import Role
 from .models import (ActionProgress, ActionResult, Catalog, ConnectionReport, CreateResult, Event, EventKind,
@@ -140,13 +140,11 @@ class Adapter(ABC):
             return False
         try:
             return not guard.same_credentials(self.secret_values(), guard.identity)
-        except Exception:  # a secret that cannot be read now: keep what was used
+        except (SecretError, ConfigError):  # a secret that cannot be read now: keep what was used
             return False
 
     def http_limits(self) -> dict[str, Any]:
         """This backend's transport limits from the config, for its HttpCore: `max_response_mb` (default 64)."""
-        from .errors import ConfigError
-
         mb = self.config.option("max_response_mb")
         if mb is not None and (isinstance(mb, bool) or not isinstance(mb, (int, float)) or mb <= 0):
             raise ConfigError(f"max_response_mb {mb!r} is not a positive number.", key=f"backends.{self.name}.max_response_mb",
@@ -264,5 +262,5 @@ def _actor() -> str:
 
     try:
         return getpass.getuser()
-    except Exception:
+    except (OSError, KeyError):   # no login name in the environment and none for this uid
         return "unknown"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..adapter_base.answers import not_an_api
 from ..errors import BackendError, ProtocolError
 from ..events import ScrubbedEvents as ScrubbedEvents  # the tests and the adapter reach it here
 from ..http import HttpCore
@@ -61,14 +62,6 @@ class MatomoApi:
         return data
 
     def _not_an_api(self, exc: ProtocolError, method: str) -> BackendError:
-        status = exc.http_status
-        if status in (301, 302, 303, 307, 308):
-            return ProtocolError(f"Matomo redirected {method} (HTTP {status}) instead of answering it. Fix: set url to "
-                                 "the Matomo root as the browser shows it after redirects (https://, the folder that "
-                                 "holds index.php); a redirect would also turn the POST (and its token) into a GET.",
-                                 backend=self.backend, operation=method, http_status=status)
-        if status in (404, 405) or (status == 200 and "text/html" in exc.message):
-            return ProtocolError(f"there is no Matomo API at this URL ({method} answered HTTP {status} with a web page). "
-                                 "Fix: set url to the Matomo root, the folder that holds index.php.",
-                                 backend=self.backend, operation=method, http_status=status)
-        return exc
+        return not_an_api(exc, service="Matomo", endpoint="index.php", operation=method, backend=self.backend,
+                          redirect_note="; a redirect would also turn the POST (and its token) into a GET",
+                          web_page=exc.http_status == 200 and "text/html" in exc.message)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..adapter_base.shapes import as_mapping
+from ..adapter_base.answers import not_an_api
 from ..adapter_base.paging import FirstPage, PageProgress, read_all
+from ..adapter_base.shapes import as_mapping
 from ..errors import BackendError, ProtocolError
 from ..http import HttpCore
 from ..redact import redact
 from .errors import from_message
-from .parse import as_int, as_id, items
+from .parse import as_id, as_int, items
 
 API_PATH = "/includes/api.php"
 PAGE_SIZE = 250
@@ -83,16 +84,7 @@ class WhmcsApi:
         raise err
 
     def _not_an_api(self, exc: ProtocolError, action: str) -> BackendError:
-        status = exc.http_status
-        if status in (301, 302, 303, 307, 308):
-            return ProtocolError(f"WHMCS redirected {action} (HTTP {status}) instead of answering it. Fix: set url to "
-                                 "the WHMCS root as the browser shows it after redirects (https://, the folder that "
-                                 "holds includes/api.php).", backend=self.backend, operation=action, http_status=status)
-        if status in (404, 405):
-            return ProtocolError(f"there is no WHMCS API at this URL ({action} answered HTTP {status} with a web page). "
-                                 "Fix: set url to the WHMCS root, the folder that holds includes/api.php.",
-                                 backend=self.backend, operation=action, http_status=status)
-        return exc
+        return not_an_api(exc, service="WHMCS", endpoint="includes/api.php", operation=action, backend=self.backend)
 
     async def version(self) -> tuple[int, ...]:
         """The installation's version from WhmcsDetails (read once); () when it cannot be read (WHMCS before 8.0 does
