@@ -60,11 +60,6 @@ class HttpAdapter(Adapter):
     def http(self) -> HttpCore:
         return self.cores()[0]
 
-    @property
-    def _http(self) -> HttpCore | None:
-        """The main core if it was built (a failed connection test reports its latency)."""
-        return self._cores[0] if self._cores else None
-
     async def aclose(self) -> None:
         cores, self._cores = self._cores, ()
         for core in cores:
