@@ -7,13 +7,15 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from .config import BackendConfig
-from .errors import NotFoundError, ReadOnlyError, UnsupportedError
+from .errors import BackendError, ConfigError, NotFoundError, ReadOnlyError, SecretError, UnsupportedError
 from .events import EventLog
+from .roles import Role
 from .models import (ActionProgress, ActionResult, Catalog, ConnectionReport, CreateResult, Event, EventKind,
                      SecretResult, Server, ServerSpec)
 from .secrets import Secrets
 
 if TYPE_CHECKING:
+    from .adapter_base.connection_test import Stopwatch
     from .credentials_guard import CredentialGuard, Rejections
 
 ProgressFn = Callable[[ActionProgress], None]
@@ -56,11 +58,12 @@ MUTATING = frozenset({Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, 
 
 
 class Adapter(ABC):
-    """Base of every backend adapter. Subclasses set `kind`, `capabilities` and `secret_fields`."""
+    """Base of every backend adapter. Subclasses set `kind`, `roles`, `capabilities` and `secret_fields`."""
 
     kind: ClassVar[str]
-    capabilities: ClassVar[frozenset[Capability]] = frozenset()
-    secret_fields: ClassVar[tuple[str, ...]] = ()
+    roles: ClassVar[frozenset[Role]] = frozenset()
+    capabilities: frozenset[Capability] = frozenset()   # an instance may gain some (Convoy joined to Proxmox)
+    secret_fields: tuple[str, ...] = ()                 # an instance may name its own (CloudPanel's key or password)
     # where credential rejections are kept for every process (set by the workspace; else this process's memory)
     rejections: Rejections | None = None
     _guard: CredentialGuard | None = None
@@ -75,7 +78,10 @@ class Adapter(ABC):
         self.read_only = read_only
         self.store = store  # lazily opened Store, or None (then catalogs are not cached)
 
-    # capabilities -----------------------------------------------------------
+    # roles and capabilities -----------------------------------------------------------
+    def plays(self, role: Role) -> bool:
+        return role in self.roles
+
     def can(self, capability: Capability) -> bool:
         if self.read_only and capability in MUTATING:
             return False
@@ -134,13 +140,11 @@ class Adapter(ABC):
             return False
         try:
             return not guard.same_credentials(self.secret_values(), guard.identity)
-        except Exception:  # a secret that cannot be read now: keep what was used
+        except (SecretError, ConfigError):  # a secret that cannot be read now: keep what was used
             return False
 
     def http_limits(self) -> dict[str, Any]:
         """This backend's transport limits from the config, for its HttpCore: `max_response_mb` (default 64)."""
-        from .errors import ConfigError
-
         mb = self.config.option("max_response_mb")
         if mb is not None and (isinstance(mb, bool) or not isinstance(mb, (int, float)) or mb <= 0):
             raise ConfigError(f"max_response_mb {mb!r} is not a positive number.", key=f"backends.{self.name}.max_response_mb",
@@ -175,8 +179,20 @@ class Adapter(ABC):
                                  actor=_actor(), detail=detail or {}))
 
     # the contract -------------------------------------------------------------
+    async def test_connection(self) -> ConnectionReport:
+        """The connection test: `probe_connection` fills in the report, a failure is explained in this backend's words."""
+        from .adapter_base.connection_test import run_connection_test
+
+        return await run_connection_test(self)
+
     @abstractmethod
-    async def test_connection(self) -> ConnectionReport: ...
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
+        """Check the backend answers and these credentials are accepted; set `report.ok`, details and latency (call
+        `clock.watch(core)` before the first request, `clock.lap()` after it). Failures are raised."""
+
+    def explain_failure(self, exc: BackendError, report: ConnectionReport) -> str:
+        """The connection test's error for a failure (may add details to the report)."""
+        return exc.message
 
     async def list_servers(self, progress: Callable[[int, int], None] | None = None) -> list[Server]:
         raise UnsupportedError(self.missing_reason(Capability.LIST) or "not supported.", backend=self.name)
@@ -246,5 +262,5 @@ def _actor() -> str:
 
     try:
         return getpass.getuser()
-    except Exception:
+    except (OSError, KeyError):   # no login name in the environment and none for this uid
         return "unknown"

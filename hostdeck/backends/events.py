@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .redact import ValueRedactor
+from .redact import MASK, ValueRedactor
 
 if TYPE_CHECKING:  # the models load with the first event, not at start-up
     from .models import Event
@@ -73,3 +73,39 @@ class EventLog:
         with self._lock:
             pending, self._pending = self._pending, []
         return pending
+
+
+class ScrubbedEvents:
+    """Wraps an EventLog for one backend's HTTP core: each credential value (3 characters or more) is replaced by
+    `***` in an event's message, path and detail before it is written, and so is the value under any of
+    `masked_keys` in a detail mapping; `scrub_text` masks what a backend sends in the clear by its own syntax (the
+    WHMCS `identifier=` field). Everything else is the wrapped log's."""
+
+    def __init__(self, events: EventLog, secrets: Iterable[str | None], *,
+                 scrub_text: Callable[[str], str] | None = None, masked_keys: frozenset[str] = frozenset()) -> None:
+        self._events = events
+        # longest first, so a secret that contains another is replaced whole
+        self._values = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
+        self._scrub_text = scrub_text
+        self._masked_keys = masked_keys
+
+    def scrub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if self._scrub_text is not None:
+                value = self._scrub_text(value)
+            for secret in self._values:
+                value = value.replace(secret, MASK)
+            return value
+        if isinstance(value, dict):
+            return {k: (MASK if isinstance(k, str) and k.lower() in self._masked_keys and v else self.scrub(v))
+                    for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.scrub(v) for v in value)
+        return value
+
+    def record(self, event: Event) -> None:
+        self._events.record(dataclasses.replace(event, message=self.scrub(event.message), path=self.scrub(event.path),
+                                                detail=self.scrub(event.detail)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._events, name)

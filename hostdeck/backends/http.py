@@ -116,7 +116,8 @@ class Reply:
 
 
 def _header(headers: httpx.Headers, name: str) -> str | None:
-    return headers.get(name)  # httpx.Headers looks names up case-insensitively (RateLimit-Reset = ratelimit-reset)
+    value: str | None = headers.get(name)
+    return value  # httpx.Headers looks names up case-insensitively (RateLimit-Reset = ratelimit-reset)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -200,12 +201,13 @@ class HttpCore:
         self._sleep = sleep
         self._limit = asyncio.Semaphore(max_concurrency)
         self._blocked_until = 0.0  # monotonic; set by a 429 so that every concurrent request waits together
-        self._client_options = dict(headers=headers, timeout=timeout, connect_timeout=connect_timeout, transport=transport)
+        self._client_options: dict[str, Any] = dict(headers=headers, timeout=timeout, connect_timeout=connect_timeout,
+                                                    transport=transport)
         # Connections are lanes: up to max_concurrency single-connection clients, each carrying one request at a time.
         # httpcore's shared pool rescans every connection on each request; with 16-32 in flight that cost more CPU
         # than parsing the pages (bench/bench_list.py). Lanes are made on demand and kept alive.
         self._idle_lanes: list[httpx.AsyncClient] = []
-        self._closing: set[asyncio.Task] = set()  # retired lanes being closed in the background
+        self._closing: set[asyncio.Task[None]] = set()  # retired lanes being closed in the background
         self._lanes: list[httpx.AsyncClient] = []
 
     def _new_lane(self) -> httpx.AsyncClient:
@@ -254,6 +256,13 @@ class HttpCore:
             path=scrub(redact_url(url)), status=status, duration_ms=(time.perf_counter() - started) * 1000,
             attempt=attempt, detail=scrub(detail or {}),
         ))
+
+    def note(self, message: str, *, method: str, path: str, status: int, level: str = "warning",
+             detail: dict[str, Any] | None = None) -> None:
+        """Record what an answer said beside its status (a `result=error` in a 200 body, a warning)."""
+        if self.events is not None:
+            self.events.record(Event(backend=self.backend, kind=EventKind.API, message=message, level=level,
+                                     method=method, path=path, status=status, detail=detail or {}))
 
     async def _wait_gate(self) -> None:
         delay = self._blocked_until - time.monotonic()
@@ -367,13 +376,13 @@ class HttpCore:
                 # Never reached the server: safe to resend whatever the method.
                 reason = _transport_reason(exc)
                 self._record(method, url, None, started, attempt, f"{operation}: {reason}", {"error": type(exc).__name__})
-                err = UnavailableError(f"cannot reach {self.base_url} ({reason}).", backend=self.backend,
-                                       operation=operation, retryable=True)
+                unreachable = UnavailableError(f"cannot reach {self.base_url} ({reason}).", backend=self.backend,
+                                               operation=operation, retryable=True)
                 if retries < self.policy.max_retries:
                     retries += 1
                     await self._sleep(self.policy.backoff(retries - 1))
                     continue
-                raise err from None
+                raise unreachable from None
             except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
                 reason = _transport_reason(exc)
                 self._record(method, url, None, started, attempt, f"{operation}: {reason}", {"error": type(exc).__name__})

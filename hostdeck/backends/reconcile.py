@@ -31,3 +31,20 @@ async def look_again(check: Callable[[], Awaitable[T | None]], exc: BackendError
         if n < tries - 1:
             await asyncio.sleep(spacing)
     return None
+
+
+def reworded(exc: BackendError, text: str, *, backend: str, operation: str) -> BackendError:
+    """The original error (its type, status and code) saying what the read-back found."""
+    return type(exc)(text, backend=backend, operation=operation, http_status=exc.http_status, code=exc.code)
+
+
+def may_still_run(exc: BackendError, finding: str, *, backend: str, operation: str) -> BackendError:
+    return reworded(exc, f"{exc.message} It was not sent again. hostdeck checked: {finding}; the request may still be "
+                    "running or may have failed, so check again before trying it again.", backend=backend,
+                    operation=operation)
+
+
+def could_not_check(exc: BackendError, check: BackendError, where: str, *, backend: str,
+                    operation: str) -> BackendError:
+    return reworded(exc, f"{exc.message} It was not sent again, and hostdeck could not check what happened "
+                    f"({check.message}): look in {where} before trying again.", backend=backend, operation=operation)

@@ -27,4 +27,5 @@ def adapter_class(kind: str) -> type["Adapter"]:
         raise ConfigError(f"backends of kind {kind!r} are not available in this version of hostdeck yet.", key="backends.kind",
                           fix=f"remove that [[backends]] table for now; available kinds: {', '.join(sorted(ADAPTERS))}.")
     module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)
+    found: type[Adapter] = getattr(importlib.import_module(module), cls)
+    return found

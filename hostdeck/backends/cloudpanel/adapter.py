@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Role
 from ..contract import Adapter
-from ..errors import BackendError, ConfigError, ProtocolError, ReadOnlyError, SecretError
+from ..errors import BackendError, ProtocolError, ReadOnlyError
 from ..models import ActionResult, ConnectionReport, Event, EventKind, SecretResult, Site
 from . import commands, parse, runtimes, validate
 from .commands import Command, RawResult
@@ -24,8 +26,11 @@ from .options import CloudPanelOptions, parse_options, secret_field_of
 from .runtimes import Runtimes
 from .spec import DatabaseResult, PanelUser, SiteResult, SiteSpec, new_password
 
-if TYPE_CHECKING:  # paramiko loads with the first connection, not with the adapter
-    from .ssh import SshConnection
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
+    from .ssh import SshConnection  # paramiko loads with the first connection, not with the adapter
 
 T = TypeVar("T")
 
@@ -47,10 +52,12 @@ def _named(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
 
 class CloudPanelAdapter(Adapter):
     kind = "cloudpanel"
+    roles = frozenset({Role.SITE_HOST})
     capabilities = frozenset()  # no servers: sites, certificates, databases and panel users (methods below)
     secret_fields = ("key_passphrase",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None,
                  known_hosts: Path | None = None) -> None:
         """`known_hosts` overrides data_dir()/known_hosts (e.g. a demo's own data dir)."""
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
@@ -206,35 +213,30 @@ class CloudPanelAdapter(Adapter):
             await asyncio.to_thread(conn.close)
 
     # connection test and host keys -----------------------------------------------------------------------------------
-    async def test_connection(self) -> ConnectionReport:
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        try:
-            conn = await self._connect()
-            report.details.update({"host": self.where, "sudo": self.options.sudo,
-                                   "host_key": conn.host_key.as_dict() if conn.host_key else None,
-                                   "connect_ms": round(conn.connect_ms or 0.0, 1)})
-            started = time.perf_counter()
-            found = await self._probe(commands.clpctl_present())
-            report.latency_ms = (time.perf_counter() - started) * 1000
-            path = found.stdout.strip().splitlines()[0] if found.stdout.strip() else ""
-            if found.exit_status != 0 or not path:
-                raise ProtocolError(f"clpctl was not found on {self.options.host} (`command -v clpctl` found nothing): "
-                                    "is this a CloudPanel server?", backend=self.name, operation="connection test",
-                                    code="not_cloudpanel")
-            report.details["clpctl"] = path
-            report.details["vhost_templates"] = await self.vhost_templates(refresh=True)
-            report.ok = True
-        except HostKeyError as exc:
-            report.error = exc.message
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
+        conn = await self._connect()
+        report.details.update({"host": self.where, "sudo": self.options.sudo,
+                               "host_key": conn.host_key.as_dict() if conn.host_key else None,
+                               "connect_ms": round(conn.connect_ms or 0.0, 1)})
+        clock.restart()
+        found = await self._probe(commands.clpctl_present())
+        report.latency_ms = (time.perf_counter() - clock.started) * 1000
+        path = found.stdout.strip().splitlines()[0] if found.stdout.strip() else ""
+        if found.exit_status != 0 or not path:
+            raise ProtocolError(f"clpctl was not found on {self.options.host} (`command -v clpctl` found nothing): "
+                                "is this a CloudPanel server?", backend=self.name, operation="connection test",
+                                code="not_cloudpanel")
+        report.details["clpctl"] = path
+        report.details["vhost_templates"] = await self.vhost_templates(refresh=True)
+        report.ok = True
+
+    def explain_failure(self, exc: BackendError, report: ConnectionReport) -> str:
+        if isinstance(exc, HostKeyError):
+            changed = isinstance(exc, ChangedHostKeyError)
             report.details["host_key"] = {"fingerprint": exc.fingerprint, "key_type": exc.key_type,
-                                          "state": "changed" if isinstance(exc, ChangedHostKeyError) else "unknown"}
-            report.details["fix"] = (f"hostdeck cloudpanel trust {self.name}"
-                                     + (" --replace" if isinstance(exc, ChangedHostKeyError) else ""))
-        except BackendError as exc:
-            report.error = exc.message
-        except (ConfigError, SecretError) as exc:
-            report.error = str(exc)
-        return report
+                                          "state": "changed" if changed else "unknown"}
+            report.details["fix"] = f"hostdeck cloudpanel trust {self.name}" + (" --replace" if changed else "")
+        return exc.message
 
     @_named
     async def fetch_host_key(self) -> HostKeyInfo:

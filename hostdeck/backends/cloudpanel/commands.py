@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Callable, Iterable, Literal
 
 from ..errors import ValidationError
 from . import validate
@@ -122,21 +122,25 @@ def site_add_php(domain: str, php_version: str, vhost_template: str, site_user: 
 
 
 def site_add_nodejs(domain: str, nodejs_version: str, app_port: int | str, site_user: str, password: str) -> Command:
-    d = validate.domain(domain)
-    version = validate.nodejs_version(nodejs_version)
-    port = validate.app_port(app_port)
-    user_opts, secret = _site_user_options(site_user, password)
-    return _clpctl(f"add Node.js site {d}", "site:add:nodejs", _opt("domainName", d), _opt("nodejsVersion", version),
-                   _opt("appPort", port), *user_opts, timeout_class="create", writes=True, secrets=(secret,))
+    return _site_add_app("Node.js", "nodejs", validate.nodejs_version, domain, nodejs_version, app_port, site_user,
+                         password)
 
 
 def site_add_python(domain: str, python_version: str, app_port: int | str, site_user: str, password: str) -> Command:
+    return _site_add_app("Python", "python", validate.python_version, domain, python_version, app_port, site_user,
+                         password)
+
+
+def _site_add_app(label: str, runtime: str, check_version: Callable[[str], str], domain: str, version: str,
+                  app_port: int | str, site_user: str, password: str) -> Command:
+    """`site:add:<runtime>`: an application site behind a reverse proxy on `app_port`."""
     d = validate.domain(domain)
-    version = validate.python_version(python_version)
+    checked = check_version(version)
     port = validate.app_port(app_port)
     user_opts, secret = _site_user_options(site_user, password)
-    return _clpctl(f"add Python site {d}", "site:add:python", _opt("domainName", d), _opt("pythonVersion", version),
-                   _opt("appPort", port), *user_opts, timeout_class="create", writes=True, secrets=(secret,))
+    return _clpctl(f"add {label} site {d}", f"site:add:{runtime}", _opt("domainName", d),
+                   _opt(f"{runtime}Version", checked), _opt("appPort", port), *user_opts, timeout_class="create",
+                   writes=True, secrets=(secret,))
 
 
 def site_add_reverse_proxy(domain: str, reverse_proxy_url: str, site_user: str, password: str) -> Command:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import AuthError, ConflictError, UnavailableError
 
 
@@ -10,14 +12,14 @@ class HostKeyError(AuthError):
 
     category = "host_key"
 
-    def __init__(self, message: str, *, host: str, port: int, fingerprint: str, key_type: str, **kwargs) -> None:
+    def __init__(self, message: str, *, host: str, port: int, fingerprint: str, key_type: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.host = host
         self.port = port
         self.fingerprint = fingerprint
         self.key_type = key_type
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {**super().as_dict(), "host": self.host, "port": self.port, "fingerprint": self.fingerprint,
                 "key_type": self.key_type}
 
@@ -29,11 +31,11 @@ class UnknownHostKeyError(HostKeyError):
 class ChangedHostKeyError(HostKeyError):
     """The server presents another key than the one hostdeck trusts: possibly an interception; refused."""
 
-    def __init__(self, message: str, *, expected: tuple[str, ...] = (), **kwargs) -> None:
+    def __init__(self, message: str, *, expected: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.expected = expected
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {**super().as_dict(), "expected": list(self.expected)}
 
 
@@ -42,7 +44,7 @@ class AlreadyExistsError(ConflictError):
 
     On the first attempt it is a conflict; on a retry of the same step the earlier attempt probably made it."""
 
-    def __init__(self, message: str, *, field: str | None = None, **kwargs) -> None:
+    def __init__(self, message: str, *, field: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("code", "already_exists")
         super().__init__(message, **kwargs)
         self.field = field
@@ -51,6 +53,6 @@ class AlreadyExistsError(ConflictError):
 class OutcomeUnknownError(UnavailableError):
     """The command was sent but no exit status came back (timeout, dropped connection): it may have run."""
 
-    def __init__(self, message: str, **kwargs) -> None:
+    def __init__(self, message: str, **kwargs: Any) -> None:
         kwargs.setdefault("code", "outcome_unknown")
         super().__init__(message, **kwargs)

@@ -13,13 +13,13 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import ConfigError
 from ..paths import data_dir, open_private, private_dir, tighten_files
 
 if TYPE_CHECKING:
-    import paramiko
+    import paramiko  # type: ignore[import-untyped]  # paramiko ships no type hints
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ class HostKeyInfo:
     state: str
     expected: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"host": self.host, "port": self.port, "key_type": self.key_type, "fingerprint": self.fingerprint,
                 "state": self.state, "expected": list(self.expected)}
 

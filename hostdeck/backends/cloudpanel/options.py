@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..config import BackendConfig
 from ..errors import ConfigError, ValidationError
@@ -101,7 +102,7 @@ def parse_options(config: BackendConfig) -> CloudPanelOptions:
     return opts
 
 
-def _seconds(config: BackendConfig, key: str, default: float, bad) -> float:
+def _seconds(config: BackendConfig, key: str, default: float, bad: Callable[[str, str, str], ConfigError]) -> float:
     value = config.option(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
         raise bad(key, f"{key} {value!r} is not a number of seconds.", f"write seconds from 0 to 3600, e.g. {default:g}.")

@@ -7,6 +7,8 @@ ProtocolError, never an empty list.
 from __future__ import annotations
 
 import re
+from types import ModuleType
+from typing import Any
 
 from ..errors import (BackendError, NotFoundError, PermissionDenied, ProtocolError, UnavailableError, ValidationError)
 from .commands import Command, RawResult, mask_text
@@ -44,7 +46,8 @@ def check(result: RawResult, command: Command, *, backend: str, host: str, user:
     err = mask_text(clean(result.stderr), command.secrets)
     text = "\n".join(t for t in (out, err) if t.strip())
     op = command.operation
-    common = {"backend": backend, "operation": op, "http_status": result.exit_status, "details": tail(text)}
+    common: dict[str, Any] = {"backend": backend, "operation": op, "http_status": result.exit_status,
+                              "details": tail(text)}
     low = text.lower()
     if result.exit_status == 127 or ("command not found" in low and "clpctl" in low):
         return _raise(ProtocolError(f"{op}: clpctl is not installed on {host} (command not found): is this a CloudPanel "
@@ -146,7 +149,7 @@ def vhost_template_names(text: str, *, backend: str, host: str) -> tuple[list[st
     return list(dict.fromkeys(good)), list(dict.fromkeys(n for n in names if n not in good))
 
 
-def _template_problem(name: str, validate) -> bool:
+def _template_problem(name: str, validate: ModuleType) -> bool:
     try:
         validate.vhost_template(name)
     except BackendError:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import paramiko
+import paramiko  # type: ignore[import-untyped]  # paramiko ships no type hints
 
 from ..errors import AuthError, UnavailableError
 from .commands import RawResult
@@ -73,7 +73,7 @@ def changed_key(settings: SshSettings, key: paramiko.PKey, expected: tuple[str, 
         fingerprint=fp, key_type=kind, expected=expected)
 
 
-class _VerifyHostKey(paramiko.MissingHostKeyPolicy):
+class _VerifyHostKey(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]  # an untyped base class
     """Called by paramiko when known_hosts has no key of the presented type for this host: never adds anything."""
 
     def __init__(self, settings: SshSettings) -> None:

@@ -10,14 +10,17 @@ import asyncio
 import re
 import time
 from types import EllipsisType
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import urlencode
 
 from ..catalog import cached_catalog
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Hypervisor, Role
+from ..adapter_base.http_adapter import HttpAdapter
 from ..contract import Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+                      ProtocolError, UnavailableError, UnsupportedError, ValidationError)
+from ..http import HttpCore, RetryPolicy
 from ..models import (ActionProgress, ActionResult, Catalog, CatalogItem, ConnectionReport, CreateResult, SecretResult,
                       Server, ServerSpec)
 from ..validate import hostname_problem
@@ -30,6 +33,11 @@ from .reconcile import check_failed, look_again, nothing_found
 from .rules import NO_CAPABILITY, PROXMOX_FIX, refusal
 from .spec import WIRE_FIELDS, ConvoyServerSpec, strong_password
 from .units import as_int, gb_to_bytes, mb_to_bytes
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 API_PATH = "/api/application"
 SERVER_KEY = re.compile(r"^([0-9a-fA-F]{8}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
@@ -44,28 +52,29 @@ def load_fallback(backend: str) -> list[CatalogItem]:
     return []
 
 
-class ConvoyAdapter(Adapter):
+class ConvoyAdapter(HttpAdapter):
     kind = "convoy"
+    roles = frozenset({Role.SERVER_PROVIDER, Role.CATALOG_SOURCE, Role.PANEL_USERS})
     capabilities = frozenset({Capability.LIST, Capability.CREATE, Capability.DELETE, Capability.SUSPEND, Capability.SSO,
                               Capability.CATALOG, Capability.RESIZE, Capability.RENAME})
     secret_fields = ("token",)
+    default_concurrency = 6
 
     def refresh_cost(self, server_count: int) -> int:
         return 1 + max(1, -(-server_count // 100))   # /nodes + the server pages
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None, policy: RetryPolicy | None = None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None, policy: RetryPolicy | None = None,
                  catalog_ttl_hours: float = 24.0) -> None:
-        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
+        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         self.catalog_ttl_hours = float(config.option("catalog_ttl_hours", catalog_ttl_hours))
         self.poll_seconds = float(config.option("poll_seconds", 1.0))
         self.install_wait = float(config.option("install_wait_seconds", 300.0))
         self.delete_wait = float(config.option("delete_wait_seconds", 60.0))
-        self._policy = policy
-        self._http: HttpCore | None = None
         self.join: ProxmoxJoin | None = None
 
     # Proxmox join ---------------------------------------------------------------
-    def attach(self, adapters: dict) -> list[str]:
+    def attach(self, adapters: dict[str, Adapter]) -> list[str]:
         """Called by the workspace with every adapter: join this panel's nodes to their Proxmox backends.
         Returns the names of the Proxmox backends now serving it (their VMs are these servers)."""
         join = ProxmoxJoin(self.config, adapters)
@@ -75,7 +84,7 @@ class ConvoyAdapter(Adapter):
         self.capabilities = type(self).capabilities | PROXMOX_CAPABILITIES
         return [a.name for a in join.adapters]
 
-    def _proxmox_for(self, server: Server, capability: Capability):
+    def _proxmox_for(self, server: Server, capability: Capability) -> Hypervisor:
         pve = self.join.for_server(server) if self.join else None
         if pve is None:
             raise UnsupportedError(self.missing_reason(capability, server) or "no Proxmox for this node.",
@@ -102,19 +111,9 @@ class ConvoyAdapter(Adapter):
     def secret_values(self) -> dict[str, str]:
         return {"token": self.secrets.require(self.name, "token")}
 
-    @property
-    def http(self) -> HttpCore:
-        if self._http is not None and self.credentials_changed():   # corrected after a rejection: use it now
-            self._retire(self._http)
-            self._http = None
-        if self._http is None:
-            values = self.secret_values()
-            self._http = HttpCore(backend=self.name, base_url=self.api_url, classify=classify, events=self.events,
-                                  headers={"Authorization": f"Bearer {values['token']}"},
-                                  max_concurrency=self.config.max_concurrency or 6, timeout=self.config.timeout,
-                                  policy=self._policy, read_only=self.read_only, guard=self.credential_guard(values),
-                                  **self.http_limits())
-        return self._http
+    def build_cores(self, values: Mapping[str, str]) -> tuple[HttpCore, ...]:
+        return (HttpCore(classify=classify, headers={"Authorization": f"Bearer {values['token']}"},
+                         **self.core_options(values, self.api_url)),)
 
     @property
     def api(self) -> ConvoyApi:
@@ -131,15 +130,6 @@ class ConvoyAdapter(Adapter):
     @property
     def accounts(self) -> Accounts:
         return Accounts(UsersClient(self.api), self.name, self.audit, self._look_spacing)
-
-    async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-
-    def _mutation(self, operation: str) -> None:
-        if self.read_only:
-            raise ReadOnlyError(f"read-only mode is on: {operation} refused.", backend=self.name, operation=operation)
 
     def _refuse(self, server: Server, action: str, operation: str) -> None:
         status = server.raw.get("status")
@@ -168,7 +158,8 @@ class ConvoyAdapter(Adapter):
         if reason or server is None:
             return reason
         status = server.raw.get("status")
-        action = {Capability.DELETE: "delete", Capability.SSO: "sso"}.get(capability)
+        action = {Capability.DELETE: "delete", Capability.SSO: "sso", Capability.RESIZE: "resize",
+                  Capability.RENAME: "rename"}.get(capability)
         if capability is Capability.SUSPEND:    # suspend or unsuspend: only a normal or a suspended server
             action = "unsuspend" if status == "suspended" else "suspend"
         why = refusal(status, action) if action else None
@@ -179,7 +170,7 @@ class ConvoyAdapter(Adapter):
         sid = server.id if server else "{server}"
         if capability in PROXMOX_CAPABILITIES:
             pve = self.join.for_server(server) if (self.join and server) else None
-            if pve is None:
+            if pve is None or server is None:
                 return ""
             node, vmid = server.raw.get("node"), server.raw.get("vmid")
             call = pve.describe_call(capability, Server(backend=pve.name, id=f"{node}/{vmid}", name=server.name,
@@ -199,49 +190,42 @@ class ConvoyAdapter(Adapter):
         }.get(capability, "")
 
     # connection -----------------------------------------------------------------
-    async def test_connection(self) -> ConnectionReport:
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        started = time.perf_counter()
-        try:
-            self.http.last_round_trip_ms = None
-            count = await self.nodes.count()
-            report.latency_ms = round_trip_ms(self.http, started)
-            report.details.update({"nodes": count, "token": "root admin", "api": "application API (v3/v4)"})
-            report.ok = count > 0
-            if not count:
-                report.error = ("connected and the token is a root admin, but no nodes are configured in Convoy: add a "
-                                "node in its admin area before creating servers.")
-        except AuthError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = exc.message if exc.code == "credential_rejected_before" else f"token rejected: {exc.message}"
-        except PermissionDenied as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = f"token is not a root admin (403): {exc.message}"
-        except BackendError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = exc.message
-        except Exception as exc:  # SecretError, ConfigError: plain words, no traceback
-            report.error = str(exc)
-        return report
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
+        clock.watch(self.http)
+        count = await self.nodes.count()
+        report.latency_ms = clock.lap()
+        report.details.update({"nodes": count, "token": "root admin", "api": "application API (v3/v4)"})
+        report.ok = count > 0
+        if not count:
+            report.error = ("connected and the token is a root admin, but no nodes are configured in Convoy: add a "
+                            "node in its admin area before creating servers.")
+
+    def explain_failure(self, exc: BackendError, report: ConnectionReport) -> str:
+        if isinstance(exc, AuthError):
+            return exc.message if exc.code == "credential_rejected_before" else f"token rejected: {exc.message}"
+        if isinstance(exc, PermissionDenied):
+            return f"token is not a root admin (403): {exc.message}"
+        return exc.message
 
     # servers --------------------------------------------------------------------
     async def list_servers(self, progress: Callable[[int, int], None] | None = None) -> list[Server]:
         if self.join is None:
             nodes, raw = await asyncio.gather(self.nodes.all(), self.servers.all(progress=progress))
-            states = {}
+            states: dict[tuple[str, int], dict[str, Any]] = {}
         else:
             nodes, raw, states = await asyncio.gather(self.nodes.all(), self.servers.all(progress=progress),
                                                       self.join.live_states())
-        by_id = {as_int(n.get("id")): n for n in nodes}
+        by_id = {node_id: n for n in nodes if (node_id := as_int(n.get("id"))) is not None}
         servers = [parse.parse_server(self.name, r, by_id) for r in raw]
         if states:
             servers = [self._with_live_state(s, states) for s in servers]
         return servers
 
-    def _with_live_state(self, server: Server, states: dict) -> Server:
+    def _with_live_state(self, server: Server, states: dict[tuple[str, int], dict[str, Any]]) -> Server:
         if self.join is None or self.join.for_server(server) is None:
             return server  # its node has no Proxmox configured here, whatever else that Proxmox serves
-        vm = states.get((str(server.raw.get("node")), server.raw.get("vmid"))) if server.raw.get("vmid") is not None else None
+        vmid = as_int(server.raw.get("vmid"))
+        vm = states.get((str(server.raw.get("node")), vmid)) if vmid is not None else None
         if vm is None:
             return server
         joined = parse.join_power(server, vm.get("status"), vm.get("qmpstatus"))
@@ -304,13 +288,14 @@ class ConvoyAdapter(Adapter):
     async def get_server(self, ref: str) -> Server:
         """By `uuid_short`, uuid, name or hostname, with its live state when its node has Proxmox."""
         server = await self._find_server(ref)
-        pve = self.join.for_server(server) if self.join else None
-        if pve is None or server.raw.get("vmid") is None:
+        join = self.join
+        pve = join.for_server(server) if join else None
+        if join is None or pve is None or server.raw.get("vmid") is None:
             return server
         try:
             live = await pve.live_state(str(server.raw["node"]), int(server.raw["vmid"]))
         except BackendError as exc:
-            self.join.last_error = f"{pve.name}: {exc.message}"
+            join.last_error = f"{pve.name}: {exc.message}"
             return server
         key = (str(server.raw["node"]), int(server.raw["vmid"]))
         record = {"status": "running" if live.raw_status.startswith("running") else live.raw_status,
@@ -600,6 +585,8 @@ class ConvoyAdapter(Adapter):
 
         async def per_node(node: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             nid = as_int(node.get("id"))
+            if nid is None:
+                raise ProtocolError("list nodes: a node record has no id.", backend=self.name, operation="catalog")
             return await asyncio.gather(self.nodes.template_groups(nid), self.nodes.addresses(nid))
 
         details = await asyncio.gather(*(per_node(n) for n in nodes))

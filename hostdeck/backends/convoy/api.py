@@ -6,16 +6,15 @@ then the rest concurrently), and the 302-to-/login that Laravel answers instead 
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Callable
+from typing import Any
 
+from ..adapter_base.paging import FirstPage, PageProgress, read_all
 from ..errors import AuthError, ProtocolError
 from ..http import HttpCore, Reply
 from .units import as_int
 
 PER_PAGE = 100        # Convoy silently caps per_page at 100
 ADDRESS_PER_PAGE = 1000
-PageProgress = Callable[[int, int], None]
 
 
 class ConvoyApi:
@@ -48,46 +47,21 @@ class ConvoyApi:
     async def list_all(self, path: str, *, operation: str, params: dict[str, Any] | None = None,
                        per_page: int = PER_PAGE, progress: PageProgress | None = None) -> list[dict[str, Any]]:
         """Every item of a paged collection: page 1, then pages 2..total_pages concurrently; complete or an error."""
-        result: list[dict[str, Any]] = []
-        total: int | None = None
-        for _attempt in range(2):
-            base = {**(params or {}), "per_page": per_page}
+        base = {**(params or {}), "per_page": per_page}
+
+        async def first() -> FirstPage[int]:
             items, pagination = await self.page(path, operation=operation, params={**base, "page": 1})
             total, last = as_int(pagination.get("total")), as_int(pagination.get("total_pages"))
             if total is None or last is None or last < 1:
                 raise ProtocolError(f"{operation}: meta.pagination has no total/total_pages, so the list cannot be known "
                                     "to be complete.", backend=self.backend, operation=operation)
-            pages = [items]
-            done = 1
-            if progress:
-                progress(done, last)
+            return FirstPage(items, range(2, last + 1), total)
 
-            async def fetch(n: int) -> list[dict[str, Any]]:
-                nonlocal done
-                page_items, _ = await self.page(path, operation=operation, params={**base, "page": n})
-                done += 1
-                if progress:
-                    progress(done, last)
-                return page_items
+        async def rest(n: int) -> list[dict[str, Any]]:
+            return (await self.page(path, operation=operation, params={**base, "page": n}))[0]
 
-            tasks = [asyncio.ensure_future(fetch(n)) for n in range(2, last + 1)]
-            try:
-                pages += await asyncio.gather(*tasks)
-            except BaseException:
-                for task in tasks:
-                    task.cancel()
-                raise
-            seen: dict[Any, dict[str, Any]] = {}
-            for page in pages:
-                for item in page:
-                    seen.setdefault(item.get("id"), item)
-            result = list(seen.values())
-            if len(result) >= total:
-                return result
-            # Items moved between pages while they were read (a create or delete): read once more, then fail.
-        raise ProtocolError(f"{operation}: got {len(result)} of {total} items twice in a row; the list changed while it "
-                            "was read or the API is not paging correctly. Try again.", backend=self.backend,
-                            operation=operation)
+        return await read_all(first, rest, key=lambda item: item.get("id"), operation=operation, backend=self.backend,
+                              progress=progress)
 
 
 def data_object(reply: Reply, operation: str, backend: str) -> dict[str, Any]:

@@ -15,10 +15,11 @@ configured, those go through Proxmox. The Convoy backend names its Proxmox backe
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..config import BackendConfig
 from ..errors import BackendError, ConfigError
+from ..roles import Hypervisor, Role
 
 if TYPE_CHECKING:
     from ..contract import Adapter
@@ -42,19 +43,20 @@ class ProxmoxJoin:
 
     def __init__(self, convoy: BackendConfig, adapters: dict[str, Adapter]) -> None:
         default, per_node = proxmox_names(convoy)
-        self.default = None
-        self.per_node: dict[str, Any] = {}
+        self.default: Hypervisor | None = None
+        self.per_node: dict[str, Hypervisor] = {}
         for key, name in ([("proxmox", default)] if default else []) + [(f"proxmox_nodes.{n}", b) for n, b in per_node.items()]:
             adapter = adapters.get(name)
-            if adapter is None or adapter.kind != "proxmox":
-                known = ", ".join(n for n, a in adapters.items() if a.kind == "proxmox") or "none configured"
+            if adapter is None or not adapter.plays(Role.HYPERVISOR):
+                known = ", ".join(n for n, a in adapters.items() if a.plays(Role.HYPERVISOR)) or "none configured"
                 raise ConfigError(f"{name!r} is not a Proxmox backend (Proxmox backends: {known}).",
                                   key=f"backends.{convoy.name}.{key}",
                                   fix='add a [[backends]] table with kind = "proxmox" and that name, or fix the name.')
+            hypervisor = cast(Hypervisor, adapter)   # it plays the role, so it keeps the promise
             if key == "proxmox":
-                self.default = adapter
+                self.default = hypervisor
             else:
-                self.per_node[key.split(".", 1)[1]] = adapter
+                self.per_node[key.split(".", 1)[1]] = hypervisor
         self.last_error: str | None = None
 
     @property
@@ -62,22 +64,20 @@ class ProxmoxJoin:
         return self.default is not None or bool(self.per_node)
 
     @property
-    def adapters(self) -> list[Adapter]:
+    def adapters(self) -> list[Hypervisor]:
         found = ([self.default] if self.default else []) + list(self.per_node.values())
         return list({id(a): a for a in found}.values())
 
-    def for_node(self, node: str | None) -> Adapter | None:
+    def for_node(self, node: str | None) -> Hypervisor | None:
         if not node:
             return None
         if node in self.per_node:
             return self.per_node[node]
-        if self.default is not None:
-            setup = self.default.setup
-            if not setup.nodes or setup.node(node) is not None:  # no node list: it serves what the cluster has
-                return self.default
+        if self.default is not None and self.default.serves_node(node):
+            return self.default
         return None
 
-    def for_server(self, server: Server) -> Adapter | None:
+    def for_server(self, server: Server) -> Hypervisor | None:
         return self.for_node(server.raw.get("node"))
 
     async def live_states(self) -> dict[tuple[str, int], dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ..adapter_base.shapes import as_mapping
 from ..errors import ProtocolError
 from ..models import CatalogItem, CatalogKind, Server, ServerStatus
 from .units import as_int, bytes_to_gb, bytes_to_mb
@@ -47,8 +48,8 @@ def parse_server(backend: str, raw: dict[str, Any], nodes: dict[int, dict[str, A
     sid = str(sid)          # uuid_short: may be all digits, never an int (leading zeros matter)
     status_value = raw.get("status")
     raw_status = "null" if status_value is None else str(status_value)
-    limits = raw.get("limits") if isinstance(raw.get("limits"), dict) else {}
-    by_type = limits.get("addresses") if isinstance(limits.get("addresses"), dict) else {}
+    limits = as_mapping(raw.get("limits"))
+    by_type = as_mapping(limits.get("addresses"))
     addresses = [a for kind in ("ipv4", "ipv6") for a in (by_type.get(kind) or []) if isinstance(a, dict)]
     node_id = as_int(raw.get("node_id"))
     node = unwrap(raw.get("node")) or ((nodes or {}).get(node_id) if node_id is not None else None)

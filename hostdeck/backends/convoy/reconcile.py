@@ -8,8 +8,8 @@ on the panel, so look a few times before concluding, and never claim "nothing wa
 from __future__ import annotations
 
 from ..errors import BackendError
-from ..reconcile import LOOKS, look_again, still_running  # noqa: F401 (re-exported)
-
+from ..reconcile import look_again as look_again  # re-exported for the adapter
+from ..reconcile import still_running
 
 
 def nothing_found(exc: BackendError, finding: str, *, backend: str, operation: str) -> BackendError:

@@ -73,9 +73,9 @@ class ConvoyServerSpec:
                                      ("memory_mb", self.memory_mb, 16), ("disk_gb", self.disk_gb, 1)):
             if not _is_int(value) or value < minimum:
                 out.append((name, f"must be a whole number of at least {minimum}"))
-        for name, value in (("bandwidth_gb", self.bandwidth_gb), ("snapshot_limit", self.snapshot_limit),
+        for name, limit in (("bandwidth_gb", self.bandwidth_gb), ("snapshot_limit", self.snapshot_limit),
                             ("backup_limit", self.backup_limit)):
-            if value is not None and (not _is_int(value) or value < 0):
+            if limit is not None and (not _is_int(limit) or limit < 0):
                 out.append((name, "must be empty (unlimited) or a whole number of at least 0"))
         if not UUID.match(self.template_uuid or ""):
             out.append(("template_uuid", "must be a template's UUID (see the catalog)"))

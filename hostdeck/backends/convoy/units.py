@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from ..numbers import as_int  # noqa: F401 (used here and re-exported)
+from ..numbers import as_int as as_int  # used here and re-exported
 
 MIB = 1 << 20
 GIB = 1 << 30

@@ -6,18 +6,26 @@ import asyncio
 import json
 import time
 from importlib import resources
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..catalog import cached_catalog
-from ..contract import Adapter, Capability, PowerAction, ProgressFn
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Role
+from ..adapter_base.http_adapter import HttpAdapter
+from ..contract import Capability, PowerAction, ProgressFn
 from ..errors import (BackendError, NotFoundError, PermissionDenied, UnavailableError, ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+from ..http import HttpCore, RetryPolicy
 from ..models import (ActionResult, Catalog, CatalogItem, ConnectionReport, CreateResult, SecretResult, Server,
                       ServerSpec)
 from ..validate import check_hostname, check_labels
 from . import parse
 from .api import ActionsClient, CatalogClient, ServersClient
 from .errors import classify
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 DEFAULT_URL = "https://api.hetzner.cloud/v1"
 # Requests in flight per project. The rate limit counts requests, not concurrency (a 5,000-server listing costs
@@ -35,24 +43,25 @@ def load_fallback(backend: str) -> list[CatalogItem]:
     return parse.parse_catalog(backend, json.loads(text))
 
 
-class HetznerAdapter(Adapter):
+class HetznerAdapter(HttpAdapter):
     kind = "hetzner"
+    roles = frozenset({Role.SERVER_PROVIDER, Role.CATALOG_SOURCE})
     capabilities = frozenset({Capability.LIST, Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
                               Capability.RESET_PASSWORD, Capability.CONSOLE, Capability.CREATE, Capability.DELETE,
                               Capability.SUSPEND, Capability.CATALOG})
     secret_fields = ("token",)
+    default_concurrency = DEFAULT_CONCURRENCY
     sustained_requests_per_second = 1.0  # the bucket refills one request per second
 
     def refresh_cost(self, server_count: int) -> int:
         return max(1, -(-server_count // 50))
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None, policy: RetryPolicy | None = None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None, policy: RetryPolicy | None = None,
                  catalog_ttl_hours: float = 24.0) -> None:
-        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
+        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         self.catalog_ttl_hours = float(config.option("catalog_ttl_hours", catalog_ttl_hours))
         self.shutdown_wait = float(config.option("shutdown_wait_seconds", 60.0))
-        self._policy = policy
-        self._http: HttpCore | None = None
         poll = float(config.option("action_poll_seconds", 1.0))
         self._poll = (poll, max(poll, min(5.0, poll * 5)))
 
@@ -63,19 +72,9 @@ class HetznerAdapter(Adapter):
     def secret_values(self) -> dict[str, str]:
         return {"token": self.secrets.require(self.name, "token")}
 
-    @property
-    def http(self) -> HttpCore:
-        if self._http is not None and self.credentials_changed():   # corrected after a rejection: use it now
-            self._retire(self._http)
-            self._http = None
-        if self._http is None:
-            values = self.secret_values()
-            self._http = HttpCore(backend=self.name, base_url=self.url, classify=classify, events=self.events,
-                                  headers={"Authorization": f"Bearer {values['token']}"},
-                                  max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY, timeout=self.config.timeout,
-                                  policy=self._policy, read_only=self.read_only, guard=self.credential_guard(values),
-                                  **self.http_limits())
-        return self._http
+    def build_cores(self, values: Mapping[str, str]) -> tuple[HttpCore, ...]:
+        return (HttpCore(classify=classify, headers={"Authorization": f"Bearer {values['token']}"},
+                         **self.core_options(values, self.url)),)
 
     @property
     def servers(self) -> ServersClient:
@@ -85,31 +84,17 @@ class HetznerAdapter(Adapter):
     def actions(self) -> ActionsClient:
         return ActionsClient(self.http, *self._poll)
 
-    async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-
     # connection ---------------------------------------------------------------
-    async def test_connection(self) -> ConnectionReport:
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        started = time.perf_counter()
-        try:
-            self.http.last_round_trip_ms = None
-            await self.http.request("GET", "/locations", operation="connection test", params={"per_page": 1})
-            report.latency_ms = round_trip_ms(self.http, started)
-            report.ok = True
-            # The scope probe is a POST: in read-only mode nothing but reads leaves the machine, not even a probe.
-            report.details["token"] = "not checked (read-only mode)" if self.http.read_only else await self._token_scope()
-            report.details["rate_limit"] = self.http.rate_limit.as_dict()
-            if self.http.rate_limit.limit is not None:
-                report.version = f"API v1, {self.http.rate_limit.remaining}/{self.http.rate_limit.limit} requests left"
-        except BackendError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = exc.message
-        except Exception as exc:  # SecretError and the like: plain words, no traceback
-            report.error = str(exc)
-        return report
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
+        http = clock.watch(self.http)
+        await http.request("GET", "/locations", operation="connection test", params={"per_page": 1})
+        report.latency_ms = clock.lap()
+        report.ok = True
+        # The scope probe is a POST: in read-only mode nothing but reads leaves the machine, not even a probe.
+        report.details["token"] = "not checked (read-only mode)" if http.read_only else await self._token_scope()
+        report.details["rate_limit"] = http.rate_limit.as_dict()
+        if http.rate_limit.limit is not None:
+            report.version = f"API v1, {http.rate_limit.remaining}/{http.rate_limit.limit} requests left"
 
     async def _token_scope(self) -> str:
         """'read-write' or 'read-only'. The API has no scope endpoint, so ask for an action on server 0, which cannot
@@ -282,4 +267,4 @@ class HetznerAdapter(Adapter):
                                     fetch_live=self._live_catalog, fallback=lambda: load_fallback(self.name))
 
     async def ssh_key_names(self) -> list[str]:
-        return [k.get("name") for k in await CatalogClient(self.http).ssh_keys()]
+        return [name for k in await CatalogClient(self.http).ssh_keys() if isinstance(name := k.get("name"), str)]

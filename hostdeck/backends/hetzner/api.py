@@ -6,13 +6,13 @@ import asyncio
 import time
 from typing import Any, Callable
 
+from ..adapter_base.paging import FirstPage, PageProgress, read_all
 from ..errors import BackendError, ProtocolError
 from ..http import HttpCore, Reply
 from ..models import ActionProgress
 from .errors import RETRY_CODES_FOR_ACTIONS
 
 PER_PAGE = 50
-PageProgress = Callable[[int, int], None]
 
 
 def _page(reply: Reply, root: str, operation: str, backend: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -30,54 +30,32 @@ async def list_all(http: HttpCore, path: str, root: str, *, operation: str, para
                    progress: PageProgress | None = None, sortable: bool = True) -> list[dict[str, Any]]:
     """Every item of a paged collection: page 1, then the rest concurrently; complete or an error. `sortable=False`
     for collections without a `sort` parameter (`/server_types`: the spec lists only name, page, per_page)."""
-    for attempt in range(2):
-        base = dict(params or {})
-        if sortable:
-            base.setdefault("sort", "id:asc")
-        base["per_page"] = PER_PAGE
-        first = await http.request("GET", path, operation=operation, params={**base, "page": 1})
-        items, pagination = _page(first, root, operation, http.backend)
-        last_page = pagination.get("last_page")
-        total = pagination.get("total_entries")
-        pages: list[list[dict[str, Any]]] = [items]
+    base = dict(params or {})
+    if sortable:
+        base.setdefault("sort", "id:asc")
+    base["per_page"] = PER_PAGE
+
+    async def page(n: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        reply = await http.request("GET", path, operation=operation, params={**base, "page": n})
+        return _page(reply, root, operation, http.backend)
+
+    async def first() -> FirstPage[int]:
+        items, pagination = await page(1)
+        last_page, total = pagination.get("last_page"), pagination.get("total_entries")
         if last_page:
-            done = 1
-            if progress:
-                progress(done, last_page)
-
-            async def fetch(n: int) -> list[dict[str, Any]]:
-                nonlocal done
-                reply = await http.request("GET", path, operation=operation, params={**base, "page": n})
-                page_items, _ = _page(reply, root, operation, http.backend)
-                done += 1
-                if progress:
-                    progress(done, last_page)
-                return page_items
-
-            tasks = [asyncio.ensure_future(fetch(n)) for n in range(2, last_page + 1)]
-            try:
-                pages += await asyncio.gather(*tasks)
-            except BaseException:
-                for t in tasks:
-                    t.cancel()
-                raise
-        else:
+            return FirstPage(items, range(2, last_page + 1), total)
+        next_page = pagination.get("next_page")   # no last_page: follow next_page, one page after another
+        while next_page:
+            more, pagination = await page(next_page)
+            items = items + more
             next_page = pagination.get("next_page")
-            while next_page:
-                reply = await http.request("GET", path, operation=operation, params={**base, "page": next_page})
-                page_items, pagination = _page(reply, root, operation, http.backend)
-                pages.append(page_items)
-                next_page = pagination.get("next_page")
-        seen: dict[Any, dict[str, Any]] = {}
-        for page in pages:
-            for item in page:
-                seen.setdefault(item.get("id"), item)
-        result = list(seen.values())
-        if total is None or len(result) >= total:
-            return result
-        # Items moved between pages while we read (creates/deletes): read again once, then fail.
-    raise ProtocolError(f"{operation}: got {len(result)} of {total} items twice in a row; the list changed while it was "
-                        "read or the API is not paging correctly. Try again.", backend=http.backend, operation=operation)
+        return FirstPage(items, (), total, counted=False)
+
+    async def rest(n: int) -> list[dict[str, Any]]:
+        return (await page(n))[0]
+
+    return await read_all(first, rest, key=lambda item: item.get("id"), operation=operation, backend=http.backend,
+                          progress=progress)
 
 
 class ActionsClient:
@@ -144,7 +122,8 @@ class ServersClient:
         # Resent only when the failure proves nothing was made (429, conflict); the caller reconciles the rest.
         reply = await self.http.request("POST", "/servers", operation="create server", json_body=body, expect=(201,),
                                         retry_codes=frozenset({"conflict"}))
-        return reply.data
+        created: dict[str, Any] = reply.data   # checked by the caller (server, action, root_password)
+        return created
 
     async def delete(self, server_id: int | str) -> dict[str, Any]:
         reply = await self.http.request("DELETE", f"/servers/{server_id}", operation="delete server", expect=(200,), safe=False)
@@ -155,7 +134,8 @@ class ServersClient:
             "POST", f"/servers/{server_id}/actions/{command}", operation=command.replace("_", " "), expect=(201,),
             retry_codes=RETRY_CODES_FOR_ACTIONS if retry_safe else frozenset())
         _root(reply, "action", self.http.backend)
-        return reply.data
+        answer: dict[str, Any] = reply.data    # a dict: _root found its "action" object
+        return answer
 
 
 class CatalogClient:
@@ -181,4 +161,5 @@ def _root(reply: Reply, key: str, backend: str) -> dict[str, Any]:
     data = reply.data
     if not isinstance(data, dict) or not isinstance(data.get(key), dict):
         raise ProtocolError(f"the answer has no {key!r} object.", backend=backend)
-    return data[key]
+    found: dict[str, Any] = data[key]
+    return found

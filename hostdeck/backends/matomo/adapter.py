@@ -12,20 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
-from ..contract import Adapter
-from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, ReadOnlyError, UnavailableError, ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Role
+from ..adapter_base.http_adapter import HttpAdapter
+from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied,
+                      ProtocolError, UnavailableError, ValidationError)
+from ..http import HttpCore, Reply, RetryPolicy
 from ..models import ConnectionReport
 from . import parse
 from .api import MatomoApi, ScrubbedEvents
 from .errors import classify, from_message
 from .parse import MatomoSite
 from .reconcile import check_failed, look_again, unclear
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 API_SUFFIX = "/index.php"
 DEFAULT_CONCURRENCY = 4
@@ -72,51 +78,45 @@ def site_id_of(value: int | str, *, backend: str, operation: str) -> int:
     return number
 
 
-class MatomoAdapter(Adapter):
+class MatomoAdapter(HttpAdapter):
     kind = "matomo"
+    roles = frozenset({Role.ANALYTICS})
     capabilities = frozenset()
     secret_fields = ("token",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None,
                  policy: RetryPolicy | None = None) -> None:
-        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
+        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         self.timezone: str | None = config.option("timezone")        # for new sites; None: Matomo's default (UTC)
         self.currency: str | None = config.option("currency")        # for new sites; None: Matomo's default (USD)
         self.tracker_url: str | None = config.option("tracker_url")  # piwikUrl for the tracking code; None: Matomo's URL
         self.reconcile_spacing = float(config.option("reconcile_spacing", 1.0))
-        self._policy = policy
-        self._http: HttpCore | None = None
         self._api: MatomoApi | None = None
         self._ensure_locks: dict[str, asyncio.Lock] = {}
 
     # plumbing -------------------------------------------------------------------
     @property
     def url(self) -> str:
-        if not self.config.url:
-            raise ConfigError("a Matomo backend needs the URL of the Matomo installation.", key=f"backends.{self.name}.url",
-                              fix='add url = "https://matomo.example.com" (the folder that holds index.php).')
-        url = self.config.url.rstrip("/")
-        return url[: -len(API_SUFFIX)] if url.endswith(API_SUFFIX) else url
+        return self.root_url(API_SUFFIX, needs="Matomo backend needs the URL of the Matomo installation",
+                             example='"https://matomo.example.com" (the folder that holds index.php)')
 
     def secret_values(self) -> dict[str, str]:
         return {"token": self.secrets.require(self.name, "token")}
 
+    def build_cores(self, values: Mapping[str, str]) -> tuple[HttpCore, ...]:
+        core = HttpCore(classify=classify, judge=self._rejection,
+                        **self.core_options(values, self.url, events=ScrubbedEvents(self.events, values.values())))
+        self._api = MatomoApi(core, values["token"])
+        return (core,)
+
     @property
     def api(self) -> MatomoApi:
-        if self._api is not None and self.credentials_changed():   # corrected after a rejection: use it now
-            self._retire(self._http)
-            self._http = self._api = None
-        if self._api is None:
-            values = self.secret_values()
-            self._http = HttpCore(backend=self.name, base_url=self.url, classify=classify,
-                                  events=ScrubbedEvents(self.events, values.values()), timeout=self.config.timeout,
-                                  max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY,
-                                  policy=self._policy, read_only=self.read_only, guard=self.credential_guard(values),
-                                  judge=self._rejection, **self.http_limits())
-            self._api = MatomoApi(self._http, values["token"])
+        self.cores()
+        assert self._api is not None
         return self._api
 
-    def _rejection(self, reply) -> AuthError | None:
+    def _rejection(self, reply: Reply) -> AuthError | None:
         """The token rejection Matomo reports in a 200 body (`result=error`), for the credential guard."""
         data = reply.data
         if not isinstance(data, dict) or str(data.get("result", "")).lower() != "error":
@@ -124,36 +124,17 @@ class MatomoAdapter(Adapter):
         err = from_message(str(data.get("message") or ""), "Matomo API", self.name, reply.status)
         return err if isinstance(err, AuthError) else None
 
-    async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-        self._http = self._api = None
-
     async def _call(self, method: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Any:
         return await self.api.call(method, params, write=write)
 
-    def _mutation(self, operation: str) -> None:
-        if self.read_only:
-            raise ReadOnlyError(f"read-only mode is on: {operation} refused.", backend=self.name, operation=operation)
-
     # connection -----------------------------------------------------------------
-    async def test_connection(self) -> ConnectionReport:
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
         """API.getMatomoVersion (version, latency); then SitesManager.getAllSitesId once: a superuser check (site
         creation needs one) that also gives the site count. A rejected token stops here and is not sent again."""
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        started = time.perf_counter()
-        try:
-            self.api.http.last_round_trip_ms = None
-            report.version = await self.version()
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.ok = True
-        except BackendError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = exc.message
-            return report
-        except Exception as exc:  # SecretError, ConfigError: plain words, no traceback
-            report.error = str(exc)
-            return report
+        clock.watch(self.api.http)
+        report.version = await self.version()
+        report.latency_ms = clock.lap()
+        report.ok = True
         try:
             report.details["sites"] = len(parse.site_ids(await self._call("SitesManager.getAllSitesId"),
                                                          "SitesManager.getAllSitesId"))
@@ -163,7 +144,6 @@ class MatomoAdapter(Adapter):
             report.details["warning"] = "token lacks superuser rights: site creation will fail"
         except BackendError as exc:
             report.details["sites"] = f"unknown ({exc.message})"
-        return report
 
     async def version(self) -> str:
         """API.getMatomoVersion: "5.2.0"."""

@@ -8,17 +8,14 @@ the status. Reads are resent after transient failures; writes (addSite, deleteSi
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any
 
+from ..adapter_base.answers import not_an_api
 from ..errors import BackendError, ProtocolError
+from ..events import ScrubbedEvents as ScrubbedEvents  # the tests and the adapter reach it here
 from ..http import HttpCore
-from ..models import Event, EventKind
-from ..redact import MASK, redact
+from ..redact import redact
 from .errors import from_message
-
-if TYPE_CHECKING:
-    from ..events import EventLog
 
 API_PATH = "/index.php"
 
@@ -37,33 +34,6 @@ def form_params(params: dict[str, Any]) -> dict[str, str]:
         else:
             out[key] = str(value)
     return out
-
-
-class ScrubbedEvents:
-    """Wraps an EventLog for the http core: the token value is replaced by `***` wherever it might still appear (the
-    core already masks `token_auth` by key). Everything else is the wrapped log's."""
-
-    def __init__(self, events: EventLog, secrets: Iterable[str | None]) -> None:
-        self._events = events
-        self._values = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
-
-    def scrub(self, value: Any) -> Any:
-        if isinstance(value, str):
-            for secret in self._values:
-                value = value.replace(secret, MASK)
-            return value
-        if isinstance(value, dict):
-            return {k: self.scrub(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(self.scrub(v) for v in value)
-        return value
-
-    def record(self, event: Event) -> None:
-        self._events.record(dataclasses.replace(event, message=self.scrub(event.message), path=self.scrub(event.path),
-                                                detail=self.scrub(event.detail)))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._events, name)
 
 
 class MatomoApi:
@@ -86,24 +56,12 @@ class MatomoApi:
             message = str(data.get("message") or "no message")
             err = from_message(message, method, self.backend, reply.status)
             err.backend, err.operation = self.backend, method
-            self._note(method, reply.status, f"{method}: result=error: {message}", {"response": redact(data)})
+            self.http.note(f"{method}: result=error: {message}", method="POST", path=API_PATH, status=reply.status,
+                           detail={"response": redact(data)})
             raise err
         return data
 
     def _not_an_api(self, exc: ProtocolError, method: str) -> BackendError:
-        status = exc.http_status
-        if status in (301, 302, 303, 307, 308):
-            return ProtocolError(f"Matomo redirected {method} (HTTP {status}) instead of answering it. Fix: set url to "
-                                 "the Matomo root as the browser shows it after redirects (https://, the folder that "
-                                 "holds index.php); a redirect would also turn the POST (and its token) into a GET.",
-                                 backend=self.backend, operation=method, http_status=status)
-        if status in (404, 405) or (status == 200 and "text/html" in exc.message):
-            return ProtocolError(f"there is no Matomo API at this URL ({method} answered HTTP {status} with a web page). "
-                                 "Fix: set url to the Matomo root, the folder that holds index.php.",
-                                 backend=self.backend, operation=method, http_status=status)
-        return exc
-
-    def _note(self, method: str, status: int, message: str, detail: dict[str, Any]) -> None:
-        if self.http.events is not None:
-            self.http.events.record(Event(backend=self.backend, kind=EventKind.API, message=message, level="warning",
-                                          method="POST", path=API_PATH, status=status, detail=detail))
+        return not_an_api(exc, service="Matomo", endpoint="index.php", operation=method, backend=self.backend,
+                          redirect_note="; a redirect would also turn the POST (and its token) into a GET",
+                          web_page=exc.http_status == 200 and "text/html" in exc.message)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..adapter_base.answers import proxy_rate_limited, server_error
 from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError,
-                      UnavailableError, UnsupportedError, ValidationError)
+                      UnsupportedError, ValidationError)
 
 SITE_ACCESS = re.compile(r"'(view|admin|write)' access for the website id = (\S+?)\.?$", re.I)
 ACCESS_LEVEL = re.compile(r"'(view|admin|write|superuser)'", re.I)
@@ -95,12 +96,9 @@ def classify(status: int, data: Any, operation: str, backend: str = "<backend>")
         return PermissionDenied(f"Matomo (or a firewall in front of it) refused {operation} with HTTP 403.",
                                 http_status=403, code="forbidden")
     if status == 429:
-        return RateLimitedError("a proxy in front of Matomo is rate limiting this client (429).", http_status=429,
-                                code="rate_limited", retryable=True)
+        return proxy_rate_limited("Matomo")
     if status >= 500:
-        return UnavailableError(f"Matomo had a server error (HTTP {status}{f': {message}' if message else ''}); try "
-                                "again shortly.", http_status=status, code="server_error",
-                                retryable=status in (502, 503, 504))
+        return server_error("Matomo", status, message)
     if body.get("result") == "error" and message:
         return from_message(message, operation, backend, status)
     if status == 404:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import ProtocolError
-from ..numbers import as_int  # noqa: F401 (used here and re-exported)
+from ..numbers import as_int as as_int  # used here and re-exported
 
 
 @dataclass(slots=True)

@@ -11,17 +11,24 @@ import asyncio
 import secrets
 import string
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Role
 from ..contract import MUTATING, Adapter, Capability, PowerAction, ProgressFn
 from ..errors import (BackendError, ConfigError, ConflictError, ProtocolError, UnavailableError, UnsupportedError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+from ..http import HttpCore, RetryPolicy
 from ..models import ActionProgress, ActionResult, ConnectionReport, SecretResult, Server, ServerStatus
 from . import parse
-from .api import PveClient, PveTransport
+from .api import PveClient
 from .errors import AGENT_MISSING, classify, plain
 from .nodes import NodeSetup, ProxmoxNode, parse_setup
 from .parse import LiveState, server_id, split_id
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 COMMANDS = {PowerAction.ON: "start", PowerAction.OFF: "stop", PowerAction.SHUTDOWN: "shutdown",
             PowerAction.REBOOT: "reboot", PowerAction.RESET: "reset"}
@@ -40,11 +47,13 @@ def new_password(length: int = 20) -> str:
 
 class ProxmoxAdapter(Adapter):
     kind = "proxmox"
+    roles = frozenset({Role.SERVER_PROVIDER, Role.HYPERVISOR})
     capabilities = frozenset({Capability.LIST, Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
                               Capability.RESET_PASSWORD})
     secret_fields = ("token_secret",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None, policy: RetryPolicy | None = None) -> None:
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None, policy: RetryPolicy | None = None) -> None:
         super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
         self._policy = policy
         self._setup: NodeSetup | None = None
@@ -87,6 +96,8 @@ class ProxmoxAdapter(Adapter):
             # one guard for every node: the nodes of a cluster share their tokens
             guard = self.credential_guard(values, identity=self.setup.token_id)
             own = any(n.name == node.name and n.url == node.url for n in self.setup.nodes) and node.tls != self.setup.default_tls
+            from .transport import PveTransport   # httpx loads with the first core, not with the adapter
+
             transport = PveTransport(node.tls, scope=f"node {node.name}" if own else f"backend {self.name}",
                                      backend=self.name, events=self.events, max_connections=self.config.max_concurrency or 4)
             self._cores[key] = HttpCore(backend=self.name, base_url=node.url, classify=classify, events=self.events,
@@ -110,49 +121,44 @@ class ProxmoxAdapter(Adapter):
             await core.aclose()
 
     # connection --------------------------------------------------------------------------
-    async def test_connection(self) -> ConnectionReport:
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        try:
-            setup = self.setup
-            report.details["insecure"] = setup.insecure
-            if setup.insecure:
-                report.details["warning"] = ("TLS verification is OFF (insecure_tls = true): anyone on the network path "
-                                             "can read the API token.")
-            endpoints: dict[tuple[str, Any], ProxmoxNode] = {}
-            for node in setup.nodes or (setup.node("*"),):  # type: ignore[arg-type]
-                endpoints.setdefault((node.url, node.tls), node)
-            versions, errors, known, latencies = [], [], set(), []
-            for node in endpoints.values():
-                client = self.client(node.name)
-                core = client.http
-                core.last_round_trip_ms = None
-                started = time.perf_counter()
-                try:
-                    # a wrong token is answered only after ~3 s: wait long enough to say "authentication failed"
-                    data = await client.version(timeout=max(self.config.timeout, 10.0))
-                    latencies.append(round_trip_ms(core, started))
-                    versions.append(f"{data.get('version')} ({data.get('release')})")
-                    known |= {str(n.get("node")) for n in await client.nodes() if isinstance(n, dict)}
-                except BackendError as exc:
-                    latency = round_trip_ms(core, started)
-                    if latency is not None:
-                        latencies.append(latency)
-                    errors.append(exc.message if len(endpoints) == 1 else f"{_label(node, self.name)}: {exc.message}")
-            report.latency_ms = max(latencies) if latencies else None
-            missing = [n.name for n in setup.nodes if known and n.name not in known]
-            if missing:
-                errors.append(f"node(s) {', '.join(missing)} are not in this cluster (it has {', '.join(sorted(known))}): "
-                              "use the Proxmox node name, not the FQDN.")
-            report.version = ", ".join(sorted(set(versions))) or None
-            report.details["nodes"] = [n.name for n in setup.nodes] or sorted(known)
-            report.details["tls"] = {_label(n, self.name): n.tls.describe() for n in endpoints.values()}
-            report.ok = not errors
-            report.error = " ".join(errors) or None
-        except BackendError as exc:
-            report.error = exc.message
-        except Exception as exc:  # ConfigError, SecretError: plain words, no traceback
-            report.error = str(exc)
-        return report
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
+        setup = self.setup
+        report.details["insecure"] = setup.insecure
+        if setup.insecure:
+            report.details["warning"] = ("TLS verification is OFF (insecure_tls = true): anyone on the network path "
+                                         "can read the API token.")
+        endpoints: dict[tuple[str, Any], ProxmoxNode] = {}
+        for node in setup.nodes or [n for n in (setup.node("*"),) if n is not None]:
+            endpoints.setdefault((node.url, node.tls), node)
+        versions: list[str] = []
+        errors: list[str] = []
+        known: set[str] = set()
+        latencies: list[float] = []
+        for node in endpoints.values():
+            client = self.client(node.name)
+            node_clock = Stopwatch()
+            node_clock.watch(client.http)
+            try:
+                # a wrong token is answered only after ~3 s: wait long enough to say "authentication failed"
+                data = await client.version(timeout=max(self.config.timeout, 10.0))
+                latency = node_clock.lap()
+                versions.append(f"{data.get('version')} ({data.get('release')})")
+                known |= {str(n.get("node")) for n in await client.nodes() if isinstance(n, dict)}
+            except BackendError as exc:
+                latency = node_clock.lap()
+                errors.append(exc.message if len(endpoints) == 1 else f"{_label(node, self.name)}: {exc.message}")
+            if latency is not None:
+                latencies.append(latency)
+        report.latency_ms = max(latencies) if latencies else None
+        missing = [n.name for n in setup.nodes if known and n.name not in known]
+        if missing:
+            errors.append(f"node(s) {', '.join(missing)} are not in this cluster (it has {', '.join(sorted(known))}): "
+                          "use the Proxmox node name, not the FQDN.")
+        report.version = ", ".join(sorted(set(versions))) or None
+        report.details["nodes"] = [n.name for n in setup.nodes] or sorted(known)
+        report.details["tls"] = {_label(n, self.name): n.tls.describe() for n in endpoints.values()}
+        report.ok = not errors
+        report.error = " ".join(errors) or None
 
     # servers ----------------------------------------------------------------------------
     async def _node_names(self) -> tuple[list[str], dict[str, str]]:
@@ -254,6 +260,11 @@ class ProxmoxAdapter(Adapter):
             raw = await self.client(node).status(int(vmid))
             return self._with_pending(parse.parse_vm(self.name, node, {"vmid": int(vmid), **raw}))
         return await super().get_server(ref)
+
+    def serves_node(self, node: str) -> bool:
+        """For a panel joined to this cluster: without a node list it serves every node the cluster has."""
+        setup = self.setup
+        return not setup.nodes or setup.node(node) is not None
 
     async def live_state(self, node: str, vmid: int) -> LiveState:
         return parse.parse_live(node, await self.client(node).status(int(vmid)), backend=self.name, vmid=int(vmid))

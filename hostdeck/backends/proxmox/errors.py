@@ -1,7 +1,7 @@
 """Proxmox errors -> the hostdeck hierarchy: by HTTP status first, then by message text (PVE uses 500 for most).
 
 The message comes from the JSON body (`message`, since libpve-http-server-perl 5.2.0) or, on older servers, from
-the reason phrase, which `api.PveTransport` copies into the body before this runs.
+the reason phrase, which `transport.PveTransport` copies into the body before this runs.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..adapter_base.answers import server_error
 from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
                       UnavailableError, ValidationError)
 
@@ -95,8 +96,7 @@ def classify(status: int, data: Any, operation: str, backend: str = "<backend>")
         cls, code = found
         return cls(plain(message, code), http_status=status, code=code, details={"message": message})
     if status >= 500:
-        return UnavailableError(f"Proxmox had a server error (HTTP {status}{': ' + message if message else ''}); "
-                                "try again shortly.", http_status=status, code="server_error", retryable=True)
+        return server_error("Proxmox", status, message, always_retry=True)
     return BackendError(f"{operation} failed: HTTP {status}{': ' + message if message else ''}.", http_status=status)
 
 

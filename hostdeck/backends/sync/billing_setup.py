@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..roles import Role
 from .billing_actions import BillingActions
 from .panel import PanelSync
 from .services import ServiceLinks
@@ -15,7 +16,7 @@ from .setup import pick_backend
 
 
 def service_links(workspace: Any) -> ServiceLinks:
-    billing = pick_backend(workspace, workspace.config.sync.billing, "whmcs", "billing")
+    billing = pick_backend(workspace, workspace.config.sync.billing, Role.BILLING_SYSTEM, "whmcs", "billing")
     return ServiceLinks(billing, workspace.listing_adapters(), workspace.store)
 
 
@@ -26,5 +27,5 @@ def billing_actions(workspace: Any, links: ServiceLinks | None = None) -> Billin
 
 def panel_sync(workspace: Any, links: ServiceLinks | None = None) -> PanelSync:
     links = links or service_links(workspace)
-    panel = pick_backend(workspace, workspace.config.sync.vpspanel, "vpspanel", "vpspanel")
+    panel = pick_backend(workspace, workspace.config.sync.vpspanel, Role.PANEL_MIRROR, "vpspanel", "vpspanel")
     return PanelSync(links.billing, list(links.adapters.values()), panel, workspace.store, links)

@@ -10,14 +10,16 @@ to resolve; update is retried; delete is retried and a 404 "VPS not found" count
 from __future__ import annotations
 
 import dataclasses
-import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, TypeVar
 
 from ..config import BackendConfig
-from ..contract import Adapter
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Role
+from ..adapter_base.http_adapter import HttpAdapter
+from ..events import ScrubbedEvents
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, ProtocolError,
-                      RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms
+                      RateLimitedError, UnavailableError, ValidationError)
+from ..http import HttpCore, RetryPolicy
 from ..models import ConnectionReport, ServerStatus
 from ..redact import MASK
 from .api import SYNC_PATH, SyncClient
@@ -27,7 +29,7 @@ from .parse import parse_answer, vps_object
 
 if TYPE_CHECKING:
     from ..events import EventLog
-    from ..models import Event
+    from ..secrets import Secrets
 
 T = TypeVar("T")
 MIN_KEY_LENGTH = 32
@@ -39,52 +41,25 @@ ALIASES = {"ram_mb": "ram", "disk_gb": "disk"}
 CORE_HINT = " The request may have been applied: check the target before trying again."
 
 
-class _KeyScrubbedEvents:
-    """Wraps the EventLog for the http core: the key travels only in a header (never recorded), but should a panel
-    echo it in an answer, it is replaced by *** before the event is written."""
-
-    def __init__(self, events: EventLog, key: str) -> None:
-        self._events, self._key = events, key
-
-    def scrub(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return value.replace(self._key, MASK)
-        if isinstance(value, dict):
-            return {k: self.scrub(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(self.scrub(v) for v in value)
-        return value
-
-    def record(self, event: Event) -> None:
-        self._events.record(dataclasses.replace(event, message=self.scrub(event.message), path=self.scrub(event.path),
-                                                detail=self.scrub(event.detail)))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._events, name)
-
-
-class VpsPanelAdapter(Adapter):
+class VpsPanelAdapter(HttpAdapter):
     kind = "vpspanel"
+    roles = frozenset({Role.PANEL_MIRROR})
     capabilities = frozenset()
     secret_fields = ("api_key",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None,
                  policy: RetryPolicy | None = None) -> None:
-        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
+        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         # what record_for() should put in `hypervisor` for this panel (vpspanel.md: "proxmox" unless configured)
         self.hypervisor = str(config.option("hypervisor", "proxmox"))
-        self._policy = policy
-        self._http: HttpCore | None = None
         self._key: str | None = None
 
     # plumbing -------------------------------------------------------------------
     @property
     def url(self) -> str:
-        if not self.config.url:
-            raise ConfigError("a VPS panel backend needs the panel's URL.", key=f"backends.{self.name}.url",
-                              fix='add url = "https://panel.example.com" (hostdeck adds /api/vps/sync).')
-        url = self.config.url.rstrip("/")
-        return url[: -len(SYNC_PATH)] if url.endswith(SYNC_PATH) else url
+        return self.root_url(SYNC_PATH, needs="VPS panel backend needs the panel's URL",
+                             example='"https://panel.example.com" (hostdeck adds /api/vps/sync)')
 
     def _api_key(self) -> str:
         key = self.secrets.require(self.name, "api_key")
@@ -98,36 +73,18 @@ class VpsPanelAdapter(Adapter):
     def secret_values(self) -> dict[str, str]:
         return {"api_key": self._api_key()}
 
-    @property
-    def http(self) -> HttpCore:
-        if self._http is not None and self.credentials_changed():   # corrected after a rejection: use it now
-            self._retire(self._http)
-            self._http = None
-        if self._http is None:
-            key = self._api_key()
-            # the config's generic 30 s default means "not set": the contract's 15 s read timeout then applies
-            timeout = READ_TIMEOUT if self.config.timeout == CONFIG_DEFAULT_TIMEOUT else self.config.timeout
-            self._http = HttpCore(backend=self.name, base_url=self.url, classify=classify,
-                                  events=_KeyScrubbedEvents(self.events, key),  # type: ignore[arg-type]
-                                  headers={"X-API-Key": key},
-                                  max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY, timeout=timeout,
-                                  connect_timeout=5.0, policy=self._policy, read_only=self.read_only,
-                                  guard=self.credential_guard({"api_key": key}), **self.http_limits())
-            self._key = key
-        return self._http
+    def build_cores(self, values: Mapping[str, str]) -> tuple[HttpCore, ...]:
+        key = values["api_key"]
+        # the config's generic 30 s default means "not set": the contract's 15 s read timeout then applies
+        timeout = READ_TIMEOUT if self.config.timeout == CONFIG_DEFAULT_TIMEOUT else self.config.timeout
+        self._key = key
+        return (HttpCore(classify=classify, headers={"X-API-Key": key},
+                         **self.core_options(values, self.url, events=ScrubbedEvents(self.events, [key]),
+                                             timeout=timeout, connect_timeout=5.0)),)
 
     @property
     def sync(self) -> SyncClient:
         return SyncClient(self.http)
-
-    async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-
-    def _mutation(self, operation: str) -> None:
-        if self.read_only:
-            raise ReadOnlyError(f"read-only mode is on: {operation} refused.", backend=self.name, operation=operation)
 
     async def _call(self, send: Callable[[], Awaitable[T]]) -> T:
         """Run one request; should a panel echo the key in an error message, it never reaches the error shown."""
@@ -157,46 +114,34 @@ class VpsPanelAdapter(Adapter):
                                   backend=self.name, operation=operation, code="invalid_record", details=problems)
 
     # connection -----------------------------------------------------------------
-    async def test_connection(self) -> ConnectionReport:
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
         """`POST /api/vps/sync` with `{"action": "update", "vps": {}}` (the contract's documented test): the key is
         checked before the body, so the field-validation answer ("Missing required fields", 422 or 400) means the key
         was accepted and nothing changed, 401 that it was rejected; any other answer, a bare 400 included, proves
         nothing about the key. There is no version to show."""
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        started = time.perf_counter()
-        try:
-            self.http.last_round_trip_ms = None
-            reply = await self._call(lambda: self.sync.probe())
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.ok = True
-            report.details["probe"] = (f"HTTP {reply.status} 'Missing required fields' to an update without fields: "
-                                       "key accepted, nothing changed")
-        except AuthError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = (exc.message if exc.code == "credential_rejected_before"
-                            else f"key rejected (401). Fix: {key_fix(self.name)}.")
+        clock.watch(self.http)
+        reply = await self._call(lambda: self.sync.probe())
+        report.latency_ms = clock.lap()
+        report.ok = True
+        report.details["probe"] = (f"HTTP {reply.status} 'Missing required fields' to an update without fields: "
+                                   "key accepted, nothing changed")
+
+    def explain_failure(self, exc: BackendError, report: ConnectionReport) -> str:
+        if isinstance(exc, AuthError):
             report.details["answer"] = exc.details
-        except ProtocolError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
+            return exc.message if exc.code == "credential_rejected_before" else f"key rejected (401). Fix: {key_fix(self.name)}."
+        if isinstance(exc, ProtocolError):
             if exc.code == "unexpected_success":
-                report.error = (f"the panel accepted an update without fields (HTTP {exc.http_status}); it does not check "
-                                "requests as the contract says, so hostdeck cannot trust it. Ask the panel owners.")
-            elif exc.code == "not_the_documented_answer":
-                report.error = f"{exc.message} Fix: {URL_FIX}; if the URL is right, ask the panel owners."
-            else:
-                report.error = f"the URL is wrong or is not the VPS panel: {exc.message} Fix: {URL_FIX}."
-        except NotFoundError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = f"the URL is wrong: {exc.message}"
-        except (UnavailableError, RateLimitedError) as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = f"the panel is down or unreachable: {exc.message}"
-        except BackendError as exc:
-            report.latency_ms = round_trip_ms(self._http, started)
-            report.error = exc.message
-        except Exception as exc:  # ConfigError (short key), SecretError and the like: plain words, no traceback
-            report.error = str(exc)
-        return report
+                return (f"the panel accepted an update without fields (HTTP {exc.http_status}); it does not check "
+                        "requests as the contract says, so hostdeck cannot trust it. Ask the panel owners.")
+            if exc.code == "not_the_documented_answer":
+                return f"{exc.message} Fix: {URL_FIX}; if the URL is right, ask the panel owners."
+            return f"the URL is wrong or is not the VPS panel: {exc.message} Fix: {URL_FIX}."
+        if isinstance(exc, NotFoundError):
+            return f"the URL is wrong: {exc.message}"
+        if isinstance(exc, (UnavailableError, RateLimitedError)):
+            return f"the panel is down or unreachable: {exc.message}"
+        return exc.message
 
     # the sync actions -------------------------------------------------------------
     async def create_vps(self, record: VpsRecord) -> int:

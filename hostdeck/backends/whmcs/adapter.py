@@ -9,16 +9,17 @@ read back and what was found is reported).
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..contract import Adapter
+from ..adapter_base.connection_test import Stopwatch
+from ..roles import Role
+from ..adapter_base.http_adapter import HttpAdapter
 from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, RateLimitedError, ReadOnlyError, UnavailableError, UnsupportedError,
+                      ProtocolError, RateLimitedError, UnavailableError, UnsupportedError,
                       ValidationError)
-from ..http import HttpCore, RetryPolicy, round_trip_ms as _round_trip
+from ..http import HttpCore, RetryPolicy
 from ..models import Client, ConnectionReport
 from . import parse
 from .api import PAGE_SIZE, ClientsClient, ModulesClient, ServicesClient, SystemClient, WhmcsApi
@@ -28,6 +29,11 @@ from .fields import (CLIENT_ALIASES, CLIENT_FIELDS, SERVICE_ALIASES, SERVICE_FIE
 from .models import ActivityEntry, AddedClient, ModuleResult, Product, Service, WhmcsInfo
 from .reconcile import check_failed, look_again, unclear
 from .scrub import ScrubbedEvents
+
+if TYPE_CHECKING:
+    from ..config import BackendConfig
+    from ..events import EventLog
+    from ..secrets import Secrets
 
 API_SUFFIX = "/includes/api.php"
 DEFAULT_CONCURRENCY = 8          # whmcs.md: at most 8 requests in flight
@@ -39,15 +45,18 @@ WORDS = {"ModuleCreate": "create", "ModuleSuspend": "suspend", "ModuleUnsuspend"
          "ModuleTerminate": "terminate", "ModuleChangePw": "change the password of"}
 
 
-class WhmcsAdapter(Adapter):
+class WhmcsAdapter(HttpAdapter):
     kind = "whmcs"
+    roles = frozenset({Role.BILLING_SYSTEM})
     capabilities = frozenset()
     secret_fields = ("identifier", "secret")
+    default_concurrency = DEFAULT_CONCURRENCY
     optional_secret_fields = ("accesskey",)
 
-    def __init__(self, config, *, secrets, events=None, read_only=False, store=None,
+    def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
+                 read_only: bool = False, store: Any = None,
                  policy: RetryPolicy | None = None) -> None:
-        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store)
+        super().__init__(config, secrets=secrets, events=events, read_only=read_only, store=store, policy=policy)
         self.page_size = int(config.option("page_size", PAGE_SIZE))
         self.reconcile_spacing = float(config.option("reconcile_spacing", 1.0))
         zone = str(config.option("timezone", "UTC"))
@@ -56,20 +65,14 @@ class WhmcsAdapter(Adapter):
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"timezone {zone!r} is not a known time zone.", key=f"backends.{self.name}.timezone",
                               fix='write the WHMCS installation\'s zone, e.g. "Europe/Lisbon" or "UTC".') from None
-        self._policy = policy
-        self._http: HttpCore | None = None
-        self._module_http: HttpCore | None = None
         self._access_key_used = False
-        self._facts: dict = {}      # the installation's version, read once (GetClients paging depends on it)
+        self._facts: dict[str, Any] = {}      # the installation's version, read once (GetClients paging depends on it)
 
     # plumbing -------------------------------------------------------------------
     @property
     def url(self) -> str:
-        if not self.config.url:
-            raise ConfigError("a WHMCS backend needs the URL of the WHMCS installation.", key=f"backends.{self.name}.url",
-                              fix='add url = "https://billing.example.com" (the folder that holds includes/api.php).')
-        url = self.config.url.rstrip("/")
-        return url[: -len(API_SUFFIX)] if url.endswith(API_SUFFIX) else url
+        return self.root_url(API_SUFFIX, needs="WHMCS backend needs the URL of the WHMCS installation",
+                             example='"https://billing.example.com" (the folder that holds includes/api.php)')
 
     def _credentials(self) -> dict[str, str]:
         creds = {"identifier": self.secrets.require(self.name, "identifier"),
@@ -83,26 +86,18 @@ class WhmcsAdapter(Adapter):
     def secret_values(self) -> dict[str, str]:
         return self._credentials()
 
+    def build_cores(self, values: Mapping[str, str]) -> tuple[HttpCore, ...]:
+        # Both clients send the same credentials: one guard, so the first call of either authenticates alone.
+        events = ScrubbedEvents(self.events, values.values())
+        common = self.core_options(values, self.url, classify=classify, events=events,
+                                   judge=lambda reply: rejection(reply.status, reply.data, "WHMCS API", self.name))
+        self._creds = dict(values)
+        return HttpCore(**common), HttpCore(**{**common, "max_concurrency": 2, "policy": NO_RETRY})
+
     @property
     def api(self) -> WhmcsApi:
-        if self._http is not None and self.credentials_changed():   # corrected after a rejection: use it now
-            for core in (self._http, self._module_http):
-                self._retire(core)
-            self._http = self._module_http = None
-        if self._http is None:
-            creds = self._credentials()
-            events = ScrubbedEvents(self.events, creds.values())
-            # Both clients send the same credentials: one guard, so the first call of either authenticates alone.
-            guard = self.credential_guard(creds)
-            judge = lambda reply: rejection(reply.status, reply.data, "WHMCS API", self.name)  # noqa: E731
-            common = dict(backend=self.name, base_url=self.url, classify=classify, events=events,
-                          timeout=self.config.timeout, read_only=self.read_only, guard=guard, judge=judge,
-                          **self.http_limits())
-            self._http = HttpCore(max_concurrency=self.config.max_concurrency or DEFAULT_CONCURRENCY,
-                                  policy=self._policy, **common)
-            self._module_http = HttpCore(max_concurrency=2, policy=NO_RETRY, **common)
-            self._creds = creds
-        return WhmcsApi(self._http, self._creds, module_http=self._module_http, facts=self._facts)
+        main, module = self.cores()
+        return WhmcsApi(main, self._creds, module_http=module, facts=self._facts)
 
     @property
     def clients(self) -> ClientsClient:
@@ -120,49 +115,37 @@ class WhmcsAdapter(Adapter):
     def system(self) -> SystemClient:
         return SystemClient(self.api)
 
-    async def aclose(self) -> None:
-        for core in (self._http, self._module_http):
-            if core is not None:
-                await core.aclose()
-        self._http = self._module_http = None
-
-    def _mutation(self, operation: str) -> None:
-        if self.read_only:
-            raise ReadOnlyError(f"read-only mode is on: {operation} refused.", backend=self.name, operation=operation)
-
     # connection -----------------------------------------------------------------
     async def test_connection(self) -> ConnectionReport:
-        """WhmcsDetails (8.0+); when the action is unknown or not allowed in the API role (Command Not Found, Invalid
-        API Action, Invalid Permissions), GetClients limitnum=1. The latency is the round trip of the last request."""
-        report = ConnectionReport(backend=self.name, kind=self.kind, ok=False, credential_source=self.credential_source())
-        started = time.perf_counter()
-        try:
-            core = self.api.http
-            core.last_round_trip_ms = None
-            try:
-                info = await self.details()
-                report.version = info.version
-                report.details["canonical_version"] = info.canonical_version
-            except (UnsupportedError, PermissionDenied) as exc:
-                if exc.code not in ("command_not_found", "action_not_allowed"):
-                    raise
-                started = time.perf_counter()
-                report.details["clients"] = await self.clients.count()
-                report.details["whmcs_details"] = f"not available ({exc.message})"
-            report.latency_ms = _round_trip(core, started)
-            report.ok = True
-        except AuthError as exc:
-            report.latency_ms = _round_trip(self._http, started)
-            report.error = (f"this machine's IP is not allowed: {exc.message}" if exc.code == "ip_not_allowed"
-                            else exc.message if exc.code in ("credential_rejected_before", "ip_banned", "admin_disabled")
-                            else f"API credentials rejected: {exc.message}")
-        except BackendError as exc:
-            report.latency_ms = _round_trip(self._http, started)
-            report.error = exc.message
-        except Exception as exc:  # SecretError, ConfigError: plain words, no traceback
-            report.error = str(exc)
+        report = await super().test_connection()
         report.details["access_key"] = "used" if self._access_key_used else "not set"
         return report
+
+    async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
+        """WhmcsDetails (8.0+); when the action is unknown or not allowed in the API role (Command Not Found, Invalid
+        API Action, Invalid Permissions), GetClients limitnum=1. The latency is the round trip of the last request."""
+        clock.watch(self.api.http)
+        try:
+            info = await self.details()
+            report.version = info.version
+            report.details["canonical_version"] = info.canonical_version
+        except (UnsupportedError, PermissionDenied) as exc:
+            if exc.code not in ("command_not_found", "action_not_allowed"):
+                raise
+            clock.restart()
+            report.details["clients"] = await self.clients.count()
+            report.details["whmcs_details"] = f"not available ({exc.message})"
+        report.latency_ms = clock.lap()
+        report.ok = True
+
+    def explain_failure(self, exc: BackendError, report: ConnectionReport) -> str:
+        if not isinstance(exc, AuthError):
+            return exc.message
+        if exc.code == "ip_not_allowed":
+            return f"this machine's IP is not allowed: {exc.message}"
+        if exc.code in ("credential_rejected_before", "ip_banned", "admin_disabled"):
+            return exc.message
+        return f"API credentials rejected: {exc.message}"
 
     async def details(self) -> WhmcsInfo:
         """WhmcsDetails (8.0+): the version."""
@@ -426,8 +409,8 @@ class WhmcsAdapter(Adapter):
         params = {"clientid": client_id, "description": description, "user": user, "ipaddress": ip_address}
         if limit is None and since is None:
             rows = await self.system.activity_all(params, page_size=self.page_size)
-            entries = [parse.parse_activity(r, self.timezone) for r in rows]
-            return sorted(entries, key=lambda e: e.id, reverse=True)
+            every = [parse.parse_activity(r, self.timezone) for r in rows]
+            return sorted(every, key=lambda e: e.id, reverse=True)
         entries: list[ActivityEntry] = []
         index = read = 0
         step = self.page_size if limit is None else max(1, min(limit, self.page_size))

@@ -12,19 +12,20 @@ pages are read one after another instead of concurrently; `GetActivityLog`'s `li
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from typing import Any
 
+from ..adapter_base.answers import not_an_api
+from ..adapter_base.paging import FirstPage, PageProgress, read_all
+from ..adapter_base.shapes import as_mapping
 from ..errors import BackendError, ProtocolError
 from ..http import HttpCore
-from ..models import Event, EventKind
 from ..redact import redact
 from .errors import from_message
-from .parse import as_int, as_id, items
+from .parse import as_id, as_int, items
 
 API_PATH = "/includes/api.php"
 PAGE_SIZE = 250
 ORDERBY_SINCE = (8, 2)      # GetClients' `orderby` parameter ("8.2: Implement new parameter")
-PageProgress = Callable[[int, int], None]
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -71,32 +72,19 @@ class WhmcsApi:
         result = str(data.get("result")).lower()
         if result == "success":
             if data.get("message") or data.get("warning"):   # deprecation notes ride along with a success
-                self._note(core, action, reply.status, "warning", f"{action}: WHMCS noted: {data.get('message') or data.get('warning')}")
+                core.note(f"{action}: WHMCS noted: {data.get('message') or data.get('warning')}", method="POST",
+                          path=API_PATH, status=reply.status)
             return data
         message = str(data.get("message") or "no message")
         err = from_message(message, action, self.backend, reply.status) if result == "error" else ProtocolError(
             f"{action}: the answer's result is {data.get('result')!r}, neither success nor error.", http_status=reply.status)
         err.backend, err.operation = self.backend, action
-        self._note(core, action, reply.status, "warning", f"{action}: result=error: {message}", {"response": redact(data)})
+        core.note(f"{action}: result=error: {message}", method="POST", path=API_PATH, status=reply.status,
+                  detail={"response": redact(data)})
         raise err
 
     def _not_an_api(self, exc: ProtocolError, action: str) -> BackendError:
-        status = exc.http_status
-        if status in (301, 302, 303, 307, 308):
-            return ProtocolError(f"WHMCS redirected {action} (HTTP {status}) instead of answering it. Fix: set url to "
-                                 "the WHMCS root as the browser shows it after redirects (https://, the folder that "
-                                 "holds includes/api.php).", backend=self.backend, operation=action, http_status=status)
-        if status in (404, 405):
-            return ProtocolError(f"there is no WHMCS API at this URL ({action} answered HTTP {status} with a web page). "
-                                 "Fix: set url to the WHMCS root, the folder that holds includes/api.php.",
-                                 backend=self.backend, operation=action, http_status=status)
-        return exc
-
-    def _note(self, core: HttpCore, action: str, status: int, level: str, message: str,
-              detail: dict[str, Any] | None = None) -> None:
-        if core.events is not None:
-            core.events.record(Event(backend=self.backend, kind=EventKind.API, message=message, level=level,
-                                     method="POST", path=API_PATH, status=status, detail=detail or {}))
+        return not_an_api(exc, service="WHMCS", endpoint="includes/api.php", operation=action, backend=self.backend)
 
     async def version(self) -> tuple[int, ...]:
         """The installation's version from WhmcsDetails (read once); () when it cannot be read (WHMCS before 8.0 does
@@ -105,13 +93,14 @@ class WhmcsApi:
             if "version" not in self._facts:
                 try:
                     data = await self.call("WhmcsDetails")
-                    whmcs = data.get("whmcs") if isinstance(data.get("whmcs"), dict) else {}
+                    whmcs = as_mapping(data.get("whmcs"))
                     self._facts["version"] = version_tuple(str(whmcs.get("version") or ""))
                 except BackendError as exc:
                     if exc.code not in ("command_not_found", "action_not_allowed"):
                         raise
                     self._facts["version"] = ()
-        return self._facts["version"]
+        version: tuple[int, ...] = self._facts["version"]
+        return version
 
     async def honours_orderby(self) -> bool:
         return await self.version() >= ORDERBY_SINCE
@@ -123,53 +112,24 @@ class WhmcsApi:
         """Every row of an offset-paged action: page 1, then the other pages (concurrently unless `concurrent` is
         False: without a stable order, pages read at once may overlap); complete or an error. `page_index`: the
         action's `limitstart` counts pages (GetActivityLog), not rows."""
-        rows: list[dict[str, Any]] = []
-        total: int | None = None
-
         def start_of(offset: int) -> int:
             return offset // page_size if page_index else offset
 
-        for _attempt in range(2):
-            first = await self.call(action, {**(params or {}), "limitstart": 0, "limitnum": page_size})
-            total = as_int(first.get("totalresults"))
+        async def first() -> FirstPage[int]:
+            data = await self.call(action, {**(params or {}), "limitstart": 0, "limitnum": page_size})
+            total = as_int(data.get("totalresults"))
             if total is None or total < 0:
                 raise ProtocolError(f"{action}: the answer has no totalresults, so the list cannot be known to be "
                                     "complete.", backend=self.backend, operation=action)
-            offsets = list(range(page_size, total, page_size))
-            done, pages_total = 1, 1 + len(offsets)
-            pages = [self._rows(first, action, container, key)]
-            if progress:
-                progress(done, pages_total)
+            return FirstPage(self._rows(data, action, container, key), range(page_size, total, page_size), total)
 
-            async def fetch(offset: int) -> list[dict[str, Any]]:
-                nonlocal done
-                page = await self.call(action, {**(params or {}), "limitstart": start_of(offset), "limitnum": page_size})
-                done += 1
-                if progress:
-                    progress(done, pages_total)
-                return self._rows(page, action, container, key)
+        async def rest(offset: int) -> list[dict[str, Any]]:
+            data = await self.call(action, {**(params or {}), "limitstart": start_of(offset), "limitnum": page_size})
+            return self._rows(data, action, container, key)
 
-            if concurrent:
-                tasks = [asyncio.ensure_future(fetch(o)) for o in offsets]
-                try:
-                    pages += await asyncio.gather(*tasks)
-                except BaseException:
-                    for task in tasks:
-                        task.cancel()
-                    raise
-            else:
-                for offset in offsets:
-                    pages.append(await fetch(offset))
-            seen: dict[str, dict[str, Any]] = {}
-            for page in pages:
-                for row in page:
-                    seen.setdefault(as_id(row.get(id_field)), row)
-            rows = list(seen.values())
-            if len(rows) >= total:
-                return rows
-            # Rows moved between offsets while they were read (a client added or removed): read once more, then fail.
-        raise ProtocolError(f"{action}: got {len(rows)} of {total} rows twice in a row; the list changed while it was "
-                            "read or WHMCS is not paging correctly. Try again.", backend=self.backend, operation=action)
+        return await read_all(first, rest, key=lambda row: as_id(row.get(id_field)), operation=action,
+                              backend=self.backend, progress=progress, concurrent=concurrent, noun="rows",
+                              server="WHMCS")
 
     def _rows(self, data: dict[str, Any], action: str, container: str, key: str) -> list[dict[str, Any]]:
         rows = items(data.get(container), key)

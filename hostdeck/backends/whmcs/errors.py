@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError,
-                      UnavailableError, UnsupportedError, ValidationError)
+from ..adapter_base.answers import proxy_rate_limited, server_error
+from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, UnsupportedError, ValidationError)
 
 ACTIONS = ("WhmcsDetails", "GetClients", "GetClientsDetails", "AddClient", "UpdateClient", "GetClientsProducts",
            "GetProducts", "UpdateClientProduct", "ModuleCreate", "ModuleSuspend", "ModuleUnsuspend", "ModuleTerminate",
@@ -127,11 +127,9 @@ def classify(status: int, data: Any, operation: str, backend: str = "<backend>")
                                 f"{f': {message}' if message else ''}. Check the API IP allow-list and API role.",
                                 http_status=403, code="forbidden")
     if status == 429:
-        return RateLimitedError("a proxy in front of WHMCS is rate limiting this client (429).", http_status=429,
-                                code="rate_limited", retryable=True)
+        return proxy_rate_limited("WHMCS")
     if status >= 500:
-        return UnavailableError(f"WHMCS had a server error (HTTP {status}{f': {message}' if message else ''}); try again "
-                                "shortly.", http_status=status, code="server_error", retryable=status in (502, 503, 504))
+        return server_error("WHMCS", status, message)
     if status == 401:
         return AuthError(f"WHMCS (or a proxy) answered 401 to {operation}. Fix: check the URL and the credentials "
                          f"(`hostdeck secret set {backend} identifier` / `secret`).", http_status=401, code="unauthorized")

@@ -8,11 +8,12 @@ from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..adapter_base.shapes import as_mapping
 from ..errors import ProtocolError
 from ..models import Client
 from ..redact import redact
 from .models import ActivityEntry, Product, Service, WhmcsInfo
-from ..numbers import as_int  # noqa: F401 (used here and re-exported)
+from ..numbers import as_int as as_int  # used here and re-exported
 
 CYCLES = ("monthly", "quarterly", "semiannually", "annually", "biennially", "triennially")
 SETUP_FEES = {"msetupfee": "monthly", "qsetupfee": "quarterly", "ssetupfee": "semiannually", "asetupfee": "annually",
@@ -81,7 +82,7 @@ def parse_datetime(value: Any, tz: tzinfo = timezone.utc) -> datetime | None:
 
 
 def parse_details(data: dict[str, Any]) -> WhmcsInfo:
-    whmcs = data.get("whmcs") if isinstance(data.get("whmcs"), dict) else {}
+    whmcs = as_mapping(data.get("whmcs"))
     version = text(whmcs.get("version")).strip()
     if not version:
         raise ProtocolError("WhmcsDetails answered without whmcs.version.", operation="WhmcsDetails")
@@ -152,7 +153,7 @@ def parse_product(backend: str, raw: dict[str, Any]) -> Product:
     prices: dict[str, dict[str, Decimal]] = {}
     fees: dict[str, dict[str, Decimal]] = {}
     disabled: dict[str, tuple[str, ...]] = {}
-    pricing = raw.get("pricing") if isinstance(raw.get("pricing"), dict) else {}
+    pricing = as_mapping(raw.get("pricing"))
     for currency, table in pricing.items():
         if not isinstance(table, dict):
             continue

@@ -8,21 +8,17 @@ claim "nothing was done" then.
 from __future__ import annotations
 
 from ..errors import BackendError
-from ..reconcile import LOOKS, look_again, still_running  # noqa: F401 (re-exported)
-
+from ..reconcile import could_not_check, may_still_run, reworded, still_running
+from ..reconcile import look_again as look_again  # re-exported for the adapter
 
 
 def unclear(exc: BackendError, finding: str, *, backend: str, operation: str, safe_to_retry: bool) -> BackendError:
     """The original error, reworded with what the read-back found (`finding`)."""
     if safe_to_retry and not still_running(exc):
-        text = f"{exc.message} hostdeck checked: {finding}, so nothing was done; it is safe to try again."
-    else:
-        text = (f"{exc.message} It was not sent again. hostdeck checked: {finding}; the request may still be running "
-                "or may have failed, so check again before trying it again.")
-    return type(exc)(text, backend=backend, operation=operation, http_status=exc.http_status, code=exc.code)
+        return reworded(exc, f"{exc.message} hostdeck checked: {finding}, so nothing was done; it is safe to try again.",
+                        backend=backend, operation=operation)
+    return may_still_run(exc, finding, backend=backend, operation=operation)
 
 
 def check_failed(exc: BackendError, check: BackendError, *, backend: str, operation: str) -> BackendError:
-    return type(exc)(f"{exc.message} It was not sent again, and hostdeck could not check what happened "
-                     f"({check.message}): look in WHMCS before trying again.", backend=backend, operation=operation,
-                     http_status=exc.http_status, code=exc.code)
+    return could_not_check(exc, check, "WHMCS", backend=backend, operation=operation)
