@@ -39,11 +39,12 @@ import threading
 import time
 from collections import deque
 from datetime import date, datetime, timedelta, timezone
+from email.message import Message
 from html import escape
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .server import NamedFaultSet, Request, Response, SimApp, SimServer
+from .server import Request, Response, SimApp, SimServer
 
 PATH = "/index.php"
 DEFAULT_TOKEN = "demo-matomo-token-0123456789abcdef"
@@ -133,7 +134,6 @@ PROXY = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<
 REASONS = {404: "Not Found", 405: "Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
-_local = threading.local()  # per connection thread: the peer address and the API method of the request in hand
 
 
 class ApiError(Exception):
@@ -274,10 +274,6 @@ def xml(payload: Any) -> str:
 # --------------------------------------------------------------------------- per-method faults and the masked log
 
 
-def _methodfaults(seed: int | None) -> NamedFaultSet:
-    return NamedFaultSet(lambda: getattr(_local, "method", None), seed)
-
-
 class MaskedLog(list):
     """The request log with `token_auth` masked (body, query and target) as entries arrive; adds `form` (the POST
     parameters, masked), `api_method` and `token_in_query`."""
@@ -303,26 +299,6 @@ class MaskedLog(list):
         super().append(entry)
 
 
-def _hook_handler(server: SimServer) -> None:
-    """Make each request's peer address and API method known to the app and the fault set (before faults apply)."""
-    httpd = server._httpd
-    if httpd is None or getattr(httpd.RequestHandlerClass, "matomo_hooked", False):
-        return
-    base = httpd.RequestHandlerClass
-
-    class Handler(base):  # type: ignore[valid-type, misc]
-        matomo_hooked = True
-
-        def _read_body(self) -> bytes:
-            body = super()._read_body()
-            _local.peer = self.client_address[0]
-            query = urlsplit(self.path).query
-            get = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
-            post = dict(form_pairs(body, self.headers.get("Content-Type")))
-            _local.method = get.get("method") or post.get("method")
-            return body
-
-    httpd.RequestHandlerClass = Handler
 
 
 # --------------------------------------------------------------------------- the simulator
@@ -360,24 +336,24 @@ class MatomoSim(SimApp):
         self.failed_logins: dict[str, deque[float]] = {}
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
-        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._server.faults = _methodfaults(seed)
+        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds,
+                                  named_faults=True)
         self._server.request_log = MaskedLog()
         self.sites: dict[int, dict[str, str]] = {}        # idsite -> the database row, every value a string
         self.site_urls: dict[int, list[str]] = {}         # idsite -> [main_url, alias...]
         self._next_id = 1
         self._seed(max(sites, 0))
 
+    def operation_name(self, target: str, headers: Message, body: bytes) -> str | None:
+        query = urlsplit(target).query
+        get = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+        return get.get("method") or dict(form_pairs(body, headers.get("Content-Type"))).get("method")
+
     # ------------------------------------------------------------------ public interface
 
     @property
     def api_url(self) -> str | None:
         return self._server.base_url + PATH if self._server.base_url else None
-
-    def start(self) -> str:
-        url = self._server.start()
-        _hook_handler(self._server)
-        return url
 
     def add_token(self, token: str, *, login: str = "viewer", superuser: bool = False, view_sites: tuple[int, ...] |
                   list[int] | set[int] = (), secure_only: bool = True) -> None:
@@ -416,7 +392,7 @@ class MatomoSim(SimApp):
         params = {**post, **get}                        # PHP's $_GET + $_POST: the query string wins
         if str(params.get("module") or "") != "API":
             return Response(200, LOGIN_PAGE.encode(), "text/html; charset=utf-8")
-        peer = getattr(_local, "peer", None) or "127.0.0.1"
+        peer = self._server.current_peer()
         with self._lock:
             try:
                 caller = self._authenticate(get, post, peer)

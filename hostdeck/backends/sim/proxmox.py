@@ -168,12 +168,8 @@ class _PveHandler(_SimHandler):
 
 
 class _PveServer(SimServer):
-    def start(self) -> str:
-        url = super().start()
-        httpd = self._httpd
-        if httpd is not None and not issubclass(httpd.RequestHandlerClass, _PveHandler):
-            httpd.RequestHandlerClass = type("_Handler", (_PveHandler,), {"server_sim": self})
-        return url
+    def handler_class(self) -> type[_SimHandler]:
+        return _PveHandler
 
 
 # --------------------------------------------------------------------------- the simulator

@@ -116,6 +116,11 @@ class SimApp:
     def decorate(self, req: Request, resp: Response) -> None:
         """Add the headers the backend sends on every response it produces itself."""
 
+    def operation_name(self, target: str, headers: Message, body: bytes) -> str | None:
+        """The API operation a request names in its query or body (a WHMCS action, a Matomo method), known before
+        faults apply: `NamedFaultSet` matches faults by it."""
+        return None
+
     # The public face every simulator shares, over its `self._server` (a SimServer).
     _server: "SimServer"
 
@@ -326,14 +331,16 @@ class SimServer:
     """Serve one SimApp on 127.0.0.1 in a daemon thread."""
 
     def __init__(self, app: SimApp, *, latency_ms: float = 0.0, jitter_ms: float = 0.0, seed: int | None = None,
-                 hang_seconds: float = 30.0, host: str = "127.0.0.1", port: int = 0, log_limit: int = 100_000) -> None:
+                 hang_seconds: float = 30.0, host: str = "127.0.0.1", port: int = 0, log_limit: int = 100_000,
+                 named_faults: bool = False) -> None:
         self.app = app
         self.log_limit = log_limit     # oldest entries are dropped beyond this (long `--demo` sessions)
         self.latency_ms = latency_ms
         self.jitter_ms = jitter_ms
         self.hang_seconds = hang_seconds
-        self.faults = FaultSet(seed)
+        self.faults: FaultSet = NamedFaultSet(self.current_operation, seed) if named_faults else FaultSet(seed)
         self.request_log: list[dict[str, Any]] = []
+        self._current = threading.local()   # per connection thread: the peer and operation of the request in hand
         self._host, self._port = host, port
         self._rng = random.Random(seed)
         self._httpd: ThreadingHTTPServer | None = None
@@ -386,6 +393,20 @@ class SimServer:
         """Sleep unless the server stops first; True when it slept the whole time."""
         return seconds <= 0 or not self._stopping.wait(seconds)
 
+    def handler_class(self) -> type[_SimHandler]:
+        """The request handler; a backend that differs on the wire (Proxmox's reason phrases) returns a subclass."""
+        return _SimHandler
+
+    def current_peer(self) -> str:
+        """The client address of the request this thread is handling."""
+        peer: str | None = getattr(self._current, "peer", None)
+        return peer or "127.0.0.1"
+
+    def current_operation(self) -> str | None:
+        """The API operation (`SimApp.operation_name`) of the request this thread is handling."""
+        operation: str | None = getattr(self._current, "operation", None)
+        return operation
+
     def latency(self) -> float:
         ms = self.latency_ms + (self._rng.uniform(0, self.jitter_ms) if self.jitter_ms > 0 else 0.0)
         return max(ms, 0.0) / 1000.0
@@ -396,9 +417,7 @@ class SimServer:
 
 
 def _make_handler(sim: SimServer) -> type[BaseHTTPRequestHandler]:
-    class _Handler(_SimHandler):
-        server_sim = sim
-    return _Handler
+    return type("_Handler", (sim.handler_class(),), {"server_sim": sim})
 
 
 class _SimHandler(BaseHTTPRequestHandler):
@@ -460,6 +479,8 @@ class _SimHandler(BaseHTTPRequestHandler):
         except (ValueError, OSError):
             self.close_connection = True
             return
+        sim._current.peer = self.client_address[0]
+        sim._current.operation = sim.app.operation_name(self.path, self.headers, body)
         split = urlsplit(self.path)
         path = split.path or "/"
         prefix = sim.app.prefix

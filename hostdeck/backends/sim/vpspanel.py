@@ -31,10 +31,11 @@ import random
 import threading
 import time
 from datetime import datetime, timezone
+from email.message import Message
 from typing import Any, Callable
 
 from .convoy import make_jwt, read_jwt
-from .server import NamedFaultSet, Request, Response, SimApp, SimServer
+from .server import Request, Response, SimApp, SimServer
 
 SYNC_PATH = "/api/vps/sync"
 LIST_PATH = "/api/vps"
@@ -59,7 +60,6 @@ DEFAULT_MESSAGES = {400: "Invalid JSON body", 401: BAD_KEY, 404: NOT_FOUND, 405:
                     429: "Too Many Requests", 500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
                     504: "Gateway Timeout"}
 
-_local = threading.local()  # per connection thread: the sync action of the request being handled
 
 
 def iso(ts: float) -> str:
@@ -74,10 +74,6 @@ class ApiError(Exception):
 
 
 # --------------------------------------------------------------------------- per-action faults and the request log
-
-
-def _actionfaults(seed: int | None) -> NamedFaultSet:
-    return NamedFaultSet(lambda: getattr(_local, "action", None), seed)
 
 
 class ActionLog(list):
@@ -97,22 +93,6 @@ def _action_of(body: bytes) -> str | None:
     return data.get("action") if isinstance(data, dict) and isinstance(data.get("action"), str) else None
 
 
-def _hook_handler(server: SimServer) -> None:
-    """Make each request's sync action known to the fault set before faults apply."""
-    httpd = server._httpd
-    if httpd is None or getattr(httpd.RequestHandlerClass, "vpspanel_hooked", False):
-        return
-    base = httpd.RequestHandlerClass
-
-    class Handler(base):  # type: ignore[valid-type, misc]
-        vpspanel_hooked = True
-
-        def _read_body(self) -> bytes:
-            body = super()._read_body()
-            _local.action = _action_of(body)
-            return body
-
-    httpd.RequestHandlerClass = Handler
 
 
 # --------------------------------------------------------------------------- the simulator
@@ -136,8 +116,8 @@ class VpsPanelSim(SimApp):
         self.clock: Callable[[], float] = time.time
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
-        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._server.faults = _actionfaults(seed)
+        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds,
+                                  named_faults=True)
         self._server.request_log = ActionLog()
         self._omit_id = 0
         self._next_id = first_id
@@ -146,6 +126,9 @@ class VpsPanelSim(SimApp):
         self.records: dict[int, dict[str, Any]] = {}   # VPS records by panel id
         self._seed_users(users)
         self._seed_records(max(vps, 0))
+
+    def operation_name(self, target: str, headers: Message, body: bytes) -> str | None:
+        return _action_of(body)
 
     # ------------------------------------------------------------------ public interface
 
@@ -157,11 +140,6 @@ class VpsPanelSim(SimApp):
     @property
     def sync_url(self) -> str | None:
         return self._server.base_url + SYNC_PATH if self._server.base_url else None
-
-    def start(self) -> str:
-        url = self._server.start()
-        _hook_handler(self._server)
-        return url
 
     def token_for(self, user_id: int, lifetime: float | None = None, *, exp: float | None = None) -> str:
         """An HS256 JWT (claims `user_id`, `exp`) for a panel user, as the panel issues them to customers."""

@@ -54,11 +54,12 @@ import threading
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from email.message import Message
 from html import escape
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode
 
-from .server import NamedFaultSet, Request, Response, SimApp, SimServer
+from .server import Request, Response, SimApp, SimServer
 
 PATH = "/includes/api.php"
 EMPTY_LIST = ""                 # what WHMCS sends for an empty list container
@@ -104,7 +105,6 @@ PROXY = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<
 REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
            504: "Gateway Timeout", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed"}
 
-_local = threading.local()  # per connection thread: the peer address and the action of the request being handled
 ModuleHook = Callable[[str, dict[str, Any]], "str | None"]
 
 
@@ -182,10 +182,6 @@ def truthy(value: str | None) -> bool:
 # --------------------------------------------------------------------------- per-action faults and the masked log
 
 
-def _actionfaults(seed: int | None) -> NamedFaultSet:
-    return NamedFaultSet(lambda: getattr(_local, "action", None), seed)
-
-
 class MaskedLog(list):
     """The request log, with the form's credentials and passwords masked as entries arrive; adds `form` and `action`."""
 
@@ -206,23 +202,6 @@ class MaskedLog(list):
         super().append(entry)
 
 
-def _hook_handler(server: SimServer) -> None:
-    """Make each request's peer address and form action known to the app and the fault set (before faults apply)."""
-    httpd = server._httpd
-    if httpd is None or getattr(httpd.RequestHandlerClass, "whmcs_hooked", False):
-        return
-    base = httpd.RequestHandlerClass
-
-    class Handler(base):  # type: ignore[valid-type, misc]
-        whmcs_hooked = True
-
-        def _read_body(self) -> bytes:
-            body = super()._read_body()
-            _local.peer = self.client_address[0]
-            _local.action = parse_form(body, self.headers.get("Content-Type")).get("action")
-            return body
-
-    httpd.RequestHandlerClass = Handler
 
 
 # --------------------------------------------------------------------------- the simulator
@@ -255,8 +234,8 @@ class WhmcsSim(SimApp):
         self.page_reads: list[dict[str, Any]] = []
         self._answered: dict[str, int] = {}
         self._rng = random.Random(seed)
-        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._server.faults = _actionfaults(seed)
+        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds,
+                                  named_faults=True)
         self._server.request_log = MaskedLog()
         self.clients: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
@@ -270,16 +249,14 @@ class WhmcsSim(SimApp):
         self._peer = "127.0.0.1"
         self._seed(max(clients, 0), servers)
 
+    def operation_name(self, target: str, headers: Message, body: bytes) -> str | None:
+        return parse_form(body, headers.get("Content-Type")).get("action")
+
     # ------------------------------------------------------------------ public interface
 
     @property
     def api_url(self) -> str | None:
         return self._server.base_url + PATH if self._server.base_url else None
-
-    def start(self) -> str:
-        url = self._server.start()
-        _hook_handler(self._server)
-        return url
 
     def unban(self, ip: str = "127.0.0.1") -> None:
         """An admin lifts the ban (and the count of failures) of an address."""
@@ -311,7 +288,7 @@ class WhmcsSim(SimApp):
             return Response(405, PROXY.format(status=405, reason="Not Allowed").encode(), "text/html",
                             [("Allow", "POST")])
         form = parse_form(req.body, req.header("Content-Type"))
-        peer = getattr(_local, "peer", None) or "127.0.0.1"
+        peer = self._server.current_peer()
         action = (form.get("action") or "").strip().lower()
         with self._reads_lock:   # for tests of paging order: how many answers of this action had gone out
             self.page_reads.append({"action": action, "limitstart": form.get("limitstart"),

@@ -17,9 +17,17 @@ from ..models import Event, EventKind
 from ..redact import redact, redact_text
 from . import migrations
 from .check import StoreError, check_sqlite, newer_schema, sqlite_file
+from .tables import (
+    CatalogCacheRow,
+    CredentialRejectionRow,
+    EventRow,
+    Meta,
+    SiteJobRow,
+    SnapshotRow,
+    SyncLinkRow,
+    SyncLogRow,
+)
 from .version import LATEST
-from .tables import (CatalogCacheRow, CredentialRejectionRow, EventRow, Meta, SiteJobRow, SnapshotRow, SyncLinkRow,
-                     SyncLogRow)
 
 SCHEMA_VERSION = LATEST
 BUSY_TIMEOUT_MS = 5000
