@@ -40,6 +40,7 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from .cluster import VM, Cluster
+from .laravel import ApiError, error_body, injected_error
 from .server import Request, Response, Router, SimApp, SimServer
 
 PREFIX = "/api/application"
@@ -64,12 +65,6 @@ DOMAINS = ("example.com", "example.net", "example.org", "shop.example", "agency.
 PLANS = ((1, 1, 10), (1, 2, 20), (2, 2, 40), (2, 4, 40), (4, 8, 80), (4, 8, 160), (8, 16, 160), (8, 32, 320))
 TEMPLATE_GROUPS = (("Ubuntu", False, ("Ubuntu 22.04 LTS", "Ubuntu 24.04 LTS")), ("Debian", False, ("Debian 11", "Debian 12")),
                    ("AlmaLinux", False, ("AlmaLinux 9",)), ("Windows", True, ("Windows Server 2022",)))
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors
 
 
 def not_found(model: str, key: Any = None) -> ApiError:
@@ -334,18 +329,14 @@ class ConvoySim(SimApp):
                 req.params = params
                 return handler(req)
             except ApiError as err:
-                return self._error(err)
+                return error_body(err)
 
     def error_response(self, req: Request, status: int, code: str | None = None,
                        message: str | None = None) -> Response:
         default = {401: "Unauthenticated.", 403: "", 404: "Not Found", 409: UNSUPPORTED_STATUS,
                    422: "The given data was invalid.", 429: "Too Many Attempts.", 500: "Server Error",
                    502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
-        resp = self._error(ApiError(status, message if message is not None else default.get(status, "Server Error"),
-                                    {} if status == 422 else None))
-        if status in (429, 503):
-            resp.headers.append(("Retry-After", str(self.retry_after)))
-        return resp
+        return injected_error(status, message, default, self.retry_after)
 
     def decorate(self, req: Request, resp: Response) -> None:
         resp.headers.append(("Cache-Control", "no-cache, private"))
@@ -385,13 +376,6 @@ class ConvoySim(SimApp):
             return None
         uid = self.tokens.get(value.strip())
         return self.users.get(uid) if uid is not None else None
-
-    @staticmethod
-    def _error(err: ApiError) -> Response:
-        body: dict[str, Any] = {"message": err.message}
-        if err.errors is not None:
-            body["errors"] = err.errors
-        return Response.json(err.status, body)
 
     @staticmethod
     def _redirect(req: Request, path: str) -> Response:

@@ -44,7 +44,7 @@ from html import escape
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .server import Request, Response, SimApp, SimServer
+from .server import Request, Response, SimApp, SimServer, proxy_page
 
 PATH = "/index.php"
 DEFAULT_TOKEN = "demo-matomo-token-0123456789abcdef"
@@ -129,10 +129,6 @@ PHP_FATAL = ("<br />\n<b>Fatal error</b>:  Allowed memory size of 134217728 byte
              "bytes) in <b>/var/www/matomo/core/DataTable.php</b> on line <b>1213</b><br />\n")
 MAINTENANCE = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Matomo is under maintenance</title></head>'
                "<body><h1>Matomo is under maintenance</h1><p>Please come back later.</p></body></html>\n")
-PROXY = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>"
-         "\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
-REASONS = {404: "Not Found", 405: "Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
-           502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
 
@@ -382,10 +378,9 @@ class MatomoSim(SimApp):
 
     def handle(self, req: Request) -> Response:
         if req.route_path not in (PATH, "/"):
-            return Response(404, PROXY.format(status=404, reason="Not Found").encode(), "text/html")
+            return proxy_page(404)
         if req.method not in ("GET", "POST", "HEAD"):
-            return Response(405, PROXY.format(status=405, reason="Not Allowed").encode(), "text/html",
-                            [("Allow", "GET, POST")])
+            return proxy_page(405, [("Allow", "GET, POST")])
         get_pairs = [(k, v) for k, values in req.query.items() for v in values]
         post_pairs = form_pairs(req.body, req.header("Content-Type"))
         get, post = php_params(get_pairs), php_params(post_pairs)
@@ -415,8 +410,7 @@ class MatomoSim(SimApp):
             return Response(500, PHP_FATAL.encode(), "text/html; charset=UTF-8")
         if status == 503:
             return Response(503, MAINTENANCE.encode(), "text/html; charset=utf-8", retry)
-        return Response(status, PROXY.format(status=status, reason=REASONS.get(status, "Error")).encode(), "text/html",
-                        retry)
+        return proxy_page(status, retry)
 
     def decorate(self, req: Request, resp: Response) -> None:
         resp.headers.append(("X-Matomo-Request-Id", f"{self._rng.getrandbits(20):05x}"))

@@ -52,6 +52,9 @@ MAX_BODY = 16 * 1024 * 1024
 
 HTML_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1>"
              "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+# the reason phrases nginx writes on its own error pages (in front of a PHP application)
+NGINX_REASONS = {404: "Not Found", 405: "Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
+                 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
 # --------------------------------------------------------------------------- request / response
@@ -94,6 +97,13 @@ class Response:
     @classmethod
     def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> "Response":
         return cls(status, dumps(payload), "application/json", list(headers or []))
+
+
+def proxy_page(status: int, headers: list[tuple[str, str]] | None = None,
+               reasons: dict[int, str] = NGINX_REASONS) -> Response:
+    """The web server's own error page (nginx), not the application's."""
+    page = HTML_PAGE.format(status=status, reason=reasons.get(status, "Error"))
+    return Response(status, page.encode(), "text/html", list(headers or []))
 
 
 def dumps(payload: Any) -> bytes:

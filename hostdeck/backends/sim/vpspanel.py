@@ -35,6 +35,7 @@ from email.message import Message
 from typing import Any, Callable
 
 from .convoy import make_jwt, read_jwt
+from .laravel import ApiError, error_body, injected_error
 from .server import Request, Response, SimApp, SimServer
 
 SYNC_PATH = "/api/vps/sync"
@@ -64,13 +65,6 @@ DEFAULT_MESSAGES = {400: "Invalid JSON body", 401: BAD_KEY, 404: NOT_FOUND, 405:
 
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None,
-                 allow: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.errors, self.allow = status, message, errors, allow
 
 
 # --------------------------------------------------------------------------- per-action faults and the request log
@@ -186,26 +180,16 @@ class VpsPanelSim(SimApp):
                     return self._list(req)
                 raise ApiError(404, "Not Found")
             except ApiError as err:
-                return self._error(err)
+                return error_body(err)
 
     def error_response(self, req: Request, status: int, code: str | None = None,
                        message: str | None = None) -> Response:
-        resp = self._error(ApiError(status, message if message is not None else DEFAULT_MESSAGES.get(status, "Server Error"),
-                                    {} if status == 422 else None))
-        if status in (429, 503):
-            resp.headers.append(("Retry-After", str(self.retry_after)))
-        return resp
+        return injected_error(status, message, DEFAULT_MESSAGES, self.retry_after)
 
     def decorate(self, req: Request, resp: Response) -> None:
         resp.headers.append(("Cache-Control", "no-store"))
 
     # ------------------------------------------------------------------ endpoints
-
-    def _error(self, err: ApiError) -> Response:
-        payload: dict[str, Any] = {"message": err.message}
-        if err.errors is not None:
-            payload["errors"] = err.errors
-        return Response.json(err.status, payload, [("Allow", err.allow)] if err.allow else [])
 
     def _key_ok(self, given: str | None) -> bool:
         if not given or len(given) < MIN_KEY_LENGTH or len(self.api_key) < MIN_KEY_LENGTH:

@@ -59,7 +59,7 @@ from html import escape
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode
 
-from .server import Request, Response, SimApp, SimServer
+from .server import NGINX_REASONS, Request, Response, SimApp, SimServer, proxy_page
 
 PATH = "/includes/api.php"
 EMPTY_LIST = ""                 # what WHMCS sends for an empty list container
@@ -100,10 +100,7 @@ OOPS = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Oop
         "<p>Please go back to the previous page and try again.</p></body></html>\n")
 MAINTENANCE = ("<!DOCTYPE html>\n<html><head><title>Down for maintenance</title></head><body><h1>We are currently "
                "performing maintenance</h1><p>Please check back soon.</p></body></html>\n")
-PROXY = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>"
-         "\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
-REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-           504: "Gateway Timeout", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed"}
+REASONS = {**NGINX_REASONS, 403: "Forbidden"}
 
 ModuleHook = Callable[[str, dict[str, Any]], "str | None"]
 
@@ -283,10 +280,9 @@ class WhmcsSim(SimApp):
 
     def handle(self, req: Request) -> Response:
         if req.route_path != PATH:
-            return Response(404, PROXY.format(status=404, reason="Not Found").encode(), "text/html")
+            return proxy_page(404)
         if req.method != "POST":
-            return Response(405, PROXY.format(status=405, reason="Not Allowed").encode(), "text/html",
-                            [("Allow", "POST")])
+            return proxy_page(405, [("Allow", "POST")])
         form = parse_form(req.body, req.header("Content-Type"))
         peer = self._server.current_peer()
         action = (form.get("action") or "").strip().lower()
@@ -316,8 +312,7 @@ class WhmcsSim(SimApp):
             return Response(500, OOPS.encode(), "text/html; charset=utf-8")
         if status == 503:
             return Response(503, MAINTENANCE.encode(), "text/html; charset=utf-8", retry)
-        reason = REASONS.get(status, "Error")
-        return Response(status, PROXY.format(status=status, reason=reason).encode(), "text/html", retry)
+        return proxy_page(status, retry, REASONS)
 
     def decorate(self, req: Request, resp: Response) -> None:
         resp.headers.append(("Cache-Control", "no-store, no-cache, must-revalidate"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from .version import LATEST
 
@@ -51,3 +52,18 @@ def connect_current(path: Path) -> sqlite3.Connection | None:
         conn.close()
         return None
     return conn
+
+
+def execute_many(conn: sqlite3.Connection | None, sql: str, rows: list[tuple[Any, ...]]) -> bool:
+    """Run one statement over these rows in one transaction and close the connection; False when there is no
+    connection (no current database) or the write fails."""
+    if conn is None:
+        return False
+    try:
+        conn.executemany(sql, rows)
+        conn.commit()
+        return True
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()

@@ -7,13 +7,12 @@ which creates and upgrades the schema.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..models import Event
 from ..redact import redact
-from .fast import connect_current, sqlite_timestamp
+from .fast import connect_current, execute_many, sqlite_timestamp
 
 INSERT = ("INSERT INTO events (ts, backend, kind, level, message, method, path, status, duration_ms, attempt, target, "
           "actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -21,16 +20,6 @@ INSERT = ("INSERT INTO events (ts, backend, kind, level, message, method, path, 
 
 def append_events(path: Path, events: Iterable[Event]) -> bool:
     """True when written; False when the database is missing or not at the current schema (use Store then)."""
-    conn = connect_current(path)
-    if conn is None:
-        return False
-    try:
-        conn.executemany(INSERT, [(sqlite_timestamp(e.ts), e.backend, e.kind.value, e.level, e.message, e.method,
-                                   e.path, e.status, e.duration_ms, e.attempt, e.target, e.actor,
-                                   json.dumps(redact(e.detail), default=str)) for e in events])
-        conn.commit()
-        return True
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        conn.close()
+    return execute_many(connect_current(path), INSERT, [
+        (sqlite_timestamp(e.ts), e.backend, e.kind.value, e.level, e.message, e.method, e.path, e.status,
+         e.duration_ms, e.attempt, e.target, e.actor, json.dumps(redact(e.detail), default=str)) for e in events])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..redact import redact_text
-from .fast import connect_current, parse_timestamp, sqlite_timestamp
+from .fast import connect_current, execute_many, parse_timestamp, sqlite_timestamp
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -79,18 +79,7 @@ def _query(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any
 
 
 def _commit(path: Path, sql: str, rows: list[tuple[Any, ...]]) -> bool:
-    """Run one statement over these rows in one transaction; False when the database is missing or not current."""
-    conn = _connect(path)
-    if conn is None:
-        return False
-    try:
-        conn.executemany(sql, rows)
-        conn.commit()
-        return True
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        conn.close()
+    return execute_many(_connect(path), sql, rows)
 
 
 def _snapshot(scope: str, row: tuple[Any, ...]) -> Snapshot | None:
