@@ -21,4 +21,4 @@ class _WithoutHttpxCli:
 
 
 if _WithoutHttpxCli not in sys.meta_path:
-    sys.meta_path.insert(0, _WithoutHttpxCli)  # type: ignore[arg-type]
+    sys.meta_path.insert(0, _WithoutHttpxCli)

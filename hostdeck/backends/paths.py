@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import IO, Any
 from pathlib import Path
 
 APP = "hostdeck"
@@ -82,7 +83,7 @@ def private_file(path: Path) -> Path:
     return path
 
 
-def open_private(path: Path, mode: str = "a", encoding: str | None = "utf-8"):
+def open_private(path: Path, mode: str = "a", encoding: str | None = "utf-8") -> IO[Any]:
     """`open()` for a file only its owner may read: created 0600 (not 0666 minus the umask), tightened when wider."""
     private_file(path)
     return open(path, mode, encoding=encoding)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import utcnow
 from ..redact import redact
@@ -83,7 +83,7 @@ class SiteJobs:
 
     def all(self) -> list[SiteJob]:
         with Session(self.engine) as session:
-            return [self._from_row(r) for r in session.exec(select(SiteJobRow).order_by(SiteJobRow.id))]
+            return [self._from_row(r) for r in session.exec(select(SiteJobRow).order_by(col(SiteJobRow.id)))]
 
     def remove(self, domain: str) -> bool:
         """Forget a job (one whose site was never created); True when there was one."""

@@ -55,9 +55,9 @@ class SitePipeline:
         self._writable("site add")
         domain = validate.domain(spec.domain)
         existing = await asyncio.to_thread(self.jobs.get, domain)
-        replaced = existing is not None and existing.status != "deleted"
-        if replaced and not await self.never_created(existing):
-            raise ValidationError(f"{domain} already has a site job ({existing.status}) whose site exists or is being "
+        replaced = existing if existing is not None and existing.status != "deleted" else None
+        if replaced is not None and not await self.never_created(replaced):
+            raise ValidationError(f"{domain} already has a site job ({replaced.status}) whose site exists or is being "
                                   f"made; use `hostdeck site retry {domain}` to finish it, or `hostdeck site delete "
                                   f"{domain}` first.", operation="site add")
         fields = {k: v for k, v in asdict(spec).items() if k != "site_user_password"}
@@ -67,9 +67,9 @@ class SitePipeline:
         if not job.analytics:
             job.steps["analytics"] = Step(status="skipped", output="no analytics for this site")
         await self._save(job)
-        if replaced:
+        if replaced is not None:
             self.cloudpanel.audit(f"site {domain}: the failed job (its site was never created) is replaced by a new "
-                                  "one", target=domain, level="warning", detail={"old_spec": existing.spec})
+                                  "one", target=domain, level="warning", detail={"old_spec": replaced.spec})
         password = await self.run(job, spec=spec, progress=progress)
         return job, password
 

@@ -31,7 +31,8 @@ try:  # decoding 50,000 rows is 3-4x faster with orjson (a dependency); the stdl
 except ImportError:  # pragma: no cover
     import json
 
-    _loads = json.loads
+    def _loads(data: str | bytes) -> Any:
+        return json.loads(data)
 
     def _dumps(value: Any) -> str:
         return json.dumps(value, default=str, separators=(",", ":"))

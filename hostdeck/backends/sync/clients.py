@@ -128,7 +128,7 @@ class ClientSync:
             chunk = todo[start:start + self.batch]
             # The intent first: a crash after the remote create leaves a pending link that a rerun resolves by email.
             await self._write([self._link(c, status="pending", intent="push", right_id=None,
-                                          fingerprint=(links.get(c.id).fingerprint if links.get(c.id) else None))
+                                          fingerprint=(link.fingerprint if (link := links.get(c.id)) else None))
                                for c in chunk], [])
             results = await asyncio.gather(*(self._push_one(c, by_email) for c in chunk))
             await self._write([link for link, _, _ in results], [entry for _, entry, _ in results])
@@ -214,7 +214,7 @@ class ClientSync:
         started = time.perf_counter()
         try:
             async with self._limit:
-                await self.panel.update_user(int(link.right_id), name=fields.get("name"), email=fields.get("email"))
+                await self.panel.update_user(link.right_number(), name=fields.get("name"), email=fields.get("email"))
         except BackendError as exc:
             took = (time.perf_counter() - started) * 1000
             return (self._link(client, status="error", right_id=link.right_id, fingerprint=link.fingerprint,
