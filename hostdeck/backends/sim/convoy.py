@@ -41,7 +41,7 @@ from urllib.parse import urlencode
 
 from .cluster import VM, Cluster
 from .laravel import ApiError, error_body, injected_error
-from .server import Request, Response, Router, SimApp, SimServer
+from .server import Handler, Request, Response, Router, SimApp, SimServer
 
 PREFIX = "/api/application"
 DEFAULT_TOKEN = "1|demo-convoy-token-0123456789abcdefghijkl"       # Sanctum "{id}|{40 chars}", user 1 (root admin)
@@ -240,7 +240,7 @@ class ConvoySim(SimApp):
         self._jobs: list[_Job] = []
         self._fail_install = 0
         self._fail_delete = 0
-        self._stats_cache: tuple[Counter, dict[int, list[int]]] | None = None
+        self._stats_cache: tuple[Counter[int], dict[int, list[int]]] | None = None
         self.tokens: dict[str, int] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.locations: dict[int, dict[str, Any]] = {}
@@ -343,8 +343,8 @@ class ConvoySim(SimApp):
 
     # ------------------------------------------------------------------ plumbing
 
-    def _routes(self) -> Router:
-        r = Router()
+    def _routes(self) -> Router[Handler]:
+        r: Router[Handler] = Router()
         r.add("GET", "/servers", self._list_servers)
         r.add("POST", "/servers", self._create_server)
         r.add("GET", "/servers/{server}", self._show_server)
@@ -401,10 +401,10 @@ class ConvoySim(SimApp):
     def _touch(self) -> None:
         self._stats_cache = None
 
-    def _stats(self) -> tuple[Counter, dict[int, list[int]]]:
+    def _stats(self) -> tuple[Counter[int], dict[int, list[int]]]:
         """(servers per user, {node id: [servers, memory MiB, disk MiB]}), cached until the next change."""
         if self._stats_cache is None:
-            users: Counter = Counter()
+            users: Counter[int] = Counter()
             nodes: dict[int, list[int]] = {nid: [0, 0, 0] for nid in self.nodes}
             for s in self.servers.values():
                 users[s["user_id"]] += 1
@@ -658,8 +658,10 @@ class ConvoySim(SimApp):
             if disk is not None and disk // MIB * MIB > self._room(node, "disk", disk_alloc):
                 c.fail("limits.disk", "The disk value exceeds the node's limit.")
         c.done()
-        template = self._template_for(body.get("template_uuid"), node) if create or body.get("template_uuid") else None
+        # c.done() raised for every missing or invalid field: what is left is set
         assert node is not None and name is not None and hostname is not None and user_id is not None
+        assert cpu is not None and memory is not None and disk is not None
+        template = self._template_for(body.get("template_uuid"), node) if create or body.get("template_uuid") else None
         server = self._add_server(
             node=node, user_id=user_id, name=name, hostname=hostname, cpu=cpu, memory_mib=memory // MIB,
             disk_mib=disk // MIB, snapshot_limit=snapshots, backup_limit=backups,
@@ -689,6 +691,7 @@ class ConvoySim(SimApp):
         body = self._body(req)
         c = Checks(body)
         changes: dict[str, Any] = {}
+        value: Any
         if "name" in body and (value := c.string("name", 1, 40)) is not None:
             changes["name"] = value
         if "hostname" in body and (value := c.string("hostname", 1, 191)) is not None:
@@ -732,6 +735,7 @@ class ConvoySim(SimApp):
         bandwidth = c.nullable_int("bandwidth_limit")
         usage = c.integer("bandwidth_usage", 0) if body.get("bandwidth_usage") is not None else None
         c.done()
+        assert cpu is not None and memory is not None and disk is not None   # c.done() raised otherwise
         server.update(cpu=cpu, memory_mib=memory // MIB, disk_mib=disk // MIB, snapshot_limit=snapshots,
                       backup_limit=backups, bandwidth_mib=None if bandwidth is None else bandwidth // MIB)
         if usage is not None:
@@ -987,7 +991,7 @@ class ConvoySim(SimApp):
     def _list_locations(self, req: Request) -> Response:
         counts = Counter(n["location_id"] for n in self.nodes.values())
         per_node = self._stats()[1]
-        servers = Counter()
+        servers: Counter[int] = Counter()
         for n in self.nodes.values():
             servers[n["location_id"]] += per_node.get(n["id"], [0])[0]
         return self._paginate(req, list(self.locations.values()),
@@ -1067,11 +1071,11 @@ class ConvoySim(SimApp):
                 node["disk"] = math.ceil(disk / 0.8 / (1024 * GIB)) * 1024 * GIB
         if len(self.nodes) > 1:
             self.nodes[2]["memory_overallocate"] = 10
-        free = {(a["address_pool_id"], a["type"]): [] for a in self.addresses.values()}
+        free: dict[tuple[int, str], list[int]] = {(a["address_pool_id"], a["type"]): [] for a in self.addresses.values()}
         for a in sorted(self.addresses.values(), key=lambda a: a["id"], reverse=True):
             free[(a["address_pool_id"], a["type"])].append(a["id"])
         pool_of = {(nid, kind): p["id"] for p in self.pools.values() for nid in p["node_ids"] for kind in [p["type"]]}
-        numbering: Counter = Counter()
+        numbering: Counter[Any] = Counter()
         statuses = [(None, 860), ("suspended", 60), ("installing", 15), ("install_failed", 10), ("restoring_backup", 8),
                     ("restoring_snapshot", 5), ("deleting", 8), ("deletion_failed", 4)]
         digit_ids = 0

@@ -33,7 +33,7 @@ from importlib import resources
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from .server import Request, Response, Router, SimApp, SimServer, dumps
+from .server import Handler, Request, Response, Router, SimApp, SimServer, dumps
 
 SERVER_STATUSES = ("running", "initializing", "starting", "stopping", "off", "deleting", "migrating", "rebuilding",
                    "unknown")
@@ -269,8 +269,8 @@ class HetznerSim(SimApp):
 
     # ------------------------------------------------------------------ plumbing
 
-    def _routes(self) -> Router:
-        r = Router()
+    def _routes(self) -> Router[Handler]:
+        r: Router[Handler] = Router()
         r.add("GET", "/servers", self._list_servers)
         r.add("POST", "/servers", self._create_server)
         r.add("GET", "/servers/{id}", self._get_server)

@@ -270,11 +270,11 @@ def xml(payload: Any) -> str:
 # --------------------------------------------------------------------------- per-method faults and the masked log
 
 
-class MaskedLog(list):
+class MaskedLog(list[dict[str, Any]]):
     """The request log with `token_auth` masked (body, query and target) as entries arrive; adds `form` (the POST
     parameters, masked), `api_method` and `token_in_query`."""
 
-    def append(self, entry: dict[str, Any]) -> None:  # type: ignore[override]
+    def append(self, entry: dict[str, Any]) -> None:
         body = entry.get("body")
         pairs = parse_qsl(body, keep_blank_values=True) if isinstance(body, str) else []
         masked = mask_pairs(pairs)
@@ -593,8 +593,8 @@ class MatomoSim(SimApp):
             raise ApiError(NOT_FOUND.format(id=idsite))
         if len(self.sites) == 1:
             raise ApiError(ONLY_SITE)
-        del self.sites[idsite]                            # type: ignore[arg-type]
-        self.site_urls.pop(idsite, None)                  # type: ignore[arg-type]
+        del self.sites[idsite]
+        self.site_urls.pop(idsite, None)
         return {"result": "success", "message": "ok"}
 
     def _all_sites_id(self, params: dict[str, Any], caller: Caller, req: Request) -> Any:

@@ -98,6 +98,10 @@ class Token:
         return vmid is None or self.vmids is None or vmid in self.vmids
 
 
+# a Proxmox route handler: the request and the caller's token
+PveHandler = Callable[[Request, Token], Response]
+
+
 @dataclass
 class Task:
     upid: str
@@ -322,8 +326,8 @@ class ProxmoxSim(SimApp):
 
     # ------------------------------------------------------------------ plumbing
 
-    def _routes(self) -> Router:
-        r = Router()
+    def _routes(self) -> Router[PveHandler]:
+        r: Router[PveHandler] = Router()
         r.add("GET", "/version", lambda q, t: ok(dict(VERSION)))
         r.add("GET", "/nodes", self._list_nodes)
         r.add("GET", "/cluster/resources", self._cluster_resources)

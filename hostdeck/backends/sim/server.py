@@ -40,7 +40,8 @@ import time
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from collections.abc import Iterator
+from typing import Any, Callable, Generic, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 REDACTED = "***"
@@ -135,7 +136,7 @@ class SimApp:
     _server: "SimServer"
 
     @property
-    def faults(self):
+    def faults(self) -> FaultSet:
         return self._server.faults
 
     @property
@@ -172,7 +173,7 @@ class SimApp:
     def stop(self) -> None:
         self._server.stop()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -184,19 +185,21 @@ class SimApp:
 
 
 Handler = Callable[[Request], Response]
+H = TypeVar("H", bound=Callable[..., Response])
 
 
-class Router:
-    """`add("GET", "/servers/{id}", fn)`; `{name}` captures one path segment into `req.params`."""
+class Router(Generic[H]):
+    """`add("GET", "/servers/{id}", fn)`; `{name}` captures one path segment into `req.params`. `H` is the handlers'
+    type: `Router[Handler]` for most simulators; Proxmox's handlers also take the caller's token."""
 
     def __init__(self) -> None:
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._routes: list[tuple[str, re.Pattern[str], H]] = []
 
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
+    def add(self, method: str, pattern: str, handler: H) -> None:
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(pattern.rstrip("/") or "/"))
         self._routes.append((method.upper(), re.compile(f"^{regex}/?$"), handler))
 
-    def match(self, method: str, path: str) -> tuple[Handler | None, dict[str, str], bool]:
+    def match(self, method: str, path: str) -> tuple[H | None, dict[str, str], bool]:
         """(handler, params, path_known): path_known without a handler means "wrong method"."""
         known = False
         for m, regex, handler in self._routes:
@@ -291,7 +294,7 @@ class FaultSet:
         with self._lock:
             return len(self._faults)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Fault]:
         with self._lock:
             return iter(list(self._faults))
 
@@ -369,7 +372,8 @@ class SimServer:
 
     @property
     def base_url(self) -> str | None:
-        return self.root_url + self.app.prefix if self._httpd else None
+        root = self.root_url
+        return root + self.app.prefix if root is not None else None
 
     def start(self) -> str:
         if self._httpd is None:
@@ -465,7 +469,8 @@ class _SimHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks, total = [], 0
+            chunks: list[bytes] = []
+            total = 0
             while True:
                 size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
                 if size == 0:

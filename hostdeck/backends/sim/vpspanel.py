@@ -70,10 +70,10 @@ def iso(ts: float) -> str:
 # --------------------------------------------------------------------------- per-action faults and the request log
 
 
-class ActionLog(list):
+class ActionLog(list[dict[str, Any]]):
     """The request log (X-API-Key and Authorization already masked by the server); adds the sync `action`."""
 
-    def append(self, entry: dict[str, Any]) -> None:  # type: ignore[override]
+    def append(self, entry: dict[str, Any]) -> None:
         body = entry.get("body")
         entry["action"] = body.get("action") if isinstance(body, dict) and isinstance(body.get("action"), str) else None
         super().append(entry)
@@ -157,12 +157,13 @@ class VpsPanelSim(SimApp):
 
     def add_user(self, user_id: int, email: str, name: str = "", bearer: str | None = None) -> dict[str, Any]:
         with self._lock:
-            user = {"id": int(user_id), "email": email, "name": name or email.split("@")[0], "bearer": bearer}
+            uid = int(user_id)
+            user: dict[str, Any] = {"id": uid, "email": email, "name": name or email.split("@")[0], "bearer": bearer}
             if bearer:
-                self.bearers[bearer] = user["id"]
+                self.bearers[bearer] = uid
             else:
-                user["bearer"] = self.token_for(user["id"])
-            self.users[user["id"]] = user
+                user["bearer"] = self.token_for(uid)
+            self.users[uid] = user
             return dict(user)
 
     # ------------------------------------------------------------------ SimApp
@@ -216,7 +217,7 @@ class VpsPanelSim(SimApp):
             errors["vps"] = ["required"]
         elif not isinstance(vps, dict):
             errors["vps"] = ["must be an object"]
-        if errors:
+        if errors or not isinstance(vps, dict):
             raise ApiError(self.field_error_status, BAD_FIELDS, errors)
         if action == "create":
             return self._create(vps)
@@ -304,12 +305,12 @@ class VpsPanelSim(SimApp):
         claims = read_jwt(token, self.jwt_secret)
         if not claims:
             return None
-        uid, exp = claims.get("user_id"), claims.get("exp")
-        if not isinstance(uid, int) or isinstance(uid, bool) or uid not in self.users:
+        user_id, exp = claims.get("user_id"), claims.get("exp")
+        if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id not in self.users:
             return None
         if not isinstance(exp, (int, float)) or isinstance(exp, bool) or exp <= self.clock():
             return None
-        return uid
+        return user_id
 
     # ------------------------------------------------------------------ state
 

@@ -48,6 +48,7 @@ unless `orderby` says otherwise (8.2 and later); the simulated module has no pre
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 import threading
@@ -179,10 +180,10 @@ def truthy(value: str | None) -> bool:
 # --------------------------------------------------------------------------- per-action faults and the masked log
 
 
-class MaskedLog(list):
+class MaskedLog(list[dict[str, Any]]):
     """The request log, with the form's credentials and passwords masked as entries arrive; adds `form` and `action`."""
 
-    def append(self, entry: dict[str, Any]) -> None:  # type: ignore[override]
+    def append(self, entry: dict[str, Any]) -> None:
         body = entry.get("body")
         form: dict[str, Any] = {}
         if isinstance(body, str):
@@ -209,7 +210,7 @@ class WhmcsSim(SimApp):
 
     def __init__(self, clients: int = 1043, seed: int = 1, latency_ms: float = 0.0, jitter_ms: float = 0.0,
                  identifier: str = DEFAULT_IDENTIFIER, secret: str = DEFAULT_SECRET, access_key: str | None = None,
-                 allowed_ips: tuple[str, ...] | list[str] = ("127.0.0.1",), servers: list[dict] | None = None, *,
+                 allowed_ips: tuple[str, ...] | list[str] = ("127.0.0.1",), servers: list[dict[str, Any]] | None = None, *,
                  forbidden_actions: tuple[str, ...] | list[str] | set[str] = (), version: str = "8.13.1",
                  auth_error_status: int = 200, retry_after: int = 1, hang_seconds: float = 30.0,
                  ban_after: int = 3, ban_seconds: float = 15 * 60, string_numbers: bool | None = None) -> None:
@@ -365,7 +366,7 @@ class WhmcsSim(SimApp):
             "updateclient": self._update_client, "getclientsproducts": self._get_clients_products,
             "getproducts": self._get_products, "updateclientproduct": self._update_client_product,
             "getactivitylog": self._get_activity_log,
-            **{name: (lambda f, n=name: self._module(n, f)) for name in MODULE_WORDS},
+            **{name: functools.partial(self._module, name) for name in MODULE_WORDS},
         }
 
     @staticmethod
@@ -511,7 +512,7 @@ class WhmcsSim(SimApp):
         cid = max(self.clients, default=0) + 1
         country = f.get("country", "").upper() or "PT"
         custom = decode_custom_fields(form.get("customfields"))
-        client = {
+        client: dict[str, Any] = {
             "id": cid, "uuid": str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
             "firstname": f.get("firstname", ""), "lastname": f.get("lastname", ""), "companyname": f.get("companyname", ""),
             "email": f["email"], "address1": f.get("address1", ""), "address2": f.get("address2", ""),
@@ -548,7 +549,7 @@ class WhmcsSim(SimApp):
                 raise ApiError("Duplicate Email Address")
         if "status" in f and f["status"] not in CLIENT_STATUSES:
             raise ApiError("Invalid status. Must be one of Active, Inactive, Closed")
-        changed = []
+        changed: list[str] = []
         for key in ("firstname", "lastname", "companyname", "email", "address1", "address2", "city", "state",
                     "postcode", "phonenumber", "status", "notes", "language"):
             if key in f and f[key] != client[key]:
@@ -677,7 +678,7 @@ class WhmcsSim(SimApp):
         self.users[uid] = {"id": uid, "firstname": first, "lastname": last, "email": email, "client_ids": []}
         return uid
 
-    def _seed(self, count: int, servers: list[dict] | None) -> None:
+    def _seed(self, count: int, servers: list[dict[str, Any]] | None) -> None:
         rng = self._rng
         start = date(2015, 1, 1)
         for cid in range(1, count + 1):
@@ -687,7 +688,7 @@ class WhmcsSim(SimApp):
             status = rng.choices(CLIENT_STATUSES, weights=(88, 8, 4))[0]
             email = f"{first.lower()}.{last.lower()}{cid}@{rng.choice(DOMAINS)}"
             created = start + timedelta(days=int(cid * 4000 / max(count, 1)) + rng.randrange(3))
-            client = {
+            client: dict[str, Any] = {
                 "id": cid, "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "firstname": first,
                 "lastname": last, "companyname": rng.choice(COMPANY), "email": email,
                 "address1": f"{rng.choice(('Main', 'Harbour', 'Station', 'Park'))} Street {rng.randint(1, 200)}",
@@ -733,7 +734,7 @@ class WhmcsSim(SimApp):
         self.products[pid] = product
         return product
 
-    def _seed_products(self, servers: list[dict] | None) -> None:
+    def _seed_products(self, servers: list[dict[str, Any]] | None) -> None:
         plans: list[tuple[str, str]] = []
         for d in servers or []:
             key = (d.get("kind", "hetzner"), str(d.get("plan") or "unknown"))
@@ -757,7 +758,7 @@ class WhmcsSim(SimApp):
                                                      "serverip": "198.51.100.30", "serverhostname": "cp1.example.com",
                                                      "kind": "cloudpanel"})
 
-    def _seed_services(self, servers: list[dict] | None) -> None:
+    def _seed_services(self, servers: list[dict[str, Any]] | None) -> None:
         rng = self._rng
         client_ids = sorted(self.clients)
         if not client_ids:
