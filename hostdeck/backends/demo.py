@@ -42,10 +42,9 @@ class DemoEnvironment:
     plan: dict[str, Any] = field(default_factory=dict)
 
     def start(self) -> None:
-        from .sim.hetzner import HetznerSim
-
         from .sim.cluster import Cluster
         from .sim.convoy import ConvoySim
+        from .sim.hetzner import HetznerSim
         from .sim.proxmox import ProxmoxSim
 
         p = self.plan

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import IO, Any
 from pathlib import Path
+from typing import IO, Any
 
 APP = "hostdeck"
 DIR_MODE = 0o700

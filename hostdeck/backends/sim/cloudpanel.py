@@ -148,7 +148,7 @@ class Faults:
 
 
 class _Server(paramiko.ServerInterface):  # type: ignore[misc]  # paramiko ships no types
-    def __init__(self, sim: "CloudPanelSim", transport: paramiko.Transport) -> None:
+    def __init__(self, sim: CloudPanelSim, transport: paramiko.Transport) -> None:
         self.sim = sim
         self.transport = transport
 
@@ -287,7 +287,7 @@ class CloudPanelSim:
             self._thread = None
         self._drop_connections()
 
-    def __enter__(self) -> "CloudPanelSim":
+    def __enter__(self) -> CloudPanelSim:
         self.start()
         return self
 
@@ -307,7 +307,7 @@ class CloudPanelSim:
                 return
             try:
                 sock, _ = listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -370,7 +370,7 @@ class CloudPanelSim:
                 if not chunk:
                     return None
                 data += chunk
-        except (socket.timeout, OSError):
+        except (TimeoutError, OSError):
             return None
         return data.decode("utf-8", "replace")
 

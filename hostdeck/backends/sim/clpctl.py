@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 TEMPLATES = ("Generic", "Laravel 12", "Laravel 11", "Symfony 7", "WordPress", "WooCommerce", "Matomo 5", "Drupal 11",
              "Joomla 5", "Magento 2", "Shopware 6", "PrestaShop 8", "TYPO3 13", "Nextcloud", "Moodle 4", "Contao 5",

@@ -35,8 +35,9 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from .cluster import VM, Cluster
@@ -820,7 +821,7 @@ class ConvoySim(SimApp):
                   "user_id": user_id, "vmid": vmid, "name": name, "hostname": hostname, "description": None,
                   "status": status, "cpu": cpu, "memory_mib": memory_mib, "disk_mib": disk_mib,
                   "snapshot_limit": snapshot_limit, "backup_limit": backup_limit, "bandwidth_mib": bandwidth_mib,
-                  "bandwidth_usage_mib": usage_mib, "mac_address": "bc:24:11:%02x:%02x:%02x" % tuple(rng.randbytes(3)),
+                  "bandwidth_usage_mib": usage_mib, "mac_address": "bc:24:11:" + rng.randbytes(3).hex(":"),
                   "template_uuid": template["uuid"] if template else None}
         self.servers[server["uuid_short"]] = server
         self._by_uuid[full] = server["uuid_short"]
@@ -1125,7 +1126,7 @@ class ConvoySim(SimApp):
                 self.addresses[aid] = {"id": aid, "address_pool_id": pid, "server_id": None, "type": kind,
                                        "address": address, "cidr": cidr, "gateway": gateway,
                                        "mac_address": None if rng.random() < 0.9 else
-                                       "bc:24:11:%02x:%02x:%02x" % tuple(rng.randbytes(3))}
+                                       "bc:24:11:" + rng.randbytes(3).hex(":")}
 
     def _rekey(self, server: dict[str, Any], short: str) -> None:
         if short in self.servers:

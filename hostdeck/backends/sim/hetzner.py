@@ -28,9 +28,10 @@ import string
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from .server import Handler, Request, Response, Router, SimApp, SimServer, dumps
@@ -133,8 +134,8 @@ def parse_label_selector(text: str) -> Callable[[dict[str, str]], bool]:
             tests.append((lambda k: lambda l: k not in l)(expr[1:]))
         elif m := re.fullmatch(r"([^\s!=(),]+)\s*(!=|==|=)\s*([^\s!=(),]*)", expr):
             key, op, value = m.groups()
-            tests.append((lambda k, v: lambda l: l.get(k) != v)(key, value) if op == "!="
-                         else (lambda k, v: lambda l: l.get(k) == v)(key, value))
+            tests.append((lambda k, want: lambda l: l.get(k) != want)(key, value) if op == "!="
+                         else (lambda k, want: lambda l: l.get(k) == want)(key, value))
         elif re.fullmatch(r"[^\s!=(),]+", expr):
             tests.append((lambda k: lambda l: k in l)(expr))
         else:
@@ -836,7 +837,7 @@ class HetznerSim(SimApp):
             host = len(network["servers"]) + 2
             base = ipaddress.ip_network(network["ip_range"]).network_address
             private.append({"network": net_id, "ip": str(base + host), "alias_ips": [],
-                            "mac_address": "86:00:00:%02x:%02x:%02x" % ((sid >> 16) & 255, (sid >> 8) & 255, sid & 255)})
+                            "mac_address": "86:00:00:" + (sid & 0xFFFFFF).to_bytes(3, "big").hex(":")})
             network["servers"].append(sid)
         included = next((p["included_traffic"] for p in stype["prices"] if p["location"] == location["name"]), 0)
         server: dict[str, Any] = {

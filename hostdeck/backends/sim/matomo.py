@@ -38,10 +38,11 @@ import re
 import threading
 import time
 from collections import deque
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from html import escape
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .server import Request, Response, SimApp, SimServer, proxy_page
@@ -522,7 +523,7 @@ class MatomoSim(SimApp):
         site_type = str(params.get("type") or "").strip() or "website"
         if site_type not in SITE_TYPES:
             raise ApiError(BAD_TYPE.format(type=site_type))
-        created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         start = params.get("startDate")
         if start:
             try:

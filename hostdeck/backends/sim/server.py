@@ -37,11 +37,11 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from collections.abc import Iterator
-from typing import Any, Callable, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 REDACTED = "***"
@@ -96,7 +96,7 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> "Response":
+    def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:
         return cls(status, dumps(payload), "application/json", list(headers or []))
 
 
@@ -133,7 +133,7 @@ class SimApp:
         return None
 
     # The public face every simulator shares, over its `self._server` (a SimServer).
-    _server: "SimServer"
+    _server: SimServer
 
     @property
     def faults(self) -> FaultSet:
@@ -518,7 +518,7 @@ class _SimHandler(BaseHTTPRequestHandler):
             return
         try:
             self._respond(req, fault, entry)
-        except (ConnectionError, BrokenPipeError, socket.timeout, OSError):
+        except (TimeoutError, ConnectionError, BrokenPipeError, OSError):
             self.close_connection = True
 
     def _respond(self, req: Request, fault: Fault | None, entry: dict[str, Any]) -> None:

@@ -30,9 +30,10 @@ import json
 import random
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from email.message import Message
-from typing import Any, Callable
+from typing import Any
 
 from .convoy import make_jwt, read_jwt
 from .laravel import ApiError, error_body, injected_error
@@ -64,7 +65,7 @@ DEFAULT_MESSAGES = {400: "Invalid JSON body", 401: BAD_KEY, 404: NOT_FOUND, 405:
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------- per-action faults and the request log

@@ -54,10 +54,11 @@ import re
 import threading
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from html import escape
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from .server import NGINX_REASONS, Request, Response, SimApp, SimServer, proxy_page
@@ -841,7 +842,7 @@ class WhmcsSim(SimApp):
 
     def _seed_activity(self) -> None:
         rng = self._rng
-        when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        when = datetime(2026, 1, 1, tzinfo=UTC)
         clients = sorted(self.clients)
         for n in range(1, 241):
             when += timedelta(seconds=rng.randrange(600, 20000))

@@ -7,8 +7,9 @@ site user, and `delete` discards it (without a remote call when the failure show
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import BackendError, NotFoundError, ReadOnlyError, ValidationError
 from ..models import utcnow

@@ -8,7 +8,7 @@ which creates or upgrades the schema.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ BUSY_TIMEOUT = 5.0
 
 
 def sqlite_timestamp(value: datetime) -> str:
-    return value.astimezone(timezone.utc).replace(tzinfo=None).strftime(SQLITE_TIMESTAMP)
+    return value.astimezone(UTC).replace(tzinfo=None).strftime(SQLITE_TIMESTAMP)
 
 
 def parse_timestamp(value: object) -> datetime | None:
@@ -28,7 +28,7 @@ def parse_timestamp(value: object) -> datetime | None:
     if value is None:
         return None
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def connect(path: Path) -> sqlite3.Connection | None:

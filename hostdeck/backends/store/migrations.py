@@ -10,7 +10,7 @@ Version 5: rejected credentials as keyed fingerprints (`credential_rejections`) 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Connection, text
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +54,7 @@ class Snapshot:
     error_at: datetime | None = None
 
     def age_seconds(self, now: datetime | None = None) -> float:
-        return ((now or datetime.now(timezone.utc)) - self.fetched_at).total_seconds()
+        return ((now or datetime.now(UTC)) - self.fetched_at).total_seconds()
 
 
 def _connect(path: Path) -> sqlite3.Connection | None:
@@ -94,7 +94,7 @@ def _snapshot(scope: str, row: tuple[Any, ...]) -> Snapshot | None:
 
 
 def _fetched_at(value: Any) -> datetime:
-    return parse_timestamp(value) or datetime.now(timezone.utc)
+    return parse_timestamp(value) or datetime.now(UTC)
 
 
 def read(path: Path, scope: str, backends: list[str] | None = None) -> list[Snapshot]:
@@ -115,14 +115,14 @@ def write(path: Path, scope: str, backend: str, rows: list[dict[str, Any]], fetc
           also: dict[str, list[dict[str, Any]]] | None = None) -> bool:
     """Replace a backend's list (clearing its last error), and the lists of the `also` scopes with the same time, in
     one transaction. False when the database is missing or not current."""
-    stamp = sqlite_timestamp(fetched_at or datetime.now(timezone.utc))
+    stamp = sqlite_timestamp(fetched_at or datetime.now(UTC))
     return _commit(path, UPSERT, [(scope, backend, stamp, _dumps(rows)),
                                   *((other, backend, stamp, _dumps(more)) for other, more in (also or {}).items())])
 
 
 def record_failure(path: Path, scope: str, backend: str, error: str, at: datetime | None = None) -> bool:
     """Note a failed refresh beside the list it leaves in place (nothing to note when there is no list)."""
-    stamp = sqlite_timestamp(at or datetime.now(timezone.utc))
+    stamp = sqlite_timestamp(at or datetime.now(UTC))
     return _commit(path, FAILED, [(redact_text(error), stamp, scope, backend)])
 
 
@@ -159,7 +159,7 @@ def write_with_engine(engine: Engine, scope: str, backend: str, rows: list[dict[
                       fetched_at: datetime | None = None, also: dict[str, list[dict[str, Any]]] | None = None) -> None:
     from sqlalchemy import text
 
-    stamp = (fetched_at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    stamp = (fetched_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         for one, payload in [(scope, rows), *(also or {}).items()]:
             conn.execute(text(_named(UPSERT, ["scope", "backend", "fetched_at", "payload"])),
@@ -169,7 +169,7 @@ def write_with_engine(engine: Engine, scope: str, backend: str, rows: list[dict[
 def record_failure_with_engine(engine: Engine, scope: str, backend: str, error: str, at: datetime | None = None) -> None:
     from sqlalchemy import text
 
-    stamp = (at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    stamp = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(text(_named(FAILED, ["error", "error_at", "scope", "backend"])),
                      {"error": redact_text(error), "error_at": stamp, "scope": scope, "backend": backend})

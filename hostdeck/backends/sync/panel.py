@@ -26,15 +26,16 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any
 
 from ..errors import BackendError, ConflictError, NotFoundError, ValidationError
 from ..models import utcnow
 from ..vpspanel.models import record_for
 from .mapping import fingerprint
-from .services import ENDED, ServiceLinks, Snapshot
 from .readonly import refuse_in_read_only
+from .services import ENDED, ServiceLinks, Snapshot
 from .syncmap import Link, LogEntry, SyncMap
 
 ENTITY = "panel_vps"

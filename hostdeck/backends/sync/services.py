@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import BackendError, ConflictError, NotFoundError, ValidationError
 from ..models import Client, Server, ServerStatus, utcnow

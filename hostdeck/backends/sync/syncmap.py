@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, overload
 
 from sqlmodel import Session, col, delete, func, select
@@ -21,7 +21,7 @@ def _aware(ts: None) -> None: ...
 @overload
 def _aware(ts: datetime | None) -> datetime | None: ...
 def _aware(ts: datetime | None) -> datetime | None:
-    return ts if ts is None or ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    return ts if ts is None or ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Link:
     last_error: str | None = None
 
     @classmethod
-    def from_row(cls, row: SyncLinkRow) -> "Link":
+    def from_row(cls, row: SyncLinkRow) -> Link:
         return cls(entity=row.entity, left_system=row.left_system, left_id=row.left_id, right_system=row.right_system,
                    right_id=row.right_id, left_key=row.left_key, status=row.status, intent=row.intent,
                    fingerprint=row.fingerprint, drift=json.loads(row.drift) if row.drift else None,
