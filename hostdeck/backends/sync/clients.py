@@ -19,6 +19,7 @@ from ..models import Client, utcnow
 from .mapping import check_mapping, differences, fingerprint, render
 from .readonly import refuse_in_read_only
 from .syncmap import Link, LogEntry, SyncMap
+from .tally import count_by_result
 
 ENTITY = "client"
 Progress = Callable[[int, int], None]
@@ -59,10 +60,7 @@ class SyncReport:
     seconds: float = 0.0
 
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for o in self.outcomes:
-            out[o.result] = out.get(o.result, 0) + 1
-        return out
+        return count_by_result(self.outcomes)
 
     @property
     def failed(self) -> int:

@@ -37,6 +37,7 @@ from .mapping import fingerprint
 from .readonly import refuse_in_read_only
 from .services import ENDED, ServiceLinks, Snapshot
 from .syncmap import Link, LogEntry, SyncMap
+from .tally import count_by_result
 
 ENTITY = "panel_vps"
 USER_ENTITY = "panel_user"
@@ -75,10 +76,7 @@ class PanelReport:
     seconds: float = 0.0
 
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for o in self.outcomes:
-            out[o.result] = out.get(o.result, 0) + 1
-        return out
+        return count_by_result(self.outcomes)
 
     @property
     def failed(self) -> int:
