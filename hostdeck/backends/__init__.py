@@ -1,24 +1,29 @@
 """Everything that talks to the outside world or keeps state. Never imports tui, textual or rich."""
 
 import sys
-from collections.abc import Sequence
+from importlib.abc import Loader, MetaPathFinder
 from importlib.machinery import ModuleSpec
-from types import ModuleType
 
 __version__ = "0.1.0"
 
 
-class _WithoutHttpxCli:
-    """`import httpx` also imports httpx's own command-line client (click, rich, pygments) whenever click is installed,
-    as it is beside import-linter: Rich inside the backends and tens of milliseconds per start for a command line
-    hostdeck never runs. Refusing that one module makes httpx fall back to its stub."""
+class _HttpxWithoutItsCommandLine(MetaPathFinder, Loader):
+    """`import httpx` also imports `httpx._main`, its command-line tool, which loads Rich and Pygments whenever Click
+    is installed: 50 ms on the way to the first rows, and UI libraries inside the backends. hostdeck never runs that
+    tool, so when httpx asks for it, it gets a stand-in that says so."""
 
-    @staticmethod
-    def find_spec(name: str, path: Sequence[str] | None = None, target: ModuleType | None = None) -> ModuleSpec | None:
-        if name == "httpx._main":
-            raise ModuleNotFoundError("hostdeck does not load httpx's command-line client", name=name)
+    def find_spec(self, name: str, path: object = None, target: object = None) -> ModuleSpec | None:
+        return ModuleSpec(name, self) if name == "httpx._main" else None
+
+    def create_module(self, spec: ModuleSpec) -> None:
         return None
 
+    def exec_module(self, module: object) -> None:
+        def main() -> None:
+            raise SystemExit("httpx's command line is not available inside hostdeck; run `python -m httpx` instead.")
 
-if _WithoutHttpxCli not in sys.meta_path:
-    sys.meta_path.insert(0, _WithoutHttpxCli)
+        module.main = main  # type: ignore[attr-defined]
+
+
+if "httpx" not in sys.modules and not any(isinstance(f, _HttpxWithoutItsCommandLine) for f in sys.meta_path):
+    sys.meta_path.insert(0, _HttpxWithoutItsCommandLine())
