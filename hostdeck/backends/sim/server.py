@@ -111,6 +111,22 @@ def dumps(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+class _ServerDelay:
+    """A delay setting of a simulator that its SimServer applies: `sim.latency_ms = 50` slows the next answers."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, app: SimApp | None, owner: type | None = None) -> float:
+        if app is None:
+            raise AttributeError(self.name)
+        delay: float = getattr(app._server, self.name)
+        return delay
+
+    def __set__(self, app: SimApp, value: float) -> None:
+        setattr(app._server, self.name, value)
+
+
 class SimApp:
     """What a simulator implements. Override `handle`; the defaults of the rest are generic."""
 
@@ -151,21 +167,8 @@ class SimApp:
     def port(self) -> int | None:
         return self._server.port
 
-    @property
-    def latency_ms(self) -> float:
-        return self._server.latency_ms
-
-    @latency_ms.setter
-    def latency_ms(self, value: float) -> None:
-        self._server.latency_ms = value
-
-    @property
-    def jitter_ms(self) -> float:
-        return self._server.jitter_ms
-
-    @jitter_ms.setter
-    def jitter_ms(self, value: float) -> None:
-        self._server.jitter_ms = value
+    latency_ms = _ServerDelay()
+    jitter_ms = _ServerDelay()
 
     def start(self) -> str:
         return self._server.start()
