@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from .errors import BackendError, SecretError
 from .models import Catalog, CatalogItem, CatalogKind, CatalogSource, Price, utcnow

@@ -42,14 +42,13 @@ class DemoEnvironment:
     plan: dict[str, Any] = field(default_factory=dict)
 
     def start(self) -> None:
-        from .sim.hetzner import HetznerSim
-
         from .sim.cluster import Cluster
         from .sim.convoy import ConvoySim
+        from .sim.hetzner import HetznerSim
         from .sim.proxmox import ProxmoxSim
 
         p = self.plan
-        latency = dict(latency_ms=p["latency_ms"], jitter_ms=p["latency_ms"] / 3)
+        latency: dict[str, Any] = dict(latency_ms=p["latency_ms"], jitter_ms=p["latency_ms"] / 3)
         hz = HetznerSim(servers=p["servers"], seed=p["seed"], token=DEMO_HETZNER_TOKEN, action_seconds=p["action_seconds"],
                         **latency)
         self.config.backend("hz").url = hz.start()
@@ -85,7 +84,7 @@ class DemoEnvironment:
         wire_module_actions(whmcs, hz, convoy)
         self._start_panel(whmcs, latency)
 
-    def _start_panel(self, whmcs: Any, latency: dict[str, float]) -> None:
+    def _start_panel(self, whmcs: Any, latency: dict[str, Any]) -> None:
         """The company's VPS panel: its users are some of the WHMCS clients who pay for servers (same emails), and the
         panel backend's `users` option names them (the API key cannot list them)."""
         from .sim.vpspanel import VpsPanelSim
@@ -229,7 +228,7 @@ def plan_demo(*, servers: int = 300, latency_ms: float = 15.0, seed: int = 7, re
     return env
 
 
-def start_demo(**kwargs) -> DemoEnvironment:
+def start_demo(**kwargs: Any) -> DemoEnvironment:
     env = plan_demo(**kwargs)
     env.start()
     return env

@@ -5,8 +5,9 @@ time a list is written, or for a database URL."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .models import Catalog, CatalogSource, Server, ServerStatus
 from .store import snapshots
@@ -38,7 +39,7 @@ def save(workspace: Workspace, scope: str, backend: str, rows: list[dict[str, An
         if snapshots.write(path, scope, backend, rows, fetched_at, also):
             return
         with _CREATING:
-            workspace.store  # creates or upgrades the database (the first run), then the fast path works
+            workspace.store  # noqa: B018 - creates or upgrades the database (the first run), then the fast path works
         if snapshots.write(path, scope, backend, rows, fetched_at, also):
             return
     snapshots.write_with_engine(workspace.store.engine, scope, backend, rows, fetched_at, also)

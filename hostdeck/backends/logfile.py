@@ -5,8 +5,8 @@ The folder is 0700 and every log file 0600, whatever the umask."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .models import Event
 from .paths import open_private, private_dir, tighten_files

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import IO, Any
 
 APP = "hostdeck"
 DIR_MODE = 0o700
@@ -82,7 +83,7 @@ def private_file(path: Path) -> Path:
     return path
 
 
-def open_private(path: Path, mode: str = "a", encoding: str | None = "utf-8"):
+def open_private(path: Path, mode: str = "a", encoding: str | None = "utf-8") -> IO[Any]:
     """`open()` for a file only its owner may read: created 0600 (not 0666 minus the umask), tightened when wider."""
     private_file(path)
     return open(path, mode, encoding=encoding)

@@ -9,7 +9,8 @@ with each backend (its reconcile module).
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from .errors import BackendError
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 # Auto-refresh may use at most this share of a backend's sustained request rate, leaving the rest for actions,
 # other screens and other users of the same token.

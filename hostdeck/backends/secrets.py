@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Literal
+from typing import Any, Literal
 
 SERVICE = "hostdeck"
 Source = Literal["env", "keyring", "demo", "missing"]
@@ -37,7 +37,7 @@ class Secrets:
         self._overlay = dict(overlay or {})
         self._isolated = isolated
 
-    def _keyring(self):
+    def _keyring(self) -> Any:
         import keyring  # lazy: keeps it off the first-paint path
 
         return keyring

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 from importlib import import_module
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .events import EventLog
@@ -15,6 +13,8 @@ from .secrets import Secrets
 
 if TYPE_CHECKING:
     from .contract import Adapter
+    from .credentials_guard import StoredRejections
+    from .store.db import Store
 
 
 class Workspace:
@@ -25,8 +25,8 @@ class Workspace:
         self.read_only = read_only or config.general.read_only
         self.events = EventLog()
         self.data_dir = data_dir
-        self._store = None
-        self._rejections = None
+        self._store: Store | None = None
+        self._rejections: StoredRejections | None = None
         self.record_problems: list[str] = []  # why events could not be written (the CLI prints them at the end)
         self._failures_seen: set[str] = set()
         self._adapter_options = adapter_options or {}
@@ -86,7 +86,7 @@ class Workspace:
         return adapters
 
     @property
-    def store(self):
+    def store(self) -> Store:
         """Opened on first use: SQLAlchemy stays off the start-up path."""
         if self._store is None:
             from .store import Store
@@ -98,7 +98,7 @@ class Workspace:
         return self._store
 
     @property
-    def rejections(self):
+    def rejections(self) -> StoredRejections:
         """Credentials the backends rejected, kept for every process (backends/credentials_guard.py)."""
         if self._rejections is None:
             from .credentials_guard import StoredRejections
@@ -136,10 +136,11 @@ class Workspace:
         naming the file and the fix otherwise). SQLite is checked with the stdlib; another engine is opened."""
         from .store.check import check_sqlite
 
-        if self.config.general.database and self.database_file is None:
+        db_file = self.database_file
+        if db_file is None:    # [general] database names another engine
             self.store  # noqa: B018 - opening it is the check
         else:
-            check_sqlite(self.database_file)
+            check_sqlite(db_file)
 
     def flush_events(self, *, strict: bool = True) -> int:
         """Write the pending events to the store and the log file (one batch, from a thread in the TUI). When the store
@@ -155,7 +156,8 @@ class Workspace:
         store_failure = log_failure = None
         try:
             db_file = self.database_file
-            if self._store is not None or self.config.general.database or not fast_events.append_events(db_file, pending):
+            if (self._store is not None or self.config.general.database or db_file is None
+                    or not fast_events.append_events(db_file, pending)):
                 self.store.add_events(pending)
         except Exception as exc:  # the store is the record, not the action: never turn a done action into a failure
             store_failure = _reason(exc)

@@ -147,8 +147,8 @@ class Faults:
         return None
 
 
-class _Server(paramiko.ServerInterface):
-    def __init__(self, sim: "CloudPanelSim", transport: paramiko.Transport) -> None:
+class _Server(paramiko.ServerInterface):  # type: ignore[misc]  # paramiko ships no types
+    def __init__(self, sim: CloudPanelSim, transport: paramiko.Transport) -> None:
         self.sim = sim
         self.transport = transport
 
@@ -158,18 +158,18 @@ class _Server(paramiko.ServerInterface):
     def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
         good = self.sim.authorized_key
         if username == self.sim.user and key.get_name() == good.get_name() and key.asbytes() == good.asbytes():
-            return paramiko.AUTH_SUCCESSFUL
+            return int(paramiko.AUTH_SUCCESSFUL)
         self.sim.auth_failures += 1
-        return paramiko.AUTH_FAILED
+        return int(paramiko.AUTH_FAILED)
 
     def check_auth_password(self, username: str, password: str) -> int:
         if self.sim.password and username == self.sim.user and password == self.sim.password:
-            return paramiko.AUTH_SUCCESSFUL
+            return int(paramiko.AUTH_SUCCESSFUL)
         self.sim.auth_failures += 1
-        return paramiko.AUTH_FAILED
+        return int(paramiko.AUTH_FAILED)
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
-        return paramiko.OPEN_SUCCEEDED if kind == "session" else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+        return int(paramiko.OPEN_SUCCEEDED if kind == "session" else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED)
 
     def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
         threading.Thread(target=self.sim._serve, args=(channel, command, self.transport), daemon=True,
@@ -214,15 +214,15 @@ class CloudPanelSim:
 
     # state, for tests ------------------------------------------------------------------------------------------------
     @property
-    def sites(self) -> dict[str, dict]:
+    def sites(self) -> dict[str, dict[str, Any]]:
         return self.state.sites
 
     @property
-    def users(self) -> dict[str, dict]:
+    def users(self) -> dict[str, dict[str, Any]]:
         return self.state.users
 
     @property
-    def databases(self) -> dict[str, dict]:
+    def databases(self) -> dict[str, dict[str, Any]]:
         return self.state.databases
 
     @property
@@ -287,7 +287,7 @@ class CloudPanelSim:
             self._thread = None
         self._drop_connections()
 
-    def __enter__(self) -> "CloudPanelSim":
+    def __enter__(self) -> CloudPanelSim:
         self.start()
         return self
 
@@ -307,7 +307,7 @@ class CloudPanelSim:
                 return
             try:
                 sock, _ = listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -370,7 +370,7 @@ class CloudPanelSim:
                 if not chunk:
                     return None
                 data += chunk
-        except (socket.timeout, OSError):
+        except (TimeoutError, OSError):
             return None
         return data.decode("utf-8", "replace")
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 TEMPLATES = ("Generic", "Laravel 12", "Laravel 11", "Symfony 7", "WordPress", "WooCommerce", "Matomo 5", "Drupal 11",
              "Joomla 5", "Magento 2", "Shopware 6", "PrestaShop 8", "TYPO3 13", "Nextcloud", "Moodle 4", "Contao 5",
@@ -81,15 +82,17 @@ SUCCESS = {
 }
 
 Result = tuple[int, str, str]  # exit status, stdout, stderr
+ReadLine = Callable[[], str | None]
+Sleep = Callable[[float], bool]
 
 
 @dataclass
 class SimState:
     """Everything the simulated CloudPanel host holds. Tests may read and change it directly."""
 
-    sites: dict[str, dict] = field(default_factory=dict)
-    users: dict[str, dict] = field(default_factory=dict)
-    databases: dict[str, dict] = field(default_factory=dict)
+    sites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    databases: dict[str, dict[str, Any]] = field(default_factory=dict)
     templates: list[str] = field(default_factory=lambda: list(TEMPLATES))
     os: str = "ubuntu-24.04"                                   # decides the PHP and Python versions on offer
     php_versions: tuple[str, ...] = PHP
@@ -128,7 +131,8 @@ def seed_state(state: SimState, seed: int) -> None:
     rng.shuffle(words)
     for word, kind in zip(words[:3], ("php", "static", "nodejs")):
         domain = f"www.{word}-{rng.randint(10, 99)}.example.com"
-        site = {"type": kind, "domain": domain, "site_user": f"{word}user", "certificate": "none", "alt_names": []}
+        site: dict[str, Any] = {"type": kind, "domain": domain, "site_user": f"{word}user", "certificate": "none",
+                                "alt_names": []}
         if kind == "php":
             site.update(php_version="8.3", vhost_template="Generic")
         if kind == "nodejs":
@@ -157,7 +161,7 @@ class Clpctl:
         stream = self.rng.random() < 0.5
         return self.state.duplicate_exit_status, ("" if stream else line), (line if stream else "")
 
-    def run(self, args: list[str], read_line: Callable[[], str | None], sleep: Callable[[float], bool]) -> Result:
+    def run(self, args: list[str], read_line: ReadLine, sleep: Sleep) -> Result:
         if not args:
             return 0, COMMAND_LIST, ""
         verb, rest = args[0], args[1:]
@@ -170,7 +174,7 @@ class Clpctl:
         parsed = self._options(verb, rest)
         if isinstance(parsed, tuple):
             return parsed
-        handler = getattr(self, "_" + re.sub(r"[^a-z]", "_", verb))
+        handler: Callable[[dict[str, str], ReadLine, Sleep], Result] = getattr(self, "_" + re.sub(r"[^a-z]", "_", verb))
         return handler(parsed, read_line, sleep)
 
     def _options(self, verb: str, rest: list[str]) -> dict[str, str] | Result:
@@ -194,7 +198,7 @@ class Clpctl:
         return values
 
     # sites ----------------------------------------------------------------------------------------------------------
-    def _site_add(self, kind: str, o: dict[str, str], extra: dict) -> Result:
+    def _site_add(self, kind: str, o: dict[str, str], extra: dict[str, Any]) -> Result:
         domain, user = o["domainName"], o["siteUser"]
         if not _DOMAIN.match(domain):
             return self._error(f'The domain name "{domain}" is not valid.')
@@ -209,10 +213,10 @@ class Clpctl:
                                         "alt_names": [], "site_user_password": o["siteUserPassword"], **extra}
         return 0, self._say("site", d=domain), ""
 
-    def _site_add_static(self, o, read_line, sleep) -> Result:
+    def _site_add_static(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         return self._site_add("static", o, {})
 
-    def _site_add_php(self, o, read_line, sleep) -> Result:
+    def _site_add_php(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         if o["phpVersion"] not in self.state.php_versions:
             return self._error(f'PHP version "{o["phpVersion"]}" is not supported. Supported: '
                                f'{", ".join(self.state.php_versions)}.')
@@ -223,7 +227,7 @@ class Clpctl:
     def _port(self, o: dict[str, str]) -> int | None:
         return int(o["appPort"]) if o["appPort"].isdigit() and 1 <= int(o["appPort"]) <= 65535 else None
 
-    def _site_add_nodejs(self, o, read_line, sleep) -> Result:
+    def _site_add_nodejs(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         version = o["nodejsVersion"]
         if not version.isdigit():
             return self._error(f'Node.js version "{version}" is not supported.')
@@ -233,19 +237,19 @@ class Clpctl:
             return self._error(f'The app port "{o["appPort"]}" is not valid.')
         return self._site_add("nodejs", o, {"nodejs_version": version, "app_port": self._port(o)})
 
-    def _site_add_python(self, o, read_line, sleep) -> Result:
+    def _site_add_python(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         if o["pythonVersion"] not in self.state.python_versions:
             return self._error(f'Python version "{o["pythonVersion"]}" is not supported.')
         if self._port(o) is None:
             return self._error(f'The app port "{o["appPort"]}" is not valid.')
         return self._site_add("python", o, {"python_version": o["pythonVersion"], "app_port": self._port(o)})
 
-    def _site_add_reverse_proxy(self, o, read_line, sleep) -> Result:
+    def _site_add_reverse_proxy(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         if not re.match(r"^https?://[^\s/]+", o["reverseProxyUrl"]):
             return self._error(f'The reverse proxy url "{o["reverseProxyUrl"]}" is not valid.')
         return self._site_add("reverse-proxy", o, {"reverse_proxy_url": o["reverseProxyUrl"]})
 
-    def _lets_encrypt_install_certificate(self, o, read_line, sleep) -> Result:
+    def _lets_encrypt_install_certificate(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         domain = o["domainName"]
         alt = [a for a in o.get("subjectAlternativeName", "").split(",") if a]
         if domain not in self.state.sites:
@@ -267,7 +271,7 @@ class Clpctl:
             site["alt_names"] = alt
         return 0, self._say("cert", d=domain), ""
 
-    def _site_delete(self, o, read_line, sleep) -> Result:
+    def _site_delete(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         domain = o["domainName"]
         if domain not in self.state.sites:
             return self._error(f'Site "{domain}" not found.')
@@ -287,7 +291,7 @@ class Clpctl:
         return 0, ("" if "force" in o else prompt) + self._say("delete", d=domain), ""
 
     # databases, users, templates -----------------------------------------------------------------------------------------
-    def _db_add(self, o, read_line, sleep) -> Result:
+    def _db_add(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         domain, name, user = o["domainName"], o["databaseName"], o["databaseUserName"]
         if domain not in self.state.sites:
             return self._error(f'Site "{domain}" not found.')
@@ -301,13 +305,13 @@ class Clpctl:
             self.state.databases[name] = {"domain": domain, "user": user, "password": o["databaseUserPassword"]}
         return 0, self._say("db", n=name), ""
 
-    def _user_list(self, o, read_line, sleep) -> Result:
+    def _user_list(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         header = ["User Name", "First Name", "Last Name", "E-Mail", "Role", "Status"]
         rows = [[n, u["first_name"], u["last_name"], u["email"], u["role"].replace("-", " ").title(), u["status"]]
                 for n, u in sorted(self.state.users.items())]
         return 0, symfony_table(header, rows), ""
 
-    def _user_reset_password(self, o, read_line, sleep) -> Result:
+    def _user_reset_password(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         with self.lock:
             user = self.state.users.get(o["userName"])
             if user is None:
@@ -315,7 +319,7 @@ class Clpctl:
             user["password"] = o["password"]
         return 0, self._say("password"), ""
 
-    def _vhost_templates_list(self, o, read_line, sleep) -> Result:
+    def _vhost_templates_list(self, o: dict[str, str], read_line: ReadLine, sleep: Sleep) -> Result:
         return 0, symfony_table(["Name"], [[t] for t in self.state.templates]), ""
 
 

@@ -35,12 +35,14 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from .cluster import VM, Cluster
-from .server import Request, Response, Router, SimApp, SimServer
+from .laravel import ApiError, error_body, injected_error
+from .server import Handler, Request, Response, Router, SimApp, SimServer
 
 PREFIX = "/api/application"
 DEFAULT_TOKEN = "1|demo-convoy-token-0123456789abcdefghijkl"       # Sanctum "{id}|{40 chars}", user 1 (root admin)
@@ -64,12 +66,6 @@ DOMAINS = ("example.com", "example.net", "example.org", "shop.example", "agency.
 PLANS = ((1, 1, 10), (1, 2, 20), (2, 2, 40), (2, 4, 40), (4, 8, 80), (4, 8, 160), (8, 16, 160), (8, 32, 320))
 TEMPLATE_GROUPS = (("Ubuntu", False, ("Ubuntu 22.04 LTS", "Ubuntu 24.04 LTS")), ("Debian", False, ("Debian 11", "Debian 12")),
                    ("AlmaLinux", False, ("AlmaLinux 9",)), ("Windows", True, ("Windows Server 2022",)))
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors
 
 
 def not_found(model: str, key: Any = None) -> ApiError:
@@ -245,7 +241,7 @@ class ConvoySim(SimApp):
         self._jobs: list[_Job] = []
         self._fail_install = 0
         self._fail_delete = 0
-        self._stats_cache: tuple[Counter, dict[int, list[int]]] | None = None
+        self._stats_cache: tuple[Counter[int], dict[int, list[int]]] | None = None
         self.tokens: dict[str, int] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.locations: dict[int, dict[str, Any]] = {}
@@ -334,26 +330,22 @@ class ConvoySim(SimApp):
                 req.params = params
                 return handler(req)
             except ApiError as err:
-                return self._error(err)
+                return error_body(err)
 
     def error_response(self, req: Request, status: int, code: str | None = None,
                        message: str | None = None) -> Response:
         default = {401: "Unauthenticated.", 403: "", 404: "Not Found", 409: UNSUPPORTED_STATUS,
                    422: "The given data was invalid.", 429: "Too Many Attempts.", 500: "Server Error",
                    502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
-        resp = self._error(ApiError(status, message if message is not None else default.get(status, "Server Error"),
-                                    {} if status == 422 else None))
-        if status in (429, 503):
-            resp.headers.append(("Retry-After", str(self.retry_after)))
-        return resp
+        return injected_error(status, message, default, self.retry_after)
 
     def decorate(self, req: Request, resp: Response) -> None:
         resp.headers.append(("Cache-Control", "no-cache, private"))
 
     # ------------------------------------------------------------------ plumbing
 
-    def _routes(self) -> Router:
-        r = Router()
+    def _routes(self) -> Router[Handler]:
+        r: Router[Handler] = Router()
         r.add("GET", "/servers", self._list_servers)
         r.add("POST", "/servers", self._create_server)
         r.add("GET", "/servers/{server}", self._show_server)
@@ -387,13 +379,6 @@ class ConvoySim(SimApp):
         return self.users.get(uid) if uid is not None else None
 
     @staticmethod
-    def _error(err: ApiError) -> Response:
-        body: dict[str, Any] = {"message": err.message}
-        if err.errors is not None:
-            body["errors"] = err.errors
-        return Response.json(err.status, body)
-
-    @staticmethod
     def _redirect(req: Request, path: str) -> Response:
         url = f"http://{req.host}{path}"
         html = (f'<!DOCTYPE html>\n<html>\n    <head>\n        <meta charset="UTF-8" />\n        <meta http-equiv="refresh" '
@@ -417,10 +402,10 @@ class ConvoySim(SimApp):
     def _touch(self) -> None:
         self._stats_cache = None
 
-    def _stats(self) -> tuple[Counter, dict[int, list[int]]]:
+    def _stats(self) -> tuple[Counter[int], dict[int, list[int]]]:
         """(servers per user, {node id: [servers, memory MiB, disk MiB]}), cached until the next change."""
         if self._stats_cache is None:
-            users: Counter = Counter()
+            users: Counter[int] = Counter()
             nodes: dict[int, list[int]] = {nid: [0, 0, 0] for nid in self.nodes}
             for s in self.servers.values():
                 users[s["user_id"]] += 1
@@ -674,8 +659,10 @@ class ConvoySim(SimApp):
             if disk is not None and disk // MIB * MIB > self._room(node, "disk", disk_alloc):
                 c.fail("limits.disk", "The disk value exceeds the node's limit.")
         c.done()
-        template = self._template_for(body.get("template_uuid"), node) if create or body.get("template_uuid") else None
+        # c.done() raised for every missing or invalid field: what is left is set
         assert node is not None and name is not None and hostname is not None and user_id is not None
+        assert cpu is not None and memory is not None and disk is not None
+        template = self._template_for(body.get("template_uuid"), node) if create or body.get("template_uuid") else None
         server = self._add_server(
             node=node, user_id=user_id, name=name, hostname=hostname, cpu=cpu, memory_mib=memory // MIB,
             disk_mib=disk // MIB, snapshot_limit=snapshots, backup_limit=backups,
@@ -705,6 +692,7 @@ class ConvoySim(SimApp):
         body = self._body(req)
         c = Checks(body)
         changes: dict[str, Any] = {}
+        value: Any
         if "name" in body and (value := c.string("name", 1, 40)) is not None:
             changes["name"] = value
         if "hostname" in body and (value := c.string("hostname", 1, 191)) is not None:
@@ -748,6 +736,7 @@ class ConvoySim(SimApp):
         bandwidth = c.nullable_int("bandwidth_limit")
         usage = c.integer("bandwidth_usage", 0) if body.get("bandwidth_usage") is not None else None
         c.done()
+        assert cpu is not None and memory is not None and disk is not None   # c.done() raised otherwise
         server.update(cpu=cpu, memory_mib=memory // MIB, disk_mib=disk // MIB, snapshot_limit=snapshots,
                       backup_limit=backups, bandwidth_mib=None if bandwidth is None else bandwidth // MIB)
         if usage is not None:
@@ -832,7 +821,7 @@ class ConvoySim(SimApp):
                   "user_id": user_id, "vmid": vmid, "name": name, "hostname": hostname, "description": None,
                   "status": status, "cpu": cpu, "memory_mib": memory_mib, "disk_mib": disk_mib,
                   "snapshot_limit": snapshot_limit, "backup_limit": backup_limit, "bandwidth_mib": bandwidth_mib,
-                  "bandwidth_usage_mib": usage_mib, "mac_address": "bc:24:11:%02x:%02x:%02x" % tuple(rng.randbytes(3)),
+                  "bandwidth_usage_mib": usage_mib, "mac_address": "bc:24:11:" + rng.randbytes(3).hex(":"),
                   "template_uuid": template["uuid"] if template else None}
         self.servers[server["uuid_short"]] = server
         self._by_uuid[full] = server["uuid_short"]
@@ -1003,7 +992,7 @@ class ConvoySim(SimApp):
     def _list_locations(self, req: Request) -> Response:
         counts = Counter(n["location_id"] for n in self.nodes.values())
         per_node = self._stats()[1]
-        servers = Counter()
+        servers: Counter[int] = Counter()
         for n in self.nodes.values():
             servers[n["location_id"]] += per_node.get(n["id"], [0])[0]
         return self._paginate(req, list(self.locations.values()),
@@ -1083,11 +1072,11 @@ class ConvoySim(SimApp):
                 node["disk"] = math.ceil(disk / 0.8 / (1024 * GIB)) * 1024 * GIB
         if len(self.nodes) > 1:
             self.nodes[2]["memory_overallocate"] = 10
-        free = {(a["address_pool_id"], a["type"]): [] for a in self.addresses.values()}
+        free: dict[tuple[int, str], list[int]] = {(a["address_pool_id"], a["type"]): [] for a in self.addresses.values()}
         for a in sorted(self.addresses.values(), key=lambda a: a["id"], reverse=True):
             free[(a["address_pool_id"], a["type"])].append(a["id"])
         pool_of = {(nid, kind): p["id"] for p in self.pools.values() for nid in p["node_ids"] for kind in [p["type"]]}
-        numbering: Counter = Counter()
+        numbering: Counter[Any] = Counter()
         statuses = [(None, 860), ("suspended", 60), ("installing", 15), ("install_failed", 10), ("restoring_backup", 8),
                     ("restoring_snapshot", 5), ("deleting", 8), ("deletion_failed", 4)]
         digit_ids = 0
@@ -1137,7 +1126,7 @@ class ConvoySim(SimApp):
                 self.addresses[aid] = {"id": aid, "address_pool_id": pid, "server_id": None, "type": kind,
                                        "address": address, "cidr": cidr, "gateway": gateway,
                                        "mac_address": None if rng.random() < 0.9 else
-                                       "bc:24:11:%02x:%02x:%02x" % tuple(rng.randbytes(3))}
+                                       "bc:24:11:" + rng.randbytes(3).hex(":")}
 
     def _rekey(self, server: dict[str, Any], short: str) -> None:
         if short in self.servers:

@@ -28,12 +28,13 @@ import string
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
-from .server import Request, Response, Router, SimApp, SimServer, dumps
+from .server import Handler, Request, Response, Router, SimApp, SimServer, dumps
 
 SERVER_STATUSES = ("running", "initializing", "starting", "stopping", "off", "deleting", "migrating", "rebuilding",
                    "unknown")
@@ -133,8 +134,8 @@ def parse_label_selector(text: str) -> Callable[[dict[str, str]], bool]:
             tests.append((lambda k: lambda l: k not in l)(expr[1:]))
         elif m := re.fullmatch(r"([^\s!=(),]+)\s*(!=|==|=)\s*([^\s!=(),]*)", expr):
             key, op, value = m.groups()
-            tests.append((lambda k, v: lambda l: l.get(k) != v)(key, value) if op == "!="
-                         else (lambda k, v: lambda l: l.get(k) == v)(key, value))
+            tests.append((lambda k, want: lambda l: l.get(k) != want)(key, value) if op == "!="
+                         else (lambda k, want: lambda l: l.get(k) == want)(key, value))
         elif re.fullmatch(r"[^\s!=(),]+", expr):
             tests.append((lambda k: lambda l: k in l)(expr))
         else:
@@ -164,7 +165,8 @@ class _Bucket:
 
 def load_catalog() -> dict[str, Any]:
     text = resources.files("hostdeck.backends.hetzner").joinpath("fallback_catalog.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    catalog: dict[str, Any] = json.loads(text)
+    return catalog
 
 
 def _money(value: str, places: int = 4) -> dict[str, str]:
@@ -269,8 +271,8 @@ class HetznerSim(SimApp):
 
     # ------------------------------------------------------------------ plumbing
 
-    def _routes(self) -> Router:
-        r = Router()
+    def _routes(self) -> Router[Handler]:
+        r: Router[Handler] = Router()
         r.add("GET", "/servers", self._list_servers)
         r.add("POST", "/servers", self._create_server)
         r.add("GET", "/servers/{id}", self._get_server)
@@ -481,6 +483,13 @@ class HetznerSim(SimApp):
                 return item
         return None
 
+    def _known(self, items: list[dict[str, Any]], ref: Any) -> dict[str, Any]:
+        """An item the request was already checked to name."""
+        item = self._lookup(items, ref)
+        if item is None:
+            raise LookupError(f"no item {ref!r}")
+        return item
+
     def _image_for(self, ref: Any, arch: str | None) -> dict[str, Any] | None:
         candidates = [i for i in self.images if arch is None or i["architecture"] == arch]
         return self._lookup(candidates, ref) or (self._lookup(self.images, ref) if arch else None)
@@ -523,13 +532,14 @@ class HetznerSim(SimApp):
             public_net = {}
         if errors:
             raise invalid(errors)
+        assert isinstance(name, str) and stype is not None and location is not None   # invalid() raised otherwise
         if name in self._names:
             raise ApiError(409, "uniqueness_error", "server name is already used", {"fields": [{"name": "name"}]})
         now = self.clock()
         server = self._build_server(
             name=name, stype=stype, location=location, image=image, created=now, status="initializing",
             labels=dict(body.get("labels") or {}), ipv4=public_net.get("enable_ipv4", True) is not False,
-            ipv6=public_net.get("enable_ipv6", True) is not False, networks=[self._lookup(self.networks, n)["id"]
+            ipv6=public_net.get("enable_ipv6", True) is not False, networks=[self._known(self.networks, n)["id"]
                                                                            for n in networks])
         for fw in body.get("firewalls") or []:
             if isinstance(fw, dict) and isinstance(fw.get("firewall"), int):
@@ -823,11 +833,11 @@ class HetznerSim(SimApp):
             public["ipv6"] = {"id": self._pip_id, "ip": net, "blocked": False, "dns_ptr": ptrs}
         private = []
         for net_id in networks:
-            network = self._lookup(self.networks, net_id)
+            network = self._known(self.networks, net_id)
             host = len(network["servers"]) + 2
             base = ipaddress.ip_network(network["ip_range"]).network_address
             private.append({"network": net_id, "ip": str(base + host), "alias_ips": [],
-                            "mac_address": "86:00:00:%02x:%02x:%02x" % ((sid >> 16) & 255, (sid >> 8) & 255, sid & 255)})
+                            "mac_address": "86:00:00:" + (sid & 0xFFFFFF).to_bytes(3, "big").hex(":")})
             network["servers"].append(sid)
         included = next((p["included_traffic"] for p in stype["prices"] if p["location"] == location["name"]), 0)
         server: dict[str, Any] = {
@@ -930,7 +940,7 @@ class HetznerSim(SimApp):
     def _seed_networks_and_keys(self) -> None:
         rng = self._rng
         created = [1557000000, 1600000000, 1680000000]
-        self.networks = []
+        self.networks: list[dict[str, Any]] = []
         for n, (name, cidr, labels) in enumerate([("prod-private", "10.0.0.0/16", {"env": "prod"}),
                                                    ("staging-net", "10.1.0.0/16", {"env": "staging"}),
                                                    ("backup-lan", "10.2.0.0/16", {})]):
@@ -940,7 +950,7 @@ class HetznerSim(SimApp):
                              "gateway": str(ipaddress.ip_network(cidr).network_address + 1), "vswitch_id": None}],
                 "routes": [], "servers": [], "load_balancers": [], "protection": {"delete": n == 0},
                 "labels": labels, "created": ts(created[n]), "expose_routes_to_vswitch": False})
-        self.ssh_keys = []
+        self.ssh_keys: list[dict[str, Any]] = []
         for n, (name, labels) in enumerate([("ops-key", {"team": "ops"}), ("deploy-key", {"team": "ci"}),
                                             ("backup-key", {})]):
             blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(rng.randrange(256) for _ in range(32))

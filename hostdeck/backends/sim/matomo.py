@@ -38,12 +38,14 @@ import re
 import threading
 import time
 from collections import deque
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from email.message import Message
 from html import escape
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .server import NamedFaultSet, Request, Response, SimApp, SimServer
+from .server import Request, Response, SimApp, SimServer, proxy_page
 
 PATH = "/index.php"
 DEFAULT_TOKEN = "demo-matomo-token-0123456789abcdef"
@@ -128,12 +130,7 @@ PHP_FATAL = ("<br />\n<b>Fatal error</b>:  Allowed memory size of 134217728 byte
              "bytes) in <b>/var/www/matomo/core/DataTable.php</b> on line <b>1213</b><br />\n")
 MAINTENANCE = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Matomo is under maintenance</title></head>'
                "<body><h1>Matomo is under maintenance</h1><p>Please come back later.</p></body></html>\n")
-PROXY = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>"
-         "\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
-REASONS = {404: "Not Found", 405: "Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
-           502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
-_local = threading.local()  # per connection thread: the peer address and the API method of the request in hand
 
 
 class ApiError(Exception):
@@ -274,15 +271,11 @@ def xml(payload: Any) -> str:
 # --------------------------------------------------------------------------- per-method faults and the masked log
 
 
-def _methodfaults(seed: int | None) -> NamedFaultSet:
-    return NamedFaultSet(lambda: getattr(_local, "method", None), seed)
-
-
-class MaskedLog(list):
+class MaskedLog(list[dict[str, Any]]):
     """The request log with `token_auth` masked (body, query and target) as entries arrive; adds `form` (the POST
     parameters, masked), `api_method` and `token_in_query`."""
 
-    def append(self, entry: dict[str, Any]) -> None:  # type: ignore[override]
+    def append(self, entry: dict[str, Any]) -> None:
         body = entry.get("body")
         pairs = parse_qsl(body, keep_blank_values=True) if isinstance(body, str) else []
         masked = mask_pairs(pairs)
@@ -303,26 +296,6 @@ class MaskedLog(list):
         super().append(entry)
 
 
-def _hook_handler(server: SimServer) -> None:
-    """Make each request's peer address and API method known to the app and the fault set (before faults apply)."""
-    httpd = server._httpd
-    if httpd is None or getattr(httpd.RequestHandlerClass, "matomo_hooked", False):
-        return
-    base = httpd.RequestHandlerClass
-
-    class Handler(base):  # type: ignore[valid-type, misc]
-        matomo_hooked = True
-
-        def _read_body(self) -> bytes:
-            body = super()._read_body()
-            _local.peer = self.client_address[0]
-            query = urlsplit(self.path).query
-            get = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
-            post = dict(form_pairs(body, self.headers.get("Content-Type")))
-            _local.method = get.get("method") or post.get("method")
-            return body
-
-    httpd.RequestHandlerClass = Handler
 
 
 # --------------------------------------------------------------------------- the simulator
@@ -360,24 +333,24 @@ class MatomoSim(SimApp):
         self.failed_logins: dict[str, deque[float]] = {}
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
-        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._server.faults = _methodfaults(seed)
+        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds,
+                                  named_faults=True)
         self._server.request_log = MaskedLog()
         self.sites: dict[int, dict[str, str]] = {}        # idsite -> the database row, every value a string
         self.site_urls: dict[int, list[str]] = {}         # idsite -> [main_url, alias...]
         self._next_id = 1
         self._seed(max(sites, 0))
 
+    def operation_name(self, target: str, headers: Message, body: bytes) -> str | None:
+        query = urlsplit(target).query
+        get = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+        return get.get("method") or dict(form_pairs(body, headers.get("Content-Type"))).get("method")
+
     # ------------------------------------------------------------------ public interface
 
     @property
     def api_url(self) -> str | None:
         return self._server.base_url + PATH if self._server.base_url else None
-
-    def start(self) -> str:
-        url = self._server.start()
-        _hook_handler(self._server)
-        return url
 
     def add_token(self, token: str, *, login: str = "viewer", superuser: bool = False, view_sites: tuple[int, ...] |
                   list[int] | set[int] = (), secure_only: bool = True) -> None:
@@ -406,17 +379,16 @@ class MatomoSim(SimApp):
 
     def handle(self, req: Request) -> Response:
         if req.route_path not in (PATH, "/"):
-            return Response(404, PROXY.format(status=404, reason="Not Found").encode(), "text/html")
+            return proxy_page(404)
         if req.method not in ("GET", "POST", "HEAD"):
-            return Response(405, PROXY.format(status=405, reason="Not Allowed").encode(), "text/html",
-                            [("Allow", "GET, POST")])
+            return proxy_page(405, [("Allow", "GET, POST")])
         get_pairs = [(k, v) for k, values in req.query.items() for v in values]
         post_pairs = form_pairs(req.body, req.header("Content-Type"))
         get, post = php_params(get_pairs), php_params(post_pairs)
         params = {**post, **get}                        # PHP's $_GET + $_POST: the query string wins
         if str(params.get("module") or "") != "API":
             return Response(200, LOGIN_PAGE.encode(), "text/html; charset=utf-8")
-        peer = getattr(_local, "peer", None) or "127.0.0.1"
+        peer = self._server.current_peer()
         with self._lock:
             try:
                 caller = self._authenticate(get, post, peer)
@@ -439,8 +411,7 @@ class MatomoSim(SimApp):
             return Response(500, PHP_FATAL.encode(), "text/html; charset=UTF-8")
         if status == 503:
             return Response(503, MAINTENANCE.encode(), "text/html; charset=utf-8", retry)
-        return Response(status, PROXY.format(status=status, reason=REASONS.get(status, "Error")).encode(), "text/html",
-                        retry)
+        return proxy_page(status, retry)
 
     def decorate(self, req: Request, resp: Response) -> None:
         resp.headers.append(("X-Matomo-Request-Id", f"{self._rng.getrandbits(20):05x}"))
@@ -552,7 +523,7 @@ class MatomoSim(SimApp):
         site_type = str(params.get("type") or "").strip() or "website"
         if site_type not in SITE_TYPES:
             raise ApiError(BAD_TYPE.format(type=site_type))
-        created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         start = params.get("startDate")
         if start:
             try:
@@ -623,8 +594,8 @@ class MatomoSim(SimApp):
             raise ApiError(NOT_FOUND.format(id=idsite))
         if len(self.sites) == 1:
             raise ApiError(ONLY_SITE)
-        del self.sites[idsite]                            # type: ignore[arg-type]
-        self.site_urls.pop(idsite, None)                  # type: ignore[arg-type]
+        del self.sites[idsite]
+        self.site_urls.pop(idsite, None)
         return {"result": "success", "message": "ok"}
 
     def _all_sites_id(self, params: dict[str, Any], caller: Caller, req: Request) -> Any:

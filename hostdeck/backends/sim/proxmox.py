@@ -26,9 +26,10 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from .cluster import VM, Cluster
@@ -96,6 +97,10 @@ class Token:
         if privilege not in self.privileges:
             return False
         return vmid is None or self.vmids is None or vmid in self.vmids
+
+
+# a Proxmox route handler: the request and the caller's token
+PveHandler = Callable[[Request, Token], Response]
 
 
 @dataclass
@@ -168,12 +173,8 @@ class _PveHandler(_SimHandler):
 
 
 class _PveServer(SimServer):
-    def start(self) -> str:
-        url = super().start()
-        httpd = self._httpd
-        if httpd is not None and not issubclass(httpd.RequestHandlerClass, _PveHandler):
-            httpd.RequestHandlerClass = type("_Handler", (_PveHandler,), {"server_sim": self})
-        return url
+    def handler_class(self) -> type[_SimHandler]:
+        return _PveHandler
 
 
 # --------------------------------------------------------------------------- the simulator
@@ -326,8 +327,8 @@ class ProxmoxSim(SimApp):
 
     # ------------------------------------------------------------------ plumbing
 
-    def _routes(self) -> Router:
-        r = Router()
+    def _routes(self) -> Router[PveHandler]:
+        r: Router[PveHandler] = Router()
         r.add("GET", "/version", lambda q, t: ok(dict(VERSION)))
         r.add("GET", "/nodes", self._list_nodes)
         r.add("GET", "/cluster/resources", self._cluster_resources)

@@ -37,10 +37,11 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 REDACTED = "***"
@@ -52,6 +53,9 @@ MAX_BODY = 16 * 1024 * 1024
 
 HTML_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1>"
              "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+# the reason phrases nginx writes on its own error pages (in front of a PHP application)
+NGINX_REASONS = {404: "Not Found", 405: "Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
+                 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
 # --------------------------------------------------------------------------- request / response
@@ -92,12 +96,35 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> "Response":
+    def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:
         return cls(status, dumps(payload), "application/json", list(headers or []))
+
+
+def proxy_page(status: int, headers: list[tuple[str, str]] | None = None,
+               reasons: dict[int, str] = NGINX_REASONS) -> Response:
+    """The web server's own error page (nginx), not the application's."""
+    page = HTML_PAGE.format(status=status, reason=reasons.get(status, "Error"))
+    return Response(status, page.encode(), "text/html", list(headers or []))
 
 
 def dumps(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class _ServerDelay:
+    """A delay setting of a simulator that its SimServer applies: `sim.latency_ms = 50` slows the next answers."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, app: SimApp | None, owner: type | None = None) -> float:
+        if app is None:
+            raise AttributeError(self.name)
+        delay: float = getattr(app._server, self.name)
+        return delay
+
+    def __set__(self, app: SimApp, value: float) -> None:
+        setattr(app._server, self.name, value)
 
 
 class SimApp:
@@ -116,11 +143,16 @@ class SimApp:
     def decorate(self, req: Request, resp: Response) -> None:
         """Add the headers the backend sends on every response it produces itself."""
 
+    def operation_name(self, target: str, headers: Message, body: bytes) -> str | None:
+        """The API operation a request names in its query or body (a WHMCS action, a Matomo method), known before
+        faults apply: `NamedFaultSet` matches faults by it."""
+        return None
+
     # The public face every simulator shares, over its `self._server` (a SimServer).
-    _server: "SimServer"
+    _server: SimServer
 
     @property
-    def faults(self):
+    def faults(self) -> FaultSet:
         return self._server.faults
 
     @property
@@ -135,21 +167,8 @@ class SimApp:
     def port(self) -> int | None:
         return self._server.port
 
-    @property
-    def latency_ms(self) -> float:
-        return self._server.latency_ms
-
-    @latency_ms.setter
-    def latency_ms(self, value: float) -> None:
-        self._server.latency_ms = value
-
-    @property
-    def jitter_ms(self) -> float:
-        return self._server.jitter_ms
-
-    @jitter_ms.setter
-    def jitter_ms(self, value: float) -> None:
-        self._server.jitter_ms = value
+    latency_ms = _ServerDelay()
+    jitter_ms = _ServerDelay()
 
     def start(self) -> str:
         return self._server.start()
@@ -157,7 +176,7 @@ class SimApp:
     def stop(self) -> None:
         self._server.stop()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -169,19 +188,21 @@ class SimApp:
 
 
 Handler = Callable[[Request], Response]
+H = TypeVar("H", bound=Callable[..., Response])
 
 
-class Router:
-    """`add("GET", "/servers/{id}", fn)`; `{name}` captures one path segment into `req.params`."""
+class Router(Generic[H]):
+    """`add("GET", "/servers/{id}", fn)`; `{name}` captures one path segment into `req.params`. `H` is the handlers'
+    type: `Router[Handler]` for most simulators; Proxmox's handlers also take the caller's token."""
 
     def __init__(self) -> None:
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._routes: list[tuple[str, re.Pattern[str], H]] = []
 
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
+    def add(self, method: str, pattern: str, handler: H) -> None:
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(pattern.rstrip("/") or "/"))
         self._routes.append((method.upper(), re.compile(f"^{regex}/?$"), handler))
 
-    def match(self, method: str, path: str) -> tuple[Handler | None, dict[str, str], bool]:
+    def match(self, method: str, path: str) -> tuple[H | None, dict[str, str], bool]:
         """(handler, params, path_known): path_known without a handler means "wrong method"."""
         known = False
         for m, regex, handler in self._routes:
@@ -276,7 +297,7 @@ class FaultSet:
         with self._lock:
             return len(self._faults)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Fault]:
         with self._lock:
             return iter(list(self._faults))
 
@@ -326,14 +347,16 @@ class SimServer:
     """Serve one SimApp on 127.0.0.1 in a daemon thread."""
 
     def __init__(self, app: SimApp, *, latency_ms: float = 0.0, jitter_ms: float = 0.0, seed: int | None = None,
-                 hang_seconds: float = 30.0, host: str = "127.0.0.1", port: int = 0, log_limit: int = 100_000) -> None:
+                 hang_seconds: float = 30.0, host: str = "127.0.0.1", port: int = 0, log_limit: int = 100_000,
+                 named_faults: bool = False) -> None:
         self.app = app
         self.log_limit = log_limit     # oldest entries are dropped beyond this (long `--demo` sessions)
         self.latency_ms = latency_ms
         self.jitter_ms = jitter_ms
         self.hang_seconds = hang_seconds
-        self.faults = FaultSet(seed)
+        self.faults: FaultSet = NamedFaultSet(self.current_operation, seed) if named_faults else FaultSet(seed)
         self.request_log: list[dict[str, Any]] = []
+        self._current = threading.local()   # per connection thread: the peer and operation of the request in hand
         self._host, self._port = host, port
         self._rng = random.Random(seed)
         self._httpd: ThreadingHTTPServer | None = None
@@ -352,7 +375,8 @@ class SimServer:
 
     @property
     def base_url(self) -> str | None:
-        return self.root_url + self.app.prefix if self._httpd else None
+        root = self.root_url
+        return root + self.app.prefix if root is not None else None
 
     def start(self) -> str:
         if self._httpd is None:
@@ -386,6 +410,20 @@ class SimServer:
         """Sleep unless the server stops first; True when it slept the whole time."""
         return seconds <= 0 or not self._stopping.wait(seconds)
 
+    def handler_class(self) -> type[_SimHandler]:
+        """The request handler; a backend that differs on the wire (Proxmox's reason phrases) returns a subclass."""
+        return _SimHandler
+
+    def current_peer(self) -> str:
+        """The client address of the request this thread is handling."""
+        peer: str | None = getattr(self._current, "peer", None)
+        return peer or "127.0.0.1"
+
+    def current_operation(self) -> str | None:
+        """The API operation (`SimApp.operation_name`) of the request this thread is handling."""
+        operation: str | None = getattr(self._current, "operation", None)
+        return operation
+
     def latency(self) -> float:
         ms = self.latency_ms + (self._rng.uniform(0, self.jitter_ms) if self.jitter_ms > 0 else 0.0)
         return max(ms, 0.0) / 1000.0
@@ -396,9 +434,7 @@ class SimServer:
 
 
 def _make_handler(sim: SimServer) -> type[BaseHTTPRequestHandler]:
-    class _Handler(_SimHandler):
-        server_sim = sim
-    return _Handler
+    return type("_Handler", (sim.handler_class(),), {"server_sim": sim})
 
 
 class _SimHandler(BaseHTTPRequestHandler):
@@ -436,7 +472,8 @@ class _SimHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks, total = [], 0
+            chunks: list[bytes] = []
+            total = 0
             while True:
                 size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -460,6 +497,8 @@ class _SimHandler(BaseHTTPRequestHandler):
         except (ValueError, OSError):
             self.close_connection = True
             return
+        sim._current.peer = self.client_address[0]
+        sim._current.operation = sim.app.operation_name(self.path, self.headers, body)
         split = urlsplit(self.path)
         path = split.path or "/"
         prefix = sim.app.prefix
@@ -482,7 +521,7 @@ class _SimHandler(BaseHTTPRequestHandler):
             return
         try:
             self._respond(req, fault, entry)
-        except (ConnectionError, BrokenPipeError, socket.timeout, OSError):
+        except (TimeoutError, ConnectionError, BrokenPipeError, OSError):
             self.close_connection = True
 
     def _respond(self, req: Request, fault: Fault | None, entry: dict[str, Any]) -> None:

@@ -30,11 +30,14 @@ import json
 import random
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Any
 
 from .convoy import make_jwt, read_jwt
-from .server import NamedFaultSet, Request, Response, SimApp, SimServer
+from .laravel import ApiError, error_body, injected_error
+from .server import Request, Response, SimApp, SimServer
 
 SYNC_PATH = "/api/vps/sync"
 LIST_PATH = "/api/vps"
@@ -59,31 +62,19 @@ DEFAULT_MESSAGES = {400: "Invalid JSON body", 401: BAD_KEY, 404: NOT_FOUND, 405:
                     429: "Too Many Requests", 500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
                     504: "Gateway Timeout"}
 
-_local = threading.local()  # per connection thread: the sync action of the request being handled
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None,
-                 allow: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.errors, self.allow = status, message, errors, allow
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------- per-action faults and the request log
 
 
-def _actionfaults(seed: int | None) -> NamedFaultSet:
-    return NamedFaultSet(lambda: getattr(_local, "action", None), seed)
-
-
-class ActionLog(list):
+class ActionLog(list[dict[str, Any]]):
     """The request log (X-API-Key and Authorization already masked by the server); adds the sync `action`."""
 
-    def append(self, entry: dict[str, Any]) -> None:  # type: ignore[override]
+    def append(self, entry: dict[str, Any]) -> None:
         body = entry.get("body")
         entry["action"] = body.get("action") if isinstance(body, dict) and isinstance(body.get("action"), str) else None
         super().append(entry)
@@ -97,22 +88,6 @@ def _action_of(body: bytes) -> str | None:
     return data.get("action") if isinstance(data, dict) and isinstance(data.get("action"), str) else None
 
 
-def _hook_handler(server: SimServer) -> None:
-    """Make each request's sync action known to the fault set before faults apply."""
-    httpd = server._httpd
-    if httpd is None or getattr(httpd.RequestHandlerClass, "vpspanel_hooked", False):
-        return
-    base = httpd.RequestHandlerClass
-
-    class Handler(base):  # type: ignore[valid-type, misc]
-        vpspanel_hooked = True
-
-        def _read_body(self) -> bytes:
-            body = super()._read_body()
-            _local.action = _action_of(body)
-            return body
-
-    httpd.RequestHandlerClass = Handler
 
 
 # --------------------------------------------------------------------------- the simulator
@@ -136,8 +111,8 @@ class VpsPanelSim(SimApp):
         self.clock: Callable[[], float] = time.time
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
-        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._server.faults = _actionfaults(seed)
+        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds,
+                                  named_faults=True)
         self._server.request_log = ActionLog()
         self._omit_id = 0
         self._next_id = first_id
@@ -146,6 +121,9 @@ class VpsPanelSim(SimApp):
         self.records: dict[int, dict[str, Any]] = {}   # VPS records by panel id
         self._seed_users(users)
         self._seed_records(max(vps, 0))
+
+    def operation_name(self, target: str, headers: Message, body: bytes) -> str | None:
+        return _action_of(body)
 
     # ------------------------------------------------------------------ public interface
 
@@ -157,11 +135,6 @@ class VpsPanelSim(SimApp):
     @property
     def sync_url(self) -> str | None:
         return self._server.base_url + SYNC_PATH if self._server.base_url else None
-
-    def start(self) -> str:
-        url = self._server.start()
-        _hook_handler(self._server)
-        return url
 
     def token_for(self, user_id: int, lifetime: float | None = None, *, exp: float | None = None) -> str:
         """An HS256 JWT (claims `user_id`, `exp`) for a panel user, as the panel issues them to customers."""
@@ -185,12 +158,13 @@ class VpsPanelSim(SimApp):
 
     def add_user(self, user_id: int, email: str, name: str = "", bearer: str | None = None) -> dict[str, Any]:
         with self._lock:
-            user = {"id": int(user_id), "email": email, "name": name or email.split("@")[0], "bearer": bearer}
+            uid = int(user_id)
+            user: dict[str, Any] = {"id": uid, "email": email, "name": name or email.split("@")[0], "bearer": bearer}
             if bearer:
-                self.bearers[bearer] = user["id"]
+                self.bearers[bearer] = uid
             else:
-                user["bearer"] = self.token_for(user["id"])
-            self.users[user["id"]] = user
+                user["bearer"] = self.token_for(uid)
+            self.users[uid] = user
             return dict(user)
 
     # ------------------------------------------------------------------ SimApp
@@ -208,26 +182,16 @@ class VpsPanelSim(SimApp):
                     return self._list(req)
                 raise ApiError(404, "Not Found")
             except ApiError as err:
-                return self._error(err)
+                return error_body(err)
 
     def error_response(self, req: Request, status: int, code: str | None = None,
                        message: str | None = None) -> Response:
-        resp = self._error(ApiError(status, message if message is not None else DEFAULT_MESSAGES.get(status, "Server Error"),
-                                    {} if status == 422 else None))
-        if status in (429, 503):
-            resp.headers.append(("Retry-After", str(self.retry_after)))
-        return resp
+        return injected_error(status, message, DEFAULT_MESSAGES, self.retry_after)
 
     def decorate(self, req: Request, resp: Response) -> None:
         resp.headers.append(("Cache-Control", "no-store"))
 
     # ------------------------------------------------------------------ endpoints
-
-    def _error(self, err: ApiError) -> Response:
-        payload: dict[str, Any] = {"message": err.message}
-        if err.errors is not None:
-            payload["errors"] = err.errors
-        return Response.json(err.status, payload, [("Allow", err.allow)] if err.allow else [])
 
     def _key_ok(self, given: str | None) -> bool:
         if not given or len(given) < MIN_KEY_LENGTH or len(self.api_key) < MIN_KEY_LENGTH:
@@ -254,7 +218,7 @@ class VpsPanelSim(SimApp):
             errors["vps"] = ["required"]
         elif not isinstance(vps, dict):
             errors["vps"] = ["must be an object"]
-        if errors:
+        if errors or not isinstance(vps, dict):
             raise ApiError(self.field_error_status, BAD_FIELDS, errors)
         if action == "create":
             return self._create(vps)
@@ -342,12 +306,12 @@ class VpsPanelSim(SimApp):
         claims = read_jwt(token, self.jwt_secret)
         if not claims:
             return None
-        uid, exp = claims.get("user_id"), claims.get("exp")
-        if not isinstance(uid, int) or isinstance(uid, bool) or uid not in self.users:
+        user_id, exp = claims.get("user_id"), claims.get("exp")
+        if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id not in self.users:
             return None
         if not isinstance(exp, (int, float)) or isinstance(exp, bool) or exp <= self.clock():
             return None
-        return uid
+        return user_id
 
     # ------------------------------------------------------------------ state
 

@@ -48,17 +48,20 @@ unless `orderby` says otherwise (8.2 and later); the simulated module has no pre
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 import threading
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from email.message import Message
 from html import escape
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from .server import NamedFaultSet, Request, Response, SimApp, SimServer
+from .server import NGINX_REASONS, Request, Response, SimApp, SimServer, proxy_page
 
 PATH = "/includes/api.php"
 EMPTY_LIST = ""                 # what WHMCS sends for an empty list container
@@ -99,12 +102,8 @@ OOPS = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Oop
         "<p>Please go back to the previous page and try again.</p></body></html>\n")
 MAINTENANCE = ("<!DOCTYPE html>\n<html><head><title>Down for maintenance</title></head><body><h1>We are currently "
                "performing maintenance</h1><p>Please check back soon.</p></body></html>\n")
-PROXY = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>"
-         "\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
-REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-           504: "Gateway Timeout", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed"}
+REASONS = {**NGINX_REASONS, 403: "Forbidden"}
 
-_local = threading.local()  # per connection thread: the peer address and the action of the request being handled
 ModuleHook = Callable[[str, dict[str, Any]], "str | None"]
 
 
@@ -182,14 +181,10 @@ def truthy(value: str | None) -> bool:
 # --------------------------------------------------------------------------- per-action faults and the masked log
 
 
-def _actionfaults(seed: int | None) -> NamedFaultSet:
-    return NamedFaultSet(lambda: getattr(_local, "action", None), seed)
-
-
-class MaskedLog(list):
+class MaskedLog(list[dict[str, Any]]):
     """The request log, with the form's credentials and passwords masked as entries arrive; adds `form` and `action`."""
 
-    def append(self, entry: dict[str, Any]) -> None:  # type: ignore[override]
+    def append(self, entry: dict[str, Any]) -> None:
         body = entry.get("body")
         form: dict[str, Any] = {}
         if isinstance(body, str):
@@ -206,23 +201,6 @@ class MaskedLog(list):
         super().append(entry)
 
 
-def _hook_handler(server: SimServer) -> None:
-    """Make each request's peer address and form action known to the app and the fault set (before faults apply)."""
-    httpd = server._httpd
-    if httpd is None or getattr(httpd.RequestHandlerClass, "whmcs_hooked", False):
-        return
-    base = httpd.RequestHandlerClass
-
-    class Handler(base):  # type: ignore[valid-type, misc]
-        whmcs_hooked = True
-
-        def _read_body(self) -> bytes:
-            body = super()._read_body()
-            _local.peer = self.client_address[0]
-            _local.action = parse_form(body, self.headers.get("Content-Type")).get("action")
-            return body
-
-    httpd.RequestHandlerClass = Handler
 
 
 # --------------------------------------------------------------------------- the simulator
@@ -233,7 +211,7 @@ class WhmcsSim(SimApp):
 
     def __init__(self, clients: int = 1043, seed: int = 1, latency_ms: float = 0.0, jitter_ms: float = 0.0,
                  identifier: str = DEFAULT_IDENTIFIER, secret: str = DEFAULT_SECRET, access_key: str | None = None,
-                 allowed_ips: tuple[str, ...] | list[str] = ("127.0.0.1",), servers: list[dict] | None = None, *,
+                 allowed_ips: tuple[str, ...] | list[str] = ("127.0.0.1",), servers: list[dict[str, Any]] | None = None, *,
                  forbidden_actions: tuple[str, ...] | list[str] | set[str] = (), version: str = "8.13.1",
                  auth_error_status: int = 200, retry_after: int = 1, hang_seconds: float = 30.0,
                  ban_after: int = 3, ban_seconds: float = 15 * 60, string_numbers: bool | None = None) -> None:
@@ -255,8 +233,8 @@ class WhmcsSim(SimApp):
         self.page_reads: list[dict[str, Any]] = []
         self._answered: dict[str, int] = {}
         self._rng = random.Random(seed)
-        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._server.faults = _actionfaults(seed)
+        self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds,
+                                  named_faults=True)
         self._server.request_log = MaskedLog()
         self.clients: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
@@ -270,16 +248,14 @@ class WhmcsSim(SimApp):
         self._peer = "127.0.0.1"
         self._seed(max(clients, 0), servers)
 
+    def operation_name(self, target: str, headers: Message, body: bytes) -> str | None:
+        return parse_form(body, headers.get("Content-Type")).get("action")
+
     # ------------------------------------------------------------------ public interface
 
     @property
     def api_url(self) -> str | None:
         return self._server.base_url + PATH if self._server.base_url else None
-
-    def start(self) -> str:
-        url = self._server.start()
-        _hook_handler(self._server)
-        return url
 
     def unban(self, ip: str = "127.0.0.1") -> None:
         """An admin lifts the ban (and the count of failures) of an address."""
@@ -306,12 +282,11 @@ class WhmcsSim(SimApp):
 
     def handle(self, req: Request) -> Response:
         if req.route_path != PATH:
-            return Response(404, PROXY.format(status=404, reason="Not Found").encode(), "text/html")
+            return proxy_page(404)
         if req.method != "POST":
-            return Response(405, PROXY.format(status=405, reason="Not Allowed").encode(), "text/html",
-                            [("Allow", "POST")])
+            return proxy_page(405, [("Allow", "POST")])
         form = parse_form(req.body, req.header("Content-Type"))
-        peer = getattr(_local, "peer", None) or "127.0.0.1"
+        peer = self._server.current_peer()
         action = (form.get("action") or "").strip().lower()
         with self._reads_lock:   # for tests of paging order: how many answers of this action had gone out
             self.page_reads.append({"action": action, "limitstart": form.get("limitstart"),
@@ -339,8 +314,7 @@ class WhmcsSim(SimApp):
             return Response(500, OOPS.encode(), "text/html; charset=utf-8")
         if status == 503:
             return Response(503, MAINTENANCE.encode(), "text/html; charset=utf-8", retry)
-        reason = REASONS.get(status, "Error")
-        return Response(status, PROXY.format(status=status, reason=reason).encode(), "text/html", retry)
+        return proxy_page(status, retry, REASONS)
 
     def decorate(self, req: Request, resp: Response) -> None:
         resp.headers.append(("Cache-Control", "no-store, no-cache, must-revalidate"))
@@ -393,7 +367,7 @@ class WhmcsSim(SimApp):
             "updateclient": self._update_client, "getclientsproducts": self._get_clients_products,
             "getproducts": self._get_products, "updateclientproduct": self._update_client_product,
             "getactivitylog": self._get_activity_log,
-            **{name: (lambda f, n=name: self._module(n, f)) for name in MODULE_WORDS},
+            **{name: functools.partial(self._module, name) for name in MODULE_WORDS},
         }
 
     @staticmethod
@@ -539,7 +513,7 @@ class WhmcsSim(SimApp):
         cid = max(self.clients, default=0) + 1
         country = f.get("country", "").upper() or "PT"
         custom = decode_custom_fields(form.get("customfields"))
-        client = {
+        client: dict[str, Any] = {
             "id": cid, "uuid": str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
             "firstname": f.get("firstname", ""), "lastname": f.get("lastname", ""), "companyname": f.get("companyname", ""),
             "email": f["email"], "address1": f.get("address1", ""), "address2": f.get("address2", ""),
@@ -576,7 +550,7 @@ class WhmcsSim(SimApp):
                 raise ApiError("Duplicate Email Address")
         if "status" in f and f["status"] not in CLIENT_STATUSES:
             raise ApiError("Invalid status. Must be one of Active, Inactive, Closed")
-        changed = []
+        changed: list[str] = []
         for key in ("firstname", "lastname", "companyname", "email", "address1", "address2", "city", "state",
                     "postcode", "phonenumber", "status", "notes", "language"):
             if key in f and f[key] != client[key]:
@@ -705,7 +679,7 @@ class WhmcsSim(SimApp):
         self.users[uid] = {"id": uid, "firstname": first, "lastname": last, "email": email, "client_ids": []}
         return uid
 
-    def _seed(self, count: int, servers: list[dict] | None) -> None:
+    def _seed(self, count: int, servers: list[dict[str, Any]] | None) -> None:
         rng = self._rng
         start = date(2015, 1, 1)
         for cid in range(1, count + 1):
@@ -715,7 +689,7 @@ class WhmcsSim(SimApp):
             status = rng.choices(CLIENT_STATUSES, weights=(88, 8, 4))[0]
             email = f"{first.lower()}.{last.lower()}{cid}@{rng.choice(DOMAINS)}"
             created = start + timedelta(days=int(cid * 4000 / max(count, 1)) + rng.randrange(3))
-            client = {
+            client: dict[str, Any] = {
                 "id": cid, "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "firstname": first,
                 "lastname": last, "companyname": rng.choice(COMPANY), "email": email,
                 "address1": f"{rng.choice(('Main', 'Harbour', 'Station', 'Park'))} Street {rng.randint(1, 200)}",
@@ -761,7 +735,7 @@ class WhmcsSim(SimApp):
         self.products[pid] = product
         return product
 
-    def _seed_products(self, servers: list[dict] | None) -> None:
+    def _seed_products(self, servers: list[dict[str, Any]] | None) -> None:
         plans: list[tuple[str, str]] = []
         for d in servers or []:
             key = (d.get("kind", "hetzner"), str(d.get("plan") or "unknown"))
@@ -785,7 +759,7 @@ class WhmcsSim(SimApp):
                                                      "serverip": "198.51.100.30", "serverhostname": "cp1.example.com",
                                                      "kind": "cloudpanel"})
 
-    def _seed_services(self, servers: list[dict] | None) -> None:
+    def _seed_services(self, servers: list[dict[str, Any]] | None) -> None:
         rng = self._rng
         client_ids = sorted(self.clients)
         if not client_ids:
@@ -868,7 +842,7 @@ class WhmcsSim(SimApp):
 
     def _seed_activity(self) -> None:
         rng = self._rng
-        when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        when = datetime(2026, 1, 1, tzinfo=UTC)
         clients = sorted(self.clients)
         for n in range(1, 241):
             when += timedelta(seconds=rng.randrange(600, 20000))

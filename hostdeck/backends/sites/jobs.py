@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import utcnow
 from ..redact import redact
@@ -18,7 +18,7 @@ REQUIRED = ("create_site", "certificate")   # an analytics failure leaves the si
 
 
 def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -83,7 +83,7 @@ class SiteJobs:
 
     def all(self) -> list[SiteJob]:
         with Session(self.engine) as session:
-            return [self._from_row(r) for r in session.exec(select(SiteJobRow).order_by(SiteJobRow.id))]
+            return [self._from_row(r) for r in session.exec(select(SiteJobRow).order_by(col(SiteJobRow.id)))]
 
     def remove(self, domain: str) -> bool:
         """Forget a job (one whose site was never created); True when there was one."""

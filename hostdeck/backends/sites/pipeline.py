@@ -7,8 +7,9 @@ site user, and `delete` discards it (without a remote call when the failure show
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import BackendError, NotFoundError, ReadOnlyError, ValidationError
 from ..models import utcnow
@@ -55,9 +56,9 @@ class SitePipeline:
         self._writable("site add")
         domain = validate.domain(spec.domain)
         existing = await asyncio.to_thread(self.jobs.get, domain)
-        replaced = existing is not None and existing.status != "deleted"
-        if replaced and not await self.never_created(existing):
-            raise ValidationError(f"{domain} already has a site job ({existing.status}) whose site exists or is being "
+        replaced = existing if existing is not None and existing.status != "deleted" else None
+        if replaced is not None and not await self.never_created(replaced):
+            raise ValidationError(f"{domain} already has a site job ({replaced.status}) whose site exists or is being "
                                   f"made; use `hostdeck site retry {domain}` to finish it, or `hostdeck site delete "
                                   f"{domain}` first.", operation="site add")
         fields = {k: v for k, v in asdict(spec).items() if k != "site_user_password"}
@@ -67,9 +68,9 @@ class SitePipeline:
         if not job.analytics:
             job.steps["analytics"] = Step(status="skipped", output="no analytics for this site")
         await self._save(job)
-        if replaced:
+        if replaced is not None:
             self.cloudpanel.audit(f"site {domain}: the failed job (its site was never created) is replaced by a new "
-                                  "one", target=domain, level="warning", detail={"old_spec": existing.spec})
+                                  "one", target=domain, level="warning", detail={"old_spec": replaced.spec})
         password = await self.run(job, spec=spec, progress=progress)
         return job, password
 

@@ -4,12 +4,14 @@
 SQLAlchemy.
 """
 
+from typing import Any
+
 from .version import LATEST as SCHEMA_VERSION
 
 __all__ = ["Store", "SCHEMA_VERSION"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name == "Store":
         from .db import Store
 

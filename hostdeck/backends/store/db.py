@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from ..errors import ConfigError
 from ..models import Event, EventKind
 from ..redact import redact, redact_text
 from . import migrations
 from .check import StoreError, check_sqlite, newer_schema, sqlite_file
+from .tables import (
+    CatalogCacheRow,
+    CredentialRejectionRow,
+    EventRow,
+    Meta,
+    SiteJobRow,
+    SnapshotRow,
+    SyncLinkRow,
+    SyncLogRow,
+    tables_of,
+)
 from .version import LATEST
-from .tables import (CatalogCacheRow, CredentialRejectionRow, EventRow, Meta, SiteJobRow, SnapshotRow, SyncLinkRow,
-                     SyncLogRow)
 
 SCHEMA_VERSION = LATEST
 BUSY_TIMEOUT_MS = 5000
 
 
 def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 class Store:
@@ -72,7 +81,7 @@ class Store:
             return "the configured database"
 
     @staticmethod
-    def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -110,9 +119,8 @@ class Store:
             return found
         with self.engine.begin() as conn:
             if found == 0:
-                SQLModel.metadata.create_all(conn, tables=[Meta.__table__, EventRow.__table__, CatalogCacheRow.__table__,
-                                                         SyncLinkRow.__table__, SyncLogRow.__table__, SiteJobRow.__table__,
-                                                         CredentialRejectionRow.__table__, SnapshotRow.__table__])
+                SQLModel.metadata.create_all(conn, tables=tables_of(Meta, EventRow, CatalogCacheRow, SyncLinkRow, SyncLogRow,
+                                                                   SiteJobRow, CredentialRejectionRow, SnapshotRow))
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"), {"v": str(SCHEMA_VERSION)})
             else:
                 for version in range(found, SCHEMA_VERSION):
@@ -141,7 +149,7 @@ class Store:
     def events(self, *, limit: int = 1000, backend: str | None = None, target: str | None = None,
                since: datetime | None = None) -> list[Event]:
         with Session(self.engine) as session:
-            q = select(EventRow).order_by(EventRow.id.desc()).limit(limit)
+            q = select(EventRow).order_by(col(EventRow.id).desc()).limit(limit)
             if backend:
                 q = q.where(EventRow.backend == backend)
             if target:

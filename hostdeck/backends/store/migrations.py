@@ -10,7 +10,7 @@ Version 5: rejected credentials as keyed fingerprints (`credential_rejections`) 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Connection, text
 
@@ -36,25 +36,25 @@ def _to_v2(conn: Connection) -> None:
 def _to_v3(conn: Connection) -> None:
     from sqlmodel import SQLModel
 
-    from .tables import SyncLinkRow, SyncLogRow
+    from .tables import SyncLinkRow, SyncLogRow, tables_of
 
-    SQLModel.metadata.create_all(conn, tables=[SyncLinkRow.__table__, SyncLogRow.__table__])
+    SQLModel.metadata.create_all(conn, tables=tables_of(SyncLinkRow, SyncLogRow))
 
 
 def _to_v4(conn: Connection) -> None:
     from sqlmodel import SQLModel
 
-    from .tables import SiteJobRow
+    from .tables import SiteJobRow, tables_of
 
-    SQLModel.metadata.create_all(conn, tables=[SiteJobRow.__table__])
+    SQLModel.metadata.create_all(conn, tables=tables_of(SiteJobRow))
 
 
 def _to_v5(conn: Connection) -> None:
     from sqlmodel import SQLModel
 
-    from .tables import CredentialRejectionRow, SnapshotRow
+    from .tables import CredentialRejectionRow, SnapshotRow, tables_of
 
-    SQLModel.metadata.create_all(conn, tables=[CredentialRejectionRow.__table__, SnapshotRow.__table__])
+    SQLModel.metadata.create_all(conn, tables=tables_of(CredentialRejectionRow, SnapshotRow))
 
 
 def create_v1(conn: Connection) -> None:

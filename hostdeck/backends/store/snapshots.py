@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..redact import redact_text
-from .version import LATEST
+from .fast import connect_current, execute_many, parse_timestamp, sqlite_timestamp
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 try:  # decoding 50,000 rows is 3-4x faster with orjson (a dependency); the stdlib is the fallback
     import orjson
@@ -28,7 +31,8 @@ try:  # decoding 50,000 rows is 3-4x faster with orjson (a dependency); the stdl
 except ImportError:  # pragma: no cover
     import json
 
-    _loads = json.loads
+    def _loads(data: str | bytes) -> Any:
+        return json.loads(data)
 
     def _dumps(value: Any) -> str:
         return json.dumps(value, default=str, separators=(",", ":"))
@@ -50,61 +54,52 @@ class Snapshot:
     error_at: datetime | None = None
 
     def age_seconds(self, now: datetime | None = None) -> float:
-        return ((now or datetime.now(timezone.utc)) - self.fetched_at).total_seconds()
-
-
-def _ts(value: datetime) -> str:
-    # the format SQLAlchemy's SQLite DateTime type writes and reads (naive UTC)
-    return value.astimezone(timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _parse_ts(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return ((now or datetime.now(UTC)) - self.fetched_at).total_seconds()
 
 
 def _connect(path: Path) -> sqlite3.Connection | None:
-    """A connection to a database at the current schema, else None."""
-    if not path.exists():
-        return None
-    conn = sqlite3.connect(path, timeout=5.0)
-    try:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except sqlite3.DatabaseError:
-        conn.close()
-        return None
-    if row is None or int(row[0]) != LATEST:
-        conn.close()
-        return None
-    # A snapshot is a cache: in WAL mode NORMAL skips the fsync on each commit (a crash may lose the newest list, never
-    # corrupt the file), which would otherwise cost a listing command more than writing the list itself.
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn = connect_current(path)
+    if conn is not None:
+        # A snapshot is a cache: in WAL mode NORMAL skips the fsync on each commit (a crash may lose the newest list,
+        # never corrupt the file), which would otherwise cost a listing command more than writing the list itself.
+        conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 
 
-def _snapshot(scope: str, row: tuple) -> Snapshot | None:
+def _query(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The rows of one SELECT; [] when there is no usable database."""
+    conn = _connect(path)
+    if conn is None:
+        return []
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.DatabaseError:
+        return []
+    finally:
+        conn.close()
+
+
+def _commit(path: Path, sql: str, rows: list[tuple[Any, ...]]) -> bool:
+    return execute_many(_connect(path), sql, rows)
+
+
+def _snapshot(scope: str, row: tuple[Any, ...]) -> Snapshot | None:
     backend, fetched_at, payload, error, error_at = row
     try:
         rows = _loads(payload or "[]")
     except ValueError:
         return None  # a damaged row is as good as none: the refresh rewrites it
-    return Snapshot(scope, backend, _parse_ts(fetched_at), rows if isinstance(rows, list) else [], error,
-                    _parse_ts(error_at))
+    return Snapshot(scope, backend, _fetched_at(fetched_at), rows if isinstance(rows, list) else [], error,
+                    parse_timestamp(error_at))
+
+
+def _fetched_at(value: Any) -> datetime:
+    return parse_timestamp(value) or datetime.now(UTC)
 
 
 def read(path: Path, scope: str, backends: list[str] | None = None) -> list[Snapshot]:
     """The stored lists of one scope (only these backends when given); [] when there is no usable database."""
-    conn = _connect(path)
-    if conn is None:
-        return []
-    try:
-        rows = conn.execute(SELECT, (scope,)).fetchall()
-    except sqlite3.DatabaseError:
-        return []
-    finally:
-        conn.close()
+    rows = _query(path, SELECT, (scope,))
     wanted = set(backends) if backends is not None else None
     found = [_snapshot(scope, r) for r in rows if wanted is None or r[0] in wanted]
     return [s for s in found if s is not None]
@@ -112,68 +107,32 @@ def read(path: Path, scope: str, backends: list[str] | None = None) -> list[Snap
 
 def read_times(path: Path, scope: str) -> dict[str, datetime]:
     """backend -> fetched_at for one scope, without reading the lists."""
-    conn = _connect(path)
-    if conn is None:
-        return {}
-    try:
-        rows = conn.execute("SELECT backend, fetched_at FROM snapshots WHERE scope = ?", (scope,)).fetchall()
-    except sqlite3.DatabaseError:
-        return {}
-    finally:
-        conn.close()
-    return {backend: _parse_ts(fetched_at) for backend, fetched_at in rows}
+    rows = _query(path, "SELECT backend, fetched_at FROM snapshots WHERE scope = ?", (scope,))
+    return {backend: _fetched_at(fetched_at) for backend, fetched_at in rows}
 
 
 def write(path: Path, scope: str, backend: str, rows: list[dict[str, Any]], fetched_at: datetime | None = None,
           also: dict[str, list[dict[str, Any]]] | None = None) -> bool:
     """Replace a backend's list (clearing its last error), and the lists of the `also` scopes with the same time, in
     one transaction. False when the database is missing or not current."""
-    conn = _connect(path)
-    if conn is None:
-        return False
-    stamp = _ts(fetched_at or datetime.now(timezone.utc))
-    try:
-        conn.executemany(UPSERT, [(scope, backend, stamp, _dumps(rows)),
+    stamp = sqlite_timestamp(fetched_at or datetime.now(UTC))
+    return _commit(path, UPSERT, [(scope, backend, stamp, _dumps(rows)),
                                   *((other, backend, stamp, _dumps(more)) for other, more in (also or {}).items())])
-        conn.commit()
-        return True
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        conn.close()
 
 
 def record_failure(path: Path, scope: str, backend: str, error: str, at: datetime | None = None) -> bool:
     """Note a failed refresh beside the list it leaves in place (nothing to note when there is no list)."""
-    conn = _connect(path)
-    if conn is None:
-        return False
-    try:
-        conn.execute(FAILED, (redact_text(error), _ts(at or datetime.now(timezone.utc)), scope, backend))
-        conn.commit()
-        return True
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        conn.close()
+    stamp = sqlite_timestamp(at or datetime.now(UTC))
+    return _commit(path, FAILED, [(redact_text(error), stamp, scope, backend)])
 
 
 def read_catalog_cache(path: Path, backends: list[str]) -> list[tuple[str, list[dict[str, Any]], datetime]]:
     """The cached catalogs (backend, items as dicts, fetched_at) of these backends, from the catalog_cache table."""
-    conn = _connect(path)
-    if conn is None:
-        return []
-    try:
-        rows = conn.execute("SELECT backend, payload, fetched_at FROM catalog_cache").fetchall()
-    except sqlite3.DatabaseError:
-        return []
-    finally:
-        conn.close()
     found = []
-    for backend, payload, fetched_at in rows:
+    for backend, payload, fetched_at in _query(path, "SELECT backend, payload, fetched_at FROM catalog_cache"):
         if backend in backends:
             try:
-                found.append((backend, _loads(payload), _parse_ts(fetched_at)))
+                found.append((backend, _loads(payload), _fetched_at(fetched_at)))
             except ValueError:
                 continue
     return found
@@ -186,7 +145,7 @@ def _named(sql: str, names: list[str]) -> str:
     return sql
 
 
-def read_with_engine(engine, scope: str, backends: list[str] | None = None) -> list[Snapshot]:
+def read_with_engine(engine: Engine, scope: str, backends: list[str] | None = None) -> list[Snapshot]:
     from sqlalchemy import text
 
     with engine.connect() as conn:
@@ -196,21 +155,21 @@ def read_with_engine(engine, scope: str, backends: list[str] | None = None) -> l
     return [s for s in found if s is not None]
 
 
-def write_with_engine(engine, scope: str, backend: str, rows: list[dict[str, Any]],
+def write_with_engine(engine: Engine, scope: str, backend: str, rows: list[dict[str, Any]],
                       fetched_at: datetime | None = None, also: dict[str, list[dict[str, Any]]] | None = None) -> None:
     from sqlalchemy import text
 
-    stamp = (fetched_at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    stamp = (fetched_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         for one, payload in [(scope, rows), *(also or {}).items()]:
             conn.execute(text(_named(UPSERT, ["scope", "backend", "fetched_at", "payload"])),
                          {"scope": one, "backend": backend, "fetched_at": stamp, "payload": _dumps(payload)})
 
 
-def record_failure_with_engine(engine, scope: str, backend: str, error: str, at: datetime | None = None) -> None:
+def record_failure_with_engine(engine: Engine, scope: str, backend: str, error: str, at: datetime | None = None) -> None:
     from sqlalchemy import text
 
-    stamp = (at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    stamp = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(text(_named(FAILED, ["error", "error_at", "scope", "backend"])),
                      {"error": redact_text(error), "error_at": stamp, "scope": scope, "backend": backend})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -119,3 +119,8 @@ class SnapshotRow(SQLModel, table=True):
     payload: str = "[]"
     error: str | None = None                   # the last failed refresh, in plain words (redacted)
     error_at: datetime | None = None
+
+
+def tables_of(*models: type[SQLModel]) -> list[Table]:
+    """The Core tables of these table models, for `create_all(tables=...)`."""
+    return [model.__table__ for model in models]  # type: ignore[attr-defined]  # set by SQLModel's metaclass, untyped

@@ -16,11 +16,15 @@ with the new password (tw-yuan/convoy-whmcs `convoy_ChangePassword`). So the bil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
 from ..models import Server
 from .services import ServiceLink, ServiceLinks
+
+if TYPE_CHECKING:
+    from ..whmcs.adapter import WhmcsAdapter
+    from ..whmcs.models import ModuleResult
 
 ACTIONS = ("suspend", "unsuspend", "terminate", "change_password")
 DIRECT = {"suspend": "suspend (or power off) on the backend", "unsuspend": "unsuspend (or power on) on the backend",
@@ -76,7 +80,7 @@ def routes(server: Server, link: ServiceLink | None, action: str | None = None, 
         what = title.removesuffix(" through WHMCS").lower()
         why = "keeps billing in step: WHMCS runs the server module and records the new status"
         if name == "change_password" and kind not in ROOT_RESETTING_KINDS:
-            why = (f"sets {PASSWORD_CHANGED.get(kind, 'the password the product module manages, not known to be root')}"
+            why = (f"sets {PASSWORD_CHANGED.get(kind or '', 'the password the product module manages, not known to be root')}"
                    "; to reset root, use Reset root password")
         if link is not None:
             after = f"; WHMCS marks service #{link.service_id} {AFTER[name]}" if AFTER[name] else ""
@@ -95,7 +99,7 @@ def routes(server: Server, link: ServiceLink | None, action: str | None = None, 
 class BillingActions:
     """suspend / unsuspend / terminate / change_password of a server through its linked WHMCS service."""
 
-    def __init__(self, billing: Any, service_links: ServiceLinks) -> None:
+    def __init__(self, billing: WhmcsAdapter, service_links: ServiceLinks) -> None:
         self.billing = billing
         self.links = service_links
 
@@ -114,22 +118,22 @@ class BillingActions:
     def routes(self, server: Server, action: str | None = None) -> list[ActionRoute]:
         return routes(server, self.links.link_of(server), action, kind=self.kind_of(server))
 
-    async def suspend(self, server: Server, reason: str = ""):
+    async def suspend(self, server: Server, reason: str = "") -> ModuleResult:
         """ModuleSuspend of the linked service; returns the adapter's ModuleResult (its `service` read afterwards)."""
         link = self._service_of(server, "suspended")
         return await self.billing.module_suspend(link.service_id, reason or "suspended from hostdeck")
 
-    async def unsuspend(self, server: Server):
+    async def unsuspend(self, server: Server) -> ModuleResult:
         link = self._service_of(server, "unsuspended")
         return await self.billing.module_unsuspend(link.service_id)
 
-    async def terminate(self, server: Server):
+    async def terminate(self, server: Server) -> ModuleResult:
         """ModuleTerminate: the module deletes the server and WHMCS marks the service Terminated. The link stays, so
         the drift report can confirm the server is gone."""
         link = self._service_of(server, "terminated")
         return await self.billing.module_terminate(link.service_id)
 
-    async def change_password(self, server: Server, password: str):
+    async def change_password(self, server: Server, password: str) -> ModuleResult:
         """ModuleChangePw with `password` (the caller shows it once; `new_password()` makes a strong one). What it
         changes is the module's business: `password_meaning(self.kind_of(server))` names it for the dialog."""
         link = self._service_of(server, "given a new password")

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import BackendError, ConflictError, NotFoundError
 from ..models import Client, utcnow
 from .mapping import check_mapping, differences, fingerprint, render
 from .readonly import refuse_in_read_only
 from .syncmap import Link, LogEntry, SyncMap
+from .tally import count_by_result
 
 ENTITY = "client"
 Progress = Callable[[int, int], None]
@@ -58,10 +60,7 @@ class SyncReport:
     seconds: float = 0.0
 
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for o in self.outcomes:
-            out[o.result] = out.get(o.result, 0) + 1
-        return out
+        return count_by_result(self.outcomes)
 
     @property
     def failed(self) -> int:
@@ -128,7 +127,7 @@ class ClientSync:
             chunk = todo[start:start + self.batch]
             # The intent first: a crash after the remote create leaves a pending link that a rerun resolves by email.
             await self._write([self._link(c, status="pending", intent="push", right_id=None,
-                                          fingerprint=(links.get(c.id).fingerprint if links.get(c.id) else None))
+                                          fingerprint=(link.fingerprint if (link := links.get(c.id)) else None))
                                for c in chunk], [])
             results = await asyncio.gather(*(self._push_one(c, by_email) for c in chunk))
             await self._write([link for link, _, _ in results], [entry for _, entry, _ in results])
@@ -214,7 +213,7 @@ class ClientSync:
         started = time.perf_counter()
         try:
             async with self._limit:
-                await self.panel.update_user(int(link.right_id), name=fields.get("name"), email=fields.get("email"))
+                await self.panel.update_user(link.right_number(), name=fields.get("name"), email=fields.get("email"))
         except BackendError as exc:
             took = (time.perf_counter() - started) * 1000
             return (self._link(client, status="error", right_id=link.right_id, fingerprint=link.fingerprint,

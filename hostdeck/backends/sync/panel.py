@@ -26,16 +26,18 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..errors import BackendError, ConflictError, NotFoundError, ValidationError
 from ..models import utcnow
 from ..vpspanel.models import record_for
 from .mapping import fingerprint
-from .services import ENDED, ServiceLinks, Snapshot
 from .readonly import refuse_in_read_only
+from .services import ENDED, ServiceLinks, Snapshot
 from .syncmap import Link, LogEntry, SyncMap
+from .tally import count_by_result
 
 ENTITY = "panel_vps"
 USER_ENTITY = "panel_user"
@@ -74,10 +76,7 @@ class PanelReport:
     seconds: float = 0.0
 
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for o in self.outcomes:
-            out[o.result] = out.get(o.result, 0) + 1
-        return out
+        return count_by_result(self.outcomes)
 
     @property
     def failed(self) -> int:
@@ -253,7 +252,7 @@ class PanelSync:
                                                     error=row.last_error))
             elif row.status == SYNCED and row.fingerprint == fingerprint(want.record.wire()):
                 report.outcomes.append(PanelOutcome(*key, "unchanged", want.server_name, want.service_id,
-                                                    want.record.user_id, int(row.right_id), want.record.status))
+                                                    want.record.user_id, row.right_number(), want.record.status))
             else:
                 updates.append((want, row))
         for key, row in rows.items():
@@ -264,7 +263,7 @@ class PanelSync:
             report.outcomes += [PanelOutcome(*w.key, "would create", w.server_name, w.service_id, w.record.user_id,
                                              status=w.record.status) for w in creates]
             report.outcomes += [PanelOutcome(*w.key, "would update", w.server_name, w.service_id, w.record.user_id,
-                                             int(r.right_id), w.record.status) for w, r in updates]
+                                             r.right_number(), w.record.status) for w, r in updates]
             for r in deletes:
                 result = "would delete" if r.right_id and r.status != BROKEN else \
                     (UNKNOWN if r.status in (UNKNOWN, PENDING) else "would forget")
@@ -274,7 +273,7 @@ class PanelSync:
             return report
         total, done = len(creates) + len(updates) + len(deletes), 0
 
-        async def step(work):
+        async def step(work: Awaitable[PanelOutcome]) -> PanelOutcome:
             nonlocal done
             outcome = await work
             done += 1
@@ -317,7 +316,7 @@ class PanelSync:
         return PanelOutcome(*key, "created", want.server_name, want.service_id, record.user_id, panel_id, record.status)
 
     async def _update(self, want: _Want, row: Link) -> PanelOutcome:
-        key, record, panel_id = want.key, want.record, int(row.right_id)
+        key, record, panel_id = want.key, want.record, row.right_number()
         info = {"name": record.name, "user_id": record.user_id, "service_id": want.service_id}
         async with self._limit:
             started = time.perf_counter()

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import BackendError, ConflictError, NotFoundError, ValidationError
 from ..models import Client, Server, ServerStatus, utcnow
@@ -186,7 +187,7 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self.links: dict[str, Link] = {r.left_id: r for r in self.rows if r.status == LINKED and r.right_id}
-        self.by_server: dict[tuple[str, str], Link] = {(r.right_system, r.right_id): r for r in self.links.values()}
+        self.by_server: dict[tuple[str, str], Link] = {(r.right_system, r.right_id or ""): r for r in self.links.values()}
         self.rejected: set[tuple[str, str, str]] = {(r.left_id, r.right_system, sid) for r in self.rows
                                                     for sid in _rejected_ids(r)}
 
@@ -295,6 +296,16 @@ def _server_names(server: Server) -> list[tuple[str, str]]:
 def client_label(client: Client) -> str:
     name = f"{client.first_name} {client.last_name}".strip()
     return f"{name} ({client.company})" if client.company else name or client.email
+
+
+def _beaten(p: Proposal, group: list[Proposal]) -> bool:
+    """Far weaker than some other candidate of the group."""
+    return any(o.score - p.score >= MARGIN for o in group)
+
+
+def _close(p: Proposal, other: Proposal) -> bool:
+    """A contender: a strong candidate not far behind or ahead of p."""
+    return other.score >= CONTENDER and p.score - other.score < MARGIN
 
 
 def _module_kind(module: str) -> str | None:
@@ -511,12 +522,10 @@ class ServiceLinks:
         for p in proposals:
             others = [o for o in per_service[p.service_id] if o is not p]
             rivals = [o for o in per_server[(p.backend, p.server_id)] if o is not p]
-            beaten = lambda group: any(o.score - p.score >= MARGIN for o in group)  # noqa: E731
-            if others and rivals and beaten(others) and beaten(rivals):
+            if others and rivals and _beaten(p, others) and _beaten(p, rivals):
                 continue      # far weaker than another candidate on both sides (e.g. an IP shared across backends)
-            close = lambda o: o.score >= CONTENDER and p.score - o.score < MARGIN  # noqa: E731
-            p.contenders = [f"{o.backend}/{o.server_id} ({o.server_name})" for o in others if close(o)] + \
-                           [f"service {o.service_id}" for o in rivals if close(o)]
+            p.contenders = [f"{o.backend}/{o.server_id} ({o.server_name})" for o in others if _close(p, o)] + \
+                           [f"service {o.service_id}" for o in rivals if _close(p, o)]
             p.ambiguous = bool(p.contenders)
             p.evidence.sort(key=lambda e: -e.score)
             kept.append(p)
@@ -750,8 +759,9 @@ class ServiceLinks:
             for server in sorted(snap.servers[backend].values(), key=lambda s: s.name):
                 if server.key in snap.by_server:
                     continue
-                p = best.get(server.key)
-                hint = (f" Proposed: service #{p.service_id} ({', '.join(e.text for e in p.evidence)})." if p else "")
+                proposed = best.get(server.key)
+                hint = (f" Proposed: service #{proposed.service_id} ({', '.join(e.text for e in proposed.evidence)})."
+                        if proposed else "")
                 report.items.append(item("orphan", f"server {server.name} ({backend}) has no WHMCS service linked: "
                                          f"nobody may be paying for it.{hint}", server=server,
                                          proposal=p.service_id if p else None, score=p.score if p else None))

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, overload
 
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from ..models import utcnow
 from ..redact import redact
 from ..store.tables import SyncLinkRow, SyncLogRow
 
 
+@overload
+def _aware(ts: datetime) -> datetime: ...
+@overload
+def _aware(ts: None) -> None: ...
+@overload
+def _aware(ts: datetime | None) -> datetime | None: ...
 def _aware(ts: datetime | None) -> datetime | None:
-    return ts if ts is None or ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    return ts if ts is None or ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -34,11 +40,17 @@ class Link:
     last_error: str | None = None
 
     @classmethod
-    def from_row(cls, row: SyncLinkRow) -> "Link":
+    def from_row(cls, row: SyncLinkRow) -> Link:
         return cls(entity=row.entity, left_system=row.left_system, left_id=row.left_id, right_system=row.right_system,
                    right_id=row.right_id, left_key=row.left_key, status=row.status, intent=row.intent,
                    fingerprint=row.fingerprint, drift=json.loads(row.drift) if row.drift else None,
                    last_synced=_aware(row.last_synced), last_error=row.last_error)
+
+    def right_number(self) -> int:
+        """The linked record's id on the right as a number (a panel user's, a WHMCS service's)."""
+        if self.right_id is None:
+            raise ValueError(f"the {self.entity} link of {self.left_system}:{self.left_id} has no right-hand id")
+        return int(self.right_id)
 
     def as_dict(self) -> dict[str, Any]:
         return {"entity": self.entity, "left_system": self.left_system, "left_id": self.left_id,
@@ -85,7 +97,7 @@ class SyncMap:
 
     def all_links(self, entity: str | None = None) -> list[Link]:
         with Session(self.engine) as session:
-            q = select(SyncLinkRow).order_by(SyncLinkRow.id)
+            q = select(SyncLinkRow).order_by(col(SyncLinkRow.id))
             if entity:
                 q = q.where(SyncLinkRow.entity == entity)
             return [Link.from_row(r) for r in session.exec(q)]
@@ -114,8 +126,8 @@ class SyncMap:
     def unlink(self, entity: str, left_system: str, left_id: str, right_system: str, log: LogEntry) -> bool:
         with Session(self.engine) as session:
             result = session.exec(delete(SyncLinkRow).where(
-                SyncLinkRow.entity == entity, SyncLinkRow.left_system == left_system, SyncLinkRow.left_id == left_id,
-                SyncLinkRow.right_system == right_system))
+                col(SyncLinkRow.entity) == entity, col(SyncLinkRow.left_system) == left_system,
+                col(SyncLinkRow.left_id) == left_id, col(SyncLinkRow.right_system) == right_system))
             session.add(log.row())
             session.commit()
             return bool(result.rowcount)
@@ -131,7 +143,7 @@ class SyncMap:
 
     def log(self, limit: int = 100, left_id: str | None = None) -> list[dict[str, Any]]:
         with Session(self.engine) as session:
-            q = select(SyncLogRow).order_by(SyncLogRow.id.desc()).limit(limit)
+            q = select(SyncLogRow).order_by(col(SyncLogRow.id).desc()).limit(limit)
             if left_id:
                 q = q.where(SyncLogRow.left_id == left_id)
             rows = list(session.exec(q))
