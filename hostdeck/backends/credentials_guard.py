@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Mappi
 
 from .errors import AuthError
 from .paths import private_dir
+from .store import fast
 from .secrets import env_name
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ LOCK_WAIT = 120.0   # seconds a process waits for another's first login before i
 REFUSED = "credential_rejected_before"
 # AuthErrors that are a rejection without an HTTP status (an HTTP answer with one always is)
 REJECTION_CODES = frozenset({"ssh_auth_failed"})
-_TS = "%Y-%m-%d %H:%M:%S.%f"   # what SQLAlchemy's SQLite DateTime writes and reads (naive UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +95,14 @@ class StoredRejections(Rejections):
     SQLAlchemy on the way to a request); a database URL (PostgreSQL) goes through the workspace's Store. A store that
     cannot be written keeps the rejection in this process and says so."""
 
-    def __init__(self, data_dir: Path, *, database_url: str | None = None, store: Callable[[], Any] | None = None) -> None:
+    def __init__(self, data_dir: Path, *, db_path: Path | None = None, database_url: str | None = None,
+                 store: Callable[[], Any] | None = None) -> None:
+        """`db_path`: the workspace's SQLite file (`Workspace.database_file`); `data_dir` holds the key file."""
         super().__init__()
         self.data_dir = data_dir
+        self.db_path = db_path or data_dir / "hostdeck.db"
         self.database_url = database_url
         self._store = store
-
-    @property
-    def db_path(self) -> Path:
-        return self.data_dir / "hostdeck.db"
 
     def key(self) -> bytes:
         if self._key is None:
@@ -119,10 +118,10 @@ class StoredRejections(Rejections):
             return found
         if self.database_url:
             return self._find_sqlalchemy(backend, fingerprint)
-        if not self.db_path.exists():
-            return None
         try:
-            conn = sqlite3.connect(self.db_path, timeout=5.0)
+            conn = fast.connect(self.db_path)
+            if conn is None:
+                return None
             try:
                 row = conn.execute("SELECT rejected_at, message FROM credential_rejections WHERE backend = ? AND "
                                    "fingerprint = ?", (backend, fingerprint)).fetchone()
@@ -158,9 +157,9 @@ class StoredRejections(Rejections):
                     conn.execute(text("DELETE FROM credential_rejections WHERE backend = :b AND fingerprint = :f"),
                                  {"b": backend, "f": fingerprint})
                 return
-            if not self.db_path.exists():
+            conn = fast.connect(self.db_path)
+            if conn is None:
                 return
-            conn = sqlite3.connect(self.db_path, timeout=5.0)
             try:
                 conn.execute("DELETE FROM credential_rejections WHERE backend = ? AND fingerprint = ?",
                              (backend, fingerprint))
@@ -202,12 +201,13 @@ class StoredRejections(Rejections):
 
     # the two engines -----------------------------------------------------------------------------------------------
     def _write_sqlite(self, backend: str, fingerprint: str, rejection: Rejection) -> bool:
-        if not self.db_path.exists():
+        conn = fast.connect(self.db_path)
+        if conn is None:
             return False
-        conn = sqlite3.connect(self.db_path, timeout=5.0)
         try:
             conn.execute("INSERT OR REPLACE INTO credential_rejections (backend, fingerprint, message, rejected_at) "
-                         "VALUES (?, ?, ?, ?)", (backend, fingerprint, rejection.message, _ts(rejection.rejected_at)))
+                         "VALUES (?, ?, ?, ?)", (backend, fingerprint, rejection.message,
+                                                   fast.sqlite_timestamp(rejection.rejected_at)))
             conn.commit()
             return True
         except sqlite3.OperationalError as exc:
@@ -247,20 +247,8 @@ class StoredRejections(Rejections):
                                                    "t": rejection.rejected_at.astimezone(timezone.utc).replace(tzinfo=None)})
 
 
-def _ts(when: datetime) -> str:
-    return when.astimezone(timezone.utc).replace(tzinfo=None).strftime(_TS)
-
-
 def _rejection(rejected_at: Any, message: Any) -> Rejection:
-    if isinstance(rejected_at, datetime):
-        when = rejected_at
-    else:
-        try:
-            when = datetime.strptime(str(rejected_at), _TS)
-        except ValueError:
-            when = datetime.fromisoformat(str(rejected_at))
-    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-    return Rejection(when, str(message or ""))
+    return Rejection(fast.parse_timestamp(rejected_at) or datetime.now(timezone.utc), str(message or ""))
 
 
 def _load_or_create_key(path: Path) -> bytes:

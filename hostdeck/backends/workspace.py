@@ -105,7 +105,7 @@ class Workspace:
             from .paths import data_dir
 
             database = self.config.general.database
-            self._rejections = StoredRejections(self.data_dir or data_dir(), database_url=database,
+            self._rejections = StoredRejections(self.data_dir or data_dir(), db_path=self.database_file, database_url=database,
                                                 store=(lambda: self.store) if database else None)
         return self._rejections
 
