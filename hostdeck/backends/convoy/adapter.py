@@ -168,7 +168,8 @@ class ConvoyAdapter(Adapter):
         if reason or server is None:
             return reason
         status = server.raw.get("status")
-        action = {Capability.DELETE: "delete", Capability.SSO: "sso"}.get(capability)
+        action = {Capability.DELETE: "delete", Capability.SSO: "sso", Capability.RESIZE: "resize",
+                  Capability.RENAME: "rename"}.get(capability)
         if capability is Capability.SUSPEND:    # suspend or unsuspend: only a normal or a suspended server
             action = "unsuspend" if status == "suspended" else "suspend"
         why = refusal(status, action) if action else None
@@ -193,6 +194,8 @@ class ConvoyAdapter(Adapter):
             Capability.LIST: "GET /servers?include=user (all pages) and GET /nodes",
             Capability.CREATE: "POST /servers",
             Capability.DELETE: f"via Convoy: DELETE /servers/{sid}",
+            Capability.RESIZE: f"via Convoy: PATCH /servers/{sid}/settings/build (addresses kept)",
+            Capability.RENAME: f"via Convoy: PATCH /servers/{sid}",
             Capability.SSO: f"POST /users/{uid if uid is not None else '{user}'}/generate-sso-token, then open "
                             "/authenticate?token=… in the browser (valid 15 s)",
             Capability.CATALOG: "GET /nodes, /nodes/{id}/template-groups, /nodes/{id}/addresses",

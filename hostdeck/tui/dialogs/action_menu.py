@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from hostdeck.backends.actions import Confirm
+
 from ..safe_text import as_text, visible
 
 
@@ -25,6 +27,8 @@ class MenuAction:
     call: str
     dangerous: bool = False
     unavailable: str | None = None  # reason; shown, not selectable
+    confirm: Confirm = Confirm.NONE
+    form: str | None = None  # the dialog that asks for the change (and stands for the confirmation)
 
 
 class ActionMenu(ModalScreen[str | None]):
