@@ -7,14 +7,13 @@ import asyncio
 import sys
 
 from hostdeck.backends import __version__
-from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.actions import CLI_COMMANDS, cli_action
+from hostdeck.backends.contract import Capability, PowerAction
 from hostdeck.backends.errors import BackendError, NotFoundError, ValidationError
 from hostdeck.backends.models import ServerSpec
 
 from .context import CommandContext, no_backends_message
 from .output import Progress, emit_json, say, table, warn
-
-DISRUPTIVE = {"off", "shutdown", "reboot", "reset"}
 
 
 def _need_yes(args: argparse.Namespace, what: str) -> int | None:
@@ -183,6 +182,27 @@ async def servers(args: argparse.Namespace) -> int:
 
 
 
+async def _server_action(args: argparse.Namespace, work, check=None) -> int:
+    """A `hostdeck server` action as the catalogue declares it: refused in read-only mode, then --yes when it is
+    disruptive, then `check` (the arguments), then `work(adapter, server)`."""
+    action = cli_action(args.server_command, getattr(args, "action", None))
+    what = f"power {args.action}" if action.power else next(c.refused_as for c in CLI_COMMANDS if c.name == action.cli)
+    if action.dangerous and (refused := _need_yes(args, what)):
+        return refused
+    if check is not None:
+        check()
+    return await _with_server(args, work, mutating=what if action.mutating else None)
+
+
+def _require(adapter, capability: Capability, operation: str) -> None:
+    """Actions only some backends have (resize, rename): asked of the contract before the call."""
+    if capability not in adapter.capabilities:
+        from hostdeck.backends.errors import UnsupportedError
+
+        reason = adapter.missing_reason(capability) or f"{adapter.kind} backends cannot {operation}."
+        raise UnsupportedError(reason, backend=adapter.name, operation=operation)
+
+
 async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None) -> int:
     with CommandContext(args) as ws:
         if mutating:
@@ -229,9 +249,6 @@ def _action_doc(result) -> dict:
 
 
 async def server_power(args: argparse.Namespace) -> int:
-    if args.action in DISRUPTIVE and (refused := _need_yes(args, f"power {args.action}")):
-        return refused
-
     async def work(adapter, server):
         progress = Progress(f"{args.action} {server.name}")
         try:
@@ -244,12 +261,10 @@ async def server_power(args: argparse.Namespace) -> int:
             say(f"{server.name}: {args.action} {result.status}" + (f" — {result.message}" if result.message else ""))
         return 0 if result.status == "success" else 1
 
-    return await _with_server(args, work, mutating=f"power {args.action}")
+    return await _server_action(args, work)
 
 
 async def server_suspend(args: argparse.Namespace) -> int:
-    if refused := _need_yes(args, "suspend"):
-        return refused
     return await _suspend(args, True)
 
 
@@ -263,13 +278,10 @@ async def _suspend(args: argparse.Namespace, suspend: bool) -> int:
         emit_json(_action_doc(result)) if args.json else say(f"{server.name}: {result.command} {result.status}")
         return 0
 
-    return await _with_server(args, work, mutating="suspend" if suspend else "unsuspend")
+    return await _server_action(args, work)
 
 
 async def server_reset_password(args: argparse.Namespace) -> int:
-    if refused := _need_yes(args, "reset-password"):
-        return refused
-
     async def work(adapter, server):
         result = await adapter.reset_password(server.id)
         if args.json:
@@ -281,7 +293,7 @@ async def server_reset_password(args: argparse.Namespace) -> int:
             say(result.secret)
         return 0
 
-    return await _with_server(args, work, mutating="reset-password")
+    return await _server_action(args, work)
 
 
 async def server_console(args: argparse.Namespace) -> int:
@@ -295,7 +307,7 @@ async def server_console(args: argparse.Namespace) -> int:
             say(f"password {result.secret}")
         return 0
 
-    return await _with_server(args, work, mutating="a console session")
+    return await _server_action(args, work)
 
 
 def _refuse_read_only(ws, what: str) -> None:
@@ -333,7 +345,7 @@ async def server_sso(args: argparse.Namespace) -> int:
             say(result.url)
         return 0
 
-    return await _with_server(args, work, mutating="a login-as-customer link (a full panel session)")
+    return await _server_action(args, work)
 
 
 async def server_create(args: argparse.Namespace) -> int:
@@ -408,21 +420,19 @@ async def _convoy_spec(adapter, args: argparse.Namespace):
 
 
 async def server_resize(args: argparse.Namespace) -> int:
-    if refused := _need_yes(args, "resize"):
-        return refused
-    if all(v is None for v in (args.cpu, args.memory, args.disk, args.bandwidth)):
-        raise ValidationError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
+    def check() -> None:
+        if all(v is None for v in (args.cpu, args.memory, args.disk, args.bandwidth)):
+            raise ValidationError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
 
     async def work(adapter, server):
-        if not hasattr(adapter, "resize"):
-            raise ValidationError(f"{adapter.kind} servers cannot be resized from hostdeck.", operation="resize")
+        _require(adapter, Capability.RESIZE, "resize")
         sizes = {k: v for k, v in (("cpu", args.cpu), ("memory_mb", args.memory), ("disk_gb", args.disk),
                                    ("bandwidth_gb", args.bandwidth)) if v is not None}
         resized = await adapter.resize(server.id, **sizes)
         emit_json(resized.summary()) if args.json else say(f"{resized.name}: {resized.plan}")
         return 0
 
-    return await _with_server(args, work, mutating="resize")
+    return await _server_action(args, work, check)
 
 
 async def server_rename(args: argparse.Namespace) -> int:
@@ -430,25 +440,21 @@ async def server_rename(args: argparse.Namespace) -> int:
         raise ValidationError("give --name and/or --hostname.", operation="rename")
 
     async def work(adapter, server):
-        if not hasattr(adapter, "rename"):
-            raise ValidationError(f"{adapter.kind} servers cannot be renamed from hostdeck.", operation="rename")
+        _require(adapter, Capability.RENAME, "rename")
         renamed = await adapter.rename(server.id, name=args.name, hostname=args.hostname)
         emit_json(renamed.summary()) if args.json else say(f"{server.name} is now {renamed.name}")
         return 0
 
-    return await _with_server(args, work, mutating="rename")
+    return await _server_action(args, work)
 
 
 async def server_delete(args: argparse.Namespace) -> int:
-    if refused := _need_yes(args, "delete"):
-        return refused
-
     async def work(adapter, server):
         result = await adapter.delete_server(server.id)
         emit_json(_action_doc(result)) if args.json else say(f"deleted {server.name} (id {server.id})")
         return 0
 
-    return await _with_server(args, work, mutating="delete")
+    return await _server_action(args, work)
 
 
 # catalog ------------------------------------------------------------------------
