@@ -67,7 +67,7 @@ class ServerAction:
     def cli_usage(self) -> str:
         if self.cli is None:
             return ""
-        return f"server {self.cli} {self.power.value}" if self.power else f"server {self.cli}"
+        return f"server {self.cli} BACKEND SERVER" + (f" {self.power.value}" if self.power else "")
 
 
 # Hetzner and Proxmox set a new root password through the QEMU guest agent, inside the running system.
@@ -160,10 +160,11 @@ def readme_table() -> str:
     """The README's table of server actions (between the `server-actions` markers), as the catalogue declares them."""
     lines = ["| action | key | command line | confirmation | read-only | does |", "|---|---|---|---|---|---|"]
     for a in SERVER_ACTIONS:
-        key = f"`a` › … or `{a.key}`" if a.key else "`a` › …"
-        cli = f"`hostdeck {a.cli_usage}`" if a.cli else "—"
+        key = f"`a`, `{a.key}`" if a.key else "`a`"
+        cli = f"`hostdeck {a.cli_usage}{' --yes' if a.dangerous else ''}`" if a.cli else "—"
         allowed = "hidden" if a.mutating else "shown"
-        lines.append(f"| {a.label} | {key} | {cli} | {a.confirm.value} | {allowed} | {a.help} |")
+        confirm = f"{a.confirm.value}, in the {a.form} form" if a.form else a.confirm.value
+        lines.append(f"| {a.label} | {key} | {cli} | {confirm} | {allowed} | {a.help} |")
     return "\n".join(lines) + "\n"
 
 
