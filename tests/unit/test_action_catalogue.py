@@ -76,3 +76,11 @@ def test_the_menu_asks_the_contract_for_resize_and_rename(busy):
     assert "sso" not in menu  # hidden, not greyed, where the backend has none
     read_only = _menu(adapter, server, read_only=True)
     assert set(read_only) == {"copy_ip", "copy_id"}
+
+
+def test_the_help_screen_lists_the_catalogue():
+    from hostdeck.tui.dialogs.help import server_action_rows
+
+    labels = [row[1].split(":")[0] for row in server_action_rows(read_only=False)]
+    assert labels == [a.label for a in SERVER_ACTIONS]
+    assert [row[1].split(":")[0] for row in server_action_rows(read_only=True)] == ["Copy IP address", "Copy server id"]
