@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from hostdeck.backends import __version__
 from hostdeck.backends.actions import CLI_COMMANDS, cli_action
@@ -52,7 +53,7 @@ def info(args: argparse.Namespace) -> int:
             store = "ok"
         except ConfigError as exc:
             store = str(exc)
-        doc = {
+        doc: dict[str, Any] = {
             "hostdeck": __version__,
             "python": platform.python_version(),
             "versions": {d: _version(d) for d in ("textual", "httpx", "paramiko", "sqlmodel", "keyring", "platformdirs")},
@@ -601,6 +602,7 @@ async def sync_link(args: argparse.Namespace) -> int:
 async def sync_services(args: argparse.Namespace) -> int:
     from hostdeck.backends.sync.billing_setup import service_links
 
+    doc: dict[str, Any]
     with CommandContext(args) as ws:
         links = service_links(ws)
         try:

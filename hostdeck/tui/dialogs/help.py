@@ -31,7 +31,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box", classes="wide"):
             yield Label("Keys", id="dialog-title")
-            table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
             table.add_columns("key", "action", "binding id")
             for row in self.rows:
                 table.add_row(*row)

@@ -23,8 +23,7 @@ def _item(action: ServerAction, adapter: Adapter, server: Server, billing_note: 
     if action.capability not in adapter.capabilities:
         if action.hidden_when_missing:
             return None  # only some backends have it; no need to say so on every server
-        reason = adapter.missing_reason(action.capability, server) or "not supported by this backend"
-        return item("", reason)
+        return item("", adapter.missing_reason(action.capability, server) or "not supported by this backend")
     reason = adapter.missing_reason(action.capability, server) or state_reason(action, server)
     call = adapter.describe_call(action.capability, server, action.power, variant=action.id)
     if billing_note:
