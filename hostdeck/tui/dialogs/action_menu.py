@@ -16,7 +16,6 @@ from hostdeck.backends.actions import Confirm
 
 from ..safe_text import as_text, visible
 
-
 LIMIT = 1_000  # characters of one backend string in the menu
 
 
@@ -46,7 +45,8 @@ class ActionMenu(ModalScreen[str | None]):
             # and calls may carry backend names (CloudPanel users, server names).
             label, call = visible(a.label, limit=LIMIT), visible(a.call, limit=LIMIT)
             if a.unavailable:
-                prompt = Text.assemble("  ", (label, "dim"), "\n    ", (visible(a.unavailable, limit=LIMIT), "dim italic"))
+                reason = visible(a.unavailable, limit=LIMIT)
+                prompt = Text.assemble("  ", (label, "dim"), "\n    ", (reason, "dim italic"))
             else:
                 prompt = Text.assemble(("! ", "bold red") if a.dangerous else "  ", label, "\n    ", (call, "dim"))
             options.append(Option(prompt, id=a.id, disabled=a.unavailable is not None))

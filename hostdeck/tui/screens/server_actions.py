@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hostdeck.backends.actions import CLIPBOARD, SERVER_ACTIONS, Confirm, ServerAction, state_reason
 from hostdeck.backends.contract import Adapter
 from hostdeck.backends.models import Server
 
 from ..dialogs.action_menu import MenuAction
+
+if TYPE_CHECKING:
+    from hostdeck.backends.sync.billing_actions import ActionRoute
 
 BILLING_LABELS = {"suspend": "Suspend through WHMCS", "unsuspend": "Unsuspend through WHMCS",
                   "terminate": "Terminate through WHMCS", "change_password": "Change service password through WHMCS"}
@@ -31,8 +36,10 @@ def _item(action: ServerAction, adapter: Adapter, server: Server, billing_note: 
     return item(call, reason)
 
 
-def build_menu(adapter: Adapter, server: Server, *, read_only: bool, billing_routes: list | None = None) -> list[MenuAction]:
-    """`billing_routes`: the server's routes through WHMCS (hostdeck.backends.sync.billing_actions.routes), when billing is set up."""
+def build_menu(adapter: Adapter, server: Server, *, read_only: bool,
+               billing_routes: list[ActionRoute] | None = None) -> list[MenuAction]:
+    """`billing_routes`: the server's routes through WHMCS (hostdeck.backends.sync.billing_actions.routes), when
+    billing is set up."""
     routes = billing_routes or []
     billing_available = any(r.route == "billing" and r.available for r in routes)
     direct_note = {DIRECT_OF[r.action]: r.reason for r in routes if r.route == "direct" and r.reason}
