@@ -9,9 +9,9 @@ from typing import Any
 
 from hostdeck.backends import __version__
 from hostdeck.backends.actions import CLI_COMMANDS, cli_action
-from hostdeck.backends.contract import Capability, PowerAction
+from hostdeck.backends.contract import Adapter, Capability, PowerAction
 from hostdeck.backends.errors import BackendError, NotFoundError, ValidationError
-from hostdeck.backends.models import ServerSpec
+from hostdeck.backends.models import SecretResult, Server, ServerSpec
 
 from .context import CommandContext, no_backends_message
 from .output import Progress, emit_json, say, table, warn
@@ -282,31 +282,35 @@ async def _suspend(args: argparse.Namespace, suspend: bool) -> int:
     return await _server_action(args, work)
 
 
-async def server_reset_password(args: argparse.Namespace) -> int:
-    async def work(adapter, server):
-        result = await adapter.reset_password(server.id)
-        if args.json:
-            emit_json({"backend": result.backend, "server": server.name, "server_id": server.id, "password": result.secret})
-        else:
-            warn("the new root password is shown once; it is not stored anywhere.")
-            if result.note:
-                warn(result.note)
-            say(result.secret)
+def _show_secret(args: argparse.Namespace, server: Server, result: SecretResult, doc: dict[str, Any],
+                 lines: list[str], notice: str) -> int:
+    """A secret the backend made for this server (a password, a console URL): printed once, never stored."""
+    if args.json:
+        emit_json({"backend": result.backend, "server": server.name, **doc})
         return 0
+    warn(notice)
+    if result.note:
+        warn(result.note)
+    for line in lines:
+        say(line)
+    return 0
+
+
+async def server_reset_password(args: argparse.Namespace) -> int:
+    async def work(adapter: Adapter, server: Server) -> int:
+        result = await adapter.reset_password(server.id)
+        return _show_secret(args, server, result, {"server_id": server.id, "password": result.secret}, [result.secret],
+                            "the new root password is shown once; it is not stored anywhere.")
 
     return await _server_action(args, work)
 
 
 async def server_console(args: argparse.Namespace) -> int:
-    async def work(adapter, server):
+    async def work(adapter: Adapter, server: Server) -> int:
         result = await adapter.console(server.id)
-        if args.json:
-            emit_json({"backend": result.backend, "server": server.name, "url": result.url, "password": result.secret})
-        else:
-            warn("the console URL is valid for one minute; both values are shown once.")
-            say(f"url      {result.url}")
-            say(f"password {result.secret}")
-        return 0
+        return _show_secret(args, server, result, {"url": result.url, "password": result.secret},
+                            [f"url      {result.url}", f"password {result.secret}"],
+                            "the console URL is valid for one minute; both values are shown once.")
 
     return await _server_action(args, work)
 

@@ -84,3 +84,10 @@ def test_the_help_screen_lists_the_catalogue():
     labels = [row[1].split(":")[0] for row in server_action_rows(read_only=False)]
     assert labels == [a.label for a in SERVER_ACTIONS]
     assert [row[1].split(":")[0] for row in server_action_rows(read_only=True)] == ["Copy IP address", "Copy server id"]
+
+
+def test_each_command_runs_catalogued_actions_and_each_catalogued_command_exists():
+    assert {c.name for c in CLI_COMMANDS} == {a.cli for a in SERVER_ACTIONS if a.cli}
+    power = [a.power.value for a in SERVER_ACTIONS if a.cli == "power" and a.power]
+    choices = next(arg for c in CLI_COMMANDS if c.name == "power" for arg in c.args if arg.flags == ("action",))
+    assert sorted(choices.options["choices"]) == sorted(power)
