@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from hostdeck.backends import __version__
-from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.actions import CLI_COMMANDS, cli_action
+from hostdeck.backends.contract import Adapter, Capability, PowerAction
 from hostdeck.backends.errors import BackendError, NotFoundError, ValidationError
-from hostdeck.backends.models import ServerSpec
+from hostdeck.backends.models import SecretResult, Server, ServerSpec
 
 from .backend_commands import backend_add, backend_list, backend_remove  # noqa: F401 - dispatched by name
 from .context import CommandContext, no_backends_message
 from .output import Progress, emit_json, say, table, warn
-
-DISRUPTIVE = {"off", "shutdown", "reboot", "reset"}
 
 
 def _need_yes(args: argparse.Namespace, what: str) -> int | None:
@@ -54,7 +54,7 @@ def info(args: argparse.Namespace) -> int:
             store = "ok"
         except ConfigError as exc:
             store = str(exc)
-        doc = {
+        doc: dict[str, Any] = {
             "hostdeck": __version__,
             "python": platform.python_version(),
             "versions": {d: _version(d) for d in ("textual", "httpx", "paramiko", "sqlmodel", "keyring", "platformdirs")},
@@ -184,6 +184,27 @@ async def servers(args: argparse.Namespace) -> int:
 
 
 
+async def _server_action(args: argparse.Namespace, work, check=None) -> int:
+    """A `hostdeck server` action as the catalogue declares it: refused in read-only mode, then --yes when it is
+    disruptive, then `check` (the arguments), then `work(adapter, server)`."""
+    action = cli_action(args.server_command, getattr(args, "action", None))
+    what = f"power {args.action}" if action.power else next(c.refused_as for c in CLI_COMMANDS if c.name == action.cli)
+    if action.dangerous and (refused := _need_yes(args, what)):
+        return refused
+    if check is not None:
+        check()
+    return await _with_server(args, work, mutating=what if action.mutating else None)
+
+
+def _require(adapter, capability: Capability, operation: str) -> None:
+    """Actions only some backends have (resize, rename): asked of the contract before the call."""
+    if capability not in adapter.capabilities:
+        from hostdeck.backends.errors import UnsupportedError
+
+        reason = adapter.missing_reason(capability) or f"{adapter.kind} backends cannot {operation}."
+        raise UnsupportedError(reason, backend=adapter.name, operation=operation)
+
+
 async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None) -> int:
     with CommandContext(args) as ws:
         if mutating:
@@ -230,9 +251,6 @@ def _action_doc(result) -> dict:
 
 
 async def server_power(args: argparse.Namespace) -> int:
-    if args.action in DISRUPTIVE and (refused := _need_yes(args, f"power {args.action}")):
-        return refused
-
     async def work(adapter, server):
         progress = Progress(f"{args.action} {server.name}")
         try:
@@ -245,12 +263,10 @@ async def server_power(args: argparse.Namespace) -> int:
             say(f"{server.name}: {args.action} {result.status}" + (f" — {result.message}" if result.message else ""))
         return 0 if result.status == "success" else 1
 
-    return await _with_server(args, work, mutating=f"power {args.action}")
+    return await _server_action(args, work)
 
 
 async def server_suspend(args: argparse.Namespace) -> int:
-    if refused := _need_yes(args, "suspend"):
-        return refused
     return await _suspend(args, True)
 
 
@@ -264,39 +280,40 @@ async def _suspend(args: argparse.Namespace, suspend: bool) -> int:
         emit_json(_action_doc(result)) if args.json else say(f"{server.name}: {result.command} {result.status}")
         return 0
 
-    return await _with_server(args, work, mutating="suspend" if suspend else "unsuspend")
+    return await _server_action(args, work)
+
+
+def _show_secret(args: argparse.Namespace, server: Server, result: SecretResult, doc: dict[str, Any],
+                 lines: list[str], notice: str) -> int:
+    """A secret the backend made for this server (a password, a console URL): printed once, never stored."""
+    if args.json:
+        emit_json({"backend": result.backend, "server": server.name, **doc})
+        return 0
+    warn(notice)
+    if result.note:
+        warn(result.note)
+    for line in lines:
+        say(line)
+    return 0
 
 
 async def server_reset_password(args: argparse.Namespace) -> int:
-    if refused := _need_yes(args, "reset-password"):
-        return refused
-
-    async def work(adapter, server):
+    async def work(adapter: Adapter, server: Server) -> int:
         result = await adapter.reset_password(server.id)
-        if args.json:
-            emit_json({"backend": result.backend, "server": server.name, "server_id": server.id, "password": result.secret})
-        else:
-            warn("the new root password is shown once; it is not stored anywhere.")
-            if result.note:
-                warn(result.note)
-            say(result.secret)
-        return 0
+        return _show_secret(args, server, result, {"server_id": server.id, "password": result.secret}, [result.secret],
+                            "the new root password is shown once; it is not stored anywhere.")
 
-    return await _with_server(args, work, mutating="reset-password")
+    return await _server_action(args, work)
 
 
 async def server_console(args: argparse.Namespace) -> int:
-    async def work(adapter, server):
+    async def work(adapter: Adapter, server: Server) -> int:
         result = await adapter.console(server.id)
-        if args.json:
-            emit_json({"backend": result.backend, "server": server.name, "url": result.url, "password": result.secret})
-        else:
-            warn("the console URL is valid for one minute; both values are shown once.")
-            say(f"url      {result.url}")
-            say(f"password {result.secret}")
-        return 0
+        return _show_secret(args, server, result, {"url": result.url, "password": result.secret},
+                            [f"url      {result.url}", f"password {result.secret}"],
+                            "the console URL is valid for one minute; both values are shown once.")
 
-    return await _with_server(args, work, mutating="a console session")
+    return await _server_action(args, work)
 
 
 def _refuse_read_only(ws, what: str) -> None:
@@ -334,7 +351,7 @@ async def server_sso(args: argparse.Namespace) -> int:
             say(result.url)
         return 0
 
-    return await _with_server(args, work, mutating="a login-as-customer link (a full panel session)")
+    return await _server_action(args, work)
 
 
 async def server_create(args: argparse.Namespace) -> int:
@@ -409,21 +426,19 @@ async def _convoy_spec(adapter, args: argparse.Namespace):
 
 
 async def server_resize(args: argparse.Namespace) -> int:
-    if refused := _need_yes(args, "resize"):
-        return refused
-    if all(v is None for v in (args.cpu, args.memory, args.disk, args.bandwidth)):
-        raise ValidationError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
+    def check() -> None:
+        if all(v is None for v in (args.cpu, args.memory, args.disk, args.bandwidth)):
+            raise ValidationError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
 
     async def work(adapter, server):
-        if not hasattr(adapter, "resize"):
-            raise ValidationError(f"{adapter.kind} servers cannot be resized from hostdeck.", operation="resize")
+        _require(adapter, Capability.RESIZE, "resize")
         sizes = {k: v for k, v in (("cpu", args.cpu), ("memory_mb", args.memory), ("disk_gb", args.disk),
                                    ("bandwidth_gb", args.bandwidth)) if v is not None}
         resized = await adapter.resize(server.id, **sizes)
         emit_json(resized.summary()) if args.json else say(f"{resized.name}: {resized.plan}")
         return 0
 
-    return await _with_server(args, work, mutating="resize")
+    return await _server_action(args, work, check)
 
 
 async def server_rename(args: argparse.Namespace) -> int:
@@ -431,25 +446,21 @@ async def server_rename(args: argparse.Namespace) -> int:
         raise ValidationError("give --name and/or --hostname.", operation="rename")
 
     async def work(adapter, server):
-        if not hasattr(adapter, "rename"):
-            raise ValidationError(f"{adapter.kind} servers cannot be renamed from hostdeck.", operation="rename")
+        _require(adapter, Capability.RENAME, "rename")
         renamed = await adapter.rename(server.id, name=args.name, hostname=args.hostname)
         emit_json(renamed.summary()) if args.json else say(f"{server.name} is now {renamed.name}")
         return 0
 
-    return await _with_server(args, work, mutating="rename")
+    return await _server_action(args, work)
 
 
 async def server_delete(args: argparse.Namespace) -> int:
-    if refused := _need_yes(args, "delete"):
-        return refused
-
     async def work(adapter, server):
         result = await adapter.delete_server(server.id)
         emit_json(_action_doc(result)) if args.json else say(f"deleted {server.name} (id {server.id})")
         return 0
 
-    return await _with_server(args, work, mutating="delete")
+    return await _server_action(args, work)
 
 
 # catalog ------------------------------------------------------------------------
@@ -596,6 +607,7 @@ async def sync_link(args: argparse.Namespace) -> int:
 async def sync_services(args: argparse.Namespace) -> int:
     from hostdeck.backends.sync.billing_setup import service_links
 
+    doc: dict[str, Any]
     with CommandContext(args) as ws:
         links = service_links(ws)
         try:

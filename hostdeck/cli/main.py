@@ -24,6 +24,8 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from hostdeck.backends.actions import CLI_COMMANDS
+
     parser = argparse.ArgumentParser(prog="hostdeck", description="One keyboard-driven console over your hosting backends.")
     _global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -73,24 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     srv = server.add_subparsers(dest="server_command", metavar="ACTION", required=True)
     p = cmd("show", "server_show", "one server with every field", True, srv)
     p.add_argument("backend"); p.add_argument("server")
-    p = cmd("power", "server_power", "power on|off|shutdown|reboot|reset (all but 'on' need --yes)", True, srv)
-    p.add_argument("backend"); p.add_argument("server")
-    p.add_argument("action", choices=["on", "off", "shutdown", "reboot", "reset"])
-    p.add_argument("--yes", action="store_true", help="confirm a disruptive action")
-    for name, func, help_text in (("suspend", "server_suspend", "suspend (needs --yes)"),
-                                  ("unsuspend", "server_unsuspend", "unsuspend")):
-        p = cmd(name, func, help_text, True, srv)
-        p.add_argument("backend"); p.add_argument("server")
-        p.add_argument("--yes", action="store_true")
-    p = cmd("reset-password", "server_reset_password", "reset the root password and print the new one once (needs --yes)", True, srv)
-    p.add_argument("backend"); p.add_argument("server")
-    p.add_argument("--yes", action="store_true")
-    p = cmd("console", "server_console", "request a console URL and its password", True, srv)
-    p.add_argument("backend"); p.add_argument("server")
-    p = cmd("sso", "server_sso", "a single-sign-on URL to the customer's panel (valid 15 s): opened in a browser "
-            "when there is one, else printed", True, srv)
-    p.add_argument("backend"); p.add_argument("server")
-    p.add_argument("--print", action="store_true", dest="print_only", help="print the URL instead of opening it")
+    for command in CLI_COMMANDS:
+        p = cmd(command.name, command.func, command.help, True, srv)
+        for arg in command.args:
+            p.add_argument(*arg.flags, **arg.options)
     p = cmd("create", "server_create", "create a server", True, srv)
     p.add_argument("backend")
     p.add_argument("--name", required=True)
@@ -109,21 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", action="append", default=[], dest="labels", metavar="KEY=VALUE", help="label (repeatable)")
     p.add_argument("--user-data-file", metavar="PATH", help="cloud-init user data file")
     p.add_argument("--backups", action="store_true", help="enable backups (+20%% of the price)")
-    p = cmd("resize", "server_resize", "Convoy: change CPU, memory, disk or bandwidth, keeping the addresses (needs --yes)",
-            True, srv)
-    p.add_argument("backend"); p.add_argument("server")
-    p.add_argument("--cpu", type=int)
-    p.add_argument("--memory", type=int, metavar="MB")
-    p.add_argument("--disk", type=int, metavar="GB")
-    p.add_argument("--bandwidth", type=int, metavar="GB")
-    p.add_argument("--yes", action="store_true")
-    p = cmd("rename", "server_rename", "Convoy: a new display name and/or host name", True, srv)
-    p.add_argument("backend"); p.add_argument("server")
-    p.add_argument("--name")
-    p.add_argument("--hostname")
-    p = cmd("delete", "server_delete", "delete a server (needs --yes; refuses protected servers)", True, srv)
-    p.add_argument("backend"); p.add_argument("server")
-    p.add_argument("--yes", action="store_true")
 
     sync = sub.add_parser("sync", help="WHMCS sync: clients <-> panel users, the sync map and its log")
     ssub = sync.add_subparsers(dest="sync_command", metavar="ACTION", required=True)

@@ -261,7 +261,7 @@ class HostdeckApp(App[int]):
         return isinstance(self.screen, ModalScreen)
 
     def action_help(self) -> None:
-        from .dialogs.help import HelpScreen
+        from .dialogs.help import HelpScreen, server_action_rows
 
         rows = []
         seen = set()
@@ -273,6 +273,8 @@ class HostdeckApp(App[int]):
                 continue
             seen.add((b.key, ident))
             rows.append((self.get_key_display(b), label, ident))
+        if self.servers_screen is not None and self.screen is self.servers_screen:
+            rows += server_action_rows(read_only=self.read_only)
         self.push_screen(HelpScreen(rows))
 
     async def action_quit(self) -> None:

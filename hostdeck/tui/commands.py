@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
 from .safe_text import markup_literal, visible
+
+if TYPE_CHECKING:
+    from .app import HostdeckApp
 
 LIMIT = 200  # characters of a server name or action in the palette
 
@@ -21,9 +26,15 @@ def _highlight(matcher: Matcher, candidate: str) -> Content:
     return content
 
 
-class ScreensProvider(Provider):
-    def _items(self):
-        for mode, title in self.app.MODE_TITLES.items():
+class _HostdeckProvider(Provider):
+    @property
+    def hostdeck(self) -> HostdeckApp:
+        return cast("HostdeckApp", self.app)
+
+
+class ScreensProvider(_HostdeckProvider):
+    def _items(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
+        for mode, title in self.hostdeck.MODE_TITLES.items():
             yield f"Go to {title}", partial(self.app.switch_mode, mode), f"switch to the {title} screen"
 
     async def discover(self) -> Hits:
@@ -38,14 +49,14 @@ class ScreensProvider(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-def _servers_screen(app):
+def _servers_screen(app: HostdeckApp) -> Any:
     """The Servers screen once it has been shown (it registers itself on mount), else None."""
     return getattr(app, "servers_screen", None)
 
 
-class ServersProvider(Provider):
+class ServersProvider(_HostdeckProvider):
     async def search(self, query: str) -> Hits:
-        screen = _servers_screen(self.app)
+        screen = _servers_screen(self.hostdeck)
         if screen is None:
             return
         matcher = self.matcher(query)
@@ -58,24 +69,24 @@ class ServersProvider(Provider):
                           help=markup_literal(f"{server.status.value} · {server.ipv4 or server.ipv6 or ''} · "
                                               f"{server.plan or ''}", limit=LIMIT))
 
-    def _jump(self, key) -> None:
+    def _jump(self, key: tuple[str, str]) -> None:
         self.app.switch_mode("servers")
-        screen = _servers_screen(self.app)
+        screen = _servers_screen(self.hostdeck)
         if screen is not None:
             screen.select_server(key)
 
 
-class ServerActionsProvider(Provider):
+class ServerActionsProvider(_HostdeckProvider):
     async def search(self, query: str) -> Hits:
         from .screens.server_actions import build_menu
 
-        screen = _servers_screen(self.app)
+        screen = _servers_screen(self.hostdeck)
         server = screen.selected if screen else None
         if server is None:
             return
-        adapter = self.app.workspace.adapter(server.backend)
+        adapter = self.hostdeck.workspace.adapter(server.backend)
         matcher = self.matcher(query)
-        for item in build_menu(adapter, server, read_only=self.app.read_only):
+        for item in build_menu(adapter, server, read_only=self.hostdeck.read_only):
             if item.unavailable:
                 continue
             text = visible(f"{item.label}: {server.name}", limit=LIMIT)

@@ -184,6 +184,8 @@ class ConvoyAdapter(HttpAdapter):
             Capability.LIST: "GET /servers?include=user (all pages) and GET /nodes",
             Capability.CREATE: "POST /servers",
             Capability.DELETE: f"via Convoy: DELETE /servers/{sid}",
+            Capability.RESIZE: f"via Convoy: PATCH /servers/{sid}/settings/build (addresses kept)",
+            Capability.RENAME: f"via Convoy: PATCH /servers/{sid}",
             Capability.SSO: f"POST /users/{uid if uid is not None else '{user}'}/generate-sso-token, then open "
                             "/authenticate?token=… in the browser (valid 15 s)",
             Capability.CATALOG: "GET /nodes, /nodes/{id}/template-groups, /nodes/{id}/addresses",

@@ -12,8 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from ..safe_text import as_text, visible
+from hostdeck.backends.actions import Confirm
 
+from ..safe_text import as_text, visible
 
 LIMIT = 1_000  # characters of one backend string in the menu
 
@@ -25,6 +26,8 @@ class MenuAction:
     call: str
     dangerous: bool = False
     unavailable: str | None = None  # reason; shown, not selectable
+    confirm: Confirm = Confirm.NONE
+    form: str | None = None  # the dialog that asks for the change (and stands for the confirmation)
 
 
 class ActionMenu(ModalScreen[str | None]):
@@ -42,7 +45,8 @@ class ActionMenu(ModalScreen[str | None]):
             # and calls may carry backend names (CloudPanel users, server names).
             label, call = visible(a.label, limit=LIMIT), visible(a.call, limit=LIMIT)
             if a.unavailable:
-                prompt = Text.assemble("  ", (label, "dim"), "\n    ", (visible(a.unavailable, limit=LIMIT), "dim italic"))
+                reason = visible(a.unavailable, limit=LIMIT)
+                prompt = Text.assemble("  ", (label, "dim"), "\n    ", (reason, "dim italic"))
             else:
                 prompt = Text.assemble(("! ", "bold red") if a.dangerous else "  ", label, "\n    ", (call, "dim"))
             options.append(Option(prompt, id=a.id, disabled=a.unavailable is not None))

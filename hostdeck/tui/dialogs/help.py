@@ -8,6 +8,18 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from hostdeck.backends.actions import SERVER_ACTIONS
+
+
+def server_action_rows(*, read_only: bool) -> list[tuple[str, str, str]]:
+    """The action menu's entries (`a`), from the action catalogue; read-only mode hides the mutating ones."""
+    rows = []
+    for action in SERVER_ACTIONS:
+        if read_only and action.mutating:
+            continue
+        rows.append(("a ›", f"{action.label}: {action.help}", ""))
+    return rows
+
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
@@ -19,7 +31,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box", classes="wide"):
             yield Label("Keys", id="dialog-title")
-            table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
             table.add_columns("key", "action", "binding id")
             for row in self.rows:
                 table.add_row(*row)

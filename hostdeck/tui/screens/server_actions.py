@@ -1,84 +1,61 @@
-"""The action menu of a server, built from the adapter's capabilities (and hidden in read-only mode)."""
+"""The action menu of a server, generated from the action catalogue and asked of the adapter's contract."""
 
 from __future__ import annotations
 
-from hostdeck.backends.contract import MUTATING, Adapter, Capability, PowerAction
-from hostdeck.backends.models import Server, ServerStatus
+from typing import TYPE_CHECKING
+
+from hostdeck.backends.actions import CLIPBOARD, SERVER_ACTIONS, Confirm, ServerAction, state_reason
+from hostdeck.backends.contract import Adapter
+from hostdeck.backends.models import Server
 
 from ..dialogs.action_menu import MenuAction
 
-# (id, label, capability, power action, dangerous)
-ACTIONS = [
-    ("power_on", "Power on", Capability.POWER, PowerAction.ON, False),
-    ("power_shutdown", "Shut down (ACPI)", Capability.SHUTDOWN, PowerAction.SHUTDOWN, True),
-    ("power_reboot", "Reboot (ACPI)", Capability.REBOOT, PowerAction.REBOOT, True),
-    ("power_off", "Power off (cut power)", Capability.POWER, PowerAction.OFF, True),
-    ("power_reset", "Reset (hard)", Capability.RESET, PowerAction.RESET, True),
-    ("reset_password", "Reset root password", Capability.RESET_PASSWORD, None, True),
-    ("console", "Open console", Capability.CONSOLE, None, False),
-    ("sso", "Open the panel as the customer (SSO)", Capability.SSO, None, False),
-    ("suspend", "Suspend", Capability.SUSPEND, None, True),
-    ("unsuspend", "Unsuspend", Capability.SUSPEND, None, False),
-    ("delete", "Delete server", Capability.DELETE, None, True),
-]
-
-
-# Hetzner and Proxmox set a new root password through the QEMU guest agent, inside the running system.
-NEEDS_RUNNING = ("the server is {status}: the new password is set inside the running system (QEMU guest agent). "
-                 "Power it on first, or use the console.")
+if TYPE_CHECKING:
+    from hostdeck.backends.sync.billing_actions import ActionRoute
 
 BILLING_LABELS = {"suspend": "Suspend through WHMCS", "unsuspend": "Unsuspend through WHMCS",
                   "terminate": "Terminate through WHMCS", "change_password": "Change service password through WHMCS"}
 DIRECT_OF = {"suspend": "suspend", "unsuspend": "unsuspend", "terminate": "delete", "change_password": "reset_password"}
 
 
-def build_menu(adapter: Adapter, server: Server, *, read_only: bool, billing_routes: list | None = None) -> list[MenuAction]:
-    """`billing_routes`: the server's routes through WHMCS (hostdeck.backends.sync.billing_actions.routes), when billing is set up."""
+def _item(action: ServerAction, adapter: Adapter, server: Server, billing_note: str | None) -> MenuAction | None:
+    """The menu line of one catalogue action, or None when it is not listed for this backend."""
+    def item(call: str, unavailable: str | None = None) -> MenuAction:
+        return MenuAction(action.id, action.label, call, action.dangerous, unavailable, action.confirm, action.form)
+
+    if action.capability is None:
+        return item(CLIPBOARD)
+    if action.capability not in adapter.capabilities:
+        if action.hidden_when_missing:
+            return None  # only some backends have it; no need to say so on every server
+        return item("", adapter.missing_reason(action.capability, server) or "not supported by this backend")
+    reason = adapter.missing_reason(action.capability, server) or state_reason(action, server)
+    call = adapter.describe_call(action.capability, server, action.power, variant=action.id)
+    if billing_note:
+        call += f" — {billing_note}"
+    return item(call, reason)
+
+
+def build_menu(adapter: Adapter, server: Server, *, read_only: bool,
+               billing_routes: list[ActionRoute] | None = None) -> list[MenuAction]:
+    """`billing_routes`: the server's routes through WHMCS (hostdeck.backends.sync.billing_actions.routes), when
+    billing is set up."""
+    routes = billing_routes or []
+    billing_available = any(r.route == "billing" and r.available for r in routes)
+    direct_note = {DIRECT_OF[r.action]: r.reason for r in routes if r.route == "direct" and r.reason}
     items: list[MenuAction] = []
-    direct_note = {DIRECT_OF[r.action]: r.reason for r in billing_routes or [] if r.route == "direct" and r.reason}
-    for action_id, label, capability, power, dangerous in ACTIONS:
-        if read_only and capability in MUTATING:
-            continue  # read-only hides mutating actions instead of greying them out
-        if capability not in adapter.capabilities:
-            if capability is Capability.SSO:
-                continue  # only panels have a customer login; no need to say so on every cloud server
-            reason = adapter.missing_reason(capability, server)
-            items.append(MenuAction(action_id, label, "", dangerous, unavailable=reason or "not supported by this backend"))
-            continue
-        reason = adapter.missing_reason(capability, server)
-        if reason is None and action_id == "power_on" and server.status is ServerStatus.RUNNING:
-            reason = "already running"
-        if reason is None and action_id in ("power_off", "power_shutdown", "power_reboot") and server.status is ServerStatus.OFF:
-            reason = "already off"
-        if reason is None and action_id == "power_reset" and server.status is ServerStatus.OFF:
-            reason = "it is off: a hard reset restarts a running server; use Power on"
-        if reason is None and action_id == "reset_password" and server.status not in (ServerStatus.RUNNING,
-                                                                                     ServerStatus.UNKNOWN):
-            reason = NEEDS_RUNNING.format(status=server.status.value)
-        if reason is None and server.locked:
-            reason = "locked: another action is running on it"
-        call = adapter.describe_call(capability, server, power, variant=action_id)
-        if action_id in direct_note and billing_routes and any(r.route == "billing" and r.available for r in billing_routes):
-            call += f" — {direct_note[action_id]}"
-        items.append(MenuAction(action_id, label, call, dangerous, unavailable=reason))
     if not read_only:
         # the routes that keep billing in step come first
-        for route in reversed(billing_routes or []):
-            if route.route == "billing":
-                items.insert(0, MenuAction(f"billing_{route.action}", route.title or BILLING_LABELS[route.action],
-                                        f"{route.label} — {route.reason}" if route.available else route.label,
-                                        dangerous=route.action != "unsuspend",
-                                        unavailable=None if route.available else route.reason))
-    if not read_only and hasattr(adapter, "resize"):
-        from hostdeck.backends.convoy.rules import refusal
-
-        why = refusal(server.raw.get("status"), "resize")
-        items.append(MenuAction("resize", "Resize (CPU, memory, disk, bandwidth)",
-                                f"via Convoy: PATCH /servers/{server.id}/settings/build (addresses kept)", True,
-                                unavailable=f"server {why}." if why else None))
-        items.append(MenuAction("rename", "Rename (name, host name)", f"via Convoy: PATCH /servers/{server.id}",
-                                unavailable=f"server {refusal(server.raw.get('status'), 'rename')}."
-                                if refusal(server.raw.get("status"), "rename") else None))
-    items.append(MenuAction("copy_ip", "Copy IP address", "(OSC 52 to the terminal's clipboard)"))
-    items.append(MenuAction("copy_id", "Copy server id", "(OSC 52 to the terminal's clipboard)"))
+        items += [MenuAction(f"billing_{r.action}", r.title or BILLING_LABELS[r.action],
+                             f"{r.label} — {r.reason}" if r.available else r.label,
+                             dangerous=r.action != "unsuspend", unavailable=None if r.available else r.reason,
+                             confirm=Confirm.TYPE_NAME if r.action == "terminate" else Confirm.CONFIRM)
+                  for r in routes if r.route == "billing"]
+    for action in SERVER_ACTIONS:
+        if read_only and action.mutating:
+            continue  # read-only hides mutating actions instead of greying them out
+        item = _item(action, adapter, server, direct_note.get(action.id) if billing_available else None)
+        if item is not None:
+            items.append(item)
     return items
+

@@ -481,6 +481,8 @@ class ServersScreen(ReportsFailures, Screen):
                              lambda choice: self.run_action(choice, server) if choice else None)
 
     def run_action(self, action_id: str, server: Server) -> None:
+        from hostdeck.backends.actions import Confirm
+
         from ..dialogs.confirm import ConfirmDialog
         from .server_actions import build_menu
 
@@ -492,10 +494,10 @@ class ServersScreen(ReportsFailures, Screen):
         if action_id == "copy_ip":
             self.action_copy_ip()
             return
-        if action_id in ("resize", "rename"):
+        if item.form:
             from ..dialogs.resize import RenameDialog, ResizeDialog
 
-            dialog = ResizeDialog(server) if action_id == "resize" else RenameDialog(server)
+            dialog = ResizeDialog(server) if item.form == "resize" else RenameDialog(server)
             self.app.push_screen(dialog, lambda changes: self._act(
                 self._change(action_id, server, changes), server, f"{item.label.split(' (')[0]} {server.name}")
                 if changes else None)
@@ -504,13 +506,13 @@ class ServersScreen(ReportsFailures, Screen):
             self.app.copy_to_clipboard(server.id)
             self.notify(f"id {server.id} sent to the clipboard.", timeout=3)
             return
-        if not item.dangerous and action_id in ("power_on", "unsuspend", "console", "sso"):
+        if item.confirm is Confirm.NONE:
             self._execute(item, server)
             return
+        typed = item.confirm is Confirm.TYPE_NAME
         dialog = ConfirmDialog(f"{item.label}?", backend=server.backend, target=f"{server.name} (id {server.id})",
-                               call=item.call, confirm_label=item.label,
-                               require_text=server.name if action_id in ("delete", "billing_terminate") else None,
-                               warning="This cannot be undone." if action_id in ("delete", "billing_terminate") else "")
+                               call=item.call, confirm_label=item.label, require_text=server.name if typed else None,
+                               warning="This cannot be undone." if typed else "")
         self.app.push_screen(dialog, lambda ok: self._execute(item, server) if ok else None)
 
     def _execute(self, item: MenuAction, server: Server) -> None:

@@ -1,0 +1,172 @@
+"""The action catalogue: every server action declared once.
+
+The TUI's action menu and command palette, the `hostdeck server ...` sub-commands, the help screen and the README's
+action table are all generated from `SERVER_ACTIONS`. Pure data: no Textual, no Rich, no UI.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from .contract import MUTATING, Capability, PowerAction
+from .models import Server, ServerStatus
+
+
+class Confirm(str, enum.Enum):
+    """What the person does before the call is sent (the CLI's `--yes` stands for both kinds of confirmation)."""
+
+    NONE = "none"
+    CONFIRM = "confirm"
+    TYPE_NAME = "type the name"
+
+
+@dataclass(frozen=True)
+class CliArg:
+    """One argparse argument of a sub-command: `flags` and `options` go to `add_argument` unchanged."""
+
+    flags: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CliCommand:
+    """A `hostdeck server NAME` sub-command; `func` names its handler in hostdeck.cli.commands."""
+
+    name: str
+    func: str
+    help: str
+    refused_as: str  # how a read-only refusal or a missing --yes names it
+    args: tuple[CliArg, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServerAction:
+    id: str
+    label: str
+    capability: Capability | None  # None: done here, nothing is sent (copying to the clipboard)
+    call: str  # the adapter method it calls ("" for a local action)
+    confirm: Confirm
+    help: str
+    power: PowerAction | None = None
+    cli: str | None = None  # the `hostdeck server` sub-command, e.g. "power" (with `power` as its argument)
+    key: str | None = None  # a key of the Servers screen that runs it without the menu
+    form: str | None = None  # a dialog that asks for the change and stands for the confirmation
+    hidden_when_missing: bool = False  # not listed at all for backends without the capability
+
+    @property
+    def mutating(self) -> bool:
+        return self.capability in MUTATING
+
+    @property
+    def dangerous(self) -> bool:
+        return self.confirm is not Confirm.NONE
+
+    @property
+    def cli_usage(self) -> str:
+        if self.cli is None:
+            return ""
+        return f"server {self.cli} BACKEND SERVER" + (f" {self.power.value}" if self.power else "")
+
+
+# Hetzner and Proxmox set a new root password through the QEMU guest agent, inside the running system.
+NEEDS_RUNNING = ("the server is {status}: the new password is set inside the running system (QEMU guest agent). "
+                 "Power it on first, or use the console.")
+CLIPBOARD = "(OSC 52 to the terminal's clipboard)"
+
+SERVER_ACTIONS: tuple[ServerAction, ...] = (
+    ServerAction("power_on", "Power on", Capability.POWER, "power", Confirm.NONE, "start a stopped server",
+                 power=PowerAction.ON, cli="power"),
+    ServerAction("power_shutdown", "Shut down (ACPI)", Capability.SHUTDOWN, "power", Confirm.CONFIRM,
+                 "ask the system to shut down", power=PowerAction.SHUTDOWN, cli="power"),
+    ServerAction("power_reboot", "Reboot (ACPI)", Capability.REBOOT, "power", Confirm.CONFIRM,
+                 "ask the system to restart", power=PowerAction.REBOOT, cli="power"),
+    ServerAction("power_off", "Power off (cut power)", Capability.POWER, "power", Confirm.CONFIRM,
+                 "cut the power, like pulling the plug", power=PowerAction.OFF, cli="power"),
+    ServerAction("power_reset", "Reset (hard)", Capability.RESET, "power", Confirm.CONFIRM,
+                 "restart a running server at once, unsaved data is lost", power=PowerAction.RESET, cli="power"),
+    ServerAction("reset_password", "Reset root password", Capability.RESET_PASSWORD, "reset_password", Confirm.CONFIRM,
+                 "a new root password, shown once and stored nowhere", cli="reset-password"),
+    ServerAction("console", "Open console", Capability.CONSOLE, "console", Confirm.NONE,
+                 "a console URL and its password, valid one minute", cli="console"),
+    ServerAction("sso", "Open the panel as the customer (SSO)", Capability.SSO, "sso_url", Confirm.NONE,
+                 "log in to the customer's panel (the link is valid 15 s)", cli="sso", hidden_when_missing=True),
+    ServerAction("suspend", "Suspend", Capability.SUSPEND, "suspend", Confirm.CONFIRM, "suspend the server",
+                 cli="suspend"),
+    ServerAction("unsuspend", "Unsuspend", Capability.SUSPEND, "unsuspend", Confirm.NONE, "lift a suspension",
+                 cli="unsuspend"),
+    ServerAction("delete", "Delete server", Capability.DELETE, "delete_server", Confirm.TYPE_NAME,
+                 "delete the server for good (refuses delete-protected servers)", cli="delete"),
+    ServerAction("resize", "Resize (CPU, memory, disk, bandwidth)", Capability.RESIZE, "resize", Confirm.CONFIRM,
+                 "change CPU, memory, disk or bandwidth, keeping the addresses", cli="resize", form="resize",
+                 hidden_when_missing=True),
+    ServerAction("rename", "Rename (name, host name)", Capability.RENAME, "rename", Confirm.NONE,
+                 "a new display name and/or host name", cli="rename", form="rename", hidden_when_missing=True),
+    ServerAction("copy_ip", "Copy IP address", None, "", Confirm.NONE, "copy the IP address", key="c"),
+    ServerAction("copy_id", "Copy server id", None, "", Confirm.NONE, "copy the server's id"),
+)
+BY_ID = {action.id: action for action in SERVER_ACTIONS}
+
+_SERVER = (CliArg(("backend",)), CliArg(("server",)))
+_YES = CliArg(("--yes",), {"action": "store_true", "help": "confirm a disruptive action"})
+_SIZES = (CliArg(("--cpu",), {"type": int}), CliArg(("--memory",), {"type": int, "metavar": "MB"}),
+          CliArg(("--disk",), {"type": int, "metavar": "GB"}), CliArg(("--bandwidth",), {"type": int, "metavar": "GB"}))
+
+CLI_COMMANDS: tuple[CliCommand, ...] = (
+    CliCommand("power", "server_power", "power on|off|shutdown|reboot|reset (all but 'on' need --yes)", "power",
+               (*_SERVER, CliArg(("action",), {"choices": [p.value for p in PowerAction]}), _YES)),
+    CliCommand("suspend", "server_suspend", "suspend (needs --yes)", "suspend", (*_SERVER, _YES)),
+    CliCommand("unsuspend", "server_unsuspend", "unsuspend", "unsuspend", (*_SERVER, _YES)),
+    CliCommand("reset-password", "server_reset_password",
+               "reset the root password and print the new one once (needs --yes)", "reset-password", (*_SERVER, _YES)),
+    CliCommand("console", "server_console", "request a console URL and its password", "a console session", _SERVER),
+    CliCommand("sso", "server_sso", "a single-sign-on URL to the customer's panel (valid 15 s): opened in a browser "
+               "when there is one, else printed", "a login-as-customer link (a full panel session)",
+               (*_SERVER, CliArg(("--print",), {"action": "store_true", "dest": "print_only",
+                                                "help": "print the URL instead of opening it"}))),
+    CliCommand("resize", "server_resize",
+               "Convoy: change CPU, memory, disk or bandwidth, keeping the addresses (needs --yes)", "resize",
+               (*_SERVER, *_SIZES, _YES)),
+    CliCommand("rename", "server_rename", "Convoy: a new display name and/or host name", "rename",
+               (*_SERVER, CliArg(("--name",)), CliArg(("--hostname",)))),
+    CliCommand("delete", "server_delete", "delete a server (needs --yes; refuses protected servers)", "delete",
+               (*_SERVER, _YES)),
+)
+
+
+def cli_action(command: str, power: str | None = None) -> ServerAction:
+    """The catalogue entry a `hostdeck server COMMAND [POWER]` runs."""
+    return next(a for a in SERVER_ACTIONS if a.cli == command and (a.power is None or a.power.value == power))
+
+
+def state_reason(action: ServerAction, server: Server) -> str | None:
+    """Why the server's state rules the action out now (the backend could do it otherwise); None when it does not."""
+    status = server.status
+    if action.id == "power_on" and status is ServerStatus.RUNNING:
+        return "already running"
+    if action.id in ("power_off", "power_shutdown", "power_reboot") and status is ServerStatus.OFF:
+        return "already off"
+    if action.id == "power_reset" and status is ServerStatus.OFF:
+        return "it is off: a hard reset restarts a running server; use Power on"
+    if action.id == "reset_password" and status not in (ServerStatus.RUNNING, ServerStatus.UNKNOWN):
+        return NEEDS_RUNNING.format(status=status.value)
+    if server.locked:
+        return "locked: another action is running on it"
+    return None
+
+
+def readme_table() -> str:
+    """The README's table of server actions (between the `server-actions` markers), as the catalogue declares them."""
+    lines = ["| action | key | command line | confirmation | read-only | does |", "|---|---|---|---|---|---|"]
+    for a in SERVER_ACTIONS:
+        key = f"`a`, `{a.key}`" if a.key else "`a`"
+        cli = f"`hostdeck {a.cli_usage}{' --yes' if a.dangerous else ''}`" if a.cli else "—"
+        allowed = "hidden" if a.mutating else "shown"
+        confirm = f"{a.confirm.value}, in the {a.form} form" if a.form else a.confirm.value
+        lines.append(f"| {a.label} | {key} | {cli} | {confirm} | {allowed} | {a.help} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # `python -m hostdeck.backends.actions` prints the README table
+    print(readme_table(), end="")
