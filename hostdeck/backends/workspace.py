@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .config import Config
+from .errors import ConfigError
 from .events import EventLog
 from .secrets import Secrets
 
 if TYPE_CHECKING:
     from .contract import Adapter
+    from .roles import Role, SiteHost
     from .credentials_guard import StoredRejections
     from .store.db import Store
 
@@ -108,6 +110,20 @@ class Workspace:
             self._rejections = StoredRejections(self.data_dir or data_dir(), db_path=self.database_file, database_url=database,
                                                 store=(lambda: self.store) if database else None)
         return self._rejections
+
+    def playing(self, name: str, role: Role) -> Adapter:
+        """The adapter `name`, when it plays `role`; a ConfigError naming the backends that do otherwise."""
+        adapter = self.adapter(name)
+        if adapter.plays(role):
+            return adapter
+        players = [n for n, a in self.adapters.items() if a.plays(role)]
+        raise ConfigError(f"{name} is a {adapter.kind} backend, not a {role.value}.", key="backends",
+                          fix=f"name a {role.value}: {', '.join(players) or 'none is configured'}.")
+
+    def site_host(self, name: str) -> SiteHost:
+        from .roles import Role
+
+        return cast("SiteHost", self.playing(name, Role.SITE_HOST))
 
     def adapter(self, name: str) -> Adapter:
         if name not in self.adapters:

@@ -847,7 +847,7 @@ async def cloudpanel_reset_password(args: argparse.Namespace) -> int:
     if refused := _need_yes(args, f"resetting the password of {args.user}"):
         return refused
     with CommandContext(args) as ws:
-        adapter = ws.adapter(args.backend)
+        adapter = ws.site_host(args.backend)
         try:
             result = await adapter.reset_user_password(args.user)
         finally:
@@ -862,7 +862,7 @@ async def cloudpanel_reset_password(args: argparse.Namespace) -> int:
 
 async def cloudpanel_trust(args: argparse.Namespace) -> int:
     with CommandContext(args) as ws:
-        adapter = ws.adapter(args.backend)
+        adapter = ws.site_host(args.backend)
         try:
             key = await adapter.fetch_host_key()
             if not args.yes:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hostdeck.backends.config import load_config
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.workspace import Workspace
+
+if TYPE_CHECKING:
+    from hostdeck.backends.demo import DemoEnvironment
 
 
 class CommandContext:
@@ -18,7 +22,7 @@ class CommandContext:
         self.args = args
         self.defer_demo = defer_demo
         self.check_store = check_store
-        self.demo = None
+        self.demo: DemoEnvironment | None = None
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.workspace: Workspace | None = None
 
@@ -27,9 +31,9 @@ class CommandContext:
         if getattr(self.args, "demo", False):
             from hostdeck.backends.demo import plan_demo
 
-            self.demo = plan_demo(servers=getattr(self.args, "demo_servers", 300), read_only=read_only)
+            demo = self.demo = plan_demo(servers=getattr(self.args, "demo_servers", 300), read_only=read_only)
             if not self.defer_demo:
-                self.demo.start()
+                demo.start()
             import os
 
             data_dir = None
@@ -37,7 +41,7 @@ class CommandContext:
                 # A demo run keeps nothing: its store lives in a temporary folder.
                 self._tmp = tempfile.TemporaryDirectory(prefix="hostdeck-demo-")
                 data_dir = Path(self._tmp.name)
-            self.workspace = Workspace(self.demo.config, self.demo.secrets, read_only=read_only, data_dir=data_dir)
+            self.workspace = Workspace(demo.config, demo.secrets, read_only=read_only, data_dir=data_dir)
         else:
             config = load_config(getattr(self.args, "config", None))
             self.workspace = Workspace(config, Secrets(), read_only=read_only)

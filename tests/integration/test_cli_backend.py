@@ -107,3 +107,11 @@ def test_a_closed_pipe_ends_the_listing_quietly(env, sim):
     _, err = proc.communicate(timeout=120)
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert proc.returncode == 141
+
+
+def test_a_cloudpanel_command_on_another_kind_names_the_site_hosts(env, sim):
+    e = dict(env, HOSTDECK_SECRET_HZ_TOKEN=TOKEN)
+    Path(e["HOSTDECK_CONFIG"]).write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{sim.base_url}"\n')
+    proc = hostdeck(e, "cloudpanel", "trust", "hz")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "hz is a hetzner backend, not a site host" in proc.stderr and "none is configured" in proc.stderr

@@ -19,7 +19,7 @@ from ..errors import ConfigError
 from ..paths import data_dir, open_private, private_dir, tighten_files
 
 if TYPE_CHECKING:
-    import paramiko  # type: ignore[import-untyped]  # paramiko ships no type hints
+    import paramiko
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import paramiko  # type: ignore[import-untyped]  # paramiko ships no type hints
+import paramiko
 
 from ..errors import AuthError, UnavailableError
 from .commands import RawResult
