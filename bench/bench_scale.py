@@ -103,13 +103,13 @@ asyncio.run(main())
 def fill_store(data_dir: Path, counts: dict[str, int]) -> tuple[Path, str, int]:
     """List the simulators once through the adapters and keep the lists; returns (config, first name, rows)."""
     from hostdeck.backends.config import BackendConfig, Config, GeneralConfig
-    from hostdeck.tui.screens.server_cache import remember_servers
     from hostdeck.backends.secrets import Secrets
     from hostdeck.backends.sim.cluster import Cluster
     from hostdeck.backends.sim.convoy import ConvoySim
     from hostdeck.backends.sim.hetzner import HetznerSim
     from hostdeck.backends.sim.proxmox import ProxmoxSim
     from hostdeck.backends.workspace import Workspace
+    from hostdeck.tui.screens.server_cache import remember_servers
 
     sims = {
         "hz": HetznerSim(servers=counts["hz"], seed=1, token=HZ_TOKEN, rate_limit=10**7, refill_per_second=10**7),
@@ -146,7 +146,7 @@ def fill_store(data_dir: Path, counts: dict[str, int]) -> tuple[Path, str, int]:
     ws.close_store()
     path = data_dir / "config.toml"
     path.write_text("".join(f'[[backends]]\nname = "{b.name}"\nkind = "{b.kind}"\nurl = "{b.url}"\n'
-                            + (f'token_id = "hostdeck@pve!hostdeck"\n' if b.kind == "proxmox" else "") + "\n"
+                            + ('token_id = "hostdeck@pve!hostdeck"\n' if b.kind == "proxmox" else "") + "\n"
                             for b in config.backends))
     return path, min(names), total
 

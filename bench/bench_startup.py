@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import json
 import os
 import platform
 import pty
@@ -42,6 +41,7 @@ import pyte
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from steady import compile_hostdeck  # noqa: E402 (bench/ is the script's folder)
+
 COLS, ROWS = 120, 40
 TOKEN = "bench-startup-token"
 DOWN_WAIT = 8.0  # seconds: the API-down screen shown in the report, once the refresh has given up

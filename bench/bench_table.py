@@ -67,7 +67,7 @@ async def _painted(app, widget, *, datatable: bool) -> float:
     loop = asyncio.get_running_loop()
     while True:
         future = loop.create_future()
-        widget.call_after_refresh(lambda: future.done() or future.set_result(None))
+        widget.call_after_refresh(lambda future=future: future.done() or future.set_result(None))
         await future
         pending = datatable and (widget._require_update_dimensions or widget._updated_cells)
         if not pending:

@@ -17,8 +17,8 @@ SIZE = (150, 42)
 
 
 async def main() -> None:
-    from hostdeck.tui.app import HostdeckApp
     from hostdeck.cli.context import CommandContext
+    from hostdeck.tui.app import HostdeckApp
 
     context = CommandContext(SimpleNamespace(demo=True, read_only=False, config=None))
     with context as workspace:

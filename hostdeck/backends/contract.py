@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .config import BackendConfig
 from .errors import BackendError, ConfigError, NotFoundError, ReadOnlyError, SecretError, UnsupportedError
 from .events import EventLog
+from .models import (
+    ActionProgress,
+    ActionResult,
+    Catalog,
+    ConnectionReport,
+    CreateResult,
+    Event,
+    EventKind,
+    SecretResult,
+    Server,
+    ServerSpec,
+)
 from .roles import Role
-from .models import (ActionProgress, ActionResult, Catalog, ConnectionReport, CreateResult, Event, EventKind,
-                     SecretResult, Server, ServerSpec)
 from .secrets import Secrets
 
 if TYPE_CHECKING:
@@ -232,7 +243,7 @@ class Adapter(ABC):
         raise UnsupportedError(self.missing_reason(Capability.CATALOG) or "not supported.", backend=self.name)
 
     # joins and detail ------------------------------------------------------------------
-    def attach(self, adapters: dict[str, "Adapter"]) -> list[str]:
+    def attach(self, adapters: dict[str, Adapter]) -> list[str]:
         """Called once with every configured adapter, for backends that join others (Convoy + Proxmox). Returns the
         names of backends whose servers are now shown through this one."""
         return []

@@ -22,15 +22,16 @@ import os
 import secrets as random_bytes
 import sqlite3
 import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import AuthError
 from .paths import private_dir
-from .store import fast
 from .secrets import env_name
+from .store import fast
 
 if TYPE_CHECKING:
     from .events import EventLog
@@ -244,11 +245,11 @@ class StoredRejections(Rejections):
                          {"b": backend, "f": fingerprint})
             conn.execute(text("INSERT INTO credential_rejections (backend, fingerprint, message, rejected_at) VALUES "
                               "(:b, :f, :m, :t)"), {"b": backend, "f": fingerprint, "m": rejection.message,
-                                                   "t": rejection.rejected_at.astimezone(timezone.utc).replace(tzinfo=None)})
+                                                   "t": rejection.rejected_at.astimezone(UTC).replace(tzinfo=None)})
 
 
 def _rejection(rejected_at: Any, message: Any) -> Rejection:
-    return Rejection(fast.parse_timestamp(rejected_at) or datetime.now(timezone.utc), str(message or ""))
+    return Rejection(fast.parse_timestamp(rejected_at) or datetime.now(UTC), str(message or ""))
 
 
 def _load_or_create_key(path: Path) -> bytes:
@@ -364,7 +365,7 @@ class CredentialGuard:
     def refusal(self, operation: str) -> AuthError:
         rejection = self._rejection
         assert rejection is not None
-        when = rejection.rejected_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        when = rejection.rejected_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         sets = " / ".join(f"`hostdeck secret set {self.backend} {f}`" for f in self.fields)
         envs = " / ".join(env_name(self.backend, f) for f in self.fields)
         change = self.change or f"set a new one with {sets} or the environment variable {envs}"
@@ -416,7 +417,7 @@ class CredentialGuard:
     def reject(self, message: str) -> None:
         self.accepted = False
         said = message.split(" Fix: ", 1)[0]   # the refusal names its own fix: the backend's is not repeated
-        rejection = Rejection(datetime.now(timezone.utc), _scrub(said, self._values.values())[:500])
+        rejection = Rejection(datetime.now(UTC), _scrub(said, self._values.values())[:500])
         self._rejection = rejection
         kept = self.book.record(self.backend, self.fingerprint, rejection)
         if not kept and isinstance(self.book, StoredRejections) and self.events is not None:

@@ -17,8 +17,9 @@ import ipaddress
 import json
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 if TYPE_CHECKING:
@@ -27,8 +28,15 @@ if TYPE_CHECKING:
     from .credentials_guard import CredentialGuard
 
 from . import __version__
-from .errors import (AuthError, BackendError, ConfigError, ProtocolError, RateLimitedError, ReadOnlyError,
-                     UnavailableError)
+from .errors import (
+    AuthError,
+    BackendError,
+    ConfigError,
+    ProtocolError,
+    RateLimitedError,
+    ReadOnlyError,
+    UnavailableError,
+)
 from .events import EventLog
 from .models import Event, EventKind
 from .redact import ValueRedactor, redact, redact_url

@@ -21,7 +21,7 @@ ADAPTERS: dict[str, str] = {
 }
 
 
-def adapter_class(kind: str) -> type["Adapter"]:
+def adapter_class(kind: str) -> type[Adapter]:
     target = ADAPTERS.get(kind)
     if target is None:
         raise ConfigError(f"backends of kind {kind!r} are not available in this version of hostdeck yet.", key="backends.kind",

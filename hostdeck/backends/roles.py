@@ -9,7 +9,8 @@ methods exist on every Adapter, whose defaults raise UnsupportedError: for those
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from .contract import Capability, PowerAction

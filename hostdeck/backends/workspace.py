@@ -14,8 +14,8 @@ from .secrets import Secrets
 
 if TYPE_CHECKING:
     from .contract import Adapter
-    from .roles import Role, SiteHost
     from .credentials_guard import StoredRejections
+    from .roles import Role, SiteHost
     from .store.db import Store
 
 

@@ -4,7 +4,7 @@ and support desks while an API is down), each backend's age on stderr. Also keep
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..tui.format import ago
 from .context import CommandContext, no_backends_message
@@ -22,7 +22,7 @@ def servers_cached(args: argparse.Namespace) -> int:
         found = {s.backend: s for s in cached(ws, SERVERS, names)}
     if not names:
         warn(no_backends_message())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows, missing = [], []
     for name in names:
         snapshot = found.get(name)

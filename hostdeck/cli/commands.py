@@ -45,7 +45,6 @@ def info(args: argparse.Namespace) -> int:
     import platform
 
     from hostdeck.backends import paths
-
     from hostdeck.backends.errors import ConfigError
 
     with CommandContext(args, check_store=False) as ws:  # info still answers, naming the store's problem

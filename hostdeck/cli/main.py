@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     server = sub.add_parser("server", help="show or act on one server (named by id or by name)")
     srv = server.add_subparsers(dest="server_command", metavar="ACTION", required=True)
     p = cmd("show", "server_show", "one server with every field", True, srv)
-    p.add_argument("backend"); p.add_argument("server")
+    p.add_argument("backend")
+    p.add_argument("server")
     for command in CLI_COMMANDS:
         p = cmd(command.name, command.func, command.help, True, srv)
         for arg in command.args:
@@ -176,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     cloud = sub.add_parser("cloudpanel", help="CloudPanel: reset a user's password, trust a server's host key")
     csub = cloud.add_subparsers(dest="cloudpanel_command", metavar="ACTION", required=True)
     p = cmd("reset-password", "cloudpanel_reset_password", "reset a CloudPanel user's password (needs --yes)", True, csub)
-    p.add_argument("backend"); p.add_argument("user")
+    p.add_argument("backend")
+    p.add_argument("user")
     p.add_argument("--yes", action="store_true")
     p = cmd("trust", "cloudpanel_trust", "show the server's SSH host key and trust it (needs --yes)", True, csub)
     p.add_argument("backend")

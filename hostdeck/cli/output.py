@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ..tui.safe_text import visible
-
 
 CELL_LIMIT = 200  # characters of one table cell; `server show` and --json print whole values
 

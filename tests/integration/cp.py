@@ -8,9 +8,9 @@ from typing import Any
 import paramiko
 import pytest
 
+from hostdeck.backends.cloudpanel import CloudPanelAdapter
 from hostdeck.backends.config import BackendConfig
 from hostdeck.backends.events import EventLog
-from hostdeck.backends.cloudpanel import CloudPanelAdapter
 from hostdeck.backends.secrets import Secrets
 
 

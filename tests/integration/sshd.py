@@ -118,7 +118,7 @@ class Sshd:
             f"CLPCTL_DOUBLE_VHOST_DIR={self.vhost_dir}", ""]))
         return path
 
-    def start(self) -> "Sshd":
+    def start(self) -> Sshd:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
         config = self.config()
         subprocess.run([SSHD, "-t", "-f", str(config)], check=True, capture_output=True)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
-
 from tests.support.cli import cli_env, run_cli
 
 from .net import free_port

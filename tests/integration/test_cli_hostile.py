@@ -14,7 +14,6 @@ from hostdeck.backends.sim.cluster import Cluster
 from hostdeck.backends.sim.convoy import ConvoySim
 from hostdeck.backends.sim.hetzner import HetznerSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
-
 from tests.support.cli import cli_env, run_cli
 
 from . import cv
@@ -35,7 +34,7 @@ def world(tmp_path_factory):
     convoy = ConvoySim(servers=len(HOSTILE), users=4, seed=41, token=cv.TOKEN, cluster=Cluster())
     for sim in (hz, convoy):
         sim.start()
-    for (sid, server), name in zip(sorted(hz.servers.items()), HOSTILE):
+    for (_sid, server), name in zip(sorted(hz.servers.items()), HOSTILE):
         server["name"], server["labels"] = name, {"customer": name}
         hz._touch(server)
     for server, name in zip(convoy.servers.values(), HOSTILE):

@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.support.cli import cli_env, run_cli
 
+from tests.support.cli import cli_env, run_cli
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
-
 from tests.support.store_lock import StoreLockThief
 
 from .test_cli import SENTINEL, as_json, env, first_running, hostdeck  # noqa: F401 - env: the fixture, on this sim

@@ -10,11 +10,24 @@ import time
 import pytest
 
 from hostdeck.backends.cloudpanel import CloudPanelAdapter, SiteSpec
+from hostdeck.backends.cloudpanel.errors import (
+    AlreadyExistsError,
+    ChangedHostKeyError,
+    HostKeyError,
+    OutcomeUnknownError,
+    UnknownHostKeyError,
+)
 from hostdeck.backends.config import BackendConfig
-from hostdeck.backends.cloudpanel.errors import (AlreadyExistsError, ChangedHostKeyError, HostKeyError, OutcomeUnknownError,
-                                        UnknownHostKeyError)
-from hostdeck.backends.errors import (AuthError, BackendError, NotFoundError, PermissionDenied, ProtocolError, ReadOnlyError,
-                             UnavailableError, ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    BackendError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    ReadOnlyError,
+    UnavailableError,
+    ValidationError,
+)
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.sim.cloudpanel import CloudPanelSim
@@ -453,7 +466,7 @@ async def test_every_command_is_an_event_with_the_masked_line(sim, cp):
     await cp.add_site(SiteSpec("ev.example.com", "static", "evuser", site_user_password=PW))
     await cp.reset_user_password("jane.roe")
     ssh = [e for e in cp.events.recent() if e.method == "SSH"]
-    assert [e.path for e in ssh][:2] == ["connect root@127.0.0.1:%d" % sim.address[1],
+    assert [e.path for e in ssh][:2] == [f"connect root@127.0.0.1:{sim.address[1]}",
                                          "test -f /etc/nginx/sites-enabled/ev.example.com.conf"]
     assert "clpctl site:add:static --domainName=ev.example.com --siteUser=evuser --siteUserPassword=***" in [e.path for e in ssh]
     assert all(e.duration_ms is not None for e in ssh)

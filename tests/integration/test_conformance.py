@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from hostdeck.backends.logfile import append_events
 from hostdeck.backends.errors import AuthError, BackendError, ProtocolError, ReadOnlyError, UnavailableError
+from hostdeck.backends.logfile import append_events
 
 from .conformance import SUBJECTS, Subject, by_name, cases
 from .net import assert_connection_refused, free_port

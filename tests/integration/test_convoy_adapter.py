@@ -14,13 +14,22 @@ from hostdeck.backends.convoy import ConvoyAdapter, ConvoyServerSpec
 from hostdeck.backends.convoy.api import ConvoyApi
 from hostdeck.backends.convoy.errors import classify
 from hostdeck.backends.convoy.spec import password_problem
-from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
-                             ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    ReadOnlyError,
+    UnavailableError,
+    UnsupportedError,
+    ValidationError,
+)
 from hostdeck.backends.http import HttpCore
 from hostdeck.backends.models import CatalogKind, CatalogSource, ServerStatus
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.convoy import MIB
-
 from tests.support.fixtures import adapter_fixture, sim_fixture
 
 from .cv import NON_ADMIN, SERVERS, TOKEN, make_adapter, open_sim

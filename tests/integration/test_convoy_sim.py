@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from hostdeck.backends.sim.cluster import Cluster, Node
-from hostdeck.backends.sim.convoy import (DEFAULT_NON_ADMIN_TOKEN, DEFAULT_TOKEN, MIB, ConvoySim, make_jwt, read_jwt)
+from hostdeck.backends.sim.convoy import DEFAULT_NON_ADMIN_TOKEN, DEFAULT_TOKEN, MIB, ConvoySim, make_jwt, read_jwt
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "convoy"

@@ -24,7 +24,6 @@ from hostdeck.backends.sim.hetzner import HetznerSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.store import Store
 from hostdeck.backends.workspace import Workspace
-
 from tests.support.cli import cli_env
 
 from .wh import IDENTIFIER, SECRET
@@ -90,7 +89,7 @@ def test_six_cron_runs_and_a_tui_start_cost_one_rejected_login_and_never_a_ban(w
     results = [finish(p) for p in together]
     results += [run(env, "sync", "services", "--propose"), run(env, "servers"), run(env, "test")]
     assert wh.rejected_logins == 1 and whmcs_logins(wh) == 1, wh.request_log
-    for code, out, err in results:
+    for _code, _out, err in results:
         assert "Traceback" not in err
     assert [code != 0 for code, _, _ in results[:2]] == [True, True]   # each sync run says WHMCS failed
     assert results[2][0] == 0 and len(json.loads(results[2][1])) == 12  # the server list needs no WHMCS

@@ -3,19 +3,23 @@ the faults every adapter shares are in test_conformance.py."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from hostdeck.backends.contract import PowerAction
-from hostdeck.backends.errors import (BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
-                                      ReadOnlyError, ValidationError)
+from hostdeck.backends.errors import (
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    ReadOnlyError,
+    ValidationError,
+)
 from hostdeck.backends.models import ServerSpec, ServerStatus
 from hostdeck.backends.sim.hetzner import HetznerSim
-
 from tests.support.fixtures import adapter_fixture, sim_fixture
 
 from .hz import READONLY_TOKEN, TOKEN, make_adapter, open_sim
-
 
 sim = sim_fixture(open_sim)
 hz = adapter_fixture(make_adapter)

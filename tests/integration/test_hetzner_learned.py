@@ -5,7 +5,7 @@ only name/page/per_page for GET /server_types; hcloud-python's ServerTypeLocatio
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -28,7 +28,7 @@ def test_the_spec_has_no_sort_on_server_types():
 
 def test_a_type_is_priced_only_where_it_can_be_ordered():
     raw = json.loads((FIXTURES / "hetzner" / "learned" / "server_type_locations.json").read_text())["data"]
-    item = parse_server_type("hz", raw, now=datetime(2026, 12, 6, tzinfo=timezone.utc))
+    item = parse_server_type("hz", raw, now=datetime(2026, 12, 6, tzinfo=UTC))
     assert item.attrs["locations"] == ["fsn1", "ash"]
     assert set(item.attrs["unavailable"]) == {"nbg1", "hel1"} and "2026-04-01" in item.attrs["unavailable"]["hel1"]
     assert item.price_for("nbg1") is None and item.price_for("hel1") is None

@@ -267,7 +267,7 @@ def test_pagination_walks_every_page_with_nulls_at_the_ends(ro_sim):
             assert p["per_page"] == 30 and p["last_page"] == 7 and p["total_entries"] == 200
             assert p["previous_page"] == (None if page == 1 else page - 1)
             links = r.headers["link"]
-            assert 'rel="last"' in links and ("page=%d&" % p["last_page"]) in links
+            assert 'rel="last"' in links and (f"page={p['last_page']}&") in links
             assert ('rel="prev"' in links) == (page > 1)
             assert ('rel="next"' in links) == (p["next_page"] is not None)
             seen += [s["id"] for s in r.json()["servers"]]

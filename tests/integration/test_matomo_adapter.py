@@ -7,18 +7,25 @@ import asyncio
 
 import pytest
 
-from hostdeck.backends.errors import (AuthError, ConflictError, NotFoundError, PermissionDenied, ProtocolError, RateLimitedError,
-                             ReadOnlyError, UnavailableError, ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    RateLimitedError,
+    ReadOnlyError,
+    UnavailableError,
+    ValidationError,
+)
 from hostdeck.backends.matomo import MatomoAdapter
 from hostdeck.backends.matomo.parse import MatomoSite
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.secrets import env_name
 from hostdeck.backends.sim.matomo import MatomoSim
-
 from tests.support.fixtures import adapter_fixture, sim_fixture
 
 from .mt import TOKEN, VIEW_TOKEN, make_adapter, methods, open_big_sim, open_sim
-
 
 big = sim_fixture(open_big_sim, scope="module")
 sim = sim_fixture(open_sim)

@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from hostdeck.backends.sim.matomo import DEFAULT_TOKEN, MatomoSim
-
-from .mt import TOKEN, VIEW_TOKEN, call, methods
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 from tests.support.shapes import same_shape
+
+from .mt import TOKEN, VIEW_TOKEN, call, methods
 
 FIXTURES = ALL_FIXTURES / "matomo"
 ERRORS = json.loads((FIXTURES / "errors.json").read_text(encoding="utf-8"))

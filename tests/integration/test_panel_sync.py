@@ -26,7 +26,6 @@ from hostdeck.backends.sim.vpspanel import VpsPanelSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.sync.billing_setup import panel_sync
 from hostdeck.backends.workspace import Workspace
-
 from tests.support.cli import cli_env, run_cli
 
 from . import hz, vp, wh

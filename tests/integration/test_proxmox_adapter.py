@@ -10,14 +10,23 @@ import httpx
 import pytest
 
 from hostdeck.backends.contract import Capability, PowerAction
-from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
-                             ReadOnlyError, UnavailableError, UnsupportedError, ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    ReadOnlyError,
+    UnavailableError,
+    UnsupportedError,
+    ValidationError,
+)
 from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.proxmox import LiveState, ProxmoxAdapter
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.cluster import VM
 from hostdeck.backends.sim.proxmox import ProxmoxSim
-
 from tests.support.fixtures import adapter_fixture, sim_fixture
 
 from .pve import SECRET, TOKEN_ID, make_adapter, open_sim

@@ -16,7 +16,6 @@ import pytest
 from hostdeck.backends.sim.cluster import Cluster
 from hostdeck.backends.sim.convoy import ConvoySim
 from hostdeck.backends.sim.whmcs import WhmcsSim
-
 from tests.support.cli import cli_env, run_cli
 
 from . import cv, wh

@@ -9,7 +9,6 @@ import pytest
 
 from hostdeck.backends.errors import ConflictError, NotFoundError
 from hostdeck.backends.sync.services import ServiceLinks
-
 from tests.support.cli import cli_env, run_cli
 
 from .billing_env import open_world, world  # noqa: F401 - world: the fixture

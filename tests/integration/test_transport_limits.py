@@ -12,7 +12,6 @@ import pytest
 from hostdeck.backends.errors import BackendError, ProtocolError, UnavailableError
 from hostdeck.backends.sim.hetzner import HetznerSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
-
 from tests.support.cli import cli_env, run_cli
 
 from . import hz, wh
@@ -83,8 +82,7 @@ async def test_the_default_cap_is_64_mib_and_the_config_is_checked(sim):
 
 
 async def test_an_error_that_echoes_the_authorization_header_is_scrubbed_everywhere(sim, tmp_path):
-    from hostdeck.backends.store import fast_events
-    from hostdeck.backends.store import Store
+    from hostdeck.backends.store import Store, fast_events
 
     adapter = hz.make_adapter(sim)
     sim.faults.add("GET /servers", "echo_headers", status=400)

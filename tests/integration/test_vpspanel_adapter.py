@@ -8,18 +8,26 @@ import time
 
 import pytest
 
-from hostdeck.backends.errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, ProtocolError,
-                             RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    BackendError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    ProtocolError,
+    RateLimitedError,
+    ReadOnlyError,
+    UnavailableError,
+    ValidationError,
+)
 from hostdeck.backends.models import Server, ServerStatus
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.vpspanel import VpsPanelAdapter, VpsRecord, record_for
 from hostdeck.backends.vpspanel.models import panel_status
-
 from tests.support.fixtures import adapter_fixture, sim_fixture
 
-from .vp import KEY, a_record, listing, make_adapter, open_sim, sync_posts
 from .net import free_port
-
+from .vp import KEY, a_record, listing, make_adapter, open_sim, sync_posts
 
 sim = sim_fixture(open_sim)
 vp = adapter_fixture(make_adapter)

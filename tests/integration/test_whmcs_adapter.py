@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
-                             RateLimitedError, ReadOnlyError, UnavailableError, ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    RateLimitedError,
+    ReadOnlyError,
+    UnavailableError,
+    ValidationError,
+)
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.whmcs import WhmcsAdapter
-
 from tests.support.fixtures import adapter_fixture, sim_fixture
 
 from .wh import ACCESS_KEY, IDENTIFIER, SECRET, actions, make_adapter, open_big_sim, open_sim
@@ -392,7 +401,7 @@ async def test_activity_log_limit_since_and_filters(sim, wh):
     newest = await wh.get_activity_log(limit=5)
     assert len(newest) == 5 and newest[0].description.startswith("Client Profile Modified")
     assert newest[0].date.tzinfo is not None and [e.id for e in newest] == sorted((e.id for e in newest), reverse=True)
-    recent = await wh.get_activity_log(since=datetime.now(timezone.utc) - timedelta(minutes=5), limit=None)
+    recent = await wh.get_activity_log(since=datetime.now(UTC) - timedelta(minutes=5), limit=None)
     assert [e.client_id for e in recent] == [9]
     assert all(e.client_id == 9 for e in await wh.get_activity_log(client_id=9))
     everything = await wh.get_activity_log(limit=None)

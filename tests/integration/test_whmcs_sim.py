@@ -11,7 +11,6 @@ import pytest
 
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.whmcs.parse import custom_fields_param
-
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 from tests.support import shapes
 

@@ -8,8 +8,14 @@ import pytest
 from hostdeck.backends.cloudpanel import commands, parse
 from hostdeck.backends.cloudpanel.commands import RawResult
 from hostdeck.backends.cloudpanel.errors import AlreadyExistsError
-from hostdeck.backends.errors import (BackendError, NotFoundError, PermissionDenied, ProtocolError, UnavailableError,
-                             ValidationError)
+from hostdeck.backends.errors import (
+    BackendError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    UnavailableError,
+    ValidationError,
+)
 from hostdeck.backends.sim.clpctl import symfony_table
 
 PW = "Sup3r-secret-pw!"

@@ -9,13 +9,19 @@ from hypothesis import strategies as st
 
 from hostdeck.backends.convoy.accounts import parse_user
 from hostdeck.backends.convoy.adapter import load_fallback
-from hostdeck.backends.convoy.rules import refusal
 from hostdeck.backends.convoy.errors import classify, missing_model
 from hostdeck.backends.convoy.parse import join_power, parse_catalog, parse_server
+from hostdeck.backends.convoy.rules import refusal
 from hostdeck.backends.convoy.spec import ConvoyServerSpec, password_problem, strong_password
 from hostdeck.backends.convoy.units import as_int, bytes_to_gb, bytes_to_mb, gb_to_bytes, mb_to_bytes
-from hostdeck.backends.errors import (AuthError, ConflictError, NotFoundError, PermissionDenied, UnavailableError,
-                             ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    UnavailableError,
+    ValidationError,
+)
 from hostdeck.backends.models import CatalogKind, ServerStatus
 from hostdeck.backends.sim.convoy import read_jwt
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES

@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -170,16 +171,17 @@ def test_a_missing_store_is_created_when_a_rejection_must_be_kept(tmp_path):
     fp = book.fingerprint("hz", {"token": "t"})
     assert book.find("hz", fp) is None                     # no database yet: nothing rejected, nothing created
     assert not (tmp_path / "fresh" / "hostdeck.db").exists()
-    from hostdeck.backends.credentials_guard import Rejection
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    assert book.record("hz", fp, Rejection(datetime.now(timezone.utc), "401"))
+    from hostdeck.backends.credentials_guard import Rejection
+
+    assert book.record("hz", fp, Rejection(datetime.now(UTC), "401"))
     assert StoredRejections(tmp_path / "fresh").find("hz", fp).message == "401"
 
 
 def test_a_database_url_keeps_rejections_through_the_store(tmp_path):
     """A configured database (PostgreSQL for a team; a SQLite URL here) goes through the Store's engine."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from hostdeck.backends.credentials_guard import Rejection
     from hostdeck.backends.store import Store
@@ -189,12 +191,12 @@ def test_a_database_url_keeps_rejections_through_the_store(tmp_path):
         book = StoredRejections(tmp_path, database_url=store.url, store=lambda: store)
         fp = book.fingerprint("wh", {"secret": "s"})
         assert book.find("wh", fp) is None
-        assert book.record("wh", fp, Rejection(datetime(2026, 12, 6, 20, 0, tzinfo=timezone.utc), "Authentication Failed"))
+        assert book.record("wh", fp, Rejection(datetime(2026, 12, 6, 20, 0, tzinfo=UTC), "Authentication Failed"))
         again = StoredRejections(tmp_path, database_url=store.url, store=lambda: store)
         found = again.find("wh", fp)
         assert found.message == "Authentication Failed" and found.rejected_at == datetime(2026, 12, 6, 20, 0,
-                                                                                         tzinfo=timezone.utc)
-        assert book.record("wh", fp, Rejection(datetime.now(timezone.utc), "again"))     # replaced, not duplicated
+                                                                                         tzinfo=UTC)
+        assert book.record("wh", fp, Rejection(datetime.now(UTC), "again"))     # replaced, not duplicated
         again.clear("wh", fp)
         assert StoredRejections(tmp_path, database_url=store.url, store=lambda: store).find("wh", fp) is None
     finally:

@@ -1,13 +1,21 @@
 """The adapter's parsing holds against the public fixtures (hcloud-python test data and the spec examples)."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError, UnavailableError,
-                             ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    RateLimitedError,
+    UnavailableError,
+    ValidationError,
+)
 from hostdeck.backends.hetzner.adapter import load_fallback
 from hostdeck.backends.hetzner.errors import classify
 from hostdeck.backends.hetzner.parse import parse_catalog, parse_server
@@ -31,7 +39,7 @@ def test_servers_list_fixture():
     first = servers[0]
     assert (first.id, first.name, first.status, first.ipv4, first.ipv6) == ("1", "my-server", ServerStatus.RUNNING, "1.2.3.4", "2001:db8::/64")
     # timestamps without seconds (as hcloud-python's fixtures have them) still parse
-    assert first.created == datetime(2016, 1, 30, 23, 50, tzinfo=timezone.utc)
+    assert first.created == datetime(2016, 1, 30, 23, 50, tzinfo=UTC)
     assert all(s.backend == "hz" and s.raw for s in servers)
 
 

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from hostdeck.backends.errors import (BackendError, ConfigError, ConflictError, ReadOnlyError, UnavailableError)
+from hostdeck.backends.errors import BackendError, ConfigError, ConflictError, ReadOnlyError, UnavailableError
 from hostdeck.backends.events import EventLog
 from hostdeck.backends.http import HttpCore, RateLimitState, RetryPolicy, check_base_url, parse_retry_after
 

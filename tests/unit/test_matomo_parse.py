@@ -1,20 +1,42 @@
 """The Matomo adapter's parsing, error mapping, request encoding and redaction hold against shared/fixtures/matomo."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
-                             RateLimitedError, UnavailableError, UnsupportedError, ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    RateLimitedError,
+    UnavailableError,
+    UnsupportedError,
+    ValidationError,
+)
 from hostdeck.backends.events import EventLog
 from hostdeck.backends.matomo.adapter import site_url, url_key, www_variant
 from hostdeck.backends.matomo.api import ScrubbedEvents, form_params
 from hostdeck.backends.matomo.errors import classify, from_message
-from hostdeck.backends.matomo.parse import (MatomoSite, as_bool, as_int, new_site_id, parse_site, parse_ts, scalar, site_ids,
-                                   success, tracking_code, url_list, version)
+from hostdeck.backends.matomo.parse import (
+    MatomoSite,
+    as_bool,
+    as_int,
+    new_site_id,
+    parse_site,
+    parse_ts,
+    scalar,
+    site_ids,
+    success,
+    tracking_code,
+    url_list,
+    version,
+)
 from hostdeck.backends.models import Event, EventKind
 from hostdeck.backends.redact import redact, redact_url
 from hostdeck.backends.sim.matomo import normalized_urls, php_params
@@ -58,7 +80,7 @@ def test_site_row_values_are_strings_and_are_cast():
     assert all(isinstance(v, str) for v in row.values())
     site = parse_site("mt", row)
     assert isinstance(site, MatomoSite) and site.id == 7 and site.name == "shop.example.com"
-    assert site.created == datetime(2026, 3, 2, 10, 20, tzinfo=timezone.utc)
+    assert site.created == datetime(2026, 3, 2, 10, 20, tzinfo=UTC)
     assert (site.ecommerce, site.site_search, site.exclude_unknown_urls, site.keep_url_fragment) == (False, True, False, 0)
     assert (site.timezone, site.timezone_name, site.currency, site.currency_name) == ("Europe/Berlin", "Germany", "EUR", "Euro")
     assert site.type == "website" and site.creator_login == "admin" and site.excluded_ips == () and site.raw == row
@@ -69,8 +91,8 @@ def test_site_row_values_are_strings_and_are_cast():
 def test_lenient_numbers_booleans_and_dates():
     assert as_int("7") == as_int(7) == as_int(7.0) == 7 and as_int("x") is None and as_int(True) is None
     assert as_bool("1") and as_bool(1) and not as_bool("0") and not as_bool("") and not as_bool(None)
-    assert parse_ts("2026-03-02 10:20:00").tzinfo is timezone.utc
-    assert parse_ts("2026-03-02") == datetime(2026, 3, 2, tzinfo=timezone.utc)
+    assert parse_ts("2026-03-02 10:20:00").tzinfo is UTC
+    assert parse_ts("2026-03-02") == datetime(2026, 3, 2, tzinfo=UTC)
     assert parse_ts("") is None and parse_ts("0000-00-00 00:00:00") is None and parse_ts("soon") is None
 
 

@@ -7,8 +7,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hostdeck.backends.config import BackendConfig
-from hostdeck.backends.errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                             ProtocolError, UnavailableError, ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    BackendError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    UnavailableError,
+    ValidationError,
+)
 from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.proxmox import parse
 from hostdeck.backends.proxmox.errors import classify, task_error

@@ -22,8 +22,14 @@ from hostdeck.backends.errors import AuthError, ConfigError
 from hostdeck.backends.events import EventLog
 from hostdeck.backends.http import RetryPolicy
 from hostdeck.backends.proxmox import ProxmoxAdapter
-from hostdeck.backends.proxmox.tls import (CertificateNotTrusted, PinMismatch, TlsSettings, format_fingerprint,
-                                  normalise_fingerprint, ssl_context)
+from hostdeck.backends.proxmox.tls import (
+    CertificateNotTrusted,
+    PinMismatch,
+    TlsSettings,
+    format_fingerprint,
+    normalise_fingerprint,
+    ssl_context,
+)
 from hostdeck.backends.secrets import Secrets
 
 TOKEN_ID, SECRET = "hostdeck@pve!hostdeck", "tls-sentinel-secret-4e1d"
@@ -34,7 +40,7 @@ def _name(cn: str) -> x509.Name:
 
 
 def make_certs(tmp_path, *, san_localhost: bool = True):
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (x509.CertificateBuilder().subject_name(_name("Proxmox Virtual Environment")).issuer_name(_name("Proxmox Virtual Environment"))
           .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())

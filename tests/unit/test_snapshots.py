@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from hostdeck.backends.store import Store
-from hostdeck.backends.store import snapshots
+from hostdeck.backends.store import Store, snapshots
 
 
 def test_nothing_is_read_or_written_without_a_current_database(tmp_path):
@@ -19,7 +18,7 @@ def test_nothing_is_read_or_written_without_a_current_database(tmp_path):
 def test_round_trip_times_and_the_last_failure(tmp_path):
     path = tmp_path / "hostdeck.db"
     Store(path=path).close()
-    then = datetime.now(timezone.utc) - timedelta(minutes=12)
+    then = datetime.now(UTC) - timedelta(minutes=12)
     assert snapshots.write(path, "servers", "hz", [{"id": "1", "name": "web-1"}], then, also={"servers:head": [{"id": "1"}]})
     assert snapshots.write(path, "servers", "vps", [])
     (hz,) = snapshots.read(path, "servers", ["hz"])

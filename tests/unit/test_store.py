@@ -7,8 +7,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 from hostdeck.backends.models import Event, EventKind, utcnow
-from hostdeck.backends.store import SCHEMA_VERSION, Store
-from hostdeck.backends.store import migrations
+from hostdeck.backends.store import SCHEMA_VERSION, Store, migrations
 
 
 def test_fresh_store_is_wal_with_current_schema(tmp_path):
@@ -52,6 +51,7 @@ def test_newer_database_is_refused(tmp_path):
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE meta SET value='99' WHERE key='schema_version'")
     import pytest
+
     from hostdeck.backends.errors import ConfigError
     with pytest.raises(ConfigError, match="newer than this hostdeck"):
         Store(path=tmp_path / "h.db")

@@ -1,5 +1,6 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.validate import check_hostname, check_labels, hostname_problem

@@ -2,7 +2,7 @@
 
 import base64
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,16 +10,44 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hostdeck.backends.errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError,
-                             UnavailableError, UnsupportedError, ValidationError)
+from hostdeck.backends.errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    RateLimitedError,
+    UnavailableError,
+    UnsupportedError,
+    ValidationError,
+)
 from hostdeck.backends.events import EventLog
 from hostdeck.backends.models import Event, EventKind
 from hostdeck.backends.sim.whmcs import php_unserialize
 from hostdeck.backends.whmcs.errors import classify, from_message
-from hostdeck.backends.whmcs.fields import (CLIENT_ALIASES, CLIENT_FIELDS, SERVICE_ALIASES, SERVICE_FIELDS, strong_password,
-                                   wire_fields)
-from hostdeck.backends.whmcs.parse import (as_id, as_int, custom_fields_param, items, money, parse_activity, parse_client,
-                                  parse_date, parse_datetime, parse_details, parse_product, parse_service, php_serialize)
+from hostdeck.backends.whmcs.fields import (
+    CLIENT_ALIASES,
+    CLIENT_FIELDS,
+    SERVICE_ALIASES,
+    SERVICE_FIELDS,
+    strong_password,
+    wire_fields,
+)
+from hostdeck.backends.whmcs.parse import (
+    as_id,
+    as_int,
+    custom_fields_param,
+    items,
+    money,
+    parse_activity,
+    parse_client,
+    parse_date,
+    parse_datetime,
+    parse_details,
+    parse_product,
+    parse_service,
+    php_serialize,
+)
 from hostdeck.backends.whmcs.scrub import ScrubbedEvents
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
@@ -54,9 +82,9 @@ def test_dates():
     assert parse_date("2026-12-01") == date(2026, 12, 1)
     assert parse_date("0000-00-00") is None and parse_date("") is None and parse_date(None) is None
     assert parse_datetime("0000-00-00 00:00:00") is None
-    assert parse_datetime("2026-03-02 10:21:44") == datetime(2026, 3, 2, 10, 21, 44, tzinfo=timezone.utc)
+    assert parse_datetime("2026-03-02 10:21:44") == datetime(2026, 3, 2, 10, 21, 44, tzinfo=UTC)
     lisbon_summer = parse_datetime("2026-07-01 12:00:00", ZoneInfo("Europe/Lisbon"))
-    assert lisbon_summer == datetime(2026, 7, 1, 11, 0, tzinfo=timezone.utc)
+    assert lisbon_summer == datetime(2026, 7, 1, 11, 0, tzinfo=UTC)
 
 
 # clients ------------------------------------------------------------------------------------------
@@ -126,7 +154,7 @@ def test_whmcs_details_and_activity():
     assert (info.version, info.canonical_version) == ("8.13.1", "8.13.1-release.1")
     first, cron = (parse_activity(r) for r in items(fixture("GetActivityLog")["activity"], "entry"))
     assert (first.id, first.client_id, first.admin_id, first.username) == (9811, 7, 1, "hostdeck")
-    assert first.date == datetime(2026, 3, 2, 10, 21, 44, tzinfo=timezone.utc)
+    assert first.date == datetime(2026, 3, 2, 10, 21, 44, tzinfo=UTC)
     assert "Service ID: 32" in first.description and cron.client_id == 0 and cron.ip_address == ""
 
 

@@ -4,7 +4,8 @@ credential rejected before has been corrected (keyring or environment), and clos
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..contract import Adapter
 from ..errors import ConfigError, ReadOnlyError

@@ -9,8 +9,9 @@ then it is an error: a list is complete or it fails, never silently short.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..errors import ProtocolError
 
@@ -42,7 +43,7 @@ async def read_all(first: Callable[[], Awaitable[FirstPage[K]]], page: Callable[
         if report:
             report(done, count)
 
-        async def fetch(k: K) -> list[Item]:
+        async def fetch(k: K, report: Callable[[int, int], None] | None = report, count: int = count) -> list[Item]:
             nonlocal done
             items = await page(k)
             done += 1

@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..adapter_base.connection_test import Stopwatch
-from ..roles import Role
 from ..contract import Adapter
 from ..errors import BackendError, ProtocolError, ReadOnlyError
 from ..models import ActionResult, ConnectionReport, Event, EventKind, SecretResult, Site
+from ..roles import Role
 from . import commands, parse, runtimes, validate
 from .commands import Command, RawResult
 from .errors import AlreadyExistsError, ChangedHostKeyError, HostKeyError, OutcomeUnknownError
@@ -39,7 +40,7 @@ def _named(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
     """Errors raised before anything is sent (validation) name this backend too."""
 
     @functools.wraps(method)
-    async def wrapper(self: "CloudPanelAdapter", *args: Any, **kwargs: Any) -> T:
+    async def wrapper(self: CloudPanelAdapter, *args: Any, **kwargs: Any) -> T:
         try:
             return await method(self, *args, **kwargs)
         except BackendError as exc:

@@ -10,10 +10,11 @@ import base64
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..paths import data_dir, open_private, private_dir, tighten_files
@@ -42,7 +43,7 @@ def default_path() -> Path:
     return data_dir() / "known_hosts"
 
 
-def fingerprint(key: "paramiko.PKey") -> str:
+def fingerprint(key: paramiko.PKey) -> str:
     """`SHA256:<base64 without padding>`, as `ssh-keygen -lf` prints it."""
     digest = hashlib.sha256(key.asbytes()).digest()
     return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
@@ -67,7 +68,7 @@ class KnownHosts:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
 
-    def load(self) -> "paramiko.HostKeys":
+    def load(self) -> paramiko.HostKeys:
         import paramiko
 
         keys = paramiko.HostKeys()
@@ -80,11 +81,11 @@ class KnownHosts:
                                   fix="check the file's permissions (it should belong to you, mode 600).") from None
         return keys
 
-    def keys_for(self, host: str, port: int) -> dict[str, "paramiko.PKey"]:
+    def keys_for(self, host: str, port: int) -> dict[str, paramiko.PKey]:
         found = self.load().lookup(host_entry(host, port))
         return dict(found) if found else {}
 
-    def state_of(self, host: str, port: int, key: "paramiko.PKey") -> tuple[str, tuple[str, ...]]:
+    def state_of(self, host: str, port: int, key: paramiko.PKey) -> tuple[str, tuple[str, ...]]:
         """("trusted" | "unknown" | "changed", fingerprints hostdeck trusts for this host)."""
         known = self.keys_for(host, port)
         expected = tuple(fingerprint(k) for k in known.values())
@@ -94,7 +95,7 @@ class KnownHosts:
             return "trusted", expected
         return "changed", expected
 
-    def add(self, host: str, port: int, key: "paramiko.PKey", *, replace: bool = False) -> None:
+    def add(self, host: str, port: int, key: paramiko.PKey, *, replace: bool = False) -> None:
         """Trust `key` for host:port. With `replace`, every other key of that host is forgotten first."""
         name = host_entry(host, port)
         with self._locked():
@@ -108,7 +109,7 @@ class KnownHosts:
             keys.add(name, key.get_name(), key)
             self._write(keys)
 
-    def _write(self, keys: "paramiko.HostKeys") -> None:
+    def _write(self, keys: paramiko.HostKeys) -> None:
         private_dir(self.path.parent)
         fd, tmp = tempfile.mkstemp(prefix=".known_hosts.", dir=self.path.parent)
         try:

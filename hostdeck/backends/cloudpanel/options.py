@@ -17,8 +17,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..config import BackendConfig
 from ..errors import ConfigError, ValidationError

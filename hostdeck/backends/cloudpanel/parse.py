@@ -10,7 +10,7 @@ import re
 from types import ModuleType
 from typing import Any
 
-from ..errors import (BackendError, NotFoundError, PermissionDenied, ProtocolError, UnavailableError, ValidationError)
+from ..errors import BackendError, NotFoundError, PermissionDenied, ProtocolError, UnavailableError, ValidationError
 from .commands import Command, RawResult, mask_text
 from .errors import AlreadyExistsError
 from .spec import PanelUser

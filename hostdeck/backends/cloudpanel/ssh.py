@@ -13,9 +13,9 @@ import select
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import paramiko
 
@@ -188,7 +188,7 @@ class SshConnection:
                 raise self._host_key_trouble(exc) from None
             raise UnavailableError(f"SSH to {s.where} failed: {exc}.", backend=s.backend, operation="connect",
                                    code="ssh_failed", retryable=True) from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             client.close()
             raise UnavailableError(f"no SSH answer from {s.where} within {s.connect_timeout:g} s: check the host, the "
                                    "port and any firewall.", backend=s.backend, operation="connect",

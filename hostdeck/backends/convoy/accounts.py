@@ -7,8 +7,9 @@ the email up instead of sending the create again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import BackendError, ConflictError, ProtocolError, UnavailableError, ValidationError
 from ..models import Client

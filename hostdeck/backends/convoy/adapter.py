@@ -9,20 +9,40 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable, Mapping
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from ..catalog import cached_catalog
 from ..adapter_base.connection_test import Stopwatch
-from ..roles import Hypervisor, Role
 from ..adapter_base.http_adapter import HttpAdapter
+from ..catalog import cached_catalog
 from ..contract import Adapter, Capability, PowerAction, ProgressFn
-from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, UnavailableError, UnsupportedError, ValidationError)
+from ..errors import (
+    AuthError,
+    BackendError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    UnavailableError,
+    UnsupportedError,
+    ValidationError,
+)
 from ..http import HttpCore, RetryPolicy
-from ..models import (ActionProgress, ActionResult, Catalog, CatalogItem, ConnectionReport, CreateResult, SecretResult,
-                      Server, ServerSpec)
+from ..models import (
+    ActionProgress,
+    ActionResult,
+    Catalog,
+    CatalogItem,
+    ConnectionReport,
+    CreateResult,
+    SecretResult,
+    Server,
+    ServerSpec,
+)
+from ..roles import Hypervisor, Role
 from ..validate import hostname_problem
 from . import parse
 from .accounts import Accounts, ConvoyUser, UserLink

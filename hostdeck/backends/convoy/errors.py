@@ -5,8 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError,
-                      UnavailableError, ValidationError)
+from ..errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    RateLimitedError,
+    UnavailableError,
+    ValidationError,
+)
 
 # "No query results for model [Convoy\Models\Node] 99" (findOrFail) or "... [Convoy\Models\Server]." (firstOrFail)
 MODEL = re.compile(r"No query results for model \[(?:[\w\\]*\\)?(\w+)\]\s*(.*?)\.?\s*$")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+
 from ..numbers import as_int as as_int  # used here and re-exported
 
 MIB = 1 << 20

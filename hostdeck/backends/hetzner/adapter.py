@@ -5,18 +5,27 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable, Mapping
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from ..catalog import cached_catalog
 from ..adapter_base.connection_test import Stopwatch
-from ..roles import Role
 from ..adapter_base.http_adapter import HttpAdapter
+from ..catalog import cached_catalog
 from ..contract import Capability, PowerAction, ProgressFn
-from ..errors import (BackendError, NotFoundError, PermissionDenied, UnavailableError, ValidationError)
+from ..errors import BackendError, NotFoundError, PermissionDenied, UnavailableError, ValidationError
 from ..http import HttpCore, RetryPolicy
-from ..models import (ActionResult, Catalog, CatalogItem, ConnectionReport, CreateResult, SecretResult, Server,
-                      ServerSpec)
+from ..models import (
+    ActionResult,
+    Catalog,
+    CatalogItem,
+    ConnectionReport,
+    CreateResult,
+    SecretResult,
+    Server,
+    ServerSpec,
+)
+from ..roles import Role
 from ..validate import check_hostname, check_labels
 from . import parse
 from .api import ActionsClient, CatalogClient, ServersClient

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..adapter_base.paging import FirstPage, PageProgress, read_all
 from ..errors import BackendError, ProtocolError

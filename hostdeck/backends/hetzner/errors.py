@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, ProtocolError,
-                      RateLimitedError, UnavailableError, ValidationError)
+from ..errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    RateLimitedError,
+    UnavailableError,
+    ValidationError,
+)
 
 BY_CODE: dict[str, type[BackendError]] = {
     "unauthorized": AuthError,

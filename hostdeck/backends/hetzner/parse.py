@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,7 +30,7 @@ def parse_time(value: Any) -> datetime | None:
         ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 def _decimal(value: Any) -> Decimal:
@@ -114,7 +114,7 @@ def orderability(loc: dict[str, Any], now: datetime) -> str | None:
 def parse_server_type(backend: str, raw: dict[str, Any], now: datetime | None = None) -> CatalogItem:
     """Only locations where the type can be ordered are offered (`attrs["locations"]`) and priced; the others are
     kept with the reason in `attrs["unavailable"]`, and announced deprecations in `attrs["deprecated_in"]`."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     memory = raw.get("memory")
     deprecation = raw.get("deprecation")
     entries = [loc for loc in raw.get("locations") or [] if isinstance(loc, dict) and loc.get("name")]

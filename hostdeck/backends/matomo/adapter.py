@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..adapter_base.connection_test import Stopwatch
-from ..roles import Role
 from ..adapter_base.http_adapter import HttpAdapter
-from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, UnavailableError, ValidationError)
+from ..errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    UnavailableError,
+    ValidationError,
+)
 from ..http import HttpCore, Reply, RetryPolicy
 from ..models import ConnectionReport
+from ..roles import Role
 from . import parse
 from .api import MatomoApi, ScrubbedEvents
 from .errors import classify, from_message

@@ -12,8 +12,16 @@ import re
 from typing import Any
 
 from ..adapter_base.answers import proxy_rate_limited, server_error
-from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, RateLimitedError,
-                      UnsupportedError, ValidationError)
+from ..errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    RateLimitedError,
+    UnsupportedError,
+    ValidationError,
+)
 
 SITE_ACCESS = re.compile(r"'(view|admin|write)' access for the website id = (\S+?)\.?$", re.I)
 ACCESS_LEVEL = re.compile(r"'(view|admin|write|superuser)'", re.I)

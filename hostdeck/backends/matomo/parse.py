@@ -5,7 +5,7 @@ answer of the wrong shape (a ProtocolError, never an empty result)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import ProtocolError
@@ -70,7 +70,7 @@ def parse_ts(value: Any) -> datetime | None:
             parsed = datetime.strptime(raw[:10], "%Y-%m-%d")
         except ValueError:
             return None
-    return parsed.replace(tzinfo=timezone.utc)
+    return parsed.replace(tzinfo=UTC)
 
 
 def _wrong(method: str, what: str) -> ProtocolError:

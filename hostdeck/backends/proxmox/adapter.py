@@ -11,14 +11,15 @@ import asyncio
 import secrets
 import string
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..adapter_base.connection_test import Stopwatch
-from ..roles import Role
 from ..contract import MUTATING, Adapter, Capability, PowerAction, ProgressFn
-from ..errors import (BackendError, ConfigError, ConflictError, ProtocolError, UnavailableError, UnsupportedError)
+from ..errors import BackendError, ConfigError, ConflictError, ProtocolError, UnavailableError, UnsupportedError
 from ..http import HttpCore, RetryPolicy
 from ..models import ActionProgress, ActionResult, ConnectionReport, SecretResult, Server, ServerStatus
+from ..roles import Role
 from . import parse
 from .api import PveClient
 from .errors import AGENT_MISSING, classify, plain
@@ -96,7 +97,7 @@ class ProxmoxAdapter(Adapter):
             # one guard for every node: the nodes of a cluster share their tokens
             guard = self.credential_guard(values, identity=self.setup.token_id)
             own = any(n.name == node.name and n.url == node.url for n in self.setup.nodes) and node.tls != self.setup.default_tls
-            from .transport import PveTransport   # httpx loads with the first core, not with the adapter
+            from .transport import PveTransport  # httpx loads with the first core, not with the adapter
 
             transport = PveTransport(node.tls, scope=f"node {node.name}" if own else f"backend {self.name}",
                                      backend=self.name, events=self.events, max_connections=self.config.max_concurrency or 4)

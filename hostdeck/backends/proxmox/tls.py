@@ -145,7 +145,7 @@ async def presented_fingerprint(host: str, port: int, timeout: float = 5.0) -> s
     ctx.verify_mode = ssl.CERT_NONE
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=ctx, server_hostname=host), timeout)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+    except (TimeoutError, OSError, ssl.SSLError):
         return None
     try:
         der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)

@@ -10,18 +10,28 @@ to resolve; update is retried; delete is retried and a 404 "VPS not found" count
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..config import BackendConfig
 from ..adapter_base.connection_test import Stopwatch
-from ..roles import Role
 from ..adapter_base.http_adapter import HttpAdapter
+from ..config import BackendConfig
+from ..errors import (
+    AuthError,
+    BackendError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    ProtocolError,
+    RateLimitedError,
+    UnavailableError,
+    ValidationError,
+)
 from ..events import ScrubbedEvents
-from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, ProtocolError,
-                      RateLimitedError, UnavailableError, ValidationError)
 from ..http import HttpCore, RetryPolicy
 from ..models import ConnectionReport, ServerStatus
 from ..redact import MASK
+from ..roles import Role
 from .api import SYNC_PATH, SyncClient
 from .errors import URL_FIX, classify, key_fix
 from .models import STATUSES, VpsRecord, check_fields, panel_status

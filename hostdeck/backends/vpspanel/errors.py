@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import (AuthError, BackendError, NotFoundError, ProtocolError, RateLimitedError, UnavailableError,
-                      ValidationError)
+from ..errors import (
+    AuthError,
+    BackendError,
+    NotFoundError,
+    ProtocolError,
+    RateLimitedError,
+    UnavailableError,
+    ValidationError,
+)
 
 BAD_KEY = "invalid or missing api key"
 BAD_FIELDS = "missing required fields"

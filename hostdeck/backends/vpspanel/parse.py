@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import ProtocolError
-from .models import VpsRecord
 from ..numbers import as_int  # noqa: F401 (used here and re-exported)
-
+from .models import VpsRecord
 
 
 def as_time(value: Any) -> datetime | None:
@@ -21,7 +20,7 @@ def as_time(value: Any) -> datetime | None:
         when = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def vps_object(data: Any, *, backend: str, operation: str) -> dict[str, Any]:

@@ -9,23 +9,42 @@ read back and what was found is reported).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..adapter_base.connection_test import Stopwatch
-from ..roles import Role
 from ..adapter_base.http_adapter import HttpAdapter
-from ..errors import (AuthError, BackendError, ConfigError, ConflictError, NotFoundError, PermissionDenied,
-                      ProtocolError, RateLimitedError, UnavailableError, UnsupportedError,
-                      ValidationError)
+from ..errors import (
+    AuthError,
+    BackendError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ProtocolError,
+    RateLimitedError,
+    UnavailableError,
+    UnsupportedError,
+    ValidationError,
+)
 from ..http import HttpCore, RetryPolicy
 from ..models import Client, ConnectionReport
+from ..roles import Role
 from . import parse
 from .api import PAGE_SIZE, ClientsClient, ModulesClient, ServicesClient, SystemClient, WhmcsApi
 from .errors import classify, rejection
-from .fields import (CLIENT_ALIASES, CLIENT_FIELDS, SERVICE_ALIASES, SERVICE_FIELDS, check_country, check_email,
-                     strong_password, wire_fields)
+from .fields import (
+    CLIENT_ALIASES,
+    CLIENT_FIELDS,
+    SERVICE_ALIASES,
+    SERVICE_FIELDS,
+    check_country,
+    check_email,
+    strong_password,
+    wire_fields,
+)
 from .models import ActivityEntry, AddedClient, ModuleResult, Product, Service, WhmcsInfo
 from .reconcile import check_failed, look_again, unclear
 from .scrub import ScrubbedEvents

@@ -14,7 +14,15 @@ import re
 from typing import Any
 
 from ..adapter_base.answers import proxy_rate_limited, server_error
-from ..errors import (AuthError, BackendError, ConflictError, NotFoundError, PermissionDenied, UnsupportedError, ValidationError)
+from ..errors import (
+    AuthError,
+    BackendError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    UnsupportedError,
+    ValidationError,
+)
 
 ACTIONS = ("WhmcsDetails", "GetClients", "GetClientsDetails", "AddClient", "UpdateClient", "GetClientsProducts",
            "GetProducts", "UpdateClientProduct", "ModuleCreate", "ModuleSuspend", "ModuleUnsuspend", "ModuleTerminate",

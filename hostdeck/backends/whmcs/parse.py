@@ -4,16 +4,16 @@ be `[]`, `{}`, `""` or missing, `0000-00-00` for "no date", `-1.00` for a billin
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..adapter_base.shapes import as_mapping
 from ..errors import ProtocolError
 from ..models import Client
+from ..numbers import as_int as as_int  # used here and re-exported
 from ..redact import redact
 from .models import ActivityEntry, Product, Service, WhmcsInfo
-from ..numbers import as_int as as_int  # used here and re-exported
 
 CYCLES = ("monthly", "quarterly", "semiannually", "annually", "biennially", "triennially")
 SETUP_FEES = {"msetupfee": "monthly", "qsetupfee": "quarterly", "ssetupfee": "semiannually", "asetupfee": "annually",
@@ -66,7 +66,7 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def parse_datetime(value: Any, tz: tzinfo = timezone.utc) -> datetime | None:
+def parse_datetime(value: Any, tz: tzinfo = UTC) -> datetime | None:
     """"Y-m-d H:i:s" in the installation's time zone -> aware UTC; "0000-00-00 ..." -> None."""
     raw = text(value).strip()
     if not raw or raw.startswith("0000-00-00"):
@@ -75,7 +75,7 @@ def parse_datetime(value: Any, tz: tzinfo = timezone.utc) -> datetime | None:
         local = datetime.fromisoformat(raw)
     except ValueError:
         return None
-    return (local if local.tzinfo else local.replace(tzinfo=tz)).astimezone(timezone.utc)
+    return (local if local.tzinfo else local.replace(tzinfo=tz)).astimezone(UTC)
 
 
 # ----------------------------------------------------------------------------- system
@@ -89,7 +89,7 @@ def parse_details(data: dict[str, Any]) -> WhmcsInfo:
     return WhmcsInfo(version=version, canonical_version=text(whmcs.get("canonicalversion")), raw=whmcs)
 
 
-def parse_activity(raw: dict[str, Any], tz: tzinfo = timezone.utc) -> ActivityEntry:
+def parse_activity(raw: dict[str, Any], tz: tzinfo = UTC) -> ActivityEntry:
     return ActivityEntry(
         id=as_int(raw.get("id")) or 0, date=parse_datetime(raw.get("date"), tz), description=text(raw.get("description")),
         client_id=as_int(raw.get("clientId", raw.get("userid"))) or 0, user_id=as_int(raw.get("userId")) or 0,

@@ -9,9 +9,10 @@ message, path or detail is replaced by `***`.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
-from ..events import EventLog, ScrubbedEvents as Scrubbed
+from ..events import EventLog
+from ..events import ScrubbedEvents as Scrubbed
 from ..redact import MASK
 
 IDENTIFIER_FIELD = re.compile(r'((?:"|\')?(?:identifier|username)(?:"|\')?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^&\s,}]+)')
