@@ -103,7 +103,7 @@ asyncio.run(main())
 def fill_store(data_dir: Path, counts: dict[str, int]) -> tuple[Path, str, int]:
     """List the simulators once through the adapters and keep the lists; returns (config, first name, rows)."""
     from hostdeck.backends.config import BackendConfig, Config, GeneralConfig
-    from hostdeck.tui.screens.server_cache import remember_servers
+    from hostdeck.tui.screens.servers.cache import remember_servers
     from hostdeck.backends.secrets import Secrets
     from hostdeck.backends.sim.cluster import Cluster
     from hostdeck.backends.sim.convoy import ConvoySim

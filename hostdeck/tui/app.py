@@ -53,9 +53,9 @@ class HostdeckApp(App[int]):
     TITLE = "hostdeck"
     CSS_PATH = str(resources.files("hostdeck.styles") / "app.tcss")  # absolute: subclasses may live anywhere
     MODES = {
-        "servers": partial(_lazy_screen, "hostdeck.tui.screens.servers:ServersScreen"),
+        "servers": partial(_lazy_screen, "hostdeck.tui.screens.servers.screen:ServersScreen"),
         "catalog": partial(_lazy_screen, "hostdeck.tui.screens.catalog:CatalogScreen"),
-        "sync": partial(_lazy_screen, "hostdeck.tui.screens.sync:SyncScreen"),
+        "sync": partial(_lazy_screen, "hostdeck.tui.screens.sync.screen:SyncScreen"),
         "sites": partial(_lazy_screen, "hostdeck.tui.screens.sites:SitesScreen"),
         "logs": partial(_lazy_screen, "hostdeck.tui.screens.logs:LogsScreen"),
         "connections": partial(_lazy_screen, "hostdeck.tui.screens.connections:ConnectionsScreen"),

@@ -11,30 +11,30 @@ from functools import partial
 from typing import TYPE_CHECKING, Hashable
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.containers import Horizontal
+from textual.widgets import Footer, Static
 
-from ..reporting import ReportsFailures, about
-from ..safe_text import as_text, visible
-from ..widgets.grid import Grid
-from ..widgets.topbar import TopBar
-from .server_cache import freshness
-from .server_rows import COLUMNS, server_row
+from ...filtering import search_text
+from ...reporting import about
+from ...safe_text import as_text, visible
+from ...widgets.grid import Grid
+from ...widgets.topbar import TopBar
+from ..grid_screen import GridScreen
+from .cache import freshness
+from .rows import COLUMNS, server_row
 
 if TYPE_CHECKING:
     from hostdeck.backends.models import Server
 
-    from .server_cache import CachedServers
+    from .cache import CachedServers
 
-    from ..dialogs.action_menu import MenuAction
+    from ...dialogs.action_menu import MenuAction
 
 DETAIL_LIMIT = 2_000  # characters of one value in the details pane; a 10,000-character name is clipped
 RAW_LINE_LIMIT = 4_000
-STATUS_LIMIT = 500
 
 # Backends modules, dialogs and actions load with the first data, after the first paint (see bench/bench_startup.py).
 
@@ -43,7 +43,12 @@ STATUS_LIMIT = 500
 REST_DELAY = 0.1
 
 
-class ServersScreen(ReportsFailures, Screen):
+class ServersScreen(GridScreen):
+    GRID_ID = "servers-grid"
+    BODY_ID = "servers-body"
+    FILTER_BEFORE = "#servers-body"
+    DETAILS_PLACEHOLDER = "Select a server to see its details."
+    SORT_COLUMNS = tuple(column.key for column in COLUMNS)
     AUTO_FOCUS = "#servers-grid"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="servers.filter"),
@@ -65,7 +70,7 @@ class ServersScreen(ReportsFailures, Screen):
         self.last_refresh: float | None = None
         self.refresh_seconds: float = 30.0
         self._timer = None
-        self._sort_index = 1
+        self._sort_index = 1  # name
         self._links = None
         self._links_error: str | None = None
         self.billing_snapshot = None
@@ -74,7 +79,6 @@ class ServersScreen(ReportsFailures, Screen):
         self.refreshing: set[str] = set()
         self.unreachable: dict[str, tuple[str, str]] = {}  # backend -> (error category, message)
         self.fetched_at: dict[str, datetime] = {}  # when each backend's rows on screen were listed
-        self._details_body: Static | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("Servers")
@@ -107,10 +111,6 @@ class ServersScreen(ReportsFailures, Screen):
             self.mount(Footer())
             self.call_after_refresh(self.refresh_bindings)  # the Footer draws its keys on the next bindings update
 
-    @property
-    def grid(self) -> Grid:
-        return self.query_one("#servers-grid", Grid)
-
     def on_mount(self) -> None:
         self.app.servers_screen = self  # the command palette finds servers and actions here
         self.grid.empty_message = "Loading servers…" if self.app.workspace.backend_names else \
@@ -120,14 +120,14 @@ class ServersScreen(ReportsFailures, Screen):
         if self.app.workspace.backend_names:
             self._paint_cached()
             self.refresh_servers()
-        self.set_interval(1.0, self._tick_status)
+        self.set_interval(1.0, self.update_status)
         if self.app.first_paint_ms is not None:  # shown after start-up: no first paint to protect
             self.add_footer()
 
     # loading --------------------------------------------------------------------
     def _paint_cached(self) -> None:
         """The stored inventory, on screen at the first paint (stdlib sqlite3: no SQLAlchemy on this path)."""
-        from .server_cache import load_cached
+        from .cache import load_cached
 
         self.cache = load_cached(self.app.workspace)
         self.refreshing = set(self.cache)  # the refresh starts right after the first paint
@@ -144,7 +144,7 @@ class ServersScreen(ReportsFailures, Screen):
 
     @work(group="servers-cache-rest", exit_on_error=False, description="Load the stored inventory")
     async def _load_rest(self, backends: list[str]) -> None:
-        from .server_cache import load_rest
+        from .cache import load_rest
 
         found = await asyncio.to_thread(load_rest, self.app.workspace, backends)
         for backend, servers in found.items():
@@ -174,7 +174,7 @@ class ServersScreen(ReportsFailures, Screen):
         adapters = await asyncio.to_thread(self.app.workspace.prepare_listing)  # imports off the event loop
         self._drop_unlisted({a.name for a in adapters})
         self.refreshing = {a.name for a in adapters}
-        self._tick_status()
+        self.update_status()
 
         async def listed(adapter):
             try:
@@ -209,7 +209,7 @@ class ServersScreen(ReportsFailures, Screen):
             self._render_rows()
 
     def _backend_answered(self, adapter, result) -> None:
-        from .server_cache import remember_failure, remember_servers
+        from .cache import remember_failure, remember_servers
 
         self.refreshing.discard(adapter.name)
         if isinstance(result, BaseException):
@@ -298,12 +298,12 @@ class ServersScreen(ReportsFailures, Screen):
         if not rows:
             self.grid.empty_message = "No servers."
         if self.details_shown:
-            self._update_details()
-        self._tick_status()
+            self.update_details()
+        self.update_status()
 
-    def _tick_status(self) -> None:
+    def update_status(self) -> None:
         grid = self.grid
-        parts = [f"{grid.match_count:,} of {grid.total_count:,} servers" if grid.filter_text else f"{grid.total_count:,} servers"]
+        parts = [self.counted("servers")]
         if any(c.partial for c in self.cache.values()):
             parts[0] = f"the first {grid.total_count:,} servers by name · loading the rest of the stored list…"
         if grid.filter_text:
@@ -316,101 +316,26 @@ class ServersScreen(ReportsFailures, Screen):
             verb = "refreshed" if set(self.fetched_at) - set(self.unreachable) - set(self.cache) else "tried"
             parts.append((f"{verb} just now" if ago < 10 else f"{verb} {ago:.0f} s ago")
                          + (f", auto every {self.refresh_seconds:.0f} s" if getattr(self.app, "poll_servers", True) else ", auto-refresh off"))
-        self._set_status(" · ".join(parts))
+        self.set_status(" · ".join(parts))
 
-    def _set_status(self, text: str) -> None:
-        self.query_one("#status-line", Static).update(as_text(text, limit=STATUS_LIMIT))
-
-    # filter and sort --------------------------------------------------------------
-    @property
-    def filter_box(self) -> Input:
-        found = self.query("#filter")
-        if found:
-            return found.first(Input)
-        box = Input(placeholder="filter: text matches any column; !text excludes", id="filter")
-        box.display = False
-        self.mount(box, before="#servers-body")
-        return box
-
-    def action_filter(self) -> None:
-        box = self.filter_box
-        box.display = True
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.grid.set_filter(event.value)
-        term = event.value[1:] if event.value.startswith("!") else event.value
+    def apply_filter(self, text: str) -> None:
+        term = search_text(text)
         self.grid.empty_message = f"No servers match {term!r}." if term else None
-        self._tick_status()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        self.grid.focus()
-
-    def action_clear(self) -> None:
-        found = self.query("#filter")
-        box = found.first(Input) if found else None
-        if box is not None and (box.value or box.display):
-            box.value = ""
-            box.display = False
-            self.grid.set_filter("")
-            self.grid.focus()
-            self._tick_status()
-
-    def action_sort_next(self) -> None:
-        self._sort_index = (self._sort_index + 1) % len(COLUMNS)
-        self.grid.sort_by(COLUMNS[self._sort_index].key)
-
-    def action_sort_reverse(self) -> None:
-        state = self.grid.sort_state
-        if state:
-            self.grid.sort_by(state[0], reverse=not state[1])
-
-    # details ------------------------------------------------------------------------
-    @on(Grid.RowHighlighted, "#servers-grid")
-    def _highlighted(self) -> None:
-        if self.details_shown:  # hidden details cost nothing (no adapters built before the first rows)
-            self._update_details()
-
-    @on(Grid.RowSelected, "#servers-grid")
-    def _selected(self) -> None:
-        self.details_pane.display = True
-        self._update_details()
-
-    def action_toggle_details(self) -> None:
-        details = self.details_pane
-        details.display = not details.display
-        if details.display:
-            self._update_details()
-
-    @property
-    def details_shown(self) -> bool:
-        found = self.query("#details")
-        return bool(found) and found.first().display
-
-    @property
-    def details_pane(self) -> VerticalScroll:
-        found = self.query("#details")
-        if found:
-            return found.first(VerticalScroll)
-        self._details_body = Static("Select a server to see its details.", id="details-body")
-        pane = VerticalScroll(self._details_body, id="details")
-        self.query_one("#servers-body").mount(pane)
-        return pane
+        super().apply_filter(text)
 
     @property
     def selected(self) -> Server | None:
         key = self.grid.cursor_row_key
         return self.servers.get(key) if key is not None else None
 
-    def _update_details(self) -> None:
-        body = self._details_body
+    # details ------------------------------------------------------------------------
+    def update_details(self) -> None:
+        body = self.details_body
         if body is None:
             return
         server = self.selected
         if server is None:
-            body.update("Select a server to see its details.")
+            body.update(self.DETAILS_PLACEHOLDER)
             return
         body.update(self._details_text(server))
 
@@ -469,8 +394,8 @@ class ServersScreen(ReportsFailures, Screen):
             self.notify(f"{server.ipv4 or server.ipv6} sent to the clipboard.", timeout=3)
 
     def action_actions(self) -> None:
-        from ..dialogs.action_menu import ActionMenu
-        from .server_actions import build_menu
+        from ...dialogs.action_menu import ActionMenu
+        from ..server_actions import build_menu
 
         server = self.selected
         if server is None:
@@ -481,8 +406,8 @@ class ServersScreen(ReportsFailures, Screen):
                              lambda choice: self.run_action(choice, server) if choice else None)
 
     def run_action(self, action_id: str, server: Server) -> None:
-        from ..dialogs.confirm import ConfirmDialog
-        from .server_actions import build_menu
+        from ...dialogs.confirm import ConfirmDialog
+        from ..server_actions import build_menu
 
         adapter = self.app.workspace.adapter(server.backend)
         item = next((a for a in build_menu(adapter, server, read_only=self.app.read_only,
@@ -493,7 +418,7 @@ class ServersScreen(ReportsFailures, Screen):
             self.action_copy_ip()
             return
         if action_id in ("resize", "rename"):
-            from ..dialogs.resize import RenameDialog, ResizeDialog
+            from ...dialogs.resize import RenameDialog, ResizeDialog
 
             dialog = ResizeDialog(server) if action_id == "resize" else RenameDialog(server)
             self.app.push_screen(dialog, lambda changes: self._act(
@@ -540,7 +465,7 @@ class ServersScreen(ReportsFailures, Screen):
     async def _execute_worker(self, item: MenuAction, server: Server) -> None:
         from hostdeck.backends.contract import PowerAction
 
-        from ..dialogs.secret import SecretDialog
+        from ...dialogs.secret import SecretDialog
 
         adapter = self.app.workspace.adapter(server.backend)
 
@@ -594,7 +519,7 @@ class ServersScreen(ReportsFailures, Screen):
     async def _through_billing(self, action: str, server: Server) -> None:
         from hostdeck.backends.sync.billing_actions import BillingActions, new_password, password_meaning
 
-        from ..dialogs.secret import SecretDialog
+        from ...dialogs.secret import SecretDialog
 
         actions = BillingActions(self._links.billing, self._links)
         if action == "change_password":
@@ -635,7 +560,7 @@ class ServersScreen(ReportsFailures, Screen):
             return
         self.servers[fresh.key] = fresh
         self.grid.update_row(server_row(fresh, stale=fresh.backend in self.stale_backends))
-        self._update_details()
+        self.update_details()
 
     def _show_progress(self, server: Server, text: str) -> None:
         self.progress[server.key] = text
@@ -648,8 +573,8 @@ class ServersScreen(ReportsFailures, Screen):
     def action_create(self) -> None:
         from hostdeck.backends.contract import Capability
 
-        from ..dialogs.create_convoy_server import CreateConvoyServerDialog
-        from ..dialogs.create_server import CreateServerDialog
+        from ...dialogs.create_convoy_server import CreateConvoyServerDialog
+        from ...dialogs.create_server import CreateServerDialog
 
         if self.app.read_only:
             self.notify("Read-only mode is on: creating servers is disabled.", severity="warning")
@@ -671,7 +596,7 @@ class ServersScreen(ReportsFailures, Screen):
                               description=f"Create server {spec.name}"), backend=adapter.name)
 
     async def _create_worker(self, adapter, spec) -> None:
-        from ..dialogs.secret import SecretDialog
+        from ...dialogs.secret import SecretDialog
 
         self.notify(f"Creating {spec.name}…", title=adapter.name, timeout=4)
         result = await adapter.create_server(spec)
@@ -688,4 +613,4 @@ class ServersScreen(ReportsFailures, Screen):
         """Used by the command palette: jump to one server."""
         self.action_clear()
         self.grid.cursor_row_key = key
-        self._update_details()
+        self.update_details()

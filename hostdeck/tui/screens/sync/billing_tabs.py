@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ..reporting import ReportsFailures
-from ..safe_text import as_text
-from ..grid_cache import keep_rows, paint_cached
-from ..widgets.grid import Column, Grid, Row
+from ...reporting import ReportsFailures
+from ...safe_text import as_text
+from ...grid_cache import keep_rows, paint_cached
+from ...widgets.grid import Column, Grid, Row
 
 SERVICE_COLUMNS = [Column("service", "Service", max_width=8), Column("client", "Client", max_width=22),
                    Column("product", "Product", max_width=18), Column("state", "Link", width=10),

@@ -12,14 +12,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
-from ..format import age_text
-from ..reporting import ReportsFailures
-from ..safe_text import as_text, visible
-from ..grid_cache import keep_rows, paint_cached
-from ..widgets.grid import Column, Grid, Row
-from ..widgets.topbar import TopBar
-from .billing import DriftPane, PanelPane, ServicesPane
-from .help_texts import SYNC_TEXT
+from ...format import age_text
+from ...reporting import ReportsFailures
+from ...safe_text import as_text, visible
+from ...grid_cache import keep_rows, paint_cached
+from ...widgets.grid import Column, Grid, Row
+from ...widgets.topbar import TopBar
+from .billing_tabs import DriftPane, PanelPane, ServicesPane
+from ..help_texts import SYNC_TEXT
 
 LIMIT = 1_000  # characters of one backend value in the detail pane
 COLUMNS = [Column("client", "Client", max_width=8), Column("email", "Email", max_width=36),
@@ -234,7 +234,7 @@ class SyncScreen(ReportsFailures, Screen):
             self.load()
 
     def action_unlink(self) -> None:
-        from ..dialogs.confirm import ConfirmDialog
+        from ...dialogs.confirm import ConfirmDialog
 
         link = self.links.get(self.grid.cursor_row_key) if self.grid.cursor_row_key is not None else None
         if link is None or self.engine is None:

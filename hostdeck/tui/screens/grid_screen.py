@@ -1,0 +1,163 @@
+"""The skeleton of the list screens: a filter box on `/`, a Grid, a details pane beside it and a status line.
+
+Servers, Sync (its Clients tab), Sites and Logs are GridScreens; Catalog (tabs of tables) uses the filter box alone.
+The filter box and the details pane are mounted when first asked for unless the screen composes them itself (a
+`#filter` Input, a `#details` pane): neither is on the first frame, and styling them would hold that frame back.
+What a filter text means lives in `filtering.py`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from ..reporting import ReportsFailures
+from ..safe_text import as_text
+from ..widgets.grid import Grid
+
+STATUS_LIMIT = 500  # characters of the status line
+
+
+class FilterBox(ReportsFailures, Screen):
+    """`/` shows the filter box, Enter goes back to the rows, Escape clears and hides it."""
+
+    FILTER_BEFORE: ClassVar[str]  # the selector of the widget the box is mounted above
+    FILTER_PLACEHOLDER: ClassVar[str] = "filter: text matches any column; !text excludes"
+    FILTER_HIDES: ClassVar[bool] = True  # False: the box is always on screen (composed by the screen)
+
+    @property
+    def filter_box(self) -> Input:
+        found = self.query("#filter")
+        if found:
+            return found.first(Input)
+        box = Input(placeholder=self.FILTER_PLACEHOLDER, id="filter")
+        box.display = False
+        self.mount(box, before=self.FILTER_BEFORE)
+        return box
+
+    def action_filter(self) -> None:
+        box = self.filter_box
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.apply_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.focus_rows()
+
+    def action_clear(self) -> None:
+        found = self.query("#filter")
+        box = found.first(Input) if found else None
+        if box is None or not (box.value or (box.display and self.FILTER_HIDES)):
+            return
+        box.value = ""
+        if self.FILTER_HIDES:
+            box.display = False
+        self.apply_filter("")
+        self.focus_rows()
+
+    def apply_filter(self, text: str) -> None:
+        raise NotImplementedError
+
+    def focus_rows(self) -> None:
+        raise NotImplementedError
+
+
+class GridScreen(FilterBox):
+    """One Grid (`#{GRID_ID}`) in a body (`#{BODY_ID}`) with the details pane beside it, a `#status-line` below."""
+
+    GRID_ID: ClassVar[str]
+    BODY_ID: ClassVar[str]
+    DETAILS_ID: ClassVar[str] = "details-body"  # the Static inside the details pane
+    DETAILS_PLACEHOLDER: ClassVar[str] = "Select a row."
+    SORT_COLUMNS: ClassVar[tuple[str, ...]] = ()  # the column keys `s` steps through (bound by the screen)
+    _sort_index = 0
+    _details_static: Static | None = None
+
+    @property
+    def grid(self) -> Grid:
+        return self.query_one(f"#{self.GRID_ID}", Grid)
+
+    def focus_rows(self) -> None:
+        self.grid.focus()
+
+    def apply_filter(self, text: str) -> None:
+        self.grid.set_filter(text)
+        self.update_status()
+
+    # sort -----------------------------------------------------------------------------------------------------------
+    def action_sort_next(self) -> None:
+        if self.SORT_COLUMNS:
+            self._sort_index = (self._sort_index + 1) % len(self.SORT_COLUMNS)
+            self.grid.sort_by(self.SORT_COLUMNS[self._sort_index])
+
+    def action_sort_reverse(self) -> None:
+        state = self.grid.sort_state
+        if state:
+            self.grid.sort_by(state[0], reverse=not state[1])
+
+    # status ---------------------------------------------------------------------------------------------------------
+    def update_status(self) -> None:
+        """Say what is on screen in the status line (the screen knows its words)."""
+
+    def counted(self, noun: str) -> str:
+        """ "1,204 servers", or "3 of 1,204 servers" while a filter is on."""
+        grid = self.grid
+        if grid.filter_text:
+            return f"{grid.match_count:,} of {grid.total_count:,} {noun}"
+        return f"{grid.total_count:,} {noun}"
+
+    def set_status(self, text: str) -> None:
+        """A plain string is shown as it is (never as markup), control characters escaped."""
+        self.query_one("#status-line", Static).update(as_text(text, limit=STATUS_LIMIT))
+
+    # details --------------------------------------------------------------------------------------------------------
+    @property
+    def details_shown(self) -> bool:
+        found = self.query("#details")
+        return bool(found) and found.first().display
+
+    @property
+    def details_pane(self) -> VerticalScroll:
+        found = self.query("#details")
+        if found:
+            return found.first(VerticalScroll)
+        self._details_static = Static(self.DETAILS_PLACEHOLDER, id=self.DETAILS_ID)
+        pane = VerticalScroll(self._details_static, id="details")
+        self.query_one(f"#{self.BODY_ID}").mount(pane)
+        return pane
+
+    @property
+    def details_body(self) -> Static | None:
+        """None until the details pane is mounted."""
+        if self._details_static is None:
+            found = self.query(f"#{self.DETAILS_ID}")  # composed by the screen
+            self._details_static = found.first(Static) if found else None
+        return self._details_static
+
+    def action_toggle_details(self) -> None:
+        details = self.details_pane
+        details.display = not details.display
+        if details.display:
+            self.update_details()
+
+    @on(Grid.RowHighlighted)
+    def _row_highlighted(self, event: Grid.RowHighlighted) -> None:
+        if event.grid.id == self.GRID_ID and self.details_shown:  # hidden details cost nothing
+            self.update_details()
+
+    @on(Grid.RowSelected)
+    def _row_selected(self, event: Grid.RowSelected) -> None:
+        if event.grid.id == self.GRID_ID:
+            self.details_pane.display = True
+            self.update_details()
+
+    def update_details(self) -> None:
+        """Show the selected row in `details_body` (when it is mounted)."""
