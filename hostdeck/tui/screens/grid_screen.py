@@ -13,6 +13,7 @@ from typing import ClassVar
 from textual import on
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from ..reporting import ReportsFailures
@@ -36,7 +37,10 @@ class FilterBox(ReportsFailures, Screen):
             return found.first(Input)
         box = Input(placeholder=self.FILTER_PLACEHOLDER, id="filter")
         box.display = False
-        self.mount(box, before=self.FILTER_BEFORE)
+        above = self.query_one(self.FILTER_BEFORE)
+        parent = above.parent
+        assert isinstance(parent, Widget)
+        parent.mount(box, before=above)
         return box
 
     def action_filter(self) -> None:
@@ -155,7 +159,7 @@ class GridScreen(FilterBox):
 
     @on(Grid.RowSelected)
     def _row_selected(self, event: Grid.RowSelected) -> None:
-        if event.grid.id == self.GRID_ID:
+        if event.grid.id == self.GRID_ID and not self.details_shown:  # shown, the highlight has filled it
             self.details_pane.display = True
             self.update_details()
 

@@ -6,18 +6,17 @@ import json
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, Static
+from textual.widgets import Footer, Markdown, Static
 
-from ..reporting import ReportsFailures
 from ..safe_text import as_text, visible
 from ..grid_cache import keep_rows, paint_cached
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
+from .grid_screen import GridScreen
 from .help_texts import SITES_TEXT
 
 LIMIT = 500  # characters of one backend string in the status line
@@ -37,7 +36,13 @@ def job_row(job: Any) -> Row:
                row_style="dim" if job.status == "deleted" else None)
 
 
-class SitesScreen(ReportsFailures, Screen):
+class SitesScreen(GridScreen):
+    GRID_ID = "sites-grid"
+    BODY_ID = "sites-body"
+    FILTER_BEFORE = "#sites-body"
+    FILTER_PLACEHOLDER = "filter sites (!text excludes)"
+    DETAILS_ID = "site-detail"
+    DETAILS_PLACEHOLDER = "Select a site."
     AUTO_FOCUS = "#sites-grid"
     BINDINGS = [
         Binding("n", "new", "New site", id="sites.new"),
@@ -56,27 +61,21 @@ class SitesScreen(ReportsFailures, Screen):
 
     def compose(self) -> ComposeResult:
         yield TopBar("Sites")
-        yield Input(placeholder="filter sites (!text excludes)", id="filter")
         with Horizontal(id="sites-body"):
             yield Grid(COLUMNS, id="sites-grid")
             with VerticalScroll(id="details"):
-                yield Static("Select a site.", id="site-detail")
+                yield Static(self.DETAILS_PLACEHOLDER, id=self.DETAILS_ID)
         yield Markdown(SITES_TEXT, id="sites-help", classes="placeholder")
         yield Static("", id="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.query_one("#sites-help").display = False
         self.grid.empty_message = "Loading sites…"
         cached = paint_cached(self.grid, self.app.workspace, "sites")
         if cached:
             self.query_one("#status-line", Static).update(Text(f"{self.grid.total_count} sites, {cached} · loading…"))
         self.load()
-
-    @property
-    def grid(self) -> Grid:
-        return self.query_one("#sites-grid", Grid)
 
     @work(group="sites-load", exclusive=True, exit_on_error=False, description="Load the sites")
     async def load(self) -> None:
@@ -90,7 +89,7 @@ class SitesScreen(ReportsFailures, Screen):
             except ConfigError as exc:
                 self.query_one("#sites-body").display = False
                 self.query_one("#sites-help").display = True
-                self.query_one("#status-line", Static).update(as_text(exc, limit=LIMIT))
+                self.set_status(str(exc))
                 return
         jobs = await self.pipeline.list()
         self.jobs = {j.domain: j for j in jobs}
@@ -99,9 +98,8 @@ class SitesScreen(ReportsFailures, Screen):
         keep_rows(self, self.app.workspace, "sites", rows)
         self.grid.empty_message = "No sites yet: press n to create one."
         analytics = self.pipeline.matomo.name if self.pipeline.matomo else "none configured"
-        self.query_one("#status-line", Static).update(
-            as_text(f"{len(jobs)} sites on {self.pipeline.cloudpanel.name} · analytics: {analytics}", limit=LIMIT))
-        self._highlighted()
+        self.set_status(f"{len(jobs)} sites on {self.pipeline.cloudpanel.name} · analytics: {analytics}")
+        self.update_details()
 
     def show_failure(self, worker, failure) -> None:
         from rich.text import Text
@@ -117,7 +115,7 @@ class SitesScreen(ReportsFailures, Screen):
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
         if new or job.status not in ("pending", "running"):  # a new site or a finished step: kept for the next start
             keep_rows(self, self.app.workspace, "sites", [job_row(j) for j in self.jobs.values()])
-        self._highlighted()
+        self.update_details()
 
     # actions ---------------------------------------------------------------------------------
     def _writable(self) -> bool:
@@ -205,7 +203,7 @@ class SitesScreen(ReportsFailures, Screen):
         if job.status == "discarded":
             self.jobs.pop(domain, None)
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
-            self._highlighted()
+            self.update_details()
             self.notify(f"{domain}: the failed job was discarded (its site was never created); add it again with other "
                         "options.")
             return
@@ -246,28 +244,14 @@ class SitesScreen(ReportsFailures, Screen):
         self.app.push_screen(SecretDialog(f"New CloudPanel password for {user}", backend=result.backend, target=user,
                                           secret=result.secret))
 
-    # filter and detail ---------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter(self, event: Input.Changed) -> None:
-        self.grid.set_filter(event.value)
-
-    def action_clear(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value, box.display = "", False
-        self.grid.set_filter("")
-        self.grid.focus()
-
-    @on(Grid.RowHighlighted, "#sites-grid")
-    def _highlighted(self) -> None:
-        job = self._selected()
+    # detail ----------------------------------------------------------------------------------------
+    def update_details(self) -> None:
+        body, job = self.details_body, self._selected()
+        if body is None:
+            return
         if job is None:
             if not self.jobs:
-                self.query_one("#site-detail", Static).update("Select a site.")
+                body.update(self.DETAILS_PLACEHOLDER)
             return
         # Text, never markup: domains, command output and errors come from CloudPanel and Matomo
         lines = [Text.assemble(as_text(job.domain, "bold", limit=LIMIT), as_text(f" on {job.backend} · {job.kind} · "),
@@ -288,4 +272,4 @@ class SitesScreen(ReportsFailures, Screen):
             lines += [Text(), Text.assemble(("Tracking code", "bold"),
                                             f" (Matomo site {visible(job.result.get('matomo_site_id'))}, t copies it)"),
                       as_text(code, limit=DETAIL_LIMIT, multiline=True)]
-        self.query_one("#site-detail", Static).update(Text("\n").join(lines))
+        body.update(Text("\n").join(lines))

@@ -9,15 +9,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
 from ...format import age_text
-from ...reporting import ReportsFailures
 from ...safe_text import as_text, visible
 from ...grid_cache import keep_rows, paint_cached
 from ...widgets.grid import Column, Grid, Row
 from ...widgets.topbar import TopBar
+from ..grid_screen import GridScreen
 from .billing_tabs import DriftPane, PanelPane, ServicesPane
 from ..help_texts import SYNC_TEXT
 
@@ -40,7 +39,13 @@ def link_row(link: Any) -> Row:
     return Row(key=link.left_id, cells=cells, styles=(None, None, None, STATUS_STYLE.get(link.status), None, None))
 
 
-class SyncScreen(ReportsFailures, Screen):
+class SyncScreen(GridScreen):
+    GRID_ID = "sync-grid"
+    BODY_ID = "sync-body"
+    FILTER_BEFORE = "#sync-progress"
+    FILTER_PLACEHOLDER = "filter: client id, email, status…  (!text excludes)"
+    DETAILS_ID = "sync-detail"
+    DETAILS_PLACEHOLDER = "Select a link."
     AUTO_FOCUS = "#sync-grid"
     BINDINGS = [
         Binding("p", "run('push')", "Push all", id="sync.push"),
@@ -75,12 +80,11 @@ class SyncScreen(ReportsFailures, Screen):
         with TabbedContent(id="sync-tabs"):
             with TabPane("Clients (t)", id="clients"):
                 yield Static("", id="sync-stats")
-                yield Input(placeholder="filter: client id, email, status…  (!text excludes)", id="filter")
                 yield ProgressBar(id="sync-progress", show_eta=True)
                 with Horizontal(id="sync-body"):
                     yield Grid(COLUMNS, id="sync-grid")
                     with VerticalScroll(id="details"):
-                        yield Static("Select a link.", id="sync-detail")
+                        yield Static(self.DETAILS_PLACEHOLDER, id=self.DETAILS_ID)
                 yield Markdown(SYNC_TEXT, id="sync-help", classes="placeholder")
             with TabPane("Services (s)", id="services"):
                 yield ServicesPane()
@@ -111,7 +115,6 @@ class SyncScreen(ReportsFailures, Screen):
         return True
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.query_one("#sync-progress").display = False
         self.query_one("#sync-help").display = False
         self.grid.empty_message = "Loading the sync map…"
@@ -119,10 +122,6 @@ class SyncScreen(ReportsFailures, Screen):
         if cached:
             self.query_one("#sync-stats", Static).update(Text(f"{cached} · loading the sync map…"))
         self.load()
-
-    @property
-    def grid(self) -> Grid:
-        return self.query_one("#sync-grid", Grid)
 
     # loading ---------------------------------------------------------------------------------
     def _billing_setup(self) -> None:
@@ -172,13 +171,11 @@ class SyncScreen(ReportsFailures, Screen):
         self.query_one("#sync-stats", Static).update(
             Text.assemble(as_text(f"clients {self.engine.billing.name} → users {self.engine.panel.name}:  "),
                           Text(" · ").join(parts)))
-        self._status()
-        self._highlighted()  # the selected link may have changed
+        self.update_status()
+        self.update_details()  # the selected link may have changed
 
-    def _status(self, text: str | None = None) -> None:
-        grid = self.grid
-        base = f"{grid.match_count:,} of {grid.total_count:,} links" if grid.filter_text else f"{grid.total_count:,} links"
-        self.query_one("#status-line", Static).update(as_text(text or base, limit=500))
+    def update_status(self) -> None:
+        self.set_status(self.counted("links"))
 
     # operations --------------------------------------------------------------------------------
     def action_run(self, operation: str) -> None:
@@ -202,7 +199,7 @@ class SyncScreen(ReportsFailures, Screen):
         def progress(done: int, total: int) -> None:
             bar.update(total=total, progress=done)
 
-        self._status(f"{OPERATIONS[operation]}…  (c cancels; a cancelled push is finished by the next run)")
+        self.set_status(f"{OPERATIONS[operation]}…  (c cancels; a cancelled push is finished by the next run)")
         try:
             if operation in ("push", "retry"):
                 report = await self.engine.push(only_errors=operation == "retry", progress=progress)
@@ -256,26 +253,8 @@ class SyncScreen(ReportsFailures, Screen):
     def action_reload(self) -> None:
         self.load()
 
-    # filter and detail --------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter(self, event: Input.Changed) -> None:
-        self.grid.set_filter(event.value)
-        self._status()
-
-    def action_clear(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value, box.display = "", False
-        self.grid.set_filter("")
-        self.grid.focus()
-        self._status()
-
-    @on(Grid.RowHighlighted, "#sync-grid")
-    def _highlighted(self) -> None:
+    # detail ------------------------------------------------------------------------------------------
+    def update_details(self) -> None:
         key = self.grid.cursor_row_key
         if key is not None and key in self.links:
             self.show_detail(self.links[key])
@@ -293,7 +272,7 @@ class SyncScreen(ReportsFailures, Screen):
             lines += [Text(), Text("Drift", "bold"), Text(f"{'field':10} {'WHMCS':28} panel", "dim")]
             lines += [as_text(f"{visible(k, limit=LIMIT):10} {visible(v[0], limit=LIMIT):28} {visible(v[1], limit=LIMIT)}")
                       for k, v in link.drift.items()]
-        detail = self.query_one("#sync-detail", Static)
+        detail = self.query_one(f"#{self.DETAILS_ID}", Static)
         detail.update(Text("\n").join(lines + [Text(), Text("loading the WHMCS client…", "dim")]))
         from hostdeck.backends.errors import BackendError
 
