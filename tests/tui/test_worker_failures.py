@@ -64,7 +64,7 @@ def keyword(node: ast.AST, name: str) -> ast.expr | None:
 
 def test_discovery_finds_the_known_workers():
     starts = worker_starts()
-    assert "tui/screens/servers/screen.py:ServersScreen._act" in starts
+    assert "tui/screens/servers/actions.py:ServerActions._act" in starts
     assert "tui/screens/sync/billing_tabs.py:PanelPane._run" in starts
     assert "tui/dialogs/create_server.py:CreateServerDialog.load_catalog" in starts
     assert len(starts) >= 30
@@ -215,7 +215,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Load the stored inventory", backend=None)
 
 
-@recipe("tui/screens/servers/screen.py:ServersScreen._act", "hz")
+@recipe("tui/screens/servers/actions.py:ServerActions._act", "hz")
 async def _(run: Run, key: str) -> None:
     from hostdeck.tui.screens.server_actions import build_menu
 
@@ -231,7 +231,7 @@ async def _(run: Run, key: str) -> None:
     assert screen.grid.get_row(server.key).cells[2] == "✖ failed"  # and on its row
 
 
-@recipe("tui/screens/servers/screen.py:ServersScreen._create", "hz")
+@recipe("tui/screens/servers/actions.py:ServerActions._create", "hz")
 async def _(run: Run, key: str) -> None:
     from hostdeck.backends.models import ServerSpec
 
@@ -334,7 +334,7 @@ async def _(run: Run, key: str) -> None:
     await settle(run.app, run.pilot)
 
 
-@recipe("tui/screens/servers/screen.py:ServersScreen._act", "convoy")  # through the resize dialog
+@recipe("tui/screens/servers/actions.py:ServerActions._act", "convoy")  # through the resize dialog
 async def _(run: Run, key: str) -> None:
     screen = run.app.servers_screen
     server = next(s for s in screen.servers.values() if s.backend == "vps" and s.raw.get("status") is None)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import weakref
 from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Hashable
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,23 +16,17 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
 from ...filtering import search_text
-from ...reporting import about
-from ...safe_text import as_text, visible
 from ...widgets.grid import Grid
 from ...widgets.topbar import TopBar
-from ..grid_screen import GridScreen
+from .actions import ServerActions
 from .cache import freshness
+from .details import details_text
 from .rows import COLUMNS, server_row
 
 if TYPE_CHECKING:
     from hostdeck.backends.models import Server
 
     from .cache import CachedServers
-
-    from ...dialogs.action_menu import MenuAction
-
-DETAIL_LIMIT = 2_000  # characters of one value in the details pane; a 10,000-character name is clipped
-RAW_LINE_LIMIT = 4_000
 
 # Backends modules, dialogs and actions load with the first data, after the first paint (see bench/bench_startup.py).
 
@@ -43,7 +35,7 @@ RAW_LINE_LIMIT = 4_000
 REST_DELAY = 0.1
 
 
-class ServersScreen(GridScreen):
+class ServersScreen(ServerActions):
     GRID_ID = "servers-grid"
     BODY_ID = "servers-body"
     FILTER_BEFORE = "#servers-body"
@@ -269,14 +261,6 @@ class ServersScreen(GridScreen):
             return
         links.annotate(self.servers.values(), self.billing_snapshot)
 
-    def _routes(self, server: Server):
-        links = self.billing_links()
-        if links is None or self.billing_snapshot is None:
-            return None
-        from hostdeck.backends.sync.billing_actions import routes
-
-        return routes(server, links.link_of(server), kind=getattr(links.adapters.get(server.backend), "kind", None))
-
     def _arm_timer(self) -> None:
         if self._timer is not None:
             self._timer.stop()
@@ -323,11 +307,6 @@ class ServersScreen(GridScreen):
         self.grid.empty_message = f"No servers match {term!r}." if term else None
         super().apply_filter(text)
 
-    @property
-    def selected(self) -> Server | None:
-        key = self.grid.cursor_row_key
-        return self.servers.get(key) if key is not None else None
-
     # details ------------------------------------------------------------------------
     def update_details(self) -> None:
         body = self.details_body
@@ -337,277 +316,15 @@ class ServersScreen(GridScreen):
         if server is None:
             body.update(self.DETAILS_PLACEHOLDER)
             return
-        body.update(self._details_text(server))
-
-    def _details_text(self, server: Server) -> Text:
-        """Everything from the backend as plain `Text` (never markup), control characters shown escaped."""
-        text = Text()
-        text.append_text(as_text(server.name, "bold", limit=DETAIL_LIMIT))
-        text.append("  ")
-        text.append_text(as_text(f"{server.backend} · id {server.id}", "dim", limit=DETAIL_LIMIT))
-        text.append("\n\n")
-        for key, value in server.summary().items():
-            if key in ("backend", "id", "name", "labels") or value in (None, "", {}):
-                continue
-            text.append(f"{key:16}", "dim")
-            text.append(" ")
-            text.append_text(as_text(value, limit=DETAIL_LIMIT))
-            text.append("\n")
-        if server.labels:
-            text.append("labels\n", "dim")
-            for k, v in sorted(server.labels.items()):
-                text.append_text(as_text(f"  {k}={v}", limit=DETAIL_LIMIT))
-                text.append("\n")
         sections = list(self.app.workspace.adapter(server.backend).detail_sections(server))
         if self._links is not None and self.billing_snapshot is not None:
             billing = self._links.detail_section(server, self.billing_snapshot)
             if billing:
                 sections.insert(0, billing)
-        for title, rows in sections:
-            text.append("\n")
-            text.append_text(as_text(title, "bold", limit=DETAIL_LIMIT))
-            text.append("\n")
-            for k, v in rows:
-                text.append_text(as_text(f"{visible(k, limit=DETAIL_LIMIT):16}", "dim"))
-                text.append(" ")
-                text.append_text(as_text(v, limit=DETAIL_LIMIT))
-                text.append("\n")
-        events = [e for e in self.app.workspace.events.recent(2000) if e.target == server.id and e.backend == server.backend]
-        text.append("\nRecent actions\n", "bold")
-        for e in events[-8:]:
-            text.append(f"{e.ts:%H:%M:%S} ")
-            text.append_text(as_text(e.message, limit=DETAIL_LIMIT))
-            text.append("\n")
-        if not events:
-            text.append("none in this session\n", "dim")
-        text.append("\nRaw record\n", "bold")
-        # json.dumps escapes control characters itself; long values are clipped line by line
-        raw = json.dumps(server.raw, indent=2, default=str)
-        text.append_text(as_text("\n".join(visible(line, limit=RAW_LINE_LIMIT) for line in raw.splitlines()), multiline=True))
-        return text
-
-    # actions --------------------------------------------------------------------------
-    def action_copy_ip(self) -> None:
-        server = self.selected
-        if server and (server.ipv4 or server.ipv6):
-            self.app.copy_to_clipboard(server.ipv4 or server.ipv6)
-            self.notify(f"{server.ipv4 or server.ipv6} sent to the clipboard.", timeout=3)
-
-    def action_actions(self) -> None:
-        from ...dialogs.action_menu import ActionMenu
-        from ..server_actions import build_menu
-
-        server = self.selected
-        if server is None:
-            return
-        adapter = self.app.workspace.adapter(server.backend)
-        actions = build_menu(adapter, server, read_only=self.app.read_only, billing_routes=self._routes(server))
-        self.app.push_screen(ActionMenu(f"{server.name} on {server.backend}", actions),
-                             lambda choice: self.run_action(choice, server) if choice else None)
-
-    def run_action(self, action_id: str, server: Server) -> None:
-        from ...dialogs.confirm import ConfirmDialog
-        from ..server_actions import build_menu
-
-        adapter = self.app.workspace.adapter(server.backend)
-        item = next((a for a in build_menu(adapter, server, read_only=self.app.read_only,
-                                          billing_routes=self._routes(server)) if a.id == action_id), None)
-        if item is None or item.unavailable:
-            return
-        if action_id == "copy_ip":
-            self.action_copy_ip()
-            return
-        if action_id in ("resize", "rename"):
-            from ...dialogs.resize import RenameDialog, ResizeDialog
-
-            dialog = ResizeDialog(server) if action_id == "resize" else RenameDialog(server)
-            self.app.push_screen(dialog, lambda changes: self._act(
-                self._change(action_id, server, changes), server, f"{item.label.split(' (')[0]} {server.name}")
-                if changes else None)
-            return
-        if action_id == "copy_id":
-            self.app.copy_to_clipboard(server.id)
-            self.notify(f"id {server.id} sent to the clipboard.", timeout=3)
-            return
-        if not item.dangerous and action_id in ("power_on", "unsuspend", "console", "sso"):
-            self._execute(item, server)
-            return
-        dialog = ConfirmDialog(f"{item.label}?", backend=server.backend, target=f"{server.name} (id {server.id})",
-                               call=item.call, confirm_label=item.label,
-                               require_text=server.name if action_id in ("delete", "billing_terminate") else None,
-                               warning="This cannot be undone." if action_id in ("delete", "billing_terminate") else "")
-        self.app.push_screen(dialog, lambda ok: self._execute(item, server) if ok else None)
-
-    def _execute(self, item: MenuAction, server: Server) -> None:
-        self._act(self._execute_worker(item, server), server, f"{item.label} on {server.name}")
-
-    def _act(self, work, server: Server, action: str) -> None:
-        """An action on one server: its failure is reported, and shown on the server's row."""
-        worker = about(self.run_worker(work, group=f"action-{server.backend}-{server.id}", exit_on_error=False,
-                                       description=action), backend=server.backend)
-        self._targets[worker] = server.key
-
-    def show_failure(self, worker, failure) -> None:
-        """A failed action says so on its row too, until the next refresh of that row or half a minute."""
-        key = self._targets.pop(worker, None)
-        if key is None or key not in self.servers:
-            return
-        self._show_progress(self.servers[key], f"✖ {failure.short}")
-
-        def clear() -> None:
-            if self.progress.get(key, "").startswith("✖"):
-                self.progress.pop(key, None)
-                if key in self.servers:
-                    self.grid.update_row(server_row(self.servers[key], stale=self.servers[key].backend in self.stale_backends))
-
-        self.set_timer(30, clear)
-
-    async def _execute_worker(self, item: MenuAction, server: Server) -> None:
-        from hostdeck.backends.contract import PowerAction
-
-        from ...dialogs.secret import SecretDialog
-
-        adapter = self.app.workspace.adapter(server.backend)
-
-        def progress(step) -> None:
-            self._show_progress(server, f"{step.command.replace('_', ' ')} {step.progress}%")
-
-        self._show_progress(server, f"{item.label.lower()}…")
-        try:
-            if item.id.startswith("billing_"):
-                await self._through_billing(item.id.removeprefix("billing_"), server)
-            elif item.id == "reset_password":
-                result = await adapter.reset_password(server.id, progress=progress)
-                self.app.push_screen(SecretDialog(f"New root password for {server.name}", backend=server.backend,
-                                                  target=server.name, secret=result.secret, note=result.note))
-            elif item.id == "console":
-                result = await adapter.console(server.id)
-                self.app.push_screen(SecretDialog(f"Console for {server.name} (valid one minute)", backend=server.backend,
-                                                  target=server.name, secret=result.secret, url=result.url))
-            elif item.id == "sso":
-                result = await adapter.sso_url(server)  # made now: the token lives 15 seconds
-                try:
-                    self.app.open_url(result.url)
-                    opened = "Opened in your browser if there is one. "
-                except Exception:
-                    opened = ""
-                self.app.push_screen(SecretDialog(f"Panel login link for {server.name}", backend=server.backend,
-                                                  target=server.name, secret=result.url,
-                                                  note=opened + "The link logs in as the customer once, within 15 s, "
-                                                  "only in a browser without a Convoy session (use a private window)."))
-            elif item.id == "delete":
-                await adapter.delete_server(server.id, progress=progress)
-                self.servers.pop(server.key, None)
-                self.notify(f"{server.name} deleted.", title=server.backend)
-            elif item.id == "suspend":
-                await adapter.suspend(server.id, progress=progress)
-            elif item.id == "unsuspend":
-                await adapter.unsuspend(server.id, progress=progress)
-            elif item.id.startswith("power_"):
-                result = await adapter.power(server.id, PowerAction(item.id.removeprefix("power_")), progress=progress)
-                if result.message:
-                    self.notify(result.message, title=server.name, severity="warning", timeout=10)
-            if item.id not in ("delete", "reset_password", "console", "sso") and not item.id.startswith("billing_"):
-                self.notify(f"{item.label}: done.", title=server.name, timeout=4)
-        finally:
-            self.progress.pop(server.key, None)
-        if item.id != "delete":
-            await self._reload_one(server)
-        else:
-            self._render_rows()
-
-    async def _through_billing(self, action: str, server: Server) -> None:
-        from hostdeck.backends.sync.billing_actions import BillingActions, new_password, password_meaning
-
-        from ...dialogs.secret import SecretDialog
-
-        actions = BillingActions(self._links.billing, self._links)
-        if action == "change_password":
-            password = new_password()
-            result = await actions.change_password(server, password)
-        else:
-            result = await getattr(actions, action)(server)
-        self.notify(f"{action.replace('_', ' ')} through WHMCS: {result.status}"
-                    + (f" — {result.message}" if result.message else ""), title=server.name, timeout=8)
-        if action == "change_password":
-            self.app.push_screen(SecretDialog(f"New {password_meaning(actions.kind_of(server))} for {server.name} "
-                                              "(set through WHMCS)", backend=server.backend,
-                                              target=server.name, secret=password))
-        if action == "terminate":
-            self.servers.pop(server.key, None)
-        self.billing_snapshot = await self._links.snapshot(servers=list(self.servers.values()))
-        self._links.annotate(self.servers.values(), self.billing_snapshot)
-        self._render_rows()
-
-    async def _change(self, action_id: str, server: Server, changes: dict) -> None:
-        adapter = self.app.workspace.adapter(server.backend)
-        self._show_progress(server, f"{action_id}…")
-        try:
-            await getattr(adapter, action_id)(server.id, **changes)
-        finally:
-            self.progress.pop(server.key, None)
-        self.notify(f"{action_id}: " + ", ".join(f"{k} {v if v is not None else 'unlimited'}" for k, v in changes.items()),
-                    title=server.name, timeout=5)
-        await self._reload_one(server)
-
-    async def _reload_one(self, server: Server) -> None:
-        from hostdeck.backends.errors import BackendError
-
-        try:
-            fresh = await self.app.workspace.adapter(server.backend).get_server(server.id)
-        except BackendError as exc:
-            self.app.report_failure(exc, action=f"Read back {server.name}", backend=server.backend)
-            return
-        self.servers[fresh.key] = fresh
-        self.grid.update_row(server_row(fresh, stale=fresh.backend in self.stale_backends))
-        self.update_details()
-
-    def _show_progress(self, server: Server, text: str) -> None:
-        self.progress[server.key] = text
-        current = self.servers.get(server.key, server)
-        self.grid.update_row(server_row(current, progress=text))
+        body.update(details_text(server, sections, self.app.workspace.events.recent(2000)))
 
     def action_refresh(self) -> None:
         self.refresh_servers()
-
-    def action_create(self) -> None:
-        from hostdeck.backends.contract import Capability
-
-        from ...dialogs.create_convoy_server import CreateConvoyServerDialog
-        from ...dialogs.create_server import CreateServerDialog
-
-        if self.app.read_only:
-            self.notify("Read-only mode is on: creating servers is disabled.", severity="warning")
-            return
-        forms = {"hetzner": CreateServerDialog, "convoy": CreateConvoyServerDialog}
-        adapters = [a for a in self.app.workspace.adapters.values() if a.can(Capability.CREATE) and a.kind in forms]
-        if not adapters:
-            self.notify("No configured backend can create servers.", severity="warning")
-            return
-        selected = self.selected  # the backend of the selected row, else the first that can create
-        adapter = next((a for a in adapters if selected and a.name == selected.backend), adapters[0])
-        self.app.push_screen(forms[adapter.kind](adapter), self._create)
-
-    def _create(self, request) -> None:
-        if request is None:
-            return
-        adapter, spec = request
-        about(self.run_worker(self._create_worker(adapter, spec), group="create", exit_on_error=False,
-                              description=f"Create server {spec.name}"), backend=adapter.name)
-
-    async def _create_worker(self, adapter, spec) -> None:
-        from ...dialogs.secret import SecretDialog
-
-        self.notify(f"Creating {spec.name}…", title=adapter.name, timeout=4)
-        result = await adapter.create_server(spec)
-        self.servers[result.server.key] = result.server
-        self._render_rows()
-        self.grid.cursor_row_key = result.server.key
-        if result.root_password:
-            self.app.push_screen(SecretDialog(f"Root password for {spec.name}", backend=adapter.name, target=spec.name,
-                                              secret=result.root_password))
-        else:
-            self.notify(f"{spec.name} created.", title=adapter.name)
 
     def select_server(self, key: Hashable) -> None:
         """Used by the command palette: jump to one server."""
