@@ -20,6 +20,8 @@ from textual.worker import Worker, WorkerState
 if TYPE_CHECKING:
     from hostdeck.backends.workspace import Workspace
 
+    from .screens.servers.screen import ServersScreen
+
 
 from .commands import ScreensProvider, ServerActionsProvider, ServersProvider
 from .errors import Failure, describe
@@ -88,7 +90,7 @@ class HostdeckApp(App[int]):
         self.health: dict[str, tuple[str, str]] = {name: ("unknown", "") for name in workspace.backend_names}
         self.connection_reports: dict = {}
         self.first_paint_ms: float | None = None
-        self.servers_screen = None  # set by the Servers screen when it mounts
+        self.servers_screen: ServersScreen | None = None  # set by the Servers screen when it mounts
         self._prepare = prepare
         self._backends_ready = asyncio.Event()
         self._last_toast: dict[str, float] = {}
@@ -96,12 +98,13 @@ class HostdeckApp(App[int]):
         if initial_mode in self.MODES:
             # The first screen is built at compose, not switched to from an empty default screen: a mode switch holds
             # screen updates back for 50 ms, long enough for the first refresh to start and delay the first rows.
-            self.DEFAULT_MODE = initial_mode
+            self.DEFAULT_MODE = initial_mode  # type: ignore[misc]  # this app's first mode, on purpose per instance
         super().__init__()
         self._unsubscribe_health = workspace.events.subscribe(self._health_of_event)
         self._apply_theme(workspace.config.general.theme)
 
     def _apply_theme(self, theme: str) -> None:
+        self._theme_error: str | None
         if theme not in self.available_themes:
             self._theme_error = (f"theme {theme!r} is not known; using textual-dark. Fix: set [general] theme to one of "
                                  f"{', '.join(sorted(self.available_themes))}.")
@@ -143,6 +146,7 @@ class HostdeckApp(App[int]):
             gc.enable()
 
     def _run_prepare(self) -> None:
+        assert self._prepare is not None  # started only with one
         try:
             self._prepare()
         finally:
@@ -187,6 +191,7 @@ class HostdeckApp(App[int]):
             self.report_worker_failure(event.worker)
 
     def report_worker_failure(self, worker: Worker) -> Failure:
+        assert worker.error is not None  # called for workers in the ERROR state
         return self.report_failure(worker.error, action=action_of(worker), backend=backend_of(worker))
 
     def report_failure(self, error: BaseException, *, action: str, backend: str | None = None) -> Failure:

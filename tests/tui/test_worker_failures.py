@@ -551,7 +551,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Retry site err-path.example.com", backend="web1")
 
 
-@recipe("tui/screens/sites.py:SitesScreen.action_delete", "sites")
+@recipe("tui/screens/sites.py:SitesScreen.action_delete.answered", "sites")
 async def _(run: Run, key: str) -> None:
     screen = await a_site(run)
 
@@ -575,7 +575,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="List the CloudPanel users", backend="web1")
 
 
-@recipe("tui/screens/sites.py:SitesScreen._confirm_reset", "sites")
+@recipe("tui/screens/sites.py:SitesScreen._confirm_reset.answered", "sites")
 async def _(run: Run, key: str) -> None:
     screen = run.app.screen
 

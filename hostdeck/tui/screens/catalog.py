@@ -94,7 +94,7 @@ class CatalogScreen(FilterBox):
         with TabbedContent(id="catalog-tabs"):
             for kind, (title, columns) in TABS.items():
                 with TabPane(title, id=f"tab-{kind.value}"):
-                    table = DataTable(id=f"table-{kind.value}", cursor_type="row", zebra_stripes=True)
+                    table: DataTable[Text] = DataTable(id=f"table-{kind.value}", cursor_type="row", zebra_stripes=True)
                     table.add_columns(*columns)
                     yield table
         yield Footer()

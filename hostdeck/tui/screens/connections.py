@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -17,6 +18,9 @@ from ..dialogs.credential import CredentialDialog
 from ..reporting import ReportsFailures, about
 from ..safe_text import as_text, table_cell
 from ..widgets.topbar import TopBar
+
+if TYPE_CHECKING:
+    from hostdeck.backends.contract import Adapter
 
 CELL_LIMIT = 300
 DETAIL_LIMIT = 2_000
@@ -44,7 +48,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
 
     def compose(self) -> ComposeResult:
         yield TopBar("Connections")
-        table = DataTable(id="connections-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text | str] = DataTable(id="connections-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="connection-detail")
@@ -146,17 +150,22 @@ class ConnectionsScreen(ReportsFailures, Screen):
             self.notify(f"{name} needs no credential.")
             return
         field = adapter.secret_fields[0]
-        self.app.push_screen(CredentialDialog(name, field, env_name(name, field)),
-                             lambda value: self._store(name, field, value) if value else None)
+
+        def answered(value: str | None) -> None:
+            if value:
+                self._store(name, field, value)
+
+        self.app.push_screen(CredentialDialog(name, field, env_name(name, field)), answered)
 
     @work(thread=True, exit_on_error=False, description="Store the credential in the keyring")
     def _store(self, name: str, field: str, value: str) -> None:
         # keyring can block (an unlock prompt), so it runs in a thread
         self.app.workspace.secrets.set(name, field, value)
         adapter = self.app.workspace.adapter(name)
-        self.app.call_from_thread(self._after_store, name, adapter)
+        # Textual's `call_from_thread(Callable[..., T | Awaitable[T]])` leaves mypy inferring T as Never for None
+        self.app.call_from_thread(self._after_store, name, adapter)  # type: ignore[arg-type]
 
-    async def _after_store(self, name: str, adapter) -> None:
+    async def _after_store(self, name: str, adapter: Adapter) -> None:
         await adapter.aclose()  # the next call builds its client with the new credential
         self.notify(f"Credential for {name} stored in the keyring.", timeout=4)
         self.test(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from textual import on, work
@@ -53,7 +54,7 @@ class LogsScreen(GridScreen):
         self.events: list[Event] = []
         self._pending: list[Event] = []
         self.follow = True
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("Logs")
@@ -132,7 +133,7 @@ class LogsScreen(GridScreen):
 
     def update_details(self) -> None:
         body, key = self.details_body, self.grid.cursor_row_key
-        if body is None or key is None or key >= len(self.events):
+        if body is None or not isinstance(key, int) or key >= len(self.events):
             return
         record = json.dumps(self.events[key].as_dict(), indent=2, default=str)  # JSON escapes control characters
         body.update(as_text(record, multiline=True))

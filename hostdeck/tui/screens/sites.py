@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -18,6 +18,9 @@ from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .grid_screen import GridScreen
 from .help_texts import SITES_TEXT
+
+if TYPE_CHECKING:
+    from hostdeck.backends.sites.pipeline import SitePipeline
 
 LIMIT = 500  # characters of one backend string in the status line
 DETAIL_LIMIT = 4_000
@@ -56,7 +59,7 @@ class SitesScreen(GridScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.pipeline = None
+        self.pipeline: SitePipeline | None = None
         self.jobs: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
@@ -77,6 +80,12 @@ class SitesScreen(GridScreen):
             self.query_one("#status-line", Static).update(Text(f"{self.grid.total_count} sites, {cached} · loading…"))
         self.load()
 
+    @property
+    def sites(self) -> SitePipeline:
+        """The site pipeline, once `load` has set it up (the actions ask `_writable` first)."""
+        assert self.pipeline is not None, "no CloudPanel backend"
+        return self.pipeline
+
     @work(group="sites-load", exclusive=True, exit_on_error=False, description="Load the sites")
     async def load(self) -> None:
         await self.app.backends_ready()
@@ -91,14 +100,14 @@ class SitesScreen(GridScreen):
                 self.query_one("#sites-help").display = True
                 self.set_status(str(exc))
                 return
-        jobs = await self.pipeline.list()
+        jobs = await self.sites.list()
         self.jobs = {j.domain: j for j in jobs}
         rows = [job_row(j) for j in jobs]
         self.grid.set_rows(rows)
         keep_rows(self, self.app.workspace, "sites", rows)
         self.grid.empty_message = "No sites yet: press n to create one."
-        analytics = self.pipeline.matomo.name if self.pipeline.matomo else "none configured"
-        self.set_status(f"{len(jobs)} sites on {self.pipeline.cloudpanel.name} · analytics: {analytics}")
+        analytics = self.sites.matomo.name if self.sites.matomo else "none configured"
+        self.set_status(f"{len(jobs)} sites on {self.sites.cloudpanel.name} · analytics: {analytics}")
         self.update_details()
 
     def show_failure(self, worker, failure) -> None:
@@ -131,8 +140,8 @@ class SitesScreen(GridScreen):
         from ..dialogs.create_site import CreateSiteDialog
 
         if self._writable():
-            self.app.push_screen(CreateSiteDialog(self.pipeline.cloudpanel.name,
-                                                  analytics_available=self.pipeline.matomo is not None), self._create)
+            self.app.push_screen(CreateSiteDialog(self.sites.cloudpanel.name,
+                                                  analytics_available=self.sites.matomo is not None), self._create)
 
     def _create(self, request: dict | None) -> None:
         if request:
@@ -145,7 +154,7 @@ class SitesScreen(GridScreen):
         from ..dialogs.secret import SecretDialog
 
         spec = SiteSpec(**request["spec"])
-        job, password = await self.pipeline.start(spec, alt_names=request["alt_names"], analytics=request["analytics"],
+        job, password = await self.sites.start(spec, alt_names=request["alt_names"], analytics=request["analytics"],
                                                   progress=self._progress)
         self._progress(job, "done")
         if password:
@@ -155,7 +164,7 @@ class SitesScreen(GridScreen):
 
     def _selected(self) -> Any:
         key = self.grid.cursor_row_key
-        return self.jobs.get(key) if key is not None else None
+        return self.jobs.get(key) if isinstance(key, str) else None
 
     def action_retry(self) -> None:
         job = self._selected()
@@ -164,7 +173,7 @@ class SitesScreen(GridScreen):
                             description=f"Retry site {job.domain}")
 
     async def _retry(self, domain: str) -> None:
-        job = await self.pipeline.retry(domain, progress=self._progress)
+        job = await self.sites.retry(domain, progress=self._progress)
         self.notify(f"{domain}: {job.status}", severity="error" if job.status == "failed" else "information")
 
     def action_copy_snippet(self) -> None:
@@ -187,19 +196,23 @@ class SitesScreen(GridScreen):
             dialog = ConfirmDialog(f"Discard the failed job of {job.domain}?", backend=job.backend, target=job.domain,
                                    call="site job only: nothing is deleted on the server (when the failure is unclear, "
                                         "`test -f` of its vhost file first)", confirm_label="Discard")
-            self.app.push_screen(dialog, lambda ok: self.run_worker(
-                self._delete(job.domain), group="sites-run", exit_on_error=False,
-                description=f"Discard the failed job of {job.domain}") if ok else None)
-            return
-        dialog = ConfirmDialog(f"Delete {job.domain}?", backend=job.backend, target=job.domain,
-                               call=f"clpctl site:delete --domainName={job.domain} --force", confirm_label="Delete",
-                               require_text=job.domain, warning="Its files and vhost are removed. This cannot be undone.")
-        self.app.push_screen(dialog, lambda ok: self.run_worker(self._delete(job.domain), group="sites-run",
-                                                                exit_on_error=False,
-                                                                description=f"Delete site {job.domain}") if ok else None)
+            description = f"Discard the failed job of {job.domain}"
+        else:
+            dialog = ConfirmDialog(f"Delete {job.domain}?", backend=job.backend, target=job.domain,
+                                   call=f"clpctl site:delete --domainName={job.domain} --force", confirm_label="Delete",
+                                   require_text=job.domain,
+                                   warning="Its files and vhost are removed. This cannot be undone.")
+            description = f"Delete site {job.domain}"
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.run_worker(self._delete(job.domain), group="sites-run", exit_on_error=False,
+                                description=description)
+
+        self.app.push_screen(dialog, answered)
 
     async def _delete(self, domain: str) -> None:
-        job = await self.pipeline.delete(domain)
+        job = await self.sites.delete(domain)
         if job.status == "discarded":
             self.jobs.pop(domain, None)
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
@@ -218,29 +231,32 @@ class SitesScreen(GridScreen):
     async def _pick_user(self) -> None:
         from ..dialogs.action_menu import ActionMenu, MenuAction
 
-        users = await self.pipeline.cloudpanel.list_users()
+        users = await self.sites.cloudpanel.list_users()
         items = [MenuAction(u.user_name, f"{u.user_name} ({u.role})" if getattr(u, "role", None) else u.user_name,
                             f"clpctl user:reset:password --userName={u.user_name} --password=***", dangerous=True)
                  for u in users]
-        self.app.push_screen(ActionMenu(f"Reset the password of a CloudPanel user on {self.pipeline.cloudpanel.name}",
+        self.app.push_screen(ActionMenu(f"Reset the password of a CloudPanel user on {self.sites.cloudpanel.name}",
                                         items), self._confirm_reset)
 
     def _confirm_reset(self, user: str | None) -> None:
         from ..dialogs.confirm import ConfirmDialog
 
         if user:
-            dialog = ConfirmDialog(f"Reset the password of {user}?", backend=self.pipeline.cloudpanel.name, target=user,
+            dialog = ConfirmDialog(f"Reset the password of {user}?", backend=self.sites.cloudpanel.name, target=user,
                                    call=f"clpctl user:reset:password --userName={user} --password=***",
                                    confirm_label="Reset password")
-            self.app.push_screen(dialog, lambda ok: self.run_worker(self._reset(user), group="sites-run",
-                                                                    exit_on_error=False,
-                                                                    description=f"Reset the password of {user}")
-                                 if ok else None)
+
+            def answered(ok: bool | None) -> None:
+                if ok:
+                    self.run_worker(self._reset(user), group="sites-run", exit_on_error=False,
+                                    description=f"Reset the password of {user}")
+
+            self.app.push_screen(dialog, answered)
 
     async def _reset(self, user: str) -> None:
         from ..dialogs.secret import SecretDialog
 
-        result = await self.pipeline.cloudpanel.reset_user_password(user)
+        result = await self.sites.cloudpanel.reset_user_password(user)
         self.app.push_screen(SecretDialog(f"New CloudPanel password for {user}", backend=result.backend, target=user,
                                           secret=result.secret))
 

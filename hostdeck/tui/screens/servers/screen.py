@@ -24,6 +24,8 @@ from .details import details_text
 from .rows import COLUMNS, server_row
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from hostdeck.backends.models import Server
 
     from .cache import CachedServers
@@ -61,7 +63,7 @@ class ServersScreen(ServerActions):
         self.progress: dict[Hashable, str] = {}
         self.last_refresh: float | None = None
         self.refresh_seconds: float = 30.0
-        self._timer = None
+        self._timer: Timer | None = None
         self._sort_index = 1  # name
         self._links = None
         self._links_error: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,6 +19,13 @@ from ...widgets.topbar import TopBar
 from ..grid_screen import GridScreen
 from .billing_tabs import DriftPane, PanelPane, ServicesPane
 from ..help_texts import SYNC_TEXT
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from hostdeck.backends.sync.clients import ClientSync
+    from hostdeck.backends.sync.panel import PanelSync
+    from hostdeck.backends.sync.services import ServiceLinks
 
 LIMIT = 1_000  # characters of one backend value in the detail pane
 COLUMNS = [Column("client", "Client", max_width=8), Column("email", "Email", max_width=36),
@@ -66,12 +73,12 @@ class SyncScreen(GridScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.engine = None
+        self.engine: ClientSync | None = None
         self.links: dict[str, Any] = {}
         self.setup_error: str | None = None
-        self._run_worker = None
-        self.service_links = None
-        self.panel_sync = None
+        self._run_worker: Worker[None] | None = None
+        self.service_links: ServiceLinks | None = None
+        self.panel_sync: PanelSync | None = None
         self.billing_error: str | None = None
         self.panel_error: str | None = None
 
@@ -123,6 +130,12 @@ class SyncScreen(GridScreen):
             self.query_one("#sync-stats", Static).update(Text(f"{cached} · loading the sync map…"))
         self.load()
 
+    @property
+    def clients(self) -> ClientSync:
+        """The client sync, once `load` has set it up (the operations check `engine` first)."""
+        assert self.engine is not None, self.setup_error or "the sync is still loading"
+        return self.engine
+
     # loading ---------------------------------------------------------------------------------
     def _billing_setup(self) -> None:
         """The service links and the panel sync, when their backends are configured (each says why when not)."""
@@ -159,8 +172,8 @@ class SyncScreen(GridScreen):
                 return
         import asyncio
 
-        links = await asyncio.to_thread(self.engine.map.all_links, "client")
-        stats = await asyncio.to_thread(self.engine.map.stats)
+        links = await asyncio.to_thread(self.clients.map.all_links, "client")
+        stats = await asyncio.to_thread(self.clients.map.stats)
         self.links = {link.left_id: link for link in links}
         rows = [link_row(link) for link in links]
         self.grid.set_rows(rows)
@@ -169,7 +182,7 @@ class SyncScreen(GridScreen):
         by = stats.get("client", {})
         parts = [Text.assemble((str(by.get(s, 0)), "bold"), f" {s}") for s in ("synced", "pending", "error", "drifted")]
         self.query_one("#sync-stats", Static).update(
-            Text.assemble(as_text(f"clients {self.engine.billing.name} → users {self.engine.panel.name}:  "),
+            Text.assemble(as_text(f"clients {self.clients.billing.name} → users {self.clients.panel.name}:  "),
                           Text(" · ").join(parts)))
         self.update_status()
         self.update_details()  # the selected link may have changed
@@ -202,13 +215,13 @@ class SyncScreen(GridScreen):
         self.set_status(f"{OPERATIONS[operation]}…  (c cancels; a cancelled push is finished by the next run)")
         try:
             if operation in ("push", "retry"):
-                report = await self.engine.push(only_errors=operation == "retry", progress=progress)
+                report = await self.clients.push(only_errors=operation == "retry", progress=progress)
             elif operation == "update":
-                report = await self.engine.update(progress=progress)
+                report = await self.clients.update(progress=progress)
             elif operation == "pull":
-                report = await self.engine.pull()
+                report = await self.clients.pull()
             else:
-                report = await self.engine.check()
+                report = await self.clients.check()
         finally:
             bar.display = False
         counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
@@ -233,7 +246,8 @@ class SyncScreen(GridScreen):
     def action_unlink(self) -> None:
         from ...dialogs.confirm import ConfirmDialog
 
-        link = self.links.get(self.grid.cursor_row_key) if self.grid.cursor_row_key is not None else None
+        key = self.grid.cursor_row_key
+        link = self.links.get(key) if isinstance(key, str) else None
         if link is None or self.engine is None:
             return
         if self.app.read_only:
@@ -242,11 +256,16 @@ class SyncScreen(GridScreen):
         dialog = ConfirmDialog("Unlink this client?", backend=f"{link.left_system} → {link.right_system}",
                                target=f"client {link.left_id} ({link.left_key}) ↔ panel user {link.right_id or '—'}",
                                call="sync map only: neither WHMCS nor the panel is touched", confirm_label="Unlink")
-        self.app.push_screen(dialog, lambda ok: self._unlink(link.left_id) if ok else None)
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._unlink(link.left_id)
+
+        self.app.push_screen(dialog, answered)
 
     @work(group="sync-unlink", exit_on_error=False, description="Unlink the client")
     async def _unlink(self, client_id: str) -> None:
-        await self.engine.unlink(client_id)
+        await self.clients.unlink(client_id)
         self.notify(f"Client {client_id} unlinked.")
         self.load()
 
@@ -277,11 +296,11 @@ class SyncScreen(GridScreen):
         from hostdeck.backends.errors import BackendError
 
         try:
-            client = await self.engine.billing.get_client(client_id=link.left_id)
-            services = await self.engine.billing.get_services(client_id=link.left_id)
+            client = await self.clients.billing.get_client(client_id=link.left_id)
+            services = await self.clients.billing.get_services(client_id=link.left_id)
         except BackendError as exc:
             detail.update(Text("\n").join(lines + [Text(), as_text(f"WHMCS: {exc.message}", "red", limit=LIMIT, multiline=True)]))
-            self.app.report_failure(exc, action=f"Load the WHMCS client {link.left_id}", backend=self.engine.billing.name)
+            self.app.report_failure(exc, action=f"Load the WHMCS client {link.left_id}", backend=self.clients.billing.name)
             return
         lines += [Text(), Text("WHMCS client", "bold"),
                   as_text(f"{client.first_name} {client.last_name}" + (f", {client.company}" if client.company else ""),
