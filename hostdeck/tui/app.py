@@ -12,7 +12,6 @@ from importlib import resources
 
 from textual import on
 from textual.app import App
-from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from .screens.servers.screen import ServersScreen
 
 
+from .keys import keys
 from .commands import ScreensProvider, ServerActionsProvider, ServersProvider
 from .errors import Failure, describe
 from .health import health_from
@@ -65,16 +65,16 @@ class HostdeckApp(App[int]):
     MODE_TITLES = {"servers": "Servers", "catalog": "Catalog", "sync": "Sync", "sites": "Sites", "logs": "Logs",
                    "connections": "Connections"}
     COMMANDS = App.COMMANDS | {ScreensProvider, ServersProvider, ServerActionsProvider}
-    BINDINGS = [
-        Binding("1", "switch_mode('servers')", "Servers", show=False, id="app.servers"),
-        Binding("2", "switch_mode('catalog')", "Catalog", show=False, id="app.catalog"),
-        Binding("3", "switch_mode('sync')", "Sync", show=False, id="app.sync"),
-        Binding("4", "switch_mode('sites')", "Sites", show=False, id="app.sites"),
-        Binding("5", "switch_mode('logs')", "Logs", show=False, id="app.logs"),
-        Binding("6", "switch_mode('connections')", "Connections", show=False, id="app.connections"),
-        Binding("question_mark", "help", "Keys", id="app.help"),
-        Binding("q", "quit", "Quit", id="app.quit"),
-    ]
+    BINDINGS = keys("app", """
+        1              servers      switch_mode('servers')      [Servers]
+        2              catalog      switch_mode('catalog')      [Catalog]
+        3              sync         switch_mode('sync')         [Sync]
+        4              sites        switch_mode('sites')        [Sites]
+        5              logs         switch_mode('logs')         [Logs]
+        6              connections  switch_mode('connections')  [Connections]
+        question_mark  help         help                        Keys
+        q              quit         quit                        Quit
+    """)
 
     health_version: reactive[int] = reactive(0)
 

@@ -7,12 +7,12 @@ import asyncio
 from textual import work
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from hostdeck.backends.contract import Capability
 from hostdeck.backends.models import Catalog, CatalogItem, CatalogKind
 
+from ..keys import keys
 from ..format import age_text
 from ..filtering import RowFilter, hay_of
 from ..safe_text import as_text, table_cell
@@ -77,11 +77,11 @@ class CatalogScreen(FilterBox):
     FILTER_BEFORE = "#catalog-tabs"
     FILTER_PLACEHOLDER = "filter the current tab"
     AUTO_FOCUS = "#table-server_type"
-    BINDINGS = [
-        Binding("r", "refresh", "Refresh (live)", id="catalog.refresh"),
-        Binding("slash", "filter", "Filter", id="catalog.filter"),
-        Binding("escape", "clear", "Clear", id="catalog.clear"),
-    ]
+    BINDINGS = keys("catalog", """
+        r       refresh  refresh  Refresh (live)
+        slash   filter   filter   Filter
+        escape  clear    clear    Clear
+    """)
 
     def __init__(self) -> None:
         super().__init__()

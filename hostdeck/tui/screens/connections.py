@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from hostdeck.backends.models import ConnectionReport
 from hostdeck.backends.secrets import env_name
 
+from ..keys import keys
 from ..dialogs.credential import CredentialDialog
 from ..reporting import ReportsFailures, about
 from ..safe_text import as_text, table_cell
@@ -40,11 +40,11 @@ def _where(adapter) -> str:
 
 class ConnectionsScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#connections-table"
-    BINDINGS = [
-        Binding("t", "test_selected", "Test", id="connections.test"),
-        Binding("T", "test_all", "Test all", id="connections.test_all"),
-        Binding("k", "set_credential", "Set credential", id="connections.set_credential"),
-    ]
+    BINDINGS = keys("connections", """
+        t  test            test_selected   Test
+        T  test_all        test_all        Test all
+        k  set_credential  set_credential  Set credential
+    """)
 
     def compose(self) -> ComposeResult:
         yield TopBar("Connections")

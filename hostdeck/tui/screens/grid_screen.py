@@ -8,7 +8,7 @@ What a filter text means lives in `filtering.py`.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from textual import on
 from textual.containers import VerticalScroll
@@ -21,13 +21,26 @@ from ..safe_text import as_text
 from ..widgets.grid import Grid
 
 STATUS_LIMIT = 500  # characters of the status line
+FILTER_PLACEHOLDER = "filter: text matches any column; !text excludes"
+
+
+class GridLayout(NamedTuple):
+    """Where a GridScreen's parts are: the ids of its Grid and of the body holding it (the details pane goes beside
+    the grid), where the filter box goes (above the body unless said), the Static showing the details."""
+
+    grid: str
+    body: str
+    filter_before: str = ""  # a selector; "" is the body
+    filter_placeholder: str = FILTER_PLACEHOLDER
+    details: str = "details-body"
+    details_placeholder: str = "Select a row."
 
 
 class FilterBox(ReportsFailures, Screen):
     """`/` shows the filter box, Enter goes back to the rows, Escape clears and hides it."""
 
     FILTER_BEFORE: ClassVar[str]  # the selector of the widget the box is mounted above
-    FILTER_PLACEHOLDER: ClassVar[str] = "filter: text matches any column; !text excludes"
+    FILTER_PLACEHOLDER: ClassVar[str] = FILTER_PLACEHOLDER
     FILTER_HIDES: ClassVar[bool] = True  # False: the box is always on screen (composed by the screen)
 
     @property
@@ -75,19 +88,24 @@ class FilterBox(ReportsFailures, Screen):
 
 
 class GridScreen(FilterBox):
-    """One Grid (`#{GRID_ID}`) in a body (`#{BODY_ID}`) with the details pane beside it, a `#status-line` below."""
+    """One Grid in a body with the details pane beside it, a `#status-line` below (see `GridLayout`)."""
 
-    GRID_ID: ClassVar[str]
-    BODY_ID: ClassVar[str]
-    DETAILS_ID: ClassVar[str] = "details-body"  # the Static inside the details pane
-    DETAILS_PLACEHOLDER: ClassVar[str] = "Select a row."
+    LAYOUT: ClassVar[GridLayout]
     SORT_COLUMNS: ClassVar[tuple[str, ...]] = ()  # the column keys `s` steps through (bound by the screen)
     _sort_index = 0
     _details_static: Static | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        layout = cls.__dict__.get("LAYOUT")
+        if layout is not None:
+            cls.AUTO_FOCUS = f"#{layout.grid}"
+            cls.FILTER_BEFORE = layout.filter_before or f"#{layout.body}"
+            cls.FILTER_PLACEHOLDER = layout.filter_placeholder
+
     @property
     def grid(self) -> Grid:
-        return self.query_one(f"#{self.GRID_ID}", Grid)
+        return self.query_one(f"#{self.LAYOUT.grid}", Grid)
 
     def focus_rows(self) -> None:
         self.grid.focus()
@@ -133,16 +151,16 @@ class GridScreen(FilterBox):
         found = self.query("#details")
         if found:
             return found.first(VerticalScroll)
-        self._details_static = Static(self.DETAILS_PLACEHOLDER, id=self.DETAILS_ID)
+        self._details_static = Static(self.LAYOUT.details_placeholder, id=self.LAYOUT.details)
         pane = VerticalScroll(self._details_static, id="details")
-        self.query_one(f"#{self.BODY_ID}").mount(pane)
+        self.query_one(f"#{self.LAYOUT.body}").mount(pane)
         return pane
 
     @property
     def details_body(self) -> Static | None:
         """None until the details pane is mounted."""
         if self._details_static is None:
-            found = self.query(f"#{self.DETAILS_ID}")  # composed by the screen
+            found = self.query(f"#{self.LAYOUT.details}")  # composed by the screen
             self._details_static = found.first(Static) if found else None
         return self._details_static
 
@@ -154,12 +172,12 @@ class GridScreen(FilterBox):
 
     @on(Grid.RowHighlighted)
     def _row_highlighted(self, event: Grid.RowHighlighted) -> None:
-        if event.grid.id == self.GRID_ID and self.details_shown:  # hidden details cost nothing
+        if event.grid.id == self.LAYOUT.grid and self.details_shown:  # hidden details cost nothing
             self.update_details()
 
     @on(Grid.RowSelected)
     def _row_selected(self, event: Grid.RowSelected) -> None:
-        if event.grid.id == self.GRID_ID and not self.details_shown:  # shown, the highlight has filled it
+        if event.grid.id == self.LAYOUT.grid and not self.details_shown:  # shown, the highlight has filled it
             self.details_pane.display = True
             self.update_details()
 

@@ -8,16 +8,16 @@ from datetime import timedelta
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Select, Static
 
 from hostdeck.backends.models import Event, utcnow
 
+from ..keys import keys
 from ..safe_text import as_text
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
-from .grid_screen import GridScreen
+from .grid_screen import GridLayout, GridScreen
 
 COLUMNS = [Column("time", "Time", width=8), Column("backend", "Backend", max_width=12), Column("kind", "Kind", width=6),
            Column("level", "Level", width=7), Column("method", "Method", width=6), Column("path", "Path", max_width=48),
@@ -36,18 +36,14 @@ def event_row(index: int, e: Event) -> Row:
 
 
 class LogsScreen(GridScreen):
-    GRID_ID = "log-grid"
-    BODY_ID = "logs-body"
+    LAYOUT = GridLayout("log-grid", "logs-body", details="event-detail", details_placeholder="Select an event.")
     FILTER_HIDES = False  # composed in the filters row, beside the backend and level choices
-    DETAILS_ID = "event-detail"
-    DETAILS_PLACEHOLDER = "Select an event."
-    AUTO_FOCUS = "#log-grid"
-    BINDINGS = [
-        Binding("slash", "filter", "Filter", id="logs.filter"),
-        Binding("escape", "clear", "Clear", id="logs.clear"),
-        Binding("f", "toggle_follow", "Follow", id="logs.follow"),
-        Binding("d", "toggle_details", "Details", id="logs.details"),
-    ]
+    BINDINGS = keys("logs", """
+        slash   filter   filter          Filter
+        escape  clear    clear           Clear
+        f       follow   toggle_follow   Follow
+        d       details  toggle_details  Details
+    """)
 
     def __init__(self) -> None:
         super().__init__()

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Markdown, Static
 
+from ..keys import keys
 from ..safe_text import as_text, visible
 from ..grid_cache import keep_rows, paint_cached
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
-from .grid_screen import GridScreen
+from .grid_screen import GridLayout, GridScreen
 from .help_texts import SITES_TEXT
 
 if TYPE_CHECKING:
@@ -40,22 +40,17 @@ def job_row(job: Any) -> Row:
 
 
 class SitesScreen(GridScreen):
-    GRID_ID = "sites-grid"
-    BODY_ID = "sites-body"
-    FILTER_BEFORE = "#sites-body"
-    FILTER_PLACEHOLDER = "filter sites (!text excludes)"
-    DETAILS_ID = "site-detail"
-    DETAILS_PLACEHOLDER = "Select a site."
-    AUTO_FOCUS = "#sites-grid"
-    BINDINGS = [
-        Binding("n", "new", "New site", id="sites.new"),
-        Binding("r", "retry", "Retry", id="sites.retry"),
-        Binding("t", "copy_snippet", "Copy tracking code", id="sites.copy_snippet"),
-        Binding("p", "reset_password", "Reset user password", id="sites.reset_password"),
-        Binding("x", "delete", "Delete site", id="sites.delete"),
-        Binding("slash", "filter", "Filter", id="sites.filter"),
-        Binding("escape", "clear", "Clear", show=False, id="sites.clear"),
-    ]
+    LAYOUT = GridLayout("sites-grid", "sites-body", filter_placeholder="filter sites (!text excludes)",
+                        details="site-detail", details_placeholder="Select a site.")
+    BINDINGS = keys("sites", """
+        n       new             new             New site
+        r       retry           retry           Retry
+        t       copy_snippet    copy_snippet    Copy tracking code
+        p       reset_password  reset_password  Reset user password
+        x       delete          delete          Delete site
+        slash   filter          filter          Filter
+        escape  clear           clear           [Clear]
+    """)
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,7 +62,7 @@ class SitesScreen(GridScreen):
         with Horizontal(id="sites-body"):
             yield Grid(COLUMNS, id="sites-grid")
             with VerticalScroll(id="details"):
-                yield Static(self.DETAILS_PLACEHOLDER, id=self.DETAILS_ID)
+                yield Static(self.LAYOUT.details_placeholder, id=self.LAYOUT.details)
         yield Markdown(SITES_TEXT, id="sites-help", classes="placeholder")
         yield Static("", id="status-line")
         yield Footer()
@@ -267,7 +262,7 @@ class SitesScreen(GridScreen):
             return
         if job is None:
             if not self.jobs:
-                body.update(self.DETAILS_PLACEHOLDER)
+                body.update(self.LAYOUT.details_placeholder)
             return
         # Text, never markup: domains, command output and errors come from CloudPanel and Matomo
         lines = [Text.assemble(as_text(job.domain, "bold", limit=LIMIT), as_text(f" on {job.backend} · {job.kind} · "),

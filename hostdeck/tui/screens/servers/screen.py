@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Hashable
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
+from ...keys import keys
 from ...filtering import search_text
 from ...widgets.grid import Grid
 from ...widgets.topbar import TopBar
+from ..grid_screen import GridLayout
 from .actions import ServerActions
 from .cache import freshness
 from .details import details_text
@@ -38,23 +39,19 @@ REST_DELAY = 0.1
 
 
 class ServersScreen(ServerActions):
-    GRID_ID = "servers-grid"
-    BODY_ID = "servers-body"
-    FILTER_BEFORE = "#servers-body"
-    DETAILS_PLACEHOLDER = "Select a server to see its details."
+    LAYOUT = GridLayout("servers-grid", "servers-body", details_placeholder="Select a server to see its details.")
     SORT_COLUMNS = tuple(column.key for column in COLUMNS)
-    AUTO_FOCUS = "#servers-grid"
-    BINDINGS = [
-        Binding("slash", "filter", "Filter", id="servers.filter"),
-        Binding("escape", "clear", "Clear/back", id="servers.clear"),
-        Binding("a", "actions", "Actions", id="servers.actions"),
-        Binding("d", "toggle_details", "Details", id="servers.details"),
-        Binding("r", "refresh", "Refresh", id="servers.refresh"),
-        Binding("n", "create", "New server", id="servers.create"),
-        Binding("c", "copy_ip", "Copy IP", id="servers.copy_ip"),
-        Binding("s", "sort_next", "Sort", id="servers.sort"),
-        Binding("S", "sort_reverse", "Reverse", show=False, id="servers.sort_reverse"),
-    ]
+    BINDINGS = keys("servers", """
+        slash   filter        filter          Filter
+        escape  clear         clear           Clear/back
+        a       actions       actions         Actions
+        d       details       toggle_details  Details
+        r       refresh       refresh         Refresh
+        n       create        create          New server
+        c       copy_ip       copy_ip         Copy IP
+        s       sort          sort_next       Sort
+        S       sort_reverse  sort_reverse    [Reverse]
+    """)
 
     def __init__(self) -> None:
         super().__init__()
@@ -316,7 +313,7 @@ class ServersScreen(ServerActions):
             return
         server = self.selected
         if server is None:
-            body.update(self.DETAILS_PLACEHOLDER)
+            body.update(self.LAYOUT.details_placeholder)
             return
         sections = list(self.app.workspace.adapter(server.backend).detail_sections(server))
         if self._links is not None and self.billing_snapshot is not None:

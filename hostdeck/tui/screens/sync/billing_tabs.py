@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from ...keys import keys
 from ...reporting import ReportsFailures
 from ...safe_text import as_text
 from ...grid_cache import keep_rows, paint_cached
@@ -80,13 +81,13 @@ class _Pane(ReportsFailures, Vertical):
 
 
 class ServicesPane(_Pane):
-    BINDINGS = [
-        Binding("a", "accept", "Accept", id="services.accept"),
-        Binding("A", "accept_all", "Accept all confident", id="services.accept_all"),
-        Binding("j", "reject", "Reject", id="services.reject"),
-        Binding("x", "unlink", "Unlink", id="services.unlink"),
-        Binding("r", "reload", "Reload", id="services.reload"),
-    ]
+    BINDINGS = keys("services", """
+        a  accept      accept      Accept
+        A  accept_all  accept_all  Accept all confident
+        j  reject      reject      Reject
+        x  unlink      unlink      Unlink
+        r  reload      reload      Reload
+    """)
 
     def __init__(self) -> None:
         super().__init__(id="services-pane")
@@ -237,11 +238,11 @@ class DriftPane(_Pane):
 
 
 class PanelPane(_Pane):
-    BINDINGS = [
-        Binding("P", "run", "Sync to panel", id="panel.run"),
-        Binding("y", "dry_run", "Dry run", id="panel.dry_run"),
-        Binding("r", "reload", "Reload", id="panel.reload"),
-    ]
+    BINDINGS = keys("panel", """
+        P  run      run      Sync to panel
+        y  dry_run  dry_run  Dry run
+        r  reload   reload   Reload
+    """)
 
     def __init__(self) -> None:
         super().__init__(id="panel-pane")

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
+from ...keys import keys
 from ...format import age_text
 from ...safe_text import as_text, visible
 from ...grid_cache import keep_rows, paint_cached
 from ...widgets.grid import Column, Grid, Row
 from ...widgets.topbar import TopBar
-from ..grid_screen import GridScreen
+from ..grid_screen import GridLayout, GridScreen
 from .billing_tabs import DriftPane, PanelPane, ServicesPane
 from ..help_texts import SYNC_TEXT
 
@@ -47,29 +47,25 @@ def link_row(link: Any) -> Row:
 
 
 class SyncScreen(GridScreen):
-    GRID_ID = "sync-grid"
-    BODY_ID = "sync-body"
-    FILTER_BEFORE = "#sync-progress"
-    FILTER_PLACEHOLDER = "filter: client id, email, status…  (!text excludes)"
-    DETAILS_ID = "sync-detail"
-    DETAILS_PLACEHOLDER = "Select a link."
-    AUTO_FOCUS = "#sync-grid"
-    BINDINGS = [
-        Binding("p", "run('push')", "Push all", id="sync.push"),
-        Binding("u", "run('update')", "Update", id="sync.update"),
-        Binding("l", "run('pull')", "Pull", id="sync.pull"),
-        Binding("k", "run('check')", "Check", id="sync.check"),
-        Binding("e", "run('retry')", "Retry errors", id="sync.retry"),
-        Binding("x", "unlink", "Unlink", id="sync.unlink"),
-        Binding("c", "cancel", "Cancel run", id="sync.cancel"),
-        Binding("slash", "filter", "Filter", id="sync.filter"),
-        Binding("escape", "clear", "Clear", show=False, id="sync.clear"),
-        Binding("r", "reload", "Reload map", id="sync.reload"),
-        Binding("t", "tab('clients')", "Clients", show=False, id="sync.tab_clients"),
-        Binding("s", "tab('services')", "Services", show=False, id="sync.tab_services"),
-        Binding("d", "tab('drift')", "Drift", show=False, id="sync.tab_drift"),
-        Binding("v", "tab('panel')", "Panel", show=False, id="sync.tab_panel"),
-    ]
+    LAYOUT = GridLayout("sync-grid", "sync-body", filter_before="#sync-progress",
+                        filter_placeholder="filter: client id, email, status…  (!text excludes)",
+                        details="sync-detail", details_placeholder="Select a link.")
+    BINDINGS = keys("sync", """
+        p       push          run('push')      Push all
+        u       update        run('update')    Update
+        l       pull          run('pull')      Pull
+        k       check         run('check')     Check
+        e       retry         run('retry')     Retry errors
+        x       unlink        unlink           Unlink
+        c       cancel        cancel           Cancel run
+        slash   filter        filter           Filter
+        escape  clear         clear            [Clear]
+        r       reload        reload           Reload map
+        t       tab_clients   tab('clients')   [Clients]
+        s       tab_services  tab('services')  [Services]
+        d       tab_drift     tab('drift')     [Drift]
+        v       tab_panel     tab('panel')     [Panel]
+    """)
 
     def __init__(self) -> None:
         super().__init__()
@@ -91,7 +87,7 @@ class SyncScreen(GridScreen):
                 with Horizontal(id="sync-body"):
                     yield Grid(COLUMNS, id="sync-grid")
                     with VerticalScroll(id="details"):
-                        yield Static(self.DETAILS_PLACEHOLDER, id=self.DETAILS_ID)
+                        yield Static(self.LAYOUT.details_placeholder, id=self.LAYOUT.details)
                 yield Markdown(SYNC_TEXT, id="sync-help", classes="placeholder")
             with TabPane("Services (s)", id="services"):
                 yield ServicesPane()
@@ -291,7 +287,7 @@ class SyncScreen(GridScreen):
             lines += [Text(), Text("Drift", "bold"), Text(f"{'field':10} {'WHMCS':28} panel", "dim")]
             lines += [as_text(f"{visible(k, limit=LIMIT):10} {visible(v[0], limit=LIMIT):28} {visible(v[1], limit=LIMIT)}")
                       for k, v in link.drift.items()]
-        detail = self.query_one(f"#{self.DETAILS_ID}", Static)
+        detail = self.query_one(f"#{self.LAYOUT.details}", Static)
         detail.update(Text("\n").join(lines + [Text(), Text("loading the WHMCS client…", "dim")]))
         from hostdeck.backends.errors import BackendError
 
