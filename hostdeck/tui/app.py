@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import sys
+import threading
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Callable
 from importlib import resources
+from typing import TYPE_CHECKING, Callable
 
 from textual import on
 from textual.app import App
@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from .screens.servers.screen import ServersScreen
 
 
-from .keys import keys
 from .commands import ScreensProvider, ServerActionsProvider, ServersProvider
 from .errors import Failure, describe
 from .health import health_from
+from .keys import keys
 from .messages import BackendHealth
 from .reporting import action_of, backend_of
 from .safe_text import visible

@@ -8,14 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from hostdeck.backends.contract import Adapter
-from hostdeck.backends.models import Catalog, CatalogKind
+from hostdeck.backends.models import CatalogKind
 
-from ..reporting import ReportsFailures
 from ..safe_text import as_text
+from .server_form import ServerForm
 
 if TYPE_CHECKING:
     from hostdeck.backends.convoy.adapter import ConvoyAdapter
@@ -24,13 +22,8 @@ LIMIT = 200  # characters of a node or template name in a choice
 
 
 
-class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
+class CreateConvoyServerDialog(ServerForm):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="create_convoy.cancel")]
-
-    def __init__(self, adapter: Adapter) -> None:
-        super().__init__(classes="dialog")
-        self.adapter = adapter
-        self.catalog: Catalog | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog-box", classes="wide"):
@@ -127,7 +120,3 @@ class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
         # the dialog ends with the error, not "Loading…"; Cancel closes it
         where = "#catalog-source" if worker.name == "load" else "#name-problem"
         self.query_one(where, Static).update(Text(failure.text, style="red"))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from textual import work
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from hostdeck.backends.contract import Capability
 from hostdeck.backends.models import Catalog, CatalogItem, CatalogKind
 
-from ..keys import keys
-from ..format import age_text
 from ..filtering import RowFilter, hay_of
+from ..format import age_text
+from ..keys import keys
 from ..safe_text import as_text, table_cell
 from ..widgets.topbar import TopBar
 from .grid_screen import FilterBox

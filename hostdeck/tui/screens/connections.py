@@ -13,8 +13,8 @@ from textual.widgets import DataTable, Footer, Static
 from hostdeck.backends.models import ConnectionReport
 from hostdeck.backends.secrets import env_name
 
-from ..keys import keys
 from ..dialogs.credential import CredentialDialog
+from ..keys import keys
 from ..reporting import ReportsFailures, about
 from ..safe_text import as_text, table_cell
 from ..widgets.topbar import TopBar

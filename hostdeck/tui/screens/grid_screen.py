@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from ..grid_cache import paint_cached
 from ..reporting import ReportsFailures
 from ..safe_text import as_text
 from ..widgets.grid import Grid
@@ -124,6 +125,11 @@ class GridScreen(FilterBox):
         state = self.grid.sort_state
         if state:
             self.grid.sort_by(state[0], reverse=not state[1])
+
+    def paint_cached(self, scope: str, loading: str) -> str | None:
+        """The rows kept for `scope` at once while the screen loads; their age in words, or None (see grid_cache)."""
+        self.grid.empty_message = loading
+        return paint_cached(self.grid, self.app.workspace, scope)
 
     # status ---------------------------------------------------------------------------------------------------------
     def update_status(self) -> None:

@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Markdown, Static
 
+from ..grid_cache import keep_rows
 from ..keys import keys
 from ..safe_text import as_text, visible
-from ..grid_cache import keep_rows, paint_cached
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
 from .grid_screen import GridLayout, GridScreen
@@ -69,8 +69,7 @@ class SitesScreen(GridScreen):
 
     def on_mount(self) -> None:
         self.query_one("#sites-help").display = False
-        self.grid.empty_message = "Loading sites…"
-        cached = paint_cached(self.grid, self.app.workspace, "sites")
+        cached = self.paint_cached("sites", loading="Loading sites…")
         if cached:
             self.query_one("#status-line", Static).update(Text(f"{self.grid.total_count} sites, {cached} · loading…"))
         self.load()

@@ -31,7 +31,6 @@ from typing import ClassVar, Hashable, Iterable, Literal, NamedTuple, Sequence
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache

@@ -14,8 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
-from ...keys import keys
 from ...filtering import search_text
+from ...keys import keys
 from ...widgets.grid import Grid
 from ...widgets.topbar import TopBar
 from ..grid_screen import GridLayout

@@ -12,10 +12,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from ...grid_cache import keep_rows, paint_cached
 from ...keys import keys
 from ...reporting import ReportsFailures
 from ...safe_text import as_text
-from ...grid_cache import keep_rows, paint_cached
 from ...widgets.grid import Column, Grid, Row
 
 if TYPE_CHECKING:

@@ -10,15 +10,15 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
-from ...keys import keys
 from ...format import age_text
+from ...grid_cache import keep_rows
+from ...keys import keys
 from ...safe_text import as_text, visible
-from ...grid_cache import keep_rows, paint_cached
 from ...widgets.grid import Column, Grid, Row
 from ...widgets.topbar import TopBar
 from ..grid_screen import GridLayout, GridScreen
-from .billing_tabs import DriftPane, PanelPane, ServicesPane
 from ..help_texts import SYNC_TEXT
+from .billing_tabs import DriftPane, PanelPane, ServicesPane
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -120,8 +120,7 @@ class SyncScreen(GridScreen):
     def on_mount(self) -> None:
         self.query_one("#sync-progress").display = False
         self.query_one("#sync-help").display = False
-        self.grid.empty_message = "Loading the sync map…"
-        cached = paint_cached(self.grid, self.app.workspace, "clients")
+        cached = self.paint_cached("clients", loading="Loading the sync map…")
         if cached:
             self.query_one("#sync-stats", Static).update(Text(f"{cached} · loading the sync map…"))
         self.load()
