@@ -109,7 +109,7 @@ def fill_store(data_dir: Path, counts: dict[str, int]) -> tuple[Path, str, int]:
     from hostdeck.backends.sim.hetzner import HetznerSim
     from hostdeck.backends.sim.proxmox import ProxmoxSim
     from hostdeck.backends.workspace import Workspace
-    from hostdeck.tui.screens.server_cache import remember_servers
+    from hostdeck.tui.screens.servers.cache import remember_servers
 
     sims = {
         "hz": HetznerSim(servers=counts["hz"], seed=1, token=HZ_TOKEN, rate_limit=10**7, refill_per_second=10**7),

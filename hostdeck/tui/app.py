@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import sys
+import threading
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Callable
 from importlib import resources
+from typing import TYPE_CHECKING, Callable
 
 from textual import on
 from textual.app import App
-from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
@@ -20,10 +19,13 @@ from textual.worker import Worker, WorkerState
 if TYPE_CHECKING:
     from hostdeck.backends.workspace import Workspace
 
+    from .screens.servers.screen import ServersScreen
+
 
 from .commands import ScreensProvider, ServerActionsProvider, ServersProvider
 from .errors import Failure, describe
 from .health import health_from
+from .keys import keys
 from .messages import BackendHealth
 from .reporting import action_of, backend_of
 from .safe_text import visible
@@ -53,9 +55,9 @@ class HostdeckApp(App[int]):
     TITLE = "hostdeck"
     CSS_PATH = str(resources.files("hostdeck.styles") / "app.tcss")  # absolute: subclasses may live anywhere
     MODES = {
-        "servers": partial(_lazy_screen, "hostdeck.tui.screens.servers:ServersScreen"),
+        "servers": partial(_lazy_screen, "hostdeck.tui.screens.servers.screen:ServersScreen"),
         "catalog": partial(_lazy_screen, "hostdeck.tui.screens.catalog:CatalogScreen"),
-        "sync": partial(_lazy_screen, "hostdeck.tui.screens.sync:SyncScreen"),
+        "sync": partial(_lazy_screen, "hostdeck.tui.screens.sync.screen:SyncScreen"),
         "sites": partial(_lazy_screen, "hostdeck.tui.screens.sites:SitesScreen"),
         "logs": partial(_lazy_screen, "hostdeck.tui.screens.logs:LogsScreen"),
         "connections": partial(_lazy_screen, "hostdeck.tui.screens.connections:ConnectionsScreen"),
@@ -63,16 +65,16 @@ class HostdeckApp(App[int]):
     MODE_TITLES = {"servers": "Servers", "catalog": "Catalog", "sync": "Sync", "sites": "Sites", "logs": "Logs",
                    "connections": "Connections"}
     COMMANDS = App.COMMANDS | {ScreensProvider, ServersProvider, ServerActionsProvider}
-    BINDINGS = [
-        Binding("1", "switch_mode('servers')", "Servers", show=False, id="app.servers"),
-        Binding("2", "switch_mode('catalog')", "Catalog", show=False, id="app.catalog"),
-        Binding("3", "switch_mode('sync')", "Sync", show=False, id="app.sync"),
-        Binding("4", "switch_mode('sites')", "Sites", show=False, id="app.sites"),
-        Binding("5", "switch_mode('logs')", "Logs", show=False, id="app.logs"),
-        Binding("6", "switch_mode('connections')", "Connections", show=False, id="app.connections"),
-        Binding("question_mark", "help", "Keys", id="app.help"),
-        Binding("q", "quit", "Quit", id="app.quit"),
-    ]
+    BINDINGS = keys("app", """
+        1              servers      switch_mode('servers')      [Servers]
+        2              catalog      switch_mode('catalog')      [Catalog]
+        3              sync         switch_mode('sync')         [Sync]
+        4              sites        switch_mode('sites')        [Sites]
+        5              logs         switch_mode('logs')         [Logs]
+        6              connections  switch_mode('connections')  [Connections]
+        question_mark  help         help                        Keys
+        q              quit         quit                        Quit
+    """)
 
     health_version: reactive[int] = reactive(0)
 
@@ -88,7 +90,7 @@ class HostdeckApp(App[int]):
         self.health: dict[str, tuple[str, str]] = {name: ("unknown", "") for name in workspace.backend_names}
         self.connection_reports: dict = {}
         self.first_paint_ms: float | None = None
-        self.servers_screen = None  # set by the Servers screen when it mounts
+        self.servers_screen: ServersScreen | None = None  # set by the Servers screen when it mounts
         self._prepare = prepare
         self._backends_ready = asyncio.Event()
         self._last_toast: dict[str, float] = {}
@@ -96,12 +98,13 @@ class HostdeckApp(App[int]):
         if initial_mode in self.MODES:
             # The first screen is built at compose, not switched to from an empty default screen: a mode switch holds
             # screen updates back for 50 ms, long enough for the first refresh to start and delay the first rows.
-            self.DEFAULT_MODE = initial_mode
+            self.DEFAULT_MODE = initial_mode  # type: ignore[misc]  # this app's first mode, on purpose per instance
         super().__init__()
         self._unsubscribe_health = workspace.events.subscribe(self._health_of_event)
         self._apply_theme(workspace.config.general.theme)
 
     def _apply_theme(self, theme: str) -> None:
+        self._theme_error: str | None
         if theme not in self.available_themes:
             self._theme_error = (f"theme {theme!r} is not known; using textual-dark. Fix: set [general] theme to one of "
                                  f"{', '.join(sorted(self.available_themes))}.")
@@ -143,6 +146,7 @@ class HostdeckApp(App[int]):
             gc.enable()
 
     def _run_prepare(self) -> None:
+        assert self._prepare is not None  # started only with one
         try:
             self._prepare()
         finally:
@@ -187,6 +191,7 @@ class HostdeckApp(App[int]):
             self.report_worker_failure(event.worker)
 
     def report_worker_failure(self, worker: Worker) -> Failure:
+        assert worker.error is not None  # called for workers in the ERROR state
         return self.report_failure(worker.error, action=action_of(worker), backend=backend_of(worker))
 
     def report_failure(self, error: BaseException, *, action: str, backend: str | None = None) -> Failure:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from textual.worker import Worker, WorkerState
 
+from .hosted import OnHostdeckApp
+
 if TYPE_CHECKING:
     from .errors import Failure
 
@@ -39,12 +41,12 @@ def action_of(worker: Worker) -> str:
     return (worker.name or "a background task").strip("_").replace("_", " ")
 
 
-class ReportsFailures:
+class ReportsFailures(OnHostdeckApp):
     """Mixed into every Screen, ModalScreen and Widget that starts workers (a test checks it)."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            failure = self.app.report_worker_failure(event.worker)  # type: ignore[attr-defined]
+            failure = self.app.report_worker_failure(event.worker)
             self.show_failure(event.worker, failure)
 
     def show_failure(self, worker: Worker, failure: "Failure") -> None:

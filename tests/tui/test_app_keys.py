@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hostdeck.tui.dialogs.help import HelpScreen
-from hostdeck.tui.screens.servers import ServersScreen
+from hostdeck.tui.screens.servers.screen import ServersScreen
 
 
 async def settle(app, pilot):

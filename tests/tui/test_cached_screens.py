@@ -8,10 +8,10 @@ import threading
 
 from textual.widgets import DataTable
 
-from hostdeck.tui.screens.billing import ServicesPane
+from hostdeck.tui.screens.sync.billing_tabs import ServicesPane
 from hostdeck.tui.screens.catalog import CatalogScreen
 from hostdeck.tui.screens.sites import SitesScreen
-from hostdeck.tui.screens.sync import SyncScreen
+from hostdeck.tui.screens.sync.screen import SyncScreen
 
 from .test_sites_screen import create
 

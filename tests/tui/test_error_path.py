@@ -11,7 +11,7 @@ from hostdeck.backends.workspace import Workspace
 from hostdeck.tui.app import HostdeckApp
 from hostdeck.tui.dialogs.action_menu import ActionMenu
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
-from hostdeck.tui.screens.servers import ServersScreen
+from hostdeck.tui.screens.servers.screen import ServersScreen
 
 READONLY = "tui-readonly-token"
 

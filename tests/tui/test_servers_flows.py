@@ -7,7 +7,7 @@ from hostdeck.backends.errors import ReadOnlyError
 from hostdeck.tui.dialogs.action_menu import ActionMenu
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
 from hostdeck.tui.dialogs.secret import SecretDialog
-from hostdeck.tui.screens.servers import ServersScreen
+from hostdeck.tui.screens.servers.screen import ServersScreen
 
 import pytest
 

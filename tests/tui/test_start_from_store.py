@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from hostdeck.backends.inventory import SERVERS, cached, save
 from hostdeck.tui.app import HostdeckApp
-from hostdeck.tui.screens.servers import ServersScreen
+from hostdeck.tui.screens.servers.screen import ServersScreen
 
 from .conftest import make_workspace
 
@@ -115,7 +115,7 @@ async def test_cursor_and_filter_survive_the_refresh(tmp_path, sims):
 
 
 async def test_a_long_list_paints_its_first_rows_by_name_then_the_rest(tmp_path, sims):
-    from hostdeck.tui.screens.server_cache import HEAD_ROWS, load_cached
+    from hostdeck.tui.screens.servers.cache import HEAD_ROWS, load_cached
     from hostdeck.tui.widgets.grid import natural_key
 
     hz = sims(servers=HEAD_ROWS + 50)

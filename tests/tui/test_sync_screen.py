@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
-from hostdeck.tui.screens.sync import SyncScreen
+from hostdeck.tui.screens.sync.screen import SyncScreen
 
 
 async def settle(app, pilot):

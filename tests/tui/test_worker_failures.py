@@ -64,8 +64,8 @@ def keyword(node: ast.AST, name: str) -> ast.expr | None:
 
 def test_discovery_finds_the_known_workers():
     starts = worker_starts()
-    assert "tui/screens/servers.py:ServersScreen._act" in starts
-    assert "tui/screens/billing.py:PanelPane._run" in starts
+    assert "tui/screens/servers/actions.py:ServerActions._act" in starts
+    assert "tui/screens/sync/billing_tabs.py:PanelPane._run" in starts
     assert "tui/dialogs/create_server.py:CreateServerDialog.load_catalog" in starts
     assert len(starts) >= 30
 
@@ -188,7 +188,7 @@ async def _(run: Run, key: str) -> None:
     await run.mode("servers")
 
 
-@recipe("tui/screens/servers.py:ServersScreen.refresh_servers", "hz")
+@recipe("tui/screens/servers/screen.py:ServersScreen.refresh_servers", "hz")
 async def _(run: Run, key: str) -> None:
     async def trigger():
         run.sim("hz").faults.add("*", "status", status=500, count=100)
@@ -199,11 +199,11 @@ async def _(run: Run, key: str) -> None:
     await settle(run.app, run.pilot)
 
 
-@recipe("tui/screens/servers.py:ServersScreen._load_rest", "hz")
+@recipe("tui/screens/servers/screen.py:ServersScreen._load_rest", "hz")
 async def _(run: Run, key: str) -> None:
     import sqlite3
 
-    from hostdeck.tui.screens import server_cache
+    from hostdeck.tui.screens.servers import cache as server_cache
 
     async def trigger():
         def unreadable(*args, **kwargs):
@@ -215,7 +215,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Load the stored inventory", backend=None)
 
 
-@recipe("tui/screens/servers.py:ServersScreen._act", "hz")
+@recipe("tui/screens/servers/actions.py:ServerActions._act", "hz")
 async def _(run: Run, key: str) -> None:
     from hostdeck.tui.screens.server_actions import build_menu
 
@@ -231,7 +231,7 @@ async def _(run: Run, key: str) -> None:
     assert screen.grid.get_row(server.key).cells[2] == "✖ failed"  # and on its row
 
 
-@recipe("tui/screens/servers.py:ServersScreen._create", "hz")
+@recipe("tui/screens/servers/actions.py:ServerActions._create", "hz")
 async def _(run: Run, key: str) -> None:
     from hostdeck.backends.models import ServerSpec
 
@@ -334,7 +334,7 @@ async def _(run: Run, key: str) -> None:
     await settle(run.app, run.pilot)
 
 
-@recipe("tui/screens/servers.py:ServersScreen._act", "convoy")  # through the resize dialog
+@recipe("tui/screens/servers/actions.py:ServerActions._act", "convoy")  # through the resize dialog
 async def _(run: Run, key: str) -> None:
     screen = run.app.servers_screen
     server = next(s for s in screen.servers.values() if s.backend == "vps" and s.raw.get("status") is None)
@@ -350,7 +350,7 @@ async def _(run: Run, key: str) -> None:
 
 
 # the sync world: the client sync map ---------------------------------------------------------------------------------------
-@recipe("tui/screens/sync.py:SyncScreen.load", "sync")
+@recipe("tui/screens/sync/screen.py:SyncScreen.load", "sync")
 async def _(run: Run, key: str) -> None:
     screen = run.app.screen
     engine = screen.engine
@@ -363,7 +363,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Load the sync map", backend=None)
 
 
-@recipe("tui/screens/sync.py:SyncScreen.action_run", "sync")
+@recipe("tui/screens/sync/screen.py:SyncScreen.action_run", "sync")
 async def _(run: Run, key: str) -> None:
     screen = run.app.screen
 
@@ -374,7 +374,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Check both sides", backend="billing")
 
 
-@recipe("tui/screens/sync.py:SyncScreen._unlink", "sync")
+@recipe("tui/screens/sync/screen.py:SyncScreen._unlink", "sync")
 async def _(run: Run, key: str) -> None:
     screen = run.app.screen
 
@@ -385,7 +385,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Unlink the client", backend=None)
 
 
-@recipe("tui/screens/sync.py:SyncScreen.show_detail", "sync")
+@recipe("tui/screens/sync/screen.py:SyncScreen.show_detail", "sync")
 async def _(run: Run, key: str) -> None:
     screen = run.app.screen
     link = SimpleNamespace(left_id="1", left_key="c1@example.com", right_id=None, status="pending", intent=None,
@@ -400,14 +400,14 @@ async def _(run: Run, key: str) -> None:
 
 # the billing world: the Services, Drift and Panel tabs ----------------------------------------------------------------------
 async def pane(run: Run, tab: str):
-    from hostdeck.tui.screens.billing import DriftPane, PanelPane, ServicesPane
+    from hostdeck.tui.screens.sync.billing_tabs import DriftPane, PanelPane, ServicesPane
 
     run.app.screen.action_tab(tab)
     await settle(run.app, run.pilot)
     return run.app.screen.query_one({"services": ServicesPane, "drift": DriftPane, "panel": PanelPane}[tab])
 
 
-@recipe("tui/screens/billing.py:ServicesPane.reload", "billing")
+@recipe("tui/screens/sync/billing_tabs.py:ServicesPane.reload", "billing")
 async def _(run: Run, key: str) -> None:
     services = await pane(run, "services")
 
@@ -419,7 +419,7 @@ async def _(run: Run, key: str) -> None:
     assert "down" in str(services.query_one(".pane-summary").render())  # the tab says it too
 
 
-@recipe("tui/screens/billing.py:ServicesPane.action_accept", "billing")
+@recipe("tui/screens/sync/billing_tabs.py:ServicesPane.action_accept", "billing")
 async def _(run: Run, key: str) -> None:
     services = await pane(run, "services")
     services.grid.cursor_row_key = next(k for k in services.rows if k.startswith("p:"))
@@ -431,7 +431,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Accept the proposed link", backend="billing")
 
 
-@recipe("tui/screens/billing.py:ServicesPane.action_accept_all", "billing")
+@recipe("tui/screens/sync/billing_tabs.py:ServicesPane.action_accept_all", "billing")
 async def _(run: Run, key: str) -> None:
     services = await pane(run, "services")
 
@@ -442,7 +442,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Accept every confident link", backend="billing")
 
 
-@recipe("tui/screens/billing.py:ServicesPane.action_reject", "billing")
+@recipe("tui/screens/sync/billing_tabs.py:ServicesPane.action_reject", "billing")
 async def _(run: Run, key: str) -> None:
     services = await pane(run, "services")
     services.grid.cursor_row_key = next(k for k in services.rows if k.startswith("p:"))
@@ -454,7 +454,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Reject the proposed link", backend=None)
 
 
-@recipe("tui/screens/billing.py:ServicesPane.action_unlink", "billing")
+@recipe("tui/screens/sync/billing_tabs.py:ServicesPane.action_unlink", "billing")
 async def _(run: Run, key: str) -> None:
     services = await pane(run, "services")
     proposal = next(p for k, p in services.rows.items() if k.startswith("p:"))
@@ -470,7 +470,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Unlink the service", backend=None)
 
 
-@recipe("tui/screens/billing.py:DriftPane.reload", "billing")
+@recipe("tui/screens/sync/billing_tabs.py:DriftPane.reload", "billing")
 async def _(run: Run, key: str) -> None:
     drift = await pane(run, "drift")
 
@@ -481,7 +481,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Compare billing with the servers", backend="billing")
 
 
-@recipe("tui/screens/billing.py:PanelPane.reload", "billing")
+@recipe("tui/screens/sync/billing_tabs.py:PanelPane.reload", "billing")
 async def _(run: Run, key: str) -> None:
     panel = await pane(run, "panel")
 
@@ -492,7 +492,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Load the panel records", backend=None)
 
 
-@recipe("tui/screens/billing.py:PanelPane._run", "billing")
+@recipe("tui/screens/sync/billing_tabs.py:PanelPane._run", "billing")
 async def _(run: Run, key: str) -> None:
     panel = await pane(run, "panel")
 
@@ -551,7 +551,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Retry site err-path.example.com", backend="web1")
 
 
-@recipe("tui/screens/sites.py:SitesScreen.action_delete", "sites")
+@recipe("tui/screens/sites.py:SitesScreen.action_delete.answered", "sites")
 async def _(run: Run, key: str) -> None:
     screen = await a_site(run)
 
@@ -575,7 +575,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="List the CloudPanel users", backend="web1")
 
 
-@recipe("tui/screens/sites.py:SitesScreen._confirm_reset", "sites")
+@recipe("tui/screens/sites.py:SitesScreen._confirm_reset.answered", "sites")
 async def _(run: Run, key: str) -> None:
     screen = run.app.screen
 

@@ -37,7 +37,7 @@ def test_tui_start_path_keeps_heavy_modules_off_the_first_paint():
     paramiko, httpx or keyring; the adapters and the demo simulators load after the first paint."""
     code = ("import sys\nfrom types import SimpleNamespace\nfrom hostdeck.cli.context import CommandContext\n"
             "ctx = CommandContext(SimpleNamespace(demo=True, read_only=False, config=None), defer_demo=True)\n"
-            "ws = ctx.__enter__()\nimport hostdeck.tui.app, hostdeck.tui.screens.servers\n"
+            "ws = ctx.__enter__()\nimport hostdeck.tui.app, hostdeck.tui.screens.servers.screen\n"
             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('sqlalchemy', 'sqlmodel', 'paramiko', 'httpx', 'keyring') or m.startswith('hostdeck.backends.sim'))))\n"
             "ctx.__exit__(None, None, None)")

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from hostdeck.backends.contract import Adapter
 from hostdeck.backends.models import CatalogKind
 
-from ..reporting import ReportsFailures
 from ..safe_text import as_text
+from .server_form import ServerForm
+
+if TYPE_CHECKING:
+    from hostdeck.backends.convoy.adapter import ConvoyAdapter
 
 LIMIT = 200  # characters of a node or template name in a choice
 
 
 
-class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
+class CreateConvoyServerDialog(ServerForm):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="create_convoy.cancel")]
-
-    def __init__(self, adapter: Adapter) -> None:
-        super().__init__(classes="dialog")
-        self.adapter = adapter
-        self.catalog = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog-box", classes="wide"):
@@ -59,14 +57,14 @@ class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
     @work(exit_on_error=False, description="Load the nodes and templates for a new server")
     async def load(self) -> None:
         await self.app.backends_ready()
-        self.catalog = await self.adapter.catalog()
+        self.catalog = catalog = await self.adapter.catalog()
         nodes = []
-        for n in self.catalog.of_kind(CatalogKind.NODE):
+        for n in catalog.of_kind(CatalogKind.NODE):
             free_mem, free_disk = n.attrs.get("memory_free_mb"), n.attrs.get("disk_free_gb")
             nodes.append((as_text(f"{n.name}: {(free_mem or 0) / 1024:.0f} GB memory, {free_disk or 0} GB disk free",
                                   limit=LIMIT), n.id))
         self.query_one("#node", Select).set_options(nodes)
-        self.query_one("#catalog-source", Static).update(as_text(f"catalog: {self.catalog.source.value}", "dim"))
+        self.query_one("#catalog-source", Static).update(as_text(f"catalog: {catalog.source.value}", "dim"))
 
     @on(Select.Changed, "#node")
     def _node(self) -> None:
@@ -100,7 +98,7 @@ class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
 
         name = self.query_one("#name", Input).value
         return cls(name=name, hostname=self.query_one("#hostname", Input).value.strip() or name.strip().replace(" ", "-"),
-                   user_id=user_id, node_id=int(self.query_one("#node", Select).value),
+                   user_id=user_id, node_id=int(str(self.query_one("#node", Select).value)),
                    template_uuid=str(self.query_one("#template", Select).value), cpu=number("cpu") or 0,
                    memory_mb=number("memory") or 0, disk_gb=number("disk") or 0, bandwidth_gb=number("bandwidth"))
 
@@ -110,7 +108,7 @@ class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
         from hostdeck.backends.convoy.spec import ConvoyServerSpec
 
         email = self.query_one("#owner", Input).value.strip()
-        user = await self.adapter.find_user(email)
+        user = await cast("ConvoyAdapter", self.adapter).find_user(email)  # this form is offered for Convoy only
         if user is None:
             self.query_one("#name-problem", Static).update(as_text(f"no panel user has the email {email}", "red"))
             return
@@ -122,7 +120,3 @@ class CreateConvoyServerDialog(ReportsFailures, ModalScreen[tuple | None]):
         # the dialog ends with the error, not "Loading…"; Cancel closes it
         where = "#catalog-source" if worker.name == "load" else "#name-problem"
         self.query_one(where, Static).update(Text(failure.text, style="red"))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -6,27 +6,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
-from hostdeck.backends.contract import Adapter
-from hostdeck.backends.models import Catalog, CatalogKind, ServerSpec
+from hostdeck.backends.models import CatalogKind, ServerSpec
 from hostdeck.backends.validate import hostname_problem
 
 from ..format import age_text
-from ..reporting import ReportsFailures
 from ..safe_text import as_text
+from .server_form import ServerForm
 
 LIMIT = 200  # characters of a catalog name or description in a choice
 
 
-class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec] | None]):
+class CreateServerDialog(ServerForm):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="create.cancel")]
-
-    def __init__(self, adapter: Adapter) -> None:
-        super().__init__(classes="dialog")
-        self.adapter = adapter
-        self.catalog: Catalog | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog-box", classes="wide"):
@@ -155,7 +148,3 @@ class CreateServerDialog(ReportsFailures, ModalScreen[tuple[Adapter, ServerSpec]
                           ssh_keys=list(self.query_one("#ssh-keys", SelectionList).selected),
                           labels=self._labels() or {}, backups=self.query_one("#backups", Checkbox).value)
         self.dismiss((self.adapter, spec))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from rich.text import Text
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..safe_text import as_text

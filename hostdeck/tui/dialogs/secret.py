@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from ..keys import keys
 from ..safe_text import as_text
 
 LIMIT = 300  # characters of a name in the dialog
@@ -16,11 +16,11 @@ SECRET_LIMIT = 2_000  # a longer "password" is clipped on screen; c still copies
 
 
 class SecretDialog(ModalScreen[None]):
-    BINDINGS = [
-        Binding("c", "copy_secret", "Copy password", id="secret.copy"),
-        Binding("u", "copy_url", "Copy URL", id="secret.copy_url"),
-        Binding("escape,enter", "close", "Close", id="secret.close"),
-    ]
+    BINDINGS = keys("secret", """
+        c             copy      copy_secret  Copy password
+        u             copy_url  copy_url     Copy URL
+        escape,enter  close     close        Close
+    """)
 
     def __init__(self, title: str, *, backend: str, target: str, secret: str, url: str | None = None,
                  note: str | None = None) -> None:

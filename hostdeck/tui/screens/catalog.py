@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
-from textual import on, work
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from hostdeck.backends.contract import Capability
 from hostdeck.backends.models import Catalog, CatalogItem, CatalogKind
 
+from ..filtering import RowFilter, hay_of
 from ..format import age_text
-from ..reporting import ReportsFailures
+from ..keys import keys
 from ..safe_text import as_text, table_cell
 from ..widgets.topbar import TopBar
+from .grid_screen import FilterBox
 
 LOCATIONS = ("fsn1", "nbg1", "hel1", "ash", "hil", "sin")
 TABS = {
@@ -73,32 +73,33 @@ def _cells(item: CatalogItem) -> list[str]:
             a.get("os_version") or "", a.get("status") or "", item.description]
 
 
-class CatalogScreen(ReportsFailures, Screen):
+class CatalogScreen(FilterBox):
+    FILTER_BEFORE = "#catalog-tabs"
+    FILTER_PLACEHOLDER = "filter the current tab"
     AUTO_FOCUS = "#table-server_type"
-    BINDINGS = [
-        Binding("r", "refresh", "Refresh (live)", id="catalog.refresh"),
-        Binding("slash", "filter", "Filter", id="catalog.filter"),
-        Binding("escape", "clear", "Clear", id="catalog.clear"),
-    ]
+    BINDINGS = keys("catalog", """
+        r       refresh  refresh  Refresh (live)
+        slash   filter   filter   Filter
+        escape  clear    clear    Clear
+    """)
 
     def __init__(self) -> None:
         super().__init__()
         self.catalogs: dict[str, Catalog] = {}
+        self.filter_text = ""
 
     def compose(self) -> ComposeResult:
         yield TopBar("Catalog")
         yield Static("Loading catalogs…", id="catalog-source")
-        yield Input(placeholder="filter the current tab", id="filter")
         with TabbedContent(id="catalog-tabs"):
             for kind, (title, columns) in TABS.items():
                 with TabPane(title, id=f"tab-{kind.value}"):
-                    table = DataTable(id=f"table-{kind.value}", cursor_type="row", zebra_stripes=True)
+                    table: DataTable[Text] = DataTable(id=f"table-{kind.value}", cursor_type="row", zebra_stripes=True)
                     table.add_columns(*columns)
                     yield table
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         tabs = self.query_one("#catalog-tabs", TabbedContent)
         for kind in OPTIONAL_TABS:
             tabs.hide_tab(f"tab-{kind.value}")
@@ -153,7 +154,7 @@ class CatalogScreen(ReportsFailures, Screen):
                 line.append_text(Text.assemble(" ", as_text(f"({c.note})", "dim", limit=500)))
             lines.append(line)
         self.query_one("#catalog-source", Static).update(Text("   ").join(lines) if lines else "No catalog.")
-        text = self.query_one("#filter", Input).value.lower()
+        row_filter = RowFilter.parse(self.filter_text)
         tabs = self.query_one("#catalog-tabs", TabbedContent)
         for kind in OPTIONAL_TABS:
             present = any(c.of_kind(kind) for c in self.catalogs.values())
@@ -164,7 +165,7 @@ class CatalogScreen(ReportsFailures, Screen):
             for c in self.catalogs.values():
                 for item in c.of_kind(kind):
                     cells = _cells(item)
-                    if text and text not in " ".join(cells).lower():
+                    if not row_filter.matches(hay_of(cells)):
                         continue
                     # Text cells: a DataTable parses plain strings as markup
                     table.add_row(*(table_cell(cell, limit=CELL_LIMIT) for cell in cells), key=f"{item.backend}:{item.id}")
@@ -172,17 +173,10 @@ class CatalogScreen(ReportsFailures, Screen):
     def action_refresh(self) -> None:
         self.load(refresh=True)
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter(self) -> None:
+    def apply_filter(self, text: str) -> None:
+        self.filter_text = text
         self._refresh_view()
 
-    def action_clear(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.display = False
-        self._refresh_view()
+    def focus_rows(self) -> None:
+        tabs = self.query_one("#catalog-tabs", TabbedContent)
+        self.query_one(f"#table-{tabs.active.removeprefix('tab-')}", DataTable).focus()

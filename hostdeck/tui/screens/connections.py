@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -14,9 +14,13 @@ from hostdeck.backends.models import ConnectionReport
 from hostdeck.backends.secrets import env_name
 
 from ..dialogs.credential import CredentialDialog
+from ..keys import keys
 from ..reporting import ReportsFailures, about
 from ..safe_text import as_text, table_cell
 from ..widgets.topbar import TopBar
+
+if TYPE_CHECKING:
+    from hostdeck.backends.contract import Adapter
 
 CELL_LIMIT = 300
 DETAIL_LIMIT = 2_000
@@ -36,15 +40,15 @@ def _where(adapter) -> str:
 
 class ConnectionsScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#connections-table"
-    BINDINGS = [
-        Binding("t", "test_selected", "Test", id="connections.test"),
-        Binding("T", "test_all", "Test all", id="connections.test_all"),
-        Binding("k", "set_credential", "Set credential", id="connections.set_credential"),
-    ]
+    BINDINGS = keys("connections", """
+        t  test            test_selected   Test
+        T  test_all        test_all        Test all
+        k  set_credential  set_credential  Set credential
+    """)
 
     def compose(self) -> ComposeResult:
         yield TopBar("Connections")
-        table = DataTable(id="connections-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text | str] = DataTable(id="connections-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="connection-detail")
@@ -146,17 +150,22 @@ class ConnectionsScreen(ReportsFailures, Screen):
             self.notify(f"{name} needs no credential.")
             return
         field = adapter.secret_fields[0]
-        self.app.push_screen(CredentialDialog(name, field, env_name(name, field)),
-                             lambda value: self._store(name, field, value) if value else None)
+
+        def answered(value: str | None) -> None:
+            if value:
+                self._store(name, field, value)
+
+        self.app.push_screen(CredentialDialog(name, field, env_name(name, field)), answered)
 
     @work(thread=True, exit_on_error=False, description="Store the credential in the keyring")
     def _store(self, name: str, field: str, value: str) -> None:
         # keyring can block (an unlock prompt), so it runs in a thread
         self.app.workspace.secrets.set(name, field, value)
         adapter = self.app.workspace.adapter(name)
-        self.app.call_from_thread(self._after_store, name, adapter)
+        # Textual's `call_from_thread(Callable[..., T | Awaitable[T]])` leaves mypy inferring T as Never for None
+        self.app.call_from_thread(self._after_store, name, adapter)  # type: ignore[arg-type]
 
-    async def _after_store(self, name: str, adapter) -> None:
+    async def _after_store(self, name: str, adapter: Adapter) -> None:
         await adapter.aclose()  # the next call builds its client with the new credential
         self.notify(f"Credential for {name} stored in the keyring.", timeout=4)
         self.test(name)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Select, Static
 
 from hostdeck.backends.models import Event, utcnow
 
-from ..reporting import ReportsFailures
+from ..keys import keys
 from ..safe_text import as_text
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
+from .grid_screen import GridLayout, GridScreen
 
 COLUMNS = [Column("time", "Time", width=8), Column("backend", "Backend", max_width=12), Column("kind", "Kind", width=6),
            Column("level", "Level", width=7), Column("method", "Method", width=6), Column("path", "Path", max_width=48),
@@ -35,21 +35,22 @@ def event_row(index: int, e: Event) -> Row:
     return Row(key=index, cells=cells, styles=(None, None, None, style, None, None, style, None, None))
 
 
-class LogsScreen(ReportsFailures, Screen):
-    AUTO_FOCUS = "#log-grid"
-    BINDINGS = [
-        Binding("slash", "filter", "Filter", id="logs.filter"),
-        Binding("escape", "clear", "Clear", id="logs.clear"),
-        Binding("f", "toggle_follow", "Follow", id="logs.follow"),
-        Binding("d", "toggle_details", "Details", id="logs.details"),
-    ]
+class LogsScreen(GridScreen):
+    LAYOUT = GridLayout("log-grid", "logs-body", details="event-detail", details_placeholder="Select an event.")
+    FILTER_HIDES = False  # composed in the filters row, beside the backend and level choices
+    BINDINGS = keys("logs", """
+        slash   filter   filter          Filter
+        escape  clear    clear           Clear
+        f       follow   toggle_follow   Follow
+        d       details  toggle_details  Details
+    """)
 
     def __init__(self) -> None:
         super().__init__()
         self.events: list[Event] = []
         self._pending: list[Event] = []
         self.follow = True
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("Logs")
@@ -59,15 +60,12 @@ class LogsScreen(ReportsFailures, Screen):
             yield Input(placeholder="/ text filter (!text excludes)", id="filter")
         with Horizontal(id="logs-body"):
             yield Grid(COLUMNS, id="log-grid")
-            with VerticalScroll(id="details"):
-                yield Static("Select an event.", id="event-detail")
         yield Static("", id="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
         ws = self.app.workspace
         self.query_one("#backend-filter", Select).set_options([(as_text(n), n) for n in ws.adapters])
-        self.query_one("#details").display = False
         self.grid.empty_message = "No events yet: API calls and actions appear here as they happen."
         self.events = list(ws.events.recent(MAX_EVENTS))
         self._unsubscribe = ws.events.subscribe(self._pending.append)
@@ -78,10 +76,6 @@ class LogsScreen(ReportsFailures, Screen):
     def on_unmount(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
-
-    @property
-    def grid(self) -> Grid:
-        return self.query_one("#log-grid", Grid)
 
     @work(thread=True, group="logs-history", exit_on_error=False, description="Read the last 15 minutes of the log")
     def load_history(self) -> None:
@@ -119,39 +113,23 @@ class LogsScreen(ReportsFailures, Screen):
         grid.set_rows(event_row(i, e) for i, e in self._visible())
         if self.follow and at_end:
             grid.action_scroll_bottom()
-        self.query_one("#status-line", Static).update(
-            f"{grid.match_count:,} of {len(self.events):,} events · follow {'on' if self.follow else 'off'} (f)")
+        self.update_status()
+
+    def update_status(self) -> None:
+        follow = "on" if self.follow else "off"
+        self.set_status(f"{self.grid.match_count:,} of {len(self.events):,} events · follow {follow} (f)")
 
     @on(Select.Changed)
     def _select_filter(self) -> None:
         self._refresh_view()
 
-    def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
-
-    @on(Input.Changed, "#filter")
-    def _text_filter(self, event: Input.Changed) -> None:
-        self.grid.set_filter(event.value)
-
-    def action_clear(self) -> None:
-        self.query_one("#filter", Input).value = ""
-        self.grid.focus()
-
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
         self._refresh_view()
 
-    def action_toggle_details(self) -> None:
-        details = self.query_one("#details")
-        details.display = not details.display
-
-    @on(Grid.RowSelected, "#log-grid")
-    @on(Grid.RowHighlighted, "#log-grid")
-    def _show(self, event) -> None:
-        if isinstance(event, Grid.RowSelected):
-            self.query_one("#details").display = True
-        key = self.grid.cursor_row_key
-        if key is None or key >= len(self.events):
+    def update_details(self) -> None:
+        body, key = self.details_body, self.grid.cursor_row_key
+        if body is None or not isinstance(key, int) or key >= len(self.events):
             return
         record = json.dumps(self.events[key].as_dict(), indent=2, default=str)  # JSON escapes control characters
-        self.query_one("#event-detail", Static).update(as_text(record, multiline=True))
+        body.update(as_text(record, multiline=True))

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, Static
+from textual.widgets import Footer, Markdown, Static
 
-from ..reporting import ReportsFailures
+from ..grid_cache import keep_rows
+from ..keys import keys
 from ..safe_text import as_text, visible
-from ..grid_cache import keep_rows, paint_cached
 from ..widgets.grid import Column, Grid, Row
 from ..widgets.topbar import TopBar
+from .grid_screen import GridLayout, GridScreen
 from .help_texts import SITES_TEXT
+
+if TYPE_CHECKING:
+    from hostdeck.backends.sites.pipeline import SitePipeline
 
 LIMIT = 500  # characters of one backend string in the status line
 DETAIL_LIMIT = 4_000
@@ -37,46 +39,46 @@ def job_row(job: Any) -> Row:
                row_style="dim" if job.status == "deleted" else None)
 
 
-class SitesScreen(ReportsFailures, Screen):
-    AUTO_FOCUS = "#sites-grid"
-    BINDINGS = [
-        Binding("n", "new", "New site", id="sites.new"),
-        Binding("r", "retry", "Retry", id="sites.retry"),
-        Binding("t", "copy_snippet", "Copy tracking code", id="sites.copy_snippet"),
-        Binding("p", "reset_password", "Reset user password", id="sites.reset_password"),
-        Binding("x", "delete", "Delete site", id="sites.delete"),
-        Binding("slash", "filter", "Filter", id="sites.filter"),
-        Binding("escape", "clear", "Clear", show=False, id="sites.clear"),
-    ]
+class SitesScreen(GridScreen):
+    LAYOUT = GridLayout("sites-grid", "sites-body", filter_placeholder="filter sites (!text excludes)",
+                        details="site-detail", details_placeholder="Select a site.")
+    BINDINGS = keys("sites", """
+        n       new             new             New site
+        r       retry           retry           Retry
+        t       copy_snippet    copy_snippet    Copy tracking code
+        p       reset_password  reset_password  Reset user password
+        x       delete          delete          Delete site
+        slash   filter          filter          Filter
+        escape  clear           clear           [Clear]
+    """)
 
     def __init__(self) -> None:
         super().__init__()
-        self.pipeline = None
+        self.pipeline: SitePipeline | None = None
         self.jobs: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         yield TopBar("Sites")
-        yield Input(placeholder="filter sites (!text excludes)", id="filter")
         with Horizontal(id="sites-body"):
             yield Grid(COLUMNS, id="sites-grid")
             with VerticalScroll(id="details"):
-                yield Static("Select a site.", id="site-detail")
+                yield Static(self.LAYOUT.details_placeholder, id=self.LAYOUT.details)
         yield Markdown(SITES_TEXT, id="sites-help", classes="placeholder")
         yield Static("", id="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.query_one("#sites-help").display = False
-        self.grid.empty_message = "Loading sites…"
-        cached = paint_cached(self.grid, self.app.workspace, "sites")
+        cached = self.paint_cached("sites", loading="Loading sites…")
         if cached:
             self.query_one("#status-line", Static).update(Text(f"{self.grid.total_count} sites, {cached} · loading…"))
         self.load()
 
     @property
-    def grid(self) -> Grid:
-        return self.query_one("#sites-grid", Grid)
+    def sites(self) -> SitePipeline:
+        """The site pipeline, once `load` has set it up (the actions ask `_writable` first)."""
+        assert self.pipeline is not None, "no CloudPanel backend"
+        return self.pipeline
 
     @work(group="sites-load", exclusive=True, exit_on_error=False, description="Load the sites")
     async def load(self) -> None:
@@ -90,18 +92,17 @@ class SitesScreen(ReportsFailures, Screen):
             except ConfigError as exc:
                 self.query_one("#sites-body").display = False
                 self.query_one("#sites-help").display = True
-                self.query_one("#status-line", Static).update(as_text(exc, limit=LIMIT))
+                self.set_status(str(exc))
                 return
-        jobs = await self.pipeline.list()
+        jobs = await self.sites.list()
         self.jobs = {j.domain: j for j in jobs}
         rows = [job_row(j) for j in jobs]
         self.grid.set_rows(rows)
         keep_rows(self, self.app.workspace, "sites", rows)
         self.grid.empty_message = "No sites yet: press n to create one."
-        analytics = self.pipeline.matomo.name if self.pipeline.matomo else "none configured"
-        self.query_one("#status-line", Static).update(
-            as_text(f"{len(jobs)} sites on {self.pipeline.cloudpanel.name} · analytics: {analytics}", limit=LIMIT))
-        self._highlighted()
+        analytics = self.sites.matomo.name if self.sites.matomo else "none configured"
+        self.set_status(f"{len(jobs)} sites on {self.sites.cloudpanel.name} · analytics: {analytics}")
+        self.update_details()
 
     def show_failure(self, worker, failure) -> None:
         from rich.text import Text
@@ -117,7 +118,7 @@ class SitesScreen(ReportsFailures, Screen):
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
         if new or job.status not in ("pending", "running"):  # a new site or a finished step: kept for the next start
             keep_rows(self, self.app.workspace, "sites", [job_row(j) for j in self.jobs.values()])
-        self._highlighted()
+        self.update_details()
 
     # actions ---------------------------------------------------------------------------------
     def _writable(self) -> bool:
@@ -133,8 +134,8 @@ class SitesScreen(ReportsFailures, Screen):
         from ..dialogs.create_site import CreateSiteDialog
 
         if self._writable():
-            self.app.push_screen(CreateSiteDialog(self.pipeline.cloudpanel.name,
-                                                  analytics_available=self.pipeline.matomo is not None), self._create)
+            self.app.push_screen(CreateSiteDialog(self.sites.cloudpanel.name,
+                                                  analytics_available=self.sites.matomo is not None), self._create)
 
     def _create(self, request: dict | None) -> None:
         if request:
@@ -147,7 +148,7 @@ class SitesScreen(ReportsFailures, Screen):
         from ..dialogs.secret import SecretDialog
 
         spec = SiteSpec(**request["spec"])
-        job, password = await self.pipeline.start(spec, alt_names=request["alt_names"], analytics=request["analytics"],
+        job, password = await self.sites.start(spec, alt_names=request["alt_names"], analytics=request["analytics"],
                                                   progress=self._progress)
         self._progress(job, "done")
         if password:
@@ -157,7 +158,7 @@ class SitesScreen(ReportsFailures, Screen):
 
     def _selected(self) -> Any:
         key = self.grid.cursor_row_key
-        return self.jobs.get(key) if key is not None else None
+        return self.jobs.get(key) if isinstance(key, str) else None
 
     def action_retry(self) -> None:
         job = self._selected()
@@ -166,7 +167,7 @@ class SitesScreen(ReportsFailures, Screen):
                             description=f"Retry site {job.domain}")
 
     async def _retry(self, domain: str) -> None:
-        job = await self.pipeline.retry(domain, progress=self._progress)
+        job = await self.sites.retry(domain, progress=self._progress)
         self.notify(f"{domain}: {job.status}", severity="error" if job.status == "failed" else "information")
 
     def action_copy_snippet(self) -> None:
@@ -189,23 +190,27 @@ class SitesScreen(ReportsFailures, Screen):
             dialog = ConfirmDialog(f"Discard the failed job of {job.domain}?", backend=job.backend, target=job.domain,
                                    call="site job only: nothing is deleted on the server (when the failure is unclear, "
                                         "`test -f` of its vhost file first)", confirm_label="Discard")
-            self.app.push_screen(dialog, lambda ok: self.run_worker(
-                self._delete(job.domain), group="sites-run", exit_on_error=False,
-                description=f"Discard the failed job of {job.domain}") if ok else None)
-            return
-        dialog = ConfirmDialog(f"Delete {job.domain}?", backend=job.backend, target=job.domain,
-                               call=f"clpctl site:delete --domainName={job.domain} --force", confirm_label="Delete",
-                               require_text=job.domain, warning="Its files and vhost are removed. This cannot be undone.")
-        self.app.push_screen(dialog, lambda ok: self.run_worker(self._delete(job.domain), group="sites-run",
-                                                                exit_on_error=False,
-                                                                description=f"Delete site {job.domain}") if ok else None)
+            description = f"Discard the failed job of {job.domain}"
+        else:
+            dialog = ConfirmDialog(f"Delete {job.domain}?", backend=job.backend, target=job.domain,
+                                   call=f"clpctl site:delete --domainName={job.domain} --force", confirm_label="Delete",
+                                   require_text=job.domain,
+                                   warning="Its files and vhost are removed. This cannot be undone.")
+            description = f"Delete site {job.domain}"
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.run_worker(self._delete(job.domain), group="sites-run", exit_on_error=False,
+                                description=description)
+
+        self.app.push_screen(dialog, answered)
 
     async def _delete(self, domain: str) -> None:
-        job = await self.pipeline.delete(domain)
+        job = await self.sites.delete(domain)
         if job.status == "discarded":
             self.jobs.pop(domain, None)
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
-            self._highlighted()
+            self.update_details()
             self.notify(f"{domain}: the failed job was discarded (its site was never created); add it again with other "
                         "options.")
             return
@@ -220,54 +225,43 @@ class SitesScreen(ReportsFailures, Screen):
     async def _pick_user(self) -> None:
         from ..dialogs.action_menu import ActionMenu, MenuAction
 
-        users = await self.pipeline.cloudpanel.list_users()
+        users = await self.sites.cloudpanel.list_users()
         items = [MenuAction(u.user_name, f"{u.user_name} ({u.role})" if getattr(u, "role", None) else u.user_name,
                             f"clpctl user:reset:password --userName={u.user_name} --password=***", dangerous=True)
                  for u in users]
-        self.app.push_screen(ActionMenu(f"Reset the password of a CloudPanel user on {self.pipeline.cloudpanel.name}",
+        self.app.push_screen(ActionMenu(f"Reset the password of a CloudPanel user on {self.sites.cloudpanel.name}",
                                         items), self._confirm_reset)
 
     def _confirm_reset(self, user: str | None) -> None:
         from ..dialogs.confirm import ConfirmDialog
 
         if user:
-            dialog = ConfirmDialog(f"Reset the password of {user}?", backend=self.pipeline.cloudpanel.name, target=user,
+            dialog = ConfirmDialog(f"Reset the password of {user}?", backend=self.sites.cloudpanel.name, target=user,
                                    call=f"clpctl user:reset:password --userName={user} --password=***",
                                    confirm_label="Reset password")
-            self.app.push_screen(dialog, lambda ok: self.run_worker(self._reset(user), group="sites-run",
-                                                                    exit_on_error=False,
-                                                                    description=f"Reset the password of {user}")
-                                 if ok else None)
+
+            def answered(ok: bool | None) -> None:
+                if ok:
+                    self.run_worker(self._reset(user), group="sites-run", exit_on_error=False,
+                                    description=f"Reset the password of {user}")
+
+            self.app.push_screen(dialog, answered)
 
     async def _reset(self, user: str) -> None:
         from ..dialogs.secret import SecretDialog
 
-        result = await self.pipeline.cloudpanel.reset_user_password(user)
+        result = await self.sites.cloudpanel.reset_user_password(user)
         self.app.push_screen(SecretDialog(f"New CloudPanel password for {user}", backend=result.backend, target=user,
                                           secret=result.secret))
 
-    # filter and detail ---------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter(self, event: Input.Changed) -> None:
-        self.grid.set_filter(event.value)
-
-    def action_clear(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value, box.display = "", False
-        self.grid.set_filter("")
-        self.grid.focus()
-
-    @on(Grid.RowHighlighted, "#sites-grid")
-    def _highlighted(self) -> None:
-        job = self._selected()
+    # detail ----------------------------------------------------------------------------------------
+    def update_details(self) -> None:
+        body, job = self.details_body, self._selected()
+        if body is None:
+            return
         if job is None:
             if not self.jobs:
-                self.query_one("#site-detail", Static).update("Select a site.")
+                body.update(self.LAYOUT.details_placeholder)
             return
         # Text, never markup: domains, command output and errors come from CloudPanel and Matomo
         lines = [Text.assemble(as_text(job.domain, "bold", limit=LIMIT), as_text(f" on {job.backend} · {job.kind} · "),
@@ -288,4 +282,4 @@ class SitesScreen(ReportsFailures, Screen):
             lines += [Text(), Text.assemble(("Tracking code", "bold"),
                                             f" (Matomo site {visible(job.result.get('matomo_site_id'))}, t copies it)"),
                       as_text(code, limit=DETAIL_LIMIT, multiline=True)]
-        self.query_one("#site-detail", Static).update(Text("\n").join(lines))
+        body.update(Text("\n").join(lines))

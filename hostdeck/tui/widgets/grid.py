@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from functools import lru_cache
 from itertools import accumulate, compress
 from operator import attrgetter, itemgetter
 from typing import ClassVar, Hashable, Iterable, Literal, NamedTuple, Sequence
@@ -32,7 +31,6 @@ from typing import ClassVar, Hashable, Iterable, Literal, NamedTuple, Sequence
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -44,13 +42,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style as TextualStyle
 
+from ..filtering import SEPARATOR, RowFilter
+from ..row_order import natural_key
 from ..safe_text import visible
 
 __all__ = ["Column", "Grid", "Row", "natural_key"]
 
 Justify = Literal["left", "center", "right"]
 
-_SEPARATOR = "\x1f"  # joins cells in a haystack; cannot be typed into a filter
 _WIDTH_SAMPLE = 1_000  # rows measured with cell_len regardless of content
 _NON_ASCII_CAP = 5_000  # at most this many non-ASCII rows measured with cell_len
 _ELLIPSIS = "…"
@@ -97,30 +96,6 @@ class Row(NamedTuple):
 # natural sort
 
 # A decimal number only when it is not part of a dotted run (IPs, versions).
-_TOKEN = re.compile(r"((?<![\d.])\d+\.\d+(?![.\d])|\d+)")
-
-
-def _number(text: str) -> int | float:
-    return float(text) if "." in text else int(text)
-
-
-@lru_cache(maxsize=1 << 17)
-def natural_key(value: str) -> tuple[str | int | float, ...]:
-    """A sort key that orders "web-2" before "web-10" and 10.0.0.2 before 10.0.0.10.
-
-    The key alternates text and numbers (text first), so keys of any two values
-    compare without type errors. Text compares case-insensitively. A value that is
-    just a number compares as one ("-5" < "1.25" < "1.3" < "10").
-    """
-    parts: list = _TOKEN.split(value.lower().strip())
-    if len(parts) == 1:
-        return (parts[0],)
-    parts[1::2] = map(_number, parts[1::2])
-    if len(parts) == 3 and parts[0] == "-" and not parts[2]:
-        return ("", -parts[1], "")
-    return tuple(parts)
-
-
 # ---------------------------------------------------------------------------
 # the widget
 
@@ -354,7 +329,7 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
 
         self._rows = rows
         self._index = index
-        join = _SEPARATOR.join
+        join = SEPARATOR.join
         self._hay = [join(cells).lower() for cells in map(attrgetter("cells"), rows)]
         self._versions.clear()
         self._compute_widths()
@@ -378,7 +353,7 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
             )
         old = self._rows[index]
         self._rows[index] = row
-        self._hay[index] = _SEPARATOR.join(row.cells).lower()
+        self._hay[index] = SEPARATOR.join(row.cells).lower()
         self._versions[row.key] = self._versions.get(row.key, 0) + 1
 
         grew = False
@@ -434,10 +409,8 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
         old = self._filter
         key = self.cursor_row_key
         line = self._cursor - self.scroll_offset.y
-        old_needle, old_inverse = self._parse_filter(old)
-        needle, inverse = self._parse_filter(text)
         self._filter = text
-        if old_needle and not inverse and not old_inverse and needle.startswith(old_needle):
+        if RowFilter.parse(text).narrows(RowFilter.parse(old)):
             # Narrowing a positive filter: only the rows shown can still match.
             source = self._view
         else:
@@ -447,24 +420,14 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- data helpers ---------------------------------------------------------
 
-    @staticmethod
-    def _parse_filter(text: str) -> tuple[str, bool]:
-        inverse = text.startswith("!")
-        needle = (text[1:] if inverse else text).lower()
-        return needle, inverse and bool(needle)
-
     def _matches(self, hay: str) -> bool:
-        needle, inverse = self._parse_filter(self._filter)
-        return (needle not in hay) if inverse else (needle in hay)
+        return RowFilter.parse(self._filter).matches(hay)
 
     def _filtered(self, order: list[int], text: str) -> list[int]:
-        needle, inverse = self._parse_filter(text)
-        if not needle:
-            return order if order is self._order else list(order)
-        hay = self._hay
-        if inverse:
-            return [i for i in order if needle not in hay[i]]
-        return [i for i in order if needle in hay[i]]
+        row_filter = RowFilter.parse(text)
+        if row_filter.shows_all and order is self._order:
+            return order
+        return row_filter.select(order, self._hay)
 
     def _column_index(self, column_key: str) -> int:
         for i, column in enumerate(self._columns):

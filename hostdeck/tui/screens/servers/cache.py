@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from ..format import ago
+from ...format import ago
 
 if TYPE_CHECKING:
     from hostdeck.backends.models import Server
@@ -57,7 +57,7 @@ def remember_servers(workspace: Workspace, backend: str, servers: list[Server]) 
     """Store a backend's fresh list, and its head, for the next start (run in a thread)."""
     from hostdeck.backends.inventory import SERVERS, save, server_payload
 
-    from ..widgets.grid import natural_key
+    from ...widgets.grid import natural_key
 
     payload = server_payload(servers)
     head = sorted(payload, key=lambda row: natural_key(row["name"] or ""))[:HEAD_ROWS]

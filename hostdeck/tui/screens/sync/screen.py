@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
-from ..format import age_text
-from ..reporting import ReportsFailures
-from ..safe_text import as_text, visible
-from ..grid_cache import keep_rows, paint_cached
-from ..widgets.grid import Column, Grid, Row
-from ..widgets.topbar import TopBar
-from .billing import DriftPane, PanelPane, ServicesPane
-from .help_texts import SYNC_TEXT
+from ...format import age_text
+from ...grid_cache import keep_rows
+from ...keys import keys
+from ...safe_text import as_text, visible
+from ...widgets.grid import Column, Grid, Row
+from ...widgets.topbar import TopBar
+from ..grid_screen import GridLayout, GridScreen
+from ..help_texts import SYNC_TEXT
+from .billing_tabs import DriftPane, PanelPane, ServicesPane
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from hostdeck.backends.sync.clients import ClientSync
+    from hostdeck.backends.sync.panel import PanelSync
+    from hostdeck.backends.sync.services import ServiceLinks
 
 LIMIT = 1_000  # characters of one backend value in the detail pane
 COLUMNS = [Column("client", "Client", max_width=8), Column("email", "Email", max_width=36),
@@ -40,33 +46,35 @@ def link_row(link: Any) -> Row:
     return Row(key=link.left_id, cells=cells, styles=(None, None, None, STATUS_STYLE.get(link.status), None, None))
 
 
-class SyncScreen(ReportsFailures, Screen):
-    AUTO_FOCUS = "#sync-grid"
-    BINDINGS = [
-        Binding("p", "run('push')", "Push all", id="sync.push"),
-        Binding("u", "run('update')", "Update", id="sync.update"),
-        Binding("l", "run('pull')", "Pull", id="sync.pull"),
-        Binding("k", "run('check')", "Check", id="sync.check"),
-        Binding("e", "run('retry')", "Retry errors", id="sync.retry"),
-        Binding("x", "unlink", "Unlink", id="sync.unlink"),
-        Binding("c", "cancel", "Cancel run", id="sync.cancel"),
-        Binding("slash", "filter", "Filter", id="sync.filter"),
-        Binding("escape", "clear", "Clear", show=False, id="sync.clear"),
-        Binding("r", "reload", "Reload map", id="sync.reload"),
-        Binding("t", "tab('clients')", "Clients", show=False, id="sync.tab_clients"),
-        Binding("s", "tab('services')", "Services", show=False, id="sync.tab_services"),
-        Binding("d", "tab('drift')", "Drift", show=False, id="sync.tab_drift"),
-        Binding("v", "tab('panel')", "Panel", show=False, id="sync.tab_panel"),
-    ]
+class SyncScreen(GridScreen):
+    LAYOUT = GridLayout("sync-grid", "sync-body", filter_before="#sync-progress",
+                        filter_placeholder="filter: client id, email, status…  (!text excludes)",
+                        details="sync-detail", details_placeholder="Select a link.")
+    BINDINGS = keys("sync", """
+        p       push          run('push')      Push all
+        u       update        run('update')    Update
+        l       pull          run('pull')      Pull
+        k       check         run('check')     Check
+        e       retry         run('retry')     Retry errors
+        x       unlink        unlink           Unlink
+        c       cancel        cancel           Cancel run
+        slash   filter        filter           Filter
+        escape  clear         clear            [Clear]
+        r       reload        reload           Reload map
+        t       tab_clients   tab('clients')   [Clients]
+        s       tab_services  tab('services')  [Services]
+        d       tab_drift     tab('drift')     [Drift]
+        v       tab_panel     tab('panel')     [Panel]
+    """)
 
     def __init__(self) -> None:
         super().__init__()
-        self.engine = None
+        self.engine: ClientSync | None = None
         self.links: dict[str, Any] = {}
         self.setup_error: str | None = None
-        self._run_worker = None
-        self.service_links = None
-        self.panel_sync = None
+        self._run_worker: Worker[None] | None = None
+        self.service_links: ServiceLinks | None = None
+        self.panel_sync: PanelSync | None = None
         self.billing_error: str | None = None
         self.panel_error: str | None = None
 
@@ -75,12 +83,11 @@ class SyncScreen(ReportsFailures, Screen):
         with TabbedContent(id="sync-tabs"):
             with TabPane("Clients (t)", id="clients"):
                 yield Static("", id="sync-stats")
-                yield Input(placeholder="filter: client id, email, status…  (!text excludes)", id="filter")
                 yield ProgressBar(id="sync-progress", show_eta=True)
                 with Horizontal(id="sync-body"):
                     yield Grid(COLUMNS, id="sync-grid")
                     with VerticalScroll(id="details"):
-                        yield Static("Select a link.", id="sync-detail")
+                        yield Static(self.LAYOUT.details_placeholder, id=self.LAYOUT.details)
                 yield Markdown(SYNC_TEXT, id="sync-help", classes="placeholder")
             with TabPane("Services (s)", id="services"):
                 yield ServicesPane()
@@ -111,18 +118,18 @@ class SyncScreen(ReportsFailures, Screen):
         return True
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.query_one("#sync-progress").display = False
         self.query_one("#sync-help").display = False
-        self.grid.empty_message = "Loading the sync map…"
-        cached = paint_cached(self.grid, self.app.workspace, "clients")
+        cached = self.paint_cached("clients", loading="Loading the sync map…")
         if cached:
             self.query_one("#sync-stats", Static).update(Text(f"{cached} · loading the sync map…"))
         self.load()
 
     @property
-    def grid(self) -> Grid:
-        return self.query_one("#sync-grid", Grid)
+    def clients(self) -> ClientSync:
+        """The client sync, once `load` has set it up (the operations check `engine` first)."""
+        assert self.engine is not None, self.setup_error or "the sync is still loading"
+        return self.engine
 
     # loading ---------------------------------------------------------------------------------
     def _billing_setup(self) -> None:
@@ -160,8 +167,8 @@ class SyncScreen(ReportsFailures, Screen):
                 return
         import asyncio
 
-        links = await asyncio.to_thread(self.engine.map.all_links, "client")
-        stats = await asyncio.to_thread(self.engine.map.stats)
+        links = await asyncio.to_thread(self.clients.map.all_links, "client")
+        stats = await asyncio.to_thread(self.clients.map.stats)
         self.links = {link.left_id: link for link in links}
         rows = [link_row(link) for link in links]
         self.grid.set_rows(rows)
@@ -170,15 +177,13 @@ class SyncScreen(ReportsFailures, Screen):
         by = stats.get("client", {})
         parts = [Text.assemble((str(by.get(s, 0)), "bold"), f" {s}") for s in ("synced", "pending", "error", "drifted")]
         self.query_one("#sync-stats", Static).update(
-            Text.assemble(as_text(f"clients {self.engine.billing.name} → users {self.engine.panel.name}:  "),
+            Text.assemble(as_text(f"clients {self.clients.billing.name} → users {self.clients.panel.name}:  "),
                           Text(" · ").join(parts)))
-        self._status()
-        self._highlighted()  # the selected link may have changed
+        self.update_status()
+        self.update_details()  # the selected link may have changed
 
-    def _status(self, text: str | None = None) -> None:
-        grid = self.grid
-        base = f"{grid.match_count:,} of {grid.total_count:,} links" if grid.filter_text else f"{grid.total_count:,} links"
-        self.query_one("#status-line", Static).update(as_text(text or base, limit=500))
+    def update_status(self) -> None:
+        self.set_status(self.counted("links"))
 
     # operations --------------------------------------------------------------------------------
     def action_run(self, operation: str) -> None:
@@ -202,16 +207,16 @@ class SyncScreen(ReportsFailures, Screen):
         def progress(done: int, total: int) -> None:
             bar.update(total=total, progress=done)
 
-        self._status(f"{OPERATIONS[operation]}…  (c cancels; a cancelled push is finished by the next run)")
+        self.set_status(f"{OPERATIONS[operation]}…  (c cancels; a cancelled push is finished by the next run)")
         try:
             if operation in ("push", "retry"):
-                report = await self.engine.push(only_errors=operation == "retry", progress=progress)
+                report = await self.clients.push(only_errors=operation == "retry", progress=progress)
             elif operation == "update":
-                report = await self.engine.update(progress=progress)
+                report = await self.clients.update(progress=progress)
             elif operation == "pull":
-                report = await self.engine.pull()
+                report = await self.clients.pull()
             else:
-                report = await self.engine.check()
+                report = await self.clients.check()
         finally:
             bar.display = False
         counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
@@ -234,9 +239,10 @@ class SyncScreen(ReportsFailures, Screen):
             self.load()
 
     def action_unlink(self) -> None:
-        from ..dialogs.confirm import ConfirmDialog
+        from ...dialogs.confirm import ConfirmDialog
 
-        link = self.links.get(self.grid.cursor_row_key) if self.grid.cursor_row_key is not None else None
+        key = self.grid.cursor_row_key
+        link = self.links.get(key) if isinstance(key, str) else None
         if link is None or self.engine is None:
             return
         if self.app.read_only:
@@ -245,37 +251,24 @@ class SyncScreen(ReportsFailures, Screen):
         dialog = ConfirmDialog("Unlink this client?", backend=f"{link.left_system} → {link.right_system}",
                                target=f"client {link.left_id} ({link.left_key}) ↔ panel user {link.right_id or '—'}",
                                call="sync map only: neither WHMCS nor the panel is touched", confirm_label="Unlink")
-        self.app.push_screen(dialog, lambda ok: self._unlink(link.left_id) if ok else None)
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._unlink(link.left_id)
+
+        self.app.push_screen(dialog, answered)
 
     @work(group="sync-unlink", exit_on_error=False, description="Unlink the client")
     async def _unlink(self, client_id: str) -> None:
-        await self.engine.unlink(client_id)
+        await self.clients.unlink(client_id)
         self.notify(f"Client {client_id} unlinked.")
         self.load()
 
     def action_reload(self) -> None:
         self.load()
 
-    # filter and detail --------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter(self, event: Input.Changed) -> None:
-        self.grid.set_filter(event.value)
-        self._status()
-
-    def action_clear(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value, box.display = "", False
-        self.grid.set_filter("")
-        self.grid.focus()
-        self._status()
-
-    @on(Grid.RowHighlighted, "#sync-grid")
-    def _highlighted(self) -> None:
+    # detail ------------------------------------------------------------------------------------------
+    def update_details(self) -> None:
         key = self.grid.cursor_row_key
         if key is not None and key in self.links:
             self.show_detail(self.links[key])
@@ -293,16 +286,16 @@ class SyncScreen(ReportsFailures, Screen):
             lines += [Text(), Text("Drift", "bold"), Text(f"{'field':10} {'WHMCS':28} panel", "dim")]
             lines += [as_text(f"{visible(k, limit=LIMIT):10} {visible(v[0], limit=LIMIT):28} {visible(v[1], limit=LIMIT)}")
                       for k, v in link.drift.items()]
-        detail = self.query_one("#sync-detail", Static)
+        detail = self.query_one(f"#{self.LAYOUT.details}", Static)
         detail.update(Text("\n").join(lines + [Text(), Text("loading the WHMCS client…", "dim")]))
         from hostdeck.backends.errors import BackendError
 
         try:
-            client = await self.engine.billing.get_client(client_id=link.left_id)
-            services = await self.engine.billing.get_services(client_id=link.left_id)
+            client = await self.clients.billing.get_client(client_id=link.left_id)
+            services = await self.clients.billing.get_services(client_id=link.left_id)
         except BackendError as exc:
             detail.update(Text("\n").join(lines + [Text(), as_text(f"WHMCS: {exc.message}", "red", limit=LIMIT, multiline=True)]))
-            self.app.report_failure(exc, action=f"Load the WHMCS client {link.left_id}", backend=self.engine.billing.name)
+            self.app.report_failure(exc, action=f"Load the WHMCS client {link.left_id}", backend=self.clients.billing.name)
             return
         lines += [Text(), Text("WHMCS client", "bold"),
                   as_text(f"{client.first_name} {client.last_name}" + (f", {client.company}" if client.company else ""),

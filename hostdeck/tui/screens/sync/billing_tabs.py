@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -11,10 +12,16 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ..reporting import ReportsFailures
-from ..safe_text import as_text
-from ..grid_cache import keep_rows, paint_cached
-from ..widgets.grid import Column, Grid, Row
+from ...grid_cache import keep_rows, paint_cached
+from ...keys import keys
+from ...reporting import ReportsFailures
+from ...safe_text import as_text
+from ...widgets.grid import Column, Grid, Row
+
+if TYPE_CHECKING:
+    from hostdeck.backends.sync.services import ServiceLinks
+
+    from .screen import SyncScreen
 
 SERVICE_COLUMNS = [Column("service", "Service", max_width=8), Column("client", "Client", max_width=22),
                    Column("product", "Product", max_width=18), Column("state", "Link", width=10),
@@ -38,8 +45,18 @@ class _Pane(ReportsFailures, Vertical):
         self.loaded = False
 
     @property
-    def links(self):
-        return self.screen.service_links
+    def sync_screen(self) -> SyncScreen:
+        return cast("SyncScreen", self.screen)
+
+    @property
+    def links(self) -> ServiceLinks | None:
+        return self.sync_screen.service_links
+
+    @property
+    def loaded_links(self) -> ServiceLinks:
+        """The service links behind the rows on screen (there are rows only once they are set up)."""
+        assert self.links is not None, "no WHMCS backend is configured"
+        return self.links
 
     @property
     def grid(self) -> Grid:
@@ -59,22 +76,22 @@ class _Pane(ReportsFailures, Vertical):
             self.loaded = True
             self.reload()
 
-    def reload(self) -> None:
+    def reload(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
 
 
 class ServicesPane(_Pane):
-    BINDINGS = [
-        Binding("a", "accept", "Accept", id="services.accept"),
-        Binding("A", "accept_all", "Accept all confident", id="services.accept_all"),
-        Binding("j", "reject", "Reject", id="services.reject"),
-        Binding("x", "unlink", "Unlink", id="services.unlink"),
-        Binding("r", "reload", "Reload", id="services.reload"),
-    ]
+    BINDINGS = keys("services", """
+        a  accept      accept      Accept
+        A  accept_all  accept_all  Accept all confident
+        j  reject      reject      Reject
+        x  unlink      unlink      Unlink
+        r  reload      reload      Reload
+    """)
 
     def __init__(self) -> None:
         super().__init__(id="services-pane")
-        self.rows: dict[str, Any] = {}
+        self.rows: dict[Hashable, Any] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="pane-summary")
@@ -93,7 +110,7 @@ class ServicesPane(_Pane):
     @work(group="billing-services", exclusive=True, exit_on_error=False, description="Load the service links")
     async def reload(self) -> None:
         if self.links is None:
-            self.summary(self.screen.billing_error or "No WHMCS backend is configured.")
+            self.summary(self.sync_screen.billing_error or "No WHMCS backend is configured.")
             return
         snapshot = await self.links.snapshot()
         proposals = await self.links.propose(snapshot)
@@ -151,18 +168,18 @@ class ServicesPane(_Pane):
     @work(group="billing-services-act", exit_on_error=False, description="Accept the proposed link")
     async def action_accept(self) -> None:
         proposal = self._selected_proposal()
-        if proposal is None or not self.screen.writable():
+        if proposal is None or not self.sync_screen.writable():
             return
-        outcome = await self.links.link(proposal.service_id, proposal.backend, proposal.server_id)
+        outcome = await self.loaded_links.link(proposal.service_id, proposal.backend, proposal.server_id)
         self.notify(f"service {outcome.service_id}: {outcome.result}" + (f" — {outcome.reason}" if outcome.reason else ""),
                     severity="warning" if outcome.result == "refused" else "information")
         self.reload()
 
     @work(group="billing-services-act", exit_on_error=False, description="Accept every confident link")
     async def action_accept_all(self) -> None:
-        if not self.screen.writable():
+        if not self.sync_screen.writable():
             return
-        outcomes = await self.links.accept("all-confident")
+        outcomes = await self.loaded_links.accept("all-confident")
         linked = sum(1 for o in outcomes if o.result == "linked")
         self.notify(f"{linked} services linked ({len(outcomes) - linked} refused).")
         self.reload()
@@ -170,18 +187,18 @@ class ServicesPane(_Pane):
     @work(group="billing-services-act", exit_on_error=False, description="Reject the proposed link")
     async def action_reject(self) -> None:
         proposal = self._selected_proposal()
-        if proposal is None or not self.screen.writable():
+        if proposal is None or not self.sync_screen.writable():
             return
-        await self.links.reject(proposal.service_id, proposal.backend, proposal.server_id)
+        await self.loaded_links.reject(proposal.service_id, proposal.backend, proposal.server_id)
         self.notify(f"Proposal for service {proposal.service_id} rejected: it will not be proposed again.")
         self.reload()
 
     @work(group="billing-services-act", exit_on_error=False, description="Unlink the service")
     async def action_unlink(self) -> None:
         item = self.rows.get(self.grid.cursor_row_key)
-        if item is None or hasattr(item, "score") or not self.screen.writable():
+        if item is None or hasattr(item, "score") or not self.sync_screen.writable():
             return
-        await self.links.unlink(item.service_id)
+        await self.loaded_links.unlink(item.service_id)
         self.notify(f"Service {item.service_id} unlinked (WHMCS and the server are unchanged).")
         self.reload()
 
@@ -205,7 +222,7 @@ class DriftPane(_Pane):
     @work(group="billing-drift", exclusive=True, exit_on_error=False, description="Compare billing with the servers")
     async def reload(self) -> None:
         if self.links is None:
-            self.summary(self.screen.billing_error or "No WHMCS backend is configured.")
+            self.summary(self.sync_screen.billing_error or "No WHMCS backend is configured.")
             return
         report = await self.links.drift()
         rows = []
@@ -221,11 +238,11 @@ class DriftPane(_Pane):
 
 
 class PanelPane(_Pane):
-    BINDINGS = [
-        Binding("P", "run", "Sync to panel", id="panel.run"),
-        Binding("y", "dry_run", "Dry run", id="panel.dry_run"),
-        Binding("r", "reload", "Reload", id="panel.reload"),
-    ]
+    BINDINGS = keys("panel", """
+        P  run      run      Sync to panel
+        y  dry_run  dry_run  Dry run
+        r  reload   reload   Reload
+    """)
 
     def __init__(self) -> None:
         super().__init__(id="panel-pane")
@@ -244,9 +261,9 @@ class PanelPane(_Pane):
     async def reload(self, note: str = "") -> None:
         import asyncio
 
-        sync = self.screen.panel_sync
+        sync = self.sync_screen.panel_sync
         if sync is None:
-            self.summary(self.screen.panel_error or "No VPS panel backend is configured.")
+            self.summary(self.sync_screen.panel_error or "No VPS panel backend is configured.")
             return
         records = await asyncio.to_thread(sync.records)
         self.grid.set_rows(Row(f"{k[0]}/{k[1]}", (f"{k[0]}/{k[1]}", link.right_id or "", link.status, link.last_error or ""),
@@ -256,8 +273,8 @@ class PanelPane(_Pane):
 
     @work(group="billing-panel-run", exclusive=True, exit_on_error=False, description="Sync the servers to the panel")
     async def _run(self, dry_run: bool) -> None:
-        sync = self.screen.panel_sync
-        if sync is None or (not dry_run and not self.screen.writable()):
+        sync = self.sync_screen.panel_sync
+        if sync is None or (not dry_run and not self.sync_screen.writable()):
             return
         report = await sync.run(dry_run=dry_run)
         counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"

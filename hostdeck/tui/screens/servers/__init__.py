@@ -1,0 +1,1 @@
+"""The Servers screen: its rows, its stored inventory and the screen itself."""

@@ -1,0 +1,1 @@
+"""The Sync screen: the client sync map (Clients tab) and the billing tabs (services, drift, panel)."""
