@@ -6,9 +6,10 @@ import asyncio
 import sys
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from importlib import resources
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import App
@@ -78,7 +79,7 @@ class HostdeckApp(App[int]):
 
     health_version: reactive[int] = reactive(0)
 
-    def __init__(self, workspace: "Workspace", *, demo: bool = False, initial_mode: str = "servers",
+    def __init__(self, workspace: Workspace, *, demo: bool = False, initial_mode: str = "servers",
                  auto_refresh: bool = True, prepare: Callable[[], None] | None = None) -> None:
         """`prepare`: blocking set-up run in a thread after the first paint (starting the demo simulators);
         screens `await app.backends_ready()` before their first call."""

@@ -3,9 +3,10 @@ loads (stale while revalidate). Read with the stdlib sqlite3; written in a threa
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from .format import ago
 from .widgets.grid import Grid, Row
@@ -38,7 +39,7 @@ def paint_cached(grid: Grid, workspace: Workspace, scope: str) -> str | None:
         grid.set_rows(rows)
     except Exception:  # noqa: BLE001 - a damaged cache is no cache: the screen loads as it would without one
         return None
-    return f"cached {ago((datetime.now(timezone.utc) - snapshot.fetched_at).total_seconds())}"
+    return f"cached {ago((datetime.now(UTC) - snapshot.fetched_at).total_seconds())}"
 
 
 def keep_rows(node: DOMNode, workspace: Workspace, scope: str, rows: Iterable[Row]) -> None:

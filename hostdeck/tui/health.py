@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from hostdeck.backends.models import Event
 
 
-def health_from(event: "Event") -> tuple[str, str] | None:
+def health_from(event: Event) -> tuple[str, str] | None:
     """(state, detail) this event says about its backend, or None when it says nothing about health."""
     explicit = event.detail.get("health") if isinstance(event.detail, dict) else None
     if explicit:

@@ -23,7 +23,7 @@ def run_app(args: argparse.Namespace) -> int:
         return run(app)
 
 
-def run(app: "HostdeckApp", **options) -> int:
+def run(app: HostdeckApp, **options) -> int:
     """Run the app; after a crash, print its short report (the log file's path), never a traceback."""
     app.run(**options)
     if app.crash_report:

@@ -22,6 +22,6 @@ class BackendHealth(Message):
 
 
 class ConnectionTested(Message):
-    def __init__(self, report: "ConnectionReport") -> None:
+    def __init__(self, report: ConnectionReport) -> None:
         super().__init__()
         self.report = report

@@ -21,7 +21,7 @@ from .hosted import OnHostdeckApp
 if TYPE_CHECKING:
     from .errors import Failure
 
-_backend_of: "weakref.WeakKeyDictionary[Worker, str]" = weakref.WeakKeyDictionary()
+_backend_of: weakref.WeakKeyDictionary[Worker, str] = weakref.WeakKeyDictionary()
 
 
 def about(worker: Worker, *, backend: str | None) -> Worker:
@@ -49,5 +49,5 @@ class ReportsFailures(OnHostdeckApp):
             failure = self.app.report_worker_failure(event.worker)
             self.show_failure(event.worker, failure)
 
-    def show_failure(self, worker: Worker, failure: "Failure") -> None:
+    def show_failure(self, worker: Worker, failure: Failure) -> None:
         """Say it where it happened too (a dialog ends with the error, not a spinner). The default: nothing more."""

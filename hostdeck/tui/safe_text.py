@@ -60,7 +60,7 @@ def visible(value: Any, *, limit: int | None = None, multiline: bool = False) ->
     return "".join([_shown(char, keep) for char in text])
 
 
-def as_text(value: Any, style: str = "", *, limit: int | None = None, multiline: bool = False) -> "Text":
+def as_text(value: Any, style: str = "", *, limit: int | None = None, multiline: bool = False) -> Text:
     """`visible(value)` as a Rich `Text`: shown as it is, never parsed as markup."""
     from rich.text import Text
 
@@ -74,7 +74,7 @@ def markup_literal(value: Any, *, limit: int | None = None) -> str:
     return visible(value, limit=limit).replace("[", "\\[")
 
 
-def table_cell(value: Any, *, limit: int | None = 300) -> "Text":
+def table_cell(value: Any, *, limit: int | None = 300) -> Text:
     """A `DataTable` cell: the stock table parses plain strings as markup, and shows a `Text` as it is."""
     from rich.text import Text
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hostdeck.tui.dialogs.action_menu import ActionMenu
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
-from hostdeck.tui.screens.sync.billing_tabs import DriftPane, PanelPane, ServicesPane
 from hostdeck.tui.screens.servers.screen import ServersScreen
+from hostdeck.tui.screens.sync.billing_tabs import DriftPane, PanelPane, ServicesPane
 
 
 async def settle(app, pilot, rounds: int = 2):

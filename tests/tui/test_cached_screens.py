@@ -8,9 +8,9 @@ import threading
 
 from textual.widgets import DataTable
 
-from hostdeck.tui.screens.sync.billing_tabs import ServicesPane
 from hostdeck.tui.screens.catalog import CatalogScreen
 from hostdeck.tui.screens.sites import SitesScreen
+from hostdeck.tui.screens.sync.billing_tabs import ServicesPane
 from hostdeck.tui.screens.sync.screen import SyncScreen
 
 from .test_sites_screen import create

@@ -3,12 +3,11 @@ and an action that runs out of time ends in a message, not a spinner and silence
 
 from __future__ import annotations
 
-from .settling import settle
-
 from hostdeck.backends.models import ServerStatus
 from hostdeck.tui.dialogs.action_menu import ActionMenu
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
 
+from .settling import settle
 
 
 def convoy_row(screen, status: ServerStatus):

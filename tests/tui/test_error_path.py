@@ -3,8 +3,6 @@ in the event log (and so on the Logs screen) and in the header's health."""
 
 from __future__ import annotations
 
-from .settling import settle
-
 from hostdeck.backends.config import BackendConfig, Config, GeneralConfig
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.workspace import Workspace
@@ -12,6 +10,8 @@ from hostdeck.tui.app import HostdeckApp
 from hostdeck.tui.dialogs.action_menu import ActionMenu
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
 from hostdeck.tui.screens.servers.screen import ServersScreen
+
+from .settling import settle
 
 READONLY = "tui-readonly-token"
 

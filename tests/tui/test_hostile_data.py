@@ -259,7 +259,6 @@ async def test_sync_tabs_survive_hostile_clients_and_servers(billing_app):
 
 async def test_sites_survive_hostile_errors_and_user_names(sites_app):
     from hostdeck.backends.cloudpanel.spec import SiteSpec
-
     from hostdeck.tui.dialogs.action_menu import ActionMenu
 
     app = sites_app()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hostdeck.backends.contract import PowerAction
 from hostdeck.backends.errors import ReadOnlyError
 from hostdeck.tui.dialogs.action_menu import ActionMenu
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
 from hostdeck.tui.dialogs.secret import SecretDialog
 from hostdeck.tui.screens.servers.screen import ServersScreen
-
-import pytest
 
 
 async def loaded(app, pilot) -> ServersScreen:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -144,7 +144,7 @@ class TestScreens:
 
     def test_logs(self, snap_compare, app_factory):
         app = app_factory(initial_mode="logs")
-        base = datetime(2026, 11, 21, 9, 0, 0, tzinfo=timezone.utc)
+        base = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)
         for i in range(30):
             app.workspace.events.record(Event(
                 backend="hz", kind=EventKind.API, message="list servers", ts=base.replace(second=i), method="GET",

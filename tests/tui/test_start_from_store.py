@@ -3,7 +3,7 @@ then each backend's live rows replace it; an unreachable backend keeps its rows,
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hostdeck.backends.inventory import SERVERS, cached, save
 from hostdeck.tui.app import HostdeckApp
@@ -63,7 +63,7 @@ async def test_api_down_keeps_the_rows_greyed_and_says_so(tmp_path, sims):
     # as if hz's last successful refresh was 12 minutes ago
     ws = make_workspace(tmp_path, {"hz": hz, "hz2": hz2})
     snapshot = next(s for s in cached(ws, SERVERS) if s.backend == "hz")
-    save(ws, SERVERS, "hz", snapshot.rows, fetched_at=datetime.now(timezone.utc) - timedelta(minutes=12))
+    save(ws, SERVERS, "hz", snapshot.rows, fetched_at=datetime.now(UTC) - timedelta(minutes=12))
 
     app = second_app(tmp_path, {"hz": hz, "hz2": hz2})
     async with app.run_test(size=(160, 40)) as pilot:

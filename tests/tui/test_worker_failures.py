@@ -8,8 +8,6 @@ it fail: a simulator fault where one reaches it, else the adapter (or store) met
 
 from __future__ import annotations
 
-from .settling import settle
-
 import ast
 import importlib
 from pathlib import Path
@@ -21,6 +19,8 @@ from textual.app import App
 import hostdeck.tui
 from hostdeck.backends.errors import UnavailableError
 from hostdeck.tui.reporting import ReportsFailures
+
+from .settling import settle
 
 TUI = Path(hostdeck.tui.__file__).parent
 

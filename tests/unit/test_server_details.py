@@ -1,6 +1,6 @@
 """The Servers screen's details pane as Text (hostdeck/tui/screens/servers/details.py), without a terminal."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hostdeck.backends.models import Event, EventKind, Server, ServerStatus
 from hostdeck.tui.screens.servers.details import DETAIL_LIMIT, details_text
@@ -15,7 +15,7 @@ def a_server(**changes) -> Server:
 
 def an_event(target: str, message: str, backend: str = "hz") -> Event:
     return Event(backend=backend, kind=EventKind.ACTION, message=message, target=target,
-                 ts=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+                 ts=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
 
 
 def test_fields_labels_sections_actions_and_raw_record() -> None:

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Hashable, Iterable, Sequence
 from itertools import accumulate, compress
 from operator import attrgetter, itemgetter
-from typing import ClassVar, Hashable, Iterable, Literal, NamedTuple, Sequence
+from typing import ClassVar, Literal, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment

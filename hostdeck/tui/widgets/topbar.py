@@ -35,7 +35,7 @@ class TopBar(Widget):
         text = Text()
         text.append(" hostdeck ", style="bold reverse")
         text.append(f" {self.screen_title} ", style="bold")
-        for index, (name, title) in enumerate(getattr(app, "MODE_TITLES", {}).items(), start=1):
+        for index, title in enumerate(getattr(app, "MODE_TITLES", {}).values(), start=1):
             style = "bold underline" if title == self.screen_title else "dim"
             text.append(f" {index}:{title}", style=style)
         text.append("   ")

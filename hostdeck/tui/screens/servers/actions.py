@@ -4,7 +4,8 @@ the outcome (the actions themselves are declared in `screens/server_actions.py`)
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any, Hashable
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 
 from ...reporting import about
 from ..grid_screen import GridScreen

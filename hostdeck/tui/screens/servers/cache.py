@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ...format import ago
@@ -79,7 +79,7 @@ def showing(seconds: float) -> str:
 def freshness(cache: dict[str, CachedServers], fetched_at: dict[str, datetime], refreshing: set[str],
               unreachable: dict[str, tuple[str, str]], now: datetime | None = None) -> list[str]:
     """The status-line words for every backend whose rows are not fresh from this session's refresh."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     parts = []
     for backend in sorted(set(cache) | set(unreachable)):
         stamp = fetched_at.get(backend)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from datetime import datetime, timezone
+from collections.abc import Hashable
+from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Hashable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -215,7 +216,7 @@ class ServersScreen(ServerActions):
         self.stale_backends.discard(adapter.name)
         self.unreachable.pop(adapter.name, None)
         self.cache.pop(adapter.name, None)
-        self.fetched_at[adapter.name] = datetime.now(timezone.utc)
+        self.fetched_at[adapter.name] = datetime.now(UTC)
         for key in [k for k, s in self.servers.items() if s.backend == adapter.name]:
             del self.servers[key]
         for server in result:
