@@ -36,7 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_startup import BARE, hostdeck_argv, watch  # noqa: E402
+from bench_startup import BARE  # noqa: E402
+from bench_startup import hostdeck_argv  # noqa: E402
+from bench_startup import watch  # noqa: E402
 from steady import compile_hostdeck  # noqa: E402
 
 HZ_TOKEN, CV_TOKEN, PVE_SECRET = "scale-hz-token", "1|scale-convoy-token-0123456789abcdefghij", "scale-pve-secret"
@@ -102,7 +104,9 @@ asyncio.run(main())
 
 def fill_store(data_dir: Path, counts: dict[str, int]) -> tuple[Path, str, int]:
     """List the simulators once through the adapters and keep the lists; returns (config, first name, rows)."""
-    from hostdeck.backends.config import BackendConfig, Config, GeneralConfig
+    from hostdeck.backends.config import BackendConfig
+    from hostdeck.backends.config import Config
+    from hostdeck.backends.config import GeneralConfig
     from hostdeck.backends.secrets import Secrets
     from hostdeck.backends.sim.cluster import Cluster
     from hostdeck.backends.sim.convoy import ConvoySim

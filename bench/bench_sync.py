@@ -49,7 +49,8 @@ def start_sims(clients: int, latency: float) -> tuple[subprocess.Popen, str, str
 
 
 def engine(whmcs_url: str, convoy_url: str, db: Path, concurrency: int):
-    from hostdeck.backends.config import DEFAULT_FIELD_MAPPING, BackendConfig
+    from hostdeck.backends.config import DEFAULT_FIELD_MAPPING
+    from hostdeck.backends.config import BackendConfig
     from hostdeck.backends.convoy import ConvoyAdapter
     from hostdeck.backends.secrets import Secrets
     from hostdeck.backends.store import Store
@@ -72,7 +73,8 @@ async def hostdeck(sync) -> int:
 
 async def one_at_a_time(sync) -> int:
     from hostdeck.backends.models import utcnow
-    from hostdeck.backends.sync.mapping import fingerprint, render
+    from hostdeck.backends.sync.mapping import fingerprint
+    from hostdeck.backends.sync.mapping import render
     from hostdeck.backends.sync.syncmap import Link
 
     done = 0

@@ -75,7 +75,8 @@ async def _painted(app, widget, *, datatable: bool) -> float:
 
 
 async def run_datatable(count: int) -> dict:
-    from textual.app import App, ComposeResult
+    from textual.app import App
+    from textual.app import ComposeResult
     from textual.widgets import DataTable
 
     rows = server_rows(count)
@@ -110,9 +111,12 @@ async def run_datatable(count: int) -> dict:
 
 
 async def run_grid(count: int) -> dict:
-    from textual.app import App, ComposeResult
+    from textual.app import App
+    from textual.app import ComposeResult
 
-    from hostdeck.tui.widgets import Column, Grid, Row
+    from hostdeck.tui.widgets import Column
+    from hostdeck.tui.widgets import Grid
+    from hostdeck.tui.widgets import Row
 
     data = server_rows(count)
     style = {"running": "$text-success", "error": "bold $text-error", "off": "$foreground-muted"}

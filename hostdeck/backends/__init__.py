@@ -1,7 +1,8 @@
 """Everything that talks to the outside world or keeps state. Never imports tui, textual or rich."""
 
 import sys
-from importlib.abc import Loader, MetaPathFinder
+from importlib.abc import Loader
+from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 
 __version__ = "0.1.0"

@@ -7,11 +7,15 @@ action table are all generated from `SERVER_ACTIONS`. Pure data: no Textual, no 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from .contract import MUTATING, Capability, PowerAction
-from .models import Server, ServerStatus
+from .contract import MUTATING
+from .contract import Capability
+from .contract import PowerAction
+from .models import Server
+from .models import ServerStatus
 
 
 class Confirm(str, enum.Enum):

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from .errors import BackendError, SecretError
-from .models import Catalog, CatalogItem, CatalogKind, CatalogSource, Price, utcnow
+from .errors import BackendError
+from .errors import SecretError
+from .models import Catalog
+from .models import CatalogItem
+from .models import CatalogKind
+from .models import CatalogSource
+from .models import Price
+from .models import utcnow
 
 
 def item_from_dict(d: dict[str, Any]) -> CatalogItem:

@@ -14,9 +14,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .config import Config, parse_config
+from .config import Config
+from .config import parse_config
 from .errors import ConfigError
-from .paths import FILE_MODE, private_dir
+from .paths import FILE_MODE
+from .paths import private_dir
 
 
 def _document(path: Path) -> Any:

@@ -3,31 +3,39 @@
 from __future__ import annotations
 
 import enum
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from abc import ABC
+from abc import abstractmethod
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import ClassVar
 
 from .config import BackendConfig
-from .errors import BackendError, ConfigError, NotFoundError, ReadOnlyError, SecretError, UnsupportedError
+from .errors import BackendError
+from .errors import ConfigError
+from .errors import NotFoundError
+from .errors import ReadOnlyError
+from .errors import SecretError
+from .errors import UnsupportedError
 from .events import EventLog
-from .models import (
-    ActionProgress,
-    ActionResult,
-    Catalog,
-    ConnectionReport,
-    CreateResult,
-    Event,
-    EventKind,
-    SecretResult,
-    Server,
-    ServerSpec,
-)
+from .models import ActionProgress
+from .models import ActionResult
+from .models import Catalog
+from .models import ConnectionReport
+from .models import CreateResult
+from .models import Event
+from .models import EventKind
+from .models import SecretResult
+from .models import Server
+from .models import ServerSpec
 from .roles import Role
 from .secrets import Secrets
 
 if TYPE_CHECKING:
     from .adapter_base.connection_test import Stopwatch
-    from .credentials_guard import CredentialGuard, Rejections
+    from .credentials_guard import CredentialGuard
+    from .credentials_guard import Rejections
 
 ProgressFn = Callable[[ActionProgress], None]
 
@@ -126,7 +134,8 @@ class Adapter(ABC):
         """The guard of the credentials this adapter is about to send (its HTTP clients share it). From now on their
         values are scrubbed from every event, whoever records it. `identity`: the credential's name that is not
         secret (a token id, user@host), part of the fingerprint."""
-        from .credentials_guard import CredentialGuard, Rejections
+        from .credentials_guard import CredentialGuard
+        from .credentials_guard import Rejections
 
         self.events.add_secrets(list(values.values()))
         if self.rejections is None:   # built without a workspace: this adapter's own memory

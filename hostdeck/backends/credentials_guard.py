@@ -22,11 +22,17 @@ import os
 import secrets as random_bytes
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
 
 from .errors import AuthError
 from .paths import private_dir
@@ -421,7 +427,8 @@ class CredentialGuard:
         self._rejection = rejection
         kept = self.book.record(self.backend, self.fingerprint, rejection)
         if not kept and isinstance(self.book, StoredRejections) and self.events is not None:
-            from .models import Event, EventKind
+            from .models import Event
+            from .models import EventKind
 
             self.events.record(Event(backend=self.backend, kind=EventKind.AUDIT, level="warning",
                                      message="the credential rejection could not be written to the store; other "

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from .config import BackendConfig, Config, GeneralConfig
+from .config import BackendConfig
+from .config import Config
+from .config import GeneralConfig
 from .secrets import Secrets
 
 DEMO_HETZNER_TOKEN = "demo-hetzner-token"  # simulator credentials, public on purpose

@@ -10,10 +10,13 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from typing import Any
 
-from .redact import MASK, ValueRedactor
+from .redact import MASK
+from .redact import ValueRedactor
 
 if TYPE_CHECKING:  # the models load with the first event, not at start-up
     from .models import Event

@@ -17,10 +17,14 @@ import ipaddress
 import json
 import random
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from collections.abc import Awaitable
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import httpx
@@ -28,18 +32,19 @@ if TYPE_CHECKING:
     from .credentials_guard import CredentialGuard
 
 from . import __version__
-from .errors import (
-    AuthError,
-    BackendError,
-    ConfigError,
-    ProtocolError,
-    RateLimitedError,
-    ReadOnlyError,
-    UnavailableError,
-)
+from .errors import AuthError
+from .errors import BackendError
+from .errors import ConfigError
+from .errors import ProtocolError
+from .errors import RateLimitedError
+from .errors import ReadOnlyError
+from .errors import UnavailableError
 from .events import EventLog
-from .models import Event, EventKind
-from .redact import ValueRedactor, redact, redact_url
+from .models import Event
+from .models import EventKind
+from .redact import ValueRedactor
+from .redact import redact
+from .redact import redact_url
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 DEFAULT_MAX_RESPONSE_MB = 64

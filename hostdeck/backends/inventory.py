@@ -7,9 +7,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from .models import Catalog, CatalogSource, Server, ServerStatus
+from .models import Catalog
+from .models import CatalogSource
+from .models import Server
+from .models import ServerStatus
 from .store import snapshots
 from .store.snapshots import Snapshot
 

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .models import Event
-from .paths import open_private, private_dir, tighten_files
+from .paths import open_private
+from .paths import private_dir
+from .paths import tighten_files
 
 MAX_BYTES = 5 * 1024 * 1024
 KEEP = 3

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
+from typing import Any
 
 APP = "hostdeck"
 DIR_MODE = 0o700

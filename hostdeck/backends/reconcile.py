@@ -9,7 +9,8 @@ with each backend (its reconcile module).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import TypeVar
 
 from .errors import BackendError

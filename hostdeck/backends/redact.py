@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 MASK = "***"
 SECRET_KEY = re.compile(r"(?i)(pass(word)?\d*|secret|token(_auth)?|accesskey|identifier|api[_-]?key|authorization|cipassword|user_data|cookie|csrfpreventiontoken)")
@@ -53,7 +56,8 @@ class ValueRedactor:
 
     def add(self, secrets: Any) -> None:
         import json
-        from urllib.parse import quote, quote_plus
+        from urllib.parse import quote
+        from urllib.parse import quote_plus
 
         values = set(self._values)
         for secret in secrets or ():

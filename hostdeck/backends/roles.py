@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Protocol
+from typing import runtime_checkable
 
 if TYPE_CHECKING:
-    from .contract import Capability, PowerAction
-    from .models import ActionResult, Catalog, Client, CreateResult, SecretResult, Server, ServerSpec
+    from .contract import Capability
+    from .contract import PowerAction
+    from .models import ActionResult
+    from .models import Catalog
+    from .models import Client
+    from .models import CreateResult
+    from .models import SecretResult
+    from .models import Server
+    from .models import ServerSpec
 
 
 class Role(str, enum.Enum):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 SERVICE = "hostdeck"
 Source = Literal["env", "keyring", "demo", "missing"]
@@ -95,7 +96,8 @@ class Secrets:
             raise SecretError(_no_keyring_message(backend, field, type(exc).__name__)) from None
 
     def delete(self, backend: str, field: str) -> bool:
-        from keyring.errors import KeyringError, PasswordDeleteError
+        from keyring.errors import KeyringError
+        from keyring.errors import PasswordDeleteError
 
         from .errors import SecretError
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
 
 from .config import Config
 from .errors import ConfigError
@@ -15,7 +17,8 @@ from .secrets import Secrets
 if TYPE_CHECKING:
     from .contract import Adapter
     from .credentials_guard import StoredRejections
-    from .roles import Role, SiteHost
+    from .roles import Role
+    from .roles import SiteHost
     from .store.db import Store
 
 
@@ -34,7 +37,8 @@ class Workspace:
         self._adapter_options = adapter_options or {}
         self._adapters: dict[str, Adapter] | None = None
         self.attached: dict[str, str] = {}  # joined backend -> the backend whose rows show its servers
-        from .registry import ADAPTERS, adapter_class
+        from .registry import ADAPTERS
+        from .registry import adapter_class
 
         for b in config.backends:  # an unavailable kind is a ConfigError now, not mid-session
             if b.kind not in ADAPTERS:
@@ -190,7 +194,8 @@ class Workspace:
             if reason not in self._failures_seen:  # said once per reason, not at every flush
                 self._failures_seen.add(reason)
                 self.record_problems.append(problem)
-                from .models import Event, EventKind
+                from .models import Event
+                from .models import EventKind
 
                 self.events.record(Event(backend="hostdeck", kind=EventKind.ACTION, level="warning", message=problem))
         if strict and store_failure and log_failure:

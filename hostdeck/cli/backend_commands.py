@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from hostdeck.backends.config import NAME_RE
-from hostdeck.backends.errors import ConfigError, SecretError
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import SecretError
 
-from .output import emit_json, table, warn
+from .output import emit_json
+from .output import table
+from .output import warn
 
 
 def _value(text: str) -> Any:
@@ -62,7 +65,8 @@ def _read_secrets(name: str, fields: tuple[str, ...]) -> dict[str, str]:
 
 
 async def backend_add(args: argparse.Namespace) -> int:
-    from hostdeck.backends.config_file import with_backend, write_text
+    from hostdeck.backends.config_file import with_backend
+    from hostdeck.backends.config_file import write_text
     from hostdeck.backends.secrets import Secrets
     from hostdeck.backends.workspace import Workspace
 

@@ -4,16 +4,22 @@ and support desks while an API is down), each backend's age on stderr. Also keep
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from ..tui.format import ago
-from .context import CommandContext, no_backends_message
-from .output import emit_json, table, warn
+from .context import CommandContext
+from .context import no_backends_message
+from .output import emit_json
+from .output import table
+from .output import warn
 
 
 def servers_cached(args: argparse.Namespace) -> int:
     """Exit 0 when every listing backend asked for has a stored list; 1 when one has none (the list is short)."""
-    from hostdeck.backends.inventory import SERVERS, cached, servers_of
+    from hostdeck.backends.inventory import SERVERS
+    from hostdeck.backends.inventory import cached
+    from hostdeck.backends.inventory import servers_of
 
     # Read-only and offline: no write check (it would create a missing store); a store that cannot be read is no list.
     with CommandContext(args, check_store=False) as ws:
@@ -50,7 +56,10 @@ def remember_listed(workspace, adapters, results, summaries: dict[int, dict] | N
     """Keep each fresh list for `servers --cached` and the TUI's first paint; note a failure beside the old list.
     `summaries`: the servers' rows already made for the output (by id() of the server), not made twice."""
     from hostdeck.backends.errors import BackendError
-    from hostdeck.backends.inventory import SERVERS, note_failure, save, server_payload
+    from hostdeck.backends.inventory import SERVERS
+    from hostdeck.backends.inventory import note_failure
+    from hostdeck.backends.inventory import save
+    from hostdeck.backends.inventory import server_payload
 
     for adapter, result in zip(adapters, results):
         if adapter.name in workspace.attached:

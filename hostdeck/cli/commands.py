@@ -8,14 +8,28 @@ import sys
 from typing import Any
 
 from hostdeck.backends import __version__
-from hostdeck.backends.actions import CLI_COMMANDS, cli_action
-from hostdeck.backends.contract import Adapter, Capability, PowerAction
-from hostdeck.backends.errors import BackendError, NotFoundError, ValidationError
-from hostdeck.backends.models import SecretResult, Server, ServerSpec
+from hostdeck.backends.actions import CLI_COMMANDS
+from hostdeck.backends.actions import cli_action
+from hostdeck.backends.contract import Adapter
+from hostdeck.backends.contract import Capability
+from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import ValidationError
+from hostdeck.backends.models import SecretResult
+from hostdeck.backends.models import Server
+from hostdeck.backends.models import ServerSpec
 
-from .backend_commands import backend_add, backend_list, backend_remove  # noqa: F401 - dispatched by name
-from .context import CommandContext, no_backends_message
-from .output import Progress, emit_json, say, table, warn
+from .backend_commands import backend_add  # noqa: F401 - dispatched by name
+from .backend_commands import backend_list  # noqa: F401 - dispatched by name
+from .backend_commands import backend_remove  # noqa: F401 - dispatched by name
+from .context import CommandContext
+from .context import no_backends_message
+from .output import Progress
+from .output import emit_json
+from .output import say
+from .output import table
+from .output import warn
 
 
 def _need_yes(args: argparse.Namespace, what: str) -> int | None:

@@ -7,9 +7,12 @@ import asyncio
 import sys
 
 from hostdeck.backends.config import KNOWN_KINDS
-from hostdeck.backends.errors import BackendError, ConfigError, SecretError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import SecretError
 
-from .output import emit_json, warn
+from .output import emit_json
+from .output import warn
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

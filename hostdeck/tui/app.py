@@ -15,7 +15,8 @@ from textual import on
 from textual.app import App
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
+from textual.worker import WorkerState
 
 if TYPE_CHECKING:
     from hostdeck.backends.workspace import Workspace
@@ -23,12 +24,16 @@ if TYPE_CHECKING:
     from .screens.servers.screen import ServersScreen
 
 
-from .commands import ScreensProvider, ServerActionsProvider, ServersProvider
-from .errors import Failure, describe
+from .commands import ScreensProvider
+from .commands import ServerActionsProvider
+from .commands import ServersProvider
+from .errors import Failure
+from .errors import describe
 from .health import health_from
 from .keys import keys
 from .messages import BackendHealth
-from .reporting import action_of, backend_of
+from .reporting import action_of
+from .reporting import backend_of
 from .safe_text import visible
 
 STARTED = time.perf_counter()
@@ -197,7 +202,8 @@ class HostdeckApp(App[int]):
 
     def report_failure(self, error: BaseException, *, action: str, backend: str | None = None) -> Failure:
         """A notification (backend, action, what it said, the fix), an event in the log, the backend's health."""
-        from hostdeck.backends.models import Event, EventKind
+        from hostdeck.backends.models import Event
+        from hostdeck.backends.models import EventKind
 
         failure = describe(error, action=action, backend=backend)
         detail = {"category": failure.category, "action": action}
@@ -237,7 +243,8 @@ class HostdeckApp(App[int]):
         import traceback
 
         from hostdeck.backends.logfile import append_events
-        from hostdeck.backends.models import Event, EventKind
+        from hostdeck.backends.models import Event
+        from hostdeck.backends.models import EventKind
         from hostdeck.backends.paths import log_dir
         from hostdeck.backends.redact import redact_text
 
@@ -267,7 +274,8 @@ class HostdeckApp(App[int]):
         return isinstance(self.screen, ModalScreen)
 
     def action_help(self) -> None:
-        from .dialogs.help import HelpScreen, server_action_rows
+        from .dialogs.help import HelpScreen
+        from .dialogs.help import server_action_rows
 
         rows = []
         seen = set()

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
 
-from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.command import DiscoveryHit
+from textual.command import Hit
+from textual.command import Hits
+from textual.command import Matcher
+from textual.command import Provider
 from textual.content import Content
 
-from .safe_text import markup_literal, visible
+from .safe_text import markup_literal
+from .safe_text import visible
 
 if TYPE_CHECKING:
     from .app import HostdeckApp

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hostdeck.backends.errors import BackendError, ConfigError, SecretError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import SecretError
 
 # What a failure says about its backend's health (shown in the header). None: the backend itself is fine
 # (the request was wrong, the target is gone or busy, hostdeck refused it before sending).

@@ -6,7 +6,8 @@ contain the rest. An empty text, or a lone "!", shows every row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import NamedTuple
 
 SEPARATOR = "\x1f"  # joins a row's cells into the text a filter searches; cannot be typed into a filter box

@@ -4,12 +4,14 @@ loads (stale while revalidate). Read with the stdlib sqlite3; written in a threa
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from .format import ago
-from .widgets.grid import Grid, Row
+from .widgets.grid import Grid
+from .widgets.grid import Row
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
+from textual.binding import BindingType
 
 _COLUMNS = re.compile(r"\s{2,}")
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING
 
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
+from textual.worker import WorkerState
 
 from .hosted import OnHostdeckApp
 

@@ -20,7 +20,8 @@ which needs nothing but the standard library.
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 if TYPE_CHECKING:
     from rich.text import Text

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from hostdeck.backends.demo import server_descriptors, wire_module_actions
+from hostdeck.backends.demo import server_descriptors
+from hostdeck.backends.demo import wire_module_actions
 from hostdeck.backends.sim.cluster import Cluster
 from hostdeck.backends.sim.convoy import ConvoySim
 from hostdeck.backends.sim.hetzner import HetznerSim
@@ -21,7 +22,10 @@ from hostdeck.backends.sync.billing_actions import BillingActions
 from hostdeck.backends.sync.panel import PanelSync
 from hostdeck.backends.sync.services import ServiceLinks
 
-from . import cv, hz, vp, wh
+from . import cv
+from . import hz
+from . import vp
+from . import wh
 
 
 @dataclass

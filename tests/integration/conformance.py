@@ -7,17 +7,27 @@ a vendor quirk belongs in that adapter's own test file, not here.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import pytest
 
 from hostdeck.backends.contract import PowerAction
-from hostdeck.backends.errors import BackendError, ProtocolError, UnavailableError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import UnavailableError
 
-from . import cv, hz, mt, pve, vp, wh
+from . import cv
+from . import hz
+from . import mt
+from . import pve
+from . import vp
+from . import wh
 
 Call = Callable[[Any, Any], Awaitable[Any]]          # (adapter, sim) -> awaitable
 Fault = dict[str, Any]

@@ -8,7 +8,8 @@ from hostdeck.backends.config import DEFAULT_FIELD_MAPPING
 from hostdeck.backends.store import Store
 from hostdeck.backends.sync.clients import ClientSync
 
-from . import cv, wh
+from . import cv
+from . import wh
 
 
 def make_sync(whmcs_sim, convoy_sim, db: Path, *, concurrency: int = 8, mapping=None) -> ClientSync:

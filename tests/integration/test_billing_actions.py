@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hostdeck.backends.errors import BackendError, ValidationError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.sync.billing_actions import new_password
 
 from . import wh

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .test_cli import as_json, env, hostdeck, sim  # noqa: F401 - fixtures shared with the CLI tests
+from .test_cli import as_json  # noqa: F401 - fixtures shared with the CLI tests
+from .test_cli import env  # noqa: F401 - fixtures shared with the CLI tests
+from .test_cli import hostdeck  # noqa: F401 - fixtures shared with the CLI tests
+from .test_cli import sim  # noqa: F401 - fixtures shared with the CLI tests
 
 
 def test_cached_before_any_listing_is_honestly_empty(env):

@@ -10,7 +10,8 @@ import pytest
 from hostdeck.backends.sim.cluster import Cluster
 from hostdeck.backends.sim.convoy import ConvoySim
 from hostdeck.backends.sim.proxmox import ProxmoxSim
-from tests.support.cli import cli_env, run_cli
+from tests.support.cli import cli_env
+from tests.support.cli import run_cli
 
 from . import cv
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import cli_env, run_cli
+from tests.support.cli import cli_env
+from tests.support.cli import run_cli
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tests.support.cli import cli_env
 
-from .test_cli_sites import env, hostdeck  # noqa: F401 - the fixture
+from .test_cli_sites import env  # noqa: F401 - the fixture
+from .test_cli_sites import hostdeck  # noqa: F401 - the fixture
 
 DOMAIN = "ab.example.com"   # the derived site user "ab" is too short for CloudPanel
 

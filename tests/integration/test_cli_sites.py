@@ -10,7 +10,8 @@ import pytest
 
 from hostdeck.backends.sim.cloudpanel import CloudPanelSim
 from hostdeck.backends.sim.matomo import MatomoSim
-from tests.support.cli import cli_env, run_cli
+from tests.support.cli import cli_env
+from tests.support.cli import run_cli
 
 MATOMO_TOKEN = "cli-matomo-token-0123456789abcdef"
 

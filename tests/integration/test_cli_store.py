@@ -17,7 +17,11 @@ import pytest
 from hostdeck.backends.sim.hetzner import HetznerSim
 from tests.support.store_lock import StoreLockThief
 
-from .test_cli import SENTINEL, as_json, env, first_running, hostdeck  # noqa: F401 - env: the fixture, on this sim
+from .test_cli import SENTINEL  # noqa: F401 - env: the fixture, on this sim
+from .test_cli import as_json  # noqa: F401 - env: the fixture, on this sim
+from .test_cli import env  # noqa: F401 - env: the fixture, on this sim
+from .test_cli import first_running  # noqa: F401 - env: the fixture, on this sim
+from .test_cli import hostdeck  # noqa: F401 - env: the fixture, on this sim
 
 
 class HookedSim(HetznerSim):

@@ -9,30 +9,29 @@ import time
 
 import pytest
 
-from hostdeck.backends.cloudpanel import CloudPanelAdapter, SiteSpec
-from hostdeck.backends.cloudpanel.errors import (
-    AlreadyExistsError,
-    ChangedHostKeyError,
-    HostKeyError,
-    OutcomeUnknownError,
-    UnknownHostKeyError,
-)
+from hostdeck.backends.cloudpanel import CloudPanelAdapter
+from hostdeck.backends.cloudpanel import SiteSpec
+from hostdeck.backends.cloudpanel.errors import AlreadyExistsError
+from hostdeck.backends.cloudpanel.errors import ChangedHostKeyError
+from hostdeck.backends.cloudpanel.errors import HostKeyError
+from hostdeck.backends.cloudpanel.errors import OutcomeUnknownError
+from hostdeck.backends.cloudpanel.errors import UnknownHostKeyError
 from hostdeck.backends.config import BackendConfig
-from hostdeck.backends.errors import (
-    AuthError,
-    BackendError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    ReadOnlyError,
-    UnavailableError,
-    ValidationError,
-)
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.sim.cloudpanel import CloudPanelSim
 
-from .cp import isolated_keyring, recorded, sim_adapter  # noqa: F401  (autouse fixture)
+from .cp import isolated_keyring  # noqa: F401  (autouse fixture)
+from .cp import recorded  # noqa: F401  (autouse fixture)
+from .cp import sim_adapter  # noqa: F401  (autouse fixture)
 
 PW = "Given-pw 'with' $(quotes) `and` ;more"
 

@@ -8,9 +8,12 @@ import time
 import paramiko
 import pytest
 
-from hostdeck.backends.sim.cloudpanel import CloudPanelSim, derived_key, sha256_fingerprint
+from hostdeck.backends.sim.cloudpanel import CloudPanelSim
+from hostdeck.backends.sim.cloudpanel import derived_key
+from hostdeck.backends.sim.cloudpanel import sha256_fingerprint
 
-from .cp import raw_client, run
+from .cp import raw_client
+from .cp import run
 
 PW = "S3cret-$(id)-'q'"
 

@@ -9,11 +9,16 @@ from pathlib import Path
 import pytest
 
 from hostdeck.backends.cloudpanel import SiteSpec
-from hostdeck.backends.cloudpanel.errors import AlreadyExistsError, ChangedHostKeyError, UnknownHostKeyError
+from hostdeck.backends.cloudpanel.errors import AlreadyExistsError
+from hostdeck.backends.cloudpanel.errors import ChangedHostKeyError
+from hostdeck.backends.cloudpanel.errors import UnknownHostKeyError
 from hostdeck.backends.errors import ValidationError
 
-from .cp import isolated_keyring, make_adapter, recorded  # noqa: F401  (autouse fixture)
-from .sshd import needs_sshd, sshd  # noqa: F401  (the fixture)
+from .cp import isolated_keyring  # noqa: F401  (autouse fixture)
+from .cp import make_adapter  # noqa: F401  (autouse fixture)
+from .cp import recorded  # noqa: F401  (autouse fixture)
+from .sshd import needs_sshd  # noqa: F401  (the fixture)
+from .sshd import sshd  # noqa: F401  (the fixture)
 
 pytestmark = needs_sshd
 

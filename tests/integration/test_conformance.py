@@ -10,17 +10,26 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import pytest
 
-from hostdeck.backends.errors import AuthError, BackendError, ProtocolError, ReadOnlyError, UnavailableError
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.backends.errors import UnavailableError
 from hostdeck.backends.logfile import append_events
 
-from .conformance import SUBJECTS, Subject, by_name, cases
-from .net import assert_connection_refused, free_port
+from .conformance import SUBJECTS
+from .conformance import Subject
+from .conformance import by_name
+from .conformance import cases
+from .net import assert_connection_refused
+from .net import free_port
 
 EVERY = [pytest.param(s, id=s.name) for s in SUBJECTS]
 

@@ -9,30 +9,37 @@ import dataclasses
 import httpx
 import pytest
 
-from hostdeck.backends.contract import Capability, PowerAction
-from hostdeck.backends.convoy import ConvoyAdapter, ConvoyServerSpec
+from hostdeck.backends.contract import Capability
+from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.convoy import ConvoyAdapter
+from hostdeck.backends.convoy import ConvoyServerSpec
 from hostdeck.backends.convoy.api import ConvoyApi
 from hostdeck.backends.convoy.errors import classify
 from hostdeck.backends.convoy.spec import password_problem
-from hostdeck.backends.errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    ReadOnlyError,
-    UnavailableError,
-    UnsupportedError,
-    ValidationError,
-)
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import UnsupportedError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.http import HttpCore
-from hostdeck.backends.models import CatalogKind, CatalogSource, ServerStatus
+from hostdeck.backends.models import CatalogKind
+from hostdeck.backends.models import CatalogSource
+from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.convoy import MIB
-from tests.support.fixtures import adapter_fixture, sim_fixture
+from tests.support.fixtures import adapter_fixture
+from tests.support.fixtures import sim_fixture
 
-from .cv import NON_ADMIN, SERVERS, TOKEN, make_adapter, open_sim
+from .cv import NON_ADMIN
+from .cv import SERVERS
+from .cv import TOKEN
+from .cv import make_adapter
+from .cv import open_sim
 from .net import free_port
 
 sim = sim_fixture(open_sim)

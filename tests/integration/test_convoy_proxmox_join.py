@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from hostdeck.backends.config import BackendConfig, Config
-from hostdeck.backends.contract import Capability, PowerAction
-from hostdeck.backends.errors import ConfigError, UnsupportedError
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.config import Config
+from hostdeck.backends.contract import Capability
+from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import UnsupportedError
 from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.sim.cluster import Cluster

@@ -9,8 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
-from hostdeck.backends.sim.cluster import Cluster, Node
-from hostdeck.backends.sim.convoy import DEFAULT_NON_ADMIN_TOKEN, DEFAULT_TOKEN, MIB, ConvoySim, make_jwt, read_jwt
+from hostdeck.backends.sim.cluster import Cluster
+from hostdeck.backends.sim.cluster import Node
+from hostdeck.backends.sim.convoy import DEFAULT_NON_ADMIN_TOKEN
+from hostdeck.backends.sim.convoy import DEFAULT_TOKEN
+from hostdeck.backends.sim.convoy import MIB
+from hostdeck.backends.sim.convoy import ConvoySim
+from hostdeck.backends.sim.convoy import make_jwt
+from hostdeck.backends.sim.convoy import read_jwt
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "convoy"

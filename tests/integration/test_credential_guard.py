@@ -26,7 +26,8 @@ from hostdeck.backends.store import Store
 from hostdeck.backends.workspace import Workspace
 from tests.support.cli import cli_env
 
-from .wh import IDENTIFIER, SECRET
+from .wh import IDENTIFIER
+from .wh import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 HZ_TOKEN = "hz-sentinel-token-5c1d9e"

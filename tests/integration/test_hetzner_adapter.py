@@ -6,20 +6,23 @@ from __future__ import annotations
 import pytest
 
 from hostdeck.backends.contract import PowerAction
-from hostdeck.backends.errors import (
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    ReadOnlyError,
-    ValidationError,
-)
-from hostdeck.backends.models import ServerSpec, ServerStatus
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.backends.errors import ValidationError
+from hostdeck.backends.models import ServerSpec
+from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.sim.hetzner import HetznerSim
-from tests.support.fixtures import adapter_fixture, sim_fixture
+from tests.support.fixtures import adapter_fixture
+from tests.support.fixtures import sim_fixture
 
-from .hz import READONLY_TOKEN, TOKEN, make_adapter, open_sim
+from .hz import READONLY_TOKEN
+from .hz import TOKEN
+from .hz import make_adapter
+from .hz import open_sim
 
 sim = sim_fixture(open_sim)
 hz = adapter_fixture(make_adapter)

@@ -5,7 +5,8 @@ only name/page/per_page for GET /server_types; hcloud-python's ServerTypeLocatio
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import httpx
 import pytest
@@ -17,7 +18,9 @@ from hostdeck.backends.models import CatalogKind
 from hostdeck.backends.sim.hetzner import HetznerSim
 from tests.fixture_paths import FIXTURES
 
-from .hz import READONLY_TOKEN, TOKEN, make_adapter
+from .hz import READONLY_TOKEN
+from .hz import TOKEN
+from .hz import make_adapter
 
 
 def test_the_spec_has_no_sort_on_server_types():

@@ -13,7 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from hostdeck.backends.sim.hetzner import HetznerSim, load_catalog, parse_label_selector
+from hostdeck.backends.sim.hetzner import HetznerSim
+from hostdeck.backends.sim.hetzner import load_catalog
+from hostdeck.backends.sim.hetzner import parse_label_selector
 from hostdeck.backends.sim.server import route_matches
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
@@ -76,7 +78,8 @@ def _adjusted_spec(legacy_datacenter: bool) -> dict[str, Any]:
 def schema_check():
     if not SPEC_PATH.exists():
         pytest.skip(f"OpenAPI spec not found at {SPEC_PATH}")
-    from openapi_schema_validator import OAS30Validator, oas30_format_checker
+    from openapi_schema_validator import OAS30Validator
+    from openapi_schema_validator import oas30_format_checker
 
     specs = {flag: _adjusted_spec(flag) for flag in (False, True)}
     operations = {op["operationId"]: op for item in specs[False]["paths"].values() for op in item.values()

@@ -7,25 +7,29 @@ import asyncio
 
 import pytest
 
-from hostdeck.backends.errors import (
-    AuthError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    RateLimitedError,
-    ReadOnlyError,
-    UnavailableError,
-    ValidationError,
-)
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import RateLimitedError
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.matomo import MatomoAdapter
 from hostdeck.backends.matomo.parse import MatomoSite
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.secrets import env_name
 from hostdeck.backends.sim.matomo import MatomoSim
-from tests.support.fixtures import adapter_fixture, sim_fixture
+from tests.support.fixtures import adapter_fixture
+from tests.support.fixtures import sim_fixture
 
-from .mt import TOKEN, VIEW_TOKEN, make_adapter, methods, open_big_sim, open_sim
+from .mt import TOKEN
+from .mt import VIEW_TOKEN
+from .mt import make_adapter
+from .mt import methods
+from .mt import open_big_sim
+from .mt import open_sim
 
 big = sim_fixture(open_big_sim, scope="module")
 sim = sim_fixture(open_sim)

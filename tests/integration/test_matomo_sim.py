@@ -9,11 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
-from hostdeck.backends.sim.matomo import DEFAULT_TOKEN, MatomoSim
+from hostdeck.backends.sim.matomo import DEFAULT_TOKEN
+from hostdeck.backends.sim.matomo import MatomoSim
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 from tests.support.shapes import same_shape
 
-from .mt import TOKEN, VIEW_TOKEN, call, methods
+from .mt import TOKEN
+from .mt import VIEW_TOKEN
+from .mt import call
+from .mt import methods
 
 FIXTURES = ALL_FIXTURES / "matomo"
 ERRORS = json.loads((FIXTURES / "errors.json").read_text(encoding="utf-8"))

@@ -26,10 +26,15 @@ from hostdeck.backends.sim.vpspanel import VpsPanelSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.sync.billing_setup import panel_sync
 from hostdeck.backends.workspace import Workspace
-from tests.support.cli import cli_env, run_cli
+from tests.support.cli import cli_env
+from tests.support.cli import run_cli
 
-from . import hz, vp, wh
-from .billing_env import open_world, panel_users_for, users_option
+from . import hz
+from . import vp
+from . import wh
+from .billing_env import open_world
+from .billing_env import panel_users_for
+from .billing_env import users_option
 
 ROOT = Path(__file__).resolve().parents[2]
 

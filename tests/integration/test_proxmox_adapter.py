@@ -9,27 +9,31 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from hostdeck.backends.contract import Capability, PowerAction
-from hostdeck.backends.errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    ReadOnlyError,
-    UnavailableError,
-    UnsupportedError,
-    ValidationError,
-)
+from hostdeck.backends.contract import Capability
+from hostdeck.backends.contract import PowerAction
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import UnsupportedError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.models import ServerStatus
-from hostdeck.backends.proxmox import LiveState, ProxmoxAdapter
+from hostdeck.backends.proxmox import LiveState
+from hostdeck.backends.proxmox import ProxmoxAdapter
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.cluster import VM
 from hostdeck.backends.sim.proxmox import ProxmoxSim
-from tests.support.fixtures import adapter_fixture, sim_fixture
+from tests.support.fixtures import adapter_fixture
+from tests.support.fixtures import sim_fixture
 
-from .pve import SECRET, TOKEN_ID, make_adapter, open_sim
+from .pve import SECRET
+from .pve import TOKEN_ID
+from .pve import make_adapter
+from .pve import open_sim
 
 NODE = "pve-fsn-1"
 

@@ -9,7 +9,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from hostdeck.backends.sim.cluster import VM, Cluster, Node
+from hostdeck.backends.sim.cluster import VM
+from hostdeck.backends.sim.cluster import Cluster
+from hostdeck.backends.sim.cluster import Node
 from hostdeck.backends.sim.proxmox import ProxmoxSim
 
 TOKEN_ID, SECRET = "hostdeck@pve!hostdeck", "5f0c7a1e-3b1d-4c8e-9a2f-0d6b4e8c1a77"

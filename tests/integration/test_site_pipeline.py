@@ -8,11 +8,14 @@ from hostdeck.backends.cloudpanel.spec import SiteSpec
 from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.sim.cloudpanel import CloudPanelSim
 from hostdeck.backends.sim.matomo import MatomoSim
-from hostdeck.backends.sites.jobs import SiteJob, SiteJobs, Step
+from hostdeck.backends.sites.jobs import SiteJob
+from hostdeck.backends.sites.jobs import SiteJobs
+from hostdeck.backends.sites.jobs import Step
 from hostdeck.backends.sites.pipeline import SitePipeline
 from hostdeck.backends.store import Store
 
-from . import cp, mt
+from . import cp
+from . import mt
 from .cp import isolated_keyring  # noqa: F401  (autouse: adapters never touch this machine's keyring)
 
 

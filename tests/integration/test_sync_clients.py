@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from hostdeck.backends.errors import ConfigError, NotFoundError
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import NotFoundError
 from hostdeck.backends.sim.cluster import Cluster
 from hostdeck.backends.sim.convoy import ConvoySim
 from hostdeck.backends.sim.whmcs import WhmcsSim
 
-from . import cv, wh
+from . import cv
+from . import wh
 from .sync_env import make_sync
 
 

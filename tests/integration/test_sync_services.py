@@ -7,11 +7,14 @@ from contextlib import ExitStack
 
 import pytest
 
-from hostdeck.backends.errors import ConflictError, NotFoundError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
 from hostdeck.backends.sync.services import ServiceLinks
-from tests.support.cli import cli_env, run_cli
+from tests.support.cli import cli_env
+from tests.support.cli import run_cli
 
-from .billing_env import open_world, world  # noqa: F401 - world: the fixture
+from .billing_env import open_world  # noqa: F401 - world: the fixture
+from .billing_env import world  # noqa: F401 - world: the fixture
 
 
 def by_service(proposals, service_id):

@@ -9,12 +9,16 @@ import tracemalloc
 
 import pytest
 
-from hostdeck.backends.errors import BackendError, ProtocolError, UnavailableError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import UnavailableError
 from hostdeck.backends.sim.hetzner import HetznerSim
 from hostdeck.backends.sim.whmcs import WhmcsSim
-from tests.support.cli import cli_env, run_cli
+from tests.support.cli import cli_env
+from tests.support.cli import run_cli
 
-from . import hz, wh
+from . import hz
+from . import wh
 
 
 @pytest.fixture
@@ -82,7 +86,8 @@ async def test_the_default_cap_is_64_mib_and_the_config_is_checked(sim):
 
 
 async def test_an_error_that_echoes_the_authorization_header_is_scrubbed_everywhere(sim, tmp_path):
-    from hostdeck.backends.store import Store, fast_events
+    from hostdeck.backends.store import Store
+    from hostdeck.backends.store import fast_events
 
     adapter = hz.make_adapter(sim)
     sim.faults.add("GET /servers", "echo_headers", status=400)
@@ -111,7 +116,8 @@ async def test_whmcs_credentials_echoed_in_an_error_never_reach_an_exception_or_
 
 
 async def test_any_event_recorded_after_the_secrets_are_known_is_scrubbed(sim):
-    from hostdeck.backends.models import Event, EventKind
+    from hostdeck.backends.models import Event
+    from hostdeck.backends.models import EventKind
 
     adapter = hz.make_adapter(sim)
     await adapter.test_connection()
@@ -127,7 +133,9 @@ def _latency_cases():
     from hostdeck.backends.sim.matomo import MatomoSim
     from hostdeck.backends.sim.vpspanel import VpsPanelSim
 
-    from . import cv, mt, vp
+    from . import cv
+    from . import mt
+    from . import vp
 
     yield HetznerSim(servers=5, seed=7, token=hz.TOKEN, latency_ms=50), hz.make_adapter
     yield WhmcsSim(clients=5, identifier=wh.IDENTIFIER, secret=wh.SECRET, latency_ms=50), wh.make_adapter

@@ -8,26 +8,33 @@ import time
 
 import pytest
 
-from hostdeck.backends.errors import (
-    AuthError,
-    BackendError,
-    ConfigError,
-    ConflictError,
-    NotFoundError,
-    ProtocolError,
-    RateLimitedError,
-    ReadOnlyError,
-    UnavailableError,
-    ValidationError,
-)
-from hostdeck.backends.models import Server, ServerStatus
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import RateLimitedError
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import ValidationError
+from hostdeck.backends.models import Server
+from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.registry import adapter_class
-from hostdeck.backends.vpspanel import VpsPanelAdapter, VpsRecord, record_for
+from hostdeck.backends.vpspanel import VpsPanelAdapter
+from hostdeck.backends.vpspanel import VpsRecord
+from hostdeck.backends.vpspanel import record_for
 from hostdeck.backends.vpspanel.models import panel_status
-from tests.support.fixtures import adapter_fixture, sim_fixture
+from tests.support.fixtures import adapter_fixture
+from tests.support.fixtures import sim_fixture
 
 from .net import free_port
-from .vp import KEY, a_record, listing, make_adapter, open_sim, sync_posts
+from .vp import KEY
+from .vp import a_record
+from .vp import listing
+from .vp import make_adapter
+from .vp import open_sim
+from .vp import sync_posts
 
 sim = sim_fixture(open_sim)
 vp = adapter_fixture(make_adapter)

@@ -8,9 +8,12 @@ import time
 import httpx
 import pytest
 
-from hostdeck.backends.sim.vpspanel import DEFAULT_API_KEY, VpsPanelSim
+from hostdeck.backends.sim.vpspanel import DEFAULT_API_KEY
+from hostdeck.backends.sim.vpspanel import VpsPanelSim
 
-from .vp import KEY, listing, sync
+from .vp import KEY
+from .vp import listing
+from .vp import sync
 
 CREATE = {"user_id": 42, "name": "vps1.example.com", "status": "creating", "cpu": 2, "ram": 2048, "disk": 40,
           "os": "Ubuntu 22.04 LTS", "hypervisor": "proxmox"}

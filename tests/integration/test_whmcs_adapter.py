@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from hostdeck.backends.errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    RateLimitedError,
-    ReadOnlyError,
-    UnavailableError,
-    ValidationError,
-)
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import RateLimitedError
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.registry import adapter_class
 from hostdeck.backends.sim.whmcs import WhmcsSim
 from hostdeck.backends.whmcs import WhmcsAdapter
-from tests.support.fixtures import adapter_fixture, sim_fixture
+from tests.support.fixtures import adapter_fixture
+from tests.support.fixtures import sim_fixture
 
-from .wh import ACCESS_KEY, IDENTIFIER, SECRET, actions, make_adapter, open_big_sim, open_sim
+from .wh import ACCESS_KEY
+from .wh import IDENTIFIER
+from .wh import SECRET
+from .wh import actions
+from .wh import make_adapter
+from .wh import open_big_sim
+from .wh import open_sim
 
 NEW = dict(first_name="Ana", last_name="Lima", email="ana.lima.new@example.com", address1="Rua Exemplo 1",
            city="Lisboa", state="Lisboa", postcode="1000-001", country="PT", phone_number="912345678")

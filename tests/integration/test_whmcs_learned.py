@@ -7,10 +7,14 @@ import asyncio
 
 import pytest
 
-from hostdeck.backends.errors import BackendError, NotFoundError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import NotFoundError
 from hostdeck.backends.sim.whmcs import WhmcsSim
 
-from .wh import IDENTIFIER, SECRET, call, make_adapter
+from .wh import IDENTIFIER
+from .wh import SECRET
+from .wh import call
+from .wh import make_adapter
 
 
 def reads(sim, action: str) -> list[dict]:

@@ -14,7 +14,9 @@ from hostdeck.backends.whmcs.parse import custom_fields_param
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 from tests.support import shapes
 
-from .wh import IDENTIFIER, SECRET, call
+from .wh import IDENTIFIER
+from .wh import SECRET
+from .wh import call
 
 FIXTURES = ALL_FIXTURES / "whmcs"
 

@@ -11,7 +11,8 @@ from hostdeck.backends.events import EventLog
 from hostdeck.backends.http import RetryPolicy
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.sim.vpspanel import VpsPanelSim
-from hostdeck.backends.vpspanel import VpsPanelAdapter, VpsRecord
+from hostdeck.backends.vpspanel import VpsPanelAdapter
+from hostdeck.backends.vpspanel import VpsRecord
 
 KEY = "sentinel-vpspanel-key-0123456789abcdefXYZ"   # 41 characters
 FAST = RetryPolicy(max_retries=4, base=0.01, factor=2.0, cap=0.1, rate_limit_budget=30.0)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hostdeck.backends.config import BackendConfig, Config, GeneralConfig
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.config import Config
+from hostdeck.backends.config import GeneralConfig
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.sim.hetzner import HetznerSim
 from hostdeck.backends.workspace import Workspace
@@ -159,7 +161,8 @@ def sites_app(tmp_path):
 @pytest.fixture
 def billing_app(tmp_path):
     """Hetzner and Convoy servers billed in WHMCS (module actions act on them), and the VPS panel: issue 6's world."""
-    from hostdeck.backends.demo import server_descriptors, wire_module_actions
+    from hostdeck.backends.demo import server_descriptors
+    from hostdeck.backends.demo import wire_module_actions
     from hostdeck.backends.sim.cluster import Cluster
     from hostdeck.backends.sim.convoy import ConvoySim
     from hostdeck.backends.sim.vpspanel import VpsPanelSim

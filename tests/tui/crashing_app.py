@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hostdeck.backends.config import Config, GeneralConfig
+from hostdeck.backends.config import Config
+from hostdeck.backends.config import GeneralConfig
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.workspace import Workspace
 from hostdeck.tui.app import HostdeckApp

@@ -5,7 +5,9 @@ from __future__ import annotations
 from hostdeck.tui.dialogs.action_menu import ActionMenu
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
 from hostdeck.tui.screens.servers.screen import ServersScreen
-from hostdeck.tui.screens.sync.billing_tabs import DriftPane, PanelPane, ServicesPane
+from hostdeck.tui.screens.sync.billing_tabs import DriftPane
+from hostdeck.tui.screens.sync.billing_tabs import PanelPane
+from hostdeck.tui.screens.sync.billing_tabs import ServicesPane
 
 
 async def settle(app, pilot, rounds: int = 2):

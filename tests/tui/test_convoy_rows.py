@@ -120,7 +120,8 @@ async def test_create_a_convoy_server_from_the_form(convoy_app):
 
 
 async def test_resize_and_rename_from_the_action_menu(convoy_app):
-    from hostdeck.tui.dialogs.resize import RenameDialog, ResizeDialog
+    from hostdeck.tui.dialogs.resize import RenameDialog
+    from hostdeck.tui.dialogs.resize import ResizeDialog
 
     app = convoy_app()
     async with app.run_test(size=(150, 44)) as pilot:

@@ -3,7 +3,9 @@ in the event log (and so on the Logs screen) and in the header's health."""
 
 from __future__ import annotations
 
-from hostdeck.backends.config import BackendConfig, Config, GeneralConfig
+from hostdeck.backends.config import BackendConfig
+from hostdeck.backends.config import Config
+from hostdeck.backends.config import GeneralConfig
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.workspace import Workspace
 from hostdeck.tui.app import HostdeckApp

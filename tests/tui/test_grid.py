@@ -6,10 +6,13 @@ from collections.abc import Hashable
 
 import pytest
 from textual import events
-from textual.app import App, ComposeResult
+from textual.app import App
+from textual.app import ComposeResult
 from textual.message import Message
 
-from hostdeck.tui.widgets import Column, Grid, Row
+from hostdeck.tui.widgets import Column
+from hostdeck.tui.widgets import Grid
+from hostdeck.tui.widgets import Row
 
 COLUMNS = [
     Column("name", "Name"),

@@ -83,7 +83,8 @@ def poison_convoy(cv) -> None:
 async def test_servers_details_filter_palette_and_dialogs_survive_hostile_names(convoy_app):
     from hostdeck.tui.dialogs.action_menu import ActionMenu
     from hostdeck.tui.dialogs.confirm import ConfirmDialog
-    from hostdeck.tui.dialogs.resize import RenameDialog, ResizeDialog
+    from hostdeck.tui.dialogs.resize import RenameDialog
+    from hostdeck.tui.dialogs.resize import ResizeDialog
 
     app = convoy_app()
     poison_hetzner(app.test_sims["hz"])
@@ -286,7 +287,8 @@ async def test_sites_survive_hostile_errors_and_user_names(sites_app):
 
 
 async def test_one_time_dialogs_show_hostile_targets_as_text(app_factory):
-    from hostdeck.tui.dialogs.action_menu import ActionMenu, MenuAction
+    from hostdeck.tui.dialogs.action_menu import ActionMenu
+    from hostdeck.tui.dialogs.action_menu import MenuAction
     from hostdeck.tui.dialogs.confirm import ConfirmDialog
     from hostdeck.tui.dialogs.credential import CredentialDialog
     from hostdeck.tui.dialogs.secret import SecretDialog

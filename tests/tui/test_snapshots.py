@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
-from hostdeck.backends.models import Event, EventKind
+from hostdeck.backends.models import Event
+from hostdeck.backends.models import EventKind
 
 SIZE = (140, 40)
 

@@ -3,9 +3,13 @@ then each backend's live rows replace it; an unreachable backend keeps its rows,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from hostdeck.backends.inventory import SERVERS, cached, save
+from hostdeck.backends.inventory import SERVERS
+from hostdeck.backends.inventory import cached
+from hostdeck.backends.inventory import save
 from hostdeck.tui.app import HostdeckApp
 from hostdeck.tui.screens.servers.screen import ServersScreen
 
@@ -115,7 +119,8 @@ async def test_cursor_and_filter_survive_the_refresh(tmp_path, sims):
 
 
 async def test_a_long_list_paints_its_first_rows_by_name_then_the_rest(tmp_path, sims):
-    from hostdeck.tui.screens.servers.cache import HEAD_ROWS, load_cached
+    from hostdeck.tui.screens.servers.cache import HEAD_ROWS
+    from hostdeck.tui.screens.servers.cache import load_cached
     from hostdeck.tui.widgets.grid import natural_key
 
     hz = sims(servers=HEAD_ROWS + 50)

@@ -168,7 +168,8 @@ def broken_data_dir(run: Run) -> None:
 
 @recipe("tui/app.py:HostdeckApp._flush_events", "hz")
 async def _(run: Run, key: str) -> None:
-    from hostdeck.backends.models import Event, EventKind
+    from hostdeck.backends.models import Event
+    from hostdeck.backends.models import EventKind
 
     async def trigger():
         broken_data_dir(run)
@@ -400,7 +401,9 @@ async def _(run: Run, key: str) -> None:
 
 # the billing world: the Services, Drift and Panel tabs ----------------------------------------------------------------------
 async def pane(run: Run, tab: str):
-    from hostdeck.tui.screens.sync.billing_tabs import DriftPane, PanelPane, ServicesPane
+    from hostdeck.tui.screens.sync.billing_tabs import DriftPane
+    from hostdeck.tui.screens.sync.billing_tabs import PanelPane
+    from hostdeck.tui.screens.sync.billing_tabs import ServicesPane
 
     run.app.screen.action_tab(tab)
     await settle(run.app, run.pilot)

@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from hostdeck.backends.actions import CLI_COMMANDS, SERVER_ACTIONS, Confirm, cli_action, readme_table
+from hostdeck.backends.actions import CLI_COMMANDS
+from hostdeck.backends.actions import SERVER_ACTIONS
+from hostdeck.backends.actions import Confirm
+from hostdeck.backends.actions import cli_action
+from hostdeck.backends.actions import readme_table
 from hostdeck.backends.config import BackendConfig
-from hostdeck.backends.contract import Adapter, Capability
-from hostdeck.backends.models import ConnectionReport, Server, ServerStatus
+from hostdeck.backends.contract import Adapter
+from hostdeck.backends.contract import Capability
+from hostdeck.backends.models import ConnectionReport
+from hostdeck.backends.models import Server
+from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.secrets import Secrets
 from hostdeck.cli.main import build_parser
 

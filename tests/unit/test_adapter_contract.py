@@ -6,13 +6,17 @@ import asyncio
 
 import pytest
 
-from hostdeck.backends.adapter_base.paging import FirstPage, read_all
+from hostdeck.backends.adapter_base.paging import FirstPage
+from hostdeck.backends.adapter_base.paging import read_all
 from hostdeck.backends.config import BackendConfig
 from hostdeck.backends.contract import Capability
 from hostdeck.backends.errors import ProtocolError
-from hostdeck.backends.models import Server, ServerStatus
-from hostdeck.backends.registry import ADAPTERS, adapter_class
-from hostdeck.backends.roles import PROMISES, Role
+from hostdeck.backends.models import Server
+from hostdeck.backends.models import ServerStatus
+from hostdeck.backends.registry import ADAPTERS
+from hostdeck.backends.registry import adapter_class
+from hostdeck.backends.roles import PROMISES
+from hostdeck.backends.roles import Role
 from hostdeck.backends.secrets import Secrets
 
 EXPECTED_ROLES = {

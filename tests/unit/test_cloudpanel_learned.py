@@ -1,6 +1,7 @@
 """What a CloudPanel host offers is read from the host (tests/fixtures/cloudpanel; see the fixtures README)."""
 
-from hostdeck.backends.cloudpanel import parse, runtimes
+from hostdeck.backends.cloudpanel import parse
+from hostdeck.backends.cloudpanel import runtimes
 from tests.fixture_paths import FIXTURES
 
 CP = FIXTURES / "cloudpanel"

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from hostdeck.backends.cloudpanel import commands, parse
+from hostdeck.backends.cloudpanel import commands
+from hostdeck.backends.cloudpanel import parse
 from hostdeck.backends.cloudpanel.commands import RawResult
 from hostdeck.backends.cloudpanel.errors import AlreadyExistsError
-from hostdeck.backends.errors import (
-    BackendError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    UnavailableError,
-    ValidationError,
-)
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.sim.clpctl import symfony_table
 
 PW = "Sup3r-secret-pw!"

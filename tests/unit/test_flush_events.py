@@ -8,8 +8,10 @@ import os
 
 import pytest
 
-from hostdeck.backends.config import Config, GeneralConfig
-from hostdeck.backends.models import Event, EventKind
+from hostdeck.backends.config import Config
+from hostdeck.backends.config import GeneralConfig
+from hostdeck.backends.models import Event
+from hostdeck.backends.models import EventKind
 from hostdeck.backends.store.check import StoreError
 from hostdeck.backends.workspace import Workspace
 

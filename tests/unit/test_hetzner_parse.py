@@ -1,25 +1,26 @@
 """The adapter's parsing holds against the public fixtures (hcloud-python test data and the spec examples)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
-from hostdeck.backends.errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    RateLimitedError,
-    UnavailableError,
-    ValidationError,
-)
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import RateLimitedError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.hetzner.adapter import load_fallback
 from hostdeck.backends.hetzner.errors import classify
-from hostdeck.backends.hetzner.parse import parse_catalog, parse_server
-from hostdeck.backends.models import CatalogKind, ServerStatus
+from hostdeck.backends.hetzner.parse import parse_catalog
+from hostdeck.backends.hetzner.parse import parse_server
+from hostdeck.backends.models import CatalogKind
+from hostdeck.backends.models import ServerStatus
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "hetzner"

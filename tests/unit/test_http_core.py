@@ -8,9 +8,17 @@ import time
 import httpx
 import pytest
 
-from hostdeck.backends.errors import BackendError, ConfigError, ConflictError, ReadOnlyError, UnavailableError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import ReadOnlyError
+from hostdeck.backends.errors import UnavailableError
 from hostdeck.backends.events import EventLog
-from hostdeck.backends.http import HttpCore, RateLimitState, RetryPolicy, check_base_url, parse_retry_after
+from hostdeck.backends.http import HttpCore
+from hostdeck.backends.http import RateLimitState
+from hostdeck.backends.http import RetryPolicy
+from hostdeck.backends.http import check_base_url
+from hostdeck.backends.http import parse_retry_after
 
 
 def classify(status, data, operation, backend):

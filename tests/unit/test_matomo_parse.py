@@ -1,45 +1,49 @@
 """The Matomo adapter's parsing, error mapping, request encoding and redaction hold against shared/fixtures/matomo."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hostdeck.backends.errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    RateLimitedError,
-    UnavailableError,
-    UnsupportedError,
-    ValidationError,
-)
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import RateLimitedError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import UnsupportedError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.events import EventLog
-from hostdeck.backends.matomo.adapter import site_url, url_key, www_variant
-from hostdeck.backends.matomo.api import ScrubbedEvents, form_params
-from hostdeck.backends.matomo.errors import classify, from_message
-from hostdeck.backends.matomo.parse import (
-    MatomoSite,
-    as_bool,
-    as_int,
-    new_site_id,
-    parse_site,
-    parse_ts,
-    scalar,
-    site_ids,
-    success,
-    tracking_code,
-    url_list,
-    version,
-)
-from hostdeck.backends.models import Event, EventKind
-from hostdeck.backends.redact import redact, redact_url
-from hostdeck.backends.sim.matomo import normalized_urls, php_params
+from hostdeck.backends.matomo.adapter import site_url
+from hostdeck.backends.matomo.adapter import url_key
+from hostdeck.backends.matomo.adapter import www_variant
+from hostdeck.backends.matomo.api import ScrubbedEvents
+from hostdeck.backends.matomo.api import form_params
+from hostdeck.backends.matomo.errors import classify
+from hostdeck.backends.matomo.errors import from_message
+from hostdeck.backends.matomo.parse import MatomoSite
+from hostdeck.backends.matomo.parse import as_bool
+from hostdeck.backends.matomo.parse import as_int
+from hostdeck.backends.matomo.parse import new_site_id
+from hostdeck.backends.matomo.parse import parse_site
+from hostdeck.backends.matomo.parse import parse_ts
+from hostdeck.backends.matomo.parse import scalar
+from hostdeck.backends.matomo.parse import site_ids
+from hostdeck.backends.matomo.parse import success
+from hostdeck.backends.matomo.parse import tracking_code
+from hostdeck.backends.matomo.parse import url_list
+from hostdeck.backends.matomo.parse import version
+from hostdeck.backends.models import Event
+from hostdeck.backends.models import EventKind
+from hostdeck.backends.redact import redact
+from hostdeck.backends.redact import redact_url
+from hostdeck.backends.sim.matomo import normalized_urls
+from hostdeck.backends.sim.matomo import php_params
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "matomo"

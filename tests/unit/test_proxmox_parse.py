@@ -7,20 +7,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hostdeck.backends.config import BackendConfig
-from hostdeck.backends.errors import (
-    AuthError,
-    BackendError,
-    ConfigError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    UnavailableError,
-    ValidationError,
-)
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import ProtocolError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.proxmox import parse
-from hostdeck.backends.proxmox.errors import classify, task_error
+from hostdeck.backends.proxmox.errors import classify
+from hostdeck.backends.proxmox.errors import task_error
 from hostdeck.backends.proxmox.nodes import parse_setup
 
 TOKEN = "hostdeck@pve!hostdeck"

@@ -9,27 +9,28 @@ import json
 import socket
 import ssl
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from hostdeck.backends.config import BackendConfig
-from hostdeck.backends.errors import AuthError, ConfigError
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import ConfigError
 from hostdeck.backends.events import EventLog
 from hostdeck.backends.http import RetryPolicy
 from hostdeck.backends.proxmox import ProxmoxAdapter
-from hostdeck.backends.proxmox.tls import (
-    CertificateNotTrusted,
-    PinMismatch,
-    TlsSettings,
-    format_fingerprint,
-    normalise_fingerprint,
-    ssl_context,
-)
+from hostdeck.backends.proxmox.tls import CertificateNotTrusted
+from hostdeck.backends.proxmox.tls import PinMismatch
+from hostdeck.backends.proxmox.tls import TlsSettings
+from hostdeck.backends.proxmox.tls import format_fingerprint
+from hostdeck.backends.proxmox.tls import normalise_fingerprint
+from hostdeck.backends.proxmox.tls import ssl_context
 from hostdeck.backends.secrets import Secrets
 
 TOKEN_ID, SECRET = "hostdeck@pve!hostdeck", "tls-sentinel-secret-4e1d"

@@ -1,7 +1,10 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hostdeck.backends.redact import MASK, redact, redact_headers, redact_url
+from hostdeck.backends.redact import MASK
+from hostdeck.backends.redact import redact
+from hostdeck.backends.redact import redact_headers
+from hostdeck.backends.redact import redact_url
 
 
 def test_headers():
@@ -32,7 +35,8 @@ def test_redaction_by_value_whatever_the_key_and_however_it_is_spelled():
     secret = 'p/ss"word+1 é'
     r = ValueRedactor([secret, "abc", None])               # too short or missing: left alone (would shred words)
     import json
-    from urllib.parse import quote, quote_plus
+    from urllib.parse import quote
+    from urllib.parse import quote_plus
 
     doc = {"note": f"echo: {secret}", "raw": json.dumps({"x": secret}), "url": f"/x?q={quote(secret)}",
            "form": f"a={quote_plus(secret)}", "list": [secret, ("t", secret)], secret: 1, "abc": "abc"}

@@ -1,4 +1,5 @@
-from hostdeck.backends.refresh import REFRESH_SHARE, refresh_interval
+from hostdeck.backends.refresh import REFRESH_SHARE
+from hostdeck.backends.refresh import refresh_interval
 
 
 def test_small_fleet_keeps_configured_interval():

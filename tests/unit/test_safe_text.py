@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from hostdeck.cli.output import json_bytes
-from hostdeck.tui.safe_text import as_text, markup_literal, visible
+from hostdeck.tui.safe_text import as_text
+from hostdeck.tui.safe_text import markup_literal
+from hostdeck.tui.safe_text import visible
 
 
 def test_controls_and_bidi_marks_show_as_python_escapes():

@@ -1,7 +1,8 @@
 import pytest
 
 from hostdeck.backends.errors import SecretError
-from hostdeck.backends.secrets import Secrets, env_name
+from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.secrets import env_name
 
 
 def test_env_name():

@@ -1,9 +1,14 @@
 """The Servers screen's details pane as Text (hostdeck/tui/screens/servers/details.py), without a terminal."""
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
-from hostdeck.backends.models import Event, EventKind, Server, ServerStatus
-from hostdeck.tui.screens.servers.details import DETAIL_LIMIT, details_text
+from hostdeck.backends.models import Event
+from hostdeck.backends.models import EventKind
+from hostdeck.backends.models import Server
+from hostdeck.backends.models import ServerStatus
+from hostdeck.tui.screens.servers.details import DETAIL_LIMIT
+from hostdeck.tui.screens.servers.details import details_text
 
 
 def a_server(**changes) -> Server:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from hostdeck.backends.store import Store, snapshots
+from hostdeck.backends.store import Store
+from hostdeck.backends.store import snapshots
 
 
 def test_nothing_is_read_or_written_without_a_current_database(tmp_path):

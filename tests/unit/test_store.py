@@ -6,8 +6,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from hostdeck.backends.models import Event, EventKind, utcnow
-from hostdeck.backends.store import SCHEMA_VERSION, Store, migrations
+from hostdeck.backends.models import Event
+from hostdeck.backends.models import EventKind
+from hostdeck.backends.models import utcnow
+from hostdeck.backends.store import SCHEMA_VERSION
+from hostdeck.backends.store import Store
+from hostdeck.backends.store import migrations
 
 
 def test_fresh_store_is_wal_with_current_schema(tmp_path):

@@ -2,7 +2,10 @@
 reads them."""
 
 import sqlite3
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 from hostdeck.backends.store import fast
 from hostdeck.backends.store.version import LATEST

@@ -3,7 +3,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hostdeck.backends.errors import ValidationError
-from hostdeck.backends.validate import check_hostname, check_labels, hostname_problem
+from hostdeck.backends.validate import check_hostname
+from hostdeck.backends.validate import check_labels
+from hostdeck.backends.validate import hostname_problem
 
 
 @pytest.mark.parametrize("name", ["web-1", "a", "web.example.com", "x" * 63, "9lives"])

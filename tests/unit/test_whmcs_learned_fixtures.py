@@ -4,9 +4,14 @@ found", an 8.1 version) go through the adapter's parsing and error mapping."""
 import json
 
 from hostdeck.backends.errors import NotFoundError
-from hostdeck.backends.whmcs.api import ORDERBY_SINCE, version_tuple
+from hostdeck.backends.whmcs.api import ORDERBY_SINCE
+from hostdeck.backends.whmcs.api import version_tuple
 from hostdeck.backends.whmcs.errors import from_message
-from hostdeck.backends.whmcs.parse import as_int, items, parse_activity, parse_client, parse_details
+from hostdeck.backends.whmcs.parse import as_int
+from hostdeck.backends.whmcs.parse import items
+from hostdeck.backends.whmcs.parse import parse_activity
+from hostdeck.backends.whmcs.parse import parse_client
+from hostdeck.backends.whmcs.parse import parse_details
 from tests.fixture_paths import FIXTURES
 
 LEARNED = FIXTURES / "whmcs" / "learned"

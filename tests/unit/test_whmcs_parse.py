@@ -2,7 +2,9 @@
 
 import base64
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,44 +12,40 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hostdeck.backends.errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    RateLimitedError,
-    UnavailableError,
-    UnsupportedError,
-    ValidationError,
-)
+from hostdeck.backends.errors import AuthError
+from hostdeck.backends.errors import BackendError
+from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
+from hostdeck.backends.errors import PermissionDenied
+from hostdeck.backends.errors import RateLimitedError
+from hostdeck.backends.errors import UnavailableError
+from hostdeck.backends.errors import UnsupportedError
+from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.events import EventLog
-from hostdeck.backends.models import Event, EventKind
+from hostdeck.backends.models import Event
+from hostdeck.backends.models import EventKind
 from hostdeck.backends.sim.whmcs import php_unserialize
-from hostdeck.backends.whmcs.errors import classify, from_message
-from hostdeck.backends.whmcs.fields import (
-    CLIENT_ALIASES,
-    CLIENT_FIELDS,
-    SERVICE_ALIASES,
-    SERVICE_FIELDS,
-    strong_password,
-    wire_fields,
-)
-from hostdeck.backends.whmcs.parse import (
-    as_id,
-    as_int,
-    custom_fields_param,
-    items,
-    money,
-    parse_activity,
-    parse_client,
-    parse_date,
-    parse_datetime,
-    parse_details,
-    parse_product,
-    parse_service,
-    php_serialize,
-)
+from hostdeck.backends.whmcs.errors import classify
+from hostdeck.backends.whmcs.errors import from_message
+from hostdeck.backends.whmcs.fields import CLIENT_ALIASES
+from hostdeck.backends.whmcs.fields import CLIENT_FIELDS
+from hostdeck.backends.whmcs.fields import SERVICE_ALIASES
+from hostdeck.backends.whmcs.fields import SERVICE_FIELDS
+from hostdeck.backends.whmcs.fields import strong_password
+from hostdeck.backends.whmcs.fields import wire_fields
+from hostdeck.backends.whmcs.parse import as_id
+from hostdeck.backends.whmcs.parse import as_int
+from hostdeck.backends.whmcs.parse import custom_fields_param
+from hostdeck.backends.whmcs.parse import items
+from hostdeck.backends.whmcs.parse import money
+from hostdeck.backends.whmcs.parse import parse_activity
+from hostdeck.backends.whmcs.parse import parse_client
+from hostdeck.backends.whmcs.parse import parse_date
+from hostdeck.backends.whmcs.parse import parse_datetime
+from hostdeck.backends.whmcs.parse import parse_details
+from hostdeck.backends.whmcs.parse import parse_product
+from hostdeck.backends.whmcs.parse import parse_service
+from hostdeck.backends.whmcs.parse import php_serialize
 from hostdeck.backends.whmcs.scrub import ScrubbedEvents
 from tests.fixture_paths import FIXTURES as ALL_FIXTURES
 

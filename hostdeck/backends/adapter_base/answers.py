@@ -3,7 +3,10 @@ is not the API."""
 
 from __future__ import annotations
 
-from ..errors import BackendError, ProtocolError, RateLimitedError, UnavailableError
+from ..errors import BackendError
+from ..errors import ProtocolError
+from ..errors import RateLimitedError
+from ..errors import UnavailableError
 
 
 def server_error(service: str, status: int, message: str | None, *, always_retry: bool = False) -> UnavailableError:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ..errors import BackendError, ConfigError, SecretError
+from ..errors import BackendError
+from ..errors import ConfigError
+from ..errors import SecretError
 from ..models import ConnectionReport
 
 if TYPE_CHECKING:

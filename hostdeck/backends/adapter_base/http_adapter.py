@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from ..contract import Adapter
-from ..errors import ConfigError, ReadOnlyError
+from ..errors import ConfigError
+from ..errors import ReadOnlyError
 
 if TYPE_CHECKING:
     from ..config import BackendConfig
     from ..events import EventLog
-    from ..http import HttpCore, RetryPolicy
+    from ..http import HttpCore
+    from ..http import RetryPolicy
     from ..secrets import Secrets
 
 

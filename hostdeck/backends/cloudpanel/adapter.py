@@ -10,22 +10,46 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
 
 from ..adapter_base.connection_test import Stopwatch
 from ..contract import Adapter
-from ..errors import BackendError, ProtocolError, ReadOnlyError
-from ..models import ActionResult, ConnectionReport, Event, EventKind, SecretResult, Site
+from ..errors import BackendError
+from ..errors import ProtocolError
+from ..errors import ReadOnlyError
+from ..models import ActionResult
+from ..models import ConnectionReport
+from ..models import Event
+from ..models import EventKind
+from ..models import SecretResult
+from ..models import Site
 from ..roles import Role
-from . import commands, parse, runtimes, validate
-from .commands import Command, RawResult
-from .errors import AlreadyExistsError, ChangedHostKeyError, HostKeyError, OutcomeUnknownError
-from .hostkeys import HostKeyInfo, normalise_fingerprint
-from .options import CloudPanelOptions, parse_options, secret_field_of
+from . import commands
+from . import parse
+from . import runtimes
+from . import validate
+from .commands import Command
+from .commands import RawResult
+from .errors import AlreadyExistsError
+from .errors import ChangedHostKeyError
+from .errors import HostKeyError
+from .errors import OutcomeUnknownError
+from .hostkeys import HostKeyInfo
+from .hostkeys import normalise_fingerprint
+from .options import CloudPanelOptions
+from .options import parse_options
+from .options import secret_field_of
 from .runtimes import Runtimes
-from .spec import DatabaseResult, PanelUser, SiteResult, SiteSpec, new_password
+from .spec import DatabaseResult
+from .spec import PanelUser
+from .spec import SiteResult
+from .spec import SiteSpec
+from .spec import new_password
 
 if TYPE_CHECKING:
     from ..config import BackendConfig
@@ -93,7 +117,8 @@ class CloudPanelAdapter(Adapter):
             conn.close()
         if self._conn is None:
             from ..paths import data_dir
-            from .ssh import SshConnection, SshSettings
+            from .ssh import SshConnection
+            from .ssh import SshSettings
 
             o = self.options
             password = self.secrets.require(self.name, "password") if o.auth == "password" else None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import AuthError, ConflictError, UnavailableError
+from ..errors import AuthError
+from ..errors import ConflictError
+from ..errors import UnavailableError
 
 
 class HostKeyError(AuthError):

@@ -14,10 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from ..errors import ConfigError
-from ..paths import data_dir, open_private, private_dir, tighten_files
+from ..paths import data_dir
+from ..paths import open_private
+from ..paths import private_dir
+from ..paths import tighten_files
 
 if TYPE_CHECKING:
     import paramiko

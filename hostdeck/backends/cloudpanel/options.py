@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from ..config import BackendConfig
-from ..errors import ConfigError, ValidationError
+from ..errors import ConfigError
+from ..errors import ValidationError
 from . import validate
-from .commands import DEFAULT_TIMEOUTS, DEFAULT_VHOST_DIR
+from .commands import DEFAULT_TIMEOUTS
+from .commands import DEFAULT_VHOST_DIR
 from .hostkeys import normalise_fingerprint
 
 _HOST = re.compile(r"^[A-Za-z0-9.:_-]{1,253}$")

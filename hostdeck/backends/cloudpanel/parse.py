@@ -10,8 +10,15 @@ import re
 from types import ModuleType
 from typing import Any
 
-from ..errors import BackendError, NotFoundError, PermissionDenied, ProtocolError, UnavailableError, ValidationError
-from .commands import Command, RawResult, mask_text
+from ..errors import BackendError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import ProtocolError
+from ..errors import UnavailableError
+from ..errors import ValidationError
+from .commands import Command
+from .commands import RawResult
+from .commands import mask_text
 from .errors import AlreadyExistsError
 from .spec import PanelUser
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from ..errors import ValidationError
 from ..models import Site
-from . import commands, validate
+from . import commands
+from . import validate
 from .commands import Command
 
 # No quotes or backslashes: easy to copy; `!#%+=@^_.-` are quoted safely anyway (commands.py).

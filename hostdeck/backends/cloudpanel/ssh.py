@@ -14,15 +14,21 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import paramiko
 
-from ..errors import AuthError, UnavailableError
+from ..errors import AuthError
+from ..errors import UnavailableError
 from .commands import RawResult
-from .errors import ChangedHostKeyError, OutcomeUnknownError, UnknownHostKeyError
-from .hostkeys import HostKeyInfo, KnownHosts, fingerprint
+from .errors import ChangedHostKeyError
+from .errors import OutcomeUnknownError
+from .errors import UnknownHostKeyError
+from .hostkeys import HostKeyInfo
+from .hostkeys import KnownHosts
+from .hostkeys import fingerprint
 
 MAX_OUTPUT = 4 * 1024 * 1024  # per stream; CloudPanel prints a few lines
 LOG_CHANNEL = "hostdeck.cloudpanel.ssh"

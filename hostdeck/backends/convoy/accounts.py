@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from ..errors import BackendError, ConflictError, ProtocolError, UnavailableError, ValidationError
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import ProtocolError
+from ..errors import UnavailableError
+from ..errors import ValidationError
 from ..models import Client
 from .api import UsersClient
-from .reconcile import check_failed, look_again, nothing_found
+from .reconcile import check_failed
+from .reconcile import look_again
+from .reconcile import nothing_found
 from .spec import strong_password
 from .units import as_int
 

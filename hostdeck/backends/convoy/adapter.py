@@ -9,50 +9,67 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import urlencode
 
 from ..adapter_base.connection_test import Stopwatch
 from ..adapter_base.http_adapter import HttpAdapter
 from ..catalog import cached_catalog
-from ..contract import Adapter, Capability, PowerAction, ProgressFn
-from ..errors import (
-    AuthError,
-    BackendError,
-    ConfigError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    UnavailableError,
-    UnsupportedError,
-    ValidationError,
-)
-from ..http import HttpCore, RetryPolicy
-from ..models import (
-    ActionProgress,
-    ActionResult,
-    Catalog,
-    CatalogItem,
-    ConnectionReport,
-    CreateResult,
-    SecretResult,
-    Server,
-    ServerSpec,
-)
-from ..roles import Hypervisor, Role
+from ..contract import Adapter
+from ..contract import Capability
+from ..contract import PowerAction
+from ..contract import ProgressFn
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import ConfigError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import ProtocolError
+from ..errors import UnavailableError
+from ..errors import UnsupportedError
+from ..errors import ValidationError
+from ..http import HttpCore
+from ..http import RetryPolicy
+from ..models import ActionProgress
+from ..models import ActionResult
+from ..models import Catalog
+from ..models import CatalogItem
+from ..models import ConnectionReport
+from ..models import CreateResult
+from ..models import SecretResult
+from ..models import Server
+from ..models import ServerSpec
+from ..roles import Hypervisor
+from ..roles import Role
 from ..validate import hostname_problem
 from . import parse
-from .accounts import Accounts, ConvoyUser, UserLink
-from .api import ConvoyApi, NodesClient, ServersClient, UsersClient
-from .errors import classify, describe_fields
+from .accounts import Accounts
+from .accounts import ConvoyUser
+from .accounts import UserLink
+from .api import ConvoyApi
+from .api import NodesClient
+from .api import ServersClient
+from .api import UsersClient
+from .errors import classify
+from .errors import describe_fields
 from .join import ProxmoxJoin
-from .reconcile import check_failed, look_again, nothing_found
-from .rules import NO_CAPABILITY, PROXMOX_FIX, refusal
-from .spec import WIRE_FIELDS, ConvoyServerSpec, strong_password
-from .units import as_int, gb_to_bytes, mb_to_bytes
+from .reconcile import check_failed
+from .reconcile import look_again
+from .reconcile import nothing_found
+from .rules import NO_CAPABILITY
+from .rules import PROXMOX_FIX
+from .rules import refusal
+from .spec import WIRE_FIELDS
+from .spec import ConvoyServerSpec
+from .spec import strong_password
+from .units import as_int
+from .units import gb_to_bytes
+from .units import mb_to_bytes
 
 if TYPE_CHECKING:
     from ..config import BackendConfig

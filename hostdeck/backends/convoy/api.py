@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..adapter_base.paging import FirstPage, PageProgress, read_all
-from ..errors import AuthError, ProtocolError
-from ..http import HttpCore, Reply
+from ..adapter_base.paging import FirstPage
+from ..adapter_base.paging import PageProgress
+from ..adapter_base.paging import read_all
+from ..errors import AuthError
+from ..errors import ProtocolError
+from ..http import HttpCore
+from ..http import Reply
 from .units import as_int
 
 PER_PAGE = 100        # Convoy silently caps per_page at 100

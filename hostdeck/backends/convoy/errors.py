@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    RateLimitedError,
-    UnavailableError,
-    ValidationError,
-)
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import RateLimitedError
+from ..errors import UnavailableError
+from ..errors import ValidationError
 
 # "No query results for model [Convoy\Models\Node] 99" (findOrFail) or "... [Convoy\Models\Server]." (firstOrFail)
 MODEL = re.compile(r"No query results for model \[(?:[\w\\]*\\)?(\w+)\]\s*(.*?)\.?\s*$")

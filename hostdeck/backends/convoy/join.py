@@ -15,11 +15,15 @@ configured, those go through Proxmox. The Convoy backend names its Proxmox backe
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
 
 from ..config import BackendConfig
-from ..errors import BackendError, ConfigError
-from ..roles import Hypervisor, Role
+from ..errors import BackendError
+from ..errors import ConfigError
+from ..roles import Hypervisor
+from ..roles import Role
 
 if TYPE_CHECKING:
     from ..contract import Adapter

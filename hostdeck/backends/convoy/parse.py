@@ -7,8 +7,13 @@ from typing import Any
 
 from ..adapter_base.shapes import as_mapping
 from ..errors import ProtocolError
-from ..models import CatalogItem, CatalogKind, Server, ServerStatus
-from .units import as_int, bytes_to_gb, bytes_to_mb
+from ..models import CatalogItem
+from ..models import CatalogKind
+from ..models import Server
+from ..models import ServerStatus
+from .units import as_int
+from .units import bytes_to_gb
+from .units import bytes_to_mb
 
 # Convoy's `status` alone. `null` means "installed and normal" and says nothing about power: without the node's
 # Proxmox state it is UNKNOWN (see `join_power`).

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import secrets
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from ..errors import ValidationError
 from ..validate import hostname_problem
-from .units import gb_to_bytes, mb_to_bytes
+from .units import gb_to_bytes
+from .units import mb_to_bytes
 
 SPECIALS = "!@#$%^&*"
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

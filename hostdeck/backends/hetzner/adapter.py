@@ -5,30 +5,40 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from ..adapter_base.connection_test import Stopwatch
 from ..adapter_base.http_adapter import HttpAdapter
 from ..catalog import cached_catalog
-from ..contract import Capability, PowerAction, ProgressFn
-from ..errors import BackendError, NotFoundError, PermissionDenied, UnavailableError, ValidationError
-from ..http import HttpCore, RetryPolicy
-from ..models import (
-    ActionResult,
-    Catalog,
-    CatalogItem,
-    ConnectionReport,
-    CreateResult,
-    SecretResult,
-    Server,
-    ServerSpec,
-)
+from ..contract import Capability
+from ..contract import PowerAction
+from ..contract import ProgressFn
+from ..errors import BackendError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import UnavailableError
+from ..errors import ValidationError
+from ..http import HttpCore
+from ..http import RetryPolicy
+from ..models import ActionResult
+from ..models import Catalog
+from ..models import CatalogItem
+from ..models import ConnectionReport
+from ..models import CreateResult
+from ..models import SecretResult
+from ..models import Server
+from ..models import ServerSpec
 from ..roles import Role
-from ..validate import check_hostname, check_labels
+from ..validate import check_hostname
+from ..validate import check_labels
 from . import parse
-from .api import ActionsClient, CatalogClient, ServersClient
+from .api import ActionsClient
+from .api import CatalogClient
+from .api import ServersClient
 from .errors import classify
 
 if TYPE_CHECKING:

@@ -7,9 +7,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..adapter_base.paging import FirstPage, PageProgress, read_all
-from ..errors import BackendError, ProtocolError
-from ..http import HttpCore, Reply
+from ..adapter_base.paging import FirstPage
+from ..adapter_base.paging import PageProgress
+from ..adapter_base.paging import read_all
+from ..errors import BackendError
+from ..errors import ProtocolError
+from ..http import HttpCore
+from ..http import Reply
 from ..models import ActionProgress
 from .errors import RETRY_CODES_FOR_ACTIONS
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    RateLimitedError,
-    UnavailableError,
-    ValidationError,
-)
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import ProtocolError
+from ..errors import RateLimitedError
+from ..errors import UnavailableError
+from ..errors import ValidationError
 
 BY_CODE: dict[str, type[BackendError]] = {
     "unauthorized": AuthError,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC
+from datetime import datetime
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
 from ..errors import ProtocolError
-from ..models import CatalogItem, CatalogKind, Price, Server, ServerStatus
+from ..models import CatalogItem
+from ..models import CatalogKind
+from ..models import Price
+from ..models import Server
+from ..models import ServerStatus
 
 STATUS = {
     "running": ServerStatus.RUNNING,

@@ -13,29 +13,34 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..adapter_base.connection_test import Stopwatch
 from ..adapter_base.http_adapter import HttpAdapter
-from ..errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    UnavailableError,
-    ValidationError,
-)
-from ..http import HttpCore, Reply, RetryPolicy
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import ProtocolError
+from ..errors import UnavailableError
+from ..errors import ValidationError
+from ..http import HttpCore
+from ..http import Reply
+from ..http import RetryPolicy
 from ..models import ConnectionReport
 from ..roles import Role
 from . import parse
-from .api import MatomoApi, ScrubbedEvents
-from .errors import classify, from_message
+from .api import MatomoApi
+from .api import ScrubbedEvents
+from .errors import classify
+from .errors import from_message
 from .parse import MatomoSite
-from .reconcile import check_failed, look_again, unclear
+from .reconcile import check_failed
+from .reconcile import look_again
+from .reconcile import unclear
 
 if TYPE_CHECKING:
     from ..config import BackendConfig

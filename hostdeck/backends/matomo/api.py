@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..adapter_base.answers import not_an_api
-from ..errors import BackendError, ProtocolError
+from ..errors import BackendError
+from ..errors import ProtocolError
 from ..events import ScrubbedEvents as ScrubbedEvents  # the tests and the adapter reach it here
 from ..http import HttpCore
 from ..redact import redact

@@ -11,17 +11,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..adapter_base.answers import proxy_rate_limited, server_error
-from ..errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    RateLimitedError,
-    UnsupportedError,
-    ValidationError,
-)
+from ..adapter_base.answers import proxy_rate_limited
+from ..adapter_base.answers import server_error
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import RateLimitedError
+from ..errors import UnsupportedError
+from ..errors import ValidationError
 
 SITE_ACCESS = re.compile(r"'(view|admin|write)' access for the website id = (\S+?)\.?$", re.I)
 ACCESS_LEVEL = re.compile(r"'(view|admin|write|superuser)'", re.I)

@@ -4,8 +4,10 @@ answer of the wrong shape (a ProtocolError, never an empty result)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from ..errors import ProtocolError

@@ -12,19 +12,41 @@ import secrets
 import string
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from ..adapter_base.connection_test import Stopwatch
-from ..contract import MUTATING, Adapter, Capability, PowerAction, ProgressFn
-from ..errors import BackendError, ConfigError, ConflictError, ProtocolError, UnavailableError, UnsupportedError
-from ..http import HttpCore, RetryPolicy
-from ..models import ActionProgress, ActionResult, ConnectionReport, SecretResult, Server, ServerStatus
+from ..contract import MUTATING
+from ..contract import Adapter
+from ..contract import Capability
+from ..contract import PowerAction
+from ..contract import ProgressFn
+from ..errors import BackendError
+from ..errors import ConfigError
+from ..errors import ConflictError
+from ..errors import ProtocolError
+from ..errors import UnavailableError
+from ..errors import UnsupportedError
+from ..http import HttpCore
+from ..http import RetryPolicy
+from ..models import ActionProgress
+from ..models import ActionResult
+from ..models import ConnectionReport
+from ..models import SecretResult
+from ..models import Server
+from ..models import ServerStatus
 from ..roles import Role
 from . import parse
 from .api import PveClient
-from .errors import AGENT_MISSING, classify, plain
-from .nodes import NodeSetup, ProxmoxNode, parse_setup
-from .parse import LiveState, server_id, split_id
+from .errors import AGENT_MISSING
+from .errors import classify
+from .errors import plain
+from .nodes import NodeSetup
+from .nodes import ProxmoxNode
+from .nodes import parse_setup
+from .parse import LiveState
+from .parse import server_id
+from .parse import split_id
 
 if TYPE_CHECKING:
     from ..config import BackendConfig

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, TypeVar, overload
+from typing import Any
+from typing import TypeVar
+from typing import overload
 from urllib.parse import quote
 
 from ..contract import ProgressFn
-from ..errors import BackendError, ProtocolError
-from ..http import HttpCore, Reply
+from ..errors import BackendError
+from ..errors import ProtocolError
+from ..http import HttpCore
+from ..http import Reply
 from ..models import ActionProgress
-from .errors import READ_RETRY_CODES, task_error
-from .parse import task_done, task_ok
+from .errors import READ_RETRY_CODES
+from .errors import task_error
+from .parse import task_done
+from .parse import task_ok
 
 T = TypeVar("T")
 

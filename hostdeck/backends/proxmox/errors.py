@@ -10,16 +10,14 @@ import re
 from typing import Any
 
 from ..adapter_base.answers import server_error
-from ..errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    UnavailableError,
-    ValidationError,
-)
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import ProtocolError
+from ..errors import UnavailableError
+from ..errors import ValidationError
 
 # GETs may be resent after these (generic 5xx, a node the cluster cannot reach); never passed for POSTs.
 READ_RETRY_CODES = frozenset({"server_error", "node_unreachable"})

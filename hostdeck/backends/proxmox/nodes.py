@@ -24,7 +24,8 @@ from typing import Any
 
 from ..config import BackendConfig
 from ..errors import ConfigError
-from .tls import TlsSettings, normalise_fingerprint
+from .tls import TlsSettings
+from .tls import normalise_fingerprint
 
 TOKEN_ID = re.compile(r"^[^\s@!=:]+@[^\s@!=:]+![A-Za-z][A-Za-z0-9._-]*$")
 NODE_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$")

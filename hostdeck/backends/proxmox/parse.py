@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ProtocolError, ValidationError
-from ..models import Server, ServerStatus
+from ..errors import ProtocolError
+from ..errors import ValidationError
+from ..models import Server
+from ..models import ServerStatus
 
 MIB, GIB = 1 << 20, 1 << 30
 

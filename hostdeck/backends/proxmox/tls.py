@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from ..errors import AuthError, ConfigError
+from ..errors import AuthError
+from ..errors import ConfigError
 
 HEX64 = re.compile(r"^[0-9A-F]{64}$")
 

@@ -11,9 +11,15 @@ import time
 import httpx
 
 from ..events import EventLog
-from ..models import Event, EventKind
+from ..models import Event
+from ..models import EventKind
 from ..redact import redact_url
-from .tls import CertificateNotTrusted, TlsSettings, failure_message, presented_fingerprint, ssl_context, tls_failure
+from .tls import CertificateNotTrusted
+from .tls import TlsSettings
+from .tls import failure_message
+from .tls import presented_fingerprint
+from .tls import ssl_context
+from .tls import tls_failure
 
 MAX_CONNECTIONS = 4  # proxmox.md: at most 4 concurrent requests per node
 ERROR_BODY_LIMIT = 1024 * 1024

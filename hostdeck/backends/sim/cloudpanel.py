@@ -39,7 +39,9 @@ from typing import Any
 import paramiko
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from .clpctl import Clpctl, SimState, seed_state
+from .clpctl import Clpctl
+from .clpctl import SimState
+from .clpctl import seed_state
 
 SECRET_OPTION = re.compile(r"^(--(?:siteUserPassword|databaseUserPassword|password)=)(.*)$", re.DOTALL)
 SECRET_IN_LINE = re.compile(r"(--(?:siteUserPassword|databaseUserPassword|password)=)('[^']*'|\"[^\"]*\"|\S+)")

@@ -13,7 +13,8 @@ import random
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 TEMPLATES = ("Generic", "Laravel 12", "Laravel 11", "Symfony 7", "WordPress", "WooCommerce", "Matomo 5", "Drupal 11",

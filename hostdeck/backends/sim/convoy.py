@@ -40,9 +40,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .cluster import VM, Cluster
-from .laravel import ApiError, error_body, injected_error
-from .server import Handler, Request, Response, Router, SimApp, SimServer
+from .cluster import VM
+from .cluster import Cluster
+from .laravel import ApiError
+from .laravel import error_body
+from .laravel import injected_error
+from .server import Handler
+from .server import Request
+from .server import Response
+from .server import Router
+from .server import SimApp
+from .server import SimServer
 
 PREFIX = "/api/application"
 DEFAULT_TOKEN = "1|demo-convoy-token-0123456789abcdefghijkl"       # Sanctum "{id}|{40 chars}", user 1 (root admin)

@@ -34,7 +34,13 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
-from .server import Handler, Request, Response, Router, SimApp, SimServer, dumps
+from .server import Handler
+from .server import Request
+from .server import Response
+from .server import Router
+from .server import SimApp
+from .server import SimServer
+from .server import dumps
 
 SERVER_STATUSES = ("running", "initializing", "starting", "stopping", "off", "deleting", "migrating", "rebuilding",
                    "unknown")

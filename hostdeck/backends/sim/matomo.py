@@ -39,13 +39,22 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from email.message import Message
 from html import escape
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
-from .server import Request, Response, SimApp, SimServer, proxy_page
+from .server import Request
+from .server import Response
+from .server import SimApp
+from .server import SimServer
+from .server import proxy_page
 
 PATH = "/index.php"
 DEFAULT_TOKEN = "demo-matomo-token-0123456789abcdef"

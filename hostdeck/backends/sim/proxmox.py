@@ -27,13 +27,22 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
+from urllib.parse import unquote
 
-from .cluster import VM, Cluster
-from .server import Request, Response, Router, SimApp, SimServer, _SimHandler, dumps
+from .cluster import VM
+from .cluster import Cluster
+from .server import Request
+from .server import Response
+from .server import Router
+from .server import SimApp
+from .server import SimServer
+from .server import _SimHandler
+from .server import dumps
 
 PREFIX = "/api2/json"
 REASON_HEADER = "X-Sim-Reason"          # carried from the app to the handler, never sent

@@ -31,13 +31,20 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from email.message import Message
 from typing import Any
 
-from .convoy import make_jwt, read_jwt
-from .laravel import ApiError, error_body, injected_error
-from .server import Request, Response, SimApp, SimServer
+from .convoy import make_jwt
+from .convoy import read_jwt
+from .laravel import ApiError
+from .laravel import error_body
+from .laravel import injected_error
+from .server import Request
+from .server import Response
+from .server import SimApp
+from .server import SimServer
 
 SYNC_PATH = "/api/vps/sync"
 LIST_PATH = "/api/vps"

@@ -55,13 +55,22 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from email.message import Message
 from html import escape
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
+from urllib.parse import urlencode
 
-from .server import NGINX_REASONS, Request, Response, SimApp, SimServer, proxy_page
+from .server import NGINX_REASONS
+from .server import Request
+from .server import Response
+from .server import SimApp
+from .server import SimServer
+from .server import proxy_page
 
 PATH = "/includes/api.php"
 EMPTY_LIST = ""                 # what WHMCS sends for an empty list container

@@ -11,10 +11,16 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from ..errors import BackendError, NotFoundError, ReadOnlyError, ValidationError
+from ..errors import BackendError
+from ..errors import NotFoundError
+from ..errors import ReadOnlyError
+from ..errors import ValidationError
 from ..models import utcnow
 from ..redact import redact_text
-from .jobs import STEPS, SiteJob, SiteJobs, Step
+from .jobs import STEPS
+from .jobs import SiteJob
+from .jobs import SiteJobs
+from .jobs import Step
 
 StepProgress = Callable[[SiteJob, str], None]
 

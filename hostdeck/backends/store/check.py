@@ -9,7 +9,9 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..paths import private_dir, private_file, tighten_files
+from ..paths import private_dir
+from ..paths import private_file
+from ..paths import tighten_files
 from .version import LATEST
 
 WAIT_SECONDS = 5.0  # as long as the store's busy timeout

@@ -3,31 +3,40 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from sqlmodel import Session
+from sqlmodel import SQLModel
+from sqlmodel import col
+from sqlmodel import create_engine
+from sqlmodel import select
 
 from ..errors import ConfigError
-from ..models import Event, EventKind
-from ..redact import redact, redact_text
+from ..models import Event
+from ..models import EventKind
+from ..redact import redact
+from ..redact import redact_text
 from . import migrations
-from .check import StoreError, check_sqlite, newer_schema, sqlite_file
-from .tables import (
-    CatalogCacheRow,
-    CredentialRejectionRow,
-    EventRow,
-    Meta,
-    SiteJobRow,
-    SnapshotRow,
-    SyncLinkRow,
-    SyncLogRow,
-    tables_of,
-)
+from .check import StoreError
+from .check import check_sqlite
+from .check import newer_schema
+from .check import sqlite_file
+from .tables import CatalogCacheRow
+from .tables import CredentialRejectionRow
+from .tables import EventRow
+from .tables import Meta
+from .tables import SiteJobRow
+from .tables import SnapshotRow
+from .tables import SyncLinkRow
+from .tables import SyncLogRow
+from .tables import tables_of
 from .version import LATEST
 
 SCHEMA_VERSION = LATEST

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from ..models import Event
 from ..redact import redact
-from .fast import connect_current, execute_many, sqlite_timestamp
+from .fast import connect_current
+from .fast import execute_many
+from .fast import sqlite_timestamp
 
 INSERT = ("INSERT INTO events (ts, backend, kind, level, message, method, path, status, duration_ms, attempt, target, "
           "actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+from sqlalchemy import text
 
 V1_SQL = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL PRIMARY KEY, value VARCHAR NOT NULL)",
@@ -36,7 +37,9 @@ def _to_v2(conn: Connection) -> None:
 def _to_v3(conn: Connection) -> None:
     from sqlmodel import SQLModel
 
-    from .tables import SyncLinkRow, SyncLogRow, tables_of
+    from .tables import SyncLinkRow
+    from .tables import SyncLogRow
+    from .tables import tables_of
 
     SQLModel.metadata.create_all(conn, tables=tables_of(SyncLinkRow, SyncLogRow))
 
@@ -44,7 +47,8 @@ def _to_v3(conn: Connection) -> None:
 def _to_v4(conn: Connection) -> None:
     from sqlmodel import SQLModel
 
-    from .tables import SiteJobRow, tables_of
+    from .tables import SiteJobRow
+    from .tables import tables_of
 
     SQLModel.metadata.create_all(conn, tables=tables_of(SiteJobRow))
 
@@ -52,7 +56,9 @@ def _to_v4(conn: Connection) -> None:
 def _to_v5(conn: Connection) -> None:
     from sqlmodel import SQLModel
 
-    from .tables import CredentialRejectionRow, SnapshotRow, tables_of
+    from .tables import CredentialRejectionRow
+    from .tables import SnapshotRow
+    from .tables import tables_of
 
     SQLModel.metadata.create_all(conn, tables=tables_of(CredentialRejectionRow, SnapshotRow))
 

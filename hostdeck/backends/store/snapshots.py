@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from ..redact import redact_text
-from .fast import connect_current, execute_many, parse_timestamp, sqlite_timestamp
+from .fast import connect_current
+from .fast import execute_many
+from .fast import parse_timestamp
+from .fast import sqlite_timestamp
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Table, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Table
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field
+from sqlmodel import SQLModel
 
 
 class Meta(SQLModel, table=True):

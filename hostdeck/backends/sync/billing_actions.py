@@ -16,11 +16,13 @@ with the new password (tw-yuan/convoy-whmcs `convoy_ChangePassword`). So the bil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from ..errors import ValidationError
 from ..models import Server
-from .services import ServiceLink, ServiceLinks
+from .services import ServiceLink
+from .services import ServiceLinks
 
 if TYPE_CHECKING:
     from ..whmcs.adapter import WhmcsAdapter

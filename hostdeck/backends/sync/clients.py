@@ -11,14 +11,23 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from ..errors import BackendError, ConflictError, NotFoundError
-from ..models import Client, utcnow
-from .mapping import check_mapping, differences, fingerprint, render
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..models import Client
+from ..models import utcnow
+from .mapping import check_mapping
+from .mapping import differences
+from .mapping import fingerprint
+from .mapping import render
 from .readonly import refuse_in_read_only
-from .syncmap import Link, LogEntry, SyncMap
+from .syncmap import Link
+from .syncmap import LogEntry
+from .syncmap import SyncMap
 from .tally import count_by_result
 
 ENTITY = "client"
@@ -27,7 +36,8 @@ Progress = Callable[[int, int], None]
 
 def record_sync_steps(events: Any, backend: str, log: list[LogEntry]) -> None:
     """Each sync step in the event log too, so the Logs screen shows it beside the API calls it made."""
-    from ..models import Event, EventKind
+    from ..models import Event
+    from ..models import EventKind
 
     for entry in log:
         events.record(Event(backend=backend, kind=EventKind.SYNC, level="error" if entry.status == "error" else "info",

@@ -26,17 +26,27 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from ..errors import BackendError, ConflictError, NotFoundError, ValidationError
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import ValidationError
 from ..models import utcnow
 from ..vpspanel.models import record_for
 from .mapping import fingerprint
 from .readonly import refuse_in_read_only
-from .services import ENDED, ServiceLinks, Snapshot
-from .syncmap import Link, LogEntry, SyncMap
+from .services import ENDED
+from .services import ServiceLinks
+from .services import Snapshot
+from .syncmap import Link
+from .syncmap import LogEntry
+from .syncmap import SyncMap
 from .tally import count_by_result
 
 ENTITY = "panel_vps"

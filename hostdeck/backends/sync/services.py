@@ -29,15 +29,24 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ..errors import BackendError, ConflictError, NotFoundError, ValidationError
-from ..models import Client, Server, ServerStatus, utcnow
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import ValidationError
+from ..models import Client
+from ..models import Server
+from ..models import ServerStatus
+from ..models import utcnow
 from .readonly import refuse_in_read_only
-from .syncmap import Link, LogEntry, SyncMap
+from .syncmap import Link
+from .syncmap import LogEntry
+from .syncmap import SyncMap
 
 ENTITY = "service"
 LINKED, REJECTED = "linked", "rejected"

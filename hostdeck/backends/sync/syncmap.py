@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, overload
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+from typing import overload
 
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import delete
+from sqlmodel import func
+from sqlmodel import select
 
 from ..models import utcnow
 from ..redact import redact
-from ..store.tables import SyncLinkRow, SyncLogRow
+from ..store.tables import SyncLinkRow
+from ..store.tables import SyncLogRow
 
 
 @overload

@@ -10,32 +10,43 @@ to resolve; update is retried; delete is retried and a 404 "VPS not found" count
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
 
 from ..adapter_base.connection_test import Stopwatch
 from ..adapter_base.http_adapter import HttpAdapter
 from ..config import BackendConfig
-from ..errors import (
-    AuthError,
-    BackendError,
-    ConfigError,
-    ConflictError,
-    NotFoundError,
-    ProtocolError,
-    RateLimitedError,
-    UnavailableError,
-    ValidationError,
-)
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import ConfigError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import ProtocolError
+from ..errors import RateLimitedError
+from ..errors import UnavailableError
+from ..errors import ValidationError
 from ..events import ScrubbedEvents
-from ..http import HttpCore, RetryPolicy
-from ..models import ConnectionReport, ServerStatus
+from ..http import HttpCore
+from ..http import RetryPolicy
+from ..models import ConnectionReport
+from ..models import ServerStatus
 from ..redact import MASK
 from ..roles import Role
-from .api import SYNC_PATH, SyncClient
-from .errors import URL_FIX, classify, key_fix
-from .models import STATUSES, VpsRecord, check_fields, panel_status
-from .parse import parse_answer, vps_object
+from .api import SYNC_PATH
+from .api import SyncClient
+from .errors import URL_FIX
+from .errors import classify
+from .errors import key_fix
+from .models import STATUSES
+from .models import VpsRecord
+from .models import check_fields
+from .models import panel_status
+from .parse import parse_answer
+from .parse import vps_object
 
 if TYPE_CHECKING:
     from ..events import EventLog

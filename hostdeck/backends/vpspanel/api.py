@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ProtocolError
-from ..http import HttpCore, Reply
+from ..http import HttpCore
+from ..http import Reply
 
 SYNC_PATH = "/api/vps/sync"
 SUCCESS = tuple(range(200, 300))  # the contract: clients accept any 2xx

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import (
-    AuthError,
-    BackendError,
-    NotFoundError,
-    ProtocolError,
-    RateLimitedError,
-    UnavailableError,
-    ValidationError,
-)
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import NotFoundError
+from ..errors import ProtocolError
+from ..errors import RateLimitedError
+from ..errors import UnavailableError
+from ..errors import ValidationError
 
 BAD_KEY = "invalid or missing api key"
 BAD_FIELDS = "missing required fields"

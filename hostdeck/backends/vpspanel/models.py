@@ -6,12 +6,15 @@ strings: `id` is only ever the panel's id (gotcha 4); the server a record mirror
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
-from ..errors import ConflictError, ValidationError
-from ..models import Server, ServerStatus
+from ..errors import ConflictError
+from ..errors import ValidationError
+from ..models import Server
+from ..models import ServerStatus
 
 STATUSES = ("creating", "running", "stopped", "suspended", "error")
 DEFAULT_HYPERVISOR = "proxmox"

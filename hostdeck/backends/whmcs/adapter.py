@@ -9,44 +9,58 @@ read back and what was found is reported).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
+from typing import Any
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 from ..adapter_base.connection_test import Stopwatch
 from ..adapter_base.http_adapter import HttpAdapter
-from ..errors import (
-    AuthError,
-    BackendError,
-    ConfigError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ProtocolError,
-    RateLimitedError,
-    UnavailableError,
-    UnsupportedError,
-    ValidationError,
-)
-from ..http import HttpCore, RetryPolicy
-from ..models import Client, ConnectionReport
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import ConfigError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import ProtocolError
+from ..errors import RateLimitedError
+from ..errors import UnavailableError
+from ..errors import UnsupportedError
+from ..errors import ValidationError
+from ..http import HttpCore
+from ..http import RetryPolicy
+from ..models import Client
+from ..models import ConnectionReport
 from ..roles import Role
 from . import parse
-from .api import PAGE_SIZE, ClientsClient, ModulesClient, ServicesClient, SystemClient, WhmcsApi
-from .errors import classify, rejection
-from .fields import (
-    CLIENT_ALIASES,
-    CLIENT_FIELDS,
-    SERVICE_ALIASES,
-    SERVICE_FIELDS,
-    check_country,
-    check_email,
-    strong_password,
-    wire_fields,
-)
-from .models import ActivityEntry, AddedClient, ModuleResult, Product, Service, WhmcsInfo
-from .reconcile import check_failed, look_again, unclear
+from .api import PAGE_SIZE
+from .api import ClientsClient
+from .api import ModulesClient
+from .api import ServicesClient
+from .api import SystemClient
+from .api import WhmcsApi
+from .errors import classify
+from .errors import rejection
+from .fields import CLIENT_ALIASES
+from .fields import CLIENT_FIELDS
+from .fields import SERVICE_ALIASES
+from .fields import SERVICE_FIELDS
+from .fields import check_country
+from .fields import check_email
+from .fields import strong_password
+from .fields import wire_fields
+from .models import ActivityEntry
+from .models import AddedClient
+from .models import ModuleResult
+from .models import Product
+from .models import Service
+from .models import WhmcsInfo
+from .reconcile import check_failed
+from .reconcile import look_again
+from .reconcile import unclear
 from .scrub import ScrubbedEvents
 
 if TYPE_CHECKING:

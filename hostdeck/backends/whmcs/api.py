@@ -15,13 +15,18 @@ import asyncio
 from typing import Any
 
 from ..adapter_base.answers import not_an_api
-from ..adapter_base.paging import FirstPage, PageProgress, read_all
+from ..adapter_base.paging import FirstPage
+from ..adapter_base.paging import PageProgress
+from ..adapter_base.paging import read_all
 from ..adapter_base.shapes import as_mapping
-from ..errors import BackendError, ProtocolError
+from ..errors import BackendError
+from ..errors import ProtocolError
 from ..http import HttpCore
 from ..redact import redact
 from .errors import from_message
-from .parse import as_id, as_int, items
+from .parse import as_id
+from .parse import as_int
+from .parse import items
 
 API_PATH = "/includes/api.php"
 PAGE_SIZE = 250

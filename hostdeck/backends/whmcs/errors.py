@@ -13,16 +13,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..adapter_base.answers import proxy_rate_limited, server_error
-from ..errors import (
-    AuthError,
-    BackendError,
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    UnsupportedError,
-    ValidationError,
-)
+from ..adapter_base.answers import proxy_rate_limited
+from ..adapter_base.answers import server_error
+from ..errors import AuthError
+from ..errors import BackendError
+from ..errors import ConflictError
+from ..errors import NotFoundError
+from ..errors import PermissionDenied
+from ..errors import UnsupportedError
+from ..errors import ValidationError
 
 ACTIONS = ("WhmcsDetails", "GetClients", "GetClientsDetails", "AddClient", "UpdateClient", "GetClientsProducts",
            "GetProducts", "UpdateClientProduct", "ModuleCreate", "ModuleSuspend", "ModuleUnsuspend", "ModuleTerminate",

@@ -4,8 +4,12 @@ be `[]`, `{}`, `""` or missing, `0000-00-00` for "no date", `-1.00` for a billin
 from __future__ import annotations
 
 import base64
-from datetime import UTC, date, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import tzinfo
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
 from ..adapter_base.shapes import as_mapping
@@ -13,7 +17,10 @@ from ..errors import ProtocolError
 from ..models import Client
 from ..numbers import as_int as as_int  # used here and re-exported
 from ..redact import redact
-from .models import ActivityEntry, Product, Service, WhmcsInfo
+from .models import ActivityEntry
+from .models import Product
+from .models import Service
+from .models import WhmcsInfo
 
 CYCLES = ("monthly", "quarterly", "semiannually", "annually", "biennially", "triennially")
 SETUP_FEES = {"msetupfee": "monthly", "qsetupfee": "quarterly", "ssetupfee": "semiannually", "asetupfee": "annually",

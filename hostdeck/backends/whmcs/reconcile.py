@@ -8,8 +8,11 @@ claim "nothing was done" then.
 from __future__ import annotations
 
 from ..errors import BackendError
-from ..reconcile import could_not_check, may_still_run, reworded, still_running
+from ..reconcile import could_not_check
 from ..reconcile import look_again as look_again  # re-exported for the adapter
+from ..reconcile import may_still_run
+from ..reconcile import reworded
+from ..reconcile import still_running
 
 
 def unclear(exc: BackendError, finding: str, *, backend: str, operation: str, safe_to_retry: bool) -> BackendError:

@@ -9,12 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import Label
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from hostdeck.backends.actions import Confirm
 
-from ..safe_text import as_text, visible
+from ..safe_text import as_text
+from ..safe_text import visible
 
 LIMIT = 1_000  # characters of one backend string in the menu
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
+from textual.containers import Horizontal
+from textual.containers import VerticalScroll
+from textual.widgets import Button
+from textual.widgets import Checkbox
+from textual.widgets import Input
+from textual.widgets import Label
+from textual.widgets import Select
+from textual.widgets import SelectionList
+from textual.widgets import Static
 
-from hostdeck.backends.models import CatalogKind, ServerSpec
+from hostdeck.backends.models import CatalogKind
+from hostdeck.backends.models import ServerSpec
 from hostdeck.backends.validate import hostname_problem
 
 from ..format import age_text

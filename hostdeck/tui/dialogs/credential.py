@@ -5,11 +5,16 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button
+from textual.widgets import Input
+from textual.widgets import Label
+from textual.widgets import Static
 
-from ..safe_text import as_text, visible
+from ..safe_text import as_text
+from ..safe_text import visible
 
 
 class CredentialDialog(ModalScreen[str | None]):

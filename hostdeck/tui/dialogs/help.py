@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable
+from textual.widgets import Label
+from textual.widgets import Static
 
 from hostdeck.backends.actions import SERVER_ACTIONS
 

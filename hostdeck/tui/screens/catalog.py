@@ -7,15 +7,23 @@ import asyncio
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable
+from textual.widgets import Footer
+from textual.widgets import Static
+from textual.widgets import TabbedContent
+from textual.widgets import TabPane
 
 from hostdeck.backends.contract import Capability
-from hostdeck.backends.models import Catalog, CatalogItem, CatalogKind
+from hostdeck.backends.models import Catalog
+from hostdeck.backends.models import CatalogItem
+from hostdeck.backends.models import CatalogKind
 
-from ..filtering import RowFilter, hay_of
+from ..filtering import RowFilter
+from ..filtering import hay_of
 from ..format import age_text
 from ..keys import keys
-from ..safe_text import as_text, table_cell
+from ..safe_text import as_text
+from ..safe_text import table_cell
 from ..widgets.topbar import TopBar
 from .grid_screen import FilterBox
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
+from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable
+from textual.widgets import Footer
+from textual.widgets import Static
 
 from hostdeck.backends.models import ConnectionReport
 from hostdeck.backends.secrets import env_name
 
 from ..dialogs.credential import CredentialDialog
 from ..keys import keys
-from ..reporting import ReportsFailures, about
-from ..safe_text import as_text, table_cell
+from ..reporting import ReportsFailures
+from ..reporting import about
+from ..safe_text import as_text
+from ..safe_text import table_cell
 from ..widgets.topbar import TopBar
 
 if TYPE_CHECKING:
@@ -133,7 +138,8 @@ class ConnectionsScreen(ReportsFailures, Screen):
 
     def _record(self, name: str, report: ConnectionReport) -> None:
         """The test's outcome goes to the event log, which feeds the header's health (a missing secret makes no call)."""
-        from hostdeck.backends.models import Event, EventKind
+        from hostdeck.backends.models import Event
+        from hostdeck.backends.models import EventKind
 
         said = f"connection test: ok ({report.latency_ms or 0:.0f} ms)" if report.ok else \
             f"connection test failed: {report.error or 'no reason given'}"

@@ -8,13 +8,16 @@ What a filter text means lives in `filtering.py`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NamedTuple
+from typing import Any
+from typing import ClassVar
+from typing import NamedTuple
 
 from textual import on
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
+from textual.widgets import Static
 
 from ..grid_cache import paint_cached
 from ..reporting import ReportsFailures

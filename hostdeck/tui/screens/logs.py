@@ -6,18 +6,26 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
-from textual import on, work
+from textual import on
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Footer
+from textual.widgets import Input
+from textual.widgets import Select
+from textual.widgets import Static
 
-from hostdeck.backends.models import Event, utcnow
+from hostdeck.backends.models import Event
+from hostdeck.backends.models import utcnow
 
 from ..keys import keys
 from ..safe_text import as_text
-from ..widgets.grid import Column, Grid, Row
+from ..widgets.grid import Column
+from ..widgets.grid import Grid
+from ..widgets.grid import Row
 from ..widgets.topbar import TopBar
-from .grid_screen import GridLayout, GridScreen
+from .grid_screen import GridLayout
+from .grid_screen import GridScreen
 
 COLUMNS = [Column("time", "Time", width=8), Column("backend", "Backend", max_width=12), Column("kind", "Kind", width=6),
            Column("level", "Level", width=7), Column("method", "Method", width=6), Column("path", "Path", max_width=48),

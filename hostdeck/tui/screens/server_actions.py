@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hostdeck.backends.actions import CLIPBOARD, SERVER_ACTIONS, Confirm, ServerAction, state_reason
+from hostdeck.backends.actions import CLIPBOARD
+from hostdeck.backends.actions import SERVER_ACTIONS
+from hostdeck.backends.actions import Confirm
+from hostdeck.backends.actions import ServerAction
+from hostdeck.backends.actions import state_reason
 from hostdeck.backends.contract import Adapter
 from hostdeck.backends.models import Server
 

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Markdown, Static
+from textual.containers import Horizontal
+from textual.containers import VerticalScroll
+from textual.widgets import Footer
+from textual.widgets import Markdown
+from textual.widgets import Static
 
 from ..grid_cache import keep_rows
 from ..keys import keys
-from ..safe_text import as_text, visible
-from ..widgets.grid import Column, Grid, Row
+from ..safe_text import as_text
+from ..safe_text import visible
+from ..widgets.grid import Column
+from ..widgets.grid import Grid
+from ..widgets.grid import Row
 from ..widgets.topbar import TopBar
-from .grid_screen import GridLayout, GridScreen
+from .grid_screen import GridLayout
+from .grid_screen import GridScreen
 from .help_texts import SITES_TEXT
 
 if TYPE_CHECKING:
@@ -223,7 +231,8 @@ class SitesScreen(GridScreen):
                             description="List the CloudPanel users")
 
     async def _pick_user(self) -> None:
-        from ..dialogs.action_menu import ActionMenu, MenuAction
+        from ..dialogs.action_menu import ActionMenu
+        from ..dialogs.action_menu import MenuAction
 
         users = await self.sites.cloudpanel.list_users()
         items = [MenuAction(u.user_name, f"{u.user_name} ({u.role})" if getattr(u, "role", None) else u.user_name,

@@ -24,16 +24,24 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Hashable, Iterable, Sequence
-from itertools import accumulate, compress
-from operator import attrgetter, itemgetter
-from typing import ClassVar, Literal, NamedTuple
+from collections.abc import Hashable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from itertools import accumulate
+from itertools import compress
+from operator import attrgetter
+from operator import itemgetter
+from typing import ClassVar
+from typing import Literal
+from typing import NamedTuple
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.markup import parse_style
@@ -43,7 +51,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style as TextualStyle
 
-from ..filtering import SEPARATOR, RowFilter
+from ..filtering import SEPARATOR
+from ..filtering import RowFilter
 from ..row_order import natural_key
 from ..safe_text import visible
 

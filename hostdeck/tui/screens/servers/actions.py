@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from ...reporting import about
 from ..grid_screen import GridScreen
@@ -80,7 +81,8 @@ class ServerActions(GridScreen):
             self.action_copy_ip()
             return
         if item.form:
-            from ...dialogs.resize import RenameDialog, ResizeDialog
+            from ...dialogs.resize import RenameDialog
+            from ...dialogs.resize import ResizeDialog
 
             form = ResizeDialog(server) if item.form == "resize" else RenameDialog(server)
             self.app.push_screen(form, lambda changes: self._act(
@@ -179,7 +181,9 @@ class ServerActions(GridScreen):
             self._render_rows()
 
     async def _through_billing(self, action: str, server: Server) -> None:
-        from hostdeck.backends.sync.billing_actions import BillingActions, new_password, password_meaning
+        from hostdeck.backends.sync.billing_actions import BillingActions
+        from hostdeck.backends.sync.billing_actions import new_password
+        from hostdeck.backends.sync.billing_actions import password_meaning
 
         from ...dialogs.secret import SecretDialog
 

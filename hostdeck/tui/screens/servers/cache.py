@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ...format import ago
@@ -28,7 +29,10 @@ class CachedServers:
 def load_cached(workspace: Workspace) -> dict[str, CachedServers]:
     """Each configured backend's stored list for the first paint: its head when that is as new as the list (the rest
     comes with `load_rest`), the whole list otherwise. A missing or unreadable store is simply no cache."""
-    from hostdeck.backends.inventory import SERVERS, cached, servers_of, stored_times
+    from hostdeck.backends.inventory import SERVERS
+    from hostdeck.backends.inventory import cached
+    from hostdeck.backends.inventory import servers_of
+    from hostdeck.backends.inventory import stored_times
 
     names = workspace.backend_names
     try:
@@ -48,14 +52,18 @@ def load_cached(workspace: Workspace) -> dict[str, CachedServers]:
 
 def load_rest(workspace: Workspace, backends: list[str]) -> dict[str, list[Server]]:
     """The whole stored lists of these backends (blocking: run it in a thread after the first paint)."""
-    from hostdeck.backends.inventory import SERVERS, cached, servers_of
+    from hostdeck.backends.inventory import SERVERS
+    from hostdeck.backends.inventory import cached
+    from hostdeck.backends.inventory import servers_of
 
     return {s.backend: servers_of(s) for s in cached(workspace, SERVERS, backends)}
 
 
 def remember_servers(workspace: Workspace, backend: str, servers: list[Server]) -> None:
     """Store a backend's fresh list, and its head, for the next start (run in a thread)."""
-    from hostdeck.backends.inventory import SERVERS, save, server_payload
+    from hostdeck.backends.inventory import SERVERS
+    from hostdeck.backends.inventory import save
+    from hostdeck.backends.inventory import server_payload
 
     from ...widgets.grid import natural_key
 
@@ -65,7 +73,8 @@ def remember_servers(workspace: Workspace, backend: str, servers: list[Server]) 
 
 
 def remember_failure(workspace: Workspace, backend: str, message: str) -> None:
-    from hostdeck.backends.inventory import SERVERS, note_failure
+    from hostdeck.backends.inventory import SERVERS
+    from hostdeck.backends.inventory import note_failure
 
     note_failure(workspace, SERVERS, backend, message)
 

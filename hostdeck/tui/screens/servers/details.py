@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from rich.text import Text
 
-from ...safe_text import as_text, visible
+from ...safe_text import as_text
+from ...safe_text import visible
 
 if TYPE_CHECKING:
-    from hostdeck.backends.models import Event, Server
+    from hostdeck.backends.models import Event
+    from hostdeck.backends.models import Server
 
 DETAIL_LIMIT = 2_000  # characters of one value in the details pane; a 10,000-character name is clipped
 RAW_LINE_LIMIT = 4_000

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...widgets.grid import Column, Row
+from ...widgets.grid import Column
+from ...widgets.grid import Row
 
 if TYPE_CHECKING:
     from hostdeck.backends.models import Server

@@ -6,14 +6,16 @@ import asyncio
 import time
 import weakref
 from collections.abc import Hashable
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
+from textual.widgets import Static
 
 from ...filtering import search_text
 from ...keys import keys
@@ -23,7 +25,8 @@ from ..grid_screen import GridLayout
 from .actions import ServerActions
 from .cache import freshness
 from .details import details_text
-from .rows import COLUMNS, server_row
+from .rows import COLUMNS
+from .rows import server_row
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -201,7 +204,8 @@ class ServersScreen(ServerActions):
             self._render_rows()
 
     def _backend_answered(self, adapter, result) -> None:
-        from .cache import remember_failure, remember_servers
+        from .cache import remember_failure
+        from .cache import remember_servers
 
         self.refreshing.discard(adapter.name)
         if isinstance(result, BaseException):

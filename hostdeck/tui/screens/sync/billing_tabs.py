@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
 
 from rich.text import Text
-from textual import on, work
+from textual import on
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ...grid_cache import keep_rows, paint_cached
+from ...grid_cache import keep_rows
+from ...grid_cache import paint_cached
 from ...keys import keys
 from ...reporting import ReportsFailures
 from ...safe_text import as_text
-from ...widgets.grid import Column, Grid, Row
+from ...widgets.grid import Column
+from ...widgets.grid import Grid
+from ...widgets.grid import Row
 
 if TYPE_CHECKING:
     from hostdeck.backends.sync.services import ServiceLinks

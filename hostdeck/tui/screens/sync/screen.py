@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
+from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Markdown, ProgressBar, Static, TabbedContent, TabPane
+from textual.containers import Horizontal
+from textual.containers import VerticalScroll
+from textual.widgets import Footer
+from textual.widgets import Markdown
+from textual.widgets import ProgressBar
+from textual.widgets import Static
+from textual.widgets import TabbedContent
+from textual.widgets import TabPane
 
 from ...format import age_text
 from ...grid_cache import keep_rows
 from ...keys import keys
-from ...safe_text import as_text, visible
-from ...widgets.grid import Column, Grid, Row
+from ...safe_text import as_text
+from ...safe_text import visible
+from ...widgets.grid import Column
+from ...widgets.grid import Grid
+from ...widgets.grid import Row
 from ...widgets.topbar import TopBar
-from ..grid_screen import GridLayout, GridScreen
+from ..grid_screen import GridLayout
+from ..grid_screen import GridScreen
 from ..help_texts import SYNC_TEXT
-from .billing_tabs import DriftPane, PanelPane, ServicesPane
+from .billing_tabs import DriftPane
+from .billing_tabs import PanelPane
+from .billing_tabs import ServicesPane
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -135,7 +149,8 @@ class SyncScreen(GridScreen):
     def _billing_setup(self) -> None:
         """The service links and the panel sync, when their backends are configured (each says why when not)."""
         from hostdeck.backends.errors import ConfigError
-        from hostdeck.backends.sync.billing_setup import panel_sync, service_links
+        from hostdeck.backends.sync.billing_setup import panel_sync
+        from hostdeck.backends.sync.billing_setup import service_links
 
         if self.service_links is None and self.billing_error is None:
             try:
