@@ -534,6 +534,16 @@ def sim(args: argparse.Namespace) -> int:
 
 
 # sync ---------------------------------------------------------------------------
+def _report_head(args: argparse.Namespace, report: Any, title: str) -> bool:
+    """A sync report: the JSON document, or its counts line (True: the caller prints the lines below it)."""
+    if args.json:
+        emit_json(report.as_dict())
+        return False
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+    say(f"{title}{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
+    return True
+
+
 async def sync_clients(args: argparse.Namespace) -> int:
     from hostdeck.backends.sync.setup import client_sync
 
@@ -554,11 +564,7 @@ async def sync_clients(args: argparse.Namespace) -> int:
         finally:
             progress.done()
             await ws.aclose()
-    if args.json:
-        emit_json(report.as_dict())
-    else:
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
-        say(f"{report.operation}{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
+    if _report_head(args, report, report.operation):
         for o in report.outcomes:
             if o.result in ("error", "drifted"):
                 detail = o.error or ", ".join(f"{k}: {v[0]!r} vs {v[1]!r}" for k, v in (o.drift or {}).items())
@@ -732,11 +738,7 @@ async def sync_panel(args: argparse.Namespace) -> int:
     if doc is not None:
         emit_json(doc) if args.json else say(message)
         return 0
-    if args.json:
-        emit_json(report.as_dict())
-    else:
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
-        say(f"panel{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
+    if _report_head(args, report, "panel"):
         for o in report.outcomes:
             if o.result in ("error", "create_unknown", "broken", "no panel user") or report.dry_run:
                 say(f"  {o.backend}/{o.server_id} {o.server}: {o.result}" + (f": {o.error}" if o.error else ""))

@@ -13,6 +13,15 @@ async def settle(app, pilot):
     await pilot.pause()
 
 
+async def on_a_running_convoy_row(app, pilot):
+    """The Servers screen, settled, with the cursor on a running Convoy server: (screen, that server)."""
+    await settle(app, pilot)
+    screen = app.screen
+    target = a_running_convoy_row(screen)
+    screen.select_server(target.key)
+    return screen, target
+
+
 def a_running_convoy_row(screen):
     return next(s for s in sorted(screen.servers.values(), key=lambda s: s.name)
                 if s.backend == "vps" and s.status is ServerStatus.RUNNING)
@@ -33,10 +42,7 @@ async def test_convoy_rows_join_the_table_with_live_state(convoy_app):
 async def test_action_menu_shows_the_proxmox_route_and_reboot_goes_there(convoy_app):
     app = convoy_app()
     async with app.run_test(size=(150, 40)) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        target = a_running_convoy_row(screen)
-        screen.select_server(target.key)
+        screen, target = await on_a_running_convoy_row(app, pilot)
         await pilot.press("a")
         await pilot.pause()
         menu = app.screen
@@ -59,10 +65,7 @@ async def test_action_menu_shows_the_proxmox_route_and_reboot_goes_there(convoy_
 async def test_detail_pane_has_resources_addresses_and_live_state(convoy_app):
     app = convoy_app()
     async with app.run_test(size=(150, 40)) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        target = a_running_convoy_row(screen)
-        screen.select_server(target.key)
+        screen, target = await on_a_running_convoy_row(app, pilot)
         await pilot.press("enter")
         await pilot.pause()
         text = str(screen.query_one("#details-body").render())

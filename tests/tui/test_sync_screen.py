@@ -16,15 +16,20 @@ def panel_emails(app) -> list[str]:
     return [u["email"].lower() for u in app.test_sims["vps"].users.values()]
 
 
+
+async def pushed(app, pilot) -> None:
+    """`p` (push every client) and the run settled: the rows are painted from its outcomes."""
+    await pilot.press("p")
+    await settle(app, pilot)
+    await settle(app, pilot)
+
 async def test_push_fills_the_map_and_the_stats(sync_app):
     app = sync_app()
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, SyncScreen) and screen.grid.total_count == 0
-        await pilot.press("p")
-        await settle(app, pilot)
-        await settle(app, pilot)
+        await pushed(app, pilot)
         assert screen.grid.total_count == 40
         assert {screen.grid.get_row(k).cells[3] for k in screen.grid.visible_keys} == {"synced"}
         assert "40 synced" in str(screen.query_one("#sync-stats").render()).replace("[b]", "")
@@ -37,9 +42,7 @@ async def test_check_shows_drift_side_by_side(sync_app):
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        await pilot.press("p")
-        await settle(app, pilot)
-        await settle(app, pilot)
+        await pushed(app, pilot)
         link = next(iter(screen.links.values()))
         await screen.engine.panel.update_user(int(link.right_id), name="Changed Behind Our Back")
         await pilot.press("k")
@@ -58,9 +61,7 @@ async def test_unlink_asks_and_touches_neither_side(sync_app):
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        await pilot.press("p")
-        await settle(app, pilot)
-        await settle(app, pilot)
+        await pushed(app, pilot)
         users_before = len(app.test_sims["vps"].users)
         key = screen.grid.cursor_row_key
         await pilot.press("x")
@@ -85,9 +86,7 @@ async def test_a_cancelled_push_is_finished_by_the_next(sync_app):
         assert any("cancelled" in n.message for n in app._notifications)
         synced = sum(1 for k in screen.grid.visible_keys if screen.grid.get_row(k).cells[3] == "synced")
         assert synced < 400  # it really stopped part-way
-        await pilot.press("p")
-        await settle(app, pilot)
-        await settle(app, pilot)
+        await pushed(app, pilot)
         assert screen.grid.total_count == 400
         assert {screen.grid.get_row(k).cells[3] for k in screen.grid.visible_keys} == {"synced"}
         emails = panel_emails(app)

@@ -178,42 +178,36 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
     }
     """
 
-    class RowHighlighted(Message):
+    class _GridMessage(Message):
+        def __init__(self, grid: Grid) -> None:
+            self.grid = grid
+            super().__init__()
+
+        @property
+        def control(self) -> Grid:  # what `@on(..., "#selector")` matches
+            return self.grid
+
+    class RowHighlighted(_GridMessage):
         """The cursor moved to another row (`key` is None when the grid is empty)."""
 
         def __init__(self, grid: Grid, key: Hashable | None) -> None:
-            self.grid = grid
             self.key = key
-            super().__init__()
+            super().__init__(grid)
 
-        @property
-        def control(self) -> Grid:
-            return self.grid
-
-    class RowSelected(Message):
+    class RowSelected(_GridMessage):
         """The user chose a row (enter or double click)."""
 
         def __init__(self, grid: Grid, key: Hashable) -> None:
-            self.grid = grid
             self.key = key
-            super().__init__()
+            super().__init__(grid)
 
-        @property
-        def control(self) -> Grid:
-            return self.grid
-
-    class Sorted(Message):
+    class Sorted(_GridMessage):
         """The user sorted the grid by clicking a header."""
 
         def __init__(self, grid: Grid, column_key: str, reverse: bool) -> None:
-            self.grid = grid
             self.column_key = column_key
             self.reverse = reverse
-            super().__init__()
-
-        @property
-        def control(self) -> Grid:
-            return self.grid
+            super().__init__(grid)
 
     empty_message: reactive[str | None] = reactive(None)
     """Shown centred when there is nothing to show; None for an automatic text."""
