@@ -20,7 +20,6 @@ Targets (issue 12): first rows within 1.5x of the bare app; a filter keystroke u
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_startup import BARE  # noqa: E402
 from bench_startup import hostdeck_argv  # noqa: E402
 from bench_startup import watch  # noqa: E402
-from steady import compile_hostdeck  # noqa: E402
+from steady import options  # noqa: E402
 
 HZ_TOKEN, CV_TOKEN, PVE_SECRET = "scale-hz-token", "1|scale-convoy-token-0123456789abcdefghij", "scale-pve-secret"
 
@@ -156,13 +155,7 @@ def fill_store(data_dir: Path, counts: dict[str, int]) -> tuple[Path, str, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hetzner", type=int, default=20000)
-    parser.add_argument("--convoy", type=int, default=15000)
-    parser.add_argument("--proxmox", type=int, default=15000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    compile_hostdeck()  # steady state: see bench/steady.py
+    args = options(__doc__, hetzner=20000, convoy=15000, proxmox=15000, runs=5)  # and the steady state (steady.py)
 
     work = Path(tempfile.mkdtemp(prefix="hostdeck-bench-scale-"))
     try:

@@ -19,7 +19,6 @@ within 2.0x.
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import os
 import platform
@@ -40,7 +39,7 @@ import pyte
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from steady import compile_hostdeck  # noqa: E402 (bench/ is the script's folder)
+from steady import options  # noqa: E402 (bench/ is the script's folder)
 
 COLS, ROWS = 120, 40
 TOKEN = "bench-startup-token"
@@ -166,13 +165,7 @@ def hostdeck_env(data_dir: Path, config: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--servers", type=int, default=137)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--slow-ms", type=float, default=3000.0)
-    parser.add_argument("--cold-ms", type=float, default=10.0)
-    args = parser.parse_args()
-    compile_hostdeck()  # steady state: see bench/steady.py
+    args = options(__doc__, servers=137, runs=5, slow_ms=3000.0, cold_ms=10.0)  # and the steady state (steady.py)
 
     work = Path(tempfile.mkdtemp(prefix="hostdeck-bench-startup-"))
     sim = Sim(args.servers)

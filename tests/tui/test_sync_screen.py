@@ -16,12 +16,12 @@ def panel_emails(app) -> list[str]:
     return [u["email"].lower() for u in app.test_sims["vps"].users.values()]
 
 
-
 async def pushed(app, pilot) -> None:
     """`p` (push every client) and the run settled: the rows are painted from its outcomes."""
     await pilot.press("p")
     await settle(app, pilot)
     await settle(app, pilot)
+
 
 async def test_push_fills_the_map_and_the_stats(sync_app):
     app = sync_app()
