@@ -56,7 +56,7 @@ class _Resizer(Adapter):
     kind = "resizer"
     capabilities = frozenset({Capability.LIST, Capability.RESIZE, Capability.RENAME})
 
-    async def test_connection(self) -> ConnectionReport:
+    async def probe_connection(self, report: ConnectionReport, clock: object) -> None:
         raise NotImplementedError
 
     def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None:
