@@ -26,6 +26,12 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="run against freshly started simulators with built-in demo credentials")
 
 
+def _bulk_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="list what would change, with the counts; change nothing")
+    parser.add_argument("--yes", action="store_true",
+                        help="do it (without --yes: the list of what would change, and exit 2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hostdeck.backends.actions import CLI_COMMANDS
 
@@ -112,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("--check", "compare both sides; drifted links name the differing fields"),
                        ("--retry-errors", "push again the clients whose last sync failed")):
         mode.add_argument(flag, action="store_const", dest="mode", const=flag[2:], help=text)
-    p.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    _bulk_options(p)
     p.add_argument("--concurrency", type=int, help="requests in flight (default: [sync] concurrency)")
     cmd("status", "sync_status", "links by entity and status", True, ssub)
     p = cmd("log", "sync_log", "the newest sync log entries", True, ssub)
@@ -128,16 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--propose", action="store_true", help="list the proposed links with their evidence and score")
     mode.add_argument("--accept", nargs="+", metavar="SERVICE", help="accept the proposal of these services")
-    mode.add_argument("--accept-all", action="store_true", help="accept every confident proposal (never an ambiguous one)")
+    mode.add_argument("--accept-all", action="store_true", help="accept every confident proposal (never an ambiguous one; "
+                      "lists them and asks for --yes first)")
     mode.add_argument("--reject", nargs="+", metavar="ARG", help="SERVICE [BACKEND SERVER]: reject the service's "
                       "proposals (or that one); remembered, never proposed again")
     mode.add_argument("--link", nargs=3, metavar=("SERVICE", "BACKEND", "SERVER"), help="link a service to a server by hand")
     mode.add_argument("--unlink", metavar="SERVICE", help="drop a service's link (touches neither side)")
+    _bulk_options(p)
     cmd("drift", "sync_drift", "where billing and reality disagree: leaks, orphans, gone servers, plan mismatches (exit 0 "
         "with the report, 1 when a backend could not be checked)", True, ssub)
     p = cmd("panel", "sync_panel", "mirror linked servers to the VPS panel: create, update, delete (exit 1 when a record "
             "needs someone: error, create_unknown, broken)", True, ssub)
-    p.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    _bulk_options(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--adopt", nargs=3, metavar=("BACKEND", "SERVER", "PANEL_ID"),
                       help="the panel has this server's record (after create_unknown): link its id")
