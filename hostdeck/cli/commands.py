@@ -31,6 +31,7 @@ from .context import CommandContext
 from .context import no_backends_message
 from .output import Progress
 from .output import emit_json
+from .output import plain
 from .output import say
 from .output import table
 from .output import warn
@@ -258,7 +259,7 @@ async def server_show(args: argparse.Namespace) -> int:
         emit_json({**server.summary(), "raw": server.raw})
     else:
         for key, value in server.summary().items():
-            say(f"{key:17} {value if value not in (None, {}, '') else '—'}")
+            say(f"{key:17} {plain(value)}")
     return 0
 
 
@@ -498,14 +499,15 @@ async def catalog(args: argparse.Namespace) -> int:
         emit_json([{"backend": c.backend, "source": c.source.value, "fetched_at": c.fetched_at,
                     "age_seconds": c.age_seconds(), "note": c.note, "items": [i.as_dict() for i in c.items]} for c in catalogs])
     else:
+        from .catalog_tables import print_catalog_items
+
         for c in catalogs:
+            if c is not catalogs[0]:
+                say()
             age = c.age_seconds()
             say(f"{c.backend}: {len(c.items)} items, source {c.source.value}"
                   + (f", {age / 60:.0f} min old" if age is not None else "") + (f" ({c.note})" if c.note else ""))
-            kinds: dict[str, int] = {}
-            for item in c.items:
-                kinds[item.kind.value] = kinds.get(item.kind.value, 0) + 1
-            say("  " + ", ".join(f"{n} {k}s" for k, n in kinds.items()))
+            print_catalog_items(c.items)
     for c in catalogs:
         if c.note:
             warn(f"{c.backend}: {c.note}")
@@ -903,11 +905,13 @@ def site_list(args: argparse.Namespace) -> int:
         jobs = SiteJobs(ws.store).all()
     if args.json:
         emit_json([j.as_dict() for j in jobs])
+    elif jobs:
+        steps = list(dict.fromkeys(step for job in jobs for step in job.steps))
+        table(["domain", "backend", "type", "status", *steps],
+              [[job.domain, job.backend, job.kind, job.status, *(plain(getattr(job.steps.get(step), "status", None))
+                                                                  for step in steps)] for job in jobs])
     else:
-        for job in jobs:
-            say(_job_line(job))
-        if not jobs:
-            say("no sites yet: `hostdeck site add BACKEND DOMAIN`.")
+        say("no sites yet: `hostdeck site add BACKEND DOMAIN`.")
     return 0
 
 
