@@ -13,6 +13,8 @@ from hostdeck.backends.errors import SecretError
 
 from .output import emit_json
 from .output import warn
+from .secret_help import LazyEpilogParser
+from .secret_help import secret_fields_help
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -39,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def cmd(name: str, func: str, help: str, json_flag: bool = True, parent=sub) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help, description=help)
+    def cmd(name: str, func: str, help: str, json_flag: bool = True, parent=sub, **extra) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help, description=help, **extra)
         _global_options(p, top=False)
         if json_flag:
             p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
@@ -50,10 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmd("info", "info", "versions, config/data/log paths and backends")
 
     secret = sub.add_parser("secret", help="set, list or delete credentials in the OS keyring")
-    ssub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
-    p = cmd("set", "secret_set", "store a credential; the value is read from stdin or a hidden prompt", False, ssub)
-    p.add_argument("backend")
-    p.add_argument("field")
+    ssub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True, parser_class=LazyEpilogParser)
+    p = cmd("set", "secret_set", "store a credential; the value is read from stdin or a hidden prompt", False, ssub,
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.epilog_source = secret_fields_help
+    p.add_argument("backend", help="the backend's name in the config")
+    p.add_argument("field", help="the secret's field: see the list below")
     cmd("list", "secret_list", "which credentials are set and where from (never the values)", True, ssub)
     p = cmd("delete", "secret_delete", "remove a credential from the keyring", False, ssub)
     p.add_argument("backend")
