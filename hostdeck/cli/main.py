@@ -52,14 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     cmd("info", "info", "versions, config/data/log paths and backends")
 
     secret = sub.add_parser("secret", help="set, list or delete credentials in the OS keyring")
-    ssub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True, parser_class=LazyEpilogParser)
-    p = cmd("set", "secret_set", "store a credential; the value is read from stdin or a hidden prompt", False, ssub,
+    secret_sub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True,
+                                       parser_class=LazyEpilogParser)
+    p = cmd("set", "secret_set", "store a credential; the value is read from stdin or a hidden prompt", False, secret_sub,
             formatter_class=argparse.RawDescriptionHelpFormatter)
+    assert isinstance(p, LazyEpilogParser)
     p.epilog_source = secret_fields_help
     p.add_argument("backend", help="the backend's name in the config")
     p.add_argument("field", help="the secret's field: see the list below")
-    cmd("list", "secret_list", "which credentials are set and where from (never the values)", True, ssub)
-    p = cmd("delete", "secret_delete", "remove a credential from the keyring", False, ssub)
+    cmd("list", "secret_list", "which credentials are set and where from (never the values)", True, secret_sub)
+    p = cmd("delete", "secret_delete", "remove a credential from the keyring", False, secret_sub)
     p.add_argument("backend")
     p.add_argument("field")
 
