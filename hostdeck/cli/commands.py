@@ -19,14 +19,19 @@ from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.models import SecretResult
 from hostdeck.backends.models import Server
 from hostdeck.backends.models import ServerSpec
+from hostdeck.backends.sync.tally import count_by_result
 
 from .backend_commands import backend_add  # noqa: F401 - dispatched by name
 from .backend_commands import backend_list  # noqa: F401 - dispatched by name
 from .backend_commands import backend_remove  # noqa: F401 - dispatched by name
+from .bulk import only_plan
+from .bulk import refuse_read_only
+from .bulk import show_plan
 from .context import CommandContext
 from .context import no_backends_message
 from .output import Progress
 from .output import emit_json
+from .output import plain
 from .output import say
 from .output import table
 from .output import warn
@@ -254,7 +259,7 @@ async def server_show(args: argparse.Namespace) -> int:
         emit_json({**server.summary(), "raw": server.raw})
     else:
         for key, value in server.summary().items():
-            say(f"{key:17} {value if value not in (None, {}, '') else '—'}")
+            say(f"{key:17} {plain(value)}")
     return 0
 
 
@@ -494,14 +499,15 @@ async def catalog(args: argparse.Namespace) -> int:
         emit_json([{"backend": c.backend, "source": c.source.value, "fetched_at": c.fetched_at,
                     "age_seconds": c.age_seconds(), "note": c.note, "items": [i.as_dict() for i in c.items]} for c in catalogs])
     else:
+        from .catalog_tables import print_catalog_items
+
         for c in catalogs:
+            if c is not catalogs[0]:
+                say()
             age = c.age_seconds()
             say(f"{c.backend}: {len(c.items)} items, source {c.source.value}"
                   + (f", {age / 60:.0f} min old" if age is not None else "") + (f" ({c.note})" if c.note else ""))
-            kinds: dict[str, int] = {}
-            for item in c.items:
-                kinds[item.kind.value] = kinds.get(item.kind.value, 0) + 1
-            say("  " + ", ".join(f"{n} {k}s" for k, n in kinds.items()))
+            print_catalog_items(c.items)
     for c in catalogs:
         if c.note:
             warn(f"{c.backend}: {c.note}")
@@ -548,15 +554,19 @@ async def sync_clients(args: argparse.Namespace) -> int:
     from hostdeck.backends.sync.setup import client_sync
 
     mode = args.mode or "push"
+    writes = mode in ("push", "update", "retry-errors")
+    if writes:
+        refuse_read_only(args, f"sync clients --{mode}")
+    plan = writes and only_plan(args)
     with CommandContext(args) as ws:
         engine = client_sync(ws, concurrency=args.concurrency)
         progress = Progress(f"sync clients ({mode})")
         report_progress = progress.count
         try:
             if mode in ("push", "retry-errors"):
-                report = await engine.push(dry_run=args.dry_run, only_errors=mode == "retry-errors", progress=report_progress)
+                report = await engine.push(dry_run=plan, only_errors=mode == "retry-errors", progress=report_progress)
             elif mode == "update":
-                report = await engine.update(dry_run=args.dry_run, progress=report_progress)
+                report = await engine.update(dry_run=plan, progress=report_progress)
             elif mode == "pull":
                 report = await engine.pull()
             else:
@@ -564,6 +574,11 @@ async def sync_clients(args: argparse.Namespace) -> int:
         finally:
             progress.done()
             await ws.aclose()
+    if plan:
+        return show_plan(args, f"sync clients --{mode}", report.as_dict(), report.counts(),
+                         ["client", "email", "would", "panel user"],
+                         [[o.client_id, o.email, o.result.removeprefix("would "), o.user_id or "new"]
+                          for o in report.outcomes if o.result != "unchanged"])
     if _report_head(args, report, report.operation):
         for o in report.outcomes:
             if o.result in ("error", "drifted"):
@@ -626,7 +641,14 @@ async def sync_link(args: argparse.Namespace) -> int:
 async def sync_services(args: argparse.Namespace) -> int:
     from hostdeck.backends.sync.billing_setup import service_links
 
+    if args.dry_run and not args.accept_all:
+        raise ValidationError("--dry-run goes with --accept-all (the other actions change one service).",
+                              operation="sync services")
     doc: dict[str, Any]
+    if args.accept_all:
+        refuse_read_only(args, "accept-all")
+        if only_plan(args):
+            return await _accept_all_plan(args)
     with CommandContext(args) as ws:
         links = service_links(ws)
         try:
@@ -676,6 +698,29 @@ async def sync_services(args: argparse.Namespace) -> int:
     return 1 if outcomes is not None and any(o.result == "refused" for o in outcomes) else 0
 
 
+async def _accept_all_plan(args: argparse.Namespace) -> int:
+    """The links `--accept-all` would make, each with its client, product and server; nothing is written."""
+    from hostdeck.backends.sync.billing_setup import service_links
+
+    with CommandContext(args) as ws:
+        links = service_links(ws)
+        try:
+            snap = await links.snapshot()
+            proposals = {p.service_id: p for p in await links.propose(snap) if p.confident}
+            outcomes = await links.accept("all-confident", proposals=list(proposals.values()), dry_run=True)
+        finally:
+            await ws.aclose()
+    for backend, error in snap.errors.items():
+        warn(f"{backend}: servers not listed: {error}")
+    rows = []
+    for o in outcomes:
+        p = proposals[o.service_id]
+        rows.append([o.service_id, p.client_name, p.product, f"{o.backend}/{o.server_id} {p.server_name}",
+                     o.result.removeprefix("would "), o.reason or ""])
+    return show_plan(args, "accept-all", {"outcomes": [o.as_dict() for o in outcomes], "errors": snap.errors},
+                     count_by_result(outcomes), ["service", "client", "product", "server", "would", "note"], rows)
+
+
 async def sync_drift(args: argparse.Namespace) -> int:
     from hostdeck.backends.sync.billing_setup import service_links
 
@@ -700,6 +745,10 @@ async def sync_drift(args: argparse.Namespace) -> int:
 async def sync_panel(args: argparse.Namespace) -> int:
     from hostdeck.backends.sync.billing_setup import panel_sync
 
+    bulk = not (args.adopt or args.retry_create or args.link_user or args.unlink_user)
+    if bulk:
+        refuse_read_only(args, "panel sync")
+    plan = bulk and only_plan(args)
     with CommandContext(args) as ws:
         engine = panel_sync(ws)
         progress = Progress("sync panel")
@@ -730,7 +779,7 @@ async def sync_panel(args: argparse.Namespace) -> int:
                                         operation="unlink panel user")
                 doc, message = {"unlinked_user": args.unlink_user}, f"client {args.unlink_user}: panel user link dropped."
             else:
-                report = await engine.run(dry_run=args.dry_run, progress=progress.pages)
+                report = await engine.run(dry_run=plan, progress=progress.pages)
                 doc, message = None, None
         finally:
             progress.done()
@@ -738,12 +787,18 @@ async def sync_panel(args: argparse.Namespace) -> int:
     if doc is not None:
         emit_json(doc) if args.json else say(message)
         return 0
-    if _report_head(args, report, "panel"):
-        for o in report.outcomes:
-            if o.result in ("error", "create_unknown", "broken", "no panel user") or report.dry_run:
-                say(f"  {o.backend}/{o.server_id} {o.server}: {o.result}" + (f": {o.error}" if o.error else ""))
     for backend, error in report.errors.items():
         warn(f"{backend}: servers not listed, none of their records touched: {error}")
+    if plan:
+        return show_plan(args, "panel sync", report.as_dict(), report.counts(),
+                         ["server", "name", "would", "panel vps", "note"],
+                         [[f"{o.backend}/{o.server_id}", o.server, o.result.removeprefix("would "), o.panel_id or ("new" if o.result == "would create" else "—"),
+                           o.error or ""] for o in sorted(report.outcomes, key=lambda o: not o.result.startswith("would "))
+                          if o.result != "unchanged"])
+    if _report_head(args, report, "panel"):
+        for o in report.outcomes:
+            if o.result in ("error", "create_unknown", "broken", "no panel user"):
+                say(f"  {o.backend}/{o.server_id} {o.server}: {o.result}" + (f": {o.error}" if o.error else ""))
     return 1 if report.failed else 0
 
 
@@ -850,11 +905,13 @@ def site_list(args: argparse.Namespace) -> int:
         jobs = SiteJobs(ws.store).all()
     if args.json:
         emit_json([j.as_dict() for j in jobs])
+    elif jobs:
+        steps = list(dict.fromkeys(step for job in jobs for step in job.steps))
+        table(["domain", "backend", "type", "status", *steps],
+              [[job.domain, job.backend, job.kind, job.status, *(plain(getattr(job.steps.get(step), "status", None))
+                                                                  for step in steps)] for job in jobs])
     else:
-        for job in jobs:
-            say(_job_line(job))
-        if not jobs:
-            say("no sites yet: `hostdeck site add BACKEND DOMAIN`.")
+        say("no sites yet: `hostdeck site add BACKEND DOMAIN`.")
     return 0
 
 

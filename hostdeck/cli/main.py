@@ -13,6 +13,8 @@ from hostdeck.backends.errors import SecretError
 
 from .output import emit_json
 from .output import warn
+from .secret_help import LazyEpilogParser
+from .secret_help import secret_fields_help
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -26,6 +28,12 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="run against freshly started simulators with built-in demo credentials")
 
 
+def _bulk_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="list what would change, with the counts; change nothing")
+    parser.add_argument("--yes", action="store_true",
+                        help="do it (without --yes: the list of what would change, and exit 2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hostdeck.backends.actions import CLI_COMMANDS
 
@@ -33,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def cmd(name: str, func: str, help: str, json_flag: bool = True, parent=sub) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help, description=help)
+    def cmd(name: str, func: str, help: str, json_flag: bool = True, parent=sub, **extra) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help, description=help, **extra)
         _global_options(p, top=False)
         if json_flag:
             p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
@@ -44,12 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     cmd("info", "info", "versions, config/data/log paths and backends")
 
     secret = sub.add_parser("secret", help="set, list or delete credentials in the OS keyring")
-    ssub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
-    p = cmd("set", "secret_set", "store a credential; the value is read from stdin or a hidden prompt", False, ssub)
-    p.add_argument("backend")
-    p.add_argument("field")
-    cmd("list", "secret_list", "which credentials are set and where from (never the values)", True, ssub)
-    p = cmd("delete", "secret_delete", "remove a credential from the keyring", False, ssub)
+    secret_sub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True,
+                                       parser_class=LazyEpilogParser)
+    p = cmd("set", "secret_set", "store a credential; the value is read from stdin or a hidden prompt", False, secret_sub,
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+    assert isinstance(p, LazyEpilogParser)
+    p.epilog_source = secret_fields_help
+    p.add_argument("backend", help="the backend's name in the config")
+    p.add_argument("field", help="the secret's field: see the list below")
+    cmd("list", "secret_list", "which credentials are set and where from (never the values)", True, secret_sub)
+    p = cmd("delete", "secret_delete", "remove a credential from the keyring", False, secret_sub)
     p.add_argument("backend")
     p.add_argument("field")
 
@@ -112,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("--check", "compare both sides; drifted links name the differing fields"),
                        ("--retry-errors", "push again the clients whose last sync failed")):
         mode.add_argument(flag, action="store_const", dest="mode", const=flag[2:], help=text)
-    p.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    _bulk_options(p)
     p.add_argument("--concurrency", type=int, help="requests in flight (default: [sync] concurrency)")
     cmd("status", "sync_status", "links by entity and status", True, ssub)
     p = cmd("log", "sync_log", "the newest sync log entries", True, ssub)
@@ -128,16 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--propose", action="store_true", help="list the proposed links with their evidence and score")
     mode.add_argument("--accept", nargs="+", metavar="SERVICE", help="accept the proposal of these services")
-    mode.add_argument("--accept-all", action="store_true", help="accept every confident proposal (never an ambiguous one)")
+    mode.add_argument("--accept-all", action="store_true", help="accept every confident proposal (never an ambiguous one; "
+                      "lists them and asks for --yes first)")
     mode.add_argument("--reject", nargs="+", metavar="ARG", help="SERVICE [BACKEND SERVER]: reject the service's "
                       "proposals (or that one); remembered, never proposed again")
     mode.add_argument("--link", nargs=3, metavar=("SERVICE", "BACKEND", "SERVER"), help="link a service to a server by hand")
     mode.add_argument("--unlink", metavar="SERVICE", help="drop a service's link (touches neither side)")
+    _bulk_options(p)
     cmd("drift", "sync_drift", "where billing and reality disagree: leaks, orphans, gone servers, plan mismatches (exit 0 "
         "with the report, 1 when a backend could not be checked)", True, ssub)
     p = cmd("panel", "sync_panel", "mirror linked servers to the VPS panel: create, update, delete (exit 1 when a record "
             "needs someone: error, create_unknown, broken)", True, ssub)
-    p.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    _bulk_options(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--adopt", nargs=3, metavar=("BACKEND", "SERVER", "PANEL_ID"),
                       help="the panel has this server's record (after create_unknown): link its id")

@@ -55,6 +55,22 @@ def _json_escape(match: re.Match) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
+NOTHING = "—"
+
+
+def plain(value: Any) -> str:
+    """A value as people write it: yes/no, `key=value` for a mapping, a comma list, and — for none or empty."""
+    if value is None or (isinstance(value, (str, dict, list, tuple, set, frozenset)) and not value):
+        return NOTHING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v if isinstance(v, str) else plain(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(plain(v) for v in value)
+    return str(value)
+
+
 def say(message: Any = "", *, multiline: bool = False) -> None:
     """One line of plain output on stdout, control characters (a newline in a value too) escaped; `multiline` for
     text of our own that has several lines."""

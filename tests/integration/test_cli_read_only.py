@@ -5,29 +5,22 @@ every backend) with a data dir of its own, so what was written can be read after
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from tests.support.cli import cli_env
+from tests.support.cli import demo_env
 from tests.support.cli import run_cli
+from tests.support.cli import store_rows as _rows
 
 
 @pytest.fixture
 def env(tmp_path):
-    return cli_env(data=tmp_path / "data", XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    return demo_env(tmp_path)
 
 
 def hostdeck(env, *args) -> subprocess.CompletedProcess:
     return run_cli(env, "--demo", *args)
-
-
-def _rows(env, sql: str) -> list:
-    db = Path(env["HOSTDECK_DATA_DIR"]) / "hostdeck.db"
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_read_only_refuses_sso_and_sync_map_writes_up_front(env):
@@ -50,7 +43,7 @@ def test_read_only_refuses_sso_and_sync_map_writes_up_front(env):
 
 
 def test_read_only_check_reports_without_writing_and_the_writes_work_otherwise(env):
-    accepted = hostdeck(env, "sync", "services", "--accept-all", "--json")
+    accepted = hostdeck(env, "sync", "services", "--accept-all", "--yes", "--json")
     assert accepted.returncode == 0, accepted.stderr
     linked = _rows(env, "SELECT count(*) FROM sync_links")[0][0]
     assert linked > 0  # the same command writes when read-only is off

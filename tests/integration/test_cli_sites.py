@@ -71,6 +71,9 @@ def test_site_add_list_retry_delete_and_password_reset(env):
     assert retried.returncode == 0 and json.loads(retried.stdout)["status"] == "done"
     listed = json.loads(hostdeck(e, "site", "list", "--json").stdout)
     assert [j["domain"] for j in listed] == ["shop.example.com"] and listed[0]["result"]["matomo_site_id"]
+    header, row = hostdeck(e, "site", "list").stdout.splitlines()
+    assert header.split() == ["DOMAIN", "BACKEND", "TYPE", "STATUS", "CREATE_SITE", "CERTIFICATE", "ANALYTICS"]
+    assert row.split() == ["shop.example.com", "web1", "php", "done", "done", "done", "done"]
     again = hostdeck(e, "site", "analytics", "shop.example.com")
     assert again.returncode == 0 and len(matomo.sites_with_url("https://shop.example.com")) == 1
     assert hostdeck(e, "site", "delete", "shop.example.com").returncode == 2  # needs --yes

@@ -305,12 +305,12 @@ def assert_nothing_half_done(panel, rows) -> None:
 
 def test_killed_panel_syncs_rerun_to_a_true_map_without_duplicates(crash_world):
     hzs, whs, panel, env, tmp = crash_world
-    accepted = hostdeck(env, "sync", "services", "--accept-all", "--json")
+    accepted = hostdeck(env, "sync", "services", "--accept-all", "--yes", "--json")
     assert accepted.returncode == 0, accepted.stderr
     kills = 0
     for threshold in (8, 20, 32):
-        proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", "sync", "panel"], env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", "sync", "panel", "--yes"], env=env,
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while proc.poll() is None and len(panel.records) < threshold and time.monotonic() < deadline:
             time.sleep(0.002)
@@ -320,14 +320,14 @@ def test_killed_panel_syncs_rerun_to_a_true_map_without_duplicates(crash_world):
         proc.wait()
     assert kills == 3, "the syncs finished before they could be killed: raise the latency"
     time.sleep(0.2)                                              # creates already sent still land on the panel
-    first = hostdeck(env, "sync", "panel", "--json")
+    first = hostdeck(env, "sync", "panel", "--yes", "--json")
     report = json.loads(first.stdout)
     unclear = [o for o in report["outcomes"] if o["result"] == "create_unknown"]
     assert unclear and first.returncode == 1                     # flagged for an operator, never resent
     assert report["counts"].get("error", 0) == 0
     assert_nothing_half_done(panel, panel_rows(tmp))
     sent = len(vp.sync_posts(panel, "create"))
-    again = json.loads(hostdeck(env, "sync", "panel", "--json").stdout)
+    again = json.loads(hostdeck(env, "sync", "panel", "--yes", "--json").stdout)
     assert not [o for o in again["outcomes"] if o["result"] == "created"]
     assert len(vp.sync_posts(panel, "create")) == sent          # a rerun resends no unclear create
     # the operator resolves each: adopt the record the panel has, or create again the one it does not
@@ -348,7 +348,7 @@ def test_killed_panel_syncs_rerun_to_a_true_map_without_duplicates(crash_world):
             asyncio.run(sync.retry_create(left_system, left_id))
         adopted, retried = adopted + bool(found), retried + (not found)
     ws.close_store()
-    final = hostdeck(env, "sync", "panel", "--json")
+    final = hostdeck(env, "sync", "panel", "--yes", "--json")
     assert final.returncode == 0, final.stderr
     counts = json.loads(final.stdout)["counts"]
     assert counts.get("created", 0) == retried and counts.get("updated", 0) == adopted
@@ -356,5 +356,5 @@ def test_killed_panel_syncs_rerun_to_a_true_map_without_duplicates(crash_world):
     assert all(r[3] == "synced" for r in rows)
     assert_nothing_half_done(panel, rows)
     assert len(panel.records) == len(rows)
-    last = json.loads(hostdeck(env, "sync", "panel", "--json").stdout)
+    last = json.loads(hostdeck(env, "sync", "panel", "--yes", "--json").stdout)
     assert set(last["counts"]) <= {"unchanged", "waiting", "no panel user"}

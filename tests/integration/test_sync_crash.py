@@ -54,7 +54,7 @@ poll_seconds = 0.05
 
 
 def sync(env, timeout=120) -> subprocess.CompletedProcess:
-    return run_cli(env, "sync", "clients", "--push", "--json", timeout=timeout)
+    return run_cli(env, "sync", "clients", "--push", "--yes", "--json", timeout=timeout)
 
 
 def test_killed_syncs_rerun_to_a_true_map_without_duplicates(world):
@@ -62,7 +62,8 @@ def test_killed_syncs_rerun_to_a_true_map_without_duplicates(world):
     rng = random.Random(1234)
     kills = 0
     for _ in range(4):
-        proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", "sync", "clients", "--push"], env=env, cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", "sync", "clients", "--push",
+                                 "--yes"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # Killed after a random number of new panel users, not after a time: on a loaded machine start-up alone can
         # outlast any fixed delay, and the point is to die in the middle of the creates.

@@ -37,3 +37,16 @@ def run_cli(env: dict[str, str], *args: str, stdin: str | None = None, timeout: 
     """`hostdeck <args>` in the repository, its output captured (bytes when not `text`)."""
     return subprocess.run([sys.executable, "-m", "hostdeck.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
                           text=text, input=stdin, timeout=timeout)
+
+
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    """A `--demo` run's environment with a data dir of the test's own, so what it wrote can be read afterwards."""
+    return cli_env(data=tmp_path / "data", XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+
+
+def store_rows(env: dict[str, str], sql: str) -> list[Any]:
+    """Rows of the store the run of `env` wrote (`demo_env`)."""
+    import sqlite3
+
+    with sqlite3.connect(Path(env["HOSTDECK_DATA_DIR"]) / "hostdeck.db") as conn:
+        return conn.execute(sql).fetchall()

@@ -114,7 +114,7 @@ class Proposal:
 @dataclass
 class LinkOutcome:
     service_id: str
-    result: str                      # linked | refused | rejected | unlinked
+    result: str                      # linked | refused | rejected | unlinked | would link
     backend: str | None = None
     server_id: str | None = None
     reason: str | None = None
@@ -542,11 +542,13 @@ class ServiceLinks:
         return kept
 
     async def accept(self, which: Iterable[str] | str, *, proposals: list[Proposal] | None = None,
-                     snapshot: Snapshot | None = None) -> list[LinkOutcome]:
+                     snapshot: Snapshot | None = None, dry_run: bool = False) -> list[LinkOutcome]:
         """Accept proposals: a list of service ids (each must have exactly one proposal, ambiguous ones are accepted
         only when named), or "all-confident". `proposals`: the ones the user saw (else they are computed now); each is
-        checked against the sync map again before it is written."""
-        refuse_in_read_only(self.billing, "accept")
+        checked against the sync map again before it is written. `dry_run`: the outcomes ("would link"), nothing
+        written."""
+        if not dry_run:
+            refuse_in_read_only(self.billing, "accept")
         if isinstance(which, str) and which != "all-confident":
             which = [which]
         if proposals is None:
@@ -591,8 +593,9 @@ class ServiceLinks:
                                 response={"score": p.score, "evidence": [e.text for e in p.evidence]}))
             linked.add(p.service_id)
             taken[(p.backend, p.server_id)] = p.service_id
-            outcomes.append(LinkOutcome(p.service_id, "linked", p.backend, p.server_id))
-        await asyncio.to_thread(self.map.write, writes, log)
+            outcomes.append(LinkOutcome(p.service_id, "would link" if dry_run else "linked", p.backend, p.server_id))
+        if not dry_run:
+            await asyncio.to_thread(self.map.write, writes, log)
         return outcomes
 
     async def reject(self, service_id: str, backend: str | None = None, server_id: str | None = None, *,
