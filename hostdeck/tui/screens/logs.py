@@ -10,7 +10,6 @@ from textual import on
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Footer
 from textual.widgets import Input
 from textual.widgets import Select
 from textual.widgets import Static
@@ -20,6 +19,7 @@ from hostdeck.backends.models import utcnow
 
 from ..keys import keys
 from ..safe_text import as_text
+from ..widgets.footer import KeysFooter
 from ..widgets.grid import Column
 from ..widgets.grid import Grid
 from ..widgets.grid import Row
@@ -69,7 +69,7 @@ class LogsScreen(GridScreen):
         with Horizontal(id="logs-body"):
             yield Grid(COLUMNS, id="log-grid")
         yield Static("", id="status-line")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         ws = self.app.workspace

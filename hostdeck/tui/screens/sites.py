@@ -11,7 +11,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 from textual.widgets import Markdown
 from textual.widgets import Static
 
@@ -19,6 +18,7 @@ from ..grid_cache import keep_rows
 from ..keys import keys
 from ..safe_text import as_text
 from ..safe_text import visible
+from ..widgets.footer import KeysFooter
 from ..widgets.grid import Column
 from ..widgets.grid import Grid
 from ..widgets.grid import Row
@@ -73,7 +73,7 @@ class SitesScreen(GridScreen):
                 yield Static(self.LAYOUT.details_placeholder, id=self.LAYOUT.details)
         yield Markdown(SITES_TEXT, id="sites-help", classes="placeholder")
         yield Static("", id="status-line")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#sites-help").display = False
