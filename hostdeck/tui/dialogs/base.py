@@ -43,7 +43,7 @@ class Dialog(ModalScreen[ResultType]):
         buttons = self.buttons
         if self.focused not in buttons:
             raise SkipAction()  # a field's own left/right (or none): not ours
-        at = buttons.index(self.focused)  # type: ignore[arg-type]  # checked above
+        at = buttons.index(self.focused)
         buttons[(at + step) % len(buttons)].focus()
 
     def action_previous_button(self) -> None:

@@ -185,9 +185,9 @@ class GridScreen(FilterBox):
             self.focus_rows()
 
     def action_toggle_details(self) -> None:
-        details = self.details_pane
-        details.display = not details.display
-        if details.display:
+        shown = self.details_shown  # before `details_pane` mounts a new pane, which is shown at once
+        self.details_pane.display = not shown
+        if not shown:
             self.update_details()
 
     @on(Grid.RowHighlighted)
