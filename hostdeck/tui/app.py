@@ -78,6 +78,7 @@ class HostdeckApp(App[int]):
         4              sites        switch_mode('sites')        [Sites]
         5              logs         switch_mode('logs')         [Logs]
         6              connections  switch_mode('connections')  [Connections]
+        colon          command      command_line                [Command line]
         question_mark  help         help                        Keys
         q              quit         quit                        Quit
     """)
@@ -290,6 +291,17 @@ class HostdeckApp(App[int]):
         if self.servers_screen is not None and self.screen is self.servers_screen:
             rows += server_action_rows(read_only=self.read_only)
         self.push_screen(HelpScreen(rows))
+
+    def action_command_line(self) -> None:
+        from .command_line import command_words
+        from .command_line import run
+        from .dialogs.command_line import CommandLine
+
+        async def typed(text: str | None) -> None:
+            if text is not None:
+                await run(self, text)
+
+        self.push_screen(CommandLine(sorted(command_words(self.MODES))), typed)
 
     async def action_quit(self) -> None:
         self.exit(0)
