@@ -31,6 +31,13 @@ async def _type(app, pilot, text: str) -> None:
     await settle(app, pilot)
 
 
+async def _select_running(app, pilot):
+    await settle(app, pilot)
+    target = next(s for s in app.screen.servers.values() if s.raw_status == "running")
+    app.screen.select_server(target.key)
+    return target
+
+
 async def test_a_screen_by_name(app_factory):
     app = app_factory(servers=10)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -44,9 +51,7 @@ async def test_a_screen_by_name(app_factory):
 async def test_an_action_runs_on_the_selected_server_from_another_screen(app_factory):
     app = app_factory(servers=10)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
-        target = next(s for s in app.screen.servers.values() if s.raw_status == "running")
-        app.screen.select_server(target.key)
+        target = await _select_running(app, pilot)
         await pilot.press("2")
         await _type(app, pilot, "reboot")
         dialog = app.screen
@@ -81,9 +86,7 @@ async def test_escape_leaves_the_line_without_running_it(app_factory):
 async def test_an_action_the_server_cannot_take_says_why(app_factory):
     app = app_factory(servers=10)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
-        target = next(s for s in app.screen.servers.values() if s.raw_status == "running")
-        app.screen.select_server(target.key)
+        target = await _select_running(app, pilot)
         await _type(app, pilot, "on")
         assert type(app.screen).__name__ == "ServersScreen"
         assert any(n.message.startswith(f"Power on on {target.name}: ") for n in app._notifications)
