@@ -108,8 +108,7 @@ class SitesScreen(GridScreen):
         self.grid.set_rows(rows)
         keep_rows(self, self.app.workspace, "sites", rows)
         self.grid.empty_message = "No sites yet: press n to create one."
-        analytics = self.sites.matomo.name if self.sites.matomo else "none configured"
-        self.set_status(f"{len(jobs)} sites on {self.sites.cloudpanel.name} · analytics: {analytics}")
+        self.update_status()
         self.update_details()
 
     def show_failure(self, worker, failure) -> None:
@@ -126,7 +125,15 @@ class SitesScreen(GridScreen):
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
         if new or job.status not in ("pending", "running"):  # a new site or a finished step: kept for the next start
             keep_rows(self, self.app.workspace, "sites", [job_row(j) for j in self.jobs.values()])
+        self.update_status()
         self.update_details()
+
+    def update_status(self) -> None:
+        pipeline = self.pipeline
+        if pipeline is None:  # loading, or not set up (the status line says why)
+            return
+        analytics = pipeline.matomo.name if pipeline.matomo else "none configured"
+        self.set_status(f"{self.counted('sites')} on {pipeline.cloudpanel.name} · analytics: {analytics}")
 
     # actions ---------------------------------------------------------------------------------
     def _writable(self) -> bool:
@@ -218,6 +225,7 @@ class SitesScreen(GridScreen):
         if job.status == "discarded":
             self.jobs.pop(domain, None)
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
+            self.update_status()
             self.update_details()
             self.notify(f"{domain}: the failed job was discarded (its site was never created); add it again with other "
                         "options.")

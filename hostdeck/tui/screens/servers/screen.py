@@ -292,6 +292,8 @@ class ServersScreen(ServerActions):
     def update_status(self) -> None:
         grid = self.grid
         parts = [self.counted("servers")]
+        if not (grid.total_count or self.fetched_at or self.unreachable or self.cache):
+            parts[0] = "loading servers…" if self.app.workspace.backend_names else "no backends configured"
         if any(c.partial for c in self.cache.values()):
             parts[0] = f"the first {grid.total_count:,} servers by name · loading the rest of the stored list…"
         if grid.filter_text:
