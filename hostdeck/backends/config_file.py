@@ -59,6 +59,20 @@ def write_text(path: Path, text: str) -> None:
         raise
 
 
+def set_general(path: Path, key: str, value: str) -> Config:
+    """Set `[general] key = value` (the theme chosen in the app), keeping the rest of the file as it is."""
+    import tomlkit
+
+    doc = _document(path)
+    if "general" not in doc:
+        doc.add("general", tomlkit.table())
+    doc["general"][key] = value
+    text = tomlkit.dumps(doc)
+    config = _checked(path, text)
+    write_text(path, text)
+    return config
+
+
 def backend_names(path: Path) -> list[str]:
     doc = _document(path)
     return [str(table.get("name")) for table in doc.get("backends", [])]

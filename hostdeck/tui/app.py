@@ -78,6 +78,7 @@ class HostdeckApp(App[int]):
         4              sites        switch_mode('sites')        [Sites]
         5              logs         switch_mode('logs')         [Logs]
         6              connections  switch_mode('connections')  [Connections]
+        colon          command      command_line                [Command line]
         question_mark  help         help                        Keys
         q              quit         quit                        Quit
     """)
@@ -123,7 +124,25 @@ class HostdeckApp(App[int]):
             self.set_keymap(self.workspace.config.keymap)
         if self._theme_error:
             self.notify(self._theme_error, severity="warning", timeout=10)
+        self.watch(self, "theme", self._keep_theme, init=False)
         self.switch_mode(self.initial_mode)
+
+    def _keep_theme(self, theme: str) -> None:
+        """A theme chosen in the app (the palette's "Change theme") is written to the config's [general] table."""
+        path = self.workspace.config.path
+        if path is None or self.demo or theme == self.workspace.config.general.theme:
+            return
+        self.workspace.config.general.theme = theme
+        self.run_worker(partial(self._write_theme, path, theme), thread=True, group="keep-theme", exclusive=True,
+                        exit_on_error=False, description="Keep the theme in the config")
+
+    def _write_theme(self, path, theme: str) -> None:
+        from pathlib import Path
+
+        from hostdeck.backends.config_file import set_general
+
+        set_general(Path(path), "theme", theme)
+        self.call_from_thread(self.notify, f"Theme {theme} kept in {path}.", timeout=4)
 
     def on_ready(self) -> None:
         self.first_paint_ms = (time.perf_counter() - STARTED) * 1000
@@ -290,6 +309,17 @@ class HostdeckApp(App[int]):
         if self.servers_screen is not None and self.screen is self.servers_screen:
             rows += server_action_rows(read_only=self.read_only)
         self.push_screen(HelpScreen(rows))
+
+    def action_command_line(self) -> None:
+        from .command_line import command_words
+        from .command_line import run
+        from .dialogs.command_line import CommandLine
+
+        async def typed(text: str | None) -> None:
+            if text is not None:
+                await run(self, text)
+
+        self.push_screen(CommandLine(sorted(command_words(self.MODES))), typed)
 
     async def action_quit(self) -> None:
         self.exit(0)

@@ -109,7 +109,8 @@ async def test_delete_refuses_until_the_name_is_typed(app_factory):
         assert isinstance(dialog, ConfirmDialog)
         confirm = dialog.query_one("#confirm")
         assert confirm.disabled
-        await pilot.click("#confirm-text")
+        field = dialog.query_one("#confirm-text")
+        assert dialog.focused is field and field.placeholder == ""  # typed at once; nothing grey that looks typed
         await pilot.press(*target.name[:-1])
         await pilot.press("enter")  # a wrong name does nothing
         await pilot.pause()

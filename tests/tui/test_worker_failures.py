@@ -166,6 +166,17 @@ def broken_data_dir(run: Run) -> None:
     run.mp.setattr(ws, "_store", None)
 
 
+@recipe("tui/app.py:HostdeckApp._keep_theme", "hz")
+async def _(run: Run, key: str) -> None:
+    async def trigger():
+        blocker = run.app.workspace.data_dir / "a-file"
+        blocker.write_text("")
+        run.mp.setattr(run.app.workspace.config, "path", blocker / "config.toml")  # its folder is a file
+        run.app.theme = "nord" if run.app.theme != "nord" else "gruvbox"
+
+    await run.expect(key, trigger, action="Keep the theme in the config", backend=None)
+
+
 @recipe("tui/app.py:HostdeckApp._flush_events", "hz")
 async def _(run: Run, key: str) -> None:
     from hostdeck.backends.models import Event

@@ -1,14 +1,12 @@
-"""Confirmation with Cancel focused; type-to-confirm for irreversible actions."""
+"""Confirmation with Cancel focused; type-to-confirm for irreversible actions, the cursor in the field to type in."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button
 from textual.widgets import Input
 from textual.widgets import Label
@@ -16,18 +14,20 @@ from textual.widgets import Static
 
 from ..safe_text import as_text
 from ..safe_text import visible
+from .base import Dialog
 
 LIMIT = 300  # characters of one backend string in the dialog
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(Dialog[bool]):
     """Names the backend, the target and the call. `require_text` makes the user type it (e.g. the server name)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
+    SUBMIT = "#confirm"
+    CANCELLED = False
 
     def __init__(self, title: str, *, backend: str, target: str, call: str = "", warning: str = "",
                  confirm_label: str = "Confirm", require_text: str | None = None, danger: bool = True) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.title_text = title
         self.backend = backend
         self.target = target
@@ -49,14 +49,14 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Static(as_text(self.warning, limit=LIMIT, multiline=True), id="dialog-warning")
             if self.require_text is not None:
                 yield Label(Text.assemble("Type ", as_text(self.require_text, "bold", limit=LIMIT), " to confirm:"))
-                yield Input(placeholder=visible(self.require_text, limit=LIMIT), id="confirm-text")
+                yield Input(id="confirm-text")  # no placeholder: a grey name would look typed already
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "primary",
                              disabled=self.require_text is not None)
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.query_one("#cancel" if self.require_text is None else "#confirm-text").focus()
 
     def _matches(self, typed: str) -> bool:
         """The text as it is, or as shown (a name with control characters is typed with their escapes)."""
@@ -66,16 +66,7 @@ class ConfirmDialog(ModalScreen[bool]):
     def _typed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = not self._matches(event.value)
 
-    @on(Input.Submitted, "#confirm-text")
-    def _submitted(self, event: Input.Submitted) -> None:
-        if self._matches(event.value):
-            self.dismiss(True)
-
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
         if self.require_text is None or self._matches(self.query_one("#confirm-text", Input).value):
             self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)

@@ -8,7 +8,6 @@ from typing import cast
 from textual import on
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.containers import VerticalScroll
 from textual.widgets import Button
@@ -30,7 +29,8 @@ LIMIT = 200  # characters of a node or template name in a choice
 
 
 class CreateConvoyServerDialog(ServerForm):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="create_convoy.cancel")]
+    SUBMIT = "#create"
+    REQUIRED = ("#name", "#node", "#template", "#owner", "#cpu", "#memory", "#disk")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog-box", classes="wide"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual import on
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.containers import VerticalScroll
 from textual.widgets import Button
@@ -28,7 +27,8 @@ LIMIT = 200  # characters of a catalog name or description in a choice
 
 
 class CreateServerDialog(ServerForm):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="create.cancel")]
+    SUBMIT = "#create"
+    REQUIRED = ("#name", "#location", "#type", "#image")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog-box", classes="wide"):

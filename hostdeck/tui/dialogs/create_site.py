@@ -5,10 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button
 from textual.widgets import Checkbox
 from textual.widgets import Input
@@ -17,16 +15,18 @@ from textual.widgets import Select
 from textual.widgets import Static
 
 from ..safe_text import as_text
+from .base import Dialog
 
 KINDS = [("PHP", "php"), ("Static HTML", "static"), ("Node.js", "nodejs"), ("Python", "python"),
          ("Reverse proxy", "reverse-proxy")]
 
 
-class CreateSiteDialog(ModalScreen[dict | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="create_site.cancel")]
+class CreateSiteDialog(Dialog[dict | None]):
+    SUBMIT = "#create"
+    REQUIRED = ("#domain",)
 
     def __init__(self, backend: str, *, analytics_available: bool) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.backend = backend
         self.analytics_available = analytics_available
 
@@ -98,7 +98,3 @@ class CreateSiteDialog(ModalScreen[dict | None]):
                 fields[key] = option
         alt = [a.strip() for a in self.query_one("#alt-names", Input).value.split(",") if a.strip()]
         self.dismiss({"spec": fields, "alt_names": alt, "analytics": self.query_one("#analytics", Checkbox).value})
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button
 from textual.widgets import Input
 from textual.widgets import Label
@@ -15,13 +13,15 @@ from textual.widgets import Static
 
 from ..safe_text import as_text
 from ..safe_text import visible
+from .base import Dialog
 
 
-class CredentialDialog(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="credential.cancel")]
+class CredentialDialog(Dialog[str | None]):
+    SUBMIT = "#save"
+    REQUIRED = ("#credential-value",)
 
     def __init__(self, backend: str, field: str, env_var: str) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.backend = backend
         self.field = field
         self.env_var = env_var
@@ -36,13 +36,10 @@ class CredentialDialog(ModalScreen[str | None]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
         value = self.query_one(Input).value
         if value:
             self.dismiss(value)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        else:
+            self.app.bell()

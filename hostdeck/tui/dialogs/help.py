@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,6 +12,8 @@ from textual.widgets import Label
 from textual.widgets import Static
 
 from hostdeck.backends.actions import SERVER_ACTIONS
+
+from ..widgets.topbar import legend
 
 
 def server_action_rows(*, read_only: bool) -> list[tuple[str, str, str]]:
@@ -38,6 +41,7 @@ class HelpScreen(ModalScreen[None]):
             for row in self.rows:
                 table.add_row(*row)
             yield table
+            yield Static(Text.assemble("Backends in the top bar: ", legend()), id="health-legend")
             yield Static("Remap any key in the config: [keymap] \"binding.id\" = \"keys\".", id="dialog-warning")
 
     def action_close(self) -> None:

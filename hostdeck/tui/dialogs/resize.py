@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button
 from textual.widgets import Input
 from textual.widgets import Label
@@ -18,15 +16,16 @@ from hostdeck.backends.validate import hostname_problem
 
 from ..safe_text import as_text
 from ..safe_text import visible
+from .base import Dialog
 
 LIMIT = 300  # characters of a name in a title
 
 
-class ResizeDialog(ModalScreen[dict | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="resize.cancel")]
+class ResizeDialog(Dialog[dict | None]):
+    SUBMIT = "#resize"
 
     def __init__(self, server: Server) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.server = server
         res = server.raw.get("resources") or {}
         self.current = {"cpu": res.get("cpu"), "memory_mb": res.get("memory_mb"), "disk_gb": res.get("disk_gb"),
@@ -61,16 +60,12 @@ class ResizeDialog(ModalScreen[dict | None]):
             return
         self.dismiss(changed)
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class RenameDialog(ModalScreen[dict | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="rename.cancel")]
+class RenameDialog(Dialog[dict | None]):
+    SUBMIT = "#rename"
 
     def __init__(self, server: Server) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.server = server
 
     def compose(self) -> ComposeResult:
@@ -105,8 +100,7 @@ class RenameDialog(ModalScreen[dict | None]):
         old_host = str(self.server.raw.get("hostname") or "")
         if host and host not in (old_host, visible(old_host).strip()):
             changed["hostname"] = host
-        self.dismiss(changed or None)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not changed:
+            self.notify("Nothing changed.", severity="warning")
+            return
+        self.dismiss(changed)

@@ -8,7 +8,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.widgets import DataTable
-from textual.widgets import Footer
 from textual.widgets import Static
 from textual.widgets import TabbedContent
 from textual.widgets import TabPane
@@ -24,6 +23,7 @@ from ..format import age_text
 from ..keys import keys
 from ..safe_text import as_text
 from ..safe_text import table_cell
+from ..widgets.footer import KeysFooter
 from ..widgets.topbar import TopBar
 from .grid_screen import FilterBox
 
@@ -38,6 +38,8 @@ TABS = {
     CatalogKind.TEMPLATE: ("Templates", ["backend", "template", "group", "node", "uuid", "hidden"]),
     CatalogKind.IP_POOL: ("IP pools", ["backend", "pool", "type", "free", "total", "first free addresses"]),
 }
+TAB_KEYS = {CatalogKind.SERVER_TYPE: "t", CatalogKind.LOCATION: "l", CatalogKind.IMAGE: "i", CatalogKind.NODE: "n",
+            CatalogKind.TEMPLATE: "m", CatalogKind.IP_POOL: "p"}  # as bound in CatalogScreen.BINDINGS
 CELL_LIMIT = 200  # characters of one catalog value in a cell (the table clips it to the column anyway)
 OPTIONAL_TABS = {CatalogKind.NODE, CatalogKind.TEMPLATE, CatalogKind.IP_POOL}  # shown when a backend has them
 
@@ -86,9 +88,17 @@ class CatalogScreen(FilterBox):
     FILTER_PLACEHOLDER = "filter the current tab"
     AUTO_FOCUS = "#table-server_type"
     BINDINGS = keys("catalog", """
-        r       refresh  refresh  Refresh (live)
-        slash   filter   filter   Filter
-        escape  clear    clear    Clear
+        r                     refresh         refresh                  Refresh (live)
+        slash                 filter          filter                   Filter
+        escape                clear           clear                    Clear
+        right_square_bracket  next_tab        next_tab(1)              Next tab
+        left_square_bracket   previous_tab    next_tab(-1)             [Previous tab]
+        t                     tab_types       tab('server_type')       [Server types]
+        l                     tab_locations   tab('location')          [Locations]
+        i                     tab_images      tab('image')             [Images]
+        n                     tab_nodes       tab('node')              [Nodes]
+        m                     tab_templates   tab('template')          [Templates]
+        p                     tab_ip_pools    tab('ip_pool')           [IP pools]
     """)
 
     def __init__(self) -> None:
@@ -101,11 +111,11 @@ class CatalogScreen(FilterBox):
         yield Static("Loading catalogs…", id="catalog-source")
         with TabbedContent(id="catalog-tabs"):
             for kind, (title, columns) in TABS.items():
-                with TabPane(title, id=f"tab-{kind.value}"):
+                with TabPane(f"{title} ({TAB_KEYS[kind]})", id=f"tab-{kind.value}"):
                     table: DataTable[Text] = DataTable(id=f"table-{kind.value}", cursor_type="row", zebra_stripes=True)
                     table.add_columns(*columns)
                     yield table
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         tabs = self.query_one("#catalog-tabs", TabbedContent)
@@ -177,6 +187,24 @@ class CatalogScreen(FilterBox):
                         continue
                     # Text cells: a DataTable parses plain strings as markup
                     table.add_row(*(table_cell(cell, limit=CELL_LIMIT) for cell in cells), key=f"{item.backend}:{item.id}")
+
+    def shown_tabs(self) -> list[CatalogKind]:
+        """The tabs on screen: the optional ones only when a backend has such items."""
+        return [kind for kind in TABS
+                if kind not in OPTIONAL_TABS or any(c.of_kind(kind) for c in self.catalogs.values())]
+
+    def action_tab(self, kind: str) -> None:
+        if CatalogKind(kind) not in self.shown_tabs():
+            self.notify(f"No configured backend has {TABS[CatalogKind(kind)][0].lower()}.", timeout=3)
+            return
+        self.query_one("#catalog-tabs", TabbedContent).active = f"tab-{kind}"
+        self.focus_rows()
+
+    def action_next_tab(self, step: int) -> None:
+        shown = self.shown_tabs()
+        active = CatalogKind(self.query_one("#catalog-tabs", TabbedContent).active.removeprefix("tab-"))
+        at = shown.index(active) if active in shown else 0
+        self.action_tab(shown[(at + step) % len(shown)].value)
 
     def action_refresh(self) -> None:
         self.load(refresh=True)

@@ -74,15 +74,20 @@ class FilterBox(ReportsFailures, Screen):
         self.focus_rows()
 
     def action_clear(self) -> None:
+        self.clear_filter()
+
+    def clear_filter(self) -> bool:
+        """Empty and hide the filter box; False when there was nothing to clear."""
         found = self.query("#filter")
         box = found.first(Input) if found else None
         if box is None or not (box.value or (box.display and self.FILTER_HIDES)):
-            return
+            return False
         box.value = ""
         if self.FILTER_HIDES:
             box.display = False
         self.apply_filter("")
         self.focus_rows()
+        return True
 
     def apply_filter(self, text: str) -> None:
         raise NotImplementedError
@@ -173,10 +178,16 @@ class GridScreen(FilterBox):
             self._details_static = found.first(Static) if found else None
         return self._details_static
 
+    def action_clear(self) -> None:
+        """Escape: the filter first, then the details pane."""
+        if not self.clear_filter() and self.details_shown:
+            self.details_pane.display = False
+            self.focus_rows()
+
     def action_toggle_details(self) -> None:
-        details = self.details_pane
-        details.display = not details.display
-        if details.display:
+        shown = self.details_shown  # before `details_pane` mounts a new pane, which is shown at once
+        self.details_pane.display = not shown
+        if not shown:
             self.update_details()
 
     @on(Grid.RowHighlighted)

@@ -10,7 +10,6 @@ from textual import on
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Footer
 from textual.widgets import Input
 from textual.widgets import Select
 from textual.widgets import Static
@@ -20,6 +19,7 @@ from hostdeck.backends.models import utcnow
 
 from ..keys import keys
 from ..safe_text import as_text
+from ..widgets.footer import KeysFooter
 from ..widgets.grid import Column
 from ..widgets.grid import Grid
 from ..widgets.grid import Row
@@ -33,6 +33,7 @@ COLUMNS = [Column("time", "Time", width=8), Column("backend", "Backend", max_wid
            Column("message", "Message", max_width=60)]
 LEVEL_STYLE = {"info": None, "warning": "$text-warning", "error": "bold $text-error"}
 MAX_EVENTS = 20_000
+EMPTY = "No events yet: API calls and actions appear here as they happen."
 HISTORY = timedelta(minutes=15)
 
 
@@ -69,12 +70,11 @@ class LogsScreen(GridScreen):
         with Horizontal(id="logs-body"):
             yield Grid(COLUMNS, id="log-grid")
         yield Static("", id="status-line")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         ws = self.app.workspace
         self.query_one("#backend-filter", Select).set_options([(as_text(n), n) for n in ws.adapters])
-        self.grid.empty_message = "No events yet: API calls and actions appear here as they happen."
         self.events = list(ws.events.recent(MAX_EVENTS))
         self._unsubscribe = ws.events.subscribe(self._pending.append)
         self._refresh_view()
@@ -125,7 +125,11 @@ class LogsScreen(GridScreen):
 
     def update_status(self) -> None:
         follow = "on" if self.follow else "off"
-        self.set_status(f"{self.grid.match_count:,} of {len(self.events):,} events · follow {follow} (f)")
+        shown, hidden = self.grid.match_count, len(self.events) - self.grid.match_count
+        self.grid.empty_message = f"No events match the filter ({hidden:,} hidden)." if hidden else EMPTY
+        counted = f"{shown:,} of {len(self.events):,} events ({hidden:,} hidden by the filter)" if hidden else \
+            f"{shown:,} events"
+        self.set_status(f"{counted} · follow {follow} (f)")
 
     @on(Select.Changed)
     def _select_filter(self) -> None:

@@ -11,7 +11,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 from textual.widgets import Markdown
 from textual.widgets import Static
 
@@ -19,6 +18,7 @@ from ..grid_cache import keep_rows
 from ..keys import keys
 from ..safe_text import as_text
 from ..safe_text import visible
+from ..widgets.footer import KeysFooter
 from ..widgets.grid import Column
 from ..widgets.grid import Grid
 from ..widgets.grid import Row
@@ -73,7 +73,7 @@ class SitesScreen(GridScreen):
                 yield Static(self.LAYOUT.details_placeholder, id=self.LAYOUT.details)
         yield Markdown(SITES_TEXT, id="sites-help", classes="placeholder")
         yield Static("", id="status-line")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#sites-help").display = False
@@ -108,8 +108,7 @@ class SitesScreen(GridScreen):
         self.grid.set_rows(rows)
         keep_rows(self, self.app.workspace, "sites", rows)
         self.grid.empty_message = "No sites yet: press n to create one."
-        analytics = self.sites.matomo.name if self.sites.matomo else "none configured"
-        self.set_status(f"{len(jobs)} sites on {self.sites.cloudpanel.name} · analytics: {analytics}")
+        self.update_status()
         self.update_details()
 
     def show_failure(self, worker, failure) -> None:
@@ -126,7 +125,15 @@ class SitesScreen(GridScreen):
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
         if new or job.status not in ("pending", "running"):  # a new site or a finished step: kept for the next start
             keep_rows(self, self.app.workspace, "sites", [job_row(j) for j in self.jobs.values()])
+        self.update_status()
         self.update_details()
+
+    def update_status(self) -> None:
+        pipeline = self.pipeline
+        if pipeline is None:  # loading, or not set up (the status line says why)
+            return
+        analytics = pipeline.matomo.name if pipeline.matomo else "none configured"
+        self.set_status(f"{self.counted('sites')} on {pipeline.cloudpanel.name} · analytics: {analytics}")
 
     # actions ---------------------------------------------------------------------------------
     def _writable(self) -> bool:
@@ -218,6 +225,7 @@ class SitesScreen(GridScreen):
         if job.status == "discarded":
             self.jobs.pop(domain, None)
             self.grid.set_rows(job_row(j) for j in self.jobs.values())
+            self.update_status()
             self.update_details()
             self.notify(f"{domain}: the failed job was discarded (its site was never created); add it again with other "
                         "options.")

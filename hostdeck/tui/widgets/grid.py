@@ -40,6 +40,7 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.binding import BindingType
 from textual.cache import LRUCache
@@ -123,7 +124,13 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("left", "column_left", "Left", show=False, id="grid.left"),
         Binding("right", "column_right", "Right", show=False, id="grid.right"),
         Binding("enter", "select_cursor", "Select", show=False, id="grid.select"),
+        # vi's keys, as in k9s and less; a screen that binds one of them itself keeps it (see action_vi)
+        Binding("j", "vi('j')", "Down", show=False, id="grid.vi_down"),
+        Binding("k", "vi('k')", "Up", show=False, id="grid.vi_up"),
+        Binding("g", "vi('g')", "Top", show=False, id="grid.vi_top"),
+        Binding("G", "vi('G')", "Bottom", show=False, id="grid.vi_bottom"),
     ]
+    VI_MOVES: ClassVar[dict[str, str]] = {"j": "cursor_down", "k": "cursor_up", "g": "scroll_top", "G": "scroll_bottom"}
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "grid--header",
@@ -572,6 +579,12 @@ class Grid(ScrollView, can_focus=True, inherit_bindings=False):
 
     def action_scroll_bottom(self) -> None:
         self._move_cursor(len(self._view) - 1)
+
+    def action_vi(self, key: str) -> None:
+        """The move of a vi key, unless a pane or screen around the grid binds that key itself (Sync's `k`: check)."""
+        if any(key in node._bindings.key_to_bindings for node in self.ancestors):  # no public map of a node's keys
+            raise SkipAction()
+        getattr(self, f"action_{self.VI_MOVES[key]}")()
 
     def action_column_left(self) -> None:
         """Scroll left to the previous column's edge (when columns are wider than the grid)."""

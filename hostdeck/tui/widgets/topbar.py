@@ -10,6 +10,14 @@ from ..safe_text import visible
 
 STATE_STYLE = {"ok": "green", "degraded": "yellow", "failing": "bold red", "unknown": "dim"}
 STATE_MARK = {"ok": "●", "degraded": "◐", "failing": "✖", "unknown": "○"}
+STATE_WORDS = {"ok": "answering", "degraded": "slow or partly failing", "failing": "failing",
+               "unknown": "not asked yet"}
+
+
+def legend() -> Text:
+    """What the marks beside the backend names mean (the tooltip and the help screen)."""
+    return Text("  ").join(Text.assemble((STATE_MARK[state], STATE_STYLE[state]), f" {words}")
+                           for state, words in STATE_WORDS.items())
 
 
 class TopBar(Widget):
@@ -22,12 +30,13 @@ class TopBar(Widget):
         self.screen_title = screen_title
 
     def on_mount(self) -> None:
+        self.tooltip = legend()
         self.watch(self.app, "health_version", self._health_changed)
 
     def _health_changed(self, _version: int) -> None:
         said = [f"{backend} {state}: {detail}" for backend, (state, detail) in sorted(getattr(self.app, "health", {}).items())
                 if state in ("degraded", "failing") and detail]
-        self.tooltip = Text("\n".join(said)) if said else None
+        self.tooltip = Text("\n").join([legend(), *map(Text, said)])
         self.refresh()
 
     def render(self) -> Text:

@@ -75,7 +75,9 @@ class ServerActions(GridScreen):
         adapter = self.app.workspace.adapter(server.backend)
         item = next((a for a in build_menu(adapter, server, read_only=self.app.read_only,
                                           billing_routes=self._routes(server)) if a.id == action_id), None)
-        if item is None or item.unavailable:
+        if item is None or item.unavailable:  # the `:` line asks for any action: say why not
+            why = item.unavailable if item else f"{server.backend} has no such action"
+            self.notify(f"{item.label if item else action_id} on {server.name}: {why}", severity="warning", timeout=8)
             return
         if action_id == "copy_ip":
             self.action_copy_ip()

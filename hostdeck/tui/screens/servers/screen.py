@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Footer
 from textual.widgets import Static
 
 from ...filtering import search_text
 from ...keys import keys
+from ...widgets.footer import KeysFooter
 from ...widgets.grid import Grid
 from ...widgets.topbar import TopBar
 from ..grid_screen import GridLayout
@@ -102,8 +102,8 @@ class ServersScreen(ServerActions):
             self.set_timer(0.5, self.add_footer)
 
     def add_footer(self) -> None:
-        if not self.query(Footer):
-            self.mount(Footer())
+        if not self.query(KeysFooter):
+            self.mount(KeysFooter())
             self.call_after_refresh(self.refresh_bindings)  # the Footer draws its keys on the next bindings update
 
     def on_mount(self) -> None:
@@ -292,6 +292,8 @@ class ServersScreen(ServerActions):
     def update_status(self) -> None:
         grid = self.grid
         parts = [self.counted("servers")]
+        if not (grid.total_count or self.fetched_at or self.unreachable or self.cache):
+            parts[0] = "loading servers…" if self.app.workspace.backend_names else "no backends configured"
         if any(c.partial for c in self.cache.values()):
             parts[0] = f"the first {grid.total_count:,} servers by name · loading the rest of the stored list…"
         if grid.filter_text:

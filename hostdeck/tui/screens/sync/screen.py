@@ -11,7 +11,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 from textual.widgets import Markdown
 from textual.widgets import ProgressBar
 from textual.widgets import Static
@@ -23,6 +22,7 @@ from ...grid_cache import keep_rows
 from ...keys import keys
 from ...safe_text import as_text
 from ...safe_text import visible
+from ...widgets.footer import KeysFooter
 from ...widgets.grid import Column
 from ...widgets.grid import Grid
 from ...widgets.grid import Row
@@ -110,7 +110,7 @@ class SyncScreen(GridScreen):
             with TabPane("Panel (v)", id="panel"):
                 yield PanelPane()
         yield Static("", id="status-line")
-        yield Footer()
+        yield KeysFooter()
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#sync-tabs", TabbedContent).active = tab
