@@ -64,6 +64,10 @@ def backend_names(path: Path) -> list[str]:
     return [str(table.get("name")) for table in doc.get("backends", [])]
 
 
+def _index(doc: Any, name: str) -> int | None:
+    return next((i for i, t in enumerate(doc.get("backends", [])) if t.get("name") == name), None)
+
+
 def add_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> Config:
     """Append a `[[backends]]` table for `name` (an existing name is refused: remove it first, or edit the file).
     Returns the config as it now loads."""
@@ -72,12 +76,18 @@ def add_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> Co
     return config
 
 
-def with_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> tuple[str, Config]:
-    """The file's text with the backend added, and the config it loads as; nothing is written."""
+def with_backend(path: Path, name: str, kind: str, options: dict[str, Any], *,
+                 replacing: bool = False) -> tuple[str, Config]:
+    """The file's text with the backend added, and the config it loads as; nothing is written. `replacing`: the
+    backend's table takes the place of the one with that name (an edit), where it was in the file."""
     import tomlkit
 
     doc = _document(path)
-    if name in backend_names(path):
+    position = _index(doc, name)
+    if replacing and position is None:
+        raise ConfigError(f"no backend named {name!r} is configured.", path=str(path), key="backends",
+                          fix="see `hostdeck backend list` for the names.")
+    if not replacing and position is not None:
         raise ConfigError(f"a backend named {name!r} is already configured.", path=str(path), key="backends",
                           fix=f"pick another name, or run `hostdeck backend remove {name} --yes` first.")
     table = tomlkit.table()
@@ -86,6 +96,11 @@ def with_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> t
     for key, value in options.items():
         if value is not None:
             table.add(key, value)
+    if replacing:
+        assert position is not None  # checked above
+        doc["backends"][position] = table
+        text = tomlkit.dumps(doc)
+        return text, _checked(path, text)
     if "backends" not in doc:
         if doc.body:
             doc.add(tomlkit.nl())
@@ -101,7 +116,7 @@ def remove_backend(path: Path, name: str) -> Config:
     """Remove the `[[backends]]` table named `name`. Returns the config as it now loads."""
     doc = _document(path)
     tables = doc.get("backends")
-    index = next((i for i, t in enumerate(tables or []) if t.get("name") == name), None)
+    index = _index(doc, name)
     if index is None:
         raise ConfigError(f"no backend named {name!r} is configured.", path=str(path), key="backends",
                           fix="see `hostdeck backend list` for the names.")
