@@ -1,0 +1,103 @@
+"""The first start without a config: what hostdeck does, where its config lives, and a way to add each kind of
+backend (or to try the demo)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.widgets import OptionList
+from textual.widgets import Static
+from textual.widgets.option_list import Option
+
+from hostdeck.backends.kinds import KINDS
+from hostdeck.backends.kinds import Kind
+from hostdeck.backends.kinds import kind_named
+
+from ..dialogs.add_backend import AddBackendDialog
+from ..keys import keys
+from ..safe_text import as_text
+from ..widgets.topbar import TopBar
+
+ABOUT = ("hostdeck is one terminal console over your hosting systems: servers on Hetzner Cloud, ConvoyPanel and "
+         "Proxmox, billing in WHMCS, sites on CloudPanel, analytics in Matomo and your VPS panel: their state, "
+         "actions, sync and logs in one place.")
+
+
+def config_file(app: object) -> Path:
+    """The config file this app reads, or the one it would create (HOSTDECK_CONFIG or the platform's default)."""
+    from hostdeck.backends.paths import config_path
+
+    path: Path | None = app.workspace.config.path  # type: ignore[attr-defined]  # a HostdeckApp
+    return path or config_path(None)[0]
+
+
+def saved_message(name: str, path: Path) -> str:
+    return f"Saved {name} to {path}. Restart hostdeck to load its servers."
+
+
+def ask_to_add(screen: Screen[object], kind: Kind, *, then: Callable[[str], None] | None = None) -> None:
+    """Open the add form for `kind`; every ending is said: saved, or cancelled (errors are said inside the form)."""
+    path = config_file(screen.app)
+
+    def answered(name: str | None) -> None:
+        if name is None:
+            screen.notify(f"Add {kind.title} backend: cancelled, nothing was saved.", timeout=4)
+            return
+        screen.notify(saved_message(name, path), timeout=10)
+        if then is not None:
+            then(name)
+
+    screen.app.push_screen(AddBackendDialog(kind, path), answered)
+
+
+class WelcomeScreen(Screen[None]):
+    AUTO_FOCUS = "#welcome-kinds"
+    DEFAULT_CSS = """
+    #welcome { padding: 1 2; height: 1fr; }
+    #welcome Static { margin-bottom: 1; }
+    #welcome-kinds { height: auto; max-height: 9; margin-bottom: 1; }
+    """
+    BINDINGS = keys("welcome", """
+        a  add  add_selected  Add backend
+    """)
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Welcome")
+        with Vertical(id="welcome"):
+            yield Static(Text("Welcome to hostdeck", style="bold"), id="welcome-title")
+            yield Static(ABOUT, id="welcome-about")
+            yield Static(Text.assemble("No backends are configured yet. Your config file: ",
+                                       as_text(str(config_file(self.app)), "bold"),
+                                       " (written for you, mode 0600; secrets go to the OS keyring)."),
+                         id="welcome-config")
+            yield Static(Text("Add a backend (Enter); each is tested before it is saved:", style="bold"))
+            yield OptionList(*(Option(Text.assemble((f"{k.title:<14}", "bold"), f" {k.kind:<11} ", (k.summary, "dim")),
+                                      id=k.kind) for k in KINDS), id="welcome-kinds")
+            yield Static(Text.assemble("Just looking? Quit (q) and start ", ("hostdeck --demo", "bold"),
+                                       ": simulated backends, nothing real is touched. The command line does the same: ",
+                                       ("hostdeck backend add NAME --kind KIND", "bold"), "."), id="welcome-demo")
+            yield Static("", id="welcome-saved")
+        yield Footer()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            ask_to_add(self, kind_named(event.option.id), then=self._saved)
+
+    def action_add_selected(self) -> None:
+        kinds = self.query_one(OptionList)
+        if kinds.highlighted is not None:
+            option_id = kinds.get_option_at_index(kinds.highlighted).id
+            if option_id:
+                ask_to_add(self, kind_named(option_id), then=self._saved)
+
+    def _saved(self, name: str) -> None:
+        self.query_one("#welcome-saved", Static).update(
+            as_text(saved_message(name, config_file(self.app)), "bold green"))
