@@ -27,6 +27,8 @@ from hostdeck.backends.kinds import Kind
 from hostdeck.backends.secrets import env_name
 
 from ..keys import keys
+from ..reporting import ReportsFailures
+from ..reporting import about
 from ..safe_text import as_text
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ NO_KEYRING_WAYS_OUT = ("Nothing was saved. Ways out: set {env} in hostdeck's env
                        "see `keyring diagnose`) and try again.")
 
 
-class AddBackendDialog(ModalScreen[str | None]):
+class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
     """Returns the name saved, or None when cancelled."""
 
     DEFAULT_CSS = """
@@ -123,8 +125,8 @@ class AddBackendDialog(ModalScreen[str | None]):
             return
         self.busy = True
         self.query_one("#save", Button).disabled = True
-        self.run_worker(self._submit(), group="add-backend", exclusive=True, exit_on_error=False,
-                        description="Test and save the backend")
+        about(self.run_worker(self._submit(), group="add-backend", exclusive=True, exit_on_error=False,
+                              description=f"Test and save backend {self._value('name')}"), backend=None)
 
     async def _submit(self) -> None:
         from hostdeck.backends import onboarding

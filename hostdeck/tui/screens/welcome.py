@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -42,7 +43,7 @@ def saved_message(name: str, path: Path) -> str:
     return f"Saved {name} to {path}. Restart hostdeck to load its servers."
 
 
-def ask_to_add(screen: Screen[object], kind: Kind, *, then: Callable[[str], None] | None = None) -> None:
+def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], None] | None = None) -> None:
     """Open the add form for `kind`; every ending is said: saved, or cancelled (errors are said inside the form)."""
     path = config_file(screen.app)
 
