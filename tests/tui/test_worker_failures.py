@@ -299,6 +299,21 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Test the connection to hz", backend="hz")
 
 
+@recipe("tui/screens/connections.py:ConnectionsScreen._remove", "hz")
+async def _(run: Run, key: str) -> None:
+    from hostdeck.backends import onboarding
+
+    def broken(path, name):
+        raise down(name)
+
+    async def trigger():
+        run.mp.setattr(onboarding, "remove", broken)
+        screen = await run.mode("connections")
+        screen._remove("hz")
+
+    await run.expect(key, trigger, action="Remove the backend", backend="hz")
+
+
 @recipe("tui/screens/connections.py:ConnectionsScreen._store", "hz")
 async def _(run: Run, key: str) -> None:
     import keyring

@@ -19,11 +19,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button
 from textual.widgets import Input
 from textual.widgets import Label
+from textual.widgets import OptionList
 from textual.widgets import Static
+from textual.widgets.option_list import Option
 
 from hostdeck.backends.errors import ConfigError
 from hostdeck.backends.errors import SecretError
+from hostdeck.backends.kinds import KINDS
 from hostdeck.backends.kinds import Kind
+from hostdeck.backends.kinds import kind_named
 from hostdeck.backends.secrets import env_name
 
 from ..keys import keys
@@ -38,6 +42,35 @@ MESSAGE_LIMIT = 1_500
 NO_KEYRING_WAYS_OUT = ("Nothing was saved. Ways out: set {env} in hostdeck's environment instead (no keyring needed); "
                        "or install and unlock a keyring backend (GNOME Keyring / KWallet / KeePassXC's Secret Service, "
                        "see `keyring diagnose`) and try again.")
+
+
+def kind_options() -> list[Option]:
+    """One line per kind: its title, its `kind` as the config writes it, what it is."""
+    return [Option(Text.assemble((f"{k.title:<14}", "bold"), f" {k.kind:<11} ", (k.summary, "dim")), id=k.kind)
+            for k in KINDS]
+
+
+class KindDialog(ModalScreen[Kind | None]):
+    """Which kind of backend to add (Connections' `a`); the welcome screen lists the same options inline."""
+
+    BINDINGS = keys("add_kind", """
+        escape  cancel  cancel  Cancel
+    """)
+
+    def __init__(self) -> None:
+        super().__init__(classes="dialog")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box", classes="wide"):
+            yield Label("Add a backend: which kind?", id="dialog-title")
+            yield OptionList(*kind_options(), id="kind-list")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(kind_named(event.option.id or ""))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):

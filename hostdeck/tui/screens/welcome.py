@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from rich.text import Text
@@ -15,16 +16,18 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets import OptionList
 from textual.widgets import Static
-from textual.widgets.option_list import Option
 
-from hostdeck.backends.kinds import KINDS
 from hostdeck.backends.kinds import Kind
 from hostdeck.backends.kinds import kind_named
 
 from ..dialogs.add_backend import AddBackendDialog
+from ..dialogs.add_backend import kind_options
 from ..keys import keys
 from ..safe_text import as_text
 from ..widgets.topbar import TopBar
+
+if TYPE_CHECKING:
+    from hostdeck.backends.config import BackendConfig
 
 ABOUT = ("hostdeck is one terminal console over your hosting systems: servers on Hetzner Cloud, ConvoyPanel and "
          "Proxmox, billing in WHMCS, sites on CloudPanel, analytics in Matomo and your VPS panel: their state, "
@@ -43,19 +46,22 @@ def saved_message(name: str, path: Path) -> str:
     return f"Saved {name} to {path}. Restart hostdeck to load its servers."
 
 
-def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], None] | None = None) -> None:
-    """Open the add form for `kind`; every ending is said: saved, or cancelled (errors are said inside the form)."""
+def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], None] | None = None,
+               editing: BackendConfig | None = None) -> None:
+    """Open the add (or edit) form for `kind`; every ending is said: saved, or cancelled (errors are said inside
+    the form, which stays open)."""
     path = config_file(screen.app)
+    doing = f"Edit {editing.name}" if editing else f"Add {kind.title} backend"
 
     def answered(name: str | None) -> None:
         if name is None:
-            screen.notify(f"Add {kind.title} backend: cancelled, nothing was saved.", timeout=4)
+            screen.notify(f"{doing}: cancelled, nothing was saved.", timeout=4)
             return
         screen.notify(saved_message(name, path), timeout=10)
         if then is not None:
             then(name)
 
-    screen.app.push_screen(AddBackendDialog(kind, path), answered)
+    screen.app.push_screen(AddBackendDialog(kind, path, editing=editing), answered)
 
 
 class WelcomeScreen(Screen[None]):
@@ -79,8 +85,7 @@ class WelcomeScreen(Screen[None]):
                                        " (written for you, mode 0600; secrets go to the OS keyring)."),
                          id="welcome-config")
             yield Static(Text("Add a backend (Enter); each is tested before it is saved:", style="bold"))
-            yield OptionList(*(Option(Text.assemble((f"{k.title:<14}", "bold"), f" {k.kind:<11} ", (k.summary, "dim")),
-                                      id=k.kind) for k in KINDS), id="welcome-kinds")
+            yield OptionList(*kind_options(), id="welcome-kinds")
             yield Static(Text.assemble("Just looking? Quit (q) and start ", ("hostdeck --demo", "bold"),
                                        ": simulated backends, nothing real is touched. The command line does the same: ",
                                        ("hostdeck backend add NAME --kind KIND", "bold"), "."), id="welcome-demo")
