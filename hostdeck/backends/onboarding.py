@@ -13,6 +13,8 @@ from typing import Any
 from .config import NAME_RE
 from .errors import ConfigError
 
+DEFAULT_TIMEOUT = 30.0  # seconds, as hostdeck.backends.config reads a table without `timeout`
+
 if TYPE_CHECKING:
     from .config import BackendConfig
     from .config import Config
@@ -124,3 +126,13 @@ def configured(path: Path, name: str) -> BackendConfig:
         raise ConfigError(f"no backend named {name!r} is configured.", path=str(path),
                           fix="see `hostdeck backend list` for the names.")
     return backend
+
+
+def options_of(backend: BackendConfig) -> dict[str, Any]:
+    """The options of a configured backend as its `[[backends]]` table holds them (what an edit starts from)."""
+    options: dict[str, Any] = {"url": backend.url} if backend.url else {}
+    if backend.max_concurrency is not None:
+        options["max_concurrency"] = backend.max_concurrency
+    if backend.timeout != DEFAULT_TIMEOUT:
+        options["timeout"] = backend.timeout
+    return options | backend.options

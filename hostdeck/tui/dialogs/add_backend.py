@@ -81,6 +81,7 @@ class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
     #add-fields .field-label { width: 34; padding-top: 1; }
     #add-status { height: auto; }
     """
+    busy = False  # a test is under way: Enter again does not start a second one
     BINDINGS = keys("add_backend", """
         escape  cancel  cancel  Cancel
     """)
@@ -90,7 +91,6 @@ class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
         self.kind = kind
         self.config_file = config_file
         self.editing = editing
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         verb = f"Edit {self.editing.name}" if self.editing else "Add"
