@@ -14,8 +14,10 @@ from hostdeck.tui.app import HostdeckApp
 from .settling import settle
 
 
-def app_without_config(tmp_path: Path, monkeypatch, *, config: Config | None = None) -> HostdeckApp:
-    monkeypatch.setenv("HOSTDECK_CONFIG", str(tmp_path / "config.toml"))
+def app_without_config(tmp_path: Path, monkeypatch, *, config: Config | None = None,
+                       config_file: str | None = None) -> HostdeckApp:
+    """`config_file`: the path the app names (a fixed one keeps snapshots the same); default: one in tmp_path."""
+    monkeypatch.setenv("HOSTDECK_CONFIG", config_file or str(tmp_path / "config.toml"))
     for name in [k for k in os.environ if k.startswith("HOSTDECK_SECRET_")]:
         monkeypatch.delenv(name)
     workspace = Workspace(config or Config(path=None, general=GeneralConfig()), Secrets(), data_dir=tmp_path / "data")

@@ -78,7 +78,7 @@ class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     #add-fields { height: auto; max-height: 24; }
-    #add-fields .field-label { width: 34; padding-top: 1; }
+    #add-fields .field-label { width: 38; padding-top: 1; }
     #add-status { height: auto; }
     """
     busy = False  # a test is under way: Enter again does not start a second one
