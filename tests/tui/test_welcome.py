@@ -12,6 +12,7 @@ from textual.widgets import OptionList
 from hostdeck.backends.kinds import KINDS
 from hostdeck.backends.registry import adapter_class
 from hostdeck.tui.dialogs.add_backend import AddBackendDialog
+from hostdeck.tui.screens.servers.screen import ServersScreen
 from hostdeck.tui.screens.welcome import WelcomeScreen
 
 from .conftest import TOKEN
@@ -54,8 +55,11 @@ async def test_adding_hetzner_saves_the_config_and_the_keyring_after_a_good_test
         assert isinstance(app.screen, AddBackendDialog)
         assert app.screen.query_one("#secret-token", Input).password
         await fill(app, pilot, option_url=sim.base_url, secret_token=TOKEN)
-        assert isinstance(app.screen, WelcomeScreen), status(app) if isinstance(app.screen, AddBackendDialog) else ""
-        assert any(m.startswith("Saved hz to ") and "Restart hostdeck" in m for m in said(app))
+        assert not isinstance(app.screen, AddBackendDialog), status(app)
+        assert any(m.startswith("Saved hz to ") and m.endswith("its servers are loading.") for m in said(app))
+        await settle(app, pilot)
+        assert isinstance(app.screen, ServersScreen)  # loaded without a restart
+        assert sorted(s.name for s in app.screen.servers.values()) == sorted(s["name"] for s in sim.servers.values())
     config = tmp_path / "config.toml"
     text = config.read_text()
     assert TOKEN not in text

@@ -22,6 +22,7 @@ from hostdeck.backends.kinds import kind_named
 
 from ..dialogs.add_backend import AddBackendDialog
 from ..dialogs.add_backend import kind_options
+from ..hosted import OnHostdeckApp
 from ..keys import keys
 from ..safe_text import as_text
 from ..widgets.topbar import TopBar
@@ -43,13 +44,13 @@ def config_file(app: object) -> Path:
 
 
 def saved_message(name: str, path: Path) -> str:
-    return f"Saved {name} to {path}. Restart hostdeck to load its servers."
+    return f"Saved {name} to {path}. Restart hostdeck to load it."
 
 
-def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], None] | None = None,
+def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], str] | None = None,
                editing: BackendConfig | None = None) -> None:
     """Open the add (or edit) form for `kind`; every ending is said: saved, or cancelled (errors are said inside
-    the form, which stays open)."""
+    the form, which stays open). `then(name)` runs after a save and returns the words that say it."""
     path = config_file(screen.app)
     doing = f"Edit {editing.name}" if editing else f"Add {kind.title} backend"
 
@@ -57,14 +58,12 @@ def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], None] |
         if name is None:
             screen.notify(f"{doing}: cancelled, nothing was saved.", timeout=4)
             return
-        screen.notify(saved_message(name, path), timeout=10)
-        if then is not None:
-            then(name)
+        screen.notify(then(name) if then is not None else saved_message(name, path), timeout=10)
 
     screen.app.push_screen(AddBackendDialog(kind, path, editing=editing), answered)
 
 
-class WelcomeScreen(Screen[None]):
+class WelcomeScreen(OnHostdeckApp, Screen[None]):
     AUTO_FOCUS = "#welcome-kinds"
     DEFAULT_CSS = """
     #welcome { padding: 1 2; height: 1fr; }
@@ -104,6 +103,20 @@ class WelcomeScreen(Screen[None]):
             if option_id:
                 ask_to_add(self, kind_named(option_id), then=self._saved)
 
-    def _saved(self, name: str) -> None:
-        self.query_one("#welcome-saved", Static).update(
-            as_text(saved_message(name, config_file(self.app)), "bold green"))
+    def _saved(self, name: str) -> str:
+        """The first backend loads now: its servers are listed without a restart."""
+        from hostdeck.backends.errors import ConfigError
+        from hostdeck.backends.onboarding import configured
+
+        path = config_file(self.app)
+        try:
+            self.app.workspace.add_first_backend(configured(path, name))
+        except ConfigError:  # one was loaded already (a second add from this screen)
+            said = saved_message(name, path)
+            self.query_one("#welcome-saved", Static).update(as_text(said, "bold green"))
+            return said
+        self.app.health[name] = ("unknown", "")
+        self.app.switch_mode("servers")
+        if self.app.servers_screen is not None:  # shown before, with no backend: list again
+            self.app.servers_screen.refresh_servers()
+        return f"Saved {name} to {path}; its servers are loading."
