@@ -90,17 +90,17 @@ def with_backend(path: Path, name: str, kind: str, options: dict[str, Any], *,
     if not replacing and position is not None:
         raise ConfigError(f"a backend named {name!r} is already configured.", path=str(path), key="backends",
                           fix=f"pick another name, or run `hostdeck backend remove {name} --yes` first.")
+    if replacing:
+        assert position is not None  # checked above
+        _update(doc["backends"][position], kind, options)
+        text = tomlkit.dumps(doc)
+        return text, _checked(path, text)
     table = tomlkit.table()
     table.add("name", name)
     table.add("kind", kind)
     for key, value in options.items():
         if value is not None:
             table.add(key, value)
-    if replacing:
-        assert position is not None  # checked above
-        doc["backends"][position] = table
-        text = tomlkit.dumps(doc)
-        return text, _checked(path, text)
     if "backends" not in doc:
         if doc.body:
             doc.add(tomlkit.nl())
@@ -110,6 +110,17 @@ def with_backend(path: Path, name: str, kind: str, options: dict[str, Any], *,
     doc["backends"].append(table)
     text = tomlkit.dumps(doc)
     return text, _checked(path, text)
+
+
+def _update(table: Any, kind: str, options: dict[str, Any]) -> None:
+    """Edit a `[[backends]]` table in place: keys left unchanged keep their comments and their place."""
+    if table.get("kind") != kind:
+        table["kind"] = kind
+    for key in [k for k in table if k not in ("name", "kind") and options.get(k) is None]:
+        del table[key]
+    for key, value in options.items():
+        if value is not None and table.get(key) != value:
+            table[key] = value
 
 
 def remove_backend(path: Path, name: str) -> Config:

@@ -51,7 +51,7 @@ async def test_edit_tests_with_the_stored_token_and_keeps_the_other_options(tmp_
         assert isinstance(app.screen, ConnectionsScreen)
         assert any(m.startswith("Saved hz to ") for m in said(app))
     text = path.read_text()
-    assert text.startswith("# ours\n")
+    assert text.startswith("# ours\n") and 'default_location = "fsn1"  # Falkenstein' in text
     assert tomllib.loads(text)["backends"] == [{"name": "hz", "kind": "hetzner", "url": sim.base_url,
                                                 "default_location": "fsn1"}]
     assert memory_keyring == {("hostdeck", "hz:token"): TOKEN}
