@@ -89,3 +89,15 @@ async def test_add_starts_with_the_kind_and_escape_says_cancelled(tmp_path, monk
         await pilot.press("escape")
         await settle(app, pilot)
         assert "Add Proxmox VE backend: cancelled, nothing was saved." in said(app)
+
+
+async def test_on_an_empty_table_every_key_says_what_to_do(tmp_path, monkeypatch):
+    app = app_without_config(tmp_path, monkeypatch)
+    app.initial_mode = "connections"
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        assert "press a to add one" in str(app.screen.query_one("#connection-detail").render())
+        for key, doing in (("t", "Test"), ("k", "Set credential"), ("e", "Edit"), ("d", "Remove")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert f"{doing}: no backend is configured yet. Press a to add one." in said(app)

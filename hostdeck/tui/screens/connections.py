@@ -123,8 +123,15 @@ class ConnectionsScreen(ReportsFailures, Screen):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
-    def action_test_selected(self) -> None:
+    def _chosen(self, doing: str) -> str | None:
+        """The selected backend, or None after saying there is none to act on."""
         name = self._selected()
+        if name is None:
+            self.notify(f"{doing}: no backend is configured yet. Press a to add one.", severity="warning", timeout=6)
+        return name
+
+    def action_test_selected(self) -> None:
+        name = self._chosen("Test")
         if name:
             self.test(name)
 
@@ -158,7 +165,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
                                                detail={"health": "ok" if report.ok else "failing"}))
 
     def action_set_credential(self) -> None:
-        name = self._selected()
+        name = self._chosen("Set credential")
         if not name:
             return
         adapter = self.app.workspace.adapter(name)
@@ -209,14 +216,14 @@ class ConnectionsScreen(ReportsFailures, Screen):
     def action_edit_backend(self) -> None:
         from hostdeck.backends.kinds import kind_named
 
-        name = self._selected()
+        name = self._chosen("Edit")
         if not name or not self._in_config_file(f"Edit {name}"):
             return
         backend = self.app.workspace.adapter(name).config
         ask_to_add(self, kind_named(backend.kind), editing=backend)
 
     def action_remove_backend(self) -> None:
-        name = self._selected()
+        name = self._chosen("Remove")
         if not name or not self._in_config_file(f"Remove {name}"):
             return
         adapter = self.app.workspace.adapter(name)
