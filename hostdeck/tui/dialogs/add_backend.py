@@ -82,6 +82,8 @@ class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
     #add-status { height: auto; }
     """
     busy = False  # a test is under way: Enter again does not start a second one
+    saving = False
+    cancelled = False
     BINDINGS = keys("add_backend", """
         escape  cancel  cancel  Cancel
     """)
@@ -182,6 +184,9 @@ class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
                 self._say(f"The connection test failed, so nothing was saved: {report.error or 'no reason given'}",
                           error=True)
                 return
+            if self.cancelled:  # escape while the test ran: the person was told nothing is saved
+                return
+            self.saving = True
             await asyncio.to_thread(onboarding.save, d, {f: v for f, v in given.items() if v})
         except SecretError as exc:
             text = str(exc)
@@ -194,7 +199,7 @@ class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
             self._say(f"Not saved: {exc}", error=True)
             return
         finally:
-            self.busy = False
+            self.busy = self.saving = False
             if self.is_mounted:
                 self.query_one("#save", Button).disabled = False
         self.dismiss(name)
@@ -208,4 +213,8 @@ class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        if self.saving:  # the keyring and the file are being written: stopping now could leave half of it
+            self._say("Saving: a moment, it cannot be stopped halfway.")
+            return
+        self.cancelled = True
         self.dismiss(None)
