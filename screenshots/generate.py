@@ -1,6 +1,7 @@
 """Write SVG screenshots of every screen and dialog, in demo mode, to this folder.
 
-    .venv/bin/python screenshots/generate.py
+    .venv/bin/python screenshots/generate.py                  # demo mode
+    .venv/bin/python screenshots/generate.py --first-start    # the welcome screen and the add form, no config
 """
 
 from __future__ import annotations
@@ -154,5 +155,29 @@ async def main() -> None:
             shot("palette")
 
 
+async def first_start() -> None:
+    """The first start without a config: the welcome screen and the add form (a fixed config path; nothing is saved)."""
+    import os
+
+    from hostdeck.backends.config import Config
+    from hostdeck.backends.secrets import Secrets
+    from hostdeck.backends.workspace import Workspace
+    from hostdeck.tui.app import HostdeckApp
+
+    os.environ["HOSTDECK_CONFIG"] = "/home/ana/.config/hostdeck/config.toml"
+    app = HostdeckApp(Workspace(Config(path=None), Secrets(isolated=True)), auto_refresh=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        app.save_screenshot(filename="welcome.svg", path=str(HERE))
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        for ident, value in (("#option-url", "https://pve-1.example.com:8006"),
+                             ("#option-token_id", "hostdeck@pve!hostdeck"), ("#secret-token_secret", "not-shown-0123")):
+            app.screen.query_one(ident).value = value
+        await pilot.pause(0.2)
+        app.save_screenshot(filename="add-backend.svg", path=str(HERE))
+    print("screenshots/welcome.svg\nscreenshots/add-backend.svg")
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main() if "--first-start" not in sys.argv else first_start())

@@ -78,6 +78,10 @@ def backend_names(path: Path) -> list[str]:
     return [str(table.get("name")) for table in doc.get("backends", [])]
 
 
+def _index(doc: Any, name: str) -> int | None:
+    return next((i for i, t in enumerate(doc.get("backends", [])) if t.get("name") == name), None)
+
+
 def add_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> Config:
     """Append a `[[backends]]` table for `name` (an existing name is refused: remove it first, or edit the file).
     Returns the config as it now loads."""
@@ -86,14 +90,25 @@ def add_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> Co
     return config
 
 
-def with_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> tuple[str, Config]:
-    """The file's text with the backend added, and the config it loads as; nothing is written."""
+def with_backend(path: Path, name: str, kind: str, options: dict[str, Any], *,
+                 replacing: bool = False) -> tuple[str, Config]:
+    """The file's text with the backend added, and the config it loads as; nothing is written. `replacing`: the
+    backend's table takes the place of the one with that name (an edit), where it was in the file."""
     import tomlkit
 
     doc = _document(path)
-    if name in backend_names(path):
+    position = _index(doc, name)
+    if replacing and position is None:
+        raise ConfigError(f"no backend named {name!r} is configured.", path=str(path), key="backends",
+                          fix="see `hostdeck backend list` for the names.")
+    if not replacing and position is not None:
         raise ConfigError(f"a backend named {name!r} is already configured.", path=str(path), key="backends",
                           fix=f"pick another name, or run `hostdeck backend remove {name} --yes` first.")
+    if replacing:
+        assert position is not None  # checked above
+        _update(doc["backends"][position], kind, options)
+        text = tomlkit.dumps(doc)
+        return text, _checked(path, text)
     table = tomlkit.table()
     table.add("name", name)
     table.add("kind", kind)
@@ -111,11 +126,22 @@ def with_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> t
     return text, _checked(path, text)
 
 
+def _update(table: Any, kind: str, options: dict[str, Any]) -> None:
+    """Edit a `[[backends]]` table in place: keys left unchanged keep their comments and their place."""
+    if table.get("kind") != kind:
+        table["kind"] = kind
+    for key in [k for k in table if k not in ("name", "kind") and options.get(k) is None]:
+        del table[key]
+    for key, value in options.items():
+        if value is not None and table.get(key) != value:
+            table[key] = value
+
+
 def remove_backend(path: Path, name: str) -> Config:
     """Remove the `[[backends]]` table named `name`. Returns the config as it now loads."""
     doc = _document(path)
     tables = doc.get("backends")
-    index = next((i for i, t in enumerate(tables or []) if t.get("name") == name), None)
+    index = _index(doc, name)
     if index is None:
         raise ConfigError(f"no backend named {name!r} is configured.", path=str(path), key="backends",
                           fix="see `hostdeck backend list` for the names.")

@@ -15,6 +15,7 @@ from .events import EventLog
 from .secrets import Secrets
 
 if TYPE_CHECKING:
+    from .config import BackendConfig
     from .contract import Adapter
     from .credentials_guard import StoredRejections
     from .roles import Role
@@ -47,6 +48,14 @@ class Workspace:
     @property
     def backend_names(self) -> list[str]:
         return [b.name for b in self.config.backends]
+
+    def add_first_backend(self, backend: BackendConfig) -> None:
+        """The first backend, saved while the app runs (the welcome screen): its adapter is built at its first use.
+        Later ones load at the next start, when every adapter is built and joined together."""
+        if self.config.backends:
+            raise ConfigError("only the first backend is loaded while hostdeck runs.", fix="restart hostdeck to load it.")
+        self.config.backends.append(backend)
+        self._adapters = None
 
     @property
     def adapters(self) -> dict[str, Adapter]:

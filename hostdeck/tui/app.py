@@ -67,6 +67,7 @@ class HostdeckApp(App[int]):
         "sites": partial(_lazy_screen, "hostdeck.tui.screens.sites:SitesScreen"),
         "logs": partial(_lazy_screen, "hostdeck.tui.screens.logs:LogsScreen"),
         "connections": partial(_lazy_screen, "hostdeck.tui.screens.connections:ConnectionsScreen"),
+        "welcome": partial(_lazy_screen, "hostdeck.tui.screens.welcome:WelcomeScreen"),  # no number: not a place to go back to
     }
     MODE_TITLES = {"servers": "Servers", "catalog": "Catalog", "sync": "Sync", "sites": "Sites", "logs": "Logs",
                    "connections": "Connections"}
@@ -93,6 +94,8 @@ class HostdeckApp(App[int]):
         self.read_only = workspace.read_only
         self.demo = demo
         self.poll_servers = auto_refresh
+        if not workspace.backend_names and not demo and initial_mode == "servers":
+            initial_mode = "welcome"  # the first start without a config: a way in, not an empty table
         self.initial_mode = initial_mode
         self.health: dict[str, tuple[str, str]] = {name: ("unknown", "") for name in workspace.backend_names}
         self.connection_reports: dict = {}

@@ -190,6 +190,23 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Write the event log", backend=None)
 
 
+@recipe("tui/dialogs/add_backend.py:AddBackendDialog.submit", "hz")
+async def _(run: Run, key: str) -> None:
+    from hostdeck.backends import onboarding
+    from hostdeck.backends.kinds import kind_named
+    from hostdeck.tui.dialogs.add_backend import AddBackendDialog
+
+    async def trigger():
+        run.fail(onboarding, "test_draft", RuntimeError("the test itself broke"))
+        await run.app.push_screen(AddBackendDialog(kind_named("hetzner"), run.app.workspace.data_dir / "new.toml"))
+        await run.pilot.pause()
+        run.app.screen.query_one("#secret-token").value = "a-token"
+        run.app.screen.submit()
+
+    await run.expect(key, trigger, action="Test and save backend hz", backend=None)
+    run.app.screen.dismiss(None)
+
+
 @recipe("tui/screens/logs.py:LogsScreen.load_history", "hz")
 async def _(run: Run, key: str) -> None:
     async def trigger():
@@ -291,6 +308,21 @@ async def _(run: Run, key: str) -> None:
         screen.test("hz")
 
     await run.expect(key, trigger, action="Test the connection to hz", backend="hz")
+
+
+@recipe("tui/screens/connections.py:ConnectionsScreen._remove", "hz")
+async def _(run: Run, key: str) -> None:
+    from hostdeck.backends import onboarding
+
+    def broken(path, name):
+        raise down(name)
+
+    async def trigger():
+        run.mp.setattr(onboarding, "remove", broken)
+        screen = await run.mode("connections")
+        screen._remove("hz")
+
+    await run.expect(key, trigger, action="Remove the backend", backend="hz")
 
 
 @recipe("tui/screens/connections.py:ConnectionsScreen._store", "hz")

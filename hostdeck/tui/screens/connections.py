@@ -13,9 +13,13 @@ from textual.widgets import DataTable
 from textual.widgets import Footer
 from textual.widgets import Static
 
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import SecretError
 from hostdeck.backends.models import ConnectionReport
 from hostdeck.backends.secrets import env_name
 
+from ..dialogs.add_backend import KindDialog
+from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.credential import CredentialDialog
 from ..keys import keys
 from ..reporting import ReportsFailures
@@ -23,9 +27,12 @@ from ..reporting import about
 from ..safe_text import as_text
 from ..safe_text import table_cell
 from ..widgets.topbar import TopBar
+from .welcome import ask_to_add
+from .welcome import config_file
 
 if TYPE_CHECKING:
     from hostdeck.backends.contract import Adapter
+    from hostdeck.backends.kinds import Kind
 
 CELL_LIMIT = 300
 DETAIL_LIMIT = 2_000
@@ -49,6 +56,9 @@ class ConnectionsScreen(ReportsFailures, Screen):
         t  test            test_selected   Test
         T  test_all        test_all        Test all
         k  set_credential  set_credential  Set credential
+        a  add             add_backend     Add
+        e  edit            edit_backend    Edit
+        d  remove          remove_backend  Remove
     """)
 
     def compose(self) -> ComposeResult:
@@ -69,7 +79,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
                 self.test(name, explicit=False)
         if not self.app.workspace.adapters:
             self.query_one("#connection-detail", Static).update(
-                "No backends configured. Run `hostdeck sim` to print a config for the simulators, or see the README.")
+                "No backends configured yet: press a to add one (it is tested before it is saved).")
 
     def _refresh_view(self) -> None:
         table = self.query_one(DataTable)
@@ -113,8 +123,15 @@ class ConnectionsScreen(ReportsFailures, Screen):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
-    def action_test_selected(self) -> None:
+    def _chosen(self, doing: str) -> str | None:
+        """The selected backend, or None after saying there is none to act on."""
         name = self._selected()
+        if name is None:
+            self.notify(f"{doing}: no backend is configured yet. Press a to add one.", severity="warning", timeout=6)
+        return name
+
+    def action_test_selected(self) -> None:
+        name = self._chosen("Test")
         if name:
             self.test(name)
 
@@ -148,7 +165,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
                                                detail={"health": "ok" if report.ok else "failing"}))
 
     def action_set_credential(self) -> None:
-        name = self._selected()
+        name = self._chosen("Set credential")
         if not name:
             return
         adapter = self.app.workspace.adapter(name)
@@ -175,3 +192,63 @@ class ConnectionsScreen(ReportsFailures, Screen):
         await adapter.aclose()  # the next call builds its client with the new credential
         self.notify(f"Credential for {name} stored in the keyring.", timeout=4)
         self.test(name)
+
+    # add, edit, remove: the config file and the keyring; the running app loads the change at its next start -----------
+    def _in_config_file(self, doing: str) -> bool:
+        if getattr(self.app, "demo", False):
+            self.notify(f"{doing}: the demo's backends are built in, not in a config file. Start hostdeck without "
+                        "--demo to connect your own.", severity="warning", timeout=8)
+            return False
+        return True
+
+    def action_add_backend(self) -> None:
+        if not self._in_config_file("Add a backend"):
+            return
+
+        def chosen(kind: Kind | None) -> None:
+            if kind is None:
+                self.notify("Add a backend: cancelled, nothing was saved.", timeout=4)
+            else:
+                ask_to_add(self, kind)
+
+        self.app.push_screen(KindDialog(), chosen)
+
+    def action_edit_backend(self) -> None:
+        from hostdeck.backends.kinds import kind_named
+
+        name = self._chosen("Edit")
+        if not name or not self._in_config_file(f"Edit {name}"):
+            return
+        backend = self.app.workspace.adapter(name).config
+        ask_to_add(self, kind_named(backend.kind), editing=backend)
+
+    def action_remove_backend(self) -> None:
+        name = self._chosen("Remove")
+        if not name or not self._in_config_file(f"Remove {name}"):
+            return
+        adapter = self.app.workspace.adapter(name)
+        path = config_file(self.app)
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._remove(name)
+            else:
+                self.notify(f"Remove {name}: cancelled, nothing was changed.", timeout=4)
+
+        self.app.push_screen(ConfirmDialog(
+            f"Remove backend {name}?", backend=name, target=f"{adapter.kind} · {_where(adapter)}", confirm_label="Remove",
+            call=f"its [[backends]] table leaves {path}; its secrets leave the keyring", require_text=name,
+            warning="hostdeck forgets it; nothing changes on the backend itself."), answered)
+
+    @work(thread=True, exit_on_error=False, description="Remove the backend from the config and the keyring")
+    def _remove(self, name: str) -> None:
+        from hostdeck.backends import onboarding
+
+        path = config_file(self.app)
+        try:
+            deleted = onboarding.remove(path, name)
+        except (ConfigError, SecretError, OSError) as exc:
+            self.app.call_from_thread(self.notify, f"Remove {name}: not removed: {exc}", severity="error", timeout=12)
+            return
+        said = f"Removed {name} from {path}" + (f"; deleted {', '.join(deleted)} from the keyring" if deleted else "")
+        self.app.call_from_thread(self.notify, said + ". Restart hostdeck to stop using it.", timeout=10)

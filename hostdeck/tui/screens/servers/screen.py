@@ -109,7 +109,7 @@ class ServersScreen(ServerActions):
     def on_mount(self) -> None:
         self.app.servers_screen = self  # the command palette finds servers and actions here
         self.grid.empty_message = "Loading servers…" if self.app.workspace.backend_names else \
-            "No backends configured: run `hostdeck sim` for a config, or start with --demo."
+            "No backends configured: add one in Connections (6, then a), or start with --demo."
         self.grid.sort_by("name")
         self.grid.focus()
         if self.app.workspace.backend_names:

@@ -1,0 +1,220 @@
+"""Add (or edit) one backend: only the fields its kind needs, secrets masked. The connection is tested live with what
+was typed before anything is saved (hostdeck.backends.onboarding, the same core as `hostdeck backend add`); the form
+ends with a word: saved (the caller says it), cancelled, or the error shown here while the form stays open."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.containers import Vertical
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button
+from textual.widgets import Input
+from textual.widgets import Label
+from textual.widgets import OptionList
+from textual.widgets import Static
+from textual.widgets.option_list import Option
+
+from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import SecretError
+from hostdeck.backends.kinds import KINDS
+from hostdeck.backends.kinds import Kind
+from hostdeck.backends.kinds import kind_named
+from hostdeck.backends.secrets import env_name
+
+from ..keys import keys
+from ..reporting import ReportsFailures
+from ..reporting import about
+from ..safe_text import as_text
+
+if TYPE_CHECKING:
+    from hostdeck.backends.config import BackendConfig
+
+MESSAGE_LIMIT = 1_500
+NO_KEYRING_WAYS_OUT = ("Nothing was saved. Ways out: set {env} in hostdeck's environment instead (no keyring needed); "
+                       "or install and unlock a keyring backend (GNOME Keyring / KWallet / KeePassXC's Secret Service, "
+                       "see `keyring diagnose`) and try again.")
+
+
+def kind_options() -> list[Option]:
+    """One line per kind: its title, its `kind` as the config writes it, what it is."""
+    return [Option(Text.assemble((f"{k.title:<14}", "bold"), f" {k.kind:<11} ", (k.summary, "dim")), id=k.kind)
+            for k in KINDS]
+
+
+class KindDialog(ModalScreen[Kind | None]):
+    """Which kind of backend to add (Connections' `a`); the welcome screen lists the same options inline."""
+
+    BINDINGS = keys("add_kind", """
+        escape  cancel  cancel  Cancel
+    """)
+
+    def __init__(self) -> None:
+        super().__init__(classes="dialog")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box", classes="wide"):
+            yield Label("Add a backend: which kind?", id="dialog-title")
+            yield OptionList(*kind_options(), id="kind-list")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(kind_named(event.option.id or ""))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
+    """Returns the name saved, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    #add-fields { height: auto; max-height: 24; }
+    #add-fields .field-label { width: 38; padding-top: 1; }
+    #add-status { height: auto; }
+    """
+    busy = False  # a test is under way: Enter again does not start a second one
+    saving = False
+    cancelled = False
+    BINDINGS = keys("add_backend", """
+        escape  cancel  cancel  Cancel
+    """)
+
+    def __init__(self, kind: Kind, config_file: Path, *, editing: BackendConfig | None = None) -> None:
+        super().__init__(classes="dialog")
+        self.kind = kind
+        self.config_file = config_file
+        self.editing = editing
+
+    def compose(self) -> ComposeResult:
+        verb = f"Edit {self.editing.name}" if self.editing else "Add"
+        with Vertical(id="dialog-box", classes="wide"):
+            yield Label(as_text(f"{verb}: {self.kind.title} ({self.kind.summary})"), id="dialog-title")
+            with VerticalScroll(id="add-fields"):
+                yield from self._row("name", "Name in hostdeck", self.editing.name if self.editing else
+                                     self.kind.suggested_name, disabled=self.editing is not None)
+                for option in self.kind.options:
+                    yield from self._row(f"option-{option.key}", option.label + ("" if option.required else " (optional)"),
+                                         self._initial(option.key, option.default), placeholder=option.placeholder)
+                keep = " (empty: keep the stored one)" if self.editing else ""
+                for secret in self.kind.secrets:
+                    yield from self._row(f"secret-{secret.key}", secret.label + ("" if secret.required else " (optional)"),
+                                         "", placeholder=f"hidden{keep}", password=True)
+            yield Static(Text.assemble("Saved to ", as_text(str(self.config_file)), " (0600); secrets go to the OS "
+                                       "keyring, never to the file. The connection is tested first."), id="dialog-body")
+            yield Static("", id="add-status")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Test and save", id="save", variant="primary")
+
+    def _row(self, ident: str, label: str, value: str, *, placeholder: str = "", password: bool = False,
+             disabled: bool = False) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(as_text(label), classes="field-label")
+            yield Input(value, placeholder=placeholder, password=password, id=ident, disabled=disabled)
+
+    def _initial(self, key: str, default: str) -> str:
+        if self.editing is None:
+            return default
+        value = self.editing.url if key == "url" else self.editing.option(key)
+        return default if value is None else str(value)
+
+    def on_mount(self) -> None:
+        next(i for i in self.query(Input) if not i.disabled).focus()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#add-status", Static).update(as_text(text, "bold red" if error else "bold",
+                                                             limit=MESSAGE_LIMIT, multiline=True))
+
+    def _value(self, ident: str) -> str:
+        return self.query_one(f"#{ident}", Input).value.strip()
+
+    def _options(self) -> dict[str, Any]:
+        from hostdeck.backends.onboarding import option_value
+        from hostdeck.backends.onboarding import options_of
+
+        options: dict[str, Any] = options_of(self.editing) if self.editing else {}
+        for option in self.kind.options:
+            text = self._value(f"option-{option.key}")
+            options.pop(option.key, None)
+            if not text:
+                if option.required:
+                    raise ConfigError(f"{option.label} is needed.", fix=f"fill it in, e.g. {option.placeholder}.")
+                continue
+            if not (option.implied and text == option.default):
+                options[option.key] = option_value(text)
+        return options
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def submit(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        self.query_one("#save", Button).disabled = True
+        about(self.run_worker(self._submit(), group="add-backend", exclusive=True, exit_on_error=False,
+                              description=f"Test and save backend {self._value('name')}"), backend=None)
+
+    async def _submit(self) -> None:
+        from hostdeck.backends import onboarding
+
+        try:
+            name = self._value("name")
+            d = onboarding.draft(self.config_file, name, self.kind.kind, self._options(),
+                                 replacing=self.editing is not None)
+            given = {f: self.query_one(f"#secret-{f}", Input).value for f in d.secret_fields if self.query(f"#secret-{f}")}
+            tested = dict(given)
+            if self.editing:  # an empty field keeps the stored secret: test with it, store nothing new for it
+                tested |= await asyncio.to_thread(self._stored, name, [f for f, v in given.items() if not v])
+            required = {s.key for s in self.kind.secrets if s.required}
+            missing = [f for f in d.secret_fields if f in required and not tested.get(f)]
+            if missing:
+                raise SecretError(f"{', '.join(missing)} is needed to connect.")
+            self._say(f"Testing the connection to {name}…")
+            report = await onboarding.test_draft(d, tested)
+            if not report.ok:
+                self._say(f"The connection test failed, so nothing was saved: {report.error or 'no reason given'}",
+                          error=True)
+                return
+            if self.cancelled:  # escape while the test ran: the person was told nothing is saved
+                return
+            self.saving = True
+            await asyncio.to_thread(onboarding.save, d, {f: v for f, v in given.items() if v})
+        except SecretError as exc:
+            text = str(exc)
+            if "keyring" in text:
+                field = next(iter(self.kind.secrets)).key
+                text += " " + NO_KEYRING_WAYS_OUT.format(env=env_name(self._value("name"), field))
+            self._say(text, error=True)
+            return
+        except (ConfigError, OSError) as exc:
+            self._say(f"Not saved: {exc}", error=True)
+            return
+        finally:
+            self.busy = self.saving = False
+            if self.is_mounted:
+                self.query_one("#save", Button).disabled = False
+        self.dismiss(name)
+
+    @staticmethod
+    def _stored(name: str, fields: list[str]) -> dict[str, str]:
+        from hostdeck.backends.secrets import Secrets
+
+        secrets = Secrets()
+        return {f: v for f in fields if (v := secrets.get(name, f)[0])}
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if self.saving:  # the keyring and the file are being written: stopping now could leave half of it
+            self._say("Saving: a moment, it cannot be stopped halfway.")
+            return
+        self.cancelled = True
+        self.dismiss(None)

@@ -1,0 +1,122 @@
+"""The first start without a config: what hostdeck does, where its config lives, and a way to add each kind of
+backend (or to try the demo)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.widgets import OptionList
+from textual.widgets import Static
+
+from hostdeck.backends.kinds import Kind
+from hostdeck.backends.kinds import kind_named
+
+from ..dialogs.add_backend import AddBackendDialog
+from ..dialogs.add_backend import kind_options
+from ..hosted import OnHostdeckApp
+from ..keys import keys
+from ..safe_text import as_text
+from ..widgets.topbar import TopBar
+
+if TYPE_CHECKING:
+    from hostdeck.backends.config import BackendConfig
+
+ABOUT = ("hostdeck is one terminal console over your hosting systems: servers on Hetzner Cloud, ConvoyPanel and "
+         "Proxmox, billing in WHMCS, sites on CloudPanel, analytics in Matomo and your VPS panel: their state, "
+         "actions, sync and logs in one place.")
+
+
+def config_file(app: object) -> Path:
+    """The config file this app reads, or the one it would create (HOSTDECK_CONFIG or the platform's default)."""
+    from hostdeck.backends.paths import config_path
+
+    path: Path | None = app.workspace.config.path  # type: ignore[attr-defined]  # a HostdeckApp
+    return path or config_path(None)[0]
+
+
+def saved_message(name: str, path: Path) -> str:
+    return f"Saved {name} to {path}. Restart hostdeck to load it."
+
+
+def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], str] | None = None,
+               editing: BackendConfig | None = None) -> None:
+    """Open the add (or edit) form for `kind`; every ending is said: saved, or cancelled (errors are said inside
+    the form, which stays open). `then(name)` runs after a save and returns the words that say it."""
+    path = config_file(screen.app)
+    doing = f"Edit {editing.name}" if editing else f"Add {kind.title} backend"
+
+    def answered(name: str | None) -> None:
+        if name is None:
+            screen.notify(f"{doing}: cancelled, nothing was saved.", timeout=4)
+            return
+        screen.notify(then(name) if then is not None else saved_message(name, path), timeout=10)
+
+    screen.app.push_screen(AddBackendDialog(kind, path, editing=editing), answered)
+
+
+class WelcomeScreen(OnHostdeckApp, Screen[None]):
+    AUTO_FOCUS = "#welcome-kinds"
+    DEFAULT_CSS = """
+    #welcome { padding: 1 2; height: 1fr; }
+    #welcome Static { margin-bottom: 1; }
+    #welcome-kinds { height: auto; max-height: 9; margin-bottom: 1; }
+    """
+    BINDINGS = keys("welcome", """
+        a  add  add_selected  Add backend
+    """)
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Welcome")
+        with Vertical(id="welcome"):
+            yield Static(Text("Welcome to hostdeck", style="bold"), id="welcome-title")
+            yield Static(ABOUT, id="welcome-about")
+            yield Static(Text.assemble("No backends are configured yet. Your config file: ",
+                                       as_text(str(config_file(self.app)), "bold"),
+                                       " (written for you, mode 0600; secrets go to the OS keyring)."),
+                         id="welcome-config")
+            yield Static(Text("Add a backend (Enter); each is tested before it is saved:", style="bold"))
+            yield OptionList(*kind_options(), id="welcome-kinds")
+            yield Static(Text.assemble("Just looking? Quit (q) and start ", ("hostdeck --demo", "bold"),
+                                       ": simulated backends, nothing real is touched. The command line does the same: ",
+                                       ("hostdeck backend add NAME --kind KIND", "bold"), "."), id="welcome-demo")
+            yield Static("", id="welcome-saved")
+        yield Footer()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            ask_to_add(self, kind_named(event.option.id), then=self._saved)
+
+    def action_add_selected(self) -> None:
+        kinds = self.query_one(OptionList)
+        if kinds.highlighted is not None:
+            option_id = kinds.get_option_at_index(kinds.highlighted).id
+            if option_id:
+                ask_to_add(self, kind_named(option_id), then=self._saved)
+
+    def _saved(self, name: str) -> str:
+        """The first backend loads now: its servers are listed without a restart."""
+        from hostdeck.backends.errors import ConfigError
+        from hostdeck.backends.onboarding import configured
+
+        path = config_file(self.app)
+        try:
+            self.app.workspace.add_first_backend(configured(path, name))
+        except ConfigError:  # one was loaded already (a second add from this screen)
+            said = saved_message(name, path)
+            self.query_one("#welcome-saved", Static).update(as_text(said, "bold green"))
+            return said
+        self.app.health[name] = ("unknown", "")
+        self.app.switch_mode("servers")
+        if self.app.servers_screen is not None:  # shown before, with no backend: list again
+            self.app.servers_screen.refresh_servers()
+        return f"Saved {name} to {path}; its servers are loading."

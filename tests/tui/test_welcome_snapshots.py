@@ -1,0 +1,31 @@
+"""Snapshots of the welcome screen and the add form (pytest-textual-snapshot), with a fixed config path."""
+
+from __future__ import annotations
+
+from .onboarding_app import app_without_config
+from .settling import settle
+
+SIZE = (120, 36)
+CONFIG_FILE = "/home/ana/.config/hostdeck/config.toml"  # named on screen; nothing is written in these tests
+
+
+def test_welcome_screen(snap_compare, tmp_path, monkeypatch):
+    async def run_before(pilot):
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app_without_config(tmp_path, monkeypatch, config_file=CONFIG_FILE), terminal_size=SIZE,
+                        run_before=run_before)
+
+
+def test_add_form_masks_the_secret(snap_compare, tmp_path, monkeypatch):
+    async def run_before(pilot):
+        await settle(pilot.app, pilot)
+        await pilot.press("down", "down", "enter")  # Proxmox VE: a URL, a token id, a fingerprint and a secret
+        await settle(pilot.app, pilot)
+        pilot.app.screen.query_one("#option-url").value = "https://pve-1.example.com:8006"
+        pilot.app.screen.query_one("#option-token_id").value = "hostdeck@pve!hostdeck"
+        pilot.app.screen.query_one("#secret-token_secret").value = "not-shown-0123"
+        await pilot.pause()
+
+    assert snap_compare(app_without_config(tmp_path, monkeypatch, config_file=CONFIG_FILE), terminal_size=SIZE,
+                        run_before=run_before)
