@@ -86,7 +86,7 @@ async def test_a_password_reset_on_a_stopped_server_is_refused_up_front_with_the
     stopped = next(s for s in servers if s.status is ServerStatus.OFF)
     running = next(s for s in servers if s.status is ServerStatus.RUNNING)
     reason = vps.missing_reason(Capability.RESET_PASSWORD, stopped)  # the menu greys the action out with it
-    assert reason and "stopped" in reason and "Power it on first" in reason
+    assert reason and "the server is off" in reason and "Power it on first" in reason
     assert vps.missing_reason(Capability.RESET_PASSWORD, running) is None
     sent = len(pve.request_log)
     with pytest.raises(ConflictError) as refused:

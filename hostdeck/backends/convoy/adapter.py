@@ -191,7 +191,8 @@ class ConvoyAdapter(HttpAdapter):
             if server is not None and server.raw.get("status") is not None:
                 return f"the server is {server.raw.get('status')} in Convoy; power and passwords wait until it is normal."
             if capability is Capability.RESET_PASSWORD and server is not None and not_running(server):
-                return NEEDS_RUNNING.format(status=server.raw["pve_status"])
+                word = server.status.value if server.status is ServerStatus.OFF else server.raw["pve_status"]
+                return NEEDS_RUNNING.format(status=word)
             return pve.missing_reason(capability) if pve else None
         if capability in NO_CAPABILITY:
             node = server.raw.get("node") if server else None
