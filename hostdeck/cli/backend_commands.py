@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from hostdeck.backends.errors import ConfigError
@@ -18,6 +19,9 @@ from hostdeck.backends.onboarding import option_value
 from .output import emit_json
 from .output import table
 from .output import warn
+
+if TYPE_CHECKING:
+    from hostdeck.backends.store.last_tests import LastTest
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -77,22 +81,33 @@ async def backend_add(args: argparse.Namespace) -> int:
 
 def backend_list(args: argparse.Namespace) -> int:
     from hostdeck.backends.config import load_config
+    from hostdeck.backends.paths import database_path
     from hostdeck.backends.registry import adapter_class
     from hostdeck.backends.secrets import Secrets
+    from hostdeck.backends.store.last_tests import last_tests
 
     config = load_config(getattr(args, "config", None))
     secrets = Secrets()
+    tests = last_tests(database_path())
     rows = []
     for b in config.backends:
         adapter = adapter_class(b.kind)(b, secrets=secrets)
+        last = tests.get(b.name)
         rows.append({"name": b.name, "kind": b.kind, "url": b.url or b.option("host"),
-                     "credential_source": adapter.credential_source()})
+                     "credential_source": adapter.credential_source(),
+                     "last_test": last.result if last else "never",
+                     "last_test_at": last.at.isoformat(timespec="seconds") if last else None})
     if args.json:
         emit_json(rows)
     else:
-        table(["name", "kind", "url", "credentials"], [[r["name"], r["kind"], r["url"] or "—", r["credential_source"]]
-                                                        for r in rows])
+        table(["name", "kind", "url", "credentials", "last test"],
+              [[r["name"], r["kind"], r["url"] or "—", r["credential_source"], _last_test_cell(tests.get(b.name))]
+               for b, r in zip(config.backends, rows)])
     return 0
+
+
+def _last_test_cell(last: LastTest | None) -> str:
+    return f"{last.at:%Y-%m-%d %H:%M} UTC {last.result}" if last else "never"
 
 
 def backend_remove(args: argparse.Namespace) -> int:

@@ -65,7 +65,9 @@ def test_the_right_token_goes_to_the_keyring_and_the_fleet_lists_with_no_variabl
     assert servers.returncode == 0 and len(json.loads(servers.stdout)) == len(sim.servers)
 
     listed = json.loads(hostdeck(env, "backend", "list", "--json").stdout)
-    assert listed == [{"name": "hz", "kind": "hetzner", "url": sim.base_url, "credential_source": "keyring"}]
+    tested_at = listed[0].pop("last_test_at")  # the test `add` ran before it saved
+    assert listed == [{"name": "hz", "kind": "hetzner", "url": sim.base_url, "credential_source": "keyring",
+                       "last_test": "ok"}] and tested_at.endswith("+00:00")
 
 
 def test_remove_asks_for_yes_then_takes_the_secret_too(env, sim):
@@ -115,3 +117,21 @@ def test_a_cloudpanel_command_on_another_kind_names_the_site_hosts(env, sim):
     proc = hostdeck(e, "cloudpanel", "trust", "hz")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "hz is a hetzner backend, not a site host" in proc.stderr and "none is configured" in proc.stderr
+
+
+def test_the_list_shows_the_newest_connection_test_of_each_backend(env, sim):
+    Path(env["HOSTDECK_CONFIG"]).write_text(
+        f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{sim.base_url}"\n'
+        f'[[backends]]\nname = "spare"\nkind = "hetzner"\nurl = "{sim.base_url}"\n')
+    good = dict(env, HOSTDECK_SECRET_HZ_TOKEN=TOKEN, HOSTDECK_SECRET_SPARE_TOKEN=TOKEN)
+    assert hostdeck(good, "test", "hz").returncode == 0
+    listed = {row["name"]: row for row in json.loads(hostdeck(good, "backend", "list", "--json").stdout)}
+    assert listed["hz"]["last_test"] == "ok" and listed["hz"]["last_test_at"].endswith("+00:00")
+    assert listed["spare"]["last_test"] == "never" and listed["spare"]["last_test_at"] is None
+
+    wrong = dict(good, HOSTDECK_SECRET_HZ_TOKEN="wrong-token-0000")
+    assert hostdeck(wrong, "test", "hz").returncode == 1
+    listed = {row["name"]: row for row in json.loads(hostdeck(good, "backend", "list", "--json").stdout)}
+    assert listed["hz"]["last_test"].startswith("failed: ") and "wrong-token" not in listed["hz"]["last_test"]
+    shown = hostdeck(good, "backend", "list").stdout
+    assert "LAST TEST" in shown and "UTC failed: " in shown and "never" in shown

@@ -9,6 +9,7 @@ from hostdeck.backends.config import Config
 from hostdeck.backends.contract import Capability
 from hostdeck.backends.contract import PowerAction
 from hostdeck.backends.errors import ConfigError
+from hostdeck.backends.errors import ConflictError
 from hostdeck.backends.errors import UnsupportedError
 from hostdeck.backends.models import ServerStatus
 from hostdeck.backends.secrets import Secrets
@@ -74,6 +75,24 @@ async def test_power_and_password_go_through_proxmox(sims):
     # like Convoy's own ServerAuthService: the cloud-init password is written too, so a regeneration keeps it
     assert pve.guest(server.raw["node"], server.raw["vmid"]).cipassword == secret.secret and secret.note is None
     assert secret.secret not in repr([e.as_dict() for e in ws.events.recent()])
+    await ws.aclose()
+
+
+async def test_a_password_reset_on_a_stopped_server_is_refused_up_front_with_the_reason(sims):
+    cv, pve = sims
+    ws = workspace(cv, pve, proxmox="pve")
+    vps = ws.adapter("vps")
+    servers = await vps.list_servers()
+    stopped = next(s for s in servers if s.status is ServerStatus.OFF)
+    running = next(s for s in servers if s.status is ServerStatus.RUNNING)
+    reason = vps.missing_reason(Capability.RESET_PASSWORD, stopped)  # the menu greys the action out with it
+    assert reason and "the server is off" in reason and "Power it on first" in reason
+    assert vps.missing_reason(Capability.RESET_PASSWORD, running) is None
+    sent = len(pve.request_log)
+    with pytest.raises(ConflictError) as refused:
+        await vps.reset_password(stopped.id)
+    assert reason in refused.value.message and stopped.name in refused.value.message
+    assert not [r for r in pve.request_log[sent:] if r["method"] != "GET" or "/agent/" in r["path"]]
     await ws.aclose()
 
 

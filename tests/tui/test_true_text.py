@@ -83,3 +83,14 @@ async def test_a_theme_chosen_in_the_app_is_kept_in_the_config(tmp_path):
     text = Path(path).read_text(encoding="utf-8")
     assert 'theme = "nord"' in text and "# my settings" in text and "# for now" in text
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+async def test_the_read_only_badge_stays_on_screen_at_80_columns(app_factory):
+    app = app_factory(backends=("hetzner-falkenstein", "hetzner-nuremberg", "hetzner-helsinki"), servers=5,
+                      read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        bar = app.screen.query_one(TopBar)
+        line = "".join(segment.text for segment in bar.render_line(0))
+        assert len(line) <= 80 and "READ-ONLY" in line and "hostdeck" in line
+        assert "1:" not in line  # the screen list gave way first

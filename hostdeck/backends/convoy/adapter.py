@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlencode
 
+from ..actions import NEEDS_RUNNING
 from ..adapter_base.connection_test import Stopwatch
 from ..adapter_base.http_adapter import HttpAdapter
 from ..catalog import cached_catalog
@@ -44,6 +45,7 @@ from ..models import CreateResult
 from ..models import SecretResult
 from ..models import Server
 from ..models import ServerSpec
+from ..models import ServerStatus
 from ..roles import Hypervisor
 from ..roles import Role
 from ..validate import hostname_problem
@@ -87,6 +89,11 @@ def load_fallback(backend: str) -> list[CatalogItem]:
     its database; NodeTransformer, TemplateTransformer), so a bundled list could only invent them. Without the live
     catalog or a cache, the catalog is "unavailable" and creating a server waits for the panel."""
     return []
+
+
+def not_running(server: Server) -> bool:
+    """Proxmox said the VM is not running (stopped, paused): its guest agent cannot answer."""
+    return server.raw.get("pve_status") is not None and server.status is not ServerStatus.RUNNING
 
 
 class ConvoyAdapter(HttpAdapter):
@@ -183,6 +190,9 @@ class ConvoyAdapter(HttpAdapter):
                 return "read-only mode is on."
             if server is not None and server.raw.get("status") is not None:
                 return f"the server is {server.raw.get('status')} in Convoy; power and passwords wait until it is normal."
+            if capability is Capability.RESET_PASSWORD and server is not None and not_running(server):
+                word = server.status.value if server.status is ServerStatus.OFF else server.raw["pve_status"]
+                return NEEDS_RUNNING.format(status=word)
             return pve.missing_reason(capability) if pve else None
         if capability in NO_CAPABILITY:
             node = server.raw.get("node") if server else None
@@ -285,8 +295,12 @@ class ConvoyAdapter(HttpAdapter):
 
     async def reset_password(self, server_id: str, progress: ProgressFn | None = None) -> SecretResult:
         """Through the QEMU guest agent on the server's Proxmox node."""
-        server = await self._current(server_id)
+        server = await self.get_server(server_id)  # with its live state: a stopped VM is refused before anything is sent
         pve = self._proxmox_for(server, Capability.RESET_PASSWORD)
+        reason = self.missing_reason(Capability.RESET_PASSWORD, server)
+        if reason:
+            raise ConflictError(f"reset root password refused: {server.name}: {reason}", backend=self.name,
+                                operation="reset password", code="not_running")
         result = await pve.reset_password_vm(str(server.raw["node"]), int(server.raw["vmid"]), progress)
         self.audit(f"reset root password via {pve.name}: success", target=server.id)
         return SecretResult(self.name, server.id, secret=result.secret, action_id=result.action_id, note=result.note)

@@ -79,8 +79,12 @@ class SitesScreen(GridScreen):
         self.query_one("#sites-help").display = False
         cached = self.paint_cached("sites", loading="Loading sites…")
         if cached:
-            self.query_one("#status-line", Static).update(Text(f"{self.grid.total_count} sites, {cached} · loading…"))
+            counted = f"{self.grid.total_count:,} {self._sites_noun()}"
+            self.query_one("#status-line", Static).update(Text(f"{counted}, {cached} · loading…"))
         self.load()
+
+    def _sites_noun(self) -> str:
+        return "site" if self.grid.total_count == 1 else "sites"
 
     @property
     def sites(self) -> SitePipeline:
@@ -133,7 +137,7 @@ class SitesScreen(GridScreen):
         if pipeline is None:  # loading, or not set up (the status line says why)
             return
         analytics = pipeline.matomo.name if pipeline.matomo else "none configured"
-        self.set_status(f"{self.counted('sites')} on {pipeline.cloudpanel.name} · analytics: {analytics}")
+        self.set_status(f"{self.counted(self._sites_noun())} on {pipeline.cloudpanel.name} · analytics: {analytics}")
 
     # actions ---------------------------------------------------------------------------------
     def _writable(self) -> bool:

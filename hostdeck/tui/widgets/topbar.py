@@ -40,18 +40,32 @@ class TopBar(Widget):
         self.refresh()
 
     def render(self) -> Text:
+        """The badges are placed first and never cut; the screen list, then the backend names, give way to them."""
         app = self.app
+        badges = Text()
+        if getattr(app, "read_only", False):
+            badges.append(" READ-ONLY ", style="bold black on yellow")
+        if getattr(app, "demo", False):
+            badges.append(" DEMO ", style="bold black on cyan")
+        health = sorted(getattr(app, "health", {}).items())
+        room = max(self.content_size.width - badges.cell_len, 0)
+        for with_modes, with_names in ((True, True), (False, True), (False, False)):
+            left = self._left_part(with_modes, with_names, health)
+            if left.cell_len <= room:
+                break
+        left.truncate(room, overflow="ellipsis")
+        return Text.assemble(left, badges)
+
+    def _left_part(self, with_modes: bool, with_names: bool, health: list[tuple[str, tuple[str, str]]]) -> Text:
         text = Text()
         text.append(" hostdeck ", style="bold reverse")
         text.append(f" {self.screen_title} ", style="bold")
-        for index, title in enumerate(getattr(app, "MODE_TITLES", {}).values(), start=1):
-            style = "bold underline" if title == self.screen_title else "dim"
-            text.append(f" {index}:{title}", style=style)
-        text.append("   ")
-        for backend, (state, _detail) in sorted(getattr(app, "health", {}).items()):
-            text.append(f"{STATE_MARK.get(state, '?')} {visible(backend, limit=40)} ", style=STATE_STYLE.get(state, ""))
-        if getattr(app, "read_only", False):
-            text.append(" READ-ONLY ", style="bold black on yellow")
-        if getattr(app, "demo", False):
-            text.append(" DEMO ", style="bold black on cyan")
+        if with_modes:
+            for index, title in enumerate(getattr(self.app, "MODE_TITLES", {}).values(), start=1):
+                style = "bold underline" if title == self.screen_title else "dim"
+                text.append(f" {index}:{title}", style=style)
+            text.append("   ")
+        for backend, (state, _detail) in health:
+            name = f" {visible(backend, limit=40)}" if with_names else ""
+            text.append(f"{STATE_MARK.get(state, '?')}{name} ", style=STATE_STYLE.get(state, ""))
         return text
