@@ -23,37 +23,37 @@ def said(app, word: str) -> bool:
     return any(word in n.message for n in app._notifications)
 
 
+async def ask(app, pilot, key: str) -> SyncScreen:
+    """The Sync screen, once `key` has been pressed on it and its dry run (if any) is done."""
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, SyncScreen)
+    await pilot.press(key)
+    await settle(app, pilot)
+    return screen
+
+
 async def test_push_lists_every_client_and_cancel_changes_nothing(sync_app):
     app = sync_app()
+    users_before = dict(app.test_sims["vps"].users)
     async with app.run_test(size=(150, 40)) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, SyncScreen)
-        users_before = dict(app.test_sims["vps"].users)
-        await pilot.press("p")
-        await settle(app, pilot)
+        screen = await ask(app, pilot, "p")
         dialog = app.screen
-        assert isinstance(dialog, BulkConfirmDialog) and dialog.focused.id == "cancel"
-        clients = app.test_sims["billing"].clients.values()
-        assert len(dialog.rows) == 40
+        assert isinstance(dialog, BulkConfirmDialog) and dialog.focused.id == "cancel" and len(dialog.rows) == 40
         text = listed(dialog)
-        assert all(c["email"] in text for c in clients)  # each client that will change is named
+        assert all(c["email"] in text for c in app.test_sims["billing"].clients.values())  # each one is named
         assert "40 would create" in str(dialog.query_one("#bulk-counts").render())
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is screen and said(app, "Cancelled: nothing was changed")
-        assert app.test_sims["vps"].users == users_before
-        assert screen.engine.map.all_links("client") == []
+        assert app.test_sims["vps"].users == users_before and screen.engine.map.all_links("client") == []
 
 
 async def test_confirmed_push_creates_what_was_listed_and_says_done(sync_app):
     app = sync_app(clients=12)
+    users_before = len(app.test_sims["vps"].users)
     async with app.run_test(size=(150, 40)) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        users_before = len(app.test_sims["vps"].users)
-        await pilot.press("p")
-        await settle(app, pilot)
+        screen = await ask(app, pilot, "p")
         planned = {row[0] for row in app.screen.rows}
         creates = sum(1 for row in app.screen.rows if row[2] == "create")
         await pilot.press("right", "enter")  # arrows move from Cancel to Push
@@ -65,16 +65,11 @@ async def test_confirmed_push_creates_what_was_listed_and_says_done(sync_app):
 
 async def test_read_only_refuses_push_before_asking_and_writes_no_row(sync_app):
     app = sync_app(read_only=True)
+    users_before = dict(app.test_sims["vps"].users)
     async with app.run_test(size=(150, 40)) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        users_before = dict(app.test_sims["vps"].users)
-        await pilot.press("p")
-        await settle(app, pilot)
-        assert app.screen is screen  # no question: the answer would not matter
-        assert said(app, "Read-only")
-        assert app.test_sims["vps"].users == users_before
-        assert screen.engine.map.all_links("client") == []
+        screen = await ask(app, pilot, "p")
+        assert app.screen is screen and said(app, "Read-only")  # no question: the answer would not matter
+        assert app.test_sims["vps"].users == users_before and screen.engine.map.all_links("client") == []
 
 
 async def services(app, pilot) -> ServicesPane:
