@@ -122,3 +122,21 @@ async def test_read_only_refuses_accept_all_before_asking(billing_app):
         await settle(app, pilot)
         assert app.screen.query_one(ServicesPane) is pane and said(app, "Read-only")
         assert app.screen.service_links.links() == []
+
+
+async def test_panel_sync_lists_the_records_and_cancel_sends_nothing(billing_app):
+    app = billing_app()
+    async with app.run_test(size=(160, 44)) as pilot:
+        await services(app, pilot)
+        await app.screen.service_links.accept("all-confident")  # linked servers: the panel sync has work to do
+        await pilot.press("v")
+        await settle(app, pilot)
+        records = dict(app.test_sims["panel"].records)
+        await pilot.press("P")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, BulkConfirmDialog) and dialog.rows
+        assert {row[4] for row in dialog.rows} <= {"create", "update", "delete", "forget"}
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.test_sims["panel"].records == records and said(app, "Cancelled: nothing was changed")

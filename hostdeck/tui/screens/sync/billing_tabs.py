@@ -313,11 +313,34 @@ class PanelPane(_Pane):
             return
         report = await sync.run(dry_run=dry_run)
         counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
-        self.notify(f"Panel sync{' (dry run)' if dry_run else ''}: {counts}", timeout=8)
+        self.notify(f"Panel sync{' (dry run)' if dry_run else ': done'}: {counts}", timeout=8)
         self.reload(note=f"last run{' (dry run)' if dry_run else ''}: {counts}")
 
-    def action_run(self) -> None:
-        self._run(False)
+    @work(group="billing-panel-run", exclusive=True, exit_on_error=False, description="Work out the panel changes")
+    async def action_run(self) -> None:
+        """Records are written only after the person has seen the dry run (counts and each record) and confirmed it."""
+        from ...dialogs.bulk_confirm import BulkConfirmDialog
+
+        sync = self.sync_screen.panel_sync
+        if sync is None or not self.sync_screen.writable():
+            return
+        plan = await sync.run(dry_run=True)
+        changes = [o for o in plan.outcomes if o.result.startswith("would ")]
+        if not changes:
+            self.notify("Panel sync: nothing to create, update or delete; nothing was changed.")
+            return
+        rows = [(f"{o.backend}/{o.server or o.server_id}", o.service_id or "", str(o.user_id or ""),
+                 str(o.panel_id or "new"), o.result.removeprefix("would ")) for o in changes]
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(plan.counts().items()))
+        dialog = BulkConfirmDialog(f"Sync {len(changes)} records to {sync.panel.name}?", backend=sync.panel.name,
+                                   counts=counts, headers=("server", "service", "user", "panel VPS", "will"), rows=rows,
+                                   confirm_label="Sync")
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._run(False)
+
+        self.app.push_screen(dialog, answered)
 
     def action_dry_run(self) -> None:
         self._run(True)
