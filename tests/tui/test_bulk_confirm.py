@@ -140,3 +140,13 @@ async def test_panel_sync_lists_the_records_and_cancel_sends_nothing(billing_app
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.test_sims["panel"].records == records and said(app, "Cancelled: nothing was changed")
+
+
+def test_snapshot_of_the_push_confirmation(snap_compare, sync_app):
+    async def run_before(pilot) -> None:
+        await settle(pilot.app, pilot)
+        await pilot.press("p")
+        await settle(pilot.app, pilot)
+        pilot.app.clear_notifications()  # their timing varies
+
+    assert snap_compare(sync_app(clients=12), terminal_size=(140, 40), run_before=run_before)
