@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hostdeck.tui.dialogs.action_menu import ActionMenu
+from hostdeck.tui.dialogs.bulk_confirm import BulkConfirmDialog
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
 from hostdeck.tui.screens.servers.screen import ServersScreen
 from hostdeck.tui.screens.sync.billing_tabs import DriftPane
@@ -23,9 +24,17 @@ async def accept_all(app, pilot) -> ServicesPane:
     await settle(app, pilot)
     pane = app.screen.query_one(ServicesPane)
     assert any(row.cells[3] == "proposed" for row in map(pane.grid.get_row, pane.grid.visible_keys))
-    await pilot.press("A")
-    await settle(app, pilot, 3)
+    await confirmed(app, pilot)
     return pane
+
+
+async def confirmed(app, pilot, key: str = "A") -> None:
+    """`key` (A: accept all, P: sync to the panel) opens the confirmation with its dry run; Confirm writes it."""
+    await pilot.press(key)
+    await settle(app, pilot)
+    assert isinstance(app.screen, BulkConfirmDialog)
+    await pilot.click("#confirm")
+    await settle(app, pilot, 3)
 
 
 async def test_proposals_show_their_evidence_and_accept_all_links_them(billing_app):
@@ -39,8 +48,7 @@ async def test_proposals_show_their_evidence_and_accept_all_links_them(billing_a
         proposed = [r for r in rows if r.cells[3] == "proposed"]
         assert proposed and all(r.cells[6] for r in proposed)  # every proposal shows its evidence
         assert any("dedicated ip" in r.cells[6] or "server_id" in r.cells[6] for r in proposed)
-        await pilot.press("A")
-        await settle(app, pilot, 3)
+        await confirmed(app, pilot)
         rows = [pane.grid.get_row(k) for k in pane.grid.visible_keys]
         assert sum(1 for r in rows if r.cells[3] == "linked") >= len([r for r in proposed if int(r.cells[5]) >= 90])
         assert "services linked" in str(pane.query_one(".pane-summary").render())
@@ -75,8 +83,7 @@ async def test_panel_tab_syncs_linked_servers_to_the_panel(billing_app):
         await settle(app, pilot)
         assert len(app.test_sims["panel"].records) == before
         assert "would create" in str(pane.query_one(".pane-summary").render())
-        await pilot.press("P")
-        await settle(app, pilot, 3)
+        await confirmed(app, pilot, "P")
         assert len(app.test_sims["panel"].records) > before
         assert pane.grid.total_count == len(app.test_sims["panel"].records) - before
 

@@ -63,7 +63,9 @@ async def test_sync_clients_and_services_paint_cached_rows_before_loading(billin
     first = billing_app()
     async with first.run_test(size=(150, 42)) as pilot:
         await settle(first, pilot)
-        await pilot.press("p")  # push: links every client
+        await pilot.press("p")  # push: links every client, once confirmed
+        await settle(first, pilot)
+        await pilot.click("#confirm")
         await settle(first, pilot)
         clients = first.screen.grid.total_count
         await pilot.press("s")

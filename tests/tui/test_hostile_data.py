@@ -248,6 +248,8 @@ async def test_sync_tabs_survive_hostile_clients_and_servers(billing_app):
         await pilot.pause()
         screen = app.screen
         await pilot.press("p")
+        await settle(app, pilot)
+        await pilot.click("#confirm")  # the push asks first
         await settle(app, pilot, rounds=3)
         assert screen.links
         seen = []

@@ -203,6 +203,8 @@ class TestSync:
             screen = pilot.app.screen
             await pilot.press("p")
             await settle(pilot)
+            await pilot.click("#confirm")  # the push asks first
+            await settle(pilot)
             await settle(pilot)
             first = screen.links[sorted(screen.links, key=int)[0]]
             await screen.engine.panel.update_user(int(first.right_id), name="Changed On The Panel")

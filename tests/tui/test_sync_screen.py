@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hostdeck.tui.dialogs.bulk_confirm import BulkConfirmDialog
 from hostdeck.tui.dialogs.confirm import ConfirmDialog
 from hostdeck.tui.screens.sync.screen import SyncScreen
 
@@ -16,9 +17,18 @@ def panel_emails(app) -> list[str]:
     return [u["email"].lower() for u in app.test_sims["vps"].users.values()]
 
 
+async def confirmed(app, pilot, key: str) -> None:
+    """`key` opens the bulk confirmation (after its dry run); Confirm starts the write."""
+    await pilot.press(key)
+    await settle(app, pilot)
+    assert isinstance(app.screen, BulkConfirmDialog)
+    await pilot.click("#confirm")
+    await pilot.pause()
+
+
 async def pushed(app, pilot) -> None:
-    """`p` (push every client) and the run settled: the rows are painted from its outcomes."""
-    await pilot.press("p")
+    """`p` (push every client), confirmed, and the run settled: the rows are painted from its outcomes."""
+    await confirmed(app, pilot, "p")
     await settle(app, pilot)
     await settle(app, pilot)
 
@@ -79,7 +89,7 @@ async def test_a_cancelled_push_is_finished_by_the_next(sync_app):
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        await pilot.press("p")
+        await confirmed(app, pilot, "p")
         await pilot.pause(0.6)
         await pilot.press("c")
         await settle(app, pilot)

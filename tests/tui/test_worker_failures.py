@@ -407,7 +407,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Load the sync map", backend=None)
 
 
-@recipe("tui/screens/sync/screen.py:SyncScreen.action_run", "sync")
+@recipe("tui/screens/sync/screen.py:SyncScreen._start", "sync")
 async def _(run: Run, key: str) -> None:
     screen = run.app.screen
 
@@ -416,6 +416,17 @@ async def _(run: Run, key: str) -> None:
         screen.action_run("check")
 
     await run.expect(key, trigger, action="Check both sides", backend="billing")
+
+
+@recipe("tui/screens/sync/screen.py:SyncScreen._plan", "sync")
+async def _(run: Run, key: str) -> None:
+    screen = run.app.screen
+
+    async def trigger():
+        run.fail(screen.engine.billing, "get_clients", down("billing"))
+        screen.action_run("push")  # its dry run fails before any question
+
+    await run.expect(key, trigger, action="Work out what the sync would change", backend="billing")
 
 
 @recipe("tui/screens/sync/screen.py:SyncScreen._unlink", "sync")
@@ -478,14 +489,17 @@ async def _(run: Run, key: str) -> None:
 
 
 @recipe("tui/screens/sync/billing_tabs.py:ServicesPane.action_accept_all", "billing")
+@recipe("tui/screens/sync/billing_tabs.py:ServicesPane._accept_planned", "billing")
 async def _(run: Run, key: str) -> None:
     services = await pane(run, "services")
+    confirmed = key.endswith("._accept_planned")  # the run after the dialog, else its dry run
 
     async def trigger():
         run.fail(services.links, "accept", down("billing"))
-        services.action_accept_all()
+        services._accept_planned([]) if confirmed else services.action_accept_all()
 
-    await run.expect(key, trigger, action="Accept every confident link", backend="billing")
+    action = "Accept every confident link" if confirmed else "Work out the confident links"
+    await run.expect(key, trigger, action=action, backend="billing")
 
 
 @recipe("tui/screens/sync/billing_tabs.py:ServicesPane.action_reject", "billing")
@@ -538,15 +552,18 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Load the panel records", backend=None)
 
 
+@recipe("tui/screens/sync/billing_tabs.py:PanelPane.action_run", "billing")
 @recipe("tui/screens/sync/billing_tabs.py:PanelPane._run", "billing")
 async def _(run: Run, key: str) -> None:
     panel = await pane(run, "panel")
+    asking = key.endswith(".action_run")  # P: the dry run before the question; else y, the dry run itself
 
     async def trigger():
         run.fail(run.app.screen.panel_sync, "run", down("panel"))
-        panel.action_dry_run()
+        panel.action_run() if asking else panel.action_dry_run()
 
-    await run.expect(key, trigger, action="Sync the servers to the panel", backend="panel")
+    action = "Work out the panel changes" if asking else "Sync the servers to the panel"
+    await run.expect(key, trigger, action=action, backend="panel")
 
 
 # the sites world: CloudPanel over SSH and Matomo --------------------------------------------------------------------------

@@ -181,13 +181,42 @@ class ServicesPane(_Pane):
                     severity="warning" if outcome.result == "refused" else "information")
         self.reload()
 
-    @work(group="billing-services-act", exit_on_error=False, description="Accept every confident link")
+    @work(group="billing-services-act", exit_on_error=False, description="Work out the confident links")
     async def action_accept_all(self) -> None:
+        """Links are made only after the person has seen the dry run (counts and each link) and confirmed it."""
+        from hostdeck.backends.sync.tally import count_by_result
+
+        from ...dialogs.bulk_confirm import BulkConfirmDialog
+
         if not self.sync_screen.writable():
             return
-        outcomes = await self.loaded_links.accept("all-confident")
+        links = self.loaded_links
+        snapshot = await links.snapshot()
+        confident = {p.service_id: p for p in await links.propose(snapshot) if p.confident}
+        plan = await links.accept("all-confident", proposals=list(confident.values()), dry_run=True)
+        chosen = [confident[o.service_id] for o in plan if o.result == "would link"]
+        if not chosen:
+            self.notify("Accept all: no confident proposal to link, nothing was changed.")
+            return
+        rows = [(o.service_id, confident[o.service_id].client_name, confident[o.service_id].product,
+                 f"{o.backend}/{confident[o.service_id].server_name}", o.result.removeprefix("would "), o.reason or "")
+                for o in plan]
+        counts = ", ".join(f"{n} {result}" for result, n in sorted(count_by_result(plan).items()))
+        dialog = BulkConfirmDialog(f"Link {len(chosen)} services to their servers?", backend=links.billing.name,
+                                   counts=counts, headers=("service", "client", "product", "server", "will", "note"),
+                                   rows=rows, confirm_label="Link")
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._accept_planned(chosen)
+
+        self.app.push_screen(dialog, answered)
+
+    @work(group="billing-services-act", exit_on_error=False, description="Accept every confident link")
+    async def _accept_planned(self, chosen: list[Any]) -> None:
+        outcomes = await self.loaded_links.accept("all-confident", proposals=chosen)
         linked = sum(1 for o in outcomes if o.result == "linked")
-        self.notify(f"{linked} services linked ({len(outcomes) - linked} refused).")
+        self.notify(f"Accept all: done: {linked} services linked ({len(outcomes) - linked} refused).")
         self.reload()
 
     @work(group="billing-services-act", exit_on_error=False, description="Reject the proposed link")
@@ -284,11 +313,34 @@ class PanelPane(_Pane):
             return
         report = await sync.run(dry_run=dry_run)
         counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
-        self.notify(f"Panel sync{' (dry run)' if dry_run else ''}: {counts}", timeout=8)
+        self.notify(f"Panel sync{' (dry run)' if dry_run else ': done'}: {counts}", timeout=8)
         self.reload(note=f"last run{' (dry run)' if dry_run else ''}: {counts}")
 
-    def action_run(self) -> None:
-        self._run(False)
+    @work(group="billing-panel-run", exclusive=True, exit_on_error=False, description="Work out the panel changes")
+    async def action_run(self) -> None:
+        """Records are written only after the person has seen the dry run (counts and each record) and confirmed it."""
+        from ...dialogs.bulk_confirm import BulkConfirmDialog
+
+        sync = self.sync_screen.panel_sync
+        if sync is None or not self.sync_screen.writable():
+            return
+        plan = await sync.run(dry_run=True)
+        changes = [o for o in plan.outcomes if o.result.startswith("would ")]
+        if not changes:
+            self.notify("Panel sync: nothing to create, update or delete; nothing was changed.")
+            return
+        rows = [(f"{o.backend}/{o.server or o.server_id}", o.service_id or "", str(o.user_id or ""),
+                 str(o.panel_id or "new"), o.result.removeprefix("would ")) for o in changes]
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(plan.counts().items()))
+        dialog = BulkConfirmDialog(f"Sync {len(changes)} records to {sync.panel.name}?", backend=sync.panel.name,
+                                   counts=counts, headers=("server", "service", "user", "panel VPS", "will"), rows=rows,
+                                   confirm_label="Sync")
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._run(False)
+
+        self.app.push_screen(dialog, answered)
 
     def action_dry_run(self) -> None:
         self._run(True)

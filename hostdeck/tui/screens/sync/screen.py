@@ -50,6 +50,13 @@ STATUS_STYLE = {"synced": "$text-success", "pending": "$text-warning", "error": 
 OPERATIONS = {"push": "Push (create or link panel users)", "update": "Update changed fields", "pull": "Pull from WHMCS",
               "check": "Check both sides", "retry": "Retry errors"}
 
+WRITES = ("push", "update", "retry")  # the operations that ask first
+OPERATION_VERB = {"push": "Push", "update": "Update", "retry": "Retry"}
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {result}" for result, n in sorted(counts.items())) or "nothing to do"
+
 
 def link_row(link: Any) -> Row:
     from hostdeck.backends.models import utcnow
@@ -211,8 +218,41 @@ class SyncScreen(GridScreen):
         if self._run_worker is not None and self._run_worker.is_running:
             self.notify("A sync is already running; c cancels it.", severity="warning")
             return
+        if operation in WRITES:
+            self._plan(operation)
+        else:
+            self._start(operation)
+
+    def _start(self, operation: str) -> None:
         self._run_worker = self.run_worker(self._run(operation), group="sync-run", exclusive=True, exit_on_error=False,
                                            description=OPERATIONS[operation])
+
+    @work(group="sync-plan", exclusive=True, exit_on_error=False, description="Work out what the sync would change")
+    async def _plan(self, operation: str) -> None:
+        """A write runs only after the person has seen its dry run (counts and each client) and confirmed it."""
+        from ...dialogs.bulk_confirm import BulkConfirmDialog
+
+        self.set_status(f"{OPERATIONS[operation]}: working out what would change…")
+        if operation == "update":
+            plan = await self.clients.update(dry_run=True)
+        else:
+            plan = await self.clients.push(dry_run=True, only_errors=operation == "retry")
+        changes = [o for o in plan.outcomes if o.result != "unchanged"]
+        self.update_status()
+        if not changes:
+            self.notify(f"{OPERATIONS[operation]}: nothing to do, nothing was changed.")
+            return
+        rows = [(o.client_id, o.email, o.result.removeprefix("would "), o.user_id or "new") for o in changes]
+        dialog = BulkConfirmDialog(f"{OPERATIONS[operation]}: {len(changes)} clients?",
+                                   backend=f"{self.clients.billing.name} → {self.clients.panel.name}",
+                                   counts=counts_line(plan.counts()), headers=("client", "email", "will", "panel user"),
+                                   rows=rows, confirm_label=OPERATION_VERB[operation])
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._start(operation)
+
+        self.app.push_screen(dialog, answered)
 
     async def _run(self, operation: str) -> None:
         bar = self.query_one("#sync-progress", ProgressBar)
@@ -234,8 +274,8 @@ class SyncScreen(GridScreen):
                 report = await self.clients.check()
         finally:
             bar.display = False
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
-        self.notify(f"{OPERATIONS[operation]}: {counts} ({report.seconds:.1f} s).",
+        counts = counts_line(report.counts())
+        self.notify(f"{OPERATIONS[operation]}: done: {counts} ({report.seconds:.1f} s).",
                     severity="error" if report.failed else "information", timeout=8)
         self.load()
 
