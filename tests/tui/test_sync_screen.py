@@ -93,7 +93,11 @@ async def test_a_cancelled_push_is_finished_by_the_next(sync_app):
         await settle(app, pilot)
         screen = app.screen
         await confirmed(app, pilot, "p")
-        await pilot.pause(0.6)
+        for _ in range(200):  # the push under way, whatever the machine's speed (400 clients take seconds)
+            if screen._run_worker is not None and screen._run_worker.is_running:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
         await pilot.press("c")
         await settle(app, pilot)
         assert any("cancelled" in n.message for n in app._notifications)
