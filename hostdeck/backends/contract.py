@@ -7,6 +7,7 @@ from abc import ABC
 from abc import abstractmethod
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
@@ -29,6 +30,12 @@ from .models import EventKind
 from .models import SecretResult
 from .models import Server
 from .models import ServerSpec
+from .operations import Image
+from .operations import ImageKind
+from .operations import MetricKind
+from .operations import Metrics
+from .operations import ServerAttachments
+from .operations import TypeChoice
 from .roles import Role
 from .secrets import Secrets
 
@@ -55,6 +62,18 @@ class Capability(str, enum.Enum):
     CATALOG = "catalog"
     RESIZE = "resize"        # CPU, memory, disk of an existing server
     RENAME = "rename"        # name / hostname
+    # day-2 operations (issue 15); data shapes in operations.py
+    RESCUE = "rescue"            # rescue system on/off
+    REBUILD = "rebuild"          # reinstall from an image or template (the disk is wiped)
+    IMAGES = "images"            # take, list and delete snapshots/backups of a server
+    CHANGE_TYPE = "change_type"  # another plan (Hetzner server type)
+    BACKUPS = "backups"          # the backup schedule on/off
+    PROTECT = "protect"          # delete / rebuild protection
+    LABELS = "labels"
+    ISO = "iso"                  # attach / detach an ISO
+    RDNS = "rdns"                # reverse DNS of the primary IPs
+    METRICS = "metrics"          # CPU, disk and network series (read)
+    ATTACHMENTS = "attachments"  # firewalls, volumes, primary IPs of a server (read)
 
 
 class PowerAction(str, enum.Enum):
@@ -73,7 +92,9 @@ class PowerAction(str, enum.Enum):
 # SSO counts: its link is a full panel session as the customer (power, reinstall, delete).
 MUTATING = frozenset({Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET, Capability.RESET_PASSWORD,
                       Capability.CONSOLE, Capability.CREATE, Capability.DELETE, Capability.SUSPEND, Capability.SSO,
-                      Capability.RESIZE, Capability.RENAME})
+                      Capability.RESIZE, Capability.RENAME, Capability.RESCUE, Capability.REBUILD, Capability.IMAGES,
+                      Capability.CHANGE_TYPE, Capability.BACKUPS, Capability.PROTECT, Capability.LABELS, Capability.ISO,
+                      Capability.RDNS})
 
 
 class Adapter(ABC):
@@ -250,6 +271,75 @@ class Adapter(ABC):
 
     async def catalog(self, refresh: bool = False) -> Catalog:
         raise UnsupportedError(self.missing_reason(Capability.CATALOG) or "not supported.", backend=self.name)
+
+    # day-2 operations: an adapter overrides what its API offers; the rest says why not -----------------
+    def _unsupported(self, capability: Capability) -> UnsupportedError:
+        return UnsupportedError(self.missing_reason(capability) or "not supported.", backend=self.name,
+                                operation=capability.value)
+
+    async def enable_rescue(self, server_id: str, ssh_keys: Sequence[str] = (),
+                            progress: ProgressFn | None = None) -> SecretResult:
+        """Boot into the rescue system next; the secret is its root password (shown once)."""
+        raise self._unsupported(Capability.RESCUE)
+
+    async def disable_rescue(self, server_id: str, progress: ProgressFn | None = None) -> ActionResult:
+        raise self._unsupported(Capability.RESCUE)
+
+    async def rebuild(self, server_id: str, image: str, progress: ProgressFn | None = None) -> SecretResult:
+        """Reinstall from `image` (name or id; a template on Convoy); the secret is the new root password, "" when
+        the API sets none (SSH keys)."""
+        raise self._unsupported(Capability.REBUILD)
+
+    async def create_image(self, server_id: str, *, description: str | None = None,
+                           kind: ImageKind = ImageKind.SNAPSHOT, progress: ProgressFn | None = None) -> Image:
+        raise self._unsupported(Capability.IMAGES)
+
+    async def list_images(self, kinds: Sequence[ImageKind] = (ImageKind.SNAPSHOT, ImageKind.BACKUP),
+                          server_id: str | None = None) -> list[Image]:
+        """The project's (or the server's) images of these kinds; system images/templates with ImageKind.SYSTEM."""
+        raise self._unsupported(Capability.IMAGES)
+
+    async def delete_image(self, image_id: str, server_id: str | None = None) -> ActionResult:
+        raise self._unsupported(Capability.IMAGES)
+
+    async def type_choices(self, server_id: str) -> list[TypeChoice]:
+        """The plans `change_type` accepts for this server, with the monthly price difference."""
+        raise self._unsupported(Capability.CHANGE_TYPE)
+
+    async def change_type(self, server_id: str, server_type: str, *, upgrade_disk: bool = False,
+                          progress: ProgressFn | None = None) -> ActionResult:
+        """The server must be off (the API refuses otherwise)."""
+        raise self._unsupported(Capability.CHANGE_TYPE)
+
+    async def set_backups(self, server_id: str, enabled: bool, progress: ProgressFn | None = None) -> ActionResult:
+        raise self._unsupported(Capability.BACKUPS)
+
+    async def set_protection(self, server_id: str, *, delete: bool | None = None, rebuild: bool | None = None,
+                             progress: ProgressFn | None = None) -> ActionResult:
+        raise self._unsupported(Capability.PROTECT)
+
+    async def set_labels(self, server_id: str, changes: Mapping[str, str], remove: Sequence[str] = ()) -> Server:
+        """Add or change `changes` and drop `remove`, keeping every other label (billing links live in labels)."""
+        raise self._unsupported(Capability.LABELS)
+
+    async def attach_iso(self, server_id: str, iso: str, progress: ProgressFn | None = None) -> ActionResult:
+        raise self._unsupported(Capability.ISO)
+
+    async def detach_iso(self, server_id: str, progress: ProgressFn | None = None) -> ActionResult:
+        raise self._unsupported(Capability.ISO)
+
+    async def set_reverse_dns(self, server_id: str, ip: str, dns_ptr: str | None,
+                              progress: ProgressFn | None = None) -> ActionResult:
+        """`dns_ptr` None resets the record to the provider's default."""
+        raise self._unsupported(Capability.RDNS)
+
+    async def metrics(self, server_id: str, kind: MetricKind, period: str = "24h") -> Metrics:
+        """`period` is a key of operations.PERIODS."""
+        raise self._unsupported(Capability.METRICS)
+
+    async def attachments(self, server_id: str) -> ServerAttachments:
+        """Firewalls applied, volumes and primary IPs attached, the ISO inserted."""
+        raise self._unsupported(Capability.ATTACHMENTS)
 
     # joins and detail ------------------------------------------------------------------
     def attach(self, adapters: dict[str, Adapter]) -> list[str]:
