@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from hostdeck.backends.config import BackendConfig
-from hostdeck.backends.config import Config
 from hostdeck.backends.contract import Capability
 from hostdeck.backends.errors import ConflictError
 from hostdeck.backends.errors import ReadOnlyError
@@ -16,33 +14,15 @@ from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.models import Server
 from hostdeck.backends.operations import ImageKind
 from hostdeck.backends.operations import MetricKind
-from hostdeck.backends.secrets import Secrets
-from hostdeck.backends.sim.cluster import Cluster
-from hostdeck.backends.sim.convoy import ConvoySim
-from hostdeck.backends.sim.proxmox import ProxmoxSim
-from hostdeck.backends.workspace import Workspace
 
-CONVOY_TOKEN = "1|day2-test-token-0123456789abcdefghijklmnopq"
-PVE_SECRET = "day2-test-pve-secret"
+from .joined import joined_sims
+from .joined import workspace
 
 
 @pytest.fixture
 def sims():
-    cluster = Cluster()
-    with ConvoySim(servers=30, users=10, seed=6, token=CONVOY_TOKEN, cluster=cluster, install_seconds=0.05) as cv, \
-            ProxmoxSim(cluster=cluster, seed=6, token_secret=PVE_SECRET, task_seconds=0.05) as pve:
-        yield cv, pve
-
-
-def workspace(cv, pve, *, read_only: bool = False, **convoy_options) -> Workspace:
-    config = Config(path=None)
-    config.backends += [
-        BackendConfig(name="vps", kind="convoy", url=cv.base_url, options={"poll_seconds": 0.05, **convoy_options}),
-        BackendConfig(name="pve", kind="proxmox", url=pve.base_url,
-                      options={"token_id": "hostdeck@pve!hostdeck", "task_poll_seconds": 0.05}),
-    ]
-    return Workspace(config, Secrets(overlay={("vps", "token"): CONVOY_TOKEN, ("pve", "token_secret"): PVE_SECRET}),
-                     read_only=read_only)
+    with joined_sims(servers=30, seed=6) as both:
+        yield both
 
 
 @pytest.fixture
@@ -116,19 +96,15 @@ async def test_a_backup_goes_to_the_nodes_backup_storage(sims, vps):
     assert image.id.split("/", 1)[1] not in pve.volumes[(server.raw["node"], "local")]
 
 
-async def test_the_backup_limit_refuses_with_the_panels_text_and_sends_nothing(sims, vps):
+@pytest.mark.parametrize(("limit", "existing"), [(1, 1), (0, 0)])     # a limit of 0 allows no backup at all
+async def test_the_backup_limit_refuses_with_the_panels_text_and_sends_nothing(sims, vps, limit, existing):
     cv, pve = sims
-    server = await normal_server(vps, cv, backups=1)
-    pve.add_backup(server.raw["node"], server.raw["vmid"], when=1_700_000_000)
-    with pytest.raises(ConflictError, match="Cannot create a new backup, this server has reached its limit of 1 backups"):
-        await vps.create_image(server.id, kind=ImageKind.BACKUP)
-    assert not pve_writes(pve)
-
-
-async def test_a_limit_of_zero_allows_no_backup(sims, vps):
-    cv, pve = sims
-    server = await normal_server(vps, cv, backups=0)
-    with pytest.raises(ConflictError, match="limit of 0 backups"):
+    server = await normal_server(vps, cv, backups=limit)
+    pve.volumes.clear()
+    for n in range(existing):
+        pve.add_backup(server.raw["node"], server.raw["vmid"], when=1_700_000_000 + n)
+    text = f"Cannot create a new backup, this server has reached its limit of {limit} backups"
+    with pytest.raises(ConflictError, match=text):
         await vps.create_image(server.id, kind=ImageKind.BACKUP)
     assert not pve_writes(pve)
 
