@@ -234,3 +234,15 @@ def test_joined_capabilities_are_exactly_what_works(sims, vps):
     assert {Capability.IMAGES, Capability.METRICS} <= vps.capabilities
     assert not {Capability.REBUILD, Capability.RESCUE, Capability.ISO, Capability.CHANGE_TYPE, Capability.BACKUPS,
                 Capability.PROTECT, Capability.LABELS, Capability.RDNS, Capability.ATTACHMENTS} & vps.capabilities
+
+
+async def test_a_vm_locked_in_proxmox_greys_out_images(sims, vps):
+    cv, pve = sims
+    server = await normal_server(vps, cv)
+    pve.cluster.get_vm(server.raw["node"], server.raw["vmid"]).lock = "backup"
+    current = await vps.get_server(server.id)
+    assert vps.missing_reason(Capability.IMAGES, current) == "server is locked in Proxmox (backup); try again when that " \
+                                                              "has finished."
+    with pytest.raises(ConflictError, match="locked \\(backup\\)"):
+        await vps.create_image(server.id)
+    assert not pve_writes(pve)

@@ -93,7 +93,7 @@ API_PATH = "/api/application"
 SERVER_KEY = re.compile(r"^([0-9a-fA-F]{8}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 PROXMOX_CAPABILITIES = frozenset({Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
                                   Capability.RESET_PASSWORD})
-# offered through the node's Proxmox without Convoy's own status rules for power (checked per action below)
+# through the node's Proxmox too, under Convoy's status rules for them (rules.ALLOWED "images", "metrics")
 PROXMOX_DAY2 = frozenset({Capability.IMAGES, Capability.METRICS})
 
 
@@ -203,6 +203,9 @@ class ConvoyAdapter(HttpAdapter):
             if self.read_only and capability in MUTATING:
                 return "read-only mode is on."
             why = refusal(server.raw.get("status"), capability.value) if server is not None else None
+            lock = ((server.raw.get("live") or {}).get("lock") if server is not None else None)
+            if not why and lock and capability is Capability.IMAGES:
+                why = f"is locked in Proxmox ({lock}); try again when that has finished"
             return f"server {why}." if why else None
         if capability in PROXMOX_CAPABILITIES and self.join is not None and (server is None or self.join.for_server(server)):
             pve = self.join.for_server(server) if server else None
