@@ -46,6 +46,7 @@ from . import parse
 from .api import PveClient
 from .errors import AGENT_MISSING
 from .errors import classify
+from .errors import locked_refusal
 from .errors import plain
 from .image_ops import VmImages
 from .image_ops import delete_backup
@@ -388,9 +389,7 @@ class ProxmoxAdapter(Adapter):
 
     def _refuse_locked(self, live: LiveState, operation: str) -> None:
         if live.lock:
-            raise ConflictError(f"VM {live.vmid} is locked ({live.lock}): {operation} refused, nothing was sent. Proxmox "
-                                f"holds this lock during a {live.lock}; try again when it has finished.",
-                                backend=self.name, operation=operation, code="locked")
+            raise locked_refusal(live.vmid, live.lock, operation, self.name)
 
     def _precheck(self, action: PowerAction, live: LiveState, operation: str) -> ActionResult | None:
         """Refuse what PVE would refuse (or turn into a failed task) before sending anything; no-ops succeed at once."""

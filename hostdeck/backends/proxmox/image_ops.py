@@ -16,6 +16,7 @@ from ..errors import NotFoundError
 from ..errors import ValidationError
 from ..operations import Image
 from .api import PveClient
+from .errors import locked_refusal
 from .images import ImageRef
 from .images import new_snapname
 from .images import parse_backups
@@ -59,9 +60,7 @@ class VmImages:
     async def check_unlocked(self, operation: str) -> None:
         live = parse_live(self.node, await self.client.status(self.vmid), backend=self.backend, vmid=self.vmid)
         if live.lock:
-            raise ConflictError(f"VM {self.vmid} is locked ({live.lock}): {operation} refused, nothing was sent. Proxmox "
-                                f"holds this lock during a {live.lock}; try again when it has finished.",
-                                backend=self.backend, operation=operation, code="locked")
+            raise locked_refusal(self.vmid, live.lock, operation, self.backend)
 
     async def snapshots(self) -> list[Image]:
         return parse_snapshots(self.backend, self.node, self.vmid, await self.client.snapshots(self.vmid))

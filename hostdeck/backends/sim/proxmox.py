@@ -17,6 +17,15 @@ Choices where the sources are silent or disagree (unverified): the 401 text is "
 answers 500 "no such cluster node '<node>'"; an offline node answers 595 "No route to host". Following
 proxmox.md, reboot/reset/shutdown of a stopped VM answer 500 "VM <id> not running" synchronously, while a
 config `lock` makes the power *task* fail with "VM is locked (<lock>)" (`check_lock` runs in the worker).
+
+Snapshots, backups and statistics (PVE API schema: qemu/{vmid}/snapshot, nodes/{node}/vzdump, storage content,
+rrddata; `proxmox_rrd` makes the points): snapshot create/delete and vzdump are tasks (`qmsnapshot`, `qmdelsnapshot`,
+`vzdump`) that hold the VM's lock ("snapshot", "snapshot-delete", "backup") while they run and fail inside the task
+on a held lock, a used name ("snapshot name '<n>' already used") or a missing one ("snapshot '<n>' does not exist").
+Every node has the storages "local" (dir: iso, vztmpl, backup; PVE's default dump directory) and "local-lvm".
+Unverified texts: an unknown storage answers 500 "storage '<s>' does not exist", a storage without backup content
+"storage '<s>' does not support backups", a VM not on the node "unable to find VM '<id>'"; deleting a volume that
+is gone fails its `imgdel` task with "removing '<path>' failed: No such file or directory".
 """
 
 from __future__ import annotations
