@@ -245,13 +245,42 @@ async def test_what_proxmox_does_not_offer_is_refused_with_the_reason(sim, pve, 
     assert not sim.request_log
 
 
-async def test_protection_is_refused_with_the_reason(sim, pve):
-    with pytest.raises(UnsupportedError, match="Protection"):
-        await pve.set_protection("pve-fsn-1/100", delete=True)
+async def test_delete_protection_sets_the_vms_protection_flag(sim, pve):
+    vm = a_vm(sim)
+    result = await pve.set_protection(sid(vm), delete=True)
+    assert result.status == "success" and sim.guest(vm.node, vm.vmid).protection is True
+    config = raw_get(sim, f"/nodes/{vm.node}/qemu/{vm.vmid}/config")
+    assert config["protection"] == 1
+    put = writes(sim)[-1]
+    assert put["method"] == "PUT" and parse_qs(put["body"]) == {"protection": ["1"]}
+    await pve.set_protection(sid(vm), delete=False)
+    assert sim.guest(vm.node, vm.vmid).protection is False
+
+
+async def test_rebuild_protection_does_not_exist_on_proxmox(sim, pve):
+    with pytest.raises(ValidationError, match="no rebuild protection"):
+        await pve.set_protection("pve-fsn-1/100", delete=True, rebuild=True)
+    assert not sim.request_log
+
+
+async def test_protection_of_a_locked_vm_is_a_conflict(sim, pve):
+    vm = a_vm(sim, lock="backup")
+    with pytest.raises(ConflictError, match="locked"):
+        await pve.set_protection(sid(vm), delete=True)
+    assert sim.guest(vm.node, vm.vmid).protection is False
+
+
+async def test_read_only_refuses_protection(sim):
+    adapter = make_adapter(sim, read_only=True)
+    with pytest.raises(ReadOnlyError):
+        await adapter.set_protection("pve-fsn-1/100", delete=True)
+    assert not writes(sim)
+    await adapter.aclose()
 
 
 def test_images_and_metrics_are_declared_and_described(sim, pve):
-    assert {Capability.IMAGES, Capability.METRICS} <= pve.capabilities
+    assert {Capability.IMAGES, Capability.METRICS, Capability.PROTECT} <= pve.capabilities
     assert pve.missing_reason(Capability.IMAGES) is None and pve.missing_reason(Capability.METRICS) is None
     assert "vzdump" in pve.describe_call(Capability.IMAGES)
     assert "rrddata" in pve.describe_call(Capability.METRICS)
+    assert "protection=0|1" in pve.describe_call(Capability.PROTECT)

@@ -162,3 +162,14 @@ def test_rrddata_parameters_are_verified(sim, api, params, field):
     vm = vm_of(sim)
     resp = api.get(f"/nodes/{vm.node}/qemu/{vm.vmid}/rrddata", params=params)
     assert error(resp, 400) == "Parameter verification failed." and field in resp.json()["errors"]
+
+
+def test_protection_is_a_config_option_with_its_own_privilege(sim, api):
+    vm = vm_of(sim)
+    assert data(api.put(f"/nodes/{vm.node}/qemu/{vm.vmid}/config", data={"protection": "1"})) is None
+    assert data(api.get(f"/nodes/{vm.node}/qemu/{vm.vmid}/config"))["protection"] == 1
+    token = sim.add_token("ops@pve!cloudinit", "ci-secret", {"VM.Audit", "VM.Config.Cloudinit"})
+    resp = httpx.put(f"{sim.base_url}/nodes/{vm.node}/qemu/{vm.vmid}/config", data={"protection": "0"},
+                     headers={"Authorization": f"PVEAPIToken={token.token_id}=ci-secret"})
+    assert error(resp, 403) == f"Permission check failed (/vms/{vm.vmid}, VM.Config.Options)"
+    assert sim.guest(vm.node, vm.vmid).protection is True

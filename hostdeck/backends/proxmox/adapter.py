@@ -86,7 +86,7 @@ class ProxmoxAdapter(Adapter):
     kind = "proxmox"
     roles = frozenset({Role.SERVER_PROVIDER, Role.HYPERVISOR})
     capabilities = frozenset({Capability.LIST, Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
-                              Capability.RESET_PASSWORD, Capability.IMAGES, Capability.METRICS})
+                              Capability.RESET_PASSWORD, Capability.IMAGES, Capability.METRICS, Capability.PROTECT})
     secret_fields = ("token_secret",)
 
     def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
@@ -341,6 +341,7 @@ class ProxmoxAdapter(Adapter):
             Capability.IMAGES: f"POST /nodes/{node}/qemu/{vmid}/snapshot (snapshot) or POST /nodes/{node}/vzdump (backup), "
                                "then the task until it ends",
             Capability.METRICS: f"GET /nodes/{node}/qemu/{vmid}/rrddata?timeframe=hour|day|week&cf=AVERAGE",
+            Capability.PROTECT: f"PUT /nodes/{node}/qemu/{vmid}/config protection=0|1 (delete protection)",
         }.get(capability, "")
 
     # power ------------------------------------------------------------------------------
@@ -516,6 +517,24 @@ class ProxmoxAdapter(Adapter):
         frame = timeframe(period, backend=self.name)
         rows = await self.client(node).rrddata(vmid, frame)
         return parse_rrddata(self.name, owner or parse.server_id(node, vmid), MetricKind(kind), period, rows)
+
+    async def set_protection(self, server_id: str, *, delete: bool | None = None, rebuild: bool | None = None,
+                             progress: ProgressFn | None = None) -> ActionResult:
+        """The VM's `protection` flag: while on, Proxmox refuses to remove the VM or its disks (also when a panel asks).
+        Proxmox has no reinstall, so there is no rebuild protection."""
+        operation = "set protection"
+        self._require(Capability.PROTECT, operation)
+        if rebuild is not None:
+            raise ValidationError("Proxmox has no reinstall, so there is no rebuild protection; only delete protection "
+                                  "(the VM's protection flag) can be set.", backend=self.name, operation=operation)
+        if delete is None:
+            raise ValidationError("say whether delete protection is to be on or off.", backend=self.name,
+                                  operation=operation)
+        node, vmid = split_id(server_id, backend=self.name)
+        await self.client(node).set_options(vmid, {"protection": 1 if delete else 0}, operation)
+        state = "on" if delete else "off"
+        self.audit(f"delete protection {state}", target=server_id)
+        return ActionResult(self.name, server_id, "set_protection", None, "success", f"delete protection is {state}")
 
     # password ---------------------------------------------------------------------------
     async def reset_password(self, server_id: str, progress: ProgressFn | None = None) -> SecretResult:

@@ -173,6 +173,11 @@ class PveClient:
                                         form={"cipassword": password}, safe=True)
         _data(reply, "store cloud-init password", self.backend)
 
+    async def set_options(self, vmid: int, form: dict[str, Any], operation: str) -> None:
+        """PUT config (synchronous) with options that are the same when set twice, so it may be resent."""
+        reply = await self.http.request("PUT", self.vm_path(vmid, "/config"), operation=operation, form=form, safe=True)
+        _data(reply, operation, self.backend)
+
     async def wait(self, upid: str, *, verb: str, timeout: float, progress: ProgressFn | None = None) -> dict[str, Any]:
         """Follow a task until it stops; a failed task raises with its exit status. Returns the final task."""
         deadline = time.monotonic() + timeout

@@ -13,8 +13,6 @@ NOT_OFFERED = {
                             "UI (Hardware), or through the panel that made the VM.",
     Capability.BACKUPS: "Proxmox backup schedules are cluster-wide jobs (Datacenter > Backup), not a switch per server: take "
                         "a backup now with the image action.",
-    Capability.PROTECT: "hostdeck does not set Proxmox's protection flag: set it in the Proxmox web UI (Options > "
-                        "Protection).",
     Capability.LABELS: "Proxmox tags are plain words, not key=value labels: edit them in the Proxmox web UI.",
     Capability.ISO: "hostdeck does not change a Proxmox VM's CD/DVD drive: insert the ISO in the Proxmox web UI (Hardware "
                     "> CD/DVD Drive).",

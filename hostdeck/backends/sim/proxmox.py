@@ -62,7 +62,7 @@ MAX_BODY = 512 * 1024
 VERSION = {"version": "9.1.2", "release": "9.1", "repoid": "5f2a1c9e", "console": "xtermjs"}
 ALL_PRIVILEGES = frozenset({"VM.Audit", "VM.PowerMgmt", "VM.Config.Cloudinit", "VM.GuestAgent.Audit",
                             "VM.GuestAgent.Unrestricted", "Sys.Audit", "VM.Snapshot", "VM.Backup", "Datastore.Audit",
-                            "Datastore.AllocateSpace"})
+                            "Datastore.AllocateSpace", "VM.Config.Options"})
 READ_PRIVILEGES = frozenset({"VM.Audit", "VM.GuestAgent.Audit"})
 TOKEN_RE = re.compile(r"^PVEAPIToken=(?P<id>[^\s=!]+@[^\s=!]+![A-Za-z][A-Za-z0-9._-]*)=(?P<secret>\S+)$")
 POWER = {  # action -> (task type, accepted parameters)
@@ -112,6 +112,7 @@ class Guest:
     fail_next: str | None = None        # the next task on this VM ends with this exit status
     snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)   # name -> description, snaptime, parent
     parent: str | None = None           # the snapshot the current state derives from
+    protection: bool = False            # `protection: 1`: the VM and its disks cannot be removed
 
 
 @dataclass
@@ -556,6 +557,8 @@ class ProxmoxSim(SimApp):
         }
         if guest.cipassword:
             conf["cipassword"] = "**********"
+        if guest.protection:
+            conf["protection"] = 1
         if vm.lock:
             conf["lock"] = vm.lock
         return ok(conf)
@@ -711,10 +714,13 @@ class ProxmoxSim(SimApp):
         for key in ("cipassword", "ciuser"):
             if key in params:
                 self._check(token, vm.vmid, "VM.Config.Cloudinit")
-        unknown = sorted(set(params) - {"cipassword", "ciuser", "name", "digest"})
+        if "protection" in params:
+            self._check(token, vm.vmid, "VM.Config.Options")
+        unknown = sorted(set(params) - {"cipassword", "ciuser", "name", "digest", "protection"})
         if unknown:
             raise param_error({k: "property is not defined in schema and the schema does not allow additional properties"
                                for k in unknown})
+        protection = self._bool(params, "protection") if "protection" in params else None
         if not background and vm.lock:
             raise PveError(500, f"VM is locked ({vm.lock})")
         guest = self.guest(vm.node, vm.vmid)
@@ -726,6 +732,8 @@ class ProxmoxSim(SimApp):
                 guest.ciuser = str(params["ciuser"])
             if "name" in params:
                 vm.name = str(params["name"])
+            if protection is not None:
+                guest.protection = protection
 
         if not background:
             apply(self.clock())
