@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from .models import SecretResult
     from .models import Server
     from .models import ServerSpec
+    from .operations import Image
+    from .operations import ImageKind
+    from .operations import MetricKind
+    from .operations import Metrics
 
 
 class Role(str, enum.Enum):
@@ -69,6 +73,16 @@ class Hypervisor(Protocol):
     async def power_vm(self, node: str, vmid: int, action: PowerAction, progress: Any = None) -> ActionResult: ...
 
     async def reset_password_vm(self, node: str, vmid: int, progress: Any = None) -> SecretResult: ...
+
+    async def list_images(self, kinds: Any = ..., server_id: str | None = None) -> list[Image]: ...
+
+    async def create_image_vm(self, node: str, vmid: int, *, description: str | None = None,
+                              kind: ImageKind = ..., storage: str | None = None, progress: Any = None) -> Image: ...
+
+    async def delete_image(self, image_id: str, server_id: str | None = None) -> ActionResult: ...
+
+    async def metrics_vm(self, node: str, vmid: int, kind: MetricKind, period: str = "24h",
+                         owner: str | None = None) -> Metrics: ...
 
     def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None: ...
 

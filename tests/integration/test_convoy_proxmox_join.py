@@ -4,40 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from hostdeck.backends.config import BackendConfig
-from hostdeck.backends.config import Config
 from hostdeck.backends.contract import Capability
 from hostdeck.backends.contract import PowerAction
 from hostdeck.backends.errors import ConfigError
 from hostdeck.backends.errors import ConflictError
 from hostdeck.backends.errors import UnsupportedError
 from hostdeck.backends.models import ServerStatus
-from hostdeck.backends.secrets import Secrets
-from hostdeck.backends.sim.cluster import Cluster
-from hostdeck.backends.sim.convoy import ConvoySim
-from hostdeck.backends.sim.proxmox import ProxmoxSim
-from hostdeck.backends.workspace import Workspace
 
-CONVOY_TOKEN = "1|join-test-token-0123456789abcdefghijklmnopq"
-PVE_SECRET = "join-test-pve-secret"
+from .joined import joined_sims
+from .joined import workspace
 
 
 @pytest.fixture
 def sims():
-    cluster = Cluster()
-    with ConvoySim(servers=24, users=10, seed=4, token=CONVOY_TOKEN, cluster=cluster, install_seconds=0.05) as cv, \
-            ProxmoxSim(cluster=cluster, seed=4, token_secret=PVE_SECRET, task_seconds=0.05) as pve:
-        yield cv, pve
-
-
-def workspace(cv, pve, **convoy_options) -> Workspace:
-    config = Config(path=None)
-    config.backends += [
-        BackendConfig(name="vps", kind="convoy", url=cv.base_url, options={"poll_seconds": 0.05, **convoy_options}),
-        BackendConfig(name="pve", kind="proxmox", url=pve.base_url,
-                      options={"token_id": "hostdeck@pve!hostdeck", "task_poll_seconds": 0.05}),
-    ]
-    return Workspace(config, Secrets(overlay={("vps", "token"): CONVOY_TOKEN, ("pve", "token_secret"): PVE_SECRET}))
+    with joined_sims(servers=24, seed=4) as both:
+        yield both
 
 
 async def test_rows_show_live_state_and_pve_is_not_listed_twice(sims):

@@ -408,7 +408,8 @@ def test_contract_metadata(sim):
     adapter = make_adapter(sim)
     assert adapter.kind == "proxmox" and adapter.secret_fields == ("token_secret",)
     assert adapter.capabilities == {Capability.LIST, Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT,
-                                    Capability.RESET, Capability.RESET_PASSWORD}
+                                    Capability.RESET, Capability.RESET_PASSWORD, Capability.IMAGES, Capability.METRICS,
+                                    Capability.PROTECT}
     from hostdeck.backends.models import Server
     server = Server(backend="pve", id="pve-fsn-1/104", name="x", status=ServerStatus.RUNNING, raw_status="running")
     assert adapter.describe_call(Capability.REBOOT, server, PowerAction.REBOOT) == \

@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from types import EllipsisType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -20,6 +21,7 @@ from ..actions import NEEDS_RUNNING
 from ..adapter_base.connection_test import Stopwatch
 from ..adapter_base.http_adapter import HttpAdapter
 from ..catalog import cached_catalog
+from ..contract import MUTATING
 from ..contract import Adapter
 from ..contract import Capability
 from ..contract import PowerAction
@@ -46,6 +48,10 @@ from ..models import SecretResult
 from ..models import Server
 from ..models import ServerSpec
 from ..models import ServerStatus
+from ..operations import Image
+from ..operations import ImageKind
+from ..operations import MetricKind
+from ..operations import Metrics
 from ..roles import Hypervisor
 from ..roles import Role
 from ..validate import hostname_problem
@@ -59,11 +65,16 @@ from .api import ServersClient
 from .api import UsersClient
 from .errors import classify
 from .errors import describe_fields
+from .images import as_convoy
+from .images import check_limit
+from .images import metrics_as_convoy
+from .images import template_images
 from .join import ProxmoxJoin
 from .reconcile import check_failed
 from .reconcile import look_again
 from .reconcile import nothing_found
 from .rules import NO_CAPABILITY
+from .rules import NOT_OFFERED
 from .rules import PROXMOX_FIX
 from .rules import refusal
 from .spec import WIRE_FIELDS
@@ -82,6 +93,8 @@ API_PATH = "/api/application"
 SERVER_KEY = re.compile(r"^([0-9a-fA-F]{8}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 PROXMOX_CAPABILITIES = frozenset({Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
                                   Capability.RESET_PASSWORD})
+# through the node's Proxmox too, under Convoy's status rules for them (rules.ALLOWED "images", "metrics")
+PROXMOX_DAY2 = frozenset({Capability.IMAGES, Capability.METRICS})
 
 
 def load_fallback(backend: str) -> list[CatalogItem]:
@@ -125,7 +138,7 @@ class ConvoyAdapter(HttpAdapter):
         if not join.active:
             return []
         self.join = join
-        self.capabilities = type(self).capabilities | PROXMOX_CAPABILITIES
+        self.capabilities = type(self).capabilities | PROXMOX_CAPABILITIES | PROXMOX_DAY2
         return [a.name for a in join.adapters]
 
     def _proxmox_for(self, server: Server, capability: Capability) -> Hypervisor:
@@ -184,6 +197,16 @@ class ConvoyAdapter(HttpAdapter):
 
     # capabilities ---------------------------------------------------------------
     def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None:
+        if capability in NOT_OFFERED:
+            return NOT_OFFERED[capability]
+        if capability in PROXMOX_DAY2 and self.join is not None and (server is None or self.join.for_server(server)):
+            if self.read_only and capability in MUTATING:
+                return "read-only mode is on."
+            why = refusal(server.raw.get("status"), capability.value) if server is not None else None
+            lock = ((server.raw.get("live") or {}).get("lock") if server is not None else None)
+            if not why and lock and capability is Capability.IMAGES:
+                why = f"is locked in Proxmox ({lock}); try again when that has finished"
+            return f"server {why}." if why else None
         if capability in PROXMOX_CAPABILITIES and self.join is not None and (server is None or self.join.for_server(server)):
             pve = self.join.for_server(server) if server else None
             if self.read_only:
@@ -215,7 +238,7 @@ class ConvoyAdapter(HttpAdapter):
     def describe_call(self, capability: Capability, server: Server | None = None, action: PowerAction | None = None,
                       variant: str | None = None) -> str:
         sid = server.id if server else "{server}"
-        if capability in PROXMOX_CAPABILITIES:
+        if capability in PROXMOX_CAPABILITIES | PROXMOX_DAY2:
             pve = self.join.for_server(server) if (self.join and server) else None
             if pve is None or server is None:
                 return ""
@@ -304,6 +327,89 @@ class ConvoyAdapter(HttpAdapter):
         result = await pve.reset_password_vm(str(server.raw["node"]), int(server.raw["vmid"]), progress)
         self.audit(f"reset root password via {pve.name}: success", target=server.id)
         return SecretResult(self.name, server.id, secret=result.secret, action_id=result.action_id, note=result.note)
+
+    # snapshots, backups, templates, metrics (through the node's Proxmox) ---------------------------------------
+    def _joined(self, server: Server, capability: Capability, operation: str) -> tuple[Hypervisor, str, int]:
+        """The server's Proxmox, node and VMID, once Convoy's status allows the operation."""
+        self._refuse(server, capability.value, operation)
+        pve = self._proxmox_for(server, capability)
+        return pve, str(server.raw["node"]), int(server.raw["vmid"])
+
+    async def list_images(self, kinds: Sequence[ImageKind] = (ImageKind.SNAPSHOT, ImageKind.BACKUP),
+                          server_id: str | None = None) -> list[Image]:
+        """Templates (ImageKind.SYSTEM: the server's node's, or every node's) from Convoy; snapshots and backups from
+        the Proxmox of the server's node (without `server_id`: of every joined node, kept to Convoy's servers)."""
+        server = await self._current(server_id) if server_id is not None else None
+        images = await self._templates(server) if ImageKind.SYSTEM in kinds else []
+        wanted = tuple(k for k in kinds if k in (ImageKind.SNAPSHOT, ImageKind.BACKUP))
+        if not wanted:
+            return images
+        if self.join is None:
+            raise UnsupportedError(self.missing_reason(Capability.IMAGES) or "", backend=self.name, operation="images")
+        if server is not None:
+            pve = self._proxmox_for(server, Capability.IMAGES)
+            found = await pve.list_images(wanted, server_id=f"{server.raw['node']}/{server.raw['vmid']}")
+            return images + [as_convoy(i, self.name, server.id) for i in found]
+        by_vm = {f"{s.raw.get('node')}/{s.raw.get('vmid')}": s.id for s in await self.list_servers()}
+        per_pve = await asyncio.gather(*(pve.list_images(wanted) for pve in self.join.adapters))
+        return images + [as_convoy(i, self.name, by_vm[i.server_id]) for found in per_pve for i in found
+                         if i.server_id in by_vm]
+
+    async def _templates(self, server: Server | None) -> list[Image]:
+        nodes = [server.raw.get("node_record") or {}] if server is not None else await self.nodes.all()
+        images = []
+        for node in nodes:
+            node_id = as_int(node.get("id"))
+            if node_id is not None:
+                images += template_images(self.name, await self.nodes.template_groups(node_id),
+                                          None if server is not None else str(node.get("name")))
+        return images
+
+    async def create_image(self, server_id: str, *, description: str | None = None, kind: ImageKind = ImageKind.SNAPSHOT,
+                           progress: ProgressFn | None = None) -> Image:
+        """A snapshot or a vzdump backup (to the node's `backup_storage`, where Convoy keeps its own) through Proxmox,
+        within Convoy's snapshot/backup limit for the server."""
+        operation = f"create {kind.value}"
+        self._require(Capability.IMAGES, operation)
+        server = await self._current(server_id)
+        pve, node, vmid = self._joined(server, Capability.IMAGES, operation)
+        if kind in (ImageKind.SNAPSHOT, ImageKind.BACKUP):
+            existing = await pve.list_images((kind,), server_id=f"{node}/{vmid}")
+            limit = (server.raw.get("resources") or {}).get("snapshots" if kind is ImageKind.SNAPSHOT else "backups")
+            check_limit(kind, limit, len(existing), backend=self.name, server=f"{server.name} ({server.id})")
+        storage = (server.raw.get("node_record") or {}).get("backup_storage")
+        image = await pve.create_image_vm(node, vmid, description=description, kind=kind,
+                                          storage=str(storage) if storage else None, progress=progress)
+        self.audit(f"{operation} via {pve.name}: {image.name}", target=server.id, detail={"image": image.id})
+        return as_convoy(image, self.name, server.id)
+
+    async def delete_image(self, image_id: str, server_id: str | None = None) -> ActionResult:
+        self._require(Capability.IMAGES, "delete image")
+        node = image_id.split("/", 1)[0]
+        pve = self.join.for_node(node) if self.join else None
+        owner = None
+        if server_id is not None:
+            server = await self._current(server_id)
+            pve, node, vmid = self._joined(server, Capability.IMAGES, "delete image")
+            if not (image_id.startswith(f"{node}/{vmid}/") or
+                    (image_id.startswith(f"{node}/") and f"vzdump-qemu-{vmid}-" in image_id)):
+                raise ValidationError(f"image {image_id} is not one of server {server.name}'s ({node}/{vmid}).",
+                                      backend=self.name, operation="delete image")
+            owner = server.id
+        if pve is None:
+            raise UnsupportedError(f"no Proxmox backend serves node {node!r} of image {image_id}: "
+                                   + (self.missing_reason(Capability.IMAGES) or ""), backend=self.name,
+                                   operation="delete image")
+        result = await pve.delete_image(image_id)
+        self.audit(f"delete image via {pve.name}: {image_id}", target=owner or image_id)
+        return ActionResult(self.name, owner or result.server_id, result.command, result.action_id, result.status,
+                            result.message)
+
+    async def metrics(self, server_id: str, kind: MetricKind, period: str = "24h") -> Metrics:
+        """Proxmox's rrddata of the server's VM."""
+        server = await self._current(server_id)
+        pve, node, vmid = self._joined(server, Capability.METRICS, "metrics")
+        return metrics_as_convoy(await pve.metrics_vm(node, vmid, kind, period), self.name, server.id)
 
     def detail_sections(self, server: Server) -> list[tuple[str, list[tuple[str, str]]]]:
         res = server.raw.get("resources") or {}

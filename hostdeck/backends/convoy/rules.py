@@ -18,6 +18,26 @@ NO_CAPABILITY = {
     Capability.RESET: "Convoy's API has no power control: {fix}, then reset it through Proxmox.",
     Capability.RESET_PASSWORD: "Convoy's API cannot set a root password: {fix}, then reset it through Proxmox.",
     Capability.CONSOLE: "Convoy's API has no console access: open the customer's panel with SSO, or {fix}.",
+    Capability.IMAGES: "Convoy's application API has no snapshots or backups (its backups are only in the customer's "
+                       "panel session): {fix}, then take them through Proxmox.",
+    Capability.METRICS: "Convoy's application API has no statistics: {fix}, then read them from Proxmox.",
+}
+# What neither Convoy's application API nor its Proxmox offers (ConvoyPanel/panel v4.6.1 routes/api-application.php).
+NOT_OFFERED = {
+    Capability.REBUILD: "Convoy's application API cannot reinstall a server (only a logged-in panel session can, "
+                        "POST /api/client/servers/{id}/settings/reinstall): open the panel as the customer (SSO) and use "
+                        "Settings > Reinstall.",
+    Capability.RESCUE: "Convoy has no rescue system: mount a rescue ISO in the customer's panel (SSO, Settings > "
+                       "Hardware) and boot from it.",
+    Capability.ISO: "Convoy's application API cannot mount ISOs (only a logged-in panel session can): open the panel as "
+                    "the customer (SSO) and use Settings > Hardware.",
+    Capability.CHANGE_TYPE: "Convoy has no plans to switch between: change CPU, memory and disk with resize.",
+    Capability.BACKUPS: "Convoy has no backup schedule to switch on or off: take a backup now with the image action.",
+    Capability.PROTECT: "Convoy servers have no delete or rebuild protection.",
+    Capability.LABELS: "Convoy servers have no labels (the owner is the panel user).",
+    Capability.RDNS: "Convoy does not manage reverse DNS: set the PTR record where the IP range is delegated.",
+    Capability.ATTACHMENTS: "Convoy servers have no firewalls, volumes or primary IPs to attach: their addresses are in "
+                            "the details.",
 }
 # Which Convoy statuses (None = installed and normal) each action accepts; the rest are refused before any call.
 ALLOWED: dict[str, frozenset[str | None]] = {
@@ -27,6 +47,9 @@ ALLOWED: dict[str, frozenset[str | None]] = {
     "rename": frozenset({None}),
     "delete": frozenset({None, "suspended", "install_failed"}),
     "sso": frozenset({None, "suspended", "install_failed", "installing", "restoring_backup", "restoring_snapshot"}),
+    # the panel serves backups only to a server whose status is null (Server::validateCurrentState)
+    "images": frozenset({None}),
+    "metrics": frozenset({None, "suspended", "install_failed", "installing", "restoring_backup", "restoring_snapshot"}),
 }
 WHY = {
     None: "it is not suspended",

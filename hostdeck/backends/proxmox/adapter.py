@@ -12,6 +12,7 @@ import secrets
 import string
 import time
 from collections.abc import Callable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -27,6 +28,7 @@ from ..errors import ConflictError
 from ..errors import ProtocolError
 from ..errors import UnavailableError
 from ..errors import UnsupportedError
+from ..errors import ValidationError
 from ..http import HttpCore
 from ..http import RetryPolicy
 from ..models import ActionProgress
@@ -35,15 +37,27 @@ from ..models import ConnectionReport
 from ..models import SecretResult
 from ..models import Server
 from ..models import ServerStatus
+from ..operations import Image
+from ..operations import ImageKind
+from ..operations import MetricKind
+from ..operations import Metrics
 from ..roles import Role
 from . import parse
 from .api import PveClient
 from .errors import AGENT_MISSING
 from .errors import classify
+from .errors import locked_refusal
 from .errors import plain
+from .image_ops import VmImages
+from .image_ops import delete_backup
+from .image_ops import node_backups
+from .images import parse_image_id
+from .metrics import parse_rrddata
+from .metrics import timeframe
 from .nodes import NodeSetup
 from .nodes import ProxmoxNode
 from .nodes import parse_setup
+from .offers import NOT_OFFERED
 from .parse import LiveState
 from .parse import server_id
 from .parse import split_id
@@ -72,7 +86,7 @@ class ProxmoxAdapter(Adapter):
     kind = "proxmox"
     roles = frozenset({Role.SERVER_PROVIDER, Role.HYPERVISOR})
     capabilities = frozenset({Capability.LIST, Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
-                              Capability.RESET_PASSWORD})
+                              Capability.RESET_PASSWORD, Capability.IMAGES, Capability.METRICS, Capability.PROTECT})
     secret_fields = ("token_secret",)
 
     def __init__(self, config: BackendConfig, *, secrets: Secrets, events: EventLog | None = None,
@@ -87,6 +101,11 @@ class ProxmoxAdapter(Adapter):
         self.shutdown_timeout = int(config.option("shutdown_timeout", 60))
         self.task_timeout = float(config.option("task_timeout", 300.0))
         self.reconcile_seconds = float(config.option("reconcile_seconds", 10.0))
+        storage = config.option("backup_storage")
+        if storage is not None and (not isinstance(storage, str) or not storage):
+            raise ConfigError("backup_storage must name a Proxmox storage.", key=f"backends.{self.name}.backup_storage",
+                              fix='write backup_storage = "local" (a storage with content "backup"), or leave it out.')
+        self.backup_storage: str | None = storage
 
     # configuration -----------------------------------------------------------------------
     @property
@@ -299,6 +318,8 @@ class ProxmoxAdapter(Adapter):
             return 1
 
     def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None:
+        if capability not in self.capabilities and capability in NOT_OFFERED:
+            return NOT_OFFERED[capability]
         reason = super().missing_reason(capability, server)
         if reason is None and server is not None and server.raw.get("unknown_reason") and capability in MUTATING:
             return str(server.raw["unknown_reason"])      # its node is down: nothing can reach the VM
@@ -317,6 +338,10 @@ class ProxmoxAdapter(Adapter):
             Capability.RESET_PASSWORD: f"POST /nodes/{node}/qemu/{vmid}/agent/set-user-password (QEMU guest agent), "
                                        f"then PUT /nodes/{node}/qemu/{vmid}/config cipassword (kept by cloud-init)",
             Capability.LIST: "GET /nodes/{node}/qemu?full=1 (each node)",
+            Capability.IMAGES: f"POST /nodes/{node}/qemu/{vmid}/snapshot (snapshot) or POST /nodes/{node}/vzdump (backup), "
+                               "then the task until it ends",
+            Capability.METRICS: f"GET /nodes/{node}/qemu/{vmid}/rrddata?timeframe=hour|day|week&cf=AVERAGE",
+            Capability.PROTECT: f"PUT /nodes/{node}/qemu/{vmid}/config protection=0|1 (delete protection)",
         }.get(capability, "")
 
     # power ------------------------------------------------------------------------------
@@ -365,9 +390,7 @@ class ProxmoxAdapter(Adapter):
 
     def _refuse_locked(self, live: LiveState, operation: str) -> None:
         if live.lock:
-            raise ConflictError(f"VM {live.vmid} is locked ({live.lock}): {operation} refused, nothing was sent. Proxmox "
-                                f"holds this lock during a {live.lock}; try again when it has finished.",
-                                backend=self.name, operation=operation, code="locked")
+            raise locked_refusal(live.vmid, live.lock, operation, self.name)
 
     def _precheck(self, action: PowerAction, live: LiveState, operation: str) -> ActionResult | None:
         """Refuse what PVE would refuse (or turn into a failed task) before sending anything; no-ops succeed at once."""
@@ -414,6 +437,104 @@ class ProxmoxAdapter(Adapter):
         exc.message = (f"{exc.message} Nothing was resent: the VM is {after.raw_status} (uptime {after.uptime} s), so the "
                        f"{command} has not taken effect (yet); check again before retrying.")
         raise exc
+
+    # snapshots, backups, metrics ----------------------------------------------------------
+    def _vm_images(self, node: str, vmid: int) -> VmImages:
+        return VmImages(self.name, self.client(node), vmid, task_timeout=self.task_timeout)
+
+    async def list_images(self, kinds: Sequence[ImageKind] = (ImageKind.SNAPSHOT, ImageKind.BACKUP),
+                          server_id: str | None = None) -> list[Image]:
+        """A VM's snapshots and backups; without `server_id`, every VM's (one snapshot list per VM, one content list
+        per backup storage of each node). Proxmox has no system images (ImageKind.SYSTEM lists nothing)."""
+        if server_id is not None:
+            node, vmid = split_id(server_id, backend=self.name)
+            return await self.images_vm(node, vmid, kinds)
+        servers = [s for s in await self.list_servers() if not s.raw.get("unknown_reason")]
+        found: dict[str, Image] = {}
+        if ImageKind.BACKUP in kinds:
+            for node in sorted({str(s.raw["node"]) for s in servers}):
+                for shared, image in await node_backups(self.name, self.client(node)):
+                    found.setdefault(image.id.split("/", 1)[1] if shared else image.id, image)   # a shared storage once
+        images = list(found.values())
+        if ImageKind.SNAPSHOT in kinds:
+            per_vm = await asyncio.gather(*(self._vm_images(str(s.raw["node"]), int(s.raw["vmid"])).snapshots()
+                                            for s in servers))
+            images += [i for chunk in per_vm for i in chunk]
+        return images
+
+    async def images_vm(self, node: str, vmid: int,
+                        kinds: Sequence[ImageKind] = (ImageKind.SNAPSHOT, ImageKind.BACKUP)) -> list[Image]:
+        vm = self._vm_images(node, vmid)
+        images = await vm.snapshots() if ImageKind.SNAPSHOT in kinds else []
+        return images + (await vm.backups() if ImageKind.BACKUP in kinds else [])
+
+    async def create_image(self, server_id: str, *, description: str | None = None, kind: ImageKind = ImageKind.SNAPSHOT,
+                           progress: ProgressFn | None = None) -> Image:
+        node, vmid = split_id(server_id, backend=self.name)
+        return await self.create_image_vm(node, vmid, description=description, kind=kind, progress=progress)
+
+    async def create_image_vm(self, node: str, vmid: int, *, description: str | None = None,
+                              kind: ImageKind = ImageKind.SNAPSHOT, storage: str | None = None,
+                              progress: ProgressFn | None = None) -> Image:
+        """A snapshot (`qemu/{vmid}/snapshot`) or a vzdump backup (to `storage`, the config's backup_storage, or the
+        node's default), followed until its task ends."""
+        operation = f"create {kind.value}"
+        self._require(Capability.IMAGES, operation)
+        if kind not in (ImageKind.SNAPSHOT, ImageKind.BACKUP):
+            raise ValidationError(f"Proxmox takes snapshots and backups, not {kind.value} images.", backend=self.name,
+                                  operation=operation)
+        vm = self._vm_images(node, vmid)
+        if kind is ImageKind.SNAPSHOT:
+            image = await vm.take_snapshot(description, progress)
+        else:
+            image = await vm.take_backup(description, progress, storage or self.backup_storage)
+        self.audit(f"{operation}: {image.name}", target=server_id(node, vmid), detail={"image": image.id})
+        return image
+
+    async def delete_image(self, image_id: str, server_id: str | None = None) -> ActionResult:
+        ref = parse_image_id(image_id, backend=self.name)
+        operation = f"delete {ref.kind.value}"
+        self._require(Capability.IMAGES, operation)
+        if ref.kind is ImageKind.SNAPSHOT and ref.vmid is not None:
+            upid: str | None = await self._vm_images(ref.node, ref.vmid).delete_snapshot(ref.snapname, None)
+            owner = parse.server_id(ref.node, ref.vmid)
+        else:
+            upid = await delete_backup(self.name, self.client(ref.node), ref, task_timeout=self.task_timeout, progress=None)
+            owner = server_id or ref.node
+        self.audit(f"{operation}: {image_id}", target=owner, detail={"upid": upid})
+        return ActionResult(self.name, owner, operation.replace(" ", "_"), upid, "success")
+
+    async def metrics(self, server_id: str, kind: MetricKind, period: str = "24h") -> Metrics:
+        node, vmid = split_id(server_id, backend=self.name)
+        return await self.metrics_vm(node, vmid, kind, period)
+
+    async def metrics_vm(self, node: str, vmid: int, kind: MetricKind, period: str = "24h",
+                         owner: str | None = None) -> Metrics:
+        """`rrddata` of the period's timeframe (1h: hour, 24h: day, 7d: week), averaged per step."""
+        reason = self.missing_reason(Capability.METRICS)
+        if reason:
+            raise UnsupportedError(reason, backend=self.name, operation="metrics")
+        frame = timeframe(period, backend=self.name)
+        rows = await self.client(node).rrddata(vmid, frame)
+        return parse_rrddata(self.name, owner or parse.server_id(node, vmid), MetricKind(kind), period, rows)
+
+    async def set_protection(self, server_id: str, *, delete: bool | None = None, rebuild: bool | None = None,
+                             progress: ProgressFn | None = None) -> ActionResult:
+        """The VM's `protection` flag: while on, Proxmox refuses to remove the VM or its disks (also when a panel asks).
+        Proxmox has no reinstall, so there is no rebuild protection."""
+        operation = "set protection"
+        self._require(Capability.PROTECT, operation)
+        if rebuild is not None:
+            raise ValidationError("Proxmox has no reinstall, so there is no rebuild protection; only delete protection "
+                                  "(the VM's protection flag) can be set.", backend=self.name, operation=operation)
+        if delete is None:
+            raise ValidationError("say whether delete protection is to be on or off.", backend=self.name,
+                                  operation=operation)
+        node, vmid = split_id(server_id, backend=self.name)
+        await self.client(node).set_options(vmid, {"protection": 1 if delete else 0}, operation)
+        state = "on" if delete else "off"
+        self.audit(f"delete protection {state}", target=server_id)
+        return ActionResult(self.name, server_id, "set_protection", None, "success", f"delete protection is {state}")
 
     # password ---------------------------------------------------------------------------
     async def reset_password(self, server_id: str, progress: ProgressFn | None = None) -> SecretResult:

@@ -90,7 +90,62 @@ class PveClient:
         result = data.get("result")
         return result if isinstance(result, dict) else {}
 
+    async def snapshots(self, vmid: int) -> list[dict[str, Any]]:
+        """The VM's snapshots plus the entry "current" (the running state, not a snapshot)."""
+        return await self._get(self.vm_path(vmid, "/snapshot"), f"list snapshots of VM {vmid}", list)
+
+    async def storages(self, content: str) -> list[dict[str, Any]]:
+        """The node's storages that hold this content type (e.g. "backup")."""
+        return await self._get(f"/nodes/{quote(self.node, safe='')}/storage", "list storages", list,
+                               params={"content": content})
+
+    async def storage_content(self, storage: str, *, content: str, vmid: int | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"content": content}
+        if vmid is not None:
+            params["vmid"] = int(vmid)
+        return await self._get(f"/nodes/{quote(self.node, safe='')}/storage/{quote(storage, safe='')}/content",
+                               f"list {content} on {storage}", list, params=params)
+
+    async def rrddata(self, vmid: int, timeframe: str) -> list[dict[str, Any]]:
+        return await self._get(self.vm_path(vmid, "/rrddata"), f"read VM {vmid} statistics", list,
+                               params={"timeframe": timeframe, "cf": "AVERAGE"})
+
     # actions ----------------------------------------------------------------------------
+    async def task_call(self, method: str, path: str, operation: str, form: dict[str, Any] | None = None) -> str:
+        """A call that starts a task and answers its UPID; never resent after an ambiguous failure."""
+        reply = await self.http.request(method, path, operation=operation, form=form or None, safe=False)
+        upid = _data(reply, operation, self.backend, str)
+        if not upid.startswith("UPID:"):
+            raise ProtocolError(f"{operation}: the answer is not a task id (UPID).", backend=self.backend,
+                                operation=operation)
+        return upid
+
+    async def create_snapshot(self, vmid: int, snapname: str, description: str | None) -> str:
+        form = {"snapname": snapname, **({"description": description} if description else {})}
+        return await self.task_call("POST", self.vm_path(vmid, "/snapshot"), "create snapshot", form)
+
+    async def delete_snapshot(self, vmid: int, snapname: str) -> str:
+        return await self.task_call("DELETE", self.vm_path(vmid, f"/snapshot/{quote(snapname, safe='')}"),
+                                    "delete snapshot")
+
+    async def vzdump(self, vmid: int, *, storage: str | None, mode: str, compress: str, notes: str | None) -> str:
+        form: dict[str, Any] = {"vmid": str(int(vmid)), "mode": mode, "compress": compress}
+        if storage:
+            form["storage"] = storage
+            if notes:   # the schema: notes-template requires storage
+                form["notes-template"] = notes
+        return await self.task_call("POST", f"/nodes/{quote(self.node, safe='')}/vzdump", "create backup", form)
+
+    async def delete_volume(self, storage: str, volid: str) -> str | None:
+        """DELETE a storage volume: a UPID (the task deleting it), or null when it finished at once."""
+        path = f"/nodes/{quote(self.node, safe='')}/storage/{quote(storage, safe='')}/content/{quote(volid, safe='')}"
+        reply = await self.http.request("DELETE", path, operation="delete backup", safe=False)
+        data = _data(reply, "delete backup", self.backend)
+        if data is not None and not (isinstance(data, str) and data.startswith("UPID:")):
+            raise ProtocolError("delete backup: the answer is neither a task id nor null.", backend=self.backend,
+                                operation="delete backup")
+        return data
+
     async def power(self, vmid: int, command: str, params: dict[str, Any] | None = None) -> str:
         """POST status/<command>; never resent after an ambiguous failure (the caller reconciles)."""
         reply = await self.http.request("POST", self.vm_path(vmid, f"/status/{command}"), operation=command,
@@ -117,6 +172,11 @@ class PveClient:
         reply = await self.http.request("PUT", self.vm_path(vmid, "/config"), operation="store cloud-init password",
                                         form={"cipassword": password}, safe=True)
         _data(reply, "store cloud-init password", self.backend)
+
+    async def set_options(self, vmid: int, form: dict[str, Any], operation: str) -> None:
+        """PUT config (synchronous) with options that are the same when set twice, so it may be resent."""
+        reply = await self.http.request("PUT", self.vm_path(vmid, "/config"), operation=operation, form=form, safe=True)
+        _data(reply, operation, self.backend)
 
     async def wait(self, upid: str, *, verb: str, timeout: float, progress: ProgressFn | None = None) -> dict[str, Any]:
         """Follow a task until it stops; a failed task raises with its exit status. Returns the final task."""

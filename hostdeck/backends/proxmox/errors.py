@@ -113,3 +113,10 @@ def task_error(exitstatus: str, *, verb: str, upid: str) -> BackendError:
         cls, code = found
         return cls(f"{verb} failed: {plain(exitstatus, code)} (task {upid})", code=code, details={"exitstatus": exitstatus})
     return BackendError(f"{verb} failed: {exitstatus} (task {upid}).", code="task_failed", details={"exitstatus": exitstatus})
+
+
+def locked_refusal(vmid: int, lock: str, operation: str, backend: str) -> ConflictError:
+    """Refused before sending: the VM's config lock is held (a backup, migration or snapshot is running)."""
+    return ConflictError(f"VM {vmid} is locked ({lock}): {operation} refused, nothing was sent. Proxmox holds this lock "
+                         f"during a {lock}; try again when it has finished.", backend=backend, operation=operation,
+                         code="locked")

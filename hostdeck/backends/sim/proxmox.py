@@ -17,6 +17,15 @@ Choices where the sources are silent or disagree (unverified): the 401 text is "
 answers 500 "no such cluster node '<node>'"; an offline node answers 595 "No route to host". Following
 proxmox.md, reboot/reset/shutdown of a stopped VM answer 500 "VM <id> not running" synchronously, while a
 config `lock` makes the power *task* fail with "VM is locked (<lock>)" (`check_lock` runs in the worker).
+
+Snapshots, backups and statistics (PVE API schema: qemu/{vmid}/snapshot, nodes/{node}/vzdump, storage content,
+rrddata; `proxmox_rrd` makes the points): snapshot create/delete and vzdump are tasks (`qmsnapshot`, `qmdelsnapshot`,
+`vzdump`) that hold the VM's lock ("snapshot", "snapshot-delete", "backup") while they run and fail inside the task
+on a held lock, a used name ("snapshot name '<n>' already used") or a missing one ("snapshot '<n>' does not exist").
+Every node has the storages "local" (dir: iso, vztmpl, backup; PVE's default dump directory) and "local-lvm".
+Unverified texts: an unknown storage answers 500 "storage '<s>' does not exist", a storage without backup content
+"storage '<s>' does not support backups", a VM not on the node "unable to find VM '<id>'"; deleting a volume that
+is gone fails its `imgdel` task with "removing '<path>' failed: No such file or directory".
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ from urllib.parse import unquote
 
 from .cluster import VM
 from .cluster import Cluster
+from .proxmox_rrd import FRAMES
+from .proxmox_rrd import rrd_points
 from .server import Request
 from .server import Response
 from .server import Router
@@ -50,7 +61,8 @@ CONTENT_TYPE = "application/json;charset=UTF-8"
 MAX_BODY = 512 * 1024
 VERSION = {"version": "9.1.2", "release": "9.1", "repoid": "5f2a1c9e", "console": "xtermjs"}
 ALL_PRIVILEGES = frozenset({"VM.Audit", "VM.PowerMgmt", "VM.Config.Cloudinit", "VM.GuestAgent.Audit",
-                            "VM.GuestAgent.Unrestricted", "Sys.Audit"})
+                            "VM.GuestAgent.Unrestricted", "Sys.Audit", "VM.Snapshot", "VM.Backup", "Datastore.Audit",
+                            "Datastore.AllocateSpace", "VM.Config.Options"})
 READ_PRIVILEGES = frozenset({"VM.Audit", "VM.GuestAgent.Audit"})
 TOKEN_RE = re.compile(r"^PVEAPIToken=(?P<id>[^\s=!]+@[^\s=!]+![A-Za-z][A-Za-z0-9._-]*)=(?P<secret>\S+)$")
 POWER = {  # action -> (task type, accepted parameters)
@@ -68,6 +80,11 @@ OS_CHOICES = (("debian", "Debian GNU/Linux", "12", "6.1.0-28-amd64"), ("ubuntu",
               ("almalinux", "AlmaLinux", "9.5", "5.14.0-503.el9.x86_64"), ("rocky", "Rocky Linux", "9.5", "5.14.0-503.el9.x86_64"))
 WINDOWS_OS = ("mswindows", "Microsoft Windows Server 2022 Standard", "2022", "10.0.20348")
 NAME_WORDS = ("web", "db", "mail", "shop", "app", "git", "vpn", "cache", "api", "blog", "crm", "erp")
+# every node's storages: name -> (type, content); "local" is PVE's default dump directory
+STORAGES = {"local": ("dir", "iso,vztmpl,backup"), "local-lvm": ("lvmthin", "images,rootdir")}
+CONFIG_ID = re.compile(r"^[a-z][a-z0-9_-]+$", re.IGNORECASE)   # pve-configid
+COMPRESS_SUFFIX = {"0": "vma", "1": "vma.lzo", "lzo": "vma.lzo", "gzip": "vma.gz", "zstd": "vma.zst"}
+SCHEMA_EXTRA = "property is not defined in schema and the schema does not allow additional properties"
 CUSTOMERS = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka", "tyrell", "cyberdyne")
 
 
@@ -93,6 +110,9 @@ class Guest:
     ciuser: str = "root"
     passwords: dict[str, str] = field(default_factory=dict, repr=False)  # set through the guest agent
     fail_next: str | None = None        # the next task on this VM ends with this exit status
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)   # name -> description, snaptime, parent
+    parent: str | None = None           # the snapshot the current state derives from
+    protection: bool = False            # `protection: 1`: the VM and its disks cannot be removed
 
 
 @dataclass
@@ -127,6 +147,7 @@ class Task:
     status: str = "running"
     on_success: Callable[[float], None] | None = None
     log: list[str] = field(default_factory=list)
+    on_end: Callable[[], None] | None = None     # always, success or not (releases the VM's lock)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"upid": self.upid, "node": self.node, "type": self.type, "id": str(self.vmid),
@@ -204,6 +225,7 @@ class ProxmoxSim(SimApp):
         self.tokens: dict[str, Token] = {token_id: Token(token_id, token_secret)}
         self.guests: dict[tuple[str, int], Guest] = {}
         self.tasks: dict[str, Task] = {}
+        self.volumes: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}   # (node, storage) -> volid -> content row
         self._running: list[Task] = []
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
@@ -213,6 +235,7 @@ class ProxmoxSim(SimApp):
         with self.cluster.lock:
             if not self.cluster.vms:
                 self._seed(vms_per_node)
+            self._seed_images(seed)
 
     # ------------------------------------------------------------------ public interface
 
@@ -350,6 +373,14 @@ class ProxmoxSim(SimApp):
         r.add("GET", "/nodes/{node}/qemu/{vmid}/agent/get-osinfo", self._agent_osinfo)
         r.add("POST", "/nodes/{node}/qemu/{vmid}/agent/ping", self._agent_ping)
         r.add("POST", "/nodes/{node}/qemu/{vmid}/agent/set-user-password", self._agent_set_password)
+        r.add("GET", "/nodes/{node}/qemu/{vmid}/snapshot", self._list_snapshots)
+        r.add("POST", "/nodes/{node}/qemu/{vmid}/snapshot", self._create_snapshot)
+        r.add("DELETE", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", self._delete_snapshot)
+        r.add("GET", "/nodes/{node}/qemu/{vmid}/rrddata", self._rrddata)
+        r.add("GET", "/nodes/{node}/storage", self._list_storages)
+        r.add("GET", "/nodes/{node}/storage/{storage}/content", self._storage_content)
+        r.add("DELETE", "/nodes/{node}/storage/{storage}/content/{volume}", self._delete_volume)
+        r.add("POST", "/nodes/{node}/vzdump", self._vzdump)
         r.add("GET", "/nodes/{node}/tasks/{upid}/status", self._task_status)
         r.add("GET", "/nodes/{node}/tasks/{upid}/log", self._task_log)
         return r
@@ -526,6 +557,8 @@ class ProxmoxSim(SimApp):
         }
         if guest.cipassword:
             conf["cipassword"] = "**********"
+        if guest.protection:
+            conf["protection"] = 1
         if vm.lock:
             conf["lock"] = vm.lock
         return ok(conf)
@@ -640,7 +673,8 @@ class ProxmoxSim(SimApp):
         self.guest(vm.node, vm.vmid).paused = False
 
     def _start_task(self, vm: VM, task_type: str, token: Token, now: float, duration: float, exitstatus: str,
-                    effect: Callable[[float], None] | None, log: list[str]) -> Task:
+                    effect: Callable[[float], None] | None, log: list[str],
+                    on_end: Callable[[], None] | None = None) -> Task:
         pid = self._rng.randrange(100_000, 4_000_000)
         pstart = int((now - self._boot) * 100)
         starttime = int(now)
@@ -649,7 +683,8 @@ class ProxmoxSim(SimApp):
             starttime += 1
             upid = upid_for(vm.node, pid, pstart, starttime, task_type, vm.vmid, token.token_id)
         task = Task(upid, vm.node, task_type, vm.vmid, token.token_id, pid, pstart, starttime, now + duration,
-                    exitstatus, on_success=effect if exitstatus in ("OK", "WARNINGS: 1") else None, log=log)
+                    exitstatus, on_success=effect if exitstatus in ("OK", "WARNINGS: 1") else None, log=log,
+                    on_end=on_end)
         self.tasks[upid] = task
         self._running.append(task)
         if len(self.tasks) > 50_000:
@@ -668,6 +703,8 @@ class ProxmoxSim(SimApp):
             vm = self.cluster.get_vm(task.node, task.vmid)
             if task.on_success and vm is not None:
                 task.on_success(task.end)
+            if task.on_end:
+                task.on_end()
 
     # ------------------------------------------------------------------ handlers: config and agent
 
@@ -677,10 +714,13 @@ class ProxmoxSim(SimApp):
         for key in ("cipassword", "ciuser"):
             if key in params:
                 self._check(token, vm.vmid, "VM.Config.Cloudinit")
-        unknown = sorted(set(params) - {"cipassword", "ciuser", "name", "digest"})
+        if "protection" in params:
+            self._check(token, vm.vmid, "VM.Config.Options")
+        unknown = sorted(set(params) - {"cipassword", "ciuser", "name", "digest", "protection"})
         if unknown:
             raise param_error({k: "property is not defined in schema and the schema does not allow additional properties"
                                for k in unknown})
+        protection = self._bool(params, "protection") if "protection" in params else None
         if not background and vm.lock:
             raise PveError(500, f"VM is locked ({vm.lock})")
         guest = self.guest(vm.node, vm.vmid)
@@ -692,6 +732,8 @@ class ProxmoxSim(SimApp):
                 guest.ciuser = str(params["ciuser"])
             if "name" in params:
                 vm.name = str(params["name"])
+            if protection is not None:
+                guest.protection = protection
 
         if not background:
             apply(self.clock())
@@ -752,6 +794,239 @@ class ProxmoxSim(SimApp):
         guest.passwords[str(username)] = str(password)
         return ok({"result": {}})
 
+    # ------------------------------------------------------------------ handlers: snapshots, backups, statistics
+
+    def add_snapshot(self, node: str, vmid: int, name: str, description: str = "", when: float | None = None) -> None:
+        """A snapshot that exists already (seed data, or a test's starting point)."""
+        with self._lock:
+            guest = self.guest(node, vmid)
+            guest.snapshots[name] = {"description": description, "snaptime": int(when or self.clock()),
+                                     "parent": guest.parent}
+            guest.parent = name
+
+    def add_backup(self, node: str, vmid: int, when: float | None = None, notes: str = "", storage: str = "local",
+                   compress: str = "zstd") -> str:
+        """A vzdump archive on a node's storage; returns its volid."""
+        with self._lock:
+            vm = self.cluster.get_vm(node, vmid)
+            stamp = int(when if when is not None else self.clock())
+            suffix = COMPRESS_SUFFIX[compress]
+            volumes = self.volumes.setdefault((node, storage), {})
+            while True:
+                name = time.strftime("%Y_%m_%d-%H_%M_%S", time.gmtime(stamp))
+                volid = f"{storage}:backup/vzdump-qemu-{vmid}-{name}.{suffix}"
+                if volid not in volumes:
+                    break
+                stamp += 1
+            disk = vm.disk_bytes if vm else 10 << 30
+            row: dict[str, Any] = {"volid": volid, "content": "backup", "format": suffix, "ctime": stamp, "vmid": vmid,
+                                   "size": int(disk * (0.05 + (vmid % 9) / 40)), "subtype": "qemu"}
+            if notes:
+                row["notes"] = notes.splitlines()[0]
+            volumes[volid] = row
+            return volid
+
+    def _list_snapshots(self, req: Request, token: Token) -> Response:
+        vm = self._vm(req)
+        self._check(token, vm.vmid, "VM.Audit")
+        guest = self.guest(vm.node, vm.vmid)
+        rows: list[dict[str, Any]] = []
+        for name, snap in guest.snapshots.items():
+            row = {"name": name, "description": snap["description"], "snaptime": snap["snaptime"]}
+            if snap.get("parent"):
+                row["parent"] = snap["parent"]
+            rows.append(row)
+        current: dict[str, Any] = {"name": "current", "description": "You are here!",
+                                   "running": 1 if vm.status == "running" else 0,
+                                   "digest": _digest(f"{vm.node}/{vm.vmid}/{len(guest.snapshots)}")[:40]}
+        if guest.parent:
+            current["parent"] = guest.parent
+        return ok(rows + [current])
+
+    def _create_snapshot(self, req: Request, token: Token) -> Response:
+        vm = self._vm(req)
+        self._check(token, vm.vmid, "VM.Snapshot")
+        params = self._params(req)
+        errors = {k: SCHEMA_EXTRA for k in sorted(set(params) - {"snapname", "description", "vmstate"})}
+        name = str(params.get("snapname") or "")
+        if not name:
+            errors["snapname"] = "property is missing and it is not optional"
+        elif len(name) > 40:
+            errors["snapname"] = "value may only be 40 characters long"
+        elif not CONFIG_ID.match(name):
+            errors["snapname"] = f"invalid format - invalid configuration ID '{name}'"
+        if errors:
+            raise param_error(errors)
+        self._bool(params, "vmstate")
+        if name == "current" or name.lower() == "pending":
+            raise PveError(500, f"unable to use snapshot name '{name}' (reserved name)")
+        guest = self.guest(vm.node, vm.vmid)
+        description = str(params.get("description") or "")
+        exitstatus = self._lock_failure(vm)
+        if exitstatus == "OK" and name in guest.snapshots:
+            exitstatus = f"snapshot name '{name}' already used"
+        if exitstatus == "OK":
+            vm.lock = "snapshot"
+
+        def done(end: float) -> None:
+            guest.snapshots[name] = {"description": description, "snaptime": int(end), "parent": guest.parent}
+            guest.parent = name
+
+        task = self._start_task(vm, "qmsnapshot", token, self.clock(), self.task_seconds, exitstatus, done,
+                                [f"snapshot VM {vm.vmid}: {name}"], on_end=self._unlock(vm, "snapshot"))
+        return ok(task.upid)
+
+    def _delete_snapshot(self, req: Request, token: Token) -> Response:
+        vm = self._vm(req)
+        self._check(token, vm.vmid, "VM.Snapshot")
+        name = req.params["snapname"]
+        if not CONFIG_ID.match(name):
+            raise param_error({"snapname": f"invalid format - invalid configuration ID '{name}'"})
+        guest = self.guest(vm.node, vm.vmid)
+        exitstatus = self._lock_failure(vm)
+        if exitstatus == "OK" and name not in guest.snapshots:
+            exitstatus = f"snapshot '{name}' does not exist"
+        if exitstatus == "OK":
+            vm.lock = "snapshot-delete"
+
+        def done(_end: float) -> None:
+            snap = guest.snapshots.pop(name)
+            for other in guest.snapshots.values():     # children now derive from the deleted one's parent
+                if other.get("parent") == name:
+                    other["parent"] = snap.get("parent")
+            if guest.parent == name:
+                guest.parent = snap.get("parent")
+
+        task = self._start_task(vm, "qmdelsnapshot", token, self.clock(), self.task_seconds, exitstatus, done,
+                                [f"delete snapshot VM {vm.vmid}: {name}"], on_end=self._unlock(vm, "snapshot-delete"))
+        return ok(task.upid)
+
+    def _lock_failure(self, vm: VM) -> str:
+        """What a task that takes the VM's config lock ends with: OK, or the lock it found."""
+        if any(t.vmid == vm.vmid and t.node == vm.node and t.status == "running" for t in self._running):
+            return f"can't lock file '/var/lock/qemu-server/lock-{vm.vmid}.conf' - got timeout"
+        if vm.lock:
+            return f"VM is locked ({vm.lock})"
+        return "OK"
+
+    @staticmethod
+    def _unlock(vm: VM, lock: str) -> Callable[[], None]:
+        def release() -> None:
+            if vm.lock == lock:
+                vm.lock = None
+        return release
+
+    def _rrddata(self, req: Request, token: Token) -> Response:
+        vm = self._vm(req)
+        self._check(token, vm.vmid, "VM.Audit")
+        params = self._params(req)
+        frame, cf = params.get("timeframe"), params.get("cf")
+        errors = {k: SCHEMA_EXTRA for k in sorted(set(params) - {"timeframe", "cf"})}
+        if frame in (None, ""):
+            errors["timeframe"] = "property is missing and it is not optional"
+        elif frame not in FRAMES:
+            errors["timeframe"] = f"value '{frame}' does not have a value in the enumeration 'hour, day, week, month, year'"
+        if cf not in (None, "", "AVERAGE", "MAX"):
+            errors["cf"] = f"value '{cf}' does not have a value in the enumeration 'AVERAGE, MAX'"
+        if errors:
+            raise param_error(errors)
+        return ok(rrd_points(vm, str(frame), self.clock()))
+
+    def _storage(self, req: Request, token: Token, privilege: str = "Datastore.Audit") -> tuple[str, str]:
+        node = self._node(req)
+        storage = req.params["storage"]
+        if storage not in STORAGES:
+            raise PveError(500, f"storage '{storage}' does not exist")
+        if not token.allows(privilege):
+            raise self._deny(f"/storage/{storage}", privilege)
+        return node, storage
+
+    def _list_storages(self, req: Request, token: Token) -> Response:
+        node = self._node(req)
+        params = self._params(req)
+        wanted = params.get("content")
+        rows = []
+        for name, (kind, content) in STORAGES.items():
+            if wanted and wanted not in content.split(","):
+                continue
+            used = sum(int(v.get("size") or 0) for v in self.volumes.get((node, name), {}).values())
+            total = self.cluster.nodes[node].disk_bytes
+            rows.append({"storage": name, "type": kind, "content": content, "active": 1, "enabled": 1, "shared": 0,
+                         "total": total, "used": used, "avail": total - used, "used_fraction": used / total})
+        return ok(rows)
+
+    def _storage_content(self, req: Request, token: Token) -> Response:
+        node, storage = self._storage(req, token)
+        params = self._params(req)
+        content, vmid = params.get("content"), self._int(params, "vmid", 100)
+        rows = [dict(v) for v in self.volumes.get((node, storage), {}).values()
+                if (not content or v["content"] == content) and (vmid is None or v.get("vmid") == vmid)]
+        return ok(sorted(rows, key=lambda r: r["volid"]))
+
+    def _delete_volume(self, req: Request, token: Token) -> Response:
+        node, storage = self._storage(req, token, "Datastore.AllocateSpace")
+        volid = unquote(req.params["volume"])
+        if not volid.startswith(f"{storage}:"):
+            volid = f"{storage}:{volid}"
+        volumes = self.volumes.get((node, storage), {})
+        row = volumes.get(volid)
+        exitstatus = "OK" if row is not None else \
+            f"removing '/var/lib/vz/dump/{volid.split('/')[-1]}' failed: No such file or directory"
+        vmid = int(row["vmid"]) if row else 0
+        vm = self.cluster.get_vm(node, vmid) or VM(vmid=vmid or 100, node=node, name="", status="stopped")
+
+        def remove(_end: float) -> None:
+            volumes.pop(volid, None)
+
+        task = self._start_task(vm, "imgdel", token, self.clock(), min(self.task_seconds, 0.1), exitstatus, remove,
+                                [f"remove {volid}"])
+        return ok(task.upid)
+
+    def _vzdump(self, req: Request, token: Token) -> Response:
+        node = self._node(req)
+        params = self._params(req)
+        accepted = {"vmid", "storage", "mode", "compress", "notes-template", "remove", "protected", "quiet", "all"}
+        errors = {k: SCHEMA_EXTRA for k in sorted(set(params) - accepted)}
+        mode, compress = str(params.get("mode") or "snapshot"), str(params.get("compress") or "0")
+        if mode not in ("snapshot", "suspend", "stop"):
+            errors["mode"] = f"value '{mode}' does not have a value in the enumeration 'snapshot, suspend, stop'"
+        if compress not in COMPRESS_SUFFIX:
+            errors["compress"] = f"value '{compress}' does not have a value in the enumeration '0, 1, gzip, lzo, zstd'"
+        if params.get("notes-template") and not params.get("storage"):
+            errors["notes-template"] = "missing property - 'storage' is required by 'notes-template'"
+        raw = str(params.get("vmid") or "")
+        if not raw:
+            errors["vmid"] = "property is missing and it is not optional"
+        elif not raw.isdigit():
+            errors["vmid"] = "invalid format - value does not look like a valid VM ID"
+        if errors:
+            raise param_error(errors)
+        storage = str(params.get("storage") or "local")
+        if storage not in STORAGES:
+            raise PveError(500, f"storage '{storage}' does not exist")
+        if "backup" not in STORAGES[storage][1].split(","):
+            raise PveError(500, f"storage '{storage}' does not support backups")
+        vm = self.cluster.get_vm(node, int(raw))
+        if vm is None:
+            raise PveError(500, f"unable to find VM '{raw}'")
+        self._check(token, vm.vmid, "VM.Backup")
+        if not token.allows("Datastore.AllocateSpace"):
+            raise self._deny(f"/storage/{storage}", "Datastore.AllocateSpace")
+        exitstatus = self._lock_failure(vm)
+        if exitstatus == "OK":
+            vm.lock = "backup"
+        notes = str(params.get("notes-template") or "").replace("{{vmid}}", str(vm.vmid)) \
+            .replace("{{guestname}}", vm.name).replace("{{node}}", node).replace("{{cluster}}", "hostdeck-sim")
+        started = self.clock()
+
+        def archive(_end: float) -> None:
+            self.add_backup(node, vm.vmid, started, notes, storage, compress)
+
+        task = self._start_task(vm, "vzdump", token, started, self.task_seconds, exitstatus, archive,
+                                [f"INFO: starting new backup job: vzdump {vm.vmid} --mode {mode} --storage {storage}"],
+                                on_end=self._unlock(vm, "backup"))
+        return ok(task.upid)
+
     # ------------------------------------------------------------------ seed data
 
     def _seed(self, per_node: int) -> None:
@@ -775,3 +1050,17 @@ class ProxmoxSim(SimApp):
                               paused=running and rng.random() < 0.05, ignores_acpi=rng.random() < 0.08)
                 self.guests[(node, vmid)] = guest
                 vmid += 1
+
+    def _seed_images(self, seed: int) -> None:
+        """Some snapshots and backups for the VMs there are, from their own random stream (the VMs' stay as they were)."""
+        rng = random.Random(seed * 7919 + 15)
+        now = self.clock()
+        for (node, vmid), _vm in sorted(self.cluster.vms.items()):
+            if rng.random() < 0.3:
+                for n in range(rng.choice((1, 1, 2))):
+                    self.add_snapshot(node, vmid, f"before-{('upgrade', 'migration', 'php8')[n]}",
+                                      rng.choice(("", "taken by support", "before the customer's upgrade")),
+                                      now - rng.randrange(3600, 30 * 86400))
+            if rng.random() < 0.4:
+                for _ in range(rng.choice((1, 2, 3))):
+                    self.add_backup(node, vmid, now - rng.randrange(3600, 14 * 86400), rng.choice(("", _vm.name)))
