@@ -54,8 +54,10 @@ def _server_view(server: dict[str, Any] | None, backend: str, server_id: str) ->
             "unknown", "ipv4": server.get("ipv4"), "ipv6": server.get("ipv6")}
 
 
-def _belongs(site_domain: str, service_domain: str) -> bool:
-    return bool(service_domain) and (site_domain == service_domain or site_domain.endswith("." + service_domain))
+def owns(service_domains: list[str], site_domain: str) -> bool:
+    """A site belongs to the client whose service has its domain, or a parent of it."""
+    site = normalise(site_domain)
+    return any(d and (site == d or site.endswith("." + d)) for d in map(normalise, service_domains))
 
 
 def build(sources: Sources) -> list[Entry]:
@@ -81,7 +83,7 @@ def build(sources: Sources) -> list[Entry]:
         sid = str(s["id"])
         entry.add("service", sid, f"service #{sid} {s.get('product') or ''}".strip())
         entry.add("domain", s.get("domain"))
-        domains[entry.client_id].append(normalise(s.get("domain") or ""))
+        domains[entry.client_id].append(str(s.get("domain") or ""))
         for address in {s.get("ip") or "", *(str(s.get("assigned_ips") or "").replace(",", " ").split())}:
             for term in ip_terms(address):
                 entry.add("ip", term, f"{term} (service #{sid})")
@@ -109,12 +111,16 @@ def build(sources: Sources) -> list[Entry]:
         if link.entity in ("client", "panel_user") and entry is not None:
             entry.payload["panel_users"].append({"backend": link.right_system, "id": link.right_id,
                                                  "email": link.left_key or entry.email})
+    owners: dict[str, set[str]] = defaultdict(set)
+    for cid, owned in domains.items():
+        for domain in owned:
+            if domain:
+                owners[normalise(domain)].add(cid)
     for site in sources.sites:
-        domain = normalise(site["domain"])
-        for cid, owned in domains.items():
-            if any(_belongs(domain, d) for d in owned):
-                entries[cid].add("domain", domain)
-                entries[cid].payload["sites"].append(site)
+        labels = normalise(site["domain"]).split(".")
+        for cid in sorted(set().union(*(owners.get(".".join(labels[n:]), set()) for n in range(len(labels))))):
+            entries[cid].add("domain", site["domain"])
+            entries[cid].payload["sites"].append(site)
     return list(entries.values())
 
 
@@ -170,6 +176,23 @@ def built_at(engine: Engine) -> datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
+def exists(workspace: Workspace) -> bool:
+    """Whether an index was ever built; on SQLite read with the stdlib, so a command that does not otherwise open the
+    store (`servers`) does not pay for SQLAlchemy (blocking)."""
+    path = workspace.database_file
+    if path is None:
+        return built_at(workspace.store.engine) is not None
+    from ..store.fast import connect_current
+
+    conn = connect_current(path)
+    if conn is None:
+        return False
+    try:
+        return conn.execute("SELECT 1 FROM customer_clients LIMIT 1").fetchone() is not None
+    finally:
+        conn.close()
+
+
 def is_stale(engine: Engine, now: datetime | None = None, max_age: float = MAX_AGE_SECONDS) -> bool:
     stamp = built_at(engine)
     return stamp is None or ((now or datetime.now(UTC)) - stamp).total_seconds() > max_age
@@ -197,7 +220,7 @@ async def refresh_quietly(workspace: Workspace) -> str | None:
     from ..errors import ConfigError
 
     try:
-        if await asyncio.to_thread(built_at, workspace.store.engine) is None:
+        if not await asyncio.to_thread(exists, workspace):
             return None
         await refresh(workspace, live=False)
     except (BackendError, ConfigError) as exc:
