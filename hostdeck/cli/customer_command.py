@@ -40,7 +40,7 @@ async def customer(args: argparse.Namespace) -> int:
                     warn(f"the customer index could not be refreshed ({exc.message}); answering from the older one.")
             matches = await asyncio.to_thread(search, engine, args.query, MATCHES)
             views = []
-            for n, match in enumerate(matches):
+            for match in matches:
                 indexed = await asyncio.to_thread(entry, engine, match.backend, match.client_id)
                 if indexed is not None:
                     views.append(await asyncio.to_thread(from_index, engine, indexed, match))
@@ -101,3 +101,6 @@ def _server_cell(server: dict[str, Any] | None) -> str:
     if not server:
         return ""
     return f"{server['backend']}/{server['id']} {server.get('name') or ''} ({server.get('status') or 'unknown'})"
+
+
+HANDLERS: dict[str, Any] = {"customer": customer}

@@ -244,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "cached", False):
             from .cached import servers_cached as handler
         elif args.func == "customer":
-            from .customer_command import customer as handler
+            from . import customer_command
+
+            handler = customer_command.HANDLERS[args.func]
         else:
             from . import commands  # imported only for sub-commands: the TUI's start-up does not pay for it
 

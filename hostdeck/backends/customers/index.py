@@ -21,6 +21,7 @@ from .terms import normalise
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from ..sync.syncmap import Link
     from ..workspace import Workspace
 
 MAX_AGE_SECONDS = 15 * 60     # older than this, the index is rebuilt before a CLI search
@@ -62,66 +63,76 @@ def owns(service_domains: list[str], site_domain: str) -> bool:
 
 def build(sources: Sources) -> list[Entry]:
     """The index entries (pure: no store, no network)."""
-    entries: dict[str, Entry] = {}
-    for c in sources.clients:
-        cid = str(c["id"])
-        name = f"{c.get('first_name') or ''} {c.get('last_name') or ''}".strip()
-        entry = Entry(sources.billing, cid, name, c.get("company") or "", c.get("email") or "", c.get("status") or "")
-        entry.add("email", entry.email)
-        entry.add("name", name)
-        for part in (c.get("first_name"), c.get("last_name")):
-            entry.add("name", part, name)
-        entry.add("company", entry.company)
-        entry.payload = {"services": [], "sites": [], "panel_users": []}
-        entries[cid] = entry
+    entries = {str(c["id"]): _client_entry(sources.billing, c) for c in sources.clients}
     by_service = {link.left_id: link for link in sources.links if link.entity == "service"}
-    domains: dict[str, list[str]] = defaultdict(list)          # client id -> its service domains
-    for s in sources.services:
-        entry = entries.get(str(s.get("client_id")))
-        if entry is None:
-            continue
-        sid = str(s["id"])
-        entry.add("service", sid, f"service #{sid} {s.get('product') or ''}".strip())
-        entry.add("domain", s.get("domain"))
-        domains[entry.client_id].append(str(s.get("domain") or ""))
-        for address in {s.get("ip") or "", *(str(s.get("assigned_ips") or "").replace(",", " ").split())}:
-            for term in ip_terms(address):
-                entry.add("ip", term, f"{term} (service #{sid})")
-        view = {k: s.get(k) for k in ("id", "product", "status", "next_due", "amount", "cycle", "domain")}
-        link = by_service.get(sid)
-        view["server"] = None
-        if link is not None and link.right_id:
-            server = sources.servers.get((link.right_system, link.right_id))
-            view["server"] = _server_view(server, link.right_system, link.right_id)
-            entry.add("server_id", link.right_id, f"{link.right_system}/{link.right_id}")
-            if server is not None:
-                entry.add("server_name", server.get("name"))
-                for field_name in ("ipv4", "ipv6"):
-                    for term in ip_terms(server.get(field_name)):
-                        entry.add("ip", term, f"{term} ({server.get('name') or link.right_id})")
-        entry.payload["services"].append(view)
+    for service in sources.services:
+        owner = entries.get(str(service.get("client_id")))
+        if owner is not None:
+            _add_service(owner, service, by_service.get(str(service["id"])), sources.servers)
     for invoice in sources.invoices:
-        entry = entries.get(str(invoice.get("client_id")))
-        if entry is not None:
-            entry.add("invoice", str(invoice["id"]), f"invoice #{invoice['id']}")
+        billed = entries.get(str(invoice.get("client_id")))
+        if billed is not None:
+            billed.add("invoice", str(invoice["id"]), f"invoice #{invoice['id']}")
             if str(invoice.get("number") or "") not in ("", str(invoice["id"])):
-                entry.add("invoice", str(invoice["number"]), f"invoice {invoice['number']}")
+                billed.add("invoice", str(invoice["number"]), f"invoice {invoice['number']}")
     for link in sources.links:
-        entry = entries.get(link.left_id)
-        if link.entity in ("client", "panel_user") and entry is not None:
-            entry.payload["panel_users"].append({"backend": link.right_system, "id": link.right_id,
-                                                 "email": link.left_key or entry.email})
+        linked = entries.get(link.left_id)
+        if link.entity in ("client", "panel_user") and linked is not None:
+            linked.payload["panel_users"].append({"backend": link.right_system, "id": link.right_id,
+                                                  "email": link.left_key or linked.email})
+    _add_sites(entries, sources.sites)
+    return list(entries.values())
+
+
+def _client_entry(billing: str, c: dict[str, Any]) -> Entry:
+    name = f"{c.get('first_name') or ''} {c.get('last_name') or ''}".strip()
+    entry = Entry(billing, str(c["id"]), name, c.get("company") or "", c.get("email") or "", c.get("status") or "")
+    entry.add("email", entry.email)
+    entry.add("name", name)
+    for part in (c.get("first_name"), c.get("last_name")):
+        entry.add("name", part, name)
+    entry.add("company", entry.company)
+    entry.payload = {"services": [], "sites": [], "panel_users": []}
+    return entry
+
+
+def _add_service(entry: Entry, s: dict[str, Any], link: Link | None,
+                 servers: dict[tuple[str, str], dict[str, Any]]) -> None:
+    sid = str(s["id"])
+    entry.add("service", sid, f"service #{sid} {s.get('product') or ''}".strip())
+    entry.add("domain", s.get("domain"))
+    for address in {s.get("ip") or "", *(str(s.get("assigned_ips") or "").replace(",", " ").split())}:
+        for term in ip_terms(address):
+            entry.add("ip", term, f"{term} (service #{sid})")
+    view: dict[str, Any] = {k: s.get(k) for k in ("id", "product", "status", "next_due", "amount", "cycle", "domain")}
+    view["server"] = None
+    if link is not None and link.right_id:
+        server = servers.get((link.right_system, link.right_id))
+        view["server"] = _server_view(server, link.right_system, link.right_id)
+        entry.add("server_id", link.right_id, f"{link.right_system}/{link.right_id}")
+        if server is not None:
+            entry.add("server_name", server.get("name"))
+            for family in ("ipv4", "ipv6"):
+                for term in ip_terms(server.get(family)):
+                    entry.add("ip", term, f"{term} ({server.get('name') or link.right_id})")
+    entry.payload["services"].append(view)
+
+
+def _add_sites(entries: dict[str, Entry], sites: list[dict[str, Any]]) -> None:
+    """A site goes to the clients with a service on its domain or a parent domain of it."""
     owners: dict[str, set[str]] = defaultdict(set)
-    for cid, owned in domains.items():
-        for domain in owned:
-            if domain:
-                owners[normalise(domain)].add(cid)
-    for site in sources.sites:
+    for entry in entries.values():
+        for service in entry.payload["services"]:
+            if service.get("domain"):
+                owners[normalise(str(service["domain"]))].add(entry.client_id)
+    for site in sites:
         labels = normalise(site["domain"]).split(".")
-        for cid in sorted(set().union(*(owners.get(".".join(labels[n:]), set()) for n in range(len(labels))))):
+        found: set[str] = set()
+        for n in range(len(labels)):
+            found |= owners.get(".".join(labels[n:]), set())
+        for cid in sorted(found):
             entries[cid].add("domain", site["domain"])
             entries[cid].payload["sites"].append(site)
-    return list(entries.values())
 
 
 def _term_rows(entries: list[Entry]) -> Iterator[dict[str, Any]]:

@@ -50,6 +50,13 @@ async def _server_state(workspace: Workspace, server: dict[str, Any]) -> dict[st
     return {**server, "name": found.name, "status": found.status.value, "ipv4": found.ipv4, "ipv6": found.ipv6}
 
 
+def _failed(view: CustomerView, part: str, exc: BaseException) -> None:
+    """A backend's failure is noted on the view; anything else is a bug and goes up."""
+    if not isinstance(exc, BackendError):
+        raise exc
+    view.errors[part] = exc.message
+
+
 async def refresh_view(workspace: Workspace, view: CustomerView) -> CustomerView:
     """`view` (from the index) read again from the APIs; the parts that failed keep the index's data."""
     billing = billing_of(workspace)
@@ -61,23 +68,23 @@ async def refresh_view(workspace: Workspace, view: CustomerView) -> CustomerView
                          panel_users=view.panel_users, source="live", as_of=datetime.now(UTC), matched=view.matched,
                          errors={})
 
-    def failed(part: str, result: Any) -> bool:
-        if isinstance(result, BackendError):
-            fresh.errors[part] = result.message
-            return True
-        if isinstance(result, BaseException):
-            raise result
-        return False
-
-    if not failed("client", details):
+    if isinstance(details, BaseException):
+        _failed(fresh, "client", details)
+    else:
         fresh.client = client_doc(details, billing)
-    if not failed("services", services):
+    if isinstance(services, BaseException):
+        _failed(fresh, "services", services)
+    else:
         linked = {str(s.get("id")): s.get("server") for s in view.services}
         fresh.services = [{**{k: row[k] for k in ("id", "product", "status", "next_due", "amount", "cycle", "domain")},
                            "server": linked.get(row["id"])} for row in map(service_row, services)]
-    if not failed("invoices", invoices):
+    if isinstance(invoices, BaseException):
+        _failed(fresh, "invoices", invoices)
+    else:
         fresh.invoices = [invoice_doc(i, billing) for i in invoices]
-    if not failed("tickets", tickets):
+    if isinstance(tickets, BaseException):
+        _failed(fresh, "tickets", tickets)
+    else:
         fresh.tickets = [ticket_doc(t, billing) for t in tickets]
     servers = servers_of(fresh.services)
     states = await asyncio.gather(*(_server_state(workspace, s) for s in servers), return_exceptions=True)
