@@ -62,8 +62,7 @@ def render(view: CustomerView, now: datetime | None = None) -> Text:
                           _value(freshness(view, now), "dim italic")))
     if "credit" in c:
         out.append_text(_line("credit ", _value(c.get("credit")), " ", _value(c.get("currency")), "  ",
-                              _value(c.get("phone"), "dim")))
-        out.append_text(_line("client area ", _value(c.get("client_area"), "dim")))
+                              _value(c.get("phone"), "dim"), Text("  o opens the client in WHMCS", "dim")))
     if view.matched:
         out.append_text(_line("matched ", _value(f"{view.matched.get('kind')}: {view.matched.get('label')}", "dim")))
     for part, reason in view.errors.items():
@@ -81,7 +80,7 @@ def render(view: CustomerView, now: datetime | None = None) -> Text:
         _value(f"  due {i.get('due') or '—'}", "dim")), empty="none" if view.source == "live" else "loading…")
     _section(out, "Open tickets", view.tickets, lambda t: (
         _value(f"#{t.get('tid')} "), _value(t.get("subject"), "bold"), " ", _status(t.get("status")),
-        _value(f"  {t.get('last_reply') or ''}", "dim")), empty="none" if view.source == "live" else "loading…")
+        _value(f"  {_when(t.get('last_reply'))}", "dim")), empty="none" if view.source == "live" else "loading…")
     _section(out, "Panel users", view.panel_users, lambda u: (
         _value(f"{u.get('backend')} user {u.get('id')} "), _value(u.get("email"), "dim")))
     _section(out, "Sites", view.sites, lambda s: (
@@ -90,8 +89,13 @@ def render(view: CustomerView, now: datetime | None = None) -> Text:
                + (f" until {s['certificate_expiry']}" if s.get("certificate_expiry") else "")
                + (f"  analytics {s['analytics']}" if s.get("analytics") else ""), "dim")))
     _section(out, "Events", view.events, lambda e: (
-        _value(f"{str(e.get('ts'))[:19]} ", "dim"), _value(f"{e.get('backend')} "), _value(e.get("message"))))
+        _value(f"{_when(e.get('ts'))} ", "dim"), _value(f"{e.get('backend')} "), _value(e.get("message"))))
     return out
+
+
+def _when(stamp: Any) -> str:
+    """An ISO time as "2026-11-06 09:12" (UTC, as stored)."""
+    return str(stamp or "")[:16].replace("T", " ")
 
 
 def _section(out: Text, title: str, rows: list[dict[str, Any]], fmt: Any, empty: str = "none") -> None:

@@ -133,11 +133,13 @@ class CustomersScreen(GridScreen):
         await self.app.backends_ready()
         count = await refresh(self.app.workspace, live=True)
         self.built = await asyncio.to_thread(built_at, self._engine)
-        self.notify(f"Customer index built: {count:,} clients.", timeout=4)
+        self.indexed = count
         self.apply_filter(self.query_text)
+        self.update_status()
 
     # search ----------------------------------------------------------------------------------------------------------
     built: datetime | None = None
+    indexed: int | None = None      # clients in the index, once this screen built it
 
     def apply_filter(self, text: str) -> None:
         self.query_text = text
@@ -168,8 +170,10 @@ class CustomersScreen(GridScreen):
     def update_status(self) -> None:
         age = f"index built {ago((datetime.now(UTC) - self.built).total_seconds())}" if self.built else \
             "no index yet"
-        count = f"{len(self.matches):,} matches" if self.query_text.strip() else "type to search"
-        self.set_status(f"{count} · {age} · r rebuilds it")
+        found = len(self.matches)
+        count = f"{found:,} {'match' if found == 1 else 'matches'}" if self.query_text.strip() else "type to search"
+        size = f" ({self.indexed:,} clients)" if self.indexed is not None else ""
+        self.set_status(f"{count} · {age}{size} · r rebuilds it")
 
     # the selected customer ------------------------------------------------------------------------------------------
     def update_details(self) -> None:
