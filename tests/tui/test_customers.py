@@ -24,6 +24,14 @@ async def search(app, pilot, text: str) -> None:
     await settle(app, pilot)
 
 
+async def open_customer(app, pilot, client: dict) -> None:
+    """Search by the client's e-mail and open the first match."""
+    await search(app, pilot, client["email"])
+    app.screen.grid.focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
 def one_active_service_client(whmcs) -> tuple[dict, dict]:
     """A client with exactly one Active service, which bills a simulated server."""
     by_client: dict[str, list] = {}
@@ -67,10 +75,7 @@ async def test_suspend_through_whmcs_asks_naming_the_customer_and_suspends(billi
     client, service = one_active_service_client(whmcs)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)
-        await search(app, pilot, client["email"])
-        app.screen.grid.focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_customer(app, pilot, client)
         await pilot.press("s")
         await settle(app, pilot)
         dialog = app.screen
@@ -95,10 +100,7 @@ async def test_read_only_hides_the_actions_that_change_something(billing_app):
     client, service = one_active_service_client(whmcs)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)
-        await search(app, pilot, client["email"])
-        app.screen.grid.focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_customer(app, pilot, client)
         for key in ("s", "p", "b", "l"):
             await pilot.press(key)
             await settle(app, pilot, 1)

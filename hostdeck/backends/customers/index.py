@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from .sources import Sources
+from .terms import ClientSummary
 from .terms import ip_terms
 from .terms import normalise
 
@@ -28,16 +29,10 @@ MAX_AGE_SECONDS = 15 * 60     # older than this, the index is rebuilt before a C
 BATCH = 5000
 
 
-@dataclass
-class Entry:
+@dataclass(slots=True)
+class Entry(ClientSummary):
     """One client in the index: its summary, what it is found by (kind, term, label) and its payload."""
 
-    backend: str
-    client_id: str
-    name: str
-    company: str
-    email: str
-    status: str
     terms: list[tuple[str, str, str]] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)
 

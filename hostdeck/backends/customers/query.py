@@ -15,6 +15,7 @@ from .terms import EXACT
 from .terms import IDENTIFIERS
 from .terms import PREFIX
 from .terms import SUBSTRING
+from .terms import ClientSummary
 from .terms import normalise
 
 if TYPE_CHECKING:
@@ -33,24 +34,14 @@ ENTRY_SQL = ("SELECT name, company, email, status, payload, indexed_at FROM cust
              "WHERE backend = :backend AND client_id = :client_id")
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+@dataclass(slots=True)
+class Match(ClientSummary):
     """A client the query found: `rank` 0 exact, 1 prefix, 2 contains; `kind` and `label` say what matched."""
 
-    backend: str
-    client_id: str
-    name: str
-    company: str
-    email: str
-    status: str
     rank: int
     kind: str
     label: str
     indexed_at: datetime
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.backend, self.client_id)
 
 
 def _aware(value: Any) -> datetime:
@@ -102,16 +93,10 @@ def search(engine: Engine, query: str, limit: int = LIMIT) -> list[Match]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class IndexedClient:
+@dataclass(slots=True)
+class IndexedClient(ClientSummary):
     """A client's entry as the index holds it: its summary and payload (services with servers, sites, panel users)."""
 
-    backend: str
-    client_id: str
-    name: str
-    company: str
-    email: str
-    status: str
     payload: dict[str, Any]
     indexed_at: datetime
 

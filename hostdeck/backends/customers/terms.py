@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 # Identifiers: an exact hit on one of these ranks first.
@@ -36,3 +37,19 @@ def ip_terms(value: str | None) -> list[str]:
         return [str(ipaddress.ip_address(text))]
     except ValueError:
         return []
+
+
+@dataclass(slots=True)
+class ClientSummary:
+    """A billing client as the index names it."""
+
+    backend: str
+    client_id: str
+    name: str
+    company: str
+    email: str
+    status: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.backend, self.client_id)

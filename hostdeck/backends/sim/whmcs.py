@@ -20,6 +20,9 @@ services whose `server_id` matches no server. Module* actions change the service
 exception, is the module's error, passed through as `result=error`). The hook runs under the simulator's lock: it may
 change other simulators' state directly, but must not call this simulator over HTTP.
 
+Invoices and support tickets (GetInvoices, GetTickets) live in `whmcs_desk.Desk` (`sim.desk`), seeded from the
+clients and services with their own random stream, so the rest of the seeded data is the same with or without them.
+
 Status faults (`kind="status"`): without `message`, 500 is WHMCS's HTML "Oops" page, 503 a maintenance page and
 429 a proxy page (both with Retry-After), others an nginx page; with `message`, a JSON `result=error` body;
 `code="no_result"` answers a JSON body without `result`.

@@ -130,18 +130,19 @@ class Invoice:
 
 @dataclass(slots=True)
 class Ticket:
-    """One GetTickets row. `id` is WHMCS's key (admin URLs use it); `tid` the number shown to the customer."""
+    """One GetTickets row. `id` is WHMCS's key (admin URLs use it); `tid` the number shown to the customer.
+    `status` is any configured status, custom ones included: GetTickets' "All Active Tickets" tells open from closed."""
 
     backend: str
     id: str
     tid: str
     client_id: str
     subject: str
-    status: str                       # any configured status, custom ones included
+    status: str
+    opened: datetime | None
+    last_reply: datetime | None
     email: str = ""
     name: str = ""
     priority: str = ""
     department_id: str = ""
-    opened: datetime | None = None
-    last_reply: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
