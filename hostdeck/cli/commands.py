@@ -207,8 +207,12 @@ async def _refresh_customer_index(ws) -> None:
     """The customer index follows the servers and the links (rebuilt from the store when it exists; no network)."""
     from hostdeck.backends.customers.index import refresh_quietly
 
-    if problem := await refresh_quietly(ws):
-        warn(f"the customer index was not updated: {problem}")
+    try:
+        problem = await refresh_quietly(ws)
+    except Exception as exc:  # noqa: BLE001 - the command itself succeeded; a cache left behind is a note
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem:
+        warn(f"the customer index was not updated ({problem}); `hostdeck customer` rebuilds it.")
 
 
 async def _server_action(args: argparse.Namespace, work, check=None) -> int:
