@@ -268,6 +268,27 @@ def test_events_touching_the_servers_newest_first(sim):
     assert "someone else's" not in {e["message"] for e in events}
 
 
+def test_a_link_made_after_the_index_was_built_shows_live(sim):
+    from hostdeck.backends.sync.syncmap import Link
+    from hostdeck.backends.sync.syncmap import SyncMap
+
+    linked = {link["server_id"] for link in sim.links if link["backend"] == "hz"}
+    server_id = next(str(sid) for sid in sorted(sim.hz.servers) if str(sid) not in linked)
+    hosting = next(s for s in sim.whmcs.services.values() if s["name"] == "Web Hosting" and s["status"] == "Active")
+    client = sim.whmcs.clients[int(hosting["clientid"])]
+    sim.customer(client["email"])                       # the index is built now, without that link
+    store = sim.store()
+    try:
+        SyncMap(store).write([Link("service", "billing", hosting["id"], "hz", right_id=server_id,
+                                   left_key=hosting["clientid"], status="linked")], [])
+    finally:
+        store.close()
+    first = sim.customer(client["email"])[0]
+    assert first["source"] == "live" and has_server(first, "hz", server_id)
+    listed = next(s for s in first["servers"] if s["id"] == server_id)
+    assert listed["name"] == sim.hz_server(server_id)["name"]
+
+
 def test_the_plain_view_names_the_client_and_its_sections(sim):
     link, server = unique_hz_link(sim)
     proc = sim.run("customer", server["name"])
