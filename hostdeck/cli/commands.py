@@ -196,10 +196,23 @@ async def servers(args: argparse.Namespace) -> int:
         from .cached import remember_listed
 
         remember_listed(ws, adapters, results, summaries)
+        await _refresh_customer_index(ws)
     if not adapters:
         warn(no_backends_message())
     return 1 if failed or not adapters else 0
 
+
+
+async def _refresh_customer_index(ws) -> None:
+    """The customer index follows the servers and the links (rebuilt from the store when it exists; no network)."""
+    from hostdeck.backends.customers.index import refresh_quietly
+
+    try:
+        problem = await refresh_quietly(ws)
+    except Exception as exc:  # noqa: BLE001 - the command itself succeeded; a cache left behind is a note
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem:
+        warn(f"the customer index was not updated ({problem}); `hostdeck customer` rebuilds it.")
 
 
 async def _server_action(args: argparse.Namespace, work, check=None) -> int:
@@ -672,6 +685,8 @@ async def sync_services(args: argparse.Namespace) -> int:
                 outcomes = None
                 doc = {"links": [l.as_dict() for l in links.links()], "proposals": [p.as_dict() for p in proposals],
                        "errors": snap.errors}
+            if outcomes is not None:
+                await _refresh_customer_index(ws)
         finally:
             await ws.aclose()
     if args.json:

@@ -202,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="replace a changed key (only after checking it)")
     p.add_argument("--yes", action="store_true")
 
+    p = cmd("customer", "customer", "one customer and everything they have; QUERY is a name, company, e-mail, domain, "
+            "IP address, server name or id, WHMCS service id or invoice number (exit 1 when nothing matches)")
+    p.add_argument("query", metavar="QUERY")
+
     p = cmd("catalog", "catalog", "the cached catalog; `catalog refresh` fetches it live (for cron)")
     p.add_argument("words", nargs="*", metavar="[refresh] [BACKEND]")
 
@@ -239,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "cached", False):
             from .cached import servers_cached as handler
+        elif args.func == "customer":
+            from . import customer_command
+
+            handler = customer_command.HANDLERS[args.func]
         else:
             from . import commands  # imported only for sub-commands: the TUI's start-up does not pay for it
 

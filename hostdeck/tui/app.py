@@ -67,10 +67,11 @@ class HostdeckApp(App[int]):
         "sites": partial(_lazy_screen, "hostdeck.tui.screens.sites:SitesScreen"),
         "logs": partial(_lazy_screen, "hostdeck.tui.screens.logs:LogsScreen"),
         "connections": partial(_lazy_screen, "hostdeck.tui.screens.connections:ConnectionsScreen"),
+        "customers": partial(_lazy_screen, "hostdeck.tui.screens.customers:CustomersScreen"),
         "welcome": partial(_lazy_screen, "hostdeck.tui.screens.welcome:WelcomeScreen"),  # no number: not a place to go back to
     }
     MODE_TITLES = {"servers": "Servers", "catalog": "Catalog", "sync": "Sync", "sites": "Sites", "logs": "Logs",
-                   "connections": "Connections"}
+                   "connections": "Connections", "customers": "Customers"}
     COMMANDS = App.COMMANDS | {ScreensProvider, ServersProvider, ServerActionsProvider}
     BINDINGS = keys("app", """
         1              servers      switch_mode('servers')      [Servers]
@@ -79,6 +80,7 @@ class HostdeckApp(App[int]):
         4              sites        switch_mode('sites')        [Sites]
         5              logs         switch_mode('logs')         [Logs]
         6              connections  switch_mode('connections')  [Connections]
+        7              customers    switch_mode('customers')    [Customers]
         colon          command      command_line                [Command line]
         question_mark  help         help                        Keys
         q              quit         quit                        Quit

@@ -48,7 +48,7 @@ def completions(text: str, words: Iterable[str]) -> list[str]:
 
 def unknown_text(typed: str) -> str:
     return (f"Unknown command :{typed.strip().removeprefix(':')}. Try :servers, :catalog, :sync, :sites, :logs, "
-            ":connections, an action on the selected server (:reboot, :delete, …), :help or :quit; Tab completes.")
+            ":connections, :customers, an action on the selected server (:reboot, :delete, …), :help or :quit; Tab completes.")
 
 
 async def run(app: HostdeckApp, typed: str) -> None:

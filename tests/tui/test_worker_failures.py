@@ -566,6 +566,18 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action=action, backend="panel")
 
 
+@recipe("tui/screens/customers.py:CustomersScreen._run", "billing")
+async def _(run: Run, key: str) -> None:
+    screen = await run.mode("customers")
+
+    async def trigger():
+        run.sim("billing").faults.add("*", "status", status=500, count=100)
+        screen.action_refresh_index()
+
+    await run.expect(key, trigger, action="Build the customer index", backend="billing")
+    await run.mode("sync")
+
+
 # the sites world: CloudPanel over SSH and Matomo --------------------------------------------------------------------------
 async def a_site(run: Run):
     from hostdeck.backends.cloudpanel.spec import SiteSpec

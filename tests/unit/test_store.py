@@ -86,7 +86,7 @@ def test_version_2_database_gains_the_sync_tables(tmp_path):
         conn.exec_driver_sql("UPDATE meta SET value='2' WHERE key='schema_version'")
     engine.dispose()
     store = Store(path=path)
-    assert store.schema_version() == SCHEMA_VERSION == 5
+    assert store.schema_version() == SCHEMA_VERSION == 6
     tables = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"sync_links", "sync_log", "events", "catalog_cache", "site_jobs", "credential_rejections",
             "snapshots"} <= tables
@@ -103,12 +103,31 @@ def test_version_4_database_gains_rejections_and_snapshots_and_keeps_its_rows(tm
         conn.exec_driver_sql("INSERT INTO catalog_cache (backend, fetched_at, payload) VALUES ('hz', '2026-01-01', '[]')")
     engine.dispose()
     store = Store(path=path)
-    assert store.schema_version() == 5
+    assert store.schema_version() == SCHEMA_VERSION
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM catalog_cache").fetchone() == (1,)
     columns = {row[1] for row in db.execute("PRAGMA table_info(snapshots)")}
     assert {"scope", "backend", "fetched_at", "payload", "error", "error_at"} <= columns
     assert {row[1] for row in db.execute("PRAGMA table_info(credential_rejections)")} >= {"backend", "fingerprint"}
+
+
+def test_version_5_database_gains_the_customer_index_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "v5.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        migrations.create_v1(conn)
+        for version in (1, 2, 3, 4):
+            migrations.UPGRADES[version](conn)
+        conn.exec_driver_sql("UPDATE meta SET value='5' WHERE key='schema_version'")
+        conn.exec_driver_sql("INSERT INTO snapshots (scope, backend, fetched_at, payload) VALUES ('servers', 'hz', "
+                             "'2026-01-01', '[]')")
+    engine.dispose()
+    assert Store(path=path).schema_version() == 6
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM snapshots").fetchone() == (1,)
+    assert {row[1] for row in db.execute("PRAGMA table_info(customer_terms)")} >= {"term", "kind", "client_id"}
+    assert {row[1] for row in db.execute("PRAGMA table_info(customer_clients)")} >= {"payload", "indexed_at"}
+    assert any("term" in row[1] for row in db.execute("PRAGMA index_list(customer_terms)"))
 
 
 def test_processes_starting_together_on_an_empty_data_dir_all_open_the_store(tmp_path):

@@ -20,6 +20,9 @@ services whose `server_id` matches no server. Module* actions change the service
 exception, is the module's error, passed through as `result=error`). The hook runs under the simulator's lock: it may
 change other simulators' state directly, but must not call this simulator over HTTP.
 
+Invoices and support tickets (GetInvoices, GetTickets) live in `whmcs_desk.Desk` (`sim.desk`), seeded from the
+clients and services with their own random stream, so the rest of the seeded data is the same with or without them.
+
 Status faults (`kind="status"`): without `message`, 500 is WHMCS's HTML "Oops" page, 503 a maintenance page and
 429 a proxy page (both with Retry-After), others an nginx page; with `message`, a JSON `result=error` body;
 `code="no_result"` answers a JSON body without `result`.
@@ -71,6 +74,7 @@ from .server import Response
 from .server import SimApp
 from .server import SimServer
 from .server import proxy_page
+from .whmcs_desk import Desk
 
 PATH = "/includes/api.php"
 EMPTY_LIST = ""                 # what WHMCS sends for an empty list container
@@ -223,7 +227,8 @@ class WhmcsSim(SimApp):
                  allowed_ips: tuple[str, ...] | list[str] = ("127.0.0.1",), servers: list[dict[str, Any]] | None = None, *,
                  forbidden_actions: tuple[str, ...] | list[str] | set[str] = (), version: str = "8.13.1",
                  auth_error_status: int = 200, retry_after: int = 1, hang_seconds: float = 30.0,
-                 ban_after: int = 3, ban_seconds: float = 15 * 60, string_numbers: bool | None = None) -> None:
+                 ban_after: int = 3, ban_seconds: float = 15 * 60, string_numbers: bool | None = None,
+                 today: date | None = None) -> None:
         self.identifier, self.secret, self.access_key = identifier, secret, access_key
         self.allowed_ips = set(allowed_ips)
         self.forbidden_actions = {a.lower() for a in forbidden_actions}
@@ -255,6 +260,7 @@ class WhmcsSim(SimApp):
         self.orphans: list[int] = []                           # VPS services whose server_id matches no server
         self._next_order = 5000
         self._peer = "127.0.0.1"
+        self.desk = Desk(seed, today)      # invoices and tickets (GetInvoices, GetTickets)
         self._seed(max(clients, 0), servers)
 
     def operation_name(self, target: str, headers: Message, body: bytes) -> str | None:
@@ -376,6 +382,8 @@ class WhmcsSim(SimApp):
             "updateclient": self._update_client, "getclientsproducts": self._get_clients_products,
             "getproducts": self._get_products, "updateclientproduct": self._update_client_product,
             "getactivitylog": self._get_activity_log,
+            "getinvoices": lambda form: self.desk.get_invoices(form, self._page),
+            "gettickets": lambda form: self.desk.get_tickets(form, self._page),
             **{name: functools.partial(self._module, name) for name in MODULE_WORDS},
         }
 
@@ -462,9 +470,12 @@ class WhmcsSim(SimApp):
         if truthy(form.get("stats")):
             services = [s for s in self.services.values() if s["clientid"] == str(client["id"])]
             cur = CURRENCIES[client["currency"]]
-            out["stats"] = {"numdueinvoices": 0, "dueinvoicesbalance": f"{cur[1]}0.00{cur[2]}",
+            desk = self.desk.stats(client["id"])
+            out["stats"] = {"numdueinvoices": desk["numdueinvoices"],
+                            "dueinvoicesbalance": f"{cur[1]}{desk['due_total']:.2f}{cur[2]}",
                             "productsnumactive": sum(s["status"] == "Active" for s in services),
-                            "productsnumtotal": len(services), "numtickets": 0, "numactivetickets": 0}
+                            "productsnumtotal": len(services), "numtickets": desk["numtickets"],
+                            "numactivetickets": desk["numactivetickets"]}
         return out
 
     def _client_details(self, c: dict[str, Any]) -> dict[str, Any]:
@@ -722,6 +733,7 @@ class WhmcsSim(SimApp):
         self._seed_products(servers)
         self._seed_services(servers)
         self._seed_activity()
+        self.desk.seed(self.clients, self.services, lambda c: CURRENCIES[c["currency"]][0])
 
     def _add_product(self, gid: int, group: str, name: str, module: str, monthly: str, kind: str = "server") -> dict[str, Any]:
         pid = max(self.products, default=0) + 1

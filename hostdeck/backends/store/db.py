@@ -28,6 +28,8 @@ from .check import StoreError
 from .check import check_sqlite
 from .check import newer_schema
 from .check import sqlite_file
+from .index_tables import CustomerRow
+from .index_tables import CustomerTermRow
 from .tables import CatalogCacheRow
 from .tables import CredentialRejectionRow
 from .tables import EventRow
@@ -129,7 +131,8 @@ class Store:
         with self.engine.begin() as conn:
             if found == 0:
                 SQLModel.metadata.create_all(conn, tables=tables_of(Meta, EventRow, CatalogCacheRow, SyncLinkRow, SyncLogRow,
-                                                                   SiteJobRow, CredentialRejectionRow, SnapshotRow))
+                                                                   SiteJobRow, CredentialRejectionRow, SnapshotRow,
+                                                                   CustomerRow, CustomerTermRow))
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"), {"v": str(SCHEMA_VERSION)})
             else:
                 for version in range(found, SCHEMA_VERSION):

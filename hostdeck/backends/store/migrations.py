@@ -6,6 +6,7 @@ Version 3: the sync map (`sync_links`) and the sync log (`sync_log`).
 Version 4: the site pipeline's jobs (`site_jobs`).
 Version 5: rejected credentials as keyed fingerprints (`credential_rejections`) and each backend's last lists
 (`snapshots`: the inventory painted at start).
+Version 6: the customer index (`customer_clients`, `customer_terms`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ def _to_v5(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, tables=tables_of(CredentialRejectionRow, SnapshotRow))
 
 
+def _to_v6(conn: Connection) -> None:
+    from sqlmodel import SQLModel
+
+    from .index_tables import CustomerRow
+    from .index_tables import CustomerTermRow
+    from .tables import tables_of
+
+    SQLModel.metadata.create_all(conn, tables=tables_of(CustomerRow, CustomerTermRow))
+
+
 def create_v1(conn: Connection) -> None:
     for stmt in V1_SQL:
         conn.execute(text(stmt))
@@ -70,4 +81,4 @@ def create_v1(conn: Connection) -> None:
 
 
 # UPGRADES[n] takes a database from version n to n + 1.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5, 5: _to_v6}

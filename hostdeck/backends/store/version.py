@@ -1,3 +1,3 @@
 """The schema version this hostdeck writes (see migrations.py for the steps to it)."""
 
-LATEST = 5
+LATEST = 6

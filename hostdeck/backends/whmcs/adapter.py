@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping
+from datetime import date
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
@@ -38,6 +39,7 @@ from ..roles import Role
 from . import parse
 from .api import PAGE_SIZE
 from .api import ClientsClient
+from .api import DeskClient
 from .api import ModulesClient
 from .api import ServicesClient
 from .api import SystemClient
@@ -54,9 +56,11 @@ from .fields import strong_password
 from .fields import wire_fields
 from .models import ActivityEntry
 from .models import AddedClient
+from .models import Invoice
 from .models import ModuleResult
 from .models import Product
 from .models import Service
+from .models import Ticket
 from .models import WhmcsInfo
 from .reconcile import check_failed
 from .reconcile import look_again
@@ -100,6 +104,7 @@ class WhmcsAdapter(HttpAdapter):
                               fix='write the WHMCS installation\'s zone, e.g. "Europe/Lisbon" or "UTC".') from None
         self._access_key_used = False
         self._facts: dict[str, Any] = {}      # the installation's version, read once (GetClients paging depends on it)
+        self.admin_path = str(config.option("admin_path", "admin")).strip("/") or "admin"
 
     # plumbing -------------------------------------------------------------------
     @property
@@ -147,6 +152,10 @@ class WhmcsAdapter(HttpAdapter):
     @property
     def system(self) -> SystemClient:
         return SystemClient(self.api)
+
+    @property
+    def desk(self) -> DeskClient:
+        return DeskClient(self.api)
 
     # connection -----------------------------------------------------------------
     async def test_connection(self) -> ConnectionReport:
@@ -458,3 +467,42 @@ class WhmcsAdapter(HttpAdapter):
         entries.sort(key=lambda e: e.id, reverse=True)
         return entries if limit is None else entries[:limit]
 
+
+    # invoices, tickets and links for people ------------------------------------------------
+    async def get_invoices(self, client_id: str | int, *, status: str | None = None,
+                           today: date | None = None) -> list[Invoice]:
+        """A client's invoices (GetInvoices userid=, every page), oldest due first. `status` as WHMCS takes it:
+        Unpaid, Paid, Cancelled, ... or "Overdue" (Unpaid and past due)."""
+        rows = await self.desk.invoices(str(client_id), status, page_size=self.page_size)
+        day = today or datetime.now(self.timezone).date()
+        return [parse.parse_invoice(self.name, r, day) for r in rows]
+
+    async def unpaid_invoices(self, client_id: str | int, *, today: date | None = None) -> list[Invoice]:
+        """The client's Unpaid invoices (the overdue ones marked `overdue`)."""
+        return await self.get_invoices(client_id, status="Unpaid", today=today)
+
+    async def get_tickets(self, client_id: str | int | None = None, *, email: str | None = None,
+                          active_only: bool = True) -> list[Ticket]:
+        """A client's tickets (or a non-client's, by email), newest reply first. `active_only`: the statuses WHMCS
+        counts as active ("All Active Tickets"), which is how custom statuses are told apart from closed ones."""
+        rows = await self.desk.tickets(None if client_id is None else str(client_id), email,
+                                       "All Active Tickets" if active_only else None, page_size=self.page_size)
+        tickets = [parse.parse_ticket(self.name, r, self.timezone) for r in rows]
+        return sorted(tickets, key=lambda t: t.last_reply or datetime.min.replace(tzinfo=self.timezone), reverse=True)
+
+    def _site_root(self) -> str:
+        return self.url.rstrip("/")
+
+    def client_admin_url(self, client_id: str | int) -> str:
+        """The client's summary in the WHMCS admin area (`admin_path` option: the renamed admin folder)."""
+        return f"{self._site_root()}/{self.admin_path}/clientssummary.php?userid={int(client_id)}"
+
+    def ticket_admin_url(self, ticket_id: str | int) -> str:
+        return f"{self._site_root()}/{self.admin_path}/supporttickets.php?action=view&id={int(ticket_id)}"
+
+    def invoice_admin_url(self, invoice_id: str | int) -> str:
+        return f"{self._site_root()}/{self.admin_path}/invoices.php?action=edit&id={int(invoice_id)}"
+
+    def client_area_url(self) -> str:
+        """Where the customer logs in (clientarea.php)."""
+        return f"{self._site_root()}/clientarea.php"

@@ -250,3 +250,20 @@ class SystemClient:
                            page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
         return await self.api.list_all("GetActivityLog", "activity", "entry", params=params, progress=progress,
                                        page_size=page_size, page_index=True)
+
+
+class DeskClient:
+    """GetInvoices and GetTickets: a client's invoices and support tickets, every page."""
+
+    def __init__(self, api: WhmcsApi) -> None:
+        self.api = api
+
+    async def invoices(self, client_id: str, status: str | None = None,
+                       page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
+        params = {"userid": client_id, "status": status, "orderby": "duedate", "order": "asc"}
+        return await self.api.list_all("GetInvoices", "invoices", "invoice", params=params, page_size=page_size)
+
+    async def tickets(self, client_id: str | None = None, email: str | None = None, status: str | None = None,
+                      page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
+        params = {"clientid": client_id, "email": email, "status": status}
+        return await self.api.list_all("GetTickets", "tickets", "ticket", params=params, page_size=page_size)

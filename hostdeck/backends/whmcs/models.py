@@ -108,3 +108,41 @@ class ModuleResult:
     status: str
     message: str = ""
     service: Service | None = None
+
+
+@dataclass(slots=True)
+class Invoice:
+    """One GetInvoices row. `number` is `invoicenum` when WHMCS numbered it (paid invoices under sequential
+    numbering), else the id. `overdue`: Unpaid with its due date passed (WHMCS stores no "Overdue" status)."""
+
+    backend: str
+    id: str
+    client_id: str
+    number: str
+    status: str                       # Draft | Unpaid | Paid | Cancelled | Refunded | Collections | Payment Pending
+    total: Decimal
+    currency: str
+    issued: date | None = None
+    due: date | None = None
+    overdue: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(slots=True)
+class Ticket:
+    """One GetTickets row. `id` is WHMCS's key (admin URLs use it); `tid` the number shown to the customer.
+    `status` is any configured status, custom ones included: GetTickets' "All Active Tickets" tells open from closed."""
+
+    backend: str
+    id: str
+    tid: str
+    client_id: str
+    subject: str
+    status: str
+    opened: datetime | None
+    last_reply: datetime | None
+    email: str = ""
+    name: str = ""
+    priority: str = ""
+    department_id: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)

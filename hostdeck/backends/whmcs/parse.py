@@ -18,8 +18,10 @@ from ..models import Client
 from ..numbers import as_int as as_int  # used here and re-exported
 from ..redact import redact
 from .models import ActivityEntry
+from .models import Invoice
 from .models import Product
 from .models import Service
+from .models import Ticket
 from .models import WhmcsInfo
 
 CYCLES = ("monthly", "quarterly", "semiannually", "annually", "biennially", "triennially")
@@ -205,3 +207,30 @@ def php_serialize(values: dict[str | int, Any]) -> str:
 def custom_fields_param(values: dict[str | int, Any]) -> str:
     """The `customfields` request parameter: base64 of the PHP-serialised array keyed by custom field id."""
     return base64.b64encode(php_serialize(values).encode("utf-8")).decode("ascii")
+
+
+# ----------------------------------------------------------------------------- invoices and tickets
+
+
+def parse_invoice(backend: str, raw: dict[str, Any], today: date) -> Invoice:
+    iid = as_id(raw.get("id"))
+    if not iid:
+        raise ProtocolError("an invoice record has no id.", backend=backend, operation="parse_invoice")
+    status = text(raw.get("status"))
+    due = parse_date(raw.get("duedate"))
+    return Invoice(backend=backend, id=iid, client_id=as_id(raw.get("userid")),
+                   number=text(raw.get("invoicenum")).strip() or iid, status=status,
+                   total=money(raw.get("total")) or Decimal("0.00"), currency=text(raw.get("currencycode")),
+                   issued=parse_date(raw.get("date")), due=due,
+                   overdue=status == "Unpaid" and due is not None and due < today, raw=raw)
+
+
+def parse_ticket(backend: str, raw: dict[str, Any], tz: tzinfo = UTC) -> Ticket:
+    tid = as_id(raw.get("id"))
+    if not tid:
+        raise ProtocolError("a ticket record has no id.", backend=backend, operation="parse_ticket")
+    return Ticket(backend=backend, id=tid, tid=text(raw.get("tid")) or tid, client_id=as_id(raw.get("userid")),
+                  subject=text(raw.get("subject")), status=text(raw.get("status")), email=text(raw.get("email")),
+                  name=text(raw.get("name")), priority=text(raw.get("priority")),
+                  department_id=as_id(raw.get("deptid")), opened=parse_datetime(raw.get("date"), tz),
+                  last_reply=parse_datetime(raw.get("lastreply"), tz), raw=raw)

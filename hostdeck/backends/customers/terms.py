@@ -1,0 +1,55 @@
+"""Search terms: their kinds, their ranks, and the one normalisation both the index and the query use."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# Identifiers: an exact hit on one of these ranks first.
+IDENTIFIERS = frozenset({"ip", "service", "invoice", "email", "server_id", "server_name", "domain"})
+NAMES = frozenset({"name", "company"})
+EXACT, PREFIX, SUBSTRING = 0, 1, 2
+RANK_WORDS = {EXACT: "exact", PREFIX: "prefix", SUBSTRING: "contains"}
+
+
+def normalise(text: str) -> str:
+    """Lower case, trimmed; an IP address in its compressed form; a URL reduced to its host; a trailing dot dropped."""
+    value = text.strip().lower()
+    if "://" in value:
+        value = urlsplit(value).hostname or value
+    value = value.rstrip(".")
+    try:
+        return str(ipaddress.ip_address(value.strip("[]")))
+    except ValueError:
+        return value
+
+
+def ip_terms(value: str | None) -> list[str]:
+    """An address as stored ("2001:db8::1", or a network "2001:db8::/64" of which the ::1 is the usual host)."""
+    if not value:
+        return []
+    text = value.strip()
+    try:
+        if "/" in text:
+            network = ipaddress.ip_network(text, strict=False)
+            return [str(network.network_address), str(network.network_address + 1)]
+        return [str(ipaddress.ip_address(text))]
+    except ValueError:
+        return []
+
+
+@dataclass(slots=True)
+class ClientSummary:
+    """A billing client as the index names it."""
+
+    backend: str
+    client_id: str
+    name: str
+    company: str
+    email: str
+    status: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.backend, self.client_id)

@@ -1,0 +1,121 @@
+"""Pilot tests of the Customers screen (issue 16): search per keystroke from the index, the selected customer's
+sections from the index and then live, the actions with their confirmation naming the customer, read-only."""
+
+from __future__ import annotations
+
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
+from hostdeck.tui.screens.customers import CustomersScreen
+
+
+async def settle(app, pilot, rounds: int = 3):
+    for _ in range(rounds):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def detail_text(app) -> str:
+    return str(app.screen.query_one("#customer-detail").render())
+
+
+async def search(app, pilot, text: str) -> None:
+    box = app.screen.query_one("#filter")
+    box.value = text
+    await settle(app, pilot)
+
+
+async def open_customer(app, pilot, client: dict) -> None:
+    """Search by the client's e-mail and open the first match."""
+    await search(app, pilot, client["email"])
+    app.screen.grid.focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+def one_active_service_client(whmcs) -> tuple[dict, dict]:
+    """A client with exactly one Active service, which bills a simulated server."""
+    by_client: dict[str, list] = {}
+    for s in whmcs.services.values():
+        by_client.setdefault(s["clientid"], []).append(s)
+    for cid, services in sorted(by_client.items(), key=lambda item: int(item[0])):
+        active = [s for s in services if s["status"] == "Active"]
+        if len(active) == 1 and int(active[0]["id"]) in whmcs.service_servers:
+            return whmcs.clients[int(cid)], active[0]
+    raise AssertionError("no such client in the seed")
+
+
+async def test_search_answers_from_the_index_and_the_customer_is_refreshed_live(billing_app):
+    app = billing_app("customers")
+    whmcs = app.test_sims["billing"]
+    client, service = one_active_service_client(whmcs)
+    whmcs.desk.add_ticket(client, "[bold]my site is down", "Customer-Reply")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CustomersScreen)
+        assert screen.built is not None                     # the index was missing: built on arrival
+        await search(app, pilot, client["email"][:6])
+        assert (screen.matches and str(client["id"]) in {cid for _b, cid in screen.matches})
+        await search(app, pilot, client["email"])
+        first = next(iter(screen.matches.values()))
+        assert first.client_id == str(client["id"]) and first.kind == "email"
+        screen.grid.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        text = detail_text(app)
+        assert client["email"] in text and "live from the APIs" in text
+        assert f"#{service['id']}" in text
+        assert "[bold]my site is down" in text               # backend text shown as it is, never as markup
+        assert "Open tickets (" in text and "Unpaid invoices (" in text
+
+
+async def test_suspend_through_whmcs_asks_naming_the_customer_and_suspends(billing_app):
+    app = billing_app("customers")
+    whmcs = app.test_sims["billing"]
+    client, service = one_active_service_client(whmcs)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        await open_customer(app, pilot, client)
+        await pilot.press("s")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert client["lastname"] in dialog.title_text and f"service #{service['id']}" in dialog.target
+        await pilot.click("#cancel")
+        await settle(app, pilot)
+        assert whmcs.services[int(service["id"])]["status"] == "Active"
+        assert any("cancelled" in n.message for n in app._notifications)
+        await pilot.press("s")
+        await settle(app, pilot)
+        await pilot.click("#confirm")
+        await settle(app, pilot)
+        assert whmcs.services[int(service["id"])]["status"] == "Suspended"
+        assert any("done" in n.message or "success" in n.message.lower() for n in app._notifications)
+
+
+async def test_read_only_hides_the_actions_that_change_something(billing_app):
+    app = billing_app("customers")
+    app.read_only = True
+    whmcs = app.test_sims["billing"]
+    client, service = one_active_service_client(whmcs)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        await open_customer(app, pilot, client)
+        for key in ("s", "p", "b", "l"):
+            await pilot.press(key)
+            await settle(app, pilot, 1)
+            assert not isinstance(app.screen, ConfirmDialog)
+        assert whmcs.services[int(service["id"])]["status"] == "Active"
+        assert app.screen.check_action("suspend", ()) is False and app.screen.check_action("open_client", ()) is True
+
+
+async def test_number_key_seven_and_the_command_line_reach_the_screen(billing_app):
+    app = billing_app("sync")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot, 1)
+        await pilot.press("7")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomersScreen)
+        from hostdeck.tui.command_line import command_words
+
+        assert command_words(app.MODES)["customers"].target == "customers"
