@@ -196,7 +196,6 @@ async def servers(args: argparse.Namespace) -> int:
         from .cached import remember_listed
 
         remember_listed(ws, adapters, results, summaries)
-        await _refresh_customer_index(ws)
     if not adapters:
         warn(no_backends_message())
     return 1 if failed or not adapters else 0

@@ -1,6 +1,7 @@
 """`hostdeck customer QUERY [--json]`: the clients a query finds, best first, each with everything they have.
 
-The index is rebuilt first when it is missing or older than 15 minutes. The first matches are refreshed from the APIs
+The index is rebuilt first when it is missing or older than 15 minutes, and from the store when a server list was
+stored after it was built. The first matches are refreshed from the APIs
 (`source: live`); the others are shown as the index has them (`source: index`, with `age_seconds`)."""
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ async def customer(args: argparse.Namespace) -> int:
                     if await asyncio.to_thread(index.built_at, engine) is None:
                         raise
                     warn(f"the customer index could not be refreshed ({exc.message}); answering from the older one.")
+            elif await asyncio.to_thread(index.behind_inventory, engine):
+                await index.refresh(ws, live=False)
             matches = await asyncio.to_thread(search, engine, args.query, MATCHES)
             views = []
             for match in matches:

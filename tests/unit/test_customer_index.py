@@ -114,3 +114,19 @@ def test_normalise_reduces_urls_addresses_and_case():
     assert normalise("2001:DB8:0:0::1") == "2001:db8::1"
     assert normalise("[2001:db8::1]") == "2001:db8::1"
     assert normalise("Example.COM.") == "example.com"
+
+
+def test_a_server_list_stored_after_the_build_makes_the_index_behind(store):
+    from sqlalchemy import text
+
+    from hostdeck.backends.customers.index import behind_inventory
+
+    assert not behind_inventory(store.engine)   # nothing listed yet
+    built = built_at(store.engine)
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO snapshots (scope, backend, fetched_at, payload) VALUES ('servers', 'hz', :t, '[]')"),
+                     {"t": built - timedelta(minutes=1)})
+    assert not behind_inventory(store.engine)   # listed before the build
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE snapshots SET fetched_at = :t"), {"t": built + timedelta(seconds=5)})
+    assert behind_inventory(store.engine)

@@ -204,6 +204,22 @@ def is_stale(engine: Engine, now: datetime | None = None, max_age: float = MAX_A
     return stamp is None or ((now or datetime.now(UTC)) - stamp).total_seconds() > max_age
 
 
+def behind_inventory(engine: Engine) -> bool:
+    """Whether a server list was stored after the index was built (then it is rebuilt from the store before a search,
+    instead of after every `hostdeck servers`, which at 50,000 servers would add seconds to each listing)."""
+    from sqlalchemy import text
+
+    stamp = built_at(engine)
+    if stamp is None:
+        return True
+    with engine.connect() as conn:
+        newest = conn.execute(text("SELECT MAX(fetched_at) FROM snapshots WHERE scope = 'servers'")).scalar()
+    if newest is None:
+        return False
+    listed = newest if isinstance(newest, datetime) else datetime.fromisoformat(str(newest))
+    return (listed if listed.tzinfo else listed.replace(tzinfo=UTC)) > stamp
+
+
 async def refresh(workspace: Workspace, *, live: bool = True) -> int:
     """Rebuild the index: with `live`, from WHMCS's lists read now; without, from the lists the store holds (nothing
     is sent anywhere). Returns the number of clients indexed."""
