@@ -9,25 +9,21 @@ import subprocess
 import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
-from tests.support.cli import cli_env
 from tests.support.cli import run_cli
+from tests.support.cli import sim_env
+from tests.support.fixtures import sim_fixture
+
+from .hz import plain_server
 
 TOKEN = "SENTINEL-TOKEN-day2-77c1"
 
 
-@pytest.fixture
-def sim():
-    with HetznerSim(servers=40, seed=15, token=TOKEN, action_seconds=0.1) as s:
-        yield s
+sim = sim_fixture(lambda: HetznerSim(servers=40, seed=15, token=TOKEN, action_seconds=0.1))
 
 
 @pytest.fixture
 def env(tmp_path, sim):
-    config = tmp_path / "config.toml"
-    config.write_text(f'[[backends]]\nname = "hz"\nkind = "hetzner"\nurl = "{sim.base_url}"\n'
-                      'action_poll_seconds = 0.05\nshutdown_wait_seconds = 5\n')
-    return cli_env(config=config, data=tmp_path / "data", keyring_file=tmp_path / "keyring.json",
-                   HOSTDECK_SECRET_HZ_TOKEN=TOKEN, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    return sim_env(tmp_path, sim, "HZ", TOKEN, shutdown_wait_seconds=5)
 
 
 def hostdeck(env, *args: str) -> subprocess.CompletedProcess:
@@ -41,16 +37,6 @@ def ok_json(proc: subprocess.CompletedProcess):
     return json.loads(proc.stdout)
 
 
-def pick(sim: HetznerSim, status: str = "running", **where) -> tuple[int, dict]:
-    for sid, s in sorted(sim.servers.items()):
-        if s["status"] == status and not s["name"].startswith("legacy") and not s["protection"]["delete"] \
-                and not s["protection"]["rebuild"] and s["location"]["name"] in ("fsn1", "nbg1", "hel1") \
-                and s["server_type"]["architecture"] == "x86" and not s["server_type"]["deprecated"] \
-                and s["primary_disk_size"] < 320 and all(s.get(k) == v for k, v in where.items()):
-            return sid, s
-    raise AssertionError("no such server in the seed")
-
-
 def now(sim: HetznerSim, sid: int) -> dict:
     sim.advance()
     return sim.servers[sid]
@@ -61,7 +47,7 @@ def writes(sim: HetznerSim) -> int:
 
 
 def test_rescue_needs_yes_then_prints_the_password_once(env, sim):
-    sid, raw = pick(sim, rescue_enabled=False)
+    sid, raw = plain_server(sim, rescue_enabled=False)
     sent = len(sim.request_log)
     proc = hostdeck(env, "server", "rescue", "enable", "hz", raw["name"])
     assert proc.returncode == 2 and "--yes" in proc.stderr and len(sim.request_log) == sent   # nothing sent at all
@@ -76,7 +62,7 @@ def test_rescue_needs_yes_then_prints_the_password_once(env, sim):
 
 
 def test_rebuild_prints_the_new_password_and_refuses_protection(env, sim):
-    sid, raw = pick(sim)
+    sid, raw = plain_server(sim)
     doc = ok_json(hostdeck(env, "server", "rebuild", "hz", raw["name"], "--image", "debian-12", "--yes", "--json"))
     assert doc["root_password"] and doc["image"] == "debian-12"
     assert now(sim, sid)["image"]["name"] == "debian-12"
@@ -89,7 +75,7 @@ def test_rebuild_prints_the_new_password_and_refuses_protection(env, sim):
 
 
 def test_image_then_list_and_delete_with_yes(env, sim):
-    sid, raw = pick(sim, backup_window=None)
+    sid, raw = plain_server(sim, backup_window=None)
     doc = ok_json(hostdeck(env, "server", "image", "hz", raw["name"], "--description", "pre-upgrade", "--json"))
     assert doc["type"] == "snapshot" and doc["description"] == "pre-upgrade" and doc["server_id"] == str(sid)
     listed = ok_json(hostdeck(env, "images", "--json"))
@@ -104,7 +90,7 @@ def test_image_then_list_and_delete_with_yes(env, sim):
 
 
 def test_change_type_refuses_a_running_server_unless_shutdown(env, sim):
-    sid, raw = pick(sim)
+    sid, raw = plain_server(sim)
     sent = writes(sim)
     assert hostdeck(env, "server", "change-type", "hz", raw["name"], "cx52").returncode == 2
     proc = hostdeck(env, "server", "change-type", "hz", raw["name"], "cx52", "--yes")
@@ -119,7 +105,7 @@ def test_change_type_refuses_a_running_server_unless_shutdown(env, sim):
 
 
 def test_backups_name_the_price(env, sim):
-    sid, raw = pick(sim, backup_window=None)
+    sid, raw = plain_server(sim, backup_window=None)
     assert hostdeck(env, "server", "backups", "enable", "hz", str(sid)).returncode == 2
     proc = hostdeck(env, "server", "backups", "enable", "hz", str(sid), "--yes")
     assert proc.returncode == 0 and "EUR a month gross (20% of the server's price)" in proc.stderr
@@ -129,7 +115,7 @@ def test_backups_name_the_price(env, sim):
 
 
 def test_protect_label_iso_rdns(env, sim):
-    sid, raw = pick(sim)
+    sid, raw = plain_server(sim)
     ok_json(hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "on", "--json"))
     assert now(sim, sid)["protection"] == {"delete": True, "rebuild": False}
     ok_json(hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "off", "--rebuild", "on", "--json"))
@@ -155,7 +141,7 @@ def test_protect_label_iso_rdns(env, sim):
 
 
 def test_metrics_json_carries_the_series_values(env, sim):
-    sid, raw = pick(sim)
+    sid, raw = plain_server(sim)
     doc = ok_json(hostdeck(env, "server", "metrics", "hz", raw["name"], "--type", "disk", "--period", "1h", "--json"))
     assert doc["backend"] == "hz" and doc["server_id"] == str(sid) and doc["type"] == "disk" and doc["period"] == "1h"
     assert set(doc["series"]) == {"disk.0.iops.read", "disk.0.iops.write", "disk.0.bandwidth.read",
@@ -173,7 +159,7 @@ def test_metrics_json_carries_the_series_values(env, sim):
     ["server", "label", "hz", "{sid}", "a=b"], ["server", "iso", "detach", "hz", "{sid}"],
     ["server", "rdns", "hz", "{sid}", "192.0.2.1", "--reset"], ["images", "delete", "hz", "1", "--yes"]])
 def test_read_only_refuses_before_anything_is_sent(env, sim, args):
-    sid, _ = pick(sim)
+    sid, _ = plain_server(sim)
     sent = len(sim.request_log)
     proc = hostdeck(env, "--read-only", *[a.replace("{sid}", str(sid)) for a in args])
     assert proc.returncode != 0 and "read-only" in proc.stderr
@@ -182,6 +168,6 @@ def test_read_only_refuses_before_anything_is_sent(env, sim, args):
 
 def test_a_read_only_token_is_refused_by_the_api(tmp_path, sim, env):
     env = dict(env, HOSTDECK_SECRET_HZ_TOKEN="demo-hetzner-readonly")
-    sid, _ = pick(sim)
+    sid, _ = plain_server(sim)
     proc = hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "on")
     assert proc.returncode == 1 and "403 forbidden" in proc.stderr

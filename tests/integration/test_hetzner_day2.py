@@ -21,6 +21,7 @@ from tests.support.fixtures import sim_fixture
 from .hz import READONLY_TOKEN
 from .hz import make_adapter
 from .hz import open_sim
+from .hz import plain_server
 
 sim = sim_fixture(open_sim)
 hz = adapter_fixture(make_adapter)
@@ -30,23 +31,13 @@ def writes(sim) -> list[dict]:
     return [r for r in sim.request_log if r["method"] in ("POST", "PUT", "DELETE")]
 
 
-def a_server(sim, status: str = "running", **where) -> tuple[int, dict]:
-    for sid, s in sorted(sim.servers.items()):
-        if s["status"] == status and not s["name"].startswith("legacy") and not s["protection"]["delete"] \
-                and not s["protection"]["rebuild"] and s["location"]["name"] in ("fsn1", "nbg1", "hel1") \
-                and s["server_type"]["architecture"] == "x86" and not s["server_type"]["deprecated"] \
-                and s["primary_disk_size"] < 320 and all(s.get(k) == v for k, v in where.items()):
-            return sid, s
-    raise AssertionError(f"the sim has no such {status} server")
-
-
 def state(sim, sid: int) -> dict:
     sim.advance()
     return sim.servers[sid]
 
 
 async def test_rescue_enable_shows_a_password_and_twice_is_refused(sim, hz):
-    sid, _ = a_server(sim, rescue_enabled=False)
+    sid, _ = plain_server(sim, rescue_enabled=False)
     result = await hz.enable_rescue(str(sid), ssh_keys=["ops-key"])
     assert len(result.secret) >= 16 and "reboot" in result.note
     assert state(sim, sid)["rescue_enabled"] is True
@@ -60,14 +51,14 @@ async def test_rescue_enable_shows_a_password_and_twice_is_refused(sim, hz):
 
 
 async def test_rescue_sends_the_key_ids(sim, hz):
-    sid, _ = a_server(sim, rescue_enabled=False)
+    sid, _ = plain_server(sim, rescue_enabled=False)
     await hz.enable_rescue(str(sid), ssh_keys=["deploy-key", str(sim.ssh_keys[0]["id"])])
     with pytest.raises(ValidationError):
         await hz.enable_rescue(str(sid), ssh_keys=["no-such-key"])
 
 
 async def test_rebuild_returns_the_new_password_and_refuses_protection_before_sending(sim, hz):
-    sid, _ = a_server(sim)
+    sid, _ = plain_server(sim)
     result = await hz.rebuild(str(sid), "debian-12")
     assert result.secret and state(sim, sid)["image"]["name"] == "debian-12"
     assert state(sim, sid)["status"] == "running"
@@ -81,7 +72,7 @@ async def test_rebuild_returns_the_new_password_and_refuses_protection_before_se
 
 
 async def test_create_list_and_delete_a_snapshot(sim, hz):
-    sid, _ = a_server(sim)
+    sid, _ = plain_server(sim)
     image = await hz.create_image(str(sid), description="before upgrade")
     assert image.kind is ImageKind.SNAPSHOT and image.description == "before upgrade" and image.status == "available"
     assert image.server_id == str(sid)
@@ -94,7 +85,7 @@ async def test_create_list_and_delete_a_snapshot(sim, hz):
 
 
 async def test_type_choices_price_difference_and_disk_rule(sim, hz):
-    sid, raw = a_server(sim, status="off")
+    sid, raw = plain_server(sim, status="off")
     choices = {c.name: c for c in await hz.type_choices(str(sid))}
     assert raw["server_type"]["name"] not in choices
     location = raw["location"]["name"]
@@ -111,12 +102,12 @@ async def test_type_choices_price_difference_and_disk_rule(sim, hz):
 
 
 async def test_change_type_keeps_the_disk_and_refuses_a_running_server(sim, hz):
-    running, _ = a_server(sim)
+    running, _ = plain_server(sim)
     sent = len(writes(sim))
     with pytest.raises(ConflictError) as refused:
         await hz.change_type(str(running), "cx52")
     assert "shut it down" in refused.value.message and len(writes(sim)) == sent
-    sid, raw = a_server(sim, status="off")
+    sid, raw = plain_server(sim, status="off")
     disk = raw["primary_disk_size"]
     result = await hz.change_type(str(sid), "cx52")
     assert "kept" in result.message
@@ -126,7 +117,7 @@ async def test_change_type_keeps_the_disk_and_refuses_a_running_server(sim, hz):
 
 
 async def test_backups_name_the_price_and_toggle_the_window(sim, hz):
-    sid, raw = a_server(sim, backup_window=None)
+    sid, raw = plain_server(sim, backup_window=None)
     result = await hz.set_backups(str(sid), True)
     price = Decimal(next(p for p in raw["server_type"]["prices"]
                          if p["location"] == raw["location"]["name"])["price_monthly"]["gross"])
@@ -137,7 +128,7 @@ async def test_backups_name_the_price_and_toggle_the_window(sim, hz):
 
 
 async def test_protection_changes_only_what_is_asked(sim, hz):
-    sid, _ = a_server(sim)
+    sid, _ = plain_server(sim)
     await hz.set_protection(str(sid), delete=True)
     assert state(sim, sid)["protection"] == {"delete": True, "rebuild": False}
     await hz.set_protection(str(sid), delete=False, rebuild=True)
@@ -147,7 +138,7 @@ async def test_protection_changes_only_what_is_asked(sim, hz):
 
 
 async def test_labels_merge_keeping_the_others(sim, hz):
-    sid, raw = a_server(sim)
+    sid, raw = plain_server(sim)
     before = dict(raw["labels"])
     server = await hz.set_labels(str(sid), {"tier": "gold"}, remove=["role"] if "role" in before else ())
     expected = {k: v for k, v in before.items() if k != "role"} | {"tier": "gold"}
@@ -158,7 +149,7 @@ async def test_labels_merge_keeping_the_others(sim, hz):
 
 
 async def test_iso_attach_and_detach(sim, hz):
-    sid, _ = a_server(sim)
+    sid, _ = plain_server(sim)
     await hz.attach_iso(str(sid), "systemrescue-11.02-amd64.iso")
     assert state(sim, sid)["iso"]["name"] == "systemrescue-11.02-amd64.iso"
     found = await hz.attachments(str(sid))
@@ -168,7 +159,7 @@ async def test_iso_attach_and_detach(sim, hz):
 
 
 async def test_reverse_dns_set_and_reset(sim, hz):
-    sid, raw = a_server(sim)
+    sid, raw = plain_server(sim)
     ip = raw["public_net"]["ipv4"]["ip"]
     await hz.set_reverse_dns(str(sid), ip, "mx.example.com")
     assert state(sim, sid)["public_net"]["ipv4"]["dns_ptr"] == "mx.example.com"
@@ -180,7 +171,7 @@ async def test_reverse_dns_set_and_reset(sim, hz):
                                          (MetricKind.NETWORK, {"network.0.bandwidth.in", "network.0.bandwidth.out",
                                                                "network.0.pps.in", "network.0.pps.out"})])
 async def test_metrics_are_floats_with_units(sim, hz, kind, names):
-    sid, _ = a_server(sim)
+    sid, _ = plain_server(sim)
     metrics = await hz.metrics(str(sid), kind, "1h")
     assert {s.name for s in metrics.series} == names and metrics.step_seconds > 0
     for series in metrics.series:
@@ -206,7 +197,7 @@ async def test_attachments_name_firewalls_volumes_and_primary_ips(sim, hz):
 
 async def test_read_only_refuses_every_day2_write_before_sending(sim):
     hz = make_adapter(sim, read_only=True)
-    sid, _ = a_server(sim)
+    sid, _ = plain_server(sim)
     sent = len(sim.request_log)
     calls = [hz.enable_rescue(str(sid)), hz.disable_rescue(str(sid)), hz.rebuild(str(sid), "debian-12"),
              hz.create_image(str(sid)), hz.delete_image("1"), hz.change_type(str(sid), "cx52"),
@@ -223,7 +214,7 @@ async def test_read_only_refuses_every_day2_write_before_sending(sim):
 
 async def test_a_read_only_token_is_refused_by_the_api(sim):
     hz = make_adapter(sim, token=READONLY_TOKEN)
-    sid, _ = a_server(sim)
+    sid, _ = plain_server(sim)
     with pytest.raises(PermissionDenied) as refused:
         await hz.set_protection(str(sid), delete=True)
     assert refused.value.code == "forbidden"
@@ -231,7 +222,7 @@ async def test_a_read_only_token_is_refused_by_the_api(sim):
 
 
 async def test_describe_call_names_each_day2_call(sim, hz):
-    sid, _ = a_server(sim)
+    sid, _ = plain_server(sim)
     server = await hz.get_server(str(sid))
     assert hz.describe_call(Capability.RESCUE, server, variant="rescue_disable") == \
         f"POST /servers/{sid}/actions/disable_rescue"

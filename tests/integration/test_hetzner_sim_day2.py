@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from hostdeck.backends.sim.hetzner import HetznerSim
 from tests.integration.test_hetzner_sim import READONLY
 from tests.integration.test_hetzner_sim import FakeClock
@@ -13,16 +11,9 @@ from tests.integration.test_hetzner_sim import assert_error
 from tests.integration.test_hetzner_sim import client
 from tests.integration.test_hetzner_sim import running_server
 from tests.integration.test_hetzner_sim import schema_check  # noqa: F401 - a fixture
+from tests.integration.test_hetzner_sim import sim  # noqa: F401 - a fixture
 
-A = 10.0
-
-
-@pytest.fixture
-def sim():
-    s = HetznerSim(servers=60, seed=5, action_seconds=A)
-    s.clock = FakeClock()
-    with s:
-        yield s
+A = 10.0  # the action_seconds of the `sim` fixture
 
 
 def off_server(sim: HetznerSim) -> int:

@@ -122,6 +122,14 @@ class Day2:
         handler: Callable[[dict[str, Any], dict[str, Any]], Response] = getattr(self, f"_{name}")
         return handler(server, body)
 
+    def _set_later(self, command: str, server: dict[str, Any], fields: dict[str, Any], **answer: Any) -> Response:
+        """Start `command` (the answer: its action and `answer`); when it succeeds, the server's `fields` are set."""
+        def done() -> None:
+            server.update(fields)
+            self.sim.touch(server)
+
+        return Response.json(201, {"action": self._start(command, server, on_success=done), **answer})
+
     def _start(self, command: str, server: dict[str, Any], *, on_success: Callable[[], None] | None = None,
                on_error: Callable[[], None] | None = None) -> dict[str, Any]:
         self.sim.touch(server)
@@ -140,24 +148,13 @@ class Day2:
         if server["rescue_enabled"]:
             raise ApiError(409, "rescue_already_enabled", "rescue mode is already enabled for this server")
         self.sim.check_unlocked(server)
-
-        def done() -> None:
-            server["rescue_enabled"] = True
-            self.sim.touch(server)
-
-        action = self._start("enable_rescue", server, on_success=done)
-        return Response.json(201, {"action": action, "root_password": new_password()})
+        return self._set_later("enable_rescue", server, {"rescue_enabled": True}, root_password=new_password())
 
     def _disable_rescue(self, server: dict[str, Any], body: dict[str, Any]) -> Response:
         if not server["rescue_enabled"]:
             raise ApiError(409, "rescue_already_disabled", "rescue mode is already disabled for this server")
         self.sim.check_unlocked(server)
-
-        def done() -> None:
-            server["rescue_enabled"] = False
-            self.sim.touch(server)
-
-        return Response.json(201, {"action": self._start("disable_rescue", server, on_success=done)})
+        return self._set_later("disable_rescue", server, {"rescue_enabled": False})
 
     def _create_image(self, server: dict[str, Any], body: dict[str, Any]) -> Response:
         kind = body.get("type", "snapshot")
@@ -257,12 +254,7 @@ class Day2:
             raise invalid({k: [f"{k} must be a boolean"] for k in bad})
         self.sim.check_unlocked(server)
         wanted = {k: body[k] for k in ("delete", "rebuild") if k in body}
-
-        def done() -> None:
-            server["protection"].update(wanted)
-            self.sim.touch(server)
-
-        return Response.json(201, {"action": self._start("change_protection", server, on_success=done)})
+        return self._set_later("change_protection", server, {"protection": {**server["protection"], **wanted}})
 
     def _attach_iso(self, server: dict[str, Any], body: dict[str, Any]) -> Response:
         iso = self.sim.lookup(self.isos, body.get("iso"))
@@ -271,21 +263,11 @@ class Day2:
         if iso["architecture"] not in (None, server["server_type"]["architecture"]):
             raise invalid({"iso": [f"ISO architecture {iso['architecture']} does not match the server's"]})
         self.sim.check_unlocked(server)
-
-        def done() -> None:
-            server["iso"] = iso
-            self.sim.touch(server)
-
-        return Response.json(201, {"action": self._start("attach_iso", server, on_success=done)})
+        return self._set_later("attach_iso", server, {"iso": iso})
 
     def _detach_iso(self, server: dict[str, Any], body: dict[str, Any]) -> Response:
         self.sim.check_unlocked(server)
-
-        def done() -> None:
-            server["iso"] = None
-            self.sim.touch(server)
-
-        return Response.json(201, {"action": self._start("detach_iso", server, on_success=done)})
+        return self._set_later("detach_iso", server, {"iso": None})
 
     def _change_dns_ptr(self, server: dict[str, Any], body: dict[str, Any]) -> Response:
         ip, ptr = body.get("ip"), body.get("dns_ptr", "")
