@@ -46,8 +46,7 @@ async def _run(args: argparse.Namespace, work: Work, check: Callable[[], None] |
         if action.mutating:
             _refuse_read_only(ws, what)
         if action.needs_yes and not getattr(args, "yes", False):
-            warn(f"{what} of {args.server} on {args.backend} {'loses data or costs money' if action.dangerous else 'is disruptive'}: "
-                 "add --yes to confirm. Nothing was sent.")
+            warn(f"{what} of {args.server} on {args.backend}: {action.help}. Add --yes to confirm. Nothing was sent.")
             if getattr(args, "json", False):
                 emit_json({"error": {"category": "confirmation", "message": f"{what} needs --yes"}})
             return 2

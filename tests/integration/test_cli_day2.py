@@ -171,3 +171,25 @@ def test_a_read_only_token_is_refused_by_the_api(tmp_path, sim, env):
     sid, _ = plain_server(sim)
     proc = hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "on")
     assert proc.returncode == 1 and "403 forbidden" in proc.stderr
+
+
+def test_the_confirmation_names_backend_server_and_customer(env, sim):
+    """A costly or destructive action names whom it touches: the backend, the server and, from the service link, the
+    customer who pays for it."""
+    from pathlib import Path
+
+    from hostdeck.backends.sim.whmcs import WhmcsSim
+
+    with WhmcsSim(clients=15, seed=2) as whmcs:
+        config = Path(env["HOSTDECK_CONFIG"])
+        config.write_text(config.read_text() + f'\n[[backends]]\nname = "wh"\nkind = "whmcs"\nurl = "{whmcs.base_url}"\n')
+        e = {**env, "HOSTDECK_SECRET_WH_IDENTIFIER": whmcs.identifier, "HOSTDECK_SECRET_WH_SECRET": whmcs.secret,
+             "HOSTDECK_SECRET_WH_ACCESSKEY": ""}
+        sid, raw = plain_server(sim, backup_window=None)
+        service_id, service = next((i, s) for i, s in sorted(whmcs.services.items()) if s["status"] == "Active")
+        assert hostdeck(e, "sync", "services", "--link", str(service_id), "hz", str(sid)).returncode == 0
+        proc = hostdeck(e, "server", "backups", "enable", "hz", raw["name"], "--yes")
+        assert proc.returncode == 0, proc.stderr
+        client = whmcs.clients[int(service["clientid"])]
+        line = next(l for l in proc.stderr.splitlines() if raw["name"] in l)
+        assert f"(id {sid}) on hz, customer " in line and client["lastname"] in line and f"#{service_id}" in line
