@@ -210,14 +210,13 @@ async def server_change_type(args: argparse.Namespace) -> int:
                 raise ConflictError(f"{server.name} did not shut down ({down.message}); nothing else was done.",
                                     backend=adapter.name, operation="change type")
             warn(f"{server.name} is off.")
-        choice = None
+        choice = None   # for the price difference; whether the type fits is the API's to say
         try:
             choice = next((c for c in await adapter.type_choices(server.id) if c.name == args.server_type), None)
-        except UnsupportedError:
-            pass
+        except BackendError as exc:
+            warn(f"the price difference is not known ({exc}).")
         if choice is not None and not choice.allowed:
-            raise ValidationError(f"{server.name} cannot change to {choice.name}: {choice.reason}.", backend=adapter.name,
-                                  operation="change type")
+            warn(f"{choice.name} may not fit {server.name}: {choice.reason}.")
         result = await adapter.change_type(server.id, args.server_type, upgrade_disk=args.upgrade_disk,
                                            progress=progress.action)
         difference = choice.monthly_difference if choice else None

@@ -207,7 +207,7 @@ class Day2Client:
                      self.http.backend)
 
     async def delete_image(self, image_id: int | str) -> None:
-        await self.http.request("DELETE", f"/images/{image_id}", operation="delete image", expect=(204,), safe=False)
+        await self.http.request("DELETE", f"/images/{image_id}", operation="delete image", expect=(204, 200), safe=False)
 
     async def pricing(self) -> dict[str, Any]:
         return _root(await self.http.request("GET", "/pricing", operation="get pricing"), "pricing", self.http.backend)

@@ -6,6 +6,7 @@ Every mutation asks `_require` first, so read-only mode refuses before anything 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from typing import Any
 from ..adapter_base.http_adapter import HttpAdapter
 from ..contract import Capability
 from ..contract import ProgressFn
+from ..errors import BackendError
 from ..errors import ConflictError
 from ..errors import NotFoundError
 from ..errors import PermissionDenied
@@ -100,9 +102,11 @@ def parse_metrics(backend: str, server_id: str, kind: MetricKind, period: str, r
         points = []
         for pair in (body or {}).get("values") or []:
             try:
-                points.append((float(pair[0]), float(pair[1])))
+                when, value = float(pair[0]), float(pair[1])
             except (TypeError, ValueError, IndexError):
-                continue   # a gap ("NaN" parses; null does not)
+                continue   # a gap
+            if math.isfinite(value):   # "NaN" is a gap too (and no JSON number)
+                points.append((when, value))
         series.append(MetricSeries(name=name, unit=metric_unit(name), points=tuple(points)))
     return Metrics(backend=backend, server_id=server_id, kind=kind, period=period,
                    step_seconds=float(raw.get("step") or 0), series=tuple(series))
@@ -261,7 +265,11 @@ class HetznerDay2(HttpAdapter):
 
     async def backup_surcharge(self, server_id: str) -> tuple[Decimal | None, Decimal]:
         """(monthly gross surcharge in EUR or None when unpriced, percentage) of backups for this server."""
-        raw, pricing = await asyncio.gather(self._raw(server_id), self.day2.pricing())
+        raw = await self._raw(server_id)
+        try:
+            pricing = await self.day2.pricing()
+        except BackendError:   # the price is information; the documented 20% stands in
+            pricing = {}
         percent = Decimal(str(((pricing.get("server_backup") or {}).get("percentage")) or "20"))
         location = (raw.get("location") or {}).get("name")
         price = next((p.monthly_gross for p in parse.parse_prices((raw.get("server_type") or {}).get("prices"))
