@@ -11,7 +11,9 @@ and the fault injection of `hostdeck.backends.sim.server`.
 Choices where the public material is silent (unverified): body validation errors answer 422, query
 errors 400; `reset_password` on a server that is not running answers 422 `server_not_running`; reboot
 of a powered-off server leaves it off, reset powers it on; seeded servers named `legacy-*` run guests
-that ignore ACPI (`shutdown` never turns them off), like servers passed to `ignore_acpi()`.
+that ignore ACPI (`shutdown` never turns them off), like servers passed to `ignore_acpi()`. A read-only token is
+refused with 403 `forbidden` on every write, as seen in the field (`readonly_code="token_readonly"` for the other code).
+The day-2 endpoints (rescue, images, type changes, ISOs, metrics, ...) are in `sim/hetzner_day2.py`.
 """
 
 from __future__ import annotations
