@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import time
+
+import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
 from tests.integration.test_hetzner_sim import READONLY
@@ -248,3 +253,29 @@ def test_read_only_token_is_forbidden_on_every_day2_write(sim):
     sim.clock.advance(A)
     sim.advance()
     assert (sim.servers[sid]["rescue_enabled"], sim.servers[sid]["labels"], len(sim.images)) == before
+
+
+@pytest.mark.skipif(shutil.which("hcloud") is None, reason="the hcloud CLI is not installed")
+def test_the_hcloud_cli_drives_the_day2_endpoints():
+    """The official CLI as a client: it looks names up, sends IDs and follows the actions to their end."""
+    with HetznerSim(servers=30, seed=15, action_seconds=0.1) as s:
+        env = dict(os.environ, HCLOUD_ENDPOINT=s.base_url, HCLOUD_TOKEN="demo-hetzner-token")
+
+        def hcloud(*args: str) -> str:
+            proc = subprocess.run(["hcloud", *args], env=env, capture_output=True, text=True, timeout=60)
+            assert proc.returncode == 0, (args, proc.stdout + proc.stderr)
+            return proc.stdout
+
+        sid = off_server(s)
+        name = s.servers[sid]["name"]
+        assert "root password" in hcloud("server", "enable-rescue", name, "--ssh-key", "ops-key")
+        hcloud("server", "change-type", name, "cx52", "--keep-disk")
+        hcloud("server", "add-label", name, "tier=gold")
+        hcloud("server", "enable-protection", name, "delete")
+        hcloud("server", "attach-iso", name, "systemrescue-11.02-amd64.iso")
+        assert "systemrescue" in hcloud("iso", "list")
+        assert "cpu" in hcloud("server", "metrics", "--type", "cpu", name).lower()
+        s.advance()
+        server = s.servers[sid]
+        assert server["rescue_enabled"] and server["server_type"]["name"] == "cx52" and server["labels"]["tier"] == "gold"
+        assert server["protection"]["delete"] and server["iso"]["name"] == "systemrescue-11.02-amd64.iso"

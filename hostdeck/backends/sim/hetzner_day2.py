@@ -342,7 +342,8 @@ class Day2:
         if arch:
             wildcard = (req.arg("include_architecture_wildcard") or "false").lower() == "true"
             items = [i for i in items if i["architecture"] == arch or (wildcard and i["architecture"] is None)]
-        return self.sim.list_items(req, "isos", items, ())
+        # `sort` is not in the schema's parameters, but the hcloud CLI sends it (`iso list`): the API takes it
+        return self.sim.list_items(req, "isos", items, ("id", "name"))
 
     def firewall_list(self) -> list[dict[str, Any]]:
         applied: dict[int, list[dict[str, Any]]] = {f["id"]: [] for f in self.firewalls}
