@@ -76,11 +76,14 @@ def day2_call(capability: Capability, server_id: str, variant: str | None) -> st
 
 
 def parse_image(backend: str, raw: dict[str, Any]) -> Image:
-    kind = str(raw.get("type") or "snapshot")
+    try:
+        kind = ImageKind(str(raw.get("type") or "snapshot"))
+    except ValueError:
+        kind = ImageKind.SYSTEM
     source = raw.get("created_from") or {}
     size = raw.get("image_size")
     return Image(backend=backend, id=str(raw.get("id")), name=str(raw.get("name") or raw.get("description") or raw.get("id")),
-                 kind=ImageKind(kind) if kind in ImageKind._value2member_map_ else ImageKind.SYSTEM,
+                 kind=kind,
                  description=str(raw.get("description") or ""), status=str(raw.get("status") or "available"),
                  created=parse.parse_time(raw.get("created")), size_gb=float(size) if size is not None else None,
                  server_id=str(source["id"]) if isinstance(source, dict) and source.get("id") is not None else
