@@ -182,9 +182,11 @@ DAY2_CLI: tuple[CliCommand, ...] = (
     CliCommand("image", "server_image", "take a snapshot (or a backup, where backups are on) of the disk", "create image",
                (*_SERVER, CliArg(("--description",), {"metavar": "TEXT"}),
                 CliArg(("--type",), {"dest": "image_type", "choices": ["snapshot", "backup"], "default": "snapshot"}))),
-    CliCommand("change-type", "server_change_type", "another server type (the server must be off; needs --yes)",
+    CliCommand("change-type", "server_change_type", "another server type (the server must be off; needs --yes); "
+               "without TYPE, the types it can change to with the monthly price difference",
                "change type",
-               (*_SERVER, CliArg(("server_type",), {"metavar": "TYPE"}),
+               (*_SERVER, CliArg(("server_type",), {"metavar": "TYPE", "nargs": "?",
+                                                    "help": "the new type; without it, the choices and their prices"}),
                 CliArg(("--upgrade-disk",), {"action": "store_true",
                                              "help": "grow the disk too (then a smaller type is no longer possible)"}),
                 CliArg(("--shutdown",), {"action": "store_true",

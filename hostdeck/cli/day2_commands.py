@@ -37,15 +37,17 @@ from .output import warn
 Work = Callable[[Adapter, Server, Progress], Awaitable[int]]
 
 
-async def _run(args: argparse.Namespace, work: Work, check: Callable[[], None] | None = None) -> int:
+async def _run(args: argparse.Namespace, work: Work, check: Callable[[], None] | None = None, *,
+               reads_only: bool = False) -> int:
     """One day-2 action on one server, as the catalogue declares it: read-only refused, then --yes where it is needed,
-    then the arguments checked, all before anything is sent; then the target named (with its customer) and `work`."""
+    then the arguments checked, all before anything is sent; then the target named (with its customer) and `work`.
+    `reads_only`: this run only shows something (the choices of change-type) and is neither refused nor confirmed."""
     action = cli_action(args.server_command, verb=getattr(args, "verb", None))
     what = action.label[0].lower() + action.label[1:]
     with CommandContext(args) as ws:
-        if action.mutating:
+        if action.mutating and not reads_only:
             _refuse_read_only(ws, what)
-        if action.needs_yes and not getattr(args, "yes", False):
+        if action.needs_yes and not reads_only and not getattr(args, "yes", False):
             warn(f"{what} of {args.server} on {args.backend}: {action.help}. Add --yes to confirm. Nothing was sent.")
             if getattr(args, "json", False):
                 emit_json({"error": {"category": "confirmation", "message": f"{what} needs --yes"}})
@@ -59,7 +61,7 @@ async def _run(args: argparse.Namespace, work: Work, check: Callable[[], None] |
                 raise UnsupportedError(adapter.missing_reason(action.capability) or f"{adapter.kind} backends cannot "
                                        f"{what}.", backend=adapter.name, operation=what)
             server = await adapter.get_server(args.server)
-            if action.dangerous:
+            if action.dangerous and not reads_only:
                 customer = await _billing_link(ws, server)
                 warn(f"{what}: {server.name} (id {server.id}) on {adapter.name}"
                      + (f", customer {plain(customer)}" if customer else ", no billing link"))
@@ -198,8 +200,30 @@ async def _delete_image(args: argparse.Namespace, backend: str, ref: str) -> int
 
 
 # type, backups, protection, labels, ISO, reverse DNS -----------------------------------------------
+async def _type_choices(args: argparse.Namespace, adapter: Adapter, server: Server) -> int:
+    choices = await adapter.type_choices(server.id)
+    if args.json:
+        emit_json({"backend": adapter.name, "server": server.name, "server_id": server.id, "type": server.plan,
+                   "choices": [{"name": c.name, "cores": c.cores, "memory_gb": c.memory_gb, "disk_gb": c.disk_gb,
+                                "monthly_gross": str(c.monthly_gross) if c.monthly_gross is not None else None,
+                                "monthly_difference": str(c.monthly_difference) if c.monthly_difference is not None
+                                else None, "currency": c.currency, "allowed": c.allowed, "reason": c.reason}
+                               for c in choices]})
+        return 0
+    say(f"{server.name} is {server.plan}; the types it can change to, with what they cost more a month (gross):")
+    table(["type", "cores", "memory", "disk", "a month", "difference", "note"],
+          [[c.name, plain(c.cores), f"{c.memory_gb:g} GB" if c.memory_gb else "", f"{c.disk_gb} GB" if c.disk_gb else "",
+            f"{c.monthly_gross} {c.currency}" if c.monthly_gross is not None else "",
+            (f"{'+' if c.monthly_difference >= 0 else ''}{c.monthly_difference}" if c.monthly_difference is not None
+             else ""), "" if c.allowed else f"not possible: {c.reason}"] for c in choices])
+    return 0
+
+
 async def server_change_type(args: argparse.Namespace) -> int:
+    """Without TYPE: the choices with their price difference (reads only); with TYPE: the change."""
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
+        if args.server_type is None:
+            return await _type_choices(args, adapter, server)
         if server.status not in (ServerStatus.OFF, ServerStatus.UNKNOWN):
             if not args.shutdown:
                 raise ConflictError(f"the server is {server.status.value}: shut it down first (hostdeck server power "
@@ -226,7 +250,7 @@ async def server_change_type(args: argparse.Namespace) -> int:
                           "monthly_difference": str(difference) if difference is not None else None,
                           "currency": choice.currency if choice else None})
 
-    return await _run(args, work)
+    return await _run(args, work, reads_only=args.server_type is None)
 
 
 async def server_backups(args: argparse.Namespace) -> int:

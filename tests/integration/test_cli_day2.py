@@ -100,6 +100,9 @@ def test_change_type_refuses_a_running_server_unless_shutdown(env, sim):
     doc = ok_json(hostdeck(env, "server", "change-type", "hz", raw["name"], "cx52", "--shutdown", "--yes", "--json"))
     assert doc["to"] == "cx52" and doc["upgrade_disk"] is False and doc["monthly_difference"]
     assert now(sim, sid)["server_type"]["name"] == "cx52" and now(sim, sid)["primary_disk_size"] == disk
+    choices = ok_json(hostdeck(env, "server", "change-type", "hz", str(sid), "--json"))   # no TYPE: the choices
+    by_name = {c["name"]: c for c in choices["choices"]}
+    assert choices["type"] == "cx52" and not by_name["cax11"]["allowed"] and by_name["cx42"]["monthly_difference"][0] == "-"
     arm = hostdeck(env, "server", "change-type", "hz", str(sid), "cax11", "--shutdown", "--yes")
     assert arm.returncode == 1 and "may not fit" in arm.stderr and "architecture is arm" in arm.stderr
 

@@ -92,10 +92,12 @@ async def test_type_choices_price_difference_and_disk_rule(sim, hz):
 
     def gross(name: str) -> Decimal:
         stype = next(t for t in sim.server_types if t["name"] == name)
-        return Decimal(next(p for p in stype["prices"] if p["location"] == location)["price_monthly"]["gross"])
+        price = next(p for p in stype["prices"] if p["location"] == location)["price_monthly"]["gross"]
+        return Decimal(price).quantize(Decimal("0.01"))
 
     big = choices["cx52"]
-    assert big.allowed and big.monthly_difference == (gross("cx52") - gross(raw["server_type"]["name"])).quantize(Decimal("0.01"))
+    assert big.allowed and big.monthly_difference == gross("cx52") - gross(raw["server_type"]["name"])
+    assert big.monthly_gross == gross("cx52")
     assert not choices["cax11"].allowed and "arm" in choices["cax11"].reason
     smaller = [c for c in choices.values() if c.disk_gb is not None and c.disk_gb < raw["primary_disk_size"]]
     assert all(not c.allowed for c in smaller)

@@ -228,7 +228,9 @@ class HetznerDay2(HttpAdapter):
         location = str((raw.get("location") or {}).get("name") or "")
         disk = int(raw.get("primary_disk_size") or current.get("disk") or 0)
         types = (await self.catalog()).of_kind(CatalogKind.SERVER_TYPE)
-        here = {t.name: next((p.monthly_gross for p in t.prices if p.location == location), None) for t in types}
+        cent = Decimal("0.01")
+        here = {t.name: next((p.monthly_gross.quantize(cent) for p in t.prices if p.location == location), None)
+                for t in types}
         now_price = here.get(str(current.get("name")))
         choices = []
         for t in types:
@@ -245,7 +247,7 @@ class HetznerDay2(HttpAdapter):
             choices.append(TypeChoice(name=t.name, cores=t.attrs.get("cores"),
                                       memory_gb=(t.attrs["memory_mb"] / 1024) if t.attrs.get("memory_mb") else None,
                                       disk_gb=t_disk, monthly_gross=price,
-                                      monthly_difference=(price - now_price).quantize(Decimal("0.01"))
+                                      monthly_difference=price - now_price
                                       if price is not None and now_price is not None else None,
                                       allowed=not reason, reason=reason))
         return sorted(choices, key=lambda c: (not c.allowed, c.monthly_gross if c.monthly_gross is not None else Decimal(0)))
