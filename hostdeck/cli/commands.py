@@ -964,3 +964,17 @@ async def cloudpanel_trust(args: argparse.Namespace) -> int:
     else:
         say(f"trusted {trusted.host}:{trusted.port} {trusted.key_type} {trusted.fingerprint}")
     return 0
+
+
+# day-2 operations (dispatched by name from here; they use the helpers above) ---------------------------------
+from .day2_commands import images  # noqa: E402,F401
+from .day2_commands import server_backups  # noqa: E402,F401
+from .day2_commands import server_change_type  # noqa: E402,F401
+from .day2_commands import server_image  # noqa: E402,F401
+from .day2_commands import server_iso  # noqa: E402,F401
+from .day2_commands import server_label  # noqa: E402,F401
+from .day2_commands import server_metrics  # noqa: E402,F401
+from .day2_commands import server_protect  # noqa: E402,F401
+from .day2_commands import server_rdns  # noqa: E402,F401
+from .day2_commands import server_rebuild  # noqa: E402,F401
+from .day2_commands import server_rescue  # noqa: E402,F401

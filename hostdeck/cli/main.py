@@ -86,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cached", action="store_true",
                    help="the stored inventory, without touching the network (each backend's age on stderr)")
 
+    p = cmd("images", "images", "the project's snapshots and backups; `images delete BACKEND IMAGE --yes` deletes one")
+    p.add_argument("words", nargs="*", metavar="[delete BACKEND IMAGE]")
+    p.add_argument("--backend", action="append", metavar="NAME", help="only this backend (repeatable)")
+    p.add_argument("--type", action="append", dest="image_types", choices=["snapshot", "backup", "system"],
+                   help="only images of this type (repeatable; default snapshot and backup)")
+    p.add_argument("--yes", action="store_true", help="confirm `images delete`")
+
     server = sub.add_parser("server", help="show or act on one server (named by id or by name)")
     srv = server.add_subparsers(dest="server_command", metavar="ACTION", required=True)
     p = cmd("show", "server_show", "one server with every field", True, srv)

@@ -25,3 +25,15 @@ def make_adapter(sim, *, token: str = TOKEN, read_only: bool = False, timeout: f
                            options={"action_poll_seconds": 0.05, "shutdown_wait_seconds": 1.0, **options})
     return HetznerAdapter(config, secrets=Secrets(overlay={("hz", "token"): token}), events=events or EventLog(),
                           read_only=read_only, store=store, policy=FAST)
+
+
+def plain_server(sim: HetznerSim, status: str = "running", **where) -> tuple[int, dict]:
+    """A seeded server every day-2 operation accepts: unprotected, x86 in the EU (where every type is sold), of a type
+    still sold with a disk smaller than the largest, and not a guest that ignores ACPI; `where`: more fields to match."""
+    for sid, s in sorted(sim.servers.items()):
+        if s["status"] == status and not s["name"].startswith("legacy") and not s["protection"]["delete"] \
+                and not s["protection"]["rebuild"] and s["location"]["name"] in ("fsn1", "nbg1", "hel1") \
+                and s["server_type"]["architecture"] == "x86" and not s["server_type"]["deprecated"] \
+                and s["primary_disk_size"] < 320 and all(s.get(k) == v for k, v in where.items()):
+            return sid, s
+    raise AssertionError(f"the seed has no such {status} server")

@@ -43,8 +43,8 @@ class FakeClock:
 def _adjusted_spec(legacy_datacenter: bool) -> dict[str, Any]:
     """A copy of the February 2026 spec with three documented, minimal adjustments.
 
-    1. `datacenter` was removed from servers on 2026-07-01 (hetzner.md, gotcha 3): drop it from
-       `server.required` unless the simulator runs with legacy_datacenter=True.
+    1. `datacenter` was removed from servers and primary IPs on 2026-07-01 (hetzner.md, gotcha 3): drop it from
+       their `required` unless the simulator runs with legacy_datacenter=True.
     2. `server_type.locations[]` gained `available`/`recommended` in 2026-04: add them as required booleans,
        so the newer fields are checked rather than merely tolerated.
     3. The spec marks nullable references as `{"allOf": [{"$ref": ...}], "nullable": true}`; the validator
@@ -55,6 +55,10 @@ def _adjusted_spec(legacy_datacenter: bool) -> dict[str, Any]:
     schemas = spec["components"]["schemas"]
     if not legacy_datacenter:
         schemas["server"]["required"].remove("datacenter")
+        for response in ("list_primary_ips_response", "get_primary_ip_response"):   # primary IPs lost it too
+            props = schemas[response]["properties"]
+            record = props["primary_ips"]["items"] if "primary_ips" in props else props["primary_ip"]
+            record["required"].remove("datacenter")
     loc = schemas["server_type_location"]
     loc["properties"].update({"available": {"type": "boolean"}, "recommended": {"type": "boolean"}})
     loc["required"] += ["available", "recommended"]
@@ -447,10 +451,10 @@ def test_auth(ro_sim):
         assert_error(anon.get("/servers", headers={"Authorization": TOKEN}), 401, "unauthorized")  # no Bearer
         assert ro.get("/servers").status_code == 200
         sid = next(iter(ro_sim.servers))
-        assert_error(ro.post(f"/servers/{sid}/actions/poweroff"), 403, "token_readonly")
-        assert_error(ro.delete(f"/servers/{sid}"), 403, "token_readonly")
+        assert_error(ro.post(f"/servers/{sid}/actions/poweroff"), 403, "forbidden")  # as seen in the field
+        assert_error(ro.delete(f"/servers/{sid}"), 403, "forbidden")
         assert_error(ro.post("/servers", json={"name": "x", "server_type": "cx22", "image": "debian-12"}),
-                     403, "token_readonly")
+                     403, "forbidden")
 
 
 def test_rate_limit_bucket_and_429():

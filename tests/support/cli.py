@@ -50,3 +50,14 @@ def store_rows(env: dict[str, str], sql: str) -> list[Any]:
 
     with sqlite3.connect(Path(env["HOSTDECK_DATA_DIR"]) / "hostdeck.db") as conn:
         return conn.execute(sql).fetchall()
+
+
+def sim_env(tmp_path: Path, sim: Any, backend: str, token: str, *, kind: str = "hetzner", **options: Any) -> dict[str, str]:
+    """The environment of a run against one simulator: a config naming it as backend `backend` (lower case) with
+    `options`, its token in HOSTDECK_SECRET_<BACKEND>_TOKEN, and a data dir and file keyring of the test's own."""
+    config = tmp_path / "config.toml"
+    extra = "".join(f"{key} = {value!r}\n" if isinstance(value, str) else f"{key} = {value}\n"
+                    for key, value in {"action_poll_seconds": 0.05, **options}.items())
+    config.write_text(f'[[backends]]\nname = "{backend.lower()}"\nkind = "{kind}"\nurl = "{sim.base_url}"\n{extra}')
+    return cli_env(config=config, data=tmp_path / "data", keyring_file=tmp_path / "keyring.json",
+                   XDG_CONFIG_HOME=str(tmp_path / "xdg"), **{f"HOSTDECK_SECRET_{backend.upper()}_TOKEN": token})

@@ -20,7 +20,7 @@ def test_words_name_screens_actions_and_short_power_names():
     assert parse(":delete", words).kind == "action"
     assert parse(":q", words).target == "quit"
     assert parse(":reboo", words) is None
-    assert completions(":s", words)[:3] == ["sso", "sync", "sites"]
+    assert completions(":s", words)[:4] == ["ssh", "sso", "sync", "sites"]
 
 
 async def _type(app, pilot, text: str) -> None:

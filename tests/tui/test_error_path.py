@@ -56,7 +56,7 @@ async def test_reboot_from_the_palette_with_a_read_only_token_is_refused_in_plac
         await pilot.pause()
         await confirm(app, pilot)
 
-        expected = f"hz refused Reboot (ACPI) on {target.name}: the API token is read-only"
+        expected = f"hz refused Reboot (ACPI) on {target.name}: the API token may not do this (403 forbidden)"
         said = [t for t in toasts(app) if t.startswith(expected)]
         assert said and "create a Read & Write token" in said[0], toasts(app)
         assert [n.severity for n in app._notifications if n.message == said[0]] == ["error"]

@@ -136,7 +136,7 @@ async def test_read_only_hides_mutations_and_the_adapter_refuses_them(app_factor
         await pilot.pause()
         menu = app.screen
         ids = [a.id for a in menu.actions]
-        assert ids == ["copy_ip", "copy_id"]
+        assert ids == ["metrics", "ssh", "copy_ip", "copy_id"]  # reads and local actions only
         await pilot.press("escape")
         adapter = app.workspace.adapter("hz")
         with pytest.raises(ReadOnlyError):

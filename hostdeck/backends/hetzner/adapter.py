@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..adapter_base.connection_test import Stopwatch
-from ..adapter_base.http_adapter import HttpAdapter
 from ..catalog import cached_catalog
 from ..contract import Capability
 from ..contract import PowerAction
@@ -36,9 +35,10 @@ from ..roles import Role
 from ..validate import check_hostname
 from ..validate import check_labels
 from . import parse
-from .api import ActionsClient
 from .api import CatalogClient
-from .api import ServersClient
+from .day2 import DAY2_CAPABILITIES
+from .day2 import HetznerDay2
+from .day2 import day2_call
 from .errors import classify
 
 if TYPE_CHECKING:
@@ -62,12 +62,12 @@ def load_fallback(backend: str) -> list[CatalogItem]:
     return parse.parse_catalog(backend, json.loads(text))
 
 
-class HetznerAdapter(HttpAdapter):
+class HetznerAdapter(HetznerDay2):
     kind = "hetzner"
     roles = frozenset({Role.SERVER_PROVIDER, Role.CATALOG_SOURCE})
     capabilities = frozenset({Capability.LIST, Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET,
                               Capability.RESET_PASSWORD, Capability.CONSOLE, Capability.CREATE, Capability.DELETE,
-                              Capability.SUSPEND, Capability.CATALOG})
+                              Capability.SUSPEND, Capability.CATALOG}) | DAY2_CAPABILITIES
     secret_fields = ("token",)
     default_concurrency = DEFAULT_CONCURRENCY
     sustained_requests_per_second = 1.0  # the bucket refills one request per second
@@ -94,14 +94,6 @@ class HetznerAdapter(HttpAdapter):
     def build_cores(self, values: Mapping[str, str]) -> tuple[HttpCore, ...]:
         return (HttpCore(classify=classify, headers={"Authorization": f"Bearer {values['token']}"},
                          **self.core_options(values, self.url)),)
-
-    @property
-    def servers(self) -> ServersClient:
-        return ServersClient(self.http)
-
-    @property
-    def actions(self) -> ActionsClient:
-        return ActionsClient(self.http, *self._poll)
 
     # connection ---------------------------------------------------------------
     async def probe_connection(self, report: ConnectionReport, clock: Stopwatch) -> None:
@@ -151,6 +143,8 @@ class HetznerAdapter(HttpAdapter):
                     else f"POST /servers/{sid}/actions/poweroff (suspend = power off)")
         if capability in (Capability.POWER, Capability.SHUTDOWN, Capability.REBOOT, Capability.RESET) and action:
             return f"POST /servers/{sid}/actions/{COMMANDS[action]}"
+        if capability in DAY2_CAPABILITIES:
+            return day2_call(capability, sid, variant)
         return {
             Capability.RESET_PASSWORD: f"POST /servers/{sid}/actions/reset_password",
             Capability.CONSOLE: f"POST /servers/{sid}/actions/request_console",
@@ -159,6 +153,16 @@ class HetznerAdapter(HttpAdapter):
             Capability.LIST: "GET /servers (all pages)",
             Capability.CATALOG: "GET /server_types, /locations, /images",
         }.get(capability, "")
+
+    def missing_reason(self, capability: Capability, server: Server | None = None) -> str | None:
+        reason = super().missing_reason(capability, server)
+        if reason or server is None:
+            return reason
+        protection = server.raw.get("protection") or {}
+        if capability is Capability.REBUILD and protection.get("rebuild"):
+            return (f"rebuild protection is on: turn it off first (hostdeck server protect {self.name} {server.name} "
+                    "--rebuild off)")
+        return None
 
     async def _run_action(self, server_id: str, command: str, progress: ProgressFn | None, *, operation: str,
                           expect_status: str | None = None) -> ActionResult:

@@ -168,3 +168,65 @@ def _root(reply: Reply, key: str, backend: str) -> dict[str, Any]:
         raise ProtocolError(f"the answer has no {key!r} object.", backend=backend)
     found: dict[str, Any] = data[key]
     return found
+
+
+class Day2Client:
+    """The calls of the day-2 operations: server actions with a body, images, pricing, metrics, attachments."""
+
+    def __init__(self, http: HttpCore) -> None:
+        self.http = http
+
+    async def server_action(self, server_id: int | str, command: str, body: dict[str, Any] | None, *,
+                            retry_safe: bool = True) -> dict[str, Any]:
+        reply = await self.http.request(
+            "POST", f"/servers/{server_id}/actions/{command}", operation=command.replace("_", " "), expect=(201,),
+            json_body=body, retry_codes=RETRY_CODES_FOR_ACTIONS if retry_safe else frozenset())
+        _root(reply, "action", self.http.backend)
+        answer: dict[str, Any] = reply.data
+        return answer
+
+    async def update_server(self, server_id: int | str, body: dict[str, Any]) -> dict[str, Any]:
+        reply = await self.http.request("PUT", f"/servers/{server_id}", operation="update server", json_body=body,
+                                        safe=False)
+        return _root(reply, "server", self.http.backend)
+
+    async def find_by_name(self, path: str, root: str, name: str) -> dict[str, Any] | None:
+        reply = await self.http.request("GET", path, operation=f"find {root.replace('_', ' ')[:-1]} {name}",
+                                        params={"name": name})
+        items, _ = _page(reply, root, f"find {name}", self.http.backend)
+        return items[0] if items else None
+
+    async def images(self, kind: str, *, bound_to: str | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"type": kind}
+        if bound_to is not None:
+            params["bound_to"] = bound_to
+        return await list_all(self.http, "/images", "images", operation=f"list {kind} images", params=params)
+
+    async def get_image(self, image_id: int | str) -> dict[str, Any]:
+        return _root(await self.http.request("GET", f"/images/{image_id}", operation="get image"), "image",
+                     self.http.backend)
+
+    async def delete_image(self, image_id: int | str) -> None:
+        await self.http.request("DELETE", f"/images/{image_id}", operation="delete image", expect=(204, 200), safe=False)
+
+    async def pricing(self) -> dict[str, Any]:
+        return _root(await self.http.request("GET", "/pricing", operation="get pricing"), "pricing", self.http.backend)
+
+    async def metrics(self, server_id: int | str, kind: str, start: float, end: float) -> dict[str, Any]:
+        params = {"type": kind, "start": _rfc3339(start), "end": _rfc3339(end)}
+        reply = await self.http.request("GET", f"/servers/{server_id}/metrics", operation=f"{kind} metrics", params=params)
+        return _root(reply, "metrics", self.http.backend)
+
+    async def get_optional(self, resource: str, item_id: Any) -> dict[str, Any] | None:
+        """/firewalls/{id}, /volumes/{id}: None when it is gone (a stale reference)."""
+        from ..errors import NotFoundError
+
+        try:
+            reply = await self.http.request("GET", f"/{resource}/{item_id}", operation=f"get {resource[:-1]}")
+        except NotFoundError:
+            return None
+        return _root(reply, resource[:-1], self.http.backend)
+
+
+def _rfc3339(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

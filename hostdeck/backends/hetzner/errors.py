@@ -40,6 +40,9 @@ BY_CODE: dict[str, type[BackendError]] = {
     "unsupported_error": ValidationError,
     "placement_error": ValidationError,
     "server_not_stopped": ConflictError,
+    "invalid_server_type": ValidationError,
+    "rescue_already_enabled": ConflictError,
+    "rescue_already_disabled": ConflictError,
 }
 
 BY_STATUS: dict[int, type[BackendError]] = {
@@ -54,7 +57,13 @@ PLAIN = {
     "forbidden": "the API token may not do this (403 forbidden): a read-only token can only read. Fix: create a Read & "
                  "Write token in the Hetzner console (Security > API tokens) and set it with `hostdeck secret set "
                  "{backend} token`.",
-    "protected": "the server has delete/rebuild protection on. Fix: turn protection off in the Hetzner console first.",
+    "protected": "the server (or image) is protected against this. Fix: turn the protection off first (hostdeck server "
+                 "protect {backend} SERVER --delete off --rebuild off).",
+    "server_not_stopped": "the server is running: its type changes only while it is off. Fix: shut it down first "
+                          "(hostdeck server power {backend} SERVER shutdown --yes).",
+    "rescue_already_enabled": "rescue mode is already on for this server; reboot it to enter the rescue system, or "
+                              "disable rescue first to get a new password.",
+    "rescue_already_disabled": "rescue mode is already off for this server.",
     "locked": "another action is still running on this server; try again when it has finished.",
     "resource_locked": "another action is still running on this server; try again when it has finished.",
     "rate_limit_exceeded": "the project's API rate limit is used up; it refills at one request per second.",

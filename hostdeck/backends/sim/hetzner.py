@@ -11,7 +11,9 @@ and the fault injection of `hostdeck.backends.sim.server`.
 Choices where the public material is silent (unverified): body validation errors answer 422, query
 errors 400; `reset_password` on a server that is not running answers 422 `server_not_running`; reboot
 of a powered-off server leaves it off, reset powers it on; seeded servers named `legacy-*` run guests
-that ignore ACPI (`shutdown` never turns them off), like servers passed to `ignore_acpi()`.
+that ignore ACPI (`shutdown` never turns them off), like servers passed to `ignore_acpi()`. A read-only token is
+refused with 403 `forbidden` on every write, as seen in the field (`readonly_code="token_readonly"` for the other code).
+The day-2 endpoints (rescue, images, type changes, ISOs, metrics, ...) are in `sim/hetzner_day2.py`.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ from .server import dumps
 
 SERVER_STATUSES = ("running", "initializing", "starting", "stopping", "off", "deleting", "migrating", "rebuilding",
                    "unknown")
+DAY2_ACTIONS = ("enable_rescue", "disable_rescue", "create_image", "change_type", "disable_backup",
+                "change_protection", "attach_iso", "detach_iso", "change_dns_ptr")   # served by sim/hetzner_day2.py
 SERVER_ACTIONS = ("poweron", "poweroff", "shutdown", "reboot", "reset", "reset_password", "request_console",
-                  "rebuild", "enable_backup")
+                  "rebuild", "enable_backup", *DAY2_ACTIONS)
 DEFAULT_ERROR_CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                        405: "method_not_allowed", 409: "conflict", 410: "deprecated_api_endpoint", 422: "invalid_input",
                        423: "locked", 429: "rate_limit_exceeded", 500: "server_error", 502: "bad_gateway",
@@ -190,9 +194,9 @@ class HetznerSim(SimApp):
                  token: str = "demo-hetzner-token", readonly_token: str | None = "demo-hetzner-readonly",
                  action_seconds: float = 0.3, rate_limit: int = 3600, refill_per_second: float = 1.0,
                  legacy_datacenter: bool = False, hang_seconds: float = 30.0,
-                 readonly_code: str = "token_readonly") -> None:
+                 readonly_code: str = "forbidden") -> None:
         self.token, self.readonly_token = token, readonly_token
-        self.readonly_code = readonly_code   # "forbidden" is what read-only tokens were seen answering in the field
+        self.readonly_code = readonly_code   # "forbidden": what read-only tokens were seen answering in the field
         self.action_seconds = action_seconds
         self.rate_limit, self.refill_per_second = rate_limit, refill_per_second
         self.legacy_datacenter = legacy_datacenter
@@ -200,7 +204,6 @@ class HetznerSim(SimApp):
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
         self._server = SimServer(self, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed, hang_seconds=hang_seconds)
-        self._router = self._routes()
         self._buckets: dict[str, _Bucket] = {}
         self._cache: dict[int, bytes] = {}
         self._jobs: list[_Job] = []
@@ -214,6 +217,11 @@ class HetznerSim(SimApp):
         self._ip_counter, self._ip6_counter, self._pip_id = 0, 0, 70_000_000
         self._next_server_id = 40_000_000 + self._rng.randrange(1_000_000)
         self._seed_project(servers)
+        from .hetzner_day2 import Day2  # it imports this module's helpers
+
+        self.day2 = Day2(self, seed)
+        self.day2.seed_volumes(list(self.servers.values()))
+        self._router = self._routes()
 
     # ------------------------------------------------------------------ public interface
 
@@ -231,6 +239,9 @@ class HetznerSim(SimApp):
         """`shutdown` on this server succeeds as an action but never turns the server off."""
         with self._lock:
             self.acpi_ignored.add(int(server_id))
+
+    def next_image_id(self) -> int:
+        return max(int(i["id"]) for i in self.images) + 1 + self._rng.randrange(50)
 
     # ------------------------------------------------------------------ SimApp
 
@@ -301,6 +312,7 @@ class HetznerSim(SimApp):
         r.add("GET", "/ssh_keys/{id}", lambda q: self._get(q, "ssh_key", self.ssh_keys))
         r.add("GET", "/datacenters", self._datacenters)
         r.add("GET", "/datacenters/{id}", self._datacenters)
+        self.day2.routes(r)
         return r
 
     @staticmethod
@@ -552,6 +564,8 @@ class HetznerSim(SimApp):
                 server["public_net"]["firewalls"].append({"id": fw["firewall"], "status": "pending"})
         server["outgoing_traffic"] = server["ingoing_traffic"] = None
         self._add_server(server)
+        if keys:
+            self.day2.keyed_servers.add(server["id"])
         sid, start = server["id"], body.get("start_after_create", True)
 
         def created() -> None:
@@ -646,6 +660,8 @@ class HetznerSim(SimApp):
         if name not in SERVER_ACTIONS:
             raise ApiError(404, "not_found", f"unknown server action {name!r}")
         server = self._find(req.params["id"])
+        if name in DAY2_ACTIONS:
+            return self.day2.action(name, server, req)
         body = self._body(req) if name == "rebuild" else {}
         if name == "rebuild":
             image = self._image_for(body.get("image"), server["server_type"]["architecture"])
@@ -684,7 +700,7 @@ class HetznerSim(SimApp):
         elif name == "rebuild":
             status, server["image"] = "rebuilding", image
             done = lambda: self._set_status(server, "running")
-            extra["root_password"] = new_password()
+            extra["root_password"] = self.day2.rebuild_password(server, image or {})
         elif name == "enable_backup":
             def done() -> None:
                 server["backup_window"] = server["backup_window"] or "22-02"
@@ -732,6 +748,11 @@ class HetznerSim(SimApp):
                 action["status"] = "success"
                 if job.on_success:
                     job.on_success()
+
+    # what sim/hetzner_day2.py uses of the simulator
+    get_item, list_items, read_body, lookup, find = _get, _list, _body, _lookup, _find
+    check_unlocked, touch, start_job, set_status = _check_unlocked, _touch, _start_job, _set_status
+    available, int_id, multi = _available, _id, _multi
 
     def _get_action(self, req: Request) -> Response:
         aid = self._id(req.params["id"], "action")
@@ -935,7 +956,7 @@ class HetznerSim(SimApp):
                 protected=rng.random() < 0.08,
                 backup_window=rng.choice(windows) if rng.random() < 0.25 else None,
                 traffic=None if status == "initializing" else rng.randrange(0, 4 * TB),
-                firewalls=[rng.choice(self._firewall_ids)] if rng.random() < 0.3 else [],
+                firewalls=[rng.choice(self.firewall_ids)] if rng.random() < 0.3 else [],
                 rescue=rng.random() < 0.005)
             self._add_server(server)
             if prefix == "legacy":
@@ -965,7 +986,7 @@ class HetznerSim(SimApp):
                 "id": 5_100_000 + n * 917, "name": name, "fingerprint": fingerprint,
                 "public_key": f"ssh-ed25519 {base64.b64encode(blob).decode()} {name}@hostdeck.example",
                 "labels": labels, "created": ts(1570000000 + n * 40_000_000)})
-        self._firewall_ids = [900_101, 900_102, 900_103]
+        self.firewall_ids = [900_101, 900_102, 900_103]
         self._snapshots = []
         for n, description in enumerate(["web before upgrade", "db golden image", "shop staging clone"]):
             image = {"id": 310_000_000 + n * 7919, "type": "snapshot", "status": "available", "name": None,
