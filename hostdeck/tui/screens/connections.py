@@ -10,7 +10,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable
-from textual.widgets import Footer
 from textual.widgets import Static
 
 from hostdeck.backends.errors import ConfigError
@@ -26,6 +25,7 @@ from ..reporting import ReportsFailures
 from ..reporting import about
 from ..safe_text import as_text
 from ..safe_text import table_cell
+from ..widgets.footer import KeysFooter
 from ..widgets.topbar import TopBar
 from .welcome import ask_to_add
 from .welcome import config_file
@@ -67,7 +67,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="connection-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._refresh_view()
