@@ -42,7 +42,7 @@ def ways_out(backend: str, fields: tuple[str, ...] | list[str], reason: str, sec
     """What to say when a secret cannot be stored: no usable keyring, and the three ways out."""
     names = ", ".join(env_name(backend, f) for f in fields)
     return (
-        f"No usable keyring on this machine ({reason}), so nothing was saved. Ways out: (1) set {names} in "
+        f"No usable keyring on this machine ({reason}). Nothing was saved. Ways out: (1) set {names} in "
         "hostdeck's environment and add the backend again: the secret is read from there and stored nowhere; "
         "(2) install and unlock a keyring backend (GNOME Keyring, KWallet or KeePassXC's Secret Service; "
         "`keyring diagnose` shows what keyring finds) and try again; (3) opt in to hostdeck's own secrets file, "

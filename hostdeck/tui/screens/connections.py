@@ -178,9 +178,12 @@ class ConnectionsScreen(ReportsFailures, Screen):
             if value:
                 self._store(name, field, value)
 
-        self.app.push_screen(CredentialDialog(name, field, env_name(name, field)), answered)
+        secrets = self.app.workspace.secrets
+        where = (f"Stored in the secrets file {secrets.file.path} (0600)" if secrets.file is not None
+                 else f"Stored in the OS keyring (service hostdeck, user {name}:{field})")
+        self.app.push_screen(CredentialDialog(name, field, env_name(name, field), where=where), answered)
 
-    @work(thread=True, exit_on_error=False, description="Store the credential in the keyring")
+    @work(thread=True, exit_on_error=False, description="Store the credential")
     def _store(self, name: str, field: str, value: str) -> None:
         # keyring can block (an unlock prompt), so it runs in a thread
         self.app.workspace.secrets.set(name, field, value)
@@ -190,7 +193,8 @@ class ConnectionsScreen(ReportsFailures, Screen):
 
     async def _after_store(self, name: str, adapter: Adapter) -> None:
         await adapter.aclose()  # the next call builds its client with the new credential
-        self.notify(f"Credential for {name} stored in the keyring.", timeout=4)
+        self.notify(f"Saved: the credential for {name} is stored in {self.app.workspace.secrets.store_name}.",
+                    timeout=4)
         self.test(name)
 
     # add, edit, remove: the config file and the keyring; the running app loads the change at its next start -----------
