@@ -114,3 +114,22 @@ async def test_a_host_key_not_trusted_saves_nothing_and_runs_nothing(tmp_path, m
             assert "Host key not trusted" in status(app)
             assert not panel.commands
     assert not (tmp_path / "config.toml").exists()
+
+
+async def test_the_add_form_moves_between_its_buttons_with_the_arrows(tmp_path, monkeypatch, memory_keyring):
+    app = app_without_config(tmp_path, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, AddBackendDialog) and isinstance(form.focused, Input)
+        await pilot.press("left")  # in a field, left is the field's own
+        assert isinstance(form.focused, Input)
+        form.query_one("#cancel", Button).focus()
+        await pilot.press("right")
+        assert form.focused.id == "save"  # the hidden secrets-file button is skipped
+        await pilot.press("right")
+        assert form.focused.id == "cancel"
+        await pilot.press("left")
+        assert form.focused.id == "save"

@@ -37,6 +37,7 @@ from ..keys import keys
 from ..reporting import ReportsFailures
 from ..reporting import about
 from ..safe_text import as_text
+from .base import ButtonKeys
 
 if TYPE_CHECKING:
     from hostdeck.backends.config import BackendConfig
@@ -74,7 +75,7 @@ class KindDialog(ModalScreen[Kind | None]):
         self.dismiss(None)
 
 
-class AddBackendDialog(ReportsFailures, ModalScreen[str | None]):
+class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
     """Returns the name saved, or None when cancelled."""
 
     DEFAULT_CSS = """

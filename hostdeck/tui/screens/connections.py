@@ -234,10 +234,8 @@ class ConnectionsScreen(ReportsFailures, Screen):
         path = config_file(self.app)
 
         def answered(ok: bool | None) -> None:
-            if ok:
+            if ok:  # a cancel is said by the dialog itself
                 self._remove(name)
-            else:
-                self.notify(f"Remove {name}: cancelled, nothing was changed.", timeout=4)
 
         self.app.push_screen(ConfirmDialog(
             f"Remove backend {name}?", backend=name, target=f"{adapter.kind} · {_where(adapter)}", confirm_label="Remove",
@@ -254,5 +252,6 @@ class ConnectionsScreen(ReportsFailures, Screen):
         except (ConfigError, SecretError, OSError) as exc:
             self.app.call_from_thread(self.notify, f"Remove {name}: not removed: {exc}", severity="error", timeout=12)
             return
-        said = f"Removed {name} from {path}" + (f"; deleted {', '.join(deleted)} from the keyring" if deleted else "")
+        store = self.app.workspace.secrets.store_name
+        said = f"Removed {name} from {path}" + (f"; deleted {', '.join(deleted)} from {store}" if deleted else "")
         self.app.call_from_thread(self.notify, said + ". Restart hostdeck to stop using it.", timeout=10)
