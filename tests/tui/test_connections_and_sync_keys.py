@@ -22,11 +22,11 @@ async def test_connections_keeps_help_and_quit_in_its_footer_at_80_columns(app_f
 
 
 async def test_on_sync_k_moves_up_and_capital_c_checks(sync_app):
-    app = sync_app()
+    app = sync_app(clients=12)
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(app, pilot)
-        screen = app.screen
         await pushed(app, pilot)
+        screen = app.screen
         screen.grid.focus()
         await pilot.press("g", "j", "j")
         assert screen.grid.cursor_index == 2

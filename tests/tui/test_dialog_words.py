@@ -103,15 +103,20 @@ async def test_resize_keys_and_words(convoy_app):
         assert any(m.startswith("resize: ") for m in said(app))
 
 
+async def _create_form(app, pilot):
+    """`n` on a Convoy row: (the Servers screen, the create form)."""
+    await settle(app, pilot)
+    screen = app.screen
+    screen.select_server(a_running_convoy_row(screen).key)
+    await pilot.press("n")
+    await settle(app, pilot)
+    return screen, app.screen
+
+
 async def test_convoy_create_keys_and_words(convoy_app):
     app = convoy_app()
     async with app.run_test(size=(150, 44)) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        screen.select_server(a_running_convoy_row(screen).key)
-        await pilot.press("n")
-        await settle(app, pilot)
-        dialog = app.screen
+        screen, dialog = await _create_form(app, pilot)
         assert isinstance(dialog, CreateConvoyServerDialog) and dialog.focused.id == "name"
         await pilot.press(*"keys box", "enter")  # not valid yet: Enter goes to the first field still missing
         assert app.screen is dialog and dialog.focused.id == "node"
@@ -119,9 +124,7 @@ async def test_convoy_create_keys_and_words(convoy_app):
         await pilot.pause()
         assert app.screen is screen and CANCELLED in said(app)
 
-        await pilot.press("n")
-        await settle(app, pilot)
-        dialog = app.screen
+        _, dialog = await _create_form(app, pilot)
         node = dialog.query_one("#node")
         node.value = node._options[1][1]
         await pilot.pause()
