@@ -119,7 +119,9 @@ async def _host_key_trusted(d: Draft, values: dict[str, str]) -> Draft | None:
         warn(f"{d.name}: {shown}, which hostdeck does not trust yet; nothing was saved. {check}, then run again "
              f"with --trust-host-key {key.fingerprint}.")
         return None
-    answer = input(f"{shown}. {check}. Trust it? [y/N] ").strip().lower()
+    sys.stderr.write(f"{shown}. {check}. Trust it? [y/N] ")  # stdout stays for --json
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
     if answer not in ("y", "yes"):
         warn(f"{d.name}: host key not trusted; nothing was saved.")
         return None

@@ -105,3 +105,36 @@ def test_a_new_cloudpanel_host_key_is_shown_and_saved_only_once_trusted(env, pan
     assert table["host_key_fingerprint"] == panel.fingerprint
     assert keyring(env) == {}  # a key without a passphrase: no secret to store
     assert hostdeck(env, "test", "web1").returncode == 0
+
+
+def test_in_a_terminal_the_host_key_is_asked_about_and_a_yes_trusts_it(env, panel):
+    """stdin a terminal (a pseudo-terminal here): the key is shown on stderr with a yes/no question."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from .test_cli_backend import ROOT
+
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "hostdeck.cli.main", *cloudpanel_args(panel)], env=env, cwd=ROOT,
+                            stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    err = b""
+    try:
+        # answered once asked: getpass flushes what was typed before its prompt, as a terminal does
+        for prompt, answer in ((b"Enter for none): ", b"\n"), (b"Trust it? [y/N] ", b"y\n")):
+            while prompt not in err:
+                chunk = os.read(proc.stderr.fileno(), 4096)
+                assert chunk, err.decode()
+                err += chunk
+            os.write(controller, answer)
+        out, rest = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        os.close(terminal)
+        os.close(controller)
+    err += rest
+    assert proc.returncode == 0, err.decode()
+    assert panel.fingerprint.encode() in err and out == b""  # stdout stays clean for --json
+    table = tomllib.loads(Path(env["HOSTDECK_CONFIG"]).read_text())["backends"][0]
+    assert table["host_key_fingerprint"] == panel.fingerprint
