@@ -133,3 +133,37 @@ async def test_the_add_form_moves_between_its_buttons_with_the_arrows(tmp_path, 
         assert form.focused.id == "cancel"
         await pilot.press("left")
         assert form.focused.id == "save"
+
+
+async def test_connections_shows_the_file_as_the_source_and_remove_deletes_its_entries(tmp_path, monkeypatch, sims,
+                                                                                       no_keyring):
+    from hostdeck.backends.config import load_config
+    from hostdeck.backends.secrets import secrets_for
+    from hostdeck.backends.workspace import Workspace
+    from hostdeck.tui.app import HostdeckApp
+
+    sim = sims(servers=3)
+    path = tmp_path / "config.toml"
+    path.write_text(f'[general]\nsecret_store = "file"\n\n[[backends]]\nname = "hz"\nkind = "hetzner"\n'
+                    f'url = "{sim.base_url}"\n')
+    (tmp_path / "secrets.toml").write_text(f'[hz]\ntoken = "{TOKEN}"\n')
+    monkeypatch.setenv("HOSTDECK_CONFIG", str(path))
+    monkeypatch.delenv("HOSTDECK_SECRET_HZ_TOKEN", raising=False)
+    config = load_config(str(path))
+    app = HostdeckApp(Workspace(config, secrets_for(config), data_dir=tmp_path / "data"), initial_mode="connections",
+                      auto_refresh=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#connections-table")
+        assert str(table.get_row_at(0)[3]) == "file"
+        assert f"file {tmp_path / 'secrets.toml'}" in str(app.screen.query_one("#connection-detail").render())
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert app.connection_reports["hz"].ok  # the token came from the file
+        await pilot.press("d")
+        await pilot.pause()
+        app.screen.query_one("#confirm-text", Input).value = "hz"
+        await pilot.click("#confirm")
+        await settle(app, pilot)
+        assert any(m.startswith("Removed hz") and "the secrets file" in m for m in said(app))
+    assert tomllib.loads((tmp_path / "secrets.toml").read_text()) == {}

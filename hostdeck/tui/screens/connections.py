@@ -106,9 +106,14 @@ class ConnectionsScreen(ReportsFailures, Screen):
             return
         adapter = self.app.workspace.adapter(name)
         report = self.app.connection_reports.get(name)
+        store = adapter.secrets.file
+
+        def stored(field: str) -> str:
+            return f"file {store.path}" if store is not None else f"keyring hostdeck/{name}:{field}"
+
         lines = [Text.assemble(as_text(name, "bold"), f" — {adapter.kind}"),
                  as_text("credentials: " + ", ".join(f"{f} from {adapter.secrets.source(name, f)} "
-                                                     f"(env {env_name(name, f)}, keyring hostdeck/{name}:{f})"
+                                                     f"(env {env_name(name, f)}, {stored(f)})"
                                                      for f in adapter.secret_fields))]
         if report:
             lines.append(as_text(f"last test: {'ok' if report.ok else 'failed'}" + (f" — {report.error}" if report.error else ""),
