@@ -167,3 +167,22 @@ async def test_connections_shows_the_file_as_the_source_and_remove_deletes_its_e
         await settle(app, pilot)
         assert any(m.startswith("Removed hz") and "the secrets file" in m for m in said(app))
     assert tomllib.loads((tmp_path / "secrets.toml").read_text()) == {}
+
+
+async def test_at_100x30_the_buttons_stay_on_screen_below_a_long_answer(tmp_path, monkeypatch, no_keyring):
+    app = app_without_config(tmp_path, monkeypatch)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("down", "down", "enter")  # Proxmox VE: three options and a secret
+        await settle(app, pilot)
+        form = app.screen
+        assert "No usable keyring" in status(app)
+        assert form.focused.id == "name" and form.focused.region.height  # the first field stays in view to type in
+        await fill(app, pilot, option_url="https://pve-1.example.com:8006", option_token_id="hostdeck@pve!hostdeck",
+                   secret_token_secret="s3cret")
+        assert app.screen is form and "No usable keyring" in status(app)
+        for ident in ("#cancel", "#file-store", "#save", "#add-status"):
+            region = form.query_one(ident).region
+            assert region.height and region.bottom <= 30, (ident, region)
+        shown = form.query_one("#add-fields").region
+        assert form.query_one("#add-status").region.y >= shown.y  # the answer is scrolled into view

@@ -79,7 +79,7 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
     """Returns the name saved, or None when cancelled."""
 
     DEFAULT_CSS = """
-    #add-fields { height: auto; max-height: 24; }
+    #add-fields { height: auto; max-height: 55vh; }
     #file-store.hidden { display: none; }
     #add-fields .field-label { width: 38; padding-top: 1; }
     #add-status { height: auto; }
@@ -112,10 +112,11 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
                 for secret in self.kind.secrets:
                     yield from self._row(f"secret-{secret.key}", secret.label + ("" if secret.required else " (optional)"),
                                          "", placeholder=f"hidden{keep}", password=True)
-            yield Static(Text.assemble("Saved to ", as_text(str(self.config_file)), " (0600); secrets go to the OS "
-                                       "keyring (or a secrets file, if you choose it), never to the config. The "
-                                       "connection is tested first."), id="dialog-body")
-            yield Static("", id="add-status")
+                # inside the scroll: a long answer (no keyring, a failed test) never pushes the buttons off the screen
+                yield Static(Text.assemble("Saved to ", as_text(str(self.config_file)), " (0600); secrets go to the "
+                                           "OS keyring (or a secrets file, if you choose it), never to the config. "
+                                           "The connection is tested first."), id="dialog-body")
+                yield Static("", id="add-status")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Use a secrets file", id="file-store", classes="hidden")
@@ -135,7 +136,7 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
 
     def on_mount(self) -> None:
         next(i for i in self.query(Input) if not i.disabled).focus()
-        if self.kind.secrets:
+        if any(s.required for s in self.kind.secrets):  # an optional one is checked when it is typed
             name, options = self._value("name") or self.kind.suggested_name, self._draft_options()
             self.run_worker(lambda: self._check_store(name, options), thread=True, group="add-backend-store",
                             exit_on_error=False, description="Check that the keyring can store secrets")
@@ -146,7 +147,7 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
 
         try:
             d = onboarding.draft(self.config_file, name, self.kind.kind, options, replacing=self.editing is not None)
-            onboarding.check_store(d, [s.key for s in self.kind.secrets])
+            onboarding.check_store(d, [s.key for s in self.kind.secrets if s.required])
         except SecretError as exc:
             self.app.call_from_thread(self._no_keyring, str(exc))
         except (ConfigError, OSError):
@@ -159,7 +160,7 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
             return {}
 
     def _no_keyring(self, text: str) -> None:
-        self._say(text, error=True)
+        self._say(text, error=True, scroll=False)
         self.query_one("#file-store", Button).remove_class("hidden")
 
     @on(Button.Pressed, "#file-store")
@@ -174,9 +175,12 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
                   "passes: press Test and save.")
         self.query_one("#save", Button).focus()
 
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#add-status", Static).update(as_text(text, "bold red" if error else "bold",
-                                                             limit=MESSAGE_LIMIT, multiline=True))
+    def _say(self, text: str, *, error: bool = False, scroll: bool = True) -> None:
+        """`scroll`: bring the answer into view (not while the person is about to type in the first field)."""
+        status = self.query_one("#add-status", Static)
+        status.update(as_text(text, "bold red" if error else "bold", limit=MESSAGE_LIMIT, multiline=True))
+        if scroll:
+            self.call_after_refresh(status.scroll_visible, animate=False)
 
     def _value(self, ident: str) -> str:
         return self.query_one(f"#{ident}", Input).value.strip()
