@@ -186,3 +186,19 @@ async def test_at_100x30_the_buttons_stay_on_screen_below_a_long_answer(tmp_path
             assert region.height and region.bottom <= 30, (ident, region)
         shown = form.query_one("#add-fields").region
         assert form.query_one("#add-status").region.y >= shown.y  # the answer is scrolled into view
+
+
+async def test_a_token_in_the_environment_needs_no_keyring_and_is_stored_nowhere(tmp_path, monkeypatch, sims,
+                                                                                   no_keyring):
+    sim = sims(servers=3)
+    app = app_without_config(tmp_path, monkeypatch)
+    monkeypatch.setenv("HOSTDECK_SECRET_HZ_TOKEN", TOKEN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "No usable keyring" not in status(app)
+        await fill(app, pilot, option_url=sim.base_url)  # the token field left empty
+        assert not isinstance(app.screen, AddBackendDialog), status(app)
+        assert any(m.startswith("Saved hz to ") for m in said(app))
+    assert TOKEN not in (tmp_path / "config.toml").read_text() and not (tmp_path / "secrets.toml").exists()

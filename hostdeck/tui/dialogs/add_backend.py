@@ -147,7 +147,8 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
 
         try:
             d = onboarding.draft(self.config_file, name, self.kind.kind, options, replacing=self.editing is not None)
-            onboarding.check_store(d, [s.key for s in self.kind.secrets if s.required])
+            in_env = onboarding.from_environment(d)  # read from there, never stored: no keyring needed
+            onboarding.check_store(d, [s.key for s in self.kind.secrets if s.required and s.key not in in_env])
         except SecretError as exc:
             self.app.call_from_thread(self._no_keyring, str(exc))
         except (ConfigError, OSError):
