@@ -19,3 +19,15 @@ def memory_keyring() -> Iterator[dict[tuple[str, str], str]]:
     keyring.set_keyring(MemoryKeyring())
     yield MemoryKeyring.store
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """No usable keyring, as on a headless Linux machine (keyring's `fail` backend); the previous one comes back after."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)

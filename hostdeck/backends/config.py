@@ -37,8 +37,10 @@ class GeneralConfig:
     catalog_ttl_hours: float = 24.0
     refresh_interval: float = 30.0
     theme: str = "textual-dark"
+    secret_store: str = "keyring"  # or "file": secrets.toml beside the config (an explicit opt-in, secret_file.py)
 
 
+SECRET_STORES = ("keyring", "file")
 DEFAULT_FIELD_MAPPING = {"name": "{first_name} {last_name}", "email": "{email}"}
 
 
@@ -125,9 +127,15 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
                                   fix=f"write a value of {MIN_REFRESH_SECONDS:g} or more.")
         elif key == "theme":
             g.theme = _expect(value, str, path=path, key=k, fix='write a theme name, e.g. "textual-dark".')
+        elif key == "secret_store":
+            if value not in SECRET_STORES:
+                raise ConfigError(f"secret_store {value!r} is not known.", path=str(path), key=k,
+                                  fix='write secret_store = "keyring" (the default) or "file" (secrets.toml, 0600).')
+            g.secret_store = value
         else:
             raise ConfigError(f"unknown key {key!r}.", path=str(path), key=k,
-                              fix="known keys: read_only, database, catalog_ttl_hours, refresh_interval, theme.")
+                              fix="known keys: read_only, database, catalog_ttl_hours, refresh_interval, theme, "
+                                  "secret_store.")
     keymap = _expect(data.get("keymap", {}), dict, path=path, key="keymap", fix="write it as a [keymap] table of binding id = keys.")
     for key, value in keymap.items():
         cfg.keymap[key] = _expect(value, str, path=path, key=f"keymap.{key}", fix='write keys as a string, e.g. "f5" or "ctrl+r,r".')

@@ -90,13 +90,18 @@ def add_backend(path: Path, name: str, kind: str, options: dict[str, Any]) -> Co
     return config
 
 
-def with_backend(path: Path, name: str, kind: str, options: dict[str, Any], *,
-                 replacing: bool = False) -> tuple[str, Config]:
+def with_backend(path: Path, name: str, kind: str, options: dict[str, Any], *, replacing: bool = False,
+                 general: dict[str, str] | None = None) -> tuple[str, Config]:
     """The file's text with the backend added, and the config it loads as; nothing is written. `replacing`: the
-    backend's table takes the place of the one with that name (an edit), where it was in the file."""
+    backend's table takes the place of the one with that name (an edit), where it was in the file. `general`: keys
+    set in `[general]` in the same write (the secret store chosen with the backend)."""
     import tomlkit
 
     doc = _document(path)
+    for key, value in (general or {}).items():
+        if "general" not in doc:
+            doc.add("general", tomlkit.table())
+        doc["general"][key] = value
     position = _index(doc, name)
     if replacing and position is None:
         raise ConfigError(f"no backend named {name!r} is configured.", path=str(path), key="backends",

@@ -13,6 +13,7 @@ from .config import Config
 from .errors import ConfigError
 from .events import EventLog
 from .secrets import Secrets
+from .secrets import secrets_for
 
 if TYPE_CHECKING:
     from .config import BackendConfig
@@ -27,7 +28,7 @@ class Workspace:
     def __init__(self, config: Config, secrets: Secrets | None = None, *, read_only: bool = False,
                  data_dir: Path | None = None, adapter_options: dict[str, Any] | None = None) -> None:
         self.config = config
-        self.secrets = secrets or Secrets()
+        self.secrets = secrets or secrets_for(config)
         self.read_only = read_only or config.general.read_only
         self.events = EventLog()
         self.data_dir = data_dir

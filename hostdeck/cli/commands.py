@@ -19,6 +19,7 @@ from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.models import SecretResult
 from hostdeck.backends.models import Server
 from hostdeck.backends.models import ServerSpec
+from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.sync.tally import count_by_result
 
 from .backend_commands import backend_add  # noqa: F401 - dispatched by name
@@ -103,17 +104,24 @@ def info(args: argparse.Namespace) -> int:
 
 
 # secrets ------------------------------------------------------------------------
-def secret_set(args: argparse.Namespace) -> int:
-    from hostdeck.backends.secrets import Secrets
+def _secret_store(args: argparse.Namespace) -> Secrets:
+    """The keyring, or the secrets file when the config opted in to it."""
+    from hostdeck.backends.config import load_config
+    from hostdeck.backends.secrets import secrets_for
 
+    return secrets_for(load_config(getattr(args, "config", None)))
+
+
+def secret_set(args: argparse.Namespace) -> int:
     if sys.stdin.isatty():
         import getpass
 
         value = getpass.getpass(f"{args.field} for {args.backend} (input hidden): ")
     else:
         value = sys.stdin.readline().rstrip("\r\n")
-    Secrets().set(args.backend, args.field, value)
-    warn(f"stored {args.backend}:{args.field} in the keyring.")
+    secrets = _secret_store(args)
+    secrets.set(args.backend, args.field, value)
+    warn(f"stored {args.backend}:{args.field} in {secrets.store_name}.")
     return 0
 
 
@@ -129,12 +137,11 @@ def secret_list(args: argparse.Namespace) -> int:
 
 
 def secret_delete(args: argparse.Namespace) -> int:
-    from hostdeck.backends.secrets import Secrets
-
-    if Secrets().delete(args.backend, args.field):
-        warn(f"deleted {args.backend}:{args.field} from the keyring.")
+    secrets = _secret_store(args)
+    if secrets.delete(args.backend, args.field):
+        warn(f"deleted {args.backend}:{args.field} from {secrets.store_name}.")
         return 0
-    warn(f"{args.backend}:{args.field} was not in the keyring.")
+    warn(f"{args.backend}:{args.field} was not in {secrets.store_name}.")
     return 1
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hostdeck.backends.config import load_config
-from hostdeck.backends.secrets import Secrets
+from hostdeck.backends.secrets import secrets_for
 from hostdeck.backends.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class CommandContext:
             self.workspace = Workspace(demo.config, demo.secrets, read_only=read_only, data_dir=data_dir)
         else:
             config = load_config(getattr(self.args, "config", None))
-            self.workspace = Workspace(config, Secrets(), read_only=read_only)
+            self.workspace = Workspace(config, secrets_for(config), read_only=read_only)
         if self.check_store:
             try:
                 self.workspace.check_store()

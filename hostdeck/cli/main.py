@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", required=True, choices=KNOWN_KINDS)
     p.add_argument("--url", help="the API's URL (each kind has its default where one exists)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="another config key (repeatable)")
+    p.add_argument("--secret-store", choices=["keyring", "file"],
+                   help='where secrets go: the OS keyring (default), or "file": secrets.toml beside the config, mode '
+                        '0600 (an explicit opt-in for machines without a keyring; written to [general] secret_store)')
+    p.add_argument("--trust-host-key", metavar="SHA256:...",
+                   help="CloudPanel: the SSH host key fingerprint you checked with the server (else you are asked)")
     cmd("list", "backend_list", "configured backends: kind, URL, where their credentials come from", True, bsub)
     p = cmd("remove", "backend_remove", "remove a backend from the config and its secrets from the keyring", True, bsub)
     p.add_argument("name")

@@ -208,7 +208,7 @@ class TestSync:
             await settle(pilot)
             first = screen.links[sorted(screen.links, key=int)[0]]
             await screen.engine.panel.update_user(int(first.right_id), name="Changed On The Panel")
-            await pilot.press("k")
+            await pilot.press("C")
             await settle(pilot)
             await settle(pilot)
             screen.grid.cursor_row_key = first.left_id

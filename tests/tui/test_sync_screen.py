@@ -58,7 +58,7 @@ async def test_check_shows_drift_side_by_side(sync_app):
         await pushed(app, pilot)
         link = next(iter(screen.links.values()))
         await screen.engine.panel.update_user(int(link.right_id), name="Changed Behind Our Back")
-        await pilot.press("k")
+        await pilot.press("C")
         await settle(app, pilot)
         await settle(app, pilot)
         row = screen.grid.get_row(link.left_id)

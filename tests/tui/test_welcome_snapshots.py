@@ -17,7 +17,7 @@ def test_welcome_screen(snap_compare, tmp_path, monkeypatch):
                         run_before=run_before)
 
 
-def test_add_form_masks_the_secret(snap_compare, tmp_path, monkeypatch):
+def test_add_form_masks_the_secret(snap_compare, tmp_path, monkeypatch, memory_keyring):
     async def run_before(pilot):
         await settle(pilot.app, pilot)
         await pilot.press("down", "down", "enter")  # Proxmox VE: a URL, a token id, a fingerprint and a secret
@@ -26,6 +26,16 @@ def test_add_form_masks_the_secret(snap_compare, tmp_path, monkeypatch):
         pilot.app.screen.query_one("#option-token_id").value = "hostdeck@pve!hostdeck"
         pilot.app.screen.query_one("#secret-token_secret").value = "not-shown-0123"
         await pilot.pause()
+
+    assert snap_compare(app_without_config(tmp_path, monkeypatch, config_file=CONFIG_FILE), terminal_size=SIZE,
+                        run_before=run_before)
+
+
+def test_add_form_without_a_keyring_offers_the_ways_out(snap_compare, tmp_path, monkeypatch, no_keyring):
+    async def run_before(pilot):
+        await settle(pilot.app, pilot)
+        await pilot.press("enter")  # Hetzner Cloud
+        await settle(pilot.app, pilot)
 
     assert snap_compare(app_without_config(tmp_path, monkeypatch, config_file=CONFIG_FILE), terminal_size=SIZE,
                         run_before=run_before)

@@ -197,6 +197,7 @@ async def _(run: Run, key: str) -> None:
     from hostdeck.tui.dialogs.add_backend import AddBackendDialog
 
     async def trigger():
+        run.mp.setattr(onboarding, "check_store", lambda d, fields: None)  # as with a usable keyring
         run.fail(onboarding, "test_draft", RuntimeError("the test itself broke"))
         await run.app.push_screen(AddBackendDialog(kind_named("hetzner"), run.app.workspace.data_dir / "new.toml"))
         await run.pilot.pause()
@@ -204,6 +205,23 @@ async def _(run: Run, key: str) -> None:
         run.app.screen.submit()
 
     await run.expect(key, trigger, action="Test and save backend hz", backend=None)
+    run.app.screen.dismiss(None)
+
+
+@recipe("tui/dialogs/add_backend.py:AddBackendDialog.on_mount", "hz")
+async def _(run: Run, key: str) -> None:
+    from hostdeck.backends import onboarding
+    from hostdeck.backends.kinds import kind_named
+    from hostdeck.tui.dialogs.add_backend import AddBackendDialog
+
+    def broken(d, fields):
+        raise RuntimeError("the keyring check itself broke")
+
+    async def trigger():
+        run.mp.setattr(onboarding, "check_store", broken)
+        await run.app.push_screen(AddBackendDialog(kind_named("hetzner"), run.app.workspace.data_dir / "new.toml"))
+
+    await run.expect(key, trigger, action="Check that the keyring can store secrets", backend=None)
     run.app.screen.dismiss(None)
 
 

@@ -20,24 +20,17 @@ from ..keys import keys
 ResultType = TypeVar("ResultType")
 
 
-class Dialog(ModalScreen[ResultType]):
-    """`SUBMIT`: the button Enter in a field presses; while it is disabled, Enter goes to `first_missing()`."""
+class ButtonKeys(ModalScreen[ResultType]):
+    """Left and right move between the enabled buttons of `#dialog-buttons` (in a field they stay the field's)."""
 
     BINDINGS = keys("dialog", """
         left    previous_button  previous_button  [Previous button]
         right   next_button      next_button      [Next button]
-        escape  cancel           cancel           [Cancel]
     """)
-    SUBMIT: ClassVar[str] = ""
-    REQUIRED: ClassVar[tuple[str, ...]] = ()  # the fields (Input, Select) a valid form has filled in
-    CANCELLED: ClassVar[Any] = None  # what a cancelled dialog is dismissed with
-
-    def __init__(self) -> None:
-        super().__init__(classes="dialog")
 
     @property
     def buttons(self) -> list[Button]:
-        return [b for b in self.query("#dialog-buttons Button").results(Button) if not b.disabled]
+        return [b for b in self.query("#dialog-buttons Button").results(Button) if not b.disabled and b.display]
 
     def _move_between_buttons(self, step: int) -> None:
         buttons = self.buttons
@@ -51,6 +44,20 @@ class Dialog(ModalScreen[ResultType]):
 
     def action_next_button(self) -> None:
         self._move_between_buttons(+1)
+
+
+class Dialog(ButtonKeys[ResultType]):
+    """`SUBMIT`: the button Enter in a field presses; while it is disabled, Enter goes to `first_missing()`."""
+
+    BINDINGS = keys("dialog", """
+        escape  cancel           cancel           [Cancel]
+    """)
+    SUBMIT: ClassVar[str] = ""
+    REQUIRED: ClassVar[tuple[str, ...]] = ()  # the fields (Input, Select) a valid form has filled in
+    CANCELLED: ClassVar[Any] = None  # what a cancelled dialog is dismissed with
+
+    def __init__(self) -> None:
+        super().__init__(classes="dialog")
 
     def first_missing(self) -> Widget | None:
         """The first required field still empty, for Enter to go to (None: the bell)."""

@@ -10,7 +10,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable
-from textual.widgets import Footer
 from textual.widgets import Static
 
 from hostdeck.backends.errors import ConfigError
@@ -26,6 +25,7 @@ from ..reporting import ReportsFailures
 from ..reporting import about
 from ..safe_text import as_text
 from ..safe_text import table_cell
+from ..widgets.footer import KeysFooter
 from ..widgets.topbar import TopBar
 from .welcome import ask_to_add
 from .welcome import config_file
@@ -67,7 +67,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="connection-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._refresh_view()
@@ -106,9 +106,14 @@ class ConnectionsScreen(ReportsFailures, Screen):
             return
         adapter = self.app.workspace.adapter(name)
         report = self.app.connection_reports.get(name)
+        store = adapter.secrets.file
+
+        def stored(field: str) -> str:
+            return f"file {store.path}" if store is not None else f"keyring hostdeck/{name}:{field}"
+
         lines = [Text.assemble(as_text(name, "bold"), f" — {adapter.kind}"),
                  as_text("credentials: " + ", ".join(f"{f} from {adapter.secrets.source(name, f)} "
-                                                     f"(env {env_name(name, f)}, keyring hostdeck/{name}:{f})"
+                                                     f"(env {env_name(name, f)}, {stored(f)})"
                                                      for f in adapter.secret_fields))]
         if report:
             lines.append(as_text(f"last test: {'ok' if report.ok else 'failed'}" + (f" — {report.error}" if report.error else ""),
@@ -178,9 +183,12 @@ class ConnectionsScreen(ReportsFailures, Screen):
             if value:
                 self._store(name, field, value)
 
-        self.app.push_screen(CredentialDialog(name, field, env_name(name, field)), answered)
+        secrets = self.app.workspace.secrets
+        where = (f"Stored in the secrets file {secrets.file.path} (0600)" if secrets.file is not None
+                 else f"Stored in the OS keyring (service hostdeck, user {name}:{field})")
+        self.app.push_screen(CredentialDialog(name, field, env_name(name, field), where=where), answered)
 
-    @work(thread=True, exit_on_error=False, description="Store the credential in the keyring")
+    @work(thread=True, exit_on_error=False, description="Store the credential")
     def _store(self, name: str, field: str, value: str) -> None:
         # keyring can block (an unlock prompt), so it runs in a thread
         self.app.workspace.secrets.set(name, field, value)
@@ -190,7 +198,8 @@ class ConnectionsScreen(ReportsFailures, Screen):
 
     async def _after_store(self, name: str, adapter: Adapter) -> None:
         await adapter.aclose()  # the next call builds its client with the new credential
-        self.notify(f"Credential for {name} stored in the keyring.", timeout=4)
+        self.notify(f"Saved: the credential for {name} is stored in {self.app.workspace.secrets.store_name}.",
+                    timeout=4)
         self.test(name)
 
     # add, edit, remove: the config file and the keyring; the running app loads the change at its next start -----------
@@ -230,10 +239,8 @@ class ConnectionsScreen(ReportsFailures, Screen):
         path = config_file(self.app)
 
         def answered(ok: bool | None) -> None:
-            if ok:
+            if ok:  # a cancel is said by the dialog itself
                 self._remove(name)
-            else:
-                self.notify(f"Remove {name}: cancelled, nothing was changed.", timeout=4)
 
         self.app.push_screen(ConfirmDialog(
             f"Remove backend {name}?", backend=name, target=f"{adapter.kind} · {_where(adapter)}", confirm_label="Remove",
@@ -250,5 +257,6 @@ class ConnectionsScreen(ReportsFailures, Screen):
         except (ConfigError, SecretError, OSError) as exc:
             self.app.call_from_thread(self.notify, f"Remove {name}: not removed: {exc}", severity="error", timeout=12)
             return
-        said = f"Removed {name} from {path}" + (f"; deleted {', '.join(deleted)} from the keyring" if deleted else "")
+        store = self.app.workspace.secrets.store_name
+        said = f"Removed {name} from {path}" + (f"; deleted {', '.join(deleted)} from {store}" if deleted else "")
         self.app.call_from_thread(self.notify, said + ". Restart hostdeck to stop using it.", timeout=10)

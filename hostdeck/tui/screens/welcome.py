@@ -111,6 +111,7 @@ class WelcomeScreen(OnHostdeckApp, Screen[None]):
         path = config_file(self.app)
         try:
             self.app.workspace.add_first_backend(configured(path, name))
+            self._use_the_chosen_store(path)
         except ConfigError:  # one was loaded already (a second add from this screen)
             said = saved_message(name, path)
             self.query_one("#welcome-saved", Static).update(as_text(said, "bold green"))
@@ -120,3 +121,12 @@ class WelcomeScreen(OnHostdeckApp, Screen[None]):
         if self.app.servers_screen is not None:  # shown before, with no backend: list again
             self.app.servers_screen.refresh_servers()
         return f"Saved {name} to {path}; its servers are loading."
+
+    def _use_the_chosen_store(self, path: Path) -> None:
+        """The secrets file chosen in the form holds the new backend's secrets: this session reads it too."""
+        from hostdeck.backends.config import load_config
+        from hostdeck.backends.secrets import secrets_for
+
+        chosen = secrets_for(load_config(str(path)))
+        if chosen.file is not None:
+            self.app.workspace.secrets.file = chosen.file

@@ -90,7 +90,7 @@ class ServicesPane(_Pane):
     BINDINGS = keys("services", """
         a  accept      accept      Accept
         A  accept_all  accept_all  Accept all confident
-        j  reject      reject      Reject
+        n  reject      reject      Reject
         x  unlink      unlink      Unlink
         r  reload      reload      Reload
     """)
@@ -143,7 +143,7 @@ class ServicesPane(_Pane):
         confident = sum(1 for p in proposals if p.confident)
         errors = "; ".join(f"{b}: {e}" for b, e in snapshot.errors.items())
         self.summary(Text.assemble(f"{len(self.links.links())} services linked · {len(proposals)} proposals "
-                                   f"({confident} confident) — a accepts the selected, A all confident, j rejects",
+                                   f"({confident} confident) — a accepts the selected, A all confident, n rejects",
                                    as_text(f"  {errors}" if errors else "", "red", limit=LIMIT)))
         self._detail()
 

@@ -75,7 +75,7 @@ class SyncScreen(GridScreen):
         p       push          run('push')      Push all
         u       update        run('update')    Update
         l       pull          run('pull')      Pull
-        k       check         run('check')     Check
+        C       check         run('check')     Check
         e       retry         run('retry')     Retry errors
         x       unlink        unlink           Unlink
         c       cancel        cancel           Cancel run
