@@ -19,3 +19,9 @@ def memory_keyring() -> Iterator[dict[tuple[str, str], str]]:
     keyring.set_keyring(MemoryKeyring())
     yield MemoryKeyring.store
     keyring.set_keyring(previous)
+
+
+# PostgreSQL: a throwaway cluster per session, a database per test, and `store_url` for SQLite and PostgreSQL alike
+from tests.support.postgres import pg_cluster  # noqa: E402, F401
+from tests.support.postgres import pg_url  # noqa: E402, F401
+from tests.support.postgres import store_url  # noqa: E402, F401

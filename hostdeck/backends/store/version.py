@@ -1,3 +1,10 @@
-"""The schema version this hostdeck writes (see migrations.py for the steps to it)."""
+"""The schema revision this hostdeck writes: the newest Alembic revision in migrations/versions/ (a test holds the two
+together). Revisions are numbered ("0001", "0002", ...), so a store at a higher number was written by a newer hostdeck.
+Read without importing Alembic: the stdlib fast paths compare a store's `alembic_version` with it."""
 
-LATEST = 5
+HEAD = "0001"
+
+
+def is_newer(revision: str) -> bool:
+    """A revision this hostdeck does not know: a higher number, or not a number of ours at all."""
+    return not revision.isdigit() or int(revision) > int(HEAD)

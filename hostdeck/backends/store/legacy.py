@@ -1,4 +1,6 @@
-"""Schema versions. A fresh database gets the current tables at once; an older one is upgraded step by step.
+"""The hand-written SQLite schema versions that came before Alembic, kept only as the path from an old store to version 5,
+which Alembic's revision 0001 then stamps (`meta.schema_version` tells them; Alembic's `alembic_version` table replaces
+it). New schema changes are Alembic revisions in migrations/versions/.
 
 Version 1: meta, events (without target/actor), catalog_cache.
 Version 2: events gain `target` and `actor` (actions and audit entries name who did what to which server).
@@ -71,3 +73,21 @@ def create_v1(conn: Connection) -> None:
 
 # UPGRADES[n] takes a database from version n to n + 1.
 UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5}
+V5 = 5   # the last hand-written version: the schema of Alembic revision 0001
+
+
+def legacy_version(conn: Connection) -> int | None:
+    """The hand-written version of a store from before Alembic (`meta.schema_version`), None when it has none."""
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("meta"):
+        return None
+    row = conn.execute(text("SELECT value FROM meta WHERE key='schema_version'")).first()
+    return int(row[0]) if row else None
+
+
+def upgrade_to_v5(conn: Connection, found: int) -> None:
+    """Take a store of hand-written version `found` (1-5) to version 5, the schema Alembic's revision 0001 stamps."""
+    for version in range(found, V5):
+        UPGRADES[version](conn)
+    conn.execute(text("UPDATE meta SET value=:v WHERE key='schema_version'"), {"v": str(V5)})

@@ -1,0 +1,77 @@
+"""Bringing a store's schema to the newest Alembic revision, run from code (no alembic.ini): on the caller's
+connection and inside its transaction, so the caller's lock (a file lock on SQLite, an advisory lock on PostgreSQL)
+covers the whole upgrade.
+
+A store from before Alembic has `meta.schema_version` and no `alembic_version`: version 5 is stamped as revision 0001
+without touching a row; versions 1-4 first take the hand-written steps to 5 (legacy.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import inspect
+from sqlalchemy import text
+
+from .check import newer_schema
+from .legacy import V5
+from .legacy import legacy_version
+from .legacy import upgrade_to_v5
+from .version import HEAD
+from .version import is_newer
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Connection
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+FIRST = "0001"   # the revision whose schema is the hand-written version 5
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The store's Alembic revision; None for an empty store or one from before Alembic."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return str(row[0]) if row else None
+
+
+def alembic_config(conn: Connection | None = None) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if conn is not None:
+        config.attributes["connection"] = conn
+    return config
+
+
+def latest_revision() -> str:
+    """The newest revision among the migration files (version.HEAD names it without importing Alembic)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return head or ""
+
+
+def upgrade(conn: Connection, where: str) -> str | None:
+    """Bring the store on `conn` to HEAD; returns the revision found before (None: empty, or from before Alembic).
+    `where` names the store in a "newer schema" error."""
+    from alembic import command
+
+    found = current_revision(conn)
+    if found is not None and is_newer(found):
+        raise newer_schema(where, found)
+    if found == HEAD:
+        return found
+    config = alembic_config(conn)
+    if found is None:
+        legacy = legacy_version(conn)
+        if legacy is not None:
+            if legacy > V5:
+                raise newer_schema(where, str(legacy))
+            upgrade_to_v5(conn, legacy)
+            command.stamp(config, FIRST)
+    command.upgrade(config, "head")
+    return found
