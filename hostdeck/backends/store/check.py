@@ -25,9 +25,9 @@ class StoreError(ConfigError):
 
 
 def is_store_error(exc: BaseException) -> bool:
-    """An error of the store itself (a StoreError, or one of the sqlite3 or SQLAlchemy layers), told apart without
-    importing SQLAlchemy."""
-    return isinstance(exc, StoreError) or any(cls.__module__.split(".")[0] in ("sqlite3", "sqlalchemy")
+    """An error of the store itself (a StoreError, or one of the sqlite3, psycopg or SQLAlchemy layers), told apart
+    without importing SQLAlchemy."""
+    return isinstance(exc, StoreError) or any(cls.__module__.split(".")[0] in ("sqlite3", "sqlalchemy", "psycopg")
                                               for cls in type(exc).__mro__)
 
 
