@@ -254,7 +254,7 @@ class StoredRejections(Rejections):
         with engine.begin() as conn:
             conn.execute(upsert(engine.dialect.name, table, ["backend", "fingerprint"]),
                          {"backend": backend, "fingerprint": fingerprint, "message": rejection.message,
-                          "rejected_at": rejection.rejected_at.astimezone(UTC).replace(tzinfo=None)})
+                          "rejected_at": rejection.rejected_at.astimezone(UTC)})
 
 
 def _rejection(rejected_at: Any, message: Any) -> Rejection:

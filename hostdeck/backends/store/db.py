@@ -112,9 +112,22 @@ class Store:
 
     @staticmethod
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        import sqlite3
+        import time
+
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Turning a new file to WAL needs it alone, and SQLite answers "locked" at once (no busy wait) while another
+        # process creates the schema in it: wait here, as the busy timeout would.
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
