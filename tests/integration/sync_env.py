@@ -12,9 +12,11 @@ from . import cv
 from . import wh
 
 
-def make_sync(whmcs_sim, convoy_sim, db: Path, *, concurrency: int = 8, mapping=None) -> ClientSync:
+def make_sync(whmcs_sim, convoy_sim, db: Path | str, *, concurrency: int = 8, mapping=None) -> ClientSync:
+    """`db`: a SQLite file, or a database URL (PostgreSQL)."""
     billing = wh.make_adapter(whmcs_sim)
     panel = cv.make_adapter(convoy_sim, max_concurrency=16)
     panel.config.max_concurrency = 16
-    return ClientSync(billing, panel, Store(path=db), mapping=mapping or dict(DEFAULT_FIELD_MAPPING),
+    store = Store(db) if isinstance(db, str) else Store(path=db)
+    return ClientSync(billing, panel, store, mapping=mapping or dict(DEFAULT_FIELD_MAPPING),
                       concurrency=concurrency)
