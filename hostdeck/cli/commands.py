@@ -25,13 +25,13 @@ from .backend_commands import backend_add  # noqa: F401 - dispatched by name
 from .backend_commands import backend_list  # noqa: F401 - dispatched by name
 from .backend_commands import backend_remove  # noqa: F401 - dispatched by name
 from .bulk import only_plan
-from .db_command import db_copy  # noqa: F401 - dispatched by name
-from .db_command import db_status  # noqa: F401 - dispatched by name
-from .db_command import db_upgrade  # noqa: F401 - dispatched by name
 from .bulk import refuse_read_only
 from .bulk import show_plan
 from .context import CommandContext
 from .context import no_backends_message
+from .db_command import db_copy  # noqa: F401 - dispatched by name
+from .db_command import db_status  # noqa: F401 - dispatched by name
+from .db_command import db_upgrade  # noqa: F401 - dispatched by name
 from .output import Progress
 from .output import emit_json
 from .output import plain

@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import inspect
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
-from sqlmodel import SQLModel
 from sqlmodel import col
 from sqlmodel import create_engine
 from sqlmodel import select

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ..models import Event
 from ..redact import redact
+from .actor import current_actor
 from .fast import connect_current
 from .fast import execute_many
-from .actor import current_actor
 from .fast import sqlite_timestamp
 
 INSERT = ("INSERT INTO events (ts, backend, kind, level, message, method, path, status, duration_ms, attempt, target, "
