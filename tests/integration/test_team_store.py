@@ -20,33 +20,10 @@ from tests.support.cli import run_cli
 
 from . import cv
 from . import wh
+from .sync_env import write_sync_config
 
 CLIENTS = 120
 PASSWORD = "team-db-pass-4711"
-
-
-def _config(path: Path, database: str, whmcs: WhmcsSim, convoy: ConvoySim) -> Path:
-    path.write_text(f"""
-[general]
-database = "{database}"
-
-[sync]
-billing = "billing"
-panel = "vps"
-concurrency = 8
-
-[[backends]]
-name = "billing"
-kind = "whmcs"
-url = "{whmcs.base_url}"
-
-[[backends]]
-name = "vps"
-kind = "convoy"
-url = "{convoy.base_url}"
-poll_seconds = 0.05
-""")
-    return path
 
 
 @pytest.fixture
@@ -59,7 +36,7 @@ def team(tmp_path, pg_url):
         for name in ("alice", "bob"):
             home = tmp_path / name
             home.mkdir()
-            config = _config(home / "config.toml", pg_url, whmcs, convoy)
+            config = write_sync_config(home / "config.toml", whmcs, convoy, concurrency=8, database=pg_url)
             envs.append(cli_env(config=config, data=home / "data", HOSTDECK_SECRET_BILLING_IDENTIFIER=wh.IDENTIFIER,
                                 HOSTDECK_SECRET_BILLING_SECRET=wh.SECRET, HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN,
                                 HOSTDECK_SECRET_DATABASE_PASSWORD=PASSWORD))
