@@ -4,6 +4,8 @@ into PostgreSQL. A database URL is only ever printed with its password masked.""
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from .context import CommandContext
@@ -17,10 +19,20 @@ def _url(ws: Any) -> str:
     return ws.config.general.database or f"sqlite:///{ws.database_file}"
 
 
-def _open(ws: Any, url: str, *, upgrade: bool) -> Any:
+@contextlib.contextmanager
+def _opened(ws: Any, url: str, *, upgrade: bool) -> Iterator[Any]:
+    """The store at `url`, closed after; a database error inside is a StoreError naming it (password masked)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from hostdeck.backends.store import Store
 
-    return Store(url, secrets=ws.secrets, upgrade=upgrade)
+    store = Store(url, secrets=ws.secrets, upgrade=upgrade)
+    try:
+        yield store
+    except SQLAlchemyError as exc:
+        raise store.failure(exc) from None
+    finally:
+        store.close()
 
 
 def _schema_of(store: Any) -> str | None:
@@ -46,15 +58,12 @@ def db_status(args: argparse.Namespace) -> int:
     from hostdeck.backends.store.version import HEAD
 
     with CommandContext(args, check_store=False) as ws:
-        store = _open(ws, _url(ws), upgrade=False)
-        try:
+        with _opened(ws, _url(ws), upgrade=False) as store:
             found = _schema_of(store)
             if found != HEAD:
                 store.upgrade()
             doc = {"engine": store.engine_name, "url": masked(store.url), "schema": store.revision(), "latest": HEAD,
                    "upgraded_from": found if found != HEAD else None}
-        finally:
-            store.close()
     if args.json:
         emit_json(doc)
     else:
@@ -70,14 +79,11 @@ def db_upgrade(args: argparse.Namespace) -> int:
     from hostdeck.backends.store.version import HEAD
 
     with CommandContext(args, check_store=False) as ws:
-        store = _open(ws, _url(ws), upgrade=False)
-        try:
+        with _opened(ws, _url(ws), upgrade=False) as store:
             found = _schema_of(store)
             store.upgrade()
             now = store.revision()
             where = masked(store.url)
-        finally:
-            store.close()
     doc = {"url": where, "from": found, "to": now, "latest": HEAD, "changed": found != now}
     if args.json:
         emit_json(doc)
@@ -104,19 +110,12 @@ def db_copy(args: argparse.Namespace) -> int:
         if normalized(source_url) == target_url:
             warn("the target is the store itself: nothing to copy.")
             return 2
-        source = _open(ws, source_url, upgrade=True)
-        try:
-            target = _open(ws, target_url, upgrade=True)
-            try:
-                def progress(done: TableCopy) -> None:
-                    if not args.json:
-                        warn(f"{done.table}: {done.read} read, {done.written} written")
+        def progress(done: TableCopy) -> None:
+            if not args.json:
+                warn(f"{done.table}: {done.read} read, {done.written} written")
 
-                copied = copy_store(source, target, progress)
-            finally:
-                target.close()
-        finally:
-            source.close()
+        with _opened(ws, source_url, upgrade=True) as source, _opened(ws, target_url, upgrade=True) as target:
+            copied = copy_store(source, target, progress)
     doc = {"from": masked(source_url), "to": masked(target_url), "tables": [c.as_dict() for c in copied]}
     if args.json:
         emit_json(doc)

@@ -100,3 +100,38 @@ def test_db_status_names_postgresql_at_the_newest_revision_and_never_the_passwor
     for proc in (status, info, failed):
         assert PASSWORD not in proc.stdout + proc.stderr
     assert not list((tmp_path / "data").rglob("*.db*"))
+
+
+def test_db_upgrade_then_db_copy_moves_an_old_sqlite_store_in_and_a_rerun_adds_nothing(tmp_path, pg_url):
+    from sqlalchemy import create_engine
+
+    from hostdeck.backends.store import legacy
+    from hostdeck.backends.store.version import HEAD
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    old = create_engine(f"sqlite:///{data / 'hostdeck.db'}")
+    with old.begin() as conn:   # a store of hand-written version 4, with an event in it
+        legacy.create_v1(conn)
+        for version in (1, 2, 3):
+            legacy.UPGRADES[version](conn)
+        conn.exec_driver_sql("UPDATE meta SET value='4' WHERE key='schema_version'")
+        conn.exec_driver_sql("INSERT INTO events (ts, backend, kind, level, message, detail) "
+                             "VALUES ('2026-01-01 00:00:00', 'hz', 'action', 'info', 'old reboot', '{}')")
+    old.dispose()
+    (tmp_path / "config.toml").write_text("[general]\n")
+    env = cli_env(config=tmp_path / "config.toml", data=data)
+    upgraded = run_cli(env, "db", "upgrade", "--json")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert json.loads(upgraded.stdout) | {"url": None} == {"url": None, "from": "v4", "to": HEAD, "latest": HEAD,
+                                                           "changed": True}
+    target = pg_url.replace("postgresql+psycopg://postgres@", f"postgresql://postgres:{PASSWORD}@")
+    first = run_cli(env, "db", "copy", "--to", target, "--json")
+    assert first.returncode == 0, first.stderr
+    tables = {t["table"]: t for t in json.loads(first.stdout)["tables"]}
+    assert tables["events"]["written"] == 1 and "sync_links" in tables and "alembic_version" not in tables
+    again = run_cli(env, "db", "copy", "--to", target, "--json")
+    assert all(t["written"] == 0 for t in json.loads(again.stdout)["tables"])
+    assert "password" in first.stderr   # warned: a password on the command line is visible in the process list
+    for proc in (upgraded, first, again):
+        assert PASSWORD not in proc.stdout + proc.stderr
