@@ -192,3 +192,11 @@ def test_no_password_reaches_an_error(pg_cluster):
     with pytest.raises(StoreError) as failed:
         Store(url)
     assert "hunter2-secret" not in str(failed.value) and "no_such_database" in str(failed.value)
+
+
+def test_a_batch_naming_one_link_twice_keeps_its_newest_state(store):
+    first = Link("client", "wh", "1", "cv", status="pending", intent="create")
+    newest = Link("client", "wh", "1", "cv", right_id="10", status="synced")
+    SyncMap(store).write([first, newest], [])
+    (link,) = SyncMap(store).all_links()
+    assert (link.right_id, link.status, link.intent) == ("10", "synced", None)

@@ -122,6 +122,8 @@ class SyncMap:
         from ..store.upsert import upsert
 
         now = utcnow()
+        # one row per key in a batch (the newest state of a link): one upsert may not touch a row twice
+        links = list({(link.entity, link.left_system, link.left_id, link.right_system): link for link in links}.values())
         with Session(self.engine) as session:
             if links:
                 (table,) = tables_of(SyncLinkRow)
