@@ -42,7 +42,8 @@ def _free_port() -> int:
 class Cluster:
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="hostdeck-pg-"))
+        # as root the cluster runs as nobody, who must reach its folder: /tmp, whatever TMPDIR says
+        self.root = Path(tempfile.mkdtemp(prefix="hostdeck-pg-", dir="/tmp" if os.geteuid() == 0 else None))
         self.data = self.root / "data"
         self.port = _free_port()
         self.as_user: list[str] = []
