@@ -13,6 +13,7 @@ from ..paths import private_dir
 from ..paths import private_file
 from ..paths import tighten_files
 from .version import HEAD
+from .version import LEGACY_LAST
 from .version import is_newer
 
 WAIT_SECONDS = 5.0  # as long as the store's busy timeout
@@ -87,7 +88,7 @@ def _newer(found: str | None) -> bool:
     if found is None:
         return False
     if found.startswith("v"):
-        return int(found[1:]) > 5   # hand-written versions end at 5 (legacy.V5), Alembic's revision 0001
+        return int(found[1:]) > LEGACY_LAST   # the hand-written versions from before Alembic
     return is_newer(found)
 
 

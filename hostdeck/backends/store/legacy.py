@@ -73,7 +73,6 @@ def create_v1(conn: Connection) -> None:
 
 # UPGRADES[n] takes a database from version n to n + 1.
 UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5}
-V5 = 5   # the last hand-written version: the schema of Alembic revision 0001
 
 
 def legacy_version(conn: Connection) -> int | None:
@@ -86,8 +85,13 @@ def legacy_version(conn: Connection) -> int | None:
     return int(row[0]) if row else None
 
 
-def upgrade_to_v5(conn: Connection, found: int) -> None:
-    """Take a store of hand-written version `found` (1-5) to version 5, the schema Alembic's revision 0001 stamps."""
-    for version in range(found, V5):
+def upgrade_to_last(conn: Connection, found: int) -> str:
+    """Take a store of hand-written version `found` to the last one (version.LEGACY_LAST); returns the Alembic
+    revision to stamp it with (version.LEGACY_REVISION)."""
+    from .version import LEGACY_LAST
+    from .version import LEGACY_REVISION
+
+    for version in range(found, LEGACY_LAST):
         UPGRADES[version](conn)
-    conn.execute(text("UPDATE meta SET value=:v WHERE key='schema_version'"), {"v": str(V5)})
+    conn.execute(text("UPDATE meta SET value=:v WHERE key='schema_version'"), {"v": str(LEGACY_LAST)})
+    return LEGACY_REVISION

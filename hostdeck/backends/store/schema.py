@@ -2,8 +2,9 @@
 connection and inside its transaction, so the caller's lock (a file lock on SQLite, an advisory lock on PostgreSQL)
 covers the whole upgrade.
 
-A store from before Alembic has `meta.schema_version` and no `alembic_version`: version 5 is stamped as revision 0001
-without touching a row; versions 1-4 first take the hand-written steps to 5 (legacy.py).
+A store from before Alembic has `meta.schema_version` and no `alembic_version`: the last hand-written version is stamped
+with its revision (version.LEGACY_LAST, LEGACY_REVISION: 5 is 0001) without touching a row; older ones first take the
+hand-written steps to it (legacy.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from sqlalchemy import inspect
 from sqlalchemy import text
 
 from .check import newer_schema
-from .legacy import V5
 from .legacy import legacy_version
-from .legacy import upgrade_to_v5
+from .legacy import upgrade_to_last
 from .version import HEAD
+from .version import LEGACY_LAST
 from .version import is_newer
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-FIRST = "0001"   # the revision whose schema is the hand-written version 5
 
 
 def current_revision(conn: Connection) -> str | None:
@@ -69,9 +69,8 @@ def upgrade(conn: Connection, where: str) -> str | None:
     if found is None:
         legacy = legacy_version(conn)
         if legacy is not None:
-            if legacy > V5:
+            if legacy > LEGACY_LAST:
                 raise newer_schema(where, str(legacy))
-            upgrade_to_v5(conn, legacy)
-            command.stamp(config, FIRST)
+            command.stamp(config, upgrade_to_last(conn, legacy))
     command.upgrade(config, "head")
     return found

@@ -3,6 +3,9 @@ together). Revisions are numbered ("0001", "0002", ...), so a store at a higher 
 Read without importing Alembic: the stdlib fast paths compare a store's `alembic_version` with it."""
 
 HEAD = "0001"
+# The last hand-written schema version (meta.schema_version, before Alembic) and the revision whose schema it is: an
+# older store takes the hand-written steps to it (legacy.py), then is stamped with that revision.
+LEGACY_LAST, LEGACY_REVISION = 5, "0001"
 
 
 def is_newer(revision: str) -> bool:
