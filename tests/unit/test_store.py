@@ -151,3 +151,21 @@ def test_a_version_5_store_from_before_alembic_is_stamped_in_place_without_losin
     assert before <= after and {s.split("(")[0].strip() for s in after - before} == {"CREATE TABLE alembic_version"}
     store.close()
     assert Store(path=path).upgrade() == SCHEMA_REVISION   # opened again: nothing left to do
+
+
+def test_database_urls_are_shown_masked_and_a_missing_driver_names_the_extra():
+    import pytest
+
+    from hostdeck.backends.errors import ConfigError
+    from hostdeck.backends.store.urls import mask_text
+    from hostdeck.backends.store.urls import masked
+    from hostdeck.backends.store.urls import normalized
+
+    assert normalized("postgresql://team@db/hostdeck") == "postgresql+psycopg://team@db/hostdeck"
+    assert normalized("postgres://team@db/hostdeck") == "postgresql+psycopg://team@db/hostdeck"
+    assert masked("postgresql+psycopg://team:s3cr@t!@db:5432/hostdeck") == "postgresql+psycopg://team:***@db:5432/hostdeck"
+    assert masked("postgresql+psycopg://team@db/hostdeck") == "postgresql+psycopg://team@db/hostdeck"
+    said = mask_text('failed: "postgresql://a:pw1@h/d" and postgresql://b:pw2@h/d')
+    assert "pw1" not in said and "pw2" not in said and said.count("***") == 2
+    with pytest.raises(ConfigError, match=r"driver pg8000 is not installed.*hostdeck\[postgres\]"):
+        Store("postgresql+pg8000://team:pw@127.0.0.1/hostdeck")

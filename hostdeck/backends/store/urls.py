@@ -8,7 +8,8 @@ from typing import Any
 
 MASK = "***"
 SECRET_BACKEND, SECRET_FIELD = "database", "password"   # the keyring entry (or HOSTDECK_SECRET_DATABASE_PASSWORD)
-_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][\w+.-]*://[^:/@\s]*):(?P<password>[^@\s]*)@")
+# the password runs to the last "@" before the host (an unescaped "@" in it is still masked whole)
+_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][\w+.-]*://[^:/@\s]*):(?P<password>[^\s/]*)@")
 
 
 def normalized(url: str) -> str:
