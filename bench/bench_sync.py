@@ -48,7 +48,8 @@ def start_sims(clients: int, latency: float) -> tuple[subprocess.Popen, str, str
     return proc, whmcs_url, convoy_url
 
 
-def engine(whmcs_url: str, convoy_url: str, db: Path, concurrency: int):
+def engine(whmcs_url: str, convoy_url: str, db: Path | str, concurrency: int):
+    """`db`: a SQLite file, or a database URL (bench_sync_store.py: PostgreSQL)."""
     from hostdeck.backends.config import DEFAULT_FIELD_MAPPING
     from hostdeck.backends.config import BackendConfig
     from hostdeck.backends.convoy import ConvoyAdapter
@@ -63,7 +64,8 @@ def engine(whmcs_url: str, convoy_url: str, db: Path, concurrency: int):
                            secrets=secrets)
     panel = ConvoyAdapter(BackendConfig(name="vps", kind="convoy", url=convoy_url, max_concurrency=concurrency),
                           secrets=secrets)
-    return ClientSync(billing, panel, Store(path=db), mapping=dict(DEFAULT_FIELD_MAPPING), concurrency=concurrency)
+    store = Store(db) if isinstance(db, str) else Store(path=db)
+    return ClientSync(billing, panel, store, mapping=dict(DEFAULT_FIELD_MAPPING), concurrency=concurrency)
 
 
 async def hostdeck(sync) -> int:
@@ -88,11 +90,12 @@ async def one_at_a_time(sync) -> int:
     return done
 
 
-def measure(name: str, run, clients: int, latency: float) -> float:
+def measure(name: str, run, clients: int, latency: float, database: str | None = None) -> float:
+    """`database`: a URL to sync into instead of a new SQLite file."""
     proc, whmcs_url, convoy_url = start_sims(clients, latency)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            sync = engine(whmcs_url, convoy_url, Path(tmp) / "h.db", 16 if run is hostdeck else 1)
+            sync = engine(whmcs_url, convoy_url, database or Path(tmp) / "h.db", 16 if run is hostdeck else 1)
 
             async def go():
                 started = time.perf_counter()

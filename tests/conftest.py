@@ -31,3 +31,9 @@ def no_keyring() -> Iterator[None]:
     keyring.set_keyring(fail.Keyring())
     yield
     keyring.set_keyring(previous)
+
+
+# PostgreSQL: a throwaway cluster per session, a database per test, and `store_url` for SQLite and PostgreSQL alike
+from tests.support.postgres import pg_cluster  # noqa: E402, F401
+from tests.support.postgres import pg_url  # noqa: E402, F401
+from tests.support.postgres import store_url  # noqa: E402, F401

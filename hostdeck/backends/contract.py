@@ -368,9 +368,7 @@ class Adapter(ABC):
 
 
 def _actor() -> str:
-    import getpass
+    """Who did it, for the audit trail a team shares: the OS user at this machine ("alice@console2")."""
+    from .store.actor import current_actor
 
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):   # no login name in the environment and none for this uid
-        return "unknown"
+    return current_actor()

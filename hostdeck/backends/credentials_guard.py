@@ -244,14 +244,17 @@ class StoredRejections(Rejections):
         return _rejection(row[0], row[1]) if row else None
 
     def _write_sqlalchemy(self, backend: str, fingerprint: str, rejection: Rejection) -> None:
-        from sqlalchemy import text
+        """Keyed by (backend, fingerprint): two processes rejected at once leave one row, the newer word."""
+        from .store.tables import CredentialRejectionRow
+        from .store.tables import tables_of
+        from .store.upsert import upsert
 
-        with self._store().engine.begin() as conn:  # type: ignore[misc]
-            conn.execute(text("DELETE FROM credential_rejections WHERE backend = :b AND fingerprint = :f"),
-                         {"b": backend, "f": fingerprint})
-            conn.execute(text("INSERT INTO credential_rejections (backend, fingerprint, message, rejected_at) VALUES "
-                              "(:b, :f, :m, :t)"), {"b": backend, "f": fingerprint, "m": rejection.message,
-                                                   "t": rejection.rejected_at.astimezone(UTC).replace(tzinfo=None)})
+        engine = self._store().engine  # type: ignore[misc]
+        (table,) = tables_of(CredentialRejectionRow)
+        with engine.begin() as conn:
+            conn.execute(upsert(engine.dialect.name, table, ["backend", "fingerprint"]),
+                         {"backend": backend, "fingerprint": fingerprint, "message": rejection.message,
+                          "rejected_at": rejection.rejected_at.astimezone(UTC)})
 
 
 def _rejection(rejected_at: Any, message: Any) -> Rejection:

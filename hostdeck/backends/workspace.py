@@ -107,8 +107,8 @@ class Workspace:
         if self._store is None:
             from .store import Store
 
-            if self.config.general.database:
-                self._store = Store(self.config.general.database)
+            if self.config.general.database:  # its password from the URL, the keyring (database password) or PGPASSFILE
+                self._store = Store(self.config.general.database, secrets=self.secrets)
             else:
                 self._store = Store(path=(self.data_dir / "hostdeck.db") if self.data_dir else None)
         return self._store

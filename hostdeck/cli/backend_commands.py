@@ -128,6 +128,22 @@ async def _host_key_trusted(d: Draft, values: dict[str, str]) -> Draft | None:
     return onboarding.trusting(d, key)
 
 
+def _last_tests(config, secrets) -> dict:
+    """From the configured database (a team's PostgreSQL store); nothing when it cannot be opened now."""
+    from hostdeck.backends.errors import ConfigError
+    from hostdeck.backends.store import Store
+    from hostdeck.backends.store.last_tests import last_tests_with_engine
+
+    try:
+        store = Store(config.general.database, secrets=secrets)
+    except ConfigError:
+        return {}
+    try:
+        return last_tests_with_engine(store.engine)
+    finally:
+        store.close()
+
+
 def backend_list(args: argparse.Namespace) -> int:
     from hostdeck.backends.config import load_config
     from hostdeck.backends.paths import database_path
@@ -137,7 +153,7 @@ def backend_list(args: argparse.Namespace) -> int:
 
     config = load_config(getattr(args, "config", None))
     secrets = secrets_for(config)
-    tests = last_tests(database_path())
+    tests = _last_tests(config, secrets) if config.general.database else last_tests(database_path())
     rows = []
     for b in config.backends:
         adapter = adapter_class(b.kind)(b, secrets=secrets)

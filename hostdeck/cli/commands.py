@@ -30,6 +30,9 @@ from .bulk import refuse_read_only
 from .bulk import show_plan
 from .context import CommandContext
 from .context import no_backends_message
+from .db_command import db_copy  # noqa: F401 - dispatched by name
+from .db_command import db_status  # noqa: F401 - dispatched by name
+from .db_command import db_upgrade  # noqa: F401 - dispatched by name
 from .output import Progress
 from .output import emit_json
 from .output import plain
@@ -66,22 +69,25 @@ def info(args: argparse.Namespace) -> int:
 
     from hostdeck.backends import paths
     from hostdeck.backends.errors import ConfigError
+    from hostdeck.backends.store.urls import mask_text
+    from hostdeck.backends.store.urls import masked
 
     with CommandContext(args, check_store=False) as ws:  # info still answers, naming the store's problem
         try:
             ws.check_store()
             store = "ok"
         except ConfigError as exc:
-            store = str(exc)
+            store = mask_text(str(exc))
         doc: dict[str, Any] = {
             "hostdeck": __version__,
             "python": platform.python_version(),
-            "versions": {d: _version(d) for d in ("textual", "httpx", "paramiko", "sqlmodel", "keyring", "platformdirs")},
+            "versions": {d: _version(d) for d in ("textual", "httpx", "paramiko", "sqlmodel", "alembic", "psycopg", "keyring",
+                                                    "platformdirs")},
             "config_path": str(ws.config.path) if ws.config.path else None,
             "config_default_path": str(paths.config_path()[0]),
             "data_dir": str(ws.data_dir or paths.data_dir()),
             "log_dir": str(ws.log_dir),
-            "database": ws.config.general.database or str((ws.data_dir or paths.data_dir()) / "hostdeck.db"),
+            "database": masked(ws.config.general.database or str((ws.data_dir or paths.data_dir()) / "hostdeck.db")),
             "store": store,
             "keyring": ws.secrets.keyring_name(),
             "read_only": ws.read_only,

@@ -218,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
             "IP address, server name or id, WHMCS service id or invoice number (exit 1 when nothing matches)")
     p.add_argument("query", metavar="QUERY")
 
+    from .db_command import add_db_parser
+
+    add_db_parser(sub, cmd)
+
     p = cmd("catalog", "catalog", "the cached catalog; `catalog refresh` fetches it live (for cron)")
     p.add_argument("words", nargs="*", metavar="[refresh] [BACKEND]")
 
@@ -286,10 +290,11 @@ def main(argv: list[str] | None = None) -> int:
 def _store_failure(exc: BaseException) -> str:
     from hostdeck.backends.paths import database_path
     from hostdeck.backends.redact import redact_text
+    from hostdeck.backends.store.urls import mask_text
 
     cause = getattr(exc, "orig", None) or exc
-    first = (str(cause).splitlines() or [""])[0]
-    return (f"the store failed while this command ran ({type(cause).__name__}: {redact_text(first)}); the database is "
+    first = mask_text(redact_text((str(cause).splitlines() or [""])[0]))
+    return (f"the store failed while this command ran ({type(cause).__name__}: {first}); the database is "
             f"{database_path()} unless [general] database names another. Whatever the command printed before this was "
             "done. Fix: check that the database is readable and writable, then run the command again.")
 

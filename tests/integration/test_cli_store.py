@@ -78,8 +78,8 @@ def test_a_corrupt_store_is_a_clear_error_before_any_call(env, sim):
 def test_a_newer_schema_is_a_clear_error_before_any_call(env, sim):
     assert hostdeck(env, "site", "list").returncode == 0  # makes the store
     with sqlite3.connect(_db(env)) as conn:
-        conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
-    _assert_refused_before_any_call(env, sim, "schema version 99, newer than this hostdeck")
+        conn.execute("UPDATE alembic_version SET version_num='0099'")
+    _assert_refused_before_any_call(env, sim, "schema revision 0099, newer than this hostdeck")
 
 
 def _immutable(path: Path, on: bool) -> bool:

@@ -121,3 +121,36 @@ async def test_pipeline_steps_reach_the_event_log(world):
     assert [m for m in messages if m.startswith("site ")] == [
         "site log.example.com: create site done", "site log.example.com: certificate done", "site log.example.com: analytics done"]
     await pipeline.cloudpanel.aclose()
+
+
+@pytest.fixture
+def pg_world(pg_url):
+    with CloudPanelSim(cert_seconds=0.05) as panel, MatomoSim(sites=3, token=mt.TOKEN) as matomo:
+        host, port = panel.address
+        adapter = cp.make_adapter(host, port, panel.client_key_file, host_key_fingerprint=panel.fingerprint)
+        store = Store(pg_url)
+        yield panel, SitePipeline(store, adapter, mt.make_adapter(matomo)), pg_url
+        store.close()
+
+
+async def test_on_postgresql_the_pipeline_runs_retries_and_holds_a_domain_for_one_console(pg_world):
+    from hostdeck.backends.errors import ConflictError
+    from hostdeck.backends.sync.lock import sync_lock
+
+    panel, pipeline, url = pg_world
+    panel.state.dns_unresolved.add("blog.example.org")
+    job, password = await pipeline.start(spec("blog.example.org", site_user="hdblog"))
+    assert job.status == "failed" and password
+    panel.state.dns_unresolved.clear()
+    other = Store(url)   # another console works on the same domain right now
+    try:
+        with sync_lock(other, "site job for blog.example.org"):
+            with pytest.raises(ConflictError, match=r"another site job for blog.example.org is running \(.+@.+ since"):
+                await pipeline.retry("blog.example.org")
+    finally:
+        other.close()
+    job = await pipeline.retry("blog.example.org")
+    assert job.status == "done" and job.steps["certificate"].attempts == 2 and len(site_adds(panel)) == 1
+    (stored,) = SiteJobs(pipeline.store).all()
+    assert stored.status == "done" and stored.id == job.id
+    await pipeline.cloudpanel.aclose()

@@ -140,3 +140,29 @@ async def test_two_pushes_never_run_side_by_side(sims, tmp_path):
             await sync.push()
     assert len(convoy.users) == 5  # nothing was sent while the other run held the lock
     assert (await sync.push()).failed == 0  # and once it is done, a push goes through
+
+
+async def test_push_on_a_shared_store_links_every_client_once_on_either_engine(store_url):
+    """The same push on SQLite and on PostgreSQL: the map, the log and the lock behave alike."""
+    from hostdeck.backends.errors import ConflictError
+    from hostdeck.backends.store import Store
+    from hostdeck.backends.sync.lock import sync_lock
+
+    with WhmcsSim(clients=40, seed=11, identifier=wh.IDENTIFIER, secret=wh.SECRET) as whmcs, \
+            ConvoySim(servers=2, users=3, seed=11, token=cv.TOKEN, cluster=Cluster()) as convoy:
+        sync = make_sync(whmcs, convoy, store_url)
+        other_console = Store(store_url)
+        try:
+            with sync_lock(other_console, "client-sync"):
+                with pytest.raises(ConflictError, match=r"another client sync is running \(.+@.+ since "):
+                    await sync.push()
+        finally:
+            other_console.close()
+        report = await sync.push()
+        assert report.failed == 0 and report.counts().get("created") == 40
+        panel = emails_on_panel(convoy)
+        assert len(panel) == len(set(panel))
+        links = sync.map.links("client", sync.billing.name, sync.panel.name)
+        assert len(links) == 40 and all(link.status == "synced" for link in links.values())
+        assert len(sync.map.log(limit=100)) == 40 and (await sync.push()).outcomes == []
+        sync.store.close()

@@ -21,6 +21,7 @@ from tests.support.cli import run_cli
 
 from . import cv
 from . import wh
+from .sync_env import write_sync_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,24 +31,7 @@ def world(tmp_path):
     # latency makes the run long enough to be killed in the middle of its creates
     with WhmcsSim(clients=300, seed=9, identifier=wh.IDENTIFIER, secret=wh.SECRET, latency_ms=25) as whmcs, \
             ConvoySim(servers=4, users=5, seed=9, token=cv.TOKEN, cluster=Cluster(), latency_ms=25) as convoy:
-        config = tmp_path / "config.toml"
-        config.write_text(f"""
-[sync]
-billing = "billing"
-panel = "vps"
-concurrency = 4
-
-[[backends]]
-name = "billing"
-kind = "whmcs"
-url = "{whmcs.base_url}"
-
-[[backends]]
-name = "vps"
-kind = "convoy"
-url = "{convoy.base_url}"
-poll_seconds = 0.05
-""")
+        config = write_sync_config(tmp_path / "config.toml", whmcs, convoy, concurrency=4)
         env = cli_env(config=config, data=tmp_path / "data", HOSTDECK_SECRET_BILLING_IDENTIFIER=wh.IDENTIFIER,
                       HOSTDECK_SECRET_BILLING_SECRET=wh.SECRET, HOSTDECK_SECRET_VPS_TOKEN=cv.TOKEN)
         yield whmcs, convoy, env, tmp_path

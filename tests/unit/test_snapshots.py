@@ -39,7 +39,7 @@ def test_an_older_schema_is_left_to_the_store(tmp_path):
     path = tmp_path / "hostdeck.db"
     Store(path=path).close()
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    conn.execute("UPDATE alembic_version SET version_num = '0000'")   # an older revision
     conn.commit()
     conn.close()
     assert snapshots.read(path, "servers") == [] and snapshots.write(path, "servers", "hz", []) is False

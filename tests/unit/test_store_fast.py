@@ -8,15 +8,15 @@ from datetime import timedelta
 from datetime import timezone
 
 from hostdeck.backends.store import fast
-from hostdeck.backends.store.version import LATEST
+from hostdeck.backends.store.version import HEAD
 
 
-def _database(path, version):
+def _database(path, revision):
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
     conn.execute("CREATE TABLE t (x INTEGER)")
-    if version is not None:
-        conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(version),))
+    if revision is not None:
+        conn.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
     conn.commit()
     conn.close()
 
@@ -24,19 +24,20 @@ def _database(path, version):
 def test_only_an_existing_database_at_the_current_schema_is_used(tmp_path):
     assert fast.connect_current(tmp_path / "missing.db") is None
     assert not (tmp_path / "missing.db").exists()          # looking never creates the file
-    for name, version in (("old.db", LATEST - 1), ("newer.db", LATEST + 1), ("unversioned.db", None)):
+    older, newer = f"{int(HEAD) - 1:04d}", f"{int(HEAD) + 1:04d}"
+    for name, version in (("old.db", older), ("newer.db", newer), ("unversioned.db", None)):
         _database(tmp_path / name, version)
         assert fast.connect_current(tmp_path / name) is None, name
     (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
     assert fast.connect_current(tmp_path / "junk.db") is None
-    _database(tmp_path / "current.db", LATEST)
+    _database(tmp_path / "current.db", HEAD)
     conn = fast.connect_current(tmp_path / "current.db")
     assert conn is not None
     conn.close()
 
 
 def test_execute_many_writes_in_one_transaction_and_reports_failure(tmp_path):
-    _database(tmp_path / "current.db", LATEST)
+    _database(tmp_path / "current.db", HEAD)
     path = tmp_path / "current.db"
     assert fast.execute_many(fast.connect_current(path), "INSERT INTO t VALUES (?)", [(1,), (2,)])
     assert not fast.execute_many(fast.connect_current(path), "INSERT INTO no_such_table VALUES (?)", [(3,)])

@@ -101,22 +101,22 @@ class SiteJobs:
             return True
 
     def save(self, job: SiteJob) -> SiteJob:
-        """Write the job as it is now (one transaction): called before and after every remote step."""
+        """Write the job as it is now (one transaction): called before and after every remote step. One row per domain
+        (its unique index), whoever writes it: an upsert, never a read and then an insert."""
+        from ..store.tables import tables_of
+        from ..store.upsert import upsert
+
         job.status = job.status if job.status == "deleted" else job.derive_status()
         now = utcnow()
-        with Session(self.engine) as session:
-            row = session.exec(select(SiteJobRow).where(SiteJobRow.domain == job.domain)).first()
-            if row is None:
-                row = SiteJobRow(backend=job.backend, domain=job.domain, kind=job.kind, spec="{}", status=job.status,
-                                 created_at=now, updated_at=now)
-            row.backend, row.kind, row.analytics, row.status = job.backend, job.kind, job.analytics, job.status
-            row.spec = json.dumps(redact(job.spec))
-            row.alt_names = json.dumps(job.alt_names)
-            row.steps = json.dumps({k: asdict(v) for k, v in job.steps.items()})
-            row.result = json.dumps(job.result)
-            row.updated_at = now
-            session.add(row)
-            session.commit()
-            session.refresh(row)
-            job.id, job.created_at, job.updated_at = row.id, _aware(row.created_at), _aware(row.updated_at)
+        (table,) = tables_of(SiteJobRow)
+        values = {"backend": job.backend, "domain": job.domain, "kind": job.kind, "spec": json.dumps(redact(job.spec)),
+                  "alt_names": json.dumps(job.alt_names), "analytics": job.analytics, "status": job.status,
+                  "steps": json.dumps({k: asdict(v) for k, v in job.steps.items()}), "result": json.dumps(job.result),
+                  "created_at": now, "updated_at": now}
+        changed = [name for name in values if name not in ("domain", "created_at")]
+        stmt = upsert(self.engine.dialect.name, table, ["domain"], changed).values(values).returning(
+            table.c.id, table.c.created_at, table.c.updated_at)
+        with self.engine.begin() as conn:
+            row = conn.execute(stmt).one()
+        job.id, job.created_at, job.updated_at = int(row[0]), _aware(row[1]), _aware(row[2])
         return job

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from typing import Any
 
@@ -28,6 +29,7 @@ StepProgress = Callable[[SiteJob, str], None]
 class SitePipeline:
     def __init__(self, store: Any, cloudpanel: Any, matomo: Any | None = None) -> None:
         self.jobs = SiteJobs(store)
+        self.store = store
         self.cloudpanel = cloudpanel
         self.matomo = matomo
         self.unrecorded: str | None = None  # set when a step was done but the store could not record it
@@ -40,6 +42,13 @@ class SitePipeline:
         if getattr(self.cloudpanel, "read_only", False):
             raise ReadOnlyError(f"read-only mode is on: {operation} refused; nothing was sent or written.",
                                 backend=self.cloudpanel.name, operation=operation)
+
+    def _one_at_a_time(self, domain: str) -> AbstractContextManager[None]:
+        """On a shared PostgreSQL store, one console at a time works on a domain's job (an advisory lock); a second is
+        told who does (a ConflictError)."""
+        from ..sync.lock import sync_lock
+
+        return sync_lock(self.store, f"site job for {domain}", sqlite=False)
 
     async def never_created(self, job: SiteJob) -> bool:
         """Whether this job made no site: its create step never ran, or failed in a way that shows nothing was made
@@ -61,23 +70,24 @@ class SitePipeline:
 
         self._writable("site add")
         domain = validate.domain(spec.domain)
-        existing = await asyncio.to_thread(self.jobs.get, domain)
-        replaced = existing if existing is not None and existing.status != "deleted" else None
-        if replaced is not None and not await self.never_created(replaced):
-            raise ValidationError(f"{domain} already has a site job ({replaced.status}) whose site exists or is being "
-                                  f"made; use `hostdeck site retry {domain}` to finish it, or `hostdeck site delete "
-                                  f"{domain}` first.", operation="site add")
-        fields = {k: v for k, v in asdict(spec).items() if k != "site_user_password"}
-        fields["domain"] = domain
-        job = SiteJob(backend=self.cloudpanel.name, domain=domain, kind=spec.kind, spec=fields,
-                      alt_names=list(alt_names), analytics=self.matomo.name if (analytics and self.matomo) else None)
-        if not job.analytics:
-            job.steps["analytics"] = Step(status="skipped", output="no analytics for this site")
-        await self._save(job)
-        if replaced is not None:
-            self.cloudpanel.audit(f"site {domain}: the failed job (its site was never created) is replaced by a new "
-                                  "one", target=domain, level="warning", detail={"old_spec": replaced.spec})
-        password = await self.run(job, spec=spec, progress=progress)
+        with self._one_at_a_time(domain):
+            existing = await asyncio.to_thread(self.jobs.get, domain)
+            replaced = existing if existing is not None and existing.status != "deleted" else None
+            if replaced is not None and not await self.never_created(replaced):
+                raise ValidationError(f"{domain} already has a site job ({replaced.status}) whose site exists or is being "
+                                      f"made; use `hostdeck site retry {domain}` to finish it, or `hostdeck site delete "
+                                      f"{domain}` first.", operation="site add")
+            fields = {k: v for k, v in asdict(spec).items() if k != "site_user_password"}
+            fields["domain"] = domain
+            job = SiteJob(backend=self.cloudpanel.name, domain=domain, kind=spec.kind, spec=fields,
+                          alt_names=list(alt_names), analytics=self.matomo.name if (analytics and self.matomo) else None)
+            if not job.analytics:
+                job.steps["analytics"] = Step(status="skipped", output="no analytics for this site")
+            await self._save(job)
+            if replaced is not None:
+                self.cloudpanel.audit(f"site {domain}: the failed job (its site was never created) is replaced by a new "
+                                      "one", target=domain, level="warning", detail={"old_spec": replaced.spec})
+            password = await self.run(job, spec=spec, progress=progress)
         return job, password
 
     async def run(self, job: SiteJob, *, spec: Any = None, only: str | None = None,
@@ -143,6 +153,11 @@ class SitePipeline:
         """Run the failed or unfinished steps again; `site_user` replaces the site's Linux user while the site has
         not been created yet."""
         self._writable("site retry")
+        with self._one_at_a_time(domain.strip().lower()):
+            return await self._retry(domain, step, progress, site_user=site_user)
+
+    async def _retry(self, domain: str, step: str | None, progress: StepProgress | None, *,
+                     site_user: str | None) -> SiteJob:
         job = await self.get(domain)
         if step is not None and step not in STEPS:
             raise ValidationError(f"no step {step!r}; the steps are {', '.join(STEPS)}.", operation="site retry")
@@ -172,6 +187,10 @@ class SitePipeline:
         """Delete the site from CloudPanel; a job whose site was never created is discarded (status "discarded",
         its row removed) and nothing is sent to the server."""
         self._writable("site delete")
+        with self._one_at_a_time(domain.strip().lower()):
+            return await self._delete(domain)
+
+    async def _delete(self, domain: str) -> SiteJob:
         job = await self.get(domain)
         if await self.never_created(job):
             await asyncio.to_thread(self.jobs.remove, job.domain)

@@ -1,4 +1,4 @@
-"""The store: SQLModel tables over SQLite (WAL, busy timeout) or PostgreSQL, with schema migrations.
+"""The store: SQLModel tables over SQLite (WAL, busy timeout) or PostgreSQL, with Alembic migrations (schema.py).
 
 `Store` is loaded on first use (PEP 562), so `hostdeck.backends.store.fast_events` can write events without importing
 SQLAlchemy.
@@ -6,9 +6,9 @@ SQLAlchemy.
 
 from typing import Any
 
-from .version import LATEST as SCHEMA_VERSION
+from .version import HEAD as SCHEMA_REVISION
 
-__all__ = ["Store", "SCHEMA_VERSION"]
+__all__ = ["Store", "SCHEMA_REVISION"]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,9 @@ from ..errors import ConfigError
 from ..paths import private_dir
 from ..paths import private_file
 from ..paths import tighten_files
-from .version import LATEST
+from .version import HEAD
+from .version import LEGACY_LAST
+from .version import is_newer
 
 WAIT_SECONDS = 5.0  # as long as the store's busy timeout
 
@@ -24,9 +26,9 @@ class StoreError(ConfigError):
 
 
 def is_store_error(exc: BaseException) -> bool:
-    """An error of the store itself (a StoreError, or one of the sqlite3 or SQLAlchemy layers), told apart without
-    importing SQLAlchemy."""
-    return isinstance(exc, StoreError) or any(cls.__module__.split(".")[0] in ("sqlite3", "sqlalchemy")
+    """An error of the store itself (a StoreError, or one of the sqlite3, psycopg or SQLAlchemy layers), told apart
+    without importing SQLAlchemy."""
+    return isinstance(exc, StoreError) or any(cls.__module__.split(".")[0] in ("sqlite3", "sqlalchemy", "psycopg")
                                               for cls in type(exc).__mro__)
 
 
@@ -62,13 +64,36 @@ def _locked(path: Path) -> StoreError:
                       fix="wait for the other hostdeck (a sync or a cron run) to finish, then run this again.")
 
 
-def newer_schema(path: str, found: int) -> StoreError:
-    return StoreError(f"the store has schema version {found}, newer than this hostdeck knows ({LATEST}).", path=path,
+def newer_schema(path: str, found: str) -> StoreError:
+    return StoreError(f"the store has schema revision {found}, newer than this hostdeck knows ({HEAD}).", path=path,
                       fix=f"upgrade hostdeck to the version that wrote it; {ELSEWHERE}")
 
 
-def check_sqlite(path: Path) -> int:
-    """Check (and if missing, create empty and private) the store at `path`; returns its schema version (0: new)."""
+def stored_revision(conn: sqlite3.Connection) -> str | None:
+    """The Alembic revision of a SQLite store; for one from before Alembic its hand-written version as "v<N>"; None
+    for an empty file. Raises sqlite3 errors for a file that is not a store."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "alembic_version" in tables:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+    if "meta" in tables:
+        row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return f"v{int(row[0])}" if row else None
+    if tables:
+        raise sqlite3.OperationalError("no such table: alembic_version")   # a database, but not hostdeck's
+    return None
+
+
+def _newer(found: str | None) -> bool:
+    if found is None:
+        return False
+    if found.startswith("v"):
+        return int(found[1:]) > LEGACY_LAST   # the hand-written versions from before Alembic
+    return is_newer(found)
+
+
+def check_sqlite(path: Path) -> str | None:
+    """Check (and if missing, create empty and private) the store at `path`; returns its schema (`stored_revision`)."""
     path = Path(path)
     try:
         private_dir(path.parent)
@@ -82,9 +107,7 @@ def check_sqlite(path: Path) -> int:
         raise _unwritable(path, str(exc)) from None
     try:
         try:
-            has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
-            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() if has_meta else None
-            found = int(row[0]) if row else 0
+            found = stored_revision(conn)
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise _locked(path) from None
@@ -93,8 +116,8 @@ def check_sqlite(path: Path) -> int:
             raise _unwritable(path, str(exc)) from None  # e.g. its -wal or -shm cannot be made in a read-only folder
         except (sqlite3.DatabaseError, ValueError) as exc:
             raise _corrupt(path, str(exc)) from None
-        if found > LATEST:
-            raise newer_schema(str(path), found)
+        if _newer(found):
+            raise newer_schema(str(path), str(found))
         try:  # a real write, rolled back: what root, an immutable file or a read-only mount really allow
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("CREATE TABLE hostdeck_write_check (x)")

@@ -1,8 +1,8 @@
 """The store read and written with the stdlib sqlite3, for the paths that must not wait for SQLAlchemy (the start-up
 paint, a CLI run's events, the credential guard).
 
-Only an existing database at the current schema version is used; anything else is the caller's cue to open `Store`,
-which creates or upgrades the schema.
+Only an existing SQLite database at the current schema revision is used; anything else is the caller's cue to open
+`Store`, which creates or upgrades the schema. A PostgreSQL store never comes here: its callers go through `Store`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .version import LATEST
+from .version import HEAD
 
 # the format SQLAlchemy's SQLite DateTime type writes and reads (naive UTC)
 SQLITE_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
@@ -40,16 +40,16 @@ def connect(path: Path) -> sqlite3.Connection | None:
 
 
 def connect_current(path: Path) -> sqlite3.Connection | None:
-    """A connection to an existing database at the current schema version, else None."""
+    """A connection to an existing database at the current schema revision, else None."""
     conn = connect(path)
     if conn is None:
         return None
     try:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError:
         conn.close()
         return None
-    if row is None or int(row[0]) != LATEST:
+    if row is None or row[0] != HEAD:
         conn.close()
         return None
     return conn

@@ -11,6 +11,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 from .fast import connect
 from .fast import parse_timestamp
@@ -50,6 +55,23 @@ def last_tests(path: Path) -> dict[str, LastTest]:
         return {}
     finally:
         conn.close()
+    return _found(rows)
+
+
+def last_tests_with_engine(engine: Engine) -> dict[str, LastTest]:
+    """The same from a database URL's store (PostgreSQL); empty when it cannot be read."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(text(NEWEST))]
+    except SQLAlchemyError:
+        return {}
+    return _found(rows)
+
+
+def _found(rows: list[Any]) -> dict[str, LastTest]:
     found: dict[str, LastTest] = {}
     for backend, ts, level, message, status in rows:
         at = parse_timestamp(ts)

@@ -164,7 +164,7 @@ def write_with_engine(engine: Engine, scope: str, backend: str, rows: list[dict[
                       fetched_at: datetime | None = None, also: dict[str, list[dict[str, Any]]] | None = None) -> None:
     from sqlalchemy import text
 
-    stamp = (fetched_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    stamp = (fetched_at or datetime.now(UTC)).astimezone(UTC)   # aware: PostgreSQL keeps a timestamptz
     with engine.begin() as conn:
         for one, payload in [(scope, rows), *(also or {}).items()]:
             conn.execute(text(_named(UPSERT, ["scope", "backend", "fetched_at", "payload"])),
@@ -174,7 +174,7 @@ def write_with_engine(engine: Engine, scope: str, backend: str, rows: list[dict[
 def record_failure_with_engine(engine: Engine, scope: str, backend: str, error: str, at: datetime | None = None) -> None:
     from sqlalchemy import text
 
-    stamp = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    stamp = (at or datetime.now(UTC)).astimezone(UTC)
     with engine.begin() as conn:
         conn.execute(text(_named(FAILED, ["error", "error_at", "scope", "backend"])),
                      {"error": redact_text(error), "error_at": stamp, "scope": scope, "backend": backend})

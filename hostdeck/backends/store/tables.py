@@ -1,4 +1,4 @@
-"""Table definitions. A change here needs a step in migrations.py."""
+"""Table definitions. A change here needs an Alembic revision in migrations/versions/ (and version.HEAD naming it)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""One run at a time: a sync that writes (client push/update, panel sync) holds an exclusive lock next to its
-SQLite store, so cron and the TUI never run the same sync side by side. With a shared PostgreSQL store the lock
-is per machine only."""
+"""One run at a time: a sync that writes (client push/update, panel sync) or a site pipeline holds a lock, so two
+consoles and a cron job never run the same job side by side. On PostgreSQL it is an advisory lock, which holds across
+every machine on the store; on SQLite an exclusive file lock next to the store (one machine shares one file). A second
+run is told who holds it (user@host, since when) and stops with a ConflictError."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +24,27 @@ def _lock_dir(store: Any) -> Path | None:
     return Path(url.removeprefix("sqlite:///")).parent
 
 
+def _busy(name: str, holder: str) -> ConflictError:
+    return ConflictError(f"another {name.replace('-', ' ')} is running ({holder}); wait for it to finish, or stop it "
+                         "(a stopped run is finished by the next one).", operation=name)
+
+
 @contextlib.contextmanager
-def sync_lock(store: Any, name: str) -> Iterator[None]:
-    directory = _lock_dir(store)
+def sync_lock(store: Any, name: str, *, sqlite: bool = True) -> Iterator[None]:
+    """`sqlite=False`: on SQLite, no lock (a job that took none before there was a shared store)."""
+    from ..contract import _actor
+
+    if getattr(store, "is_postgres", False):
+        from ..store.advisory import LockHeld
+        from ..store.advisory import advisory_lock
+
+        try:
+            with advisory_lock(store.engine, name, _actor()):
+                yield
+        except LockHeld as held:
+            raise _busy(name, held.holder) from None
+        return
+    directory = _lock_dir(store) if sqlite else None
     if directory is None:
         yield
         return
@@ -35,12 +56,10 @@ def sync_lock(store: Any, name: str) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise ConflictError(f"another {name.replace('-', ' ')} is running ({holder}); wait for it to finish, or "
-                                "stop it (a stopped sync is finished by the next run).", operation=name) from None
+            raise _busy(name, fh.read().strip() or "another process") from None
         fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()}")
+        fh.write(f"{_actor()}, pid {os.getpid()}, since {datetime.now(UTC):%Y-%m-%d %H:%M:%SZ}")
         fh.flush()
         try:
             yield

@@ -92,6 +92,9 @@ class LogEntry:
                           duration_ms=self.duration_ms, error=self.error)
 
 
+LINK_KEY = ("entity", "left_system", "left_id", "right_system")   # the uq_sync_link constraint
+
+
 class SyncMap:
     def __init__(self, store: Any) -> None:
         self.engine = store.engine
@@ -111,23 +114,25 @@ class SyncMap:
             return [Link.from_row(r) for r in session.exec(q)]
 
     def write(self, links: list[Link], log: list[LogEntry]) -> None:
-        """Upsert links and append log entries in one transaction: the map never says more than what happened."""
+        """Upsert links and append log entries in one transaction: the map never says more than what happened. Links
+        are keyed by the unique (entity, left_system, left_id, right_system): two writers never make two rows."""
         if not links and not log:
             return
+        from ..store.tables import tables_of
+        from ..store.upsert import upsert
+
         now = utcnow()
+        # one row per key in a batch (the newest state of a link): one upsert may not touch a row twice
+        links = list({(link.entity, link.left_system, link.left_id, link.right_system): link for link in links}.values())
         with Session(self.engine) as session:
-            for link in links:
-                row = session.exec(select(SyncLinkRow).where(
-                    SyncLinkRow.entity == link.entity, SyncLinkRow.left_system == link.left_system,
-                    SyncLinkRow.left_id == link.left_id, SyncLinkRow.right_system == link.right_system)).first()
-                if row is None:
-                    row = SyncLinkRow(entity=link.entity, left_system=link.left_system, left_id=link.left_id,
-                                      right_system=link.right_system, status=link.status, updated_at=now)
-                row.right_id, row.left_key, row.status, row.intent = link.right_id, link.left_key, link.status, link.intent
-                row.fingerprint, row.last_synced, row.last_error = link.fingerprint, link.last_synced, link.last_error
-                row.drift = json.dumps(link.drift) if link.drift else None
-                row.updated_at = now
-                session.add(row)
+            if links:
+                (table,) = tables_of(SyncLinkRow)
+                session.execute(upsert(self.engine.dialect.name, table, LINK_KEY), [
+                    {"entity": link.entity, "left_system": link.left_system, "left_id": link.left_id,
+                     "right_system": link.right_system, "right_id": link.right_id, "left_key": link.left_key,
+                     "status": link.status, "intent": link.intent, "fingerprint": link.fingerprint,
+                     "drift": json.dumps(link.drift) if link.drift else None, "last_synced": link.last_synced,
+                     "last_error": link.last_error, "updated_at": now} for link in links])
             session.add_all([entry.row() for entry in log])
             session.commit()
 

@@ -1,4 +1,5 @@
-"""Logs: the event log, live. Every API call, action and audit entry; filter by backend, level and text."""
+"""Logs: the event log, live. Every API call, action and audit entry; filter by backend, level and text, and by who:
+everyone on the store (a team's shared PostgreSQL store holds the other consoles' events too) or only me."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from textual.widgets import Static
 
 from hostdeck.backends.models import Event
 from hostdeck.backends.models import utcnow
+from hostdeck.backends.store.actor import current_actor
 
 from ..keys import keys
 from ..safe_text import as_text
@@ -52,6 +54,7 @@ class LogsScreen(GridScreen):
         escape  clear    clear           Clear
         f       follow   toggle_follow   Follow
         d       details  toggle_details  Details
+        m       mine     toggle_mine     Everyone/me
     """)
 
     def __init__(self) -> None:
@@ -59,6 +62,7 @@ class LogsScreen(GridScreen):
         self.events: list[Event] = []
         self._pending: list[Event] = []
         self.follow = True
+        self.only_mine = False
         self._unsubscribe: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -112,8 +116,10 @@ class LogsScreen(GridScreen):
         backend = self.query_one("#backend-filter", Select).value
         level = self.query_one("#level-filter", Select).value
         levels = {"warning": ("warning", "error"), "error": ("error",)}.get(level) if isinstance(level, str) else None
+        me = current_actor() if self.only_mine else None
         return [(i, e) for i, e in enumerate(self.events)
-                if (not isinstance(backend, str) or e.backend == backend) and (levels is None or e.level in levels)]
+                if (not isinstance(backend, str) or e.backend == backend) and (levels is None or e.level in levels)
+                and (me is None or e.actor in (None, me))]   # no actor yet: this process's own, not yet stored
 
     def _refresh_view(self) -> None:
         grid = self.grid
@@ -129,7 +135,8 @@ class LogsScreen(GridScreen):
         self.grid.empty_message = f"No events match the filter ({hidden:,} hidden)." if hidden else EMPTY
         counted = f"{shown:,} of {len(self.events):,} events ({hidden:,} hidden by the filter)" if hidden else \
             f"{shown:,} events"
-        self.set_status(f"{counted} · follow {follow} (f)")
+        who = "only mine" if self.only_mine else "everyone"
+        self.set_status(f"{counted} · {who} (m) · follow {follow} (f)")
 
     @on(Select.Changed)
     def _select_filter(self) -> None:
@@ -137,6 +144,11 @@ class LogsScreen(GridScreen):
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
+        self._refresh_view()
+
+    def action_toggle_mine(self) -> None:
+        """Everyone's events (the whole team's, on a shared store) or only this person's (user@host)."""
+        self.only_mine = not self.only_mine
         self._refresh_view()
 
     def update_details(self) -> None:

@@ -1,4 +1,6 @@
-"""Schema versions. A fresh database gets the current tables at once; an older one is upgraded step by step.
+"""The hand-written SQLite schema versions that came before Alembic, kept only as the path from an old store to version 6,
+which Alembic's revision 0002 then stamps (`meta.schema_version` tells them; Alembic's `alembic_version` table replaces
+it). New schema changes are Alembic revisions in migrations/versions/.
 
 Version 1: meta, events (without target/actor), catalog_cache.
 Version 2: events gain `target` and `actor` (actions and audit entries name who did what to which server).
@@ -82,3 +84,25 @@ def create_v1(conn: Connection) -> None:
 
 # UPGRADES[n] takes a database from version n to n + 1.
 UPGRADES: dict[int, Callable[[Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5, 5: _to_v6}
+
+
+def legacy_version(conn: Connection) -> int | None:
+    """The hand-written version of a store from before Alembic (`meta.schema_version`), None when it has none."""
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("meta"):
+        return None
+    row = conn.execute(text("SELECT value FROM meta WHERE key='schema_version'")).first()
+    return int(row[0]) if row else None
+
+
+def upgrade_to_last(conn: Connection, found: int) -> str:
+    """Take a store of hand-written version `found` to the last one (version.LEGACY_LAST); returns the Alembic
+    revision to stamp it with (version.LEGACY_REVISION)."""
+    from .version import LEGACY_LAST
+    from .version import LEGACY_REVISION
+
+    for version in range(found, LEGACY_LAST):
+        UPGRADES[version](conn)
+    conn.execute(text("UPDATE meta SET value=:v WHERE key='schema_version'"), {"v": str(LEGACY_LAST)})
+    return LEGACY_REVISION
