@@ -371,6 +371,7 @@ class SimServer:
         self._stopping = threading.Event()
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
+        self.peak_connections = 0   # the most connections open at once (tests tell concurrent paging by it, not by time)
 
     @property
     def port(self) -> int | None:
@@ -438,6 +439,7 @@ class SimServer:
     def _track(self, conn: socket.socket, add: bool) -> None:
         with self._conns_lock:
             (self._conns.add if add else self._conns.discard)(conn)
+            self.peak_connections = max(self.peak_connections, len(self._conns))
 
 
 def _make_handler(sim: SimServer) -> type[BaseHTTPRequestHandler]:
