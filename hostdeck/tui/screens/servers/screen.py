@@ -22,7 +22,7 @@ from ...widgets.footer import KeysFooter
 from ...widgets.grid import Grid
 from ...widgets.topbar import TopBar
 from ..grid_screen import GridLayout
-from .actions import ServerActions
+from .bulk import BulkActions
 from .cache import freshness
 from .details import details_text
 from .rows import COLUMNS
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 REST_DELAY = 0.1
 
 
-class ServersScreen(ServerActions):
+class ServersScreen(BulkActions):
     LAYOUT = GridLayout("servers-grid", "servers-body", details_placeholder="Select a server to see its details.")
     SORT_COLUMNS = tuple(column.key for column in COLUMNS)
     BINDINGS = keys("servers", """
@@ -55,6 +55,8 @@ class ServersScreen(ServerActions):
         c       copy_ip       copy_ip         Copy IP
         s       sort          sort_next       Sort
         S       sort_reverse  sort_reverse    [Reverse]
+        space   mark          toggle_mark     [Mark]
+        asterisk,ctrl+space  mark_all  mark_all  [Mark all]
     """)
 
     def __init__(self) -> None:
@@ -62,6 +64,7 @@ class ServersScreen(ServerActions):
         self.servers: dict[Hashable, Server] = {}
         self.stale_backends: set[str] = set()
         self.progress: dict[Hashable, str] = {}
+        self.marks: set[Hashable] = set()  # rows marked for a bulk action (space)
         self.last_refresh: float | None = None
         self.refresh_seconds: float = 30.0
         self._timer: Timer | None = None
@@ -279,9 +282,10 @@ class ServersScreen(ServerActions):
         self.refresh_servers()
 
     def _render_rows(self) -> None:
-        stale, cached = self.stale_backends, self.cache
-        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in stale, cached=s.backend in cached)
-                for k, s in self.servers.items()]
+        stale, cached, marks = self.stale_backends, self.cache, self.marks
+        marks.intersection_update(self.servers)  # a server that is gone is no target
+        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in stale, cached=s.backend in cached,
+                           marked=k in marks) for k, s in self.servers.items()]
         self.grid.set_rows(rows)
         if not rows:
             self.grid.empty_message = "No servers."
@@ -298,6 +302,8 @@ class ServersScreen(ServerActions):
             parts[0] = f"the first {grid.total_count:,} servers by name · loading the rest of the stored list…"
         if grid.filter_text:
             parts.append(f"filter {grid.filter_text!r}")
+        if self.marks:
+            parts.append(f"{len(self.marks):,} marked (a: act on them, esc: clear)")
         parts += freshness(self.cache, self.fetched_at, self.refreshing, self.unreachable)  # what is not fresh first
         if self.refreshing - set(self.cache):
             parts.append("refreshing…")

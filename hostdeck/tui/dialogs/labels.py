@@ -1,0 +1,123 @@
+"""A server's labels as key=value rows: edit, add, remove. Only what the person changed is sent; every other label
+stays (billing links live in labels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.containers import Vertical
+from textual.containers import VerticalScroll
+from textual.widgets import Button
+from textual.widgets import Input
+from textual.widgets import Label
+from textual.widgets import Static
+
+from hostdeck.backends.models import Server
+
+from ..safe_text import as_text
+from .base import Dialog
+from .target import target_lines
+
+
+def label_changes(original: dict[str, str], rows: list[tuple[str | None, str, str]]) -> tuple[dict[str, str], list[str]]:
+    """`rows`: (the key it was loaded with or None for a new row, key, value) of the rows still there. Returns the
+    labels to set and the keys to remove: a removed row or a renamed key removes its old key, nothing else."""
+    kept = {was for was, _key, _value in rows if was is not None}
+    removed = [k for k in original if k not in kept]
+    changes: dict[str, str] = {}
+    for was, key, value in rows:
+        if was is not None and key != was:
+            removed.append(was)
+        if was is None or key != was or original.get(was) != value:
+            changes[key] = value
+    return changes, [k for k in removed if k not in changes]
+
+
+def label_problem(rows: list[tuple[str | None, str, str]]) -> str:
+    keys = [key for _was, key, _value in rows]
+    if any(not k for k in keys):
+        return "a label needs a key"
+    if any("=" in k or k != k.strip() for k in keys):
+        return "a key cannot hold '=' or spaces at its ends"
+    if len(set(keys)) != len(keys):
+        return "each key once"
+    return ""
+
+
+class LabelsDialog(Dialog[dict[str, Any] | None]):
+    """Dismissed with `{"changes": {key: value}, "remove": [key]}`, the arguments of `Adapter.set_labels`."""
+
+    SUBMIT = "#save"
+
+    def __init__(self, server: Server, *, call: str = "") -> None:
+        super().__init__()
+        self.server = server
+        self.call = call
+        self.original = dict(server.labels)
+        self._loaded: dict[int, str | None] = {}
+        self._next = 0
+
+    def _row(self, was: str | None, key: str, value: str) -> Horizontal:
+        n = self._next
+        self._next += 1
+        self._loaded[n] = was
+        return Horizontal(Input(key, placeholder="key", id=f"key-{n}", classes="label-key"),
+                          Input(value, placeholder="value", id=f"value-{n}", classes="label-value"),
+                          Button("✕", id=f"drop-{n}", classes="label-drop"), id=f"label-{n}", classes="row label-row")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box", classes="wide"):
+            yield Label(as_text(f"Labels of {self.server.name}", limit=300), id="dialog-title")
+            yield Static(target_lines(self.server, call=self.call), id="dialog-body")
+            with VerticalScroll(id="label-rows"):
+                for key, value in sorted(self.original.items()):
+                    yield self._row(key, key, value)
+            yield Static("", id="name-problem")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Add a label", id="add")
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        found = self.query(".label-value")
+        (found.first() if found else self.query_one("#add")).focus()
+
+    def rows(self) -> list[tuple[str | None, str, str]]:
+        out = []
+        for n, was in self._loaded.items():
+            found = self.query(f"#label-{n}")
+            if found:
+                out.append((was, self.query_one(f"#key-{n}", Input).value.strip(),
+                            self.query_one(f"#value-{n}", Input).value))
+        return out
+
+    @on(Input.Changed)
+    def _check(self) -> None:
+        problem = label_problem(self.rows())
+        self.query_one("#name-problem", Static).update(as_text(problem, "red"))
+        self.query_one("#save", Button).disabled = bool(problem)
+
+    @on(Button.Pressed, "#add")
+    async def _add(self) -> None:
+        row = self._row(None, "", "")
+        await self.query_one("#label-rows").mount(row)
+        row.query_one(Input).focus()
+        self._check()
+
+    @on(Button.Pressed, ".label-drop")
+    async def _drop(self, event: Button.Pressed) -> None:
+        n = (event.button.id or "").removeprefix("drop-")
+        await self.query_one(f"#label-{n}").remove()
+        self.query_one("#add").focus()
+        self._check()
+
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        changes, remove = label_changes(self.original, self.rows())
+        if not changes and not remove:
+            self.notify("Nothing changed.", severity="warning")
+            return
+        self.dismiss({"changes": changes, "remove": remove})

@@ -1,0 +1,112 @@
+"""Rebuild a server from an image: the images grouped by kind, the server's name typed to confirm."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.containers import Vertical
+from textual.widgets import Button
+from textual.widgets import Input
+from textual.widgets import Label
+from textual.widgets import OptionList
+from textual.widgets import Static
+from textual.widgets.option_list import Option
+
+from hostdeck.backends.models import Server
+from hostdeck.backends.operations import Image
+from hostdeck.backends.operations import ImageKind
+
+from ..safe_text import as_text
+from ..safe_text import visible
+from .base import Dialog
+from .target import target_lines
+
+GROUPS = ((ImageKind.SYSTEM, "System images"), (ImageKind.APP, "Apps"), (ImageKind.SNAPSHOT, "Snapshots"),
+          (ImageKind.BACKUP, "Backups"))
+LIMIT = 80  # characters of an image's name or description in the list
+
+
+def image_prompt(image: Image) -> Text:
+    text = as_text(image.name or image.id, limit=LIMIT)
+    extra = [visible(image.description, limit=LIMIT)] if image.description and image.description != image.name else []
+    if image.created:
+        extra.append(f"{image.created:%Y-%m-%d}")
+    if image.size_gb is not None:
+        extra.append(f"{image.size_gb:g} GB")
+    if image.status != "available":
+        extra.append(visible(image.status, limit=LIMIT))
+    if extra:
+        text.append("  " + " · ".join(extra), "dim")
+    return text
+
+
+def grouped_options(images: Sequence[Image]) -> list[Option]:
+    """A disabled heading per kind, then its images (only available ones can be chosen)."""
+    options: list[Option] = []
+    for kind, title in GROUPS:
+        members = [(n, i) for n, i in enumerate(images) if i.kind is kind]
+        if members:
+            options.append(Option(Text(title, "bold underline"), disabled=True))
+            options += [Option(image_prompt(i), id=f"image-{n}", disabled=i.status != "available") for n, i in members]
+    return options
+
+
+class RebuildDialog(Dialog[dict[str, Any] | None]):
+    """Dismissed with `{"image": id}`, the arguments of `Adapter.rebuild`."""
+
+    SUBMIT = "#rebuild"
+
+    def __init__(self, server: Server, images: Sequence[Image], *, call: str = "") -> None:
+        super().__init__()
+        self.server = server
+        self.images = list(images)
+        self.call = call
+        self.chosen: Image | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box", classes="wide"):
+            yield Label(as_text(f"Rebuild {self.server.name}", limit=300), id="dialog-title")
+            yield Static(target_lines(self.server, call=self.call), id="dialog-body")
+            if self.images:
+                yield OptionList(*grouped_options(self.images), id="image-list")
+            else:
+                yield Static("No image to rebuild from.", classes="dim")
+            yield Static("The disk is wiped: everything on it is lost. The new root password is shown once.",
+                         id="dialog-warning")
+            yield Label(Text.assemble("Type ", as_text(self.server.name, "bold", limit=300), " to confirm:"))
+            yield Input(id="confirm-text")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Rebuild", id="rebuild", variant="error", disabled=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#image-list" if self.images else "#cancel").focus()
+
+    @on(OptionList.OptionHighlighted, "#image-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        ident = event.option.id or ""
+        self.chosen = self.images[int(ident.removeprefix("image-"))] if ident.startswith("image-") else None
+        self._check()
+
+    @on(OptionList.OptionSelected, "#image-list")
+    def _selected(self) -> None:
+        self.query_one("#confirm-text").focus()
+
+    @on(Input.Changed, "#confirm-text")
+    def _check(self) -> None:
+        typed = self.query_one("#confirm-text", Input).value
+        self.query_one("#rebuild", Button).disabled = not (
+            self.chosen is not None and typed in (self.server.name, visible(self.server.name)))
+
+    def first_missing(self) -> Any:
+        return self.query_one("#image-list") if self.chosen is None and self.images else None
+
+    @on(Button.Pressed, "#rebuild")
+    def _rebuild(self) -> None:
+        if self.chosen is not None:
+            self.dismiss({"image": self.chosen.id})
