@@ -22,6 +22,7 @@ from ...widgets.footer import KeysFooter
 from ...widgets.grid import Grid
 from ...widgets.topbar import TopBar
 from ..grid_screen import GridLayout
+from ..grid_screen import GridScreen
 from .bulk import BulkActions
 from .cache import freshness
 from .details import details_text
@@ -339,7 +340,7 @@ class ServersScreen(BulkActions):
         self.refresh_servers()
 
     def select_server(self, key: Hashable) -> None:
-        """Used by the command palette: jump to one server."""
-        self.action_clear()
+        """Used by the command palette: jump to one server (the filter goes; the marks stay)."""
+        GridScreen.action_clear(self)
         self.grid.cursor_row_key = key
         self.update_details()
