@@ -328,6 +328,8 @@ class ServersScreen(BulkActions):
         server = self.selected
         if server is None:
             body.update(self.LAYOUT.details_placeholder)
+            for extras in self.query("#details-extras"):
+                extras.display = False
             return
         sections = list(self.app.workspace.adapter(server.backend).detail_sections(server))
         if self._links is not None and self.billing_snapshot is not None:
@@ -335,6 +337,18 @@ class ServersScreen(BulkActions):
             if billing:
                 sections.insert(0, billing)
         body.update(details_text(server, sections, self.app.workspace.events.recent(2000)))
+        self._show_extras(server)
+
+    def _show_extras(self, server: Server) -> None:
+        """The CPU sparkline and the attachments, above the details (mounted with the first server shown)."""
+        from ...widgets.server_extras import ServerExtras
+
+        adapter = self.app.workspace.adapter(server.backend)
+        found = self.query(ServerExtras)
+        if found:
+            found.first().show(server, adapter)
+            return
+        self.details_pane.mount(ServerExtras(server, adapter, id="details-extras"), before=0)
 
     def action_refresh(self) -> None:
         self.refresh_servers()

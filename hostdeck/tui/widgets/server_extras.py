@@ -1,0 +1,124 @@
+"""The details pane's live part for backends with metrics or attachments: a CPU sparkline of the last 24 h and what is
+attached to the server (firewalls, volumes, primary IPs, the ISO). Loaded when the pane shows a server, in a worker:
+"loading…", then the data, or the error as a word."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
+from typing import Any
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import Sparkline
+from textual.widgets import Static
+
+from ..reporting import ReportsFailures
+from ..safe_text import as_text
+from .metric_lines import summary
+
+if TYPE_CHECKING:
+    from hostdeck.backends.contract import Adapter
+    from hostdeck.backends.models import Server
+
+SETTLE = 0.25  # seconds the cursor rests on a row before its data are asked for
+KEEP = 60.0  # seconds a server's data are shown again without asking
+KINDS = (("firewall", "Firewalls"), ("volume", "Volumes"), ("primary_ip", "Primary IPs"), ("iso", "ISO"))
+LIMIT = 200
+
+
+def attachments_text(attachments: Any) -> Text:
+    text = Text()
+    for kind, title in KINDS:
+        items = attachments.of(kind)
+        text.append(f"{title:12}", "dim")
+        if not items:
+            text.append("none\n", "dim")
+            continue
+        text.append_text(Text(", ").join(as_text(f"{a.name} {a.detail}".strip(), limit=LIMIT) for a in items))
+        text.append("\n")
+    return text
+
+
+def failed_text(what: str, error: BaseException, backend: str) -> Text:
+    from ..errors import describe
+
+    failure = describe(error, action=what, backend=backend)
+    return Text.assemble((f"{what}: ", "dim"), (failure.short, "bold red"), " ", as_text(failure.said, "dim", limit=LIMIT))
+
+
+class ServerExtras(ReportsFailures, Vertical):
+    DEFAULT_CSS = """
+    ServerExtras { height: auto; margin-bottom: 1; }
+    ServerExtras Sparkline { height: 2; }
+    """
+
+    def __init__(self, server: Server, adapter: Adapter, **kwargs: Any) -> None:
+        """Shows `server` once mounted."""
+        super().__init__(**kwargs)
+        self._kept: dict[Hashable, tuple[float, Any, Any]] = {}
+        self.shown: Hashable | None = None
+        self._first = (server, adapter)
+
+    def on_mount(self) -> None:
+        self.show(*self._first)
+
+    def show(self, server: Server, adapter: Adapter) -> None:
+        from hostdeck.backends.contract import Capability
+
+        metrics = Capability.METRICS in adapter.capabilities
+        attachments = Capability.ATTACHMENTS in adapter.capabilities
+        self.display = metrics or attachments
+        if not self.display or self.shown == server.key:
+            return
+        self.shown = server.key
+        kept = self._kept.get(server.key)
+        if kept is not None and time.monotonic() - kept[0] < KEEP:
+            self.call_later(self._draw, server, kept[1], kept[2])
+            return
+        self.call_later(self._draw, server, "loading…" if metrics else None, "loading…" if attachments else None)
+        self.run_worker(self._load(server, adapter, metrics, attachments), group="details-extras", exclusive=True,
+                        exit_on_error=False, description=f"Read the metrics and attachments of {server.name}")
+
+    async def _load(self, server: Server, adapter: Adapter, metrics: bool, attachments: bool) -> None:
+        from hostdeck.backends.operations import MetricKind
+
+        await asyncio.sleep(SETTLE)  # moving on to the next row cancels this worker before anything is asked
+        asked = ([adapter.metrics(server.id, MetricKind.CPU, "24h")] if metrics else []) + \
+                ([adapter.attachments(server.id)] if attachments else [])
+        results = await asyncio.gather(*asked, return_exceptions=True)
+        cpu = results.pop(0) if metrics else None
+        attached = results.pop(0) if attachments else None
+        for what, result in (("CPU metrics", cpu), ("attachments", attached)):
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                self.app.report_failure(result, action=f"Read the {what} of {server.name}", backend=server.backend)
+        self._kept[server.key] = (time.monotonic(), cpu, attached)
+        if self.shown == server.key:
+            await self._draw(server, cpu, attached)
+
+    async def _draw(self, server: Server, cpu: Any, attached: Any) -> None:
+        await self.remove_children()
+        widgets: list[Any] = []
+        if cpu is not None:
+            widgets.append(Static(Text("CPU, last 24 h", "bold")))
+            if isinstance(cpu, str):
+                widgets.append(Static(Text(cpu, "dim")))
+            elif isinstance(cpu, BaseException):
+                widgets.append(Static(failed_text("CPU", cpu, server.backend)))
+            else:
+                values = next((s.values for s in cpu.series), [])
+                unit = next((s.unit for s in cpu.series), "percent")
+                widgets.append(Static(Text(summary(values, unit), "dim")))
+                if values:
+                    widgets.append(Sparkline(values, summary_function=max))
+        if attached is not None:
+            widgets.append(Static(Text("Attached", "bold")))
+            if isinstance(attached, str):
+                widgets.append(Static(Text(attached, "dim")))
+            elif isinstance(attached, BaseException):
+                widgets.append(Static(failed_text("attachments", attached, server.backend)))
+            else:
+                widgets.append(Static(attachments_text(attached)))
+        await self.mount_all(widgets)
