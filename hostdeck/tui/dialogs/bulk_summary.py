@@ -36,18 +36,20 @@ def outcome_lines(outcomes: Sequence[TargetOutcome]) -> Text:
     text = Text()
     failed = [o for o in outcomes if not o.ok]
     done = [o for o in outcomes if o.ok]
+    cells = {id(o): [visible(v, limit=CELL) for v in (o.backend, o.server, o.customer)] for o in outcomes}
+    widths = [max((len(c[i]) for c in cells.values()), default=0) for i in range(3)]
     for title, group, mark, style in (("Failed", failed, "✖", "bold red"), ("Succeeded", done, "✔", "green")):
         if not group:
             continue
         text.append(f"{title} ({len(group)})\n", "bold")
-        width = max(len(visible(o.server, limit=CELL)) for o in group)
         for o in group:
+            backend, server, customer = cells[id(o)]
             text.append(f" {mark} ", style)
-            text.append(visible(o.backend, limit=CELL) + "  ")
-            text.append(visible(o.server, limit=CELL).ljust(width), "bold")
-            if o.customer:
-                text.append("  " + visible(o.customer, limit=CELL), "dim")
-            text.append("  " + visible(o.detail, limit=REASON) + "\n")
+            text.append(backend.ljust(widths[0]) + "  ")
+            text.append(server.ljust(widths[1]) + "  ", "bold")
+            if widths[2]:
+                text.append(customer.ljust(widths[2]) + "  ", "dim")
+            text.append(visible(o.detail, limit=REASON) + "\n")
     return text
 
 
