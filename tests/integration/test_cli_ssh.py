@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-import sys
 
 import pytest
 
 from hostdeck.backends.sim.hetzner import HetznerSim
 from tests.support.cli import cli_env
 from tests.support.cli import run_cli
+from tests.support.fake_ssh import fake_ssh
 
 TOKEN = "ssh-test-token-5e1d"
 
@@ -20,18 +19,6 @@ TOKEN = "ssh-test-token-5e1d"
 def sim():
     with HetznerSim(servers=12, seed=17, token=TOKEN, action_seconds=0.05) as s:
         yield s
-
-
-def fake_ssh(tmp_path, code: int = 0):
-    """A `ssh` that writes its arguments (as JSON) to a file and exits with `code`."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    record = tmp_path / "argv.json"
-    script = bin_dir / "ssh"
-    script.write_text(f"#!{sys.executable}\nimport json, sys\n"
-                      f"open({str(record)!r}, 'w').write(json.dumps(sys.argv[1:]))\nsys.exit({code})\n")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return bin_dir, record
 
 
 def env_for(tmp_path, sim, bin_dir, extra: str = ""):

@@ -10,8 +10,6 @@ import asyncio
 import contextlib
 import json
 import os
-import stat
-import sys
 
 from textual.app import SuspendNotSupported
 from textual.widgets import Checkbox
@@ -30,6 +28,7 @@ from hostdeck.tui.dialogs.change_type import ChangeTypeDialog
 from hostdeck.tui.dialogs.labels import LabelsDialog
 from hostdeck.tui.dialogs.rebuild import RebuildDialog
 from hostdeck.tui.dialogs.secret import SecretDialog
+from tests.support.fake_ssh import fake_ssh
 
 from .day2_support import CHOICES
 from .day2_support import IMAGES
@@ -88,15 +87,23 @@ def item(action_id: str, form: str) -> MenuAction:
     return MenuAction(action_id, action_id.replace("_", " ").capitalize(), f"the {action_id} call", True, form=form)
 
 
+async def open_form(app, pilot, form: str, which=lambda server: True, broken: str = ""):
+    """The form run from the Servers screen on the first server `which` accepts: (the double, the screen, the server)."""
+    await settle(app, pilot)
+    double = with_double(app)
+    if broken:
+        double.broken.add(broken)
+    screen = app.screen
+    target = next(s for s in screen.servers.values() if which(s))
+    screen.run_form(item(form, form), target)
+    await settle(app, pilot)
+    return double, screen, target
+
+
 async def test_change_type_shuts_a_running_server_down_first_then_changes_it(app_factory):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        double = with_double(app)
-        screen = app.screen
-        target = next(s for s in screen.servers.values() if s.raw_status == "running")
-        screen.run_form(item("change_type", "change_type"), target)
-        await settle(app, pilot)
+        double, _screen, target = await open_form(app, pilot, "change_type", lambda s: s.raw_status == "running")
         dialog = app.screen
         assert isinstance(dialog, ChangeTypeDialog) and dialog.choices == CHOICES
         dialog.query_one("#type-list", OptionList).highlighted = 1
@@ -114,12 +121,7 @@ async def test_change_type_shuts_a_running_server_down_first_then_changes_it(app
 async def test_rebuild_shows_the_new_password_once(app_factory):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        double = with_double(app)
-        screen = app.screen
-        target = next(iter(screen.servers.values()))
-        screen.run_form(item("rebuild", "rebuild"), target)
-        await settle(app, pilot)
+        double, _screen, target = await open_form(app, pilot, "rebuild")
         dialog = app.screen
         assert isinstance(dialog, RebuildDialog) and {i.kind.value for i in dialog.images} == {"system", "snapshot",
                                                                                                 "backup"}
@@ -135,13 +137,7 @@ async def test_rebuild_shows_the_new_password_once(app_factory):
 async def test_a_loader_failure_reaches_the_person_and_no_dialog_opens(app_factory):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        double = with_double(app)
-        double.broken.add("type_choices")
-        screen = app.screen
-        target = next(iter(screen.servers.values()))
-        screen.run_form(item("change_type", "change_type"), target)
-        await settle(app, pilot)
+        _double, screen, target = await open_form(app, pilot, "change_type", broken="type_choices")
         assert app.screen is screen
         assert any("catalog is down" in n.message and n.severity == "error" for n in app._notifications)
         assert screen.grid.get_row(target.key).cells[2] == "✖ failed"
@@ -150,12 +146,7 @@ async def test_a_loader_failure_reaches_the_person_and_no_dialog_opens(app_facto
 async def test_labels_send_the_changes_and_keep_the_rest(app_factory):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        double = with_double(app)
-        screen = app.screen
-        target = next(s for s in screen.servers.values() if len(s.labels) >= 2)
-        screen.run_form(item("labels", "labels"), target)
-        await pilot.pause()
+        double, _screen, target = await open_form(app, pilot, "labels", lambda s: len(s.labels) >= 2)
         assert isinstance(app.screen, LabelsDialog)
         app.screen.dismiss({"changes": {"owner": "ana"}, "remove": []})
         await settle(app, pilot)
@@ -177,17 +168,6 @@ async def test_the_details_pane_shows_cpu_and_attachments_once_loaded(app_factor
         shown = " ".join(str(w.render()) for w in extras.query("Static"))
         assert "CPU, last 24 h" in shown and "max 85.0 %" in shown and "web-fw" in shown and "data-1" in shown
         assert extras.query(Sparkline)
-
-
-def fake_ssh(tmp_path, code: int):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    record = tmp_path / "argv.json"
-    script = bin_dir / "ssh"
-    script.write_text(f"#!{sys.executable}\nimport json, sys\n"
-                      f"open({str(record)!r}, 'w').write(json.dumps(sys.argv[1:]))\nsys.exit({code})\n")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return bin_dir, record
 
 
 async def test_ssh_hands_the_terminal_over_and_says_a_non_zero_exit(app_factory, tmp_path, monkeypatch):

@@ -14,14 +14,11 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.containers import Vertical
 from textual.widgets import Button
 from textual.widgets import Checkbox
 from textual.widgets import Label
 from textual.widgets import OptionList
 from textual.widgets import Static
-from textual.widgets.option_list import Option
 
 from hostdeck.backends.models import Server
 from hostdeck.backends.models import ServerStatus
@@ -29,8 +26,8 @@ from hostdeck.backends.operations import TypeChoice
 
 from ..safe_text import as_text
 from ..safe_text import visible
-from .base import Dialog
-from .target import target_lines
+from .target import ServerDialog
+from .target import choice
 
 MINUS = "\N{MINUS SIGN}"
 
@@ -62,49 +59,42 @@ def choice_line(choice: TypeChoice) -> Text:
     return line
 
 
-class ChangeTypeDialog(Dialog[dict[str, Any] | None]):
+class ChangeTypeDialog(ServerDialog):
     """Dismissed with `{"server_type": name, "upgrade_disk": bool, "shut_down_first": bool}`; the screen shuts the
     server down when asked, then calls `Adapter.change_type(server_type, upgrade_disk=...)`."""
 
-    SUBMIT = "#change"
+    HEADING, WIDE = "Change the type of {name} (now {plan})", True
+    SUBMIT, SUBMIT_LABEL, SUBMIT_VARIANT, SUBMIT_DISABLED = "#change", "Change type", "warning", True
 
     def __init__(self, server: Server, choices: Sequence[TypeChoice], *, call: str = "") -> None:
-        super().__init__()
-        self.server = server
+        super().__init__(server, call=call)
         self.choices = list(choices)
-        self.call = call
         self.chosen: TypeChoice | None = None
         self.running = server.status is not ServerStatus.OFF
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog-box", classes="wide"):
-            yield Label(as_text(f"Change the type of {self.server.name} (now {self.server.plan or 'unknown'})",
-                                limit=300), id="dialog-title")
-            yield Static(target_lines(self.server, call=self.call), id="dialog-body")
-            yield Label(Text("  ".join(("plan".ljust(16), "cores".rjust(8), "memory".rjust(8), "disk".rjust(12),
-                                        "price, gross".rjust(15), "change".rjust(9))), "bold"))
-            yield OptionList(*[Option(choice_line(c), id=f"type-{n}", disabled=not c.allowed)
-                               for n, c in enumerate(self.choices)], id="type-list")
-            yield Checkbox("Upgrade the disk too", value=False, id="upgrade-disk")
-            yield Static("Without it the disk keeps its size, so a later downgrade stays possible; with it, never.",
-                         classes="note")
-            if self.running:
-                yield Checkbox(as_text(f"Shut {self.server.name} down first (ACPI), then change", limit=300),
-                               value=False, id="shut-down-first")
-                yield Static(as_text(f"{self.server.name} is {self.server.status.value}: the type changes only while "
-                                     "it is off.", limit=300), id="dialog-warning")
-            with Horizontal(id="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Change type", id="change", variant="warning", disabled=True)
+    def fields(self) -> ComposeResult:
+        yield Label(Text("  ".join(("plan".ljust(16), "cores".rjust(8), "memory".rjust(8), "disk".rjust(12),
+                                    "price, gross".rjust(15), "change".rjust(9))), "bold"))
+        yield OptionList(*[choice(choice_line(c), n, disabled=not c.allowed)
+                           for n, c in enumerate(self.choices)], id="type-list")
+        yield Checkbox("Upgrade the disk too", value=False, id="upgrade-disk")
+        yield Static("Without it the disk keeps its size, so a later downgrade stays possible; with it, never.",
+                     classes="note")
+        if self.running:
+            yield Checkbox(as_text(f"Shut {self.server.name} down first (ACPI), then change", limit=300),
+                           value=False, id="shut-down-first")
+            yield Static(as_text(f"{self.server.name} is {self.server.status.value}: the type changes only while "
+                                 "it is off.", limit=300), id="dialog-warning")
 
     def on_mount(self) -> None:
         self.query_one("#type-list").focus()
 
-    @on(OptionList.OptionHighlighted, "#type-list")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        ident = event.option.id or ""
-        self.chosen = self.choices[int(ident.removeprefix("type-"))] if ident.startswith("type-") else None
+    def picked(self, index: int | None) -> None:
+        self.chosen = self.choices[index] if index is not None else None
         self._check()
+
+    def after_list(self) -> str:
+        return "#shut-down-first" if self.running else "#upgrade-disk"
 
     @on(Checkbox.Changed)
     def _check(self) -> None:
@@ -112,13 +102,8 @@ class ChangeTypeDialog(Dialog[dict[str, Any] | None]):
         ok = self.chosen is not None and self.chosen.allowed and self.chosen.name != self.server.plan
         self.query_one("#change", Button).disabled = not (ok and shut_down)
 
-    @on(OptionList.OptionSelected, "#type-list")
-    def _selected(self) -> None:
-        self.query_one("#shut-down-first" if self.running else "#upgrade-disk").focus()
-
-    @on(Button.Pressed, "#change")
-    def _change(self) -> None:
+    def result(self) -> dict[str, Any] | None:
         if self.chosen is None:
-            return
-        self.dismiss({"server_type": self.chosen.name, "upgrade_disk": self.query_one("#upgrade-disk", Checkbox).value,
-                      "shut_down_first": self.running})
+            return None
+        return {"server_type": self.chosen.name, "upgrade_disk": self.query_one("#upgrade-disk", Checkbox).value,
+                "shut_down_first": self.running}

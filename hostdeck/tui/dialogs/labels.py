@@ -8,18 +8,15 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.containers import Vertical
 from textual.containers import VerticalScroll
 from textual.widgets import Button
 from textual.widgets import Input
-from textual.widgets import Label
 from textual.widgets import Static
 
 from hostdeck.backends.models import Server
 
 from ..safe_text import as_text
-from .base import Dialog
-from .target import target_lines
+from .target import ServerDialog
 
 
 def label_changes(original: dict[str, str], rows: list[tuple[str | None, str, str]]) -> tuple[dict[str, str], list[str]]:
@@ -47,15 +44,14 @@ def label_problem(rows: list[tuple[str | None, str, str]]) -> str:
     return ""
 
 
-class LabelsDialog(Dialog[dict[str, Any] | None]):
+class LabelsDialog(ServerDialog):
     """Dismissed with `{"changes": {key: value}, "remove": [key]}`, the arguments of `Adapter.set_labels`."""
 
+    HEADING, WIDE = "Labels of {name}", True
     SUBMIT = "#save"
 
     def __init__(self, server: Server, *, call: str = "") -> None:
-        super().__init__()
-        self.server = server
-        self.call = call
+        super().__init__(server, call=call)
         self.original = dict(server.labels)
         self._loaded: dict[int, str | None] = {}
         self._next = 0
@@ -68,18 +64,12 @@ class LabelsDialog(Dialog[dict[str, Any] | None]):
                           Input(value, placeholder="value", id=f"value-{n}", classes="label-value"),
                           Button("✕", id=f"drop-{n}", classes="label-drop"), id=f"label-{n}", classes="row label-row")
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog-box", classes="wide"):
-            yield Label(as_text(f"Labels of {self.server.name}", limit=300), id="dialog-title")
-            yield Static(target_lines(self.server, call=self.call), id="dialog-body")
-            with VerticalScroll(id="label-rows"):
-                for key, value in sorted(self.original.items()):
-                    yield self._row(key, key, value)
-            yield Static("", id="name-problem")
-            with Horizontal(id="dialog-buttons"):
-                yield Button("Add a label", id="add")
-                yield Button("Cancel", id="cancel")
-                yield Button("Save", id="save", variant="primary")
+    def fields(self) -> ComposeResult:
+        with VerticalScroll(id="label-rows"):
+            for key, value in sorted(self.original.items()):
+                yield self._row(key, key, value)
+        yield Button("Add a label", id="add")
+        yield Static("", id="name-problem")
 
     def on_mount(self) -> None:
         found = self.query(".label-value")
@@ -88,8 +78,7 @@ class LabelsDialog(Dialog[dict[str, Any] | None]):
     def rows(self) -> list[tuple[str | None, str, str]]:
         out = []
         for n, was in self._loaded.items():
-            found = self.query(f"#label-{n}")
-            if found:
+            if self.query(f"#label-{n}"):
                 out.append((was, self.query_one(f"#key-{n}", Input).value.strip(),
                             self.query_one(f"#value-{n}", Input).value))
         return out
@@ -114,10 +103,9 @@ class LabelsDialog(Dialog[dict[str, Any] | None]):
         self.query_one("#add").focus()
         self._check()
 
-    @on(Button.Pressed, "#save")
-    def _save(self) -> None:
+    def result(self) -> dict[str, Any] | None:
         changes, remove = label_changes(self.original, self.rows())
         if not changes and not remove:
             self.notify("Nothing changed.", severity="warning")
-            return
-        self.dismiss({"changes": changes, "remove": remove})
+            return None
+        return {"changes": changes, "remove": remove}

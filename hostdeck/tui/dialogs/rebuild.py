@@ -8,8 +8,6 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.containers import Vertical
 from textual.widgets import Button
 from textual.widgets import Input
 from textual.widgets import Label
@@ -23,8 +21,8 @@ from hostdeck.backends.operations import ImageKind
 
 from ..safe_text import as_text
 from ..safe_text import visible
-from .base import Dialog
-from .target import target_lines
+from .target import ServerDialog
+from .target import choice
 
 GROUPS = ((ImageKind.SYSTEM, "System images"), (ImageKind.APP, "Apps"), (ImageKind.SNAPSHOT, "Snapshots"),
           (ImageKind.BACKUP, "Backups"))
@@ -52,50 +50,38 @@ def grouped_options(images: Sequence[Image]) -> list[Option]:
         members = [(n, i) for n, i in enumerate(images) if i.kind is kind]
         if members:
             options.append(Option(Text(title, "bold underline"), disabled=True))
-            options += [Option(image_prompt(i), id=f"image-{n}", disabled=i.status != "available") for n, i in members]
+            options += [choice(image_prompt(i), n, disabled=i.status != "available") for n, i in members]
     return options
 
 
-class RebuildDialog(Dialog[dict[str, Any] | None]):
+class RebuildDialog(ServerDialog):
     """Dismissed with `{"image": id}`, the arguments of `Adapter.rebuild`."""
 
-    SUBMIT = "#rebuild"
+    HEADING, WIDE = "Rebuild {name}", True
+    SUBMIT, SUBMIT_LABEL, SUBMIT_VARIANT, SUBMIT_DISABLED = "#rebuild", "Rebuild", "error", True
+    AFTER_LIST = "#confirm-text"
 
     def __init__(self, server: Server, images: Sequence[Image], *, call: str = "") -> None:
-        super().__init__()
-        self.server = server
+        super().__init__(server, call=call)
         self.images = list(images)
-        self.call = call
         self.chosen: Image | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog-box", classes="wide"):
-            yield Label(as_text(f"Rebuild {self.server.name}", limit=300), id="dialog-title")
-            yield Static(target_lines(self.server, call=self.call), id="dialog-body")
-            if self.images:
-                yield OptionList(*grouped_options(self.images), id="image-list")
-            else:
-                yield Static("No image to rebuild from.", classes="dim")
-            yield Static("The disk is wiped: everything on it is lost. The new root password is shown once.",
-                         id="dialog-warning")
-            yield Label(Text.assemble("Type ", as_text(self.server.name, "bold", limit=300), " to confirm:"))
-            yield Input(id="confirm-text")
-            with Horizontal(id="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Rebuild", id="rebuild", variant="error", disabled=True)
+    def fields(self) -> ComposeResult:
+        if self.images:
+            yield OptionList(*grouped_options(self.images), id="image-list")
+        else:
+            yield Static("No image to rebuild from.", classes="note")
+        yield Static("The disk is wiped: everything on it is lost. The new root password is shown once.",
+                     id="dialog-warning")
+        yield Label(Text.assemble("Type ", as_text(self.server.name, "bold", limit=300), " to confirm:"))
+        yield Input(id="confirm-text")
 
     def on_mount(self) -> None:
         self.query_one("#image-list" if self.images else "#cancel").focus()
 
-    @on(OptionList.OptionHighlighted, "#image-list")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        ident = event.option.id or ""
-        self.chosen = self.images[int(ident.removeprefix("image-"))] if ident.startswith("image-") else None
+    def picked(self, index: int | None) -> None:
+        self.chosen = self.images[index] if index is not None else None
         self._check()
-
-    @on(OptionList.OptionSelected, "#image-list")
-    def _selected(self) -> None:
-        self.query_one("#confirm-text").focus()
 
     @on(Input.Changed, "#confirm-text")
     def _check(self) -> None:
@@ -106,7 +92,5 @@ class RebuildDialog(Dialog[dict[str, Any] | None]):
     def first_missing(self) -> Any:
         return self.query_one("#image-list") if self.chosen is None and self.images else None
 
-    @on(Button.Pressed, "#rebuild")
-    def _rebuild(self) -> None:
-        if self.chosen is not None:
-            self.dismiss({"image": self.chosen.id})
+    def result(self) -> dict[str, Any] | None:
+        return {"image": self.chosen.id} if self.chosen is not None else None

@@ -5,11 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.containers import Vertical
-from textual.widgets import Button
 from textual.widgets import Label
 from textual.widgets import SelectionList
 from textual.widgets import Static
@@ -17,40 +13,30 @@ from textual.widgets import Static
 from hostdeck.backends.models import Server
 
 from ..safe_text import as_text
-from .base import Dialog
-from .target import target_lines
+from .target import ServerDialog
 
 
-class RescueDialog(Dialog[dict[str, Any] | None]):
+class RescueDialog(ServerDialog):
     """Dismissed with `{"ssh_keys": [names]}` (maybe empty), the arguments of `Adapter.enable_rescue`."""
 
-    SUBMIT = "#enable"
+    HEADING = "Enable rescue on {name}"
+    SUBMIT, SUBMIT_LABEL, SUBMIT_VARIANT = "#enable", "Enable rescue", "warning"
 
     def __init__(self, server: Server, ssh_keys: Sequence[str], *, call: str = "") -> None:
-        super().__init__()
-        self.server = server
+        super().__init__(server, call=call)
         self.ssh_keys = list(ssh_keys)
-        self.call = call
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog-box"):
-            yield Label(as_text(f"Enable rescue on {self.server.name}", limit=300), id="dialog-title")
-            yield Static(target_lines(self.server, call=self.call), id="dialog-body")
-            if self.ssh_keys:
-                yield Label("SSH keys the rescue system accepts (space toggles):")
-                yield SelectionList[str](*[(as_text(k, limit=120), k) for k in self.ssh_keys], id="ssh-keys")
-            else:
-                yield Static("The project has no SSH keys: log in with the root password.", classes="dim")
-            yield Static("The server boots the rescue system (linux64) at its next restart. Its root password is "
-                         "shown once.", id="dialog-warning")
-            with Horizontal(id="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Enable rescue", id="enable", variant="warning")
+    def fields(self) -> ComposeResult:
+        if self.ssh_keys:
+            yield Label("SSH keys the rescue system accepts (space toggles):")
+            yield SelectionList[str](*[(as_text(k, limit=120), k) for k in self.ssh_keys], id="ssh-keys")
+        else:
+            yield Static("The project has no SSH keys: log in with the root password.", classes="note")
+        yield Static("The server boots the rescue system (linux64) at its next restart. Its root password is "
+                     "shown once.", id="dialog-warning")
 
     def on_mount(self) -> None:
         self.query_one("#ssh-keys" if self.ssh_keys else "#cancel").focus()
 
-    @on(Button.Pressed, "#enable")
-    def _enable(self) -> None:
-        chosen = list(self.query_one(SelectionList).selected) if self.ssh_keys else []
-        self.dismiss({"ssh_keys": chosen})
+    def result(self) -> dict[str, Any] | None:
+        return {"ssh_keys": list(self.query_one(SelectionList).selected) if self.ssh_keys else []}

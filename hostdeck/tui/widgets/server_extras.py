@@ -101,24 +101,25 @@ class ServerExtras(ReportsFailures, Vertical):
     async def _draw(self, server: Server, cpu: Any, attached: Any) -> None:
         await self.remove_children()
         widgets: list[Any] = []
-        if cpu is not None:
-            widgets.append(Static(Text("CPU, last 24 h", "bold")))
-            if isinstance(cpu, str):
-                widgets.append(Static(Text(cpu, "dim")))
-            elif isinstance(cpu, BaseException):
-                widgets.append(Static(failed_text("CPU", cpu, server.backend)))
+        for title, found, drawn in (("CPU, last 24 h", cpu, self._cpu), ("Attached", attached, self._attached)):
+            if found is None:
+                continue  # the backend has no such data
+            widgets.append(Static(Text(title, "bold")))
+            if isinstance(found, str):
+                widgets.append(Static(Text(found, "dim")))
+            elif isinstance(found, BaseException):
+                widgets.append(Static(failed_text(title.split(",")[0], found, server.backend)))
             else:
-                values = next((s.values for s in cpu.series), [])
-                unit = next((s.unit for s in cpu.series), "percent")
-                widgets.append(Static(Text(summary(values, unit), "dim")))
-                if values:
-                    widgets.append(Sparkline(values, summary_function=max))
-        if attached is not None:
-            widgets.append(Static(Text("Attached", "bold")))
-            if isinstance(attached, str):
-                widgets.append(Static(Text(attached, "dim")))
-            elif isinstance(attached, BaseException):
-                widgets.append(Static(failed_text("attachments", attached, server.backend)))
-            else:
-                widgets.append(Static(attachments_text(attached)))
+                widgets += drawn(found)
         await self.mount_all(widgets)
+
+    @staticmethod
+    def _cpu(metrics: Any) -> list[Any]:
+        values: list[float] = next((s.values for s in metrics.series), [])
+        unit = next((s.unit for s in metrics.series), "percent")
+        line: list[Any] = [Static(Text(summary(values, unit), "dim"))]
+        return line + ([Sparkline(values, summary_function=max)] if values else [])
+
+    @staticmethod
+    def _attached(attachments: Any) -> list[Any]:
+        return [Static(attachments_text(attachments))]

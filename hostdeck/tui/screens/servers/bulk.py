@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -151,7 +152,7 @@ class BulkActions(ServerActions):
         self._render_rows()
         self.app.push_screen(BulkSummaryDialog(f"{action.label}: {len(targets)} servers", outcomes))
 
-    def _forget_failures(self, keys: list[Hashable]) -> None:
+    def _forget_failures(self, keys: Sequence[Hashable]) -> None:
         """A failed target's row says so for half a minute (or until the next refresh)."""
         for key in keys:
             if self.progress.get(key, "").startswith("✖"):
