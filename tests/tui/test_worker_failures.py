@@ -682,6 +682,28 @@ async def _(run: Run, key: str) -> None:
     await settle(run.app, run.pilot)
 
 
+@recipe("tui/widgets/server_extras.py:ServerExtras.show", "hz")
+async def _(run: Run, key: str) -> None:
+    from hostdeck.backends.contract import Capability
+
+    screen = run.app.servers_screen
+    adapter = run.app.workspace.adapter("hz")
+    server = sorted(screen.servers.values(), key=lambda s: s.name)[-1]
+
+    async def trigger():
+        run.mp.setattr(adapter, "capabilities", adapter.capabilities | {Capability.METRICS})
+        run.fail(adapter, "metrics", down("hz"))
+        screen.select_server(server.key)
+        if not screen.details_shown:
+            screen.action_toggle_details()
+        screen.update_details()
+
+    await run.expect(key, trigger, action=f"Read the CPU metrics of {server.name}", backend="hz")
+    extras = screen.query_one("#details-extras")
+    assert "failed" in " ".join(str(w.render()) for w in extras.query("Static"))  # said in the pane too
+    screen.action_toggle_details()
+
+
 # running them ------------------------------------------------------------------------------------------------------------
 async def run_world(world: str, app, monkeypatch) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
