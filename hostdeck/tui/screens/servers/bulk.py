@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ...reporting import about
-from .actions import ServerActions
 from .calls import PLAIN_CALLS
 from .calls import plain_call
+from .form_actions import FormActions
 
 if TYPE_CHECKING:
     from hostdeck.backends.actions import ServerAction
@@ -47,7 +47,7 @@ def skip_reason(adapter: Adapter, action: ServerAction, server: Server, *, read_
     return adapter.missing_reason(action.capability, server) or state_reason(action, server)
 
 
-class BulkActions(ServerActions):
+class BulkActions(FormActions):
     """The marks and bulk half of the Servers screen."""
 
     marks: set[Hashable]
