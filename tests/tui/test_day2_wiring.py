@@ -202,3 +202,22 @@ async def test_ssh_hands_the_terminal_over_and_says_a_non_zero_exit(app_factory,
         assert json.loads(record.read_text()) == ["-l", "root", "--", target.ipv4]
         assert any("exit code 3" in n.message for n in app._notifications)
         assert app.screen is screen  # back on the same screen
+
+
+def test_the_menu_shows_the_ssh_command_it_runs_or_why_not():
+    from hostdeck.backends.config import BackendConfig
+    from hostdeck.backends.secrets import Secrets
+    from hostdeck.tui.screens.server_actions import ssh_item
+
+    from .day2_support import server
+
+    adapter = HetznerAdapter(BackendConfig(name="hz", kind="hetzner", options={"ssh_user": "deploy"}),
+                             secrets=Secrets(overlay={}))
+
+    def item(call, unavailable=None):
+        return MenuAction("ssh", "SSH to the server", call, False, unavailable)
+
+    line = ssh_item(item, adapter, server())
+    assert line.call.startswith("ssh -l deploy -- 203.0.113.7") and line.unavailable is None
+    nowhere = ssh_item(item, adapter, server(ipv4=None, ipv6=None))
+    assert "no IP address" in nowhere.unavailable

@@ -28,7 +28,7 @@ def _item(action: ServerAction, adapter: Adapter, server: Server, billing_note: 
         return MenuAction(action.id, action.label, call, action.dangerous, unavailable, action.confirm, action.form)
 
     if action.capability is None:
-        return item(CLIPBOARD)
+        return ssh_item(item, adapter, server) if action.id == "ssh" else item(CLIPBOARD)
     if action.capability not in adapter.capabilities:
         if action.hidden_when_missing:
             return None  # only some backends have it; no need to say so on every server
@@ -38,6 +38,21 @@ def _item(action: ServerAction, adapter: Adapter, server: Server, billing_note: 
     if billing_note:
         call += f" — {billing_note}"
     return item(call, reason)
+
+
+def ssh_item(item, adapter: Adapter, server: Server) -> MenuAction:
+    """The ssh command line the action runs (`[[backends]] ssh_user`, the server's address), or why it cannot."""
+    from hostdeck.backends.errors import BackendError
+    from hostdeck.backends.errors import ConfigError
+    from hostdeck.backends.ssh_command import ssh_argv
+    from hostdeck.backends.ssh_command import ssh_user
+
+    try:
+        return item(" ".join(ssh_argv(server, user=ssh_user(adapter.config))) + " (the TUI waits while it runs)")
+    except BackendError as exc:
+        return item("", exc.message)
+    except ConfigError as exc:
+        return item("", str(exc))
 
 
 def build_menu(adapter: Adapter, server: Server, *, read_only: bool,

@@ -73,8 +73,8 @@ class FormActions(ServerActions):
             from ...dialogs.secret import SecretDialog
 
             self.app.push_screen(SecretDialog(form.secret_title.format(name=server.name), backend=server.backend,
-                                              target=server.name, secret=result.secret or "(none set: log in with "
-                                              "the SSH keys chosen)", note=result.note))
+                                              target=server.name, secret=result.secret or "(none: the API set no "
+                                              "password; log in with the server's SSH keys)", note=result.note))
         elif isinstance(result, Image):
             self.notify(f"{result.kind.value} {result.name or result.id} ({result.status}).", title=server.name)
         elif form is None or form.call in ("resize", "rename"):
