@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 BILLING_LABELS = {"suspend": "Suspend through WHMCS", "unsuspend": "Unsuspend through WHMCS",
                   "terminate": "Terminate through WHMCS", "change_password": "Change service password through WHMCS"}
+SHUTS_DOWN_FIRST = ("change_type",)  # forms that offer to shut a running server down before their call
 DIRECT_OF = {"suspend": "suspend", "unsuspend": "unsuspend", "terminate": "delete", "change_password": "reset_password"}
 
 
@@ -33,8 +34,13 @@ def _item(action: ServerAction, adapter: Adapter, server: Server, billing_note: 
         if action.hidden_when_missing:
             return None  # only some backends have it; no need to say so on every server
         return item("", adapter.missing_reason(action.capability, server) or "not supported by this backend")
-    reason = adapter.missing_reason(action.capability, server) or state_reason(action, server)
+    reason = adapter.missing_reason(action.capability, server)
+    state = state_reason(action, server)
     call = adapter.describe_call(action.capability, server, action.power, variant=action.id)
+    if state and action.form in SHUTS_DOWN_FIRST and server.status.value != "off" and not server.locked:
+        call += f" — {state}: the form offers to shut it down first"  # the screen does that before the change
+        state = None
+    reason = reason or state
     if billing_note:
         call += f" — {billing_note}"
     return item(call, reason)

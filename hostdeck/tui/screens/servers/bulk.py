@@ -128,6 +128,8 @@ class BulkActions(FormActions):
         rows = [(s.backend, s.name, s.billing_link or "", f"skipped: {n}" if n else "")
                 for s, n in zip(targets, notes)]
         counts = f"{len(targets) - skipped} to act on" + (f", {skipped} skipped (see why below)" if skipped else "")
+        if action.id == "backups_enable":
+            counts += "; backups cost 20% of each server's price more, every month"
         dialog = BulkConfirmDialog(f"{action.label}: {len(targets)} servers", backend=", ".join(sorted({s.backend for s in targets})),
                                    counts=counts, headers=("backend", "server", "customer", "note"), rows=rows,
                                    confirm_label=action.label)
