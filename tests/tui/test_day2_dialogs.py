@@ -256,3 +256,35 @@ def test_backups_note_names_the_price():
     assert "+0.92 a month" in backups_note(server(raw=raw)) and "5.51" in backups_note(server(raw=raw))
     assert "+20%" in backups_note(server())
     assert UNSET is not None
+
+
+def test_ptr_records_from_the_attachments_else_from_the_record():
+    from hostdeck.backends.operations import Attachment
+    from hostdeck.backends.operations import ServerAttachments
+    from hostdeck.tui.screens.servers.forms import ptrs_of
+
+    attached = ServerAttachments("hz", "4711", [
+        Attachment("primary_ip", "1", "web-7-v4", "203.0.113.7 (ipv4) rdns=web-7.example.com"),
+        Attachment("primary_ip", "2", "web-7-v6", "2001:db8:7::/64 (ipv6)"),
+        Attachment("firewall", "3", "web-fw", "applied")])
+    assert ptrs_of(server(), attached) == [("203.0.113.7", "web-7.example.com"), ("2001:db8:7::/64", None)]
+    raw = {"public_net": {"ipv4": {"ip": "203.0.113.7", "dns_ptr": "static.7.113.0.203.clients.example.net"},
+                          "ipv6": {"ip": "2001:db8:7::/64", "dns_ptr": [{"ip": "2001:db8:7::1", "dns_ptr": "web-7.v6"}]}}}
+    assert ptrs_of(server(raw=raw)) == [("203.0.113.7", "static.7.113.0.203.clients.example.net"),
+                                        ("2001:db8:7::1", "web-7.v6")]
+    assert ptrs_of(server()) == [("203.0.113.7", None), ("2001:db8:7::/64", None)]
+
+
+async def test_a_label_with_control_characters_is_shown_escaped_and_kept_unless_edited():
+    hostile = server(labels={"note": "a\x1b[2Jb", "env": "prod"})
+    app = DialogApp(LabelsDialog(hostile))
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = app.screen
+        values = {i.value for i in dialog.query(".label-value").results(Input)}
+        assert "a\\x1b[2Jb" in values and not any("\x1b" in v for v in values)
+        env = next(i for i in dialog.query(".label-value").results(Input) if i.value == "prod")
+        env.value = "staging"
+        await pilot.pause()
+        await pilot.click("#save")
+        await pilot.pause()
+    assert app.result == {"changes": {"env": "staging"}, "remove": []}

@@ -153,6 +153,25 @@ async def test_labels_send_the_changes_and_keep_the_rest(app_factory):
         assert double.asked == [("set_labels", target.id, {"owner": "ana"}, [])]
 
 
+async def test_the_metrics_action_opens_the_metrics_view_of_the_server(app_factory):
+    from hostdeck.tui.screens.metrics import MetricsScreen
+
+    app = app_factory(servers=12)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        with_double(app)
+        screen = app.screen
+        target = next(iter(screen.servers.values()))
+        screen.show_metrics(target)
+        await settle(app, pilot)
+        view = app.screen
+        assert isinstance(view, MetricsScreen) and view.server is target
+        assert len(view.query(Sparkline)) == 5
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
 async def test_the_details_pane_shows_cpu_and_attachments_once_loaded(app_factory):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from hostdeck.backends.models import Server
 
 from ..safe_text import as_text
+from ..safe_text import visible
 from .target import ServerDialog
 from .target import choice
 
@@ -46,11 +47,12 @@ class IsoDialog(ServerDialog):
 
     def picked(self, index: int | None) -> None:
         if index is not None:
-            self.query_one("#iso-name", Input).value = self.isos[index]
+            self.query_one("#iso-name", Input).value = visible(self.isos[index])
 
     @on(Input.Changed, "#iso-name")
     def _check(self, event: Input.Changed) -> None:
         self.query_one("#attach", Button).disabled = not event.value.strip()
 
     def result(self) -> dict[str, Any] | None:
-        return {"iso": self.query_one("#iso-name", Input).value.strip()}
+        typed = self.query_one("#iso-name", Input).value.strip()
+        return {"iso": next((iso for iso in self.isos if typed == visible(iso)), typed)}

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from hostdeck.backends.models import Server
 
 from ..safe_text import as_text
+from ..safe_text import visible
 from .target import ServerDialog
 
 
@@ -60,8 +61,9 @@ class LabelsDialog(ServerDialog):
         n = self._next
         self._next += 1
         self._loaded[n] = was
-        return Horizontal(Input(key, placeholder="key", id=f"key-{n}", classes="label-key"),
-                          Input(value, placeholder="value", id=f"value-{n}", classes="label-value"),
+        # as shown: control characters escaped (an untouched label is kept as it is, see rows())
+        return Horizontal(Input(visible(key), placeholder="key", id=f"key-{n}", classes="label-key"),
+                          Input(visible(value), placeholder="value", id=f"value-{n}", classes="label-value"),
                           Button("✕", id=f"drop-{n}", classes="label-drop"), id=f"label-{n}", classes="row label-row")
 
     def fields(self) -> ComposeResult:
@@ -76,11 +78,17 @@ class LabelsDialog(ServerDialog):
         (found.first() if found else self.query_one("#add")).focus()
 
     def rows(self) -> list[tuple[str | None, str, str]]:
+        """(the key it was loaded with, key, value) of each row still there; what still reads as it was shown is the
+        label's own text."""
         out = []
         for n, was in self._loaded.items():
             if self.query(f"#label-{n}"):
-                out.append((was, self.query_one(f"#key-{n}", Input).value.strip(),
-                            self.query_one(f"#value-{n}", Input).value))
+                key = self.query_one(f"#key-{n}", Input).value.strip()
+                value = self.query_one(f"#value-{n}", Input).value
+                if was is not None:
+                    key = was if key == visible(was).strip() else key
+                    value = self.original[was] if value == visible(self.original[was]) else value
+                out.append((was, key, value))
         return out
 
     @on(Input.Changed)

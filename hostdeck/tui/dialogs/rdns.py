@@ -54,7 +54,7 @@ class RdnsDialog(ServerDialog):
     def picked(self, index: int | None) -> None:
         if index is not None:
             self.chosen, ptr = self.entries[index]
-            self.query_one("#dns-ptr", Input).value = ptr or ""
+            self.query_one("#dns-ptr", Input).value = visible(ptr or "")
             self._check()
 
     @on(Input.Changed, "#dns-ptr")
