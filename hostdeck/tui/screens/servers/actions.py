@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from ...widgets.grid import Row
 
 
-
 class ServerActions(GridScreen):
     """The actions half of the Servers screen (the screen holds the rows: `servers`, `progress`, the billing links)."""
 
@@ -248,7 +247,8 @@ class ServerActions(GridScreen):
             self.grid.update_row(self.row_of(self.servers[server.key]))
 
     def row_of(self, server: Server, progress: str | None = None) -> Row:
-        return server_row(server, progress=progress, stale=server.backend in self.stale_backends,
+        """The server's row as shown now: its progress (while an action runs, the row is not marked stale), its mark."""
+        return server_row(server, progress=progress, stale=progress is None and server.backend in self.stale_backends,
                           marked=server.key in self.marks)
 
     # ssh and metrics -------------------------------------------------------------------------

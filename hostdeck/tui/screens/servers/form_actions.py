@@ -52,8 +52,7 @@ class FormActions(ServerActions):
             self._change(call, server, changes, form=form, label=label), server, f"{label} {server.name}")
             if changes else None)
 
-    async def _change(self, call: str, server: Server, changes: dict, *, form: Form | None = None,
-                      label: str = "") -> None:
+    async def _change(self, call: str, server: Server, changes: dict, *, form: Form, label: str) -> None:
         """`changes`: a form's result, the keyword arguments of the adapter method `call`."""
         from hostdeck.backends.operations import Image
 
@@ -61,15 +60,15 @@ class FormActions(ServerActions):
         kwargs = dict(changes)
         if kwargs.pop("shut_down_first", False) and server.status.value != "off":
             await self._shut_down(adapter, server)
-        if form is not None and form.progress:
+        if form.progress:
             kwargs["progress"] = lambda step: self._show_progress(
                 server, f"{step.command.replace('_', ' ')} {step.progress}%")
-        self._show_progress(server, f"{(label or call).lower()}…")
+        self._show_progress(server, f"{label.lower()}…")
         try:
             result = await getattr(adapter, call)(server.id, **kwargs)
         finally:
             self._end_progress(server)
-        if form is not None and form.secret_title:
+        if form.secret_title:
             from ...dialogs.secret import SecretDialog
 
             self.app.push_screen(SecretDialog(form.secret_title.format(name=server.name), backend=server.backend,
@@ -77,7 +76,7 @@ class FormActions(ServerActions):
                                               "password; log in with the server's SSH keys)", note=result.note))
         elif isinstance(result, Image):
             self.notify(f"{result.kind.value} {result.name or result.id} ({result.status}).", title=server.name)
-        elif form is None or form.call in ("resize", "rename"):
+        elif form.call in ("resize", "rename"):
             self.notify(f"{call}: " + ", ".join(f"{k} {v if v is not None else 'unlimited'}" for k, v in changes.items()),
                         title=server.name, timeout=5)
         else:
