@@ -29,18 +29,23 @@ def ssh_user(config: BackendConfig) -> str:
     return user
 
 
+def host_address(text: str) -> str | None:
+    """An IP address as given, or a network's first host (an IPv6 /64's ::1, as Hetzner assigns it); None otherwise."""
+    try:
+        if "/" in text:
+            network = ipaddress.ip_network(text, strict=False)
+            return str(network[1] if network.num_addresses > 1 else network[0])
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
 def ssh_address(server: Server) -> str:
-    """The address ssh connects to: the IPv4, else the IPv6 (of a /64 network, its ::1, as Hetzner assigns it)."""
+    """The address ssh connects to: the IPv4, else the IPv6."""
     for value in (server.ipv4, server.ipv6):
-        if not value:
-            continue
-        try:
-            if "/" in value:
-                network = ipaddress.ip_network(value, strict=False)
-                return str(network[1] if network.num_addresses > 1 else network[0])
-            return str(ipaddress.ip_address(value))
-        except ValueError:
-            continue
+        address = host_address(value) if value else None
+        if address:
+            return address
     raise ValidationError(f"{server.name} has no IP address to connect to.", backend=server.backend, operation="ssh")
 
 

@@ -264,15 +264,20 @@ def test_ptr_records_from_the_attachments_else_from_the_record():
     from hostdeck.tui.screens.servers.forms import ptrs_of
 
     attached = ServerAttachments("hz", "4711", [
-        Attachment("primary_ip", "1", "web-7-v4", "203.0.113.7 (ipv4) rdns=web-7.example.com"),
-        Attachment("primary_ip", "2", "web-7-v6", "2001:db8:7::/64 (ipv6)"),
+        Attachment("primary_ip", "1", "203.0.113.7", "ipv4 rdns=web-7.example.com"),
+        Attachment("primary_ip", "2", "2001:db8:7::/64", "ipv6 rdns=2001:db8:7::1=web-7.v6, 2001:db8:7::2=mail.v6"),
         Attachment("firewall", "3", "web-fw", "applied")])
-    assert ptrs_of(server(), attached) == [("203.0.113.7", "web-7.example.com"), ("2001:db8:7::/64", None)]
+    assert ptrs_of(server(), attached) == [("203.0.113.7", "web-7.example.com"), ("2001:db8:7::1", "web-7.v6"),
+                                           ("2001:db8:7::2", "mail.v6")]
+    as_in_the_contract = ServerAttachments("hz", "4711", [
+        Attachment("primary_ip", "1", "web-7-v4", "203.0.113.7 (ipv4) rdns=web-7.example.com"),
+        Attachment("primary_ip", "2", "2001:db8:7::/64", "ipv6")])
+    assert ptrs_of(server(), as_in_the_contract) == [("203.0.113.7", "web-7.example.com"), ("2001:db8:7::1", None)]
     raw = {"public_net": {"ipv4": {"ip": "203.0.113.7", "dns_ptr": "static.7.113.0.203.clients.example.net"},
                           "ipv6": {"ip": "2001:db8:7::/64", "dns_ptr": [{"ip": "2001:db8:7::1", "dns_ptr": "web-7.v6"}]}}}
     assert ptrs_of(server(raw=raw)) == [("203.0.113.7", "static.7.113.0.203.clients.example.net"),
                                         ("2001:db8:7::1", "web-7.v6")]
-    assert ptrs_of(server()) == [("203.0.113.7", None), ("2001:db8:7::/64", None)]
+    assert ptrs_of(server()) == [("203.0.113.7", None), ("2001:db8:7::1", None)]
 
 
 async def test_a_label_with_control_characters_is_shown_escaped_and_kept_unless_edited():

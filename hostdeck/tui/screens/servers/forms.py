@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
+from hostdeck.backends.ssh_command import host_address
+
 if TYPE_CHECKING:
     from hostdeck.backends.contract import Adapter
     from hostdeck.backends.models import Server
@@ -53,17 +55,27 @@ async def type_choices(adapter: Adapter, server: Server) -> list[Any]:
     return list(await adapter.type_choices(server.id))
 
 
-_PTR = re.compile(r"^(?P<ip>\S+).*?(?:rdns=(?P<ptr>\S*))?$")
+_RDNS = re.compile(r"rdns=(?P<ptrs>.*)$")
+
+
+def _from_attachment(name: str, detail: str) -> list[tuple[str, str | None]]:
+    """A primary IP attachment: its name or the first word of its detail is the address; "rdns=PTR" is its record,
+    or "rdns=IP=PTR, IP=PTR" the records set within an IPv6 network."""
+    found = _RDNS.search(detail)
+    ptrs = found["ptrs"].strip() if found else ""
+    if "=" in ptrs:
+        pairs = [part.strip().partition("=") for part in ptrs.split(",")]
+        return [(ip, ptr or None) for ip, _eq, ptr in pairs if host_address(ip)]
+    address = host_address(name) or host_address((detail.split() or [""])[0])
+    return [(address, ptrs or None)] if address else []
 
 
 def ptrs_of(server: Server, attachments: Any = None) -> list[tuple[str, str | None]]:
-    """Each primary IP with its PTR: from the attachments' primary IPs ("203.0.113.9 (ipv4) rdns=web1.example.com"),
-    else from the provider's record (Hetzner's `public_net`), else the server's addresses with no PTR known."""
+    """Each primary IP with its PTR: from the attachments' primary IPs, else from the provider's record (Hetzner's
+    `public_net`), else the server's addresses with no PTR known. A network stands for its first address."""
     found: list[tuple[str, str | None]] = []
     for item in attachments.of("primary_ip") if attachments is not None else ():
-        match = _PTR.match(item.detail or item.name)
-        if match:
-            found.append((match["ip"], match["ptr"] or None))
+        found += _from_attachment(item.name, item.detail)
     if found:
         return found
     public = server.raw.get("public_net") if isinstance(server.raw.get("public_net"), dict) else {}
@@ -71,12 +83,12 @@ def ptrs_of(server: Server, attachments: Any = None) -> list[tuple[str, str | No
         entry = public.get(family) if isinstance(public, dict) else None
         if isinstance(entry, dict) and entry.get("ip"):
             ptr = entry.get("dns_ptr")
-            if isinstance(ptr, list):  # IPv6: the records set within the network
+            if isinstance(ptr, list) and ptr:  # IPv6: the records set within the network
                 found += [(str(p.get("ip")), p.get("dns_ptr")) for p in ptr if isinstance(p, dict) and p.get("ip")]
-            else:
-                found.append((str(entry["ip"]), ptr if isinstance(ptr, str) else None))
+            elif address := host_address(str(entry["ip"])):
+                found.append((address, ptr if isinstance(ptr, str) else None))
     if not found:
-        found = [(ip, None) for ip in (server.ipv4, server.ipv6) if ip]
+        found = [(address, None) for ip in (server.ipv4, server.ipv6) if ip and (address := host_address(ip))]
     return found
 
 
