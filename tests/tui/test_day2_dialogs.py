@@ -293,3 +293,18 @@ async def test_a_label_with_control_characters_is_shown_escaped_and_kept_unless_
         await pilot.click("#save")
         await pilot.pause()
     assert app.result == {"changes": {"env": "staging"}, "remove": []}
+
+
+async def test_a_system_image_is_listed_once_and_sent_by_name():
+    from hostdeck.backends.operations import Image
+
+    arm = Image("hz", "114690400", "ubuntu-24.04", ImageKind.SYSTEM, description="Ubuntu 24.04 (arm)")
+    app = DialogApp(RebuildDialog(server(), [*IMAGES, arm]))
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = app.screen
+        assert [i.id for i in dialog.images if i.name == "ubuntu-24.04"] == ["114690387"]
+        options = dialog.query_one("#image-list", OptionList)
+        options.highlighted = 1  # the first system image, under its heading
+        await pilot.press("enter", *"web-7", "enter")
+        await pilot.pause()
+    assert app.result == {"image": "ubuntu-24.04"}  # the API picks the build of the server's architecture

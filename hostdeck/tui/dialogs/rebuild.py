@@ -43,6 +43,19 @@ def image_prompt(image: Image) -> Text:
     return text
 
 
+def one_per_name(images: Sequence[Image]) -> list[Image]:
+    """System images once per name (the API lists one per architecture); snapshots and backups all."""
+    seen: set[str] = set()
+    kept = []
+    for image in images:
+        if image.kind is ImageKind.SYSTEM:
+            if image.name in seen:
+                continue
+            seen.add(image.name)
+        kept.append(image)
+    return kept
+
+
 def grouped_options(images: Sequence[Image]) -> list[Option]:
     """A disabled heading per kind, then its images (only available ones can be chosen)."""
     options: list[Option] = []
@@ -55,7 +68,8 @@ def grouped_options(images: Sequence[Image]) -> list[Option]:
 
 
 class RebuildDialog(ServerDialog):
-    """Dismissed with `{"image": id}`, the arguments of `Adapter.rebuild`."""
+    """Dismissed with `{"image": name or id}` (a system image's name, a snapshot's or backup's id), the arguments of
+    `Adapter.rebuild`."""
 
     HEADING, WIDE = "Rebuild {name}", True
     SUBMIT, SUBMIT_LABEL, SUBMIT_VARIANT, SUBMIT_DISABLED = "#rebuild", "Rebuild", "error", True
@@ -63,7 +77,7 @@ class RebuildDialog(ServerDialog):
 
     def __init__(self, server: Server, images: Sequence[Image], *, call: str = "") -> None:
         super().__init__(server, call=call)
-        self.images = list(images)
+        self.images = one_per_name(images)
         self.chosen: Image | None = None
 
     def fields(self) -> ComposeResult:
@@ -93,4 +107,7 @@ class RebuildDialog(ServerDialog):
         return self.query_one("#image-list") if self.chosen is None and self.images else None
 
     def result(self) -> dict[str, Any] | None:
-        return {"image": self.chosen.id} if self.chosen is not None else None
+        if self.chosen is None:
+            return None
+        # a system image by name: the API picks the build of the server's architecture (an id names one build)
+        return {"image": self.chosen.name if self.chosen.kind is ImageKind.SYSTEM else self.chosen.id}
