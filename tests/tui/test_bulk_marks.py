@@ -107,3 +107,17 @@ async def test_star_marks_every_row_shown_and_cancel_changes_nothing(app_factory
         await pilot.press("asterisk")  # all shown are marked: * unmarks them
         await pilot.pause()
         assert not screen.marks
+
+
+async def test_read_only_marks_offer_no_bulk_action_and_say_so(app_factory):
+    app = app_factory(servers=12, read_only=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press("space", "space")
+        await pilot.pause()
+        assert len(screen.marks) == 2
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("read-only" in n.message for n in app._notifications)

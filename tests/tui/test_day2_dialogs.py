@@ -149,7 +149,8 @@ async def test_labels_edit_add_and_remove():
 
 
 async def test_protect_sends_only_the_switch_that_changed():
-    app = DialogApp(ProtectDialog(server(delete_protected=True, raw={"protection": {"delete": True, "rebuild": False}})))
+    protected = server(delete_protected=True, raw={"protection": {"delete": True, "rebuild": False}})
+    app = DialogApp(ProtectDialog(protected))
     async with app.run_test(size=SIZE) as pilot:
         dialog = app.screen
         assert dialog.query_one("#protect-delete", Switch).value
@@ -273,8 +274,9 @@ def test_ptr_records_from_the_attachments_else_from_the_record():
         Attachment("primary_ip", "1", "web-7-v4", "203.0.113.7 (ipv4) rdns=web-7.example.com"),
         Attachment("primary_ip", "2", "2001:db8:7::/64", "ipv6")])
     assert ptrs_of(server(), as_in_the_contract) == [("203.0.113.7", "web-7.example.com"), ("2001:db8:7::1", None)]
+    v6_ptrs = [{"ip": "2001:db8:7::1", "dns_ptr": "web-7.v6"}]
     raw = {"public_net": {"ipv4": {"ip": "203.0.113.7", "dns_ptr": "static.7.113.0.203.clients.example.net"},
-                          "ipv6": {"ip": "2001:db8:7::/64", "dns_ptr": [{"ip": "2001:db8:7::1", "dns_ptr": "web-7.v6"}]}}}
+                          "ipv6": {"ip": "2001:db8:7::/64", "dns_ptr": v6_ptrs}}}
     assert ptrs_of(server(raw=raw)) == [("203.0.113.7", "static.7.113.0.203.clients.example.net"),
                                         ("2001:db8:7::1", "web-7.v6")]
     assert ptrs_of(server()) == [("203.0.113.7", None), ("2001:db8:7::1", None)]

@@ -88,7 +88,7 @@ def item(action_id: str, form: str) -> MenuAction:
 
 
 async def open_form(app, pilot, form: str, which=lambda server: True, broken: str = ""):
-    """The form run from the Servers screen on the first server `which` accepts: (the double, the screen, the server)."""
+    """The form run from the Servers screen on the first server `which` accepts: (double, screen, server)."""
     await settle(app, pilot)
     double = with_double(app)
     if broken:

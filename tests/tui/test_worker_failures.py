@@ -651,7 +651,7 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Reset the password of john", backend="web1")
 
 
-# day-2: the bulk run and the metrics view (issue 15) ------------------------------------------------------------------------
+# day-2: the bulk run, the metrics view, the details pane's live part (issue 15) --------------------------------------
 @recipe("tui/screens/servers/bulk.py:BulkActions.run_bulk", "hz")
 async def _(run: Run, key: str) -> None:
     from hostdeck.backends.actions import BY_ID

@@ -50,9 +50,10 @@ def _number(value: float | int | None, unit: str) -> str:
 
 def choice_line(choice: TypeChoice) -> Text:
     """One plan as aligned columns of plain text; not allowed: dimmed, with the reason."""
+    price = f"{money(choice.monthly_gross, choice.currency)}/mo"
     cells = (visible(choice.name, limit=16).ljust(16), _number(choice.cores, "vCPU").rjust(8),
              _number(choice.memory_gb, "GB").rjust(8), _number(choice.disk_gb, "GB disk").rjust(12),
-             f"{money(choice.monthly_gross, choice.currency)}/mo".rjust(15), difference(choice.monthly_difference).rjust(9))
+             price.rjust(15), difference(choice.monthly_difference).rjust(9))
     line = Text("  ".join(cells), style="" if choice.allowed else "dim")
     if not choice.allowed:
         line.append("  " + visible(choice.reason or "not allowed", limit=120), "dim italic")

@@ -46,8 +46,9 @@ class ConfirmDialog(Dialog[bool]):
             body = Text.assemble("Backend  ", as_text(self.backend, "bold", limit=LIMIT),
                                  "\nTarget   ", as_text(self.target, "bold", limit=LIMIT))
             if self.customer is not None:
-                body.append_text(Text.assemble("\nCustomer ", as_text(self.customer, "bold", limit=LIMIT) if self.customer
-                                               else Text("not linked in billing", "dim")))
+                unlinked = Text("not linked in billing", "dim")
+                who = as_text(self.customer, "bold", limit=LIMIT) if self.customer else unlinked
+                body.append_text(Text.assemble("\nCustomer ", who))
             if self.call:
                 body.append_text(Text.assemble("\nCall     ", as_text(self.call, "dim", limit=LIMIT)))
             yield Static(body, id="dialog-body")

@@ -19,8 +19,10 @@ from ..safe_text import as_text
 from ..safe_text import visible
 from .target import ServerDialog
 
+Rows = list[tuple[str | None, str, str]]  # (the key a row was loaded with, None for a new row; key; value)
 
-def label_changes(original: dict[str, str], rows: list[tuple[str | None, str, str]]) -> tuple[dict[str, str], list[str]]:
+
+def label_changes(original: dict[str, str], rows: Rows) -> tuple[dict[str, str], list[str]]:
     """`rows`: (the key it was loaded with or None for a new row, key, value) of the rows still there. Returns the
     labels to set and the keys to remove: a removed row or a renamed key removes its old key, nothing else."""
     kept = {was for was, _key, _value in rows if was is not None}
@@ -34,7 +36,7 @@ def label_changes(original: dict[str, str], rows: list[tuple[str | None, str, st
     return changes, [k for k in removed if k not in changes]
 
 
-def label_problem(rows: list[tuple[str | None, str, str]]) -> str:
+def label_problem(rows: Rows) -> str:
     keys = [key for _was, key, _value in rows]
     if any(not k for k in keys):
         return "a label needs a key"
@@ -77,7 +79,7 @@ class LabelsDialog(ServerDialog):
         found = self.query(".label-value")
         (found.first() if found else self.query_one("#add")).focus()
 
-    def rows(self) -> list[tuple[str | None, str, str]]:
+    def rows(self) -> Rows:
         """(the key it was loaded with, key, value) of each row still there; what still reads as it was shown is the
         label's own text."""
         out = []

@@ -57,7 +57,8 @@ class MetricsScreen(ReportsFailures, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box", classes="wide"):
-            yield Label(as_text(f"Metrics of {self.server.name} on {self.server.backend}", limit=300), id="dialog-title")
+            heading = f"Metrics of {self.server.name} on {self.server.backend}"
+            yield Label(as_text(heading, limit=300), id="dialog-title")
             yield Static(self._periods(), id="metrics-periods")
             with VerticalScroll(id="metrics-body"):
                 for kind in MetricKind:

@@ -46,7 +46,8 @@ def failed_text(what: str, error: BaseException, backend: str) -> Text:
     from ..errors import describe
 
     failure = describe(error, action=what, backend=backend)
-    return Text.assemble((f"{what}: ", "dim"), (failure.short, "bold red"), " ", as_text(failure.said, "dim", limit=LIMIT))
+    said = as_text(failure.said, "dim", limit=LIMIT)
+    return Text.assemble((f"{what}: ", "dim"), (failure.short, "bold red"), " ", said)
 
 
 class ServerExtras(ReportsFailures, Vertical):

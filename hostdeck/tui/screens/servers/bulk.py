@@ -96,7 +96,12 @@ class BulkActions(FormActions):
         from ...dialogs.action_menu import ActionMenu
 
         targets = sorted(self.marked, key=lambda s: (s.backend, s.name))
-        self.app.push_screen(ActionMenu(f"{len(targets)} marked servers", self.bulk_menu(targets)),
+        items = self.bulk_menu(targets)
+        if not items:  # read-only: every action on many servers changes them
+            self.notify(f"{len(targets)} marked servers: no action runs on many servers in read-only mode. Escape "
+                        "clears the marks (for the actions on one server).", severity="warning", timeout=8)
+            return
+        self.app.push_screen(ActionMenu(f"{len(targets)} marked servers (escape on the rows clears the marks)", items),
                              lambda choice: self.confirm_bulk(choice, targets) if choice else None)
 
     def bulk_menu(self, targets: list[Server]) -> list[MenuAction]:
@@ -130,8 +135,9 @@ class BulkActions(FormActions):
         counts = f"{len(targets) - skipped} to act on" + (f", {skipped} skipped (see why below)" if skipped else "")
         if action.id == "backups_enable":
             counts += "; backups cost 20% of each server's price more, every month"
-        dialog = BulkConfirmDialog(f"{action.label}: {len(targets)} servers", backend=", ".join(sorted({s.backend for s in targets})),
-                                   counts=counts, headers=("backend", "server", "customer", "note"), rows=rows,
+        backends = ", ".join(sorted({s.backend for s in targets}))
+        dialog = BulkConfirmDialog(f"{action.label}: {len(targets)} servers", backend=backends, counts=counts,
+                                   headers=("backend", "server", "customer", "note"), rows=rows,
                                    confirm_label=action.label)
         self.app.push_screen(dialog, lambda ok: self.run_bulk(action, targets) if ok else None)
 
@@ -181,7 +187,8 @@ class BulkActions(FormActions):
             try:
                 result = await plain_call(adapter, action, server, progress)
             except Exception as exc:  # each target's failure is its own: reported, and named in the summary
-                failure = self.app.report_failure(exc, action=f"{action.label} on {server.name}", backend=server.backend)
+                failure = self.app.report_failure(exc, action=f"{action.label} on {server.name}",
+                                                  backend=server.backend)
                 self._show_progress(server, f"✖ {failure.short}")
                 return outcome(False, failure.said)
         self._show_progress(server, "✔ done")

@@ -77,8 +77,8 @@ class FormActions(ServerActions):
         elif isinstance(result, Image):
             self.notify(f"{result.kind.value} {result.name or result.id} ({result.status}).", title=server.name)
         elif form.call in ("resize", "rename"):
-            self.notify(f"{call}: " + ", ".join(f"{k} {v if v is not None else 'unlimited'}" for k, v in changes.items()),
-                        title=server.name, timeout=5)
+            changed = ", ".join(f"{k} {v if v is not None else 'unlimited'}" for k, v in changes.items())
+            self.notify(f"{call}: {changed}", title=server.name, timeout=5)
         else:
             message = getattr(result, "message", "")
             self.notify(f"{label}: done." + (f" {message}" if message else ""), title=server.name, timeout=5)

@@ -2,7 +2,7 @@
 
 A catalogue action with a `form` (hostdeck.backends.actions) runs this way: the loader fetches the dialog's data
 through the adapter in a worker, the dialog asks, and its result is the keyword arguments of the adapter method the
-catalogue's `call` names (`call` below is used when it names none). The screen does the rest (screens/servers/actions.py).
+catalogue's `call` names (`call` below is used when it names none). The screen does the rest (form_actions.py).
 """
 
 from __future__ import annotations

@@ -31,5 +31,6 @@ def backups_note(server: Server) -> str:
     if price is None:
         return "Backups cost 20% of the server's price more (+20%), every month, until they are turned off."
     extra = (price * BACKUP_SHARE).quantize(Decimal("0.01"))
-    return (f"Backups cost 20% of the server's price more: +{extra} a month (gross), from {price.quantize(Decimal('0.01'))} "
-            f"to {(price + extra).quantize(Decimal('0.01'))}, until they are turned off.")
+    cent = Decimal("0.01")
+    return (f"Backups cost 20% of the server's price more: +{extra} a month (gross), from {price.quantize(cent)} "
+            f"to {(price + extra).quantize(cent)}, until they are turned off.")

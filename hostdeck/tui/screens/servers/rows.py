@@ -46,7 +46,8 @@ def server_row(server: Server, *, progress: str | None = None, stale: bool = Fal
         status += " (stale)"
     elif cached:
         status += " (cached)"
-    cells = (MARK + server.backend if marked else server.backend, server.name, status, server.ipv4 or "", server.ipv6 or "", server.plan or "",
+    backend = MARK + server.backend if marked else server.backend
+    cells = (backend, server.name, status, server.ipv4 or "", server.ipv6 or "", server.plan or "",
              server.location or "", server.billing_link or "")
     styles = (None, None, "bold $text-warning" if progress else STATUS_STYLE.get(server.status.value), None, None, None, None, None)
     row_style = " ".join(filter(None, ("dim" if stale else "", "bold $text-accent" if marked else ""))) or None
