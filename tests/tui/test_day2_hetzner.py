@@ -42,6 +42,15 @@ async def started(app, pilot):
     return app.screen, app.test_sims["hz"]
 
 
+async def opened(app, pilot, action_id: str, which):
+    """The action run from the Servers screen on the first server `which` accepts: (screen, sim, server, dialog)."""
+    screen, sim = await started(app, pilot)
+    target = next(s for s in screen.servers.values() if which(s, sim))
+    screen.run_action(action_id, target)
+    await settle(app, pilot)
+    return screen, sim, target, app.screen
+
+
 def first_choice(options: OptionList, accept=lambda index: True) -> int:
     return next(i for i in range(options.option_count)
                 if not options.get_option_at_index(i).disabled and (options.get_option_at_index(i).id or "")
@@ -51,11 +60,8 @@ def first_choice(options: OptionList, accept=lambda index: True) -> int:
 async def test_rebuild_from_the_menu_shows_the_new_password_once(app_factory, fixed_password):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:
-        screen, sim = await started(app, pilot)
-        target = next(s for s in screen.servers.values() if not s.raw.get("protection", {}).get("rebuild"))
-        screen.run_action("rebuild", target)
-        await settle(app, pilot)
-        dialog = app.screen
+        _screen, sim, target, dialog = await opened(app, pilot, "rebuild",
+                                                    lambda s, _: not s.raw.get("protection", {}).get("rebuild"))
         assert isinstance(dialog, RebuildDialog) and any(i.kind.value == "system" for i in dialog.images)
         options = dialog.query_one("#image-list", OptionList)
         options.highlighted = first_choice(options, lambda n: dialog.images[n].name == target.image)
@@ -71,11 +77,7 @@ async def test_rebuild_from_the_menu_shows_the_new_password_once(app_factory, fi
 async def test_change_type_of_a_running_server_shuts_it_down_first(app_factory):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:
-        screen, sim = await started(app, pilot)
-        target = next(s for s in screen.servers.values() if s.raw_status == "running")
-        screen.run_action("change_type", target)
-        await settle(app, pilot)
-        dialog = app.screen
+        screen, sim, target, dialog = await opened(app, pilot, "change_type", lambda s, _: s.raw_status == "running")
         assert isinstance(dialog, ChangeTypeDialog) and dialog.running
         options = dialog.query_one("#type-list", OptionList)
         options.highlighted = first_choice(options, lambda n: dialog.choices[n].name != target.plan)
@@ -93,12 +95,8 @@ async def test_change_type_of_a_running_server_shuts_it_down_first(app_factory):
 async def test_labels_change_one_and_keep_the_others(app_factory):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:
-        screen, sim = await started(app, pilot)
-        target = next(s for s in screen.servers.values() if len(s.labels) >= 2)
+        _screen, sim, target, dialog = await opened(app, pilot, "labels", lambda s, _: len(s.labels) >= 2)
         before = dict(sim.servers[int(target.id)]["labels"])
-        screen.run_action("labels", target)
-        await settle(app, pilot)
-        dialog = app.screen
         assert isinstance(dialog, LabelsDialog)
         key = sorted(before)[0]
         n = next(i.id.removeprefix("key-") for i in dialog.query(".label-key").results(Input) if i.value == key)
@@ -112,11 +110,8 @@ async def test_labels_change_one_and_keep_the_others(app_factory):
 async def test_rescue_with_a_project_key_shows_its_password(app_factory, fixed_password):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:
-        screen, sim = await started(app, pilot)
-        target = next(s for s in screen.servers.values() if not sim.servers[int(s.id)]["rescue_enabled"])
-        screen.run_action("rescue_enable", target)
-        await settle(app, pilot)
-        dialog = app.screen
+        _screen, sim, target, dialog = await opened(app, pilot, "rescue_enable",
+                                                    lambda s, sim: not sim.servers[int(s.id)]["rescue_enabled"])
         assert isinstance(dialog, RescueDialog) and dialog.ssh_keys == [k["name"] for k in sim.ssh_keys]
         dialog.query_one(SelectionList).select(dialog.ssh_keys[0])
         await pilot.click("#enable")
@@ -147,10 +142,6 @@ async def test_backups_confirmation_names_the_price(app_factory):
 async def test_metrics_from_the_menu(app_factory):
     app = app_factory(servers=12)
     async with app.run_test(size=(160, 45)) as pilot:
-        screen, _sim = await started(app, pilot)
-        target = next(s for s in screen.servers.values() if s.raw_status == "running")
-        screen.run_action("metrics", target)
-        await settle(app, pilot)
-        view = app.screen
+        _screen, _sim, _target, view = await opened(app, pilot, "metrics", lambda s, _: s.raw_status == "running")
         assert isinstance(view, MetricsScreen) and view.query(Sparkline)
         assert "max" in str(view.query_one("#metrics-cpu .metric-title").render())
