@@ -15,6 +15,7 @@ from .output import emit_json
 from .output import warn
 from .secret_help import LazyEpilogParser
 from .secret_help import secret_fields_help
+from .ssh_command import add_ssh_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = cmd(command.name, command.func, command.help, True, srv)
         for arg in command.args:
             p.add_argument(*arg.flags, **arg.options)
+    add_ssh_command(cmd, srv)
     p = cmd("create", "server_create", "create a server", True, srv)
     p.add_argument("backend")
     p.add_argument("--name", required=True)
@@ -266,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from . import commands  # imported only for sub-commands: the TUI's start-up does not pay for it
 
-            handler = getattr(commands, args.func)
+            handler = args.func if callable(args.func) else getattr(commands, args.func)
         result = handler(args)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)

@@ -43,10 +43,15 @@ class TestServers:
 
         assert snap_compare(app_factory(), terminal_size=SIZE, run_before=run_before)
 
-    def test_details(self, snap_compare, app_factory):
+    def test_details(self, snap_compare, app_factory, monkeypatch):
+        import time
+
+        monkeypatch.setattr(time, "time", lambda: 1_764_000_000.0)  # the metrics shown end now: a fixed now
+
         async def run_before(pilot):
             await settle(pilot)
             await pilot.press("down", "down", "enter")
+            await settle(pilot)  # the details pane's metrics and attachments, where the backend has them
 
         assert snap_compare(app_factory(), terminal_size=SIZE, run_before=run_before)
 

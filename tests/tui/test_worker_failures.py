@@ -681,6 +681,59 @@ async def _(run: Run, key: str) -> None:
     await run.expect(key, trigger, action="Reset the password of john", backend="web1")
 
 
+# day-2: the bulk run, the metrics view, the details pane's live part (issue 15) --------------------------------------
+@recipe("tui/screens/servers/bulk.py:BulkActions.run_bulk", "hz")
+async def _(run: Run, key: str) -> None:
+    from hostdeck.backends.actions import BY_ID
+    from hostdeck.tui.screens.servers import bulk
+
+    screen = run.app.servers_screen
+    targets = sorted(screen.servers.values(), key=lambda s: s.name)[:2]
+
+    async def trigger():
+        run.mp.setattr(bulk, "skip_reason", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("a bug in the checks")))
+        screen.run_bulk(BY_ID["power_on"], targets)
+
+    await run.expect(key, trigger, action="Power on on 2 servers", backend=None)
+
+
+@recipe("tui/screens/metrics.py:MetricsScreen.show_period", "hz")
+async def _(run: Run, key: str) -> None:
+    from hostdeck.tui.screens.metrics import MetricsScreen
+
+    server = next(iter(run.app.servers_screen.servers.values()))
+
+    async def trigger():
+        await run.app.push_screen(MetricsScreen(server, raising(down("hz"))))
+
+    await run.expect(key, trigger, action=f"Read the cpu metrics of {server.name}", backend="hz")
+    assert "failed" in str(run.app.screen.query_one("#metrics-cpu .metric-state").render())  # said in place too
+    run.app.screen.dismiss(None)
+    await settle(run.app, run.pilot)
+
+
+@recipe("tui/widgets/server_extras.py:ServerExtras.show", "hz")
+async def _(run: Run, key: str) -> None:
+    from hostdeck.backends.contract import Capability
+
+    screen = run.app.servers_screen
+    adapter = run.app.workspace.adapter("hz")
+    server = sorted(screen.servers.values(), key=lambda s: s.name)[-1]
+
+    async def trigger():
+        run.mp.setattr(adapter, "capabilities", adapter.capabilities | {Capability.METRICS})
+        run.fail(adapter, "metrics", down("hz"))
+        screen.select_server(server.key)
+        if not screen.details_shown:
+            screen.action_toggle_details()
+        screen.update_details()
+
+    await run.expect(key, trigger, action=f"Read the CPU metrics of {server.name}", backend="hz")
+    extras = screen.query_one("#details-extras")
+    assert "failed" in " ".join(str(w.render()) for w in extras.query("Static"))  # said in the pane too
+    screen.action_toggle_details()
+
+
 # running them ------------------------------------------------------------------------------------------------------------
 async def run_world(world: str, app, monkeypatch) -> None:
     async with app.run_test(size=(160, 45)) as pilot:

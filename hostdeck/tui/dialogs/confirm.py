@@ -26,7 +26,9 @@ class ConfirmDialog(Dialog[bool]):
     CANCELLED = False
 
     def __init__(self, title: str, *, backend: str, target: str, call: str = "", warning: str = "",
-                 confirm_label: str = "Confirm", require_text: str | None = None, danger: bool = True) -> None:
+                 confirm_label: str = "Confirm", require_text: str | None = None, danger: bool = True,
+                 customer: str | None = None) -> None:
+        """`customer`: who pays for the target (the billing link), "" when not linked; None leaves the line out."""
         super().__init__()
         self.title_text = title
         self.backend = backend
@@ -36,12 +38,17 @@ class ConfirmDialog(Dialog[bool]):
         self.confirm_label = confirm_label
         self.require_text = require_text
         self.danger = danger
+        self.customer = customer
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             yield Label(as_text(self.title_text, limit=LIMIT), id="dialog-title")
             body = Text.assemble("Backend  ", as_text(self.backend, "bold", limit=LIMIT),
                                  "\nTarget   ", as_text(self.target, "bold", limit=LIMIT))
+            if self.customer is not None:
+                unlinked = Text("not linked in billing", "dim")
+                who = as_text(self.customer, "bold", limit=LIMIT) if self.customer else unlinked
+                body.append_text(Text.assemble("\nCustomer ", who))
             if self.call:
                 body.append_text(Text.assemble("\nCall     ", as_text(self.call, "dim", limit=LIMIT)))
             yield Static(body, id="dialog-body")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 BILLING_LABELS = {"suspend": "Suspend through WHMCS", "unsuspend": "Unsuspend through WHMCS",
                   "terminate": "Terminate through WHMCS", "change_password": "Change service password through WHMCS"}
+SHUTS_DOWN_FIRST = ("change_type",)  # forms that offer to shut a running server down before their call
 DIRECT_OF = {"suspend": "suspend", "unsuspend": "unsuspend", "terminate": "delete", "change_password": "reset_password"}
 
 
@@ -28,16 +29,36 @@ def _item(action: ServerAction, adapter: Adapter, server: Server, billing_note: 
         return MenuAction(action.id, action.label, call, action.dangerous, unavailable, action.confirm, action.form)
 
     if action.capability is None:
-        return item(CLIPBOARD)
+        return ssh_item(item, adapter, server) if action.id == "ssh" else item(CLIPBOARD)
     if action.capability not in adapter.capabilities:
         if action.hidden_when_missing:
             return None  # only some backends have it; no need to say so on every server
         return item("", adapter.missing_reason(action.capability, server) or "not supported by this backend")
-    reason = adapter.missing_reason(action.capability, server) or state_reason(action, server)
+    reason = adapter.missing_reason(action.capability, server)
+    state = state_reason(action, server)
     call = adapter.describe_call(action.capability, server, action.power, variant=action.id)
+    if state and action.form in SHUTS_DOWN_FIRST and server.status.value != "off" and not server.locked:
+        call += f" — {state}: the form offers to shut it down first"  # the screen does that before the change
+        state = None
+    reason = reason or state
     if billing_note:
         call += f" — {billing_note}"
     return item(call, reason)
+
+
+def ssh_item(item, adapter: Adapter, server: Server) -> MenuAction:
+    """The ssh command line the action runs (`[[backends]] ssh_user`, the server's address), or why it cannot."""
+    from hostdeck.backends.errors import BackendError
+    from hostdeck.backends.errors import ConfigError
+    from hostdeck.backends.ssh_command import ssh_argv
+    from hostdeck.backends.ssh_command import ssh_user
+
+    try:
+        return item(" ".join(ssh_argv(server, user=ssh_user(adapter.config))) + " (the TUI waits while it runs)")
+    except BackendError as exc:
+        return item("", exc.message)
+    except ConfigError as exc:
+        return item("", str(exc))
 
 
 def build_menu(adapter: Adapter, server: Server, *, read_only: bool,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from hostdeck.backends.models import Server
 
     from ...dialogs.action_menu import MenuAction
+    from ...widgets.grid import Row
 
 
 class ServerActions(GridScreen):
@@ -23,6 +24,7 @@ class ServerActions(GridScreen):
 
     servers: dict[Hashable, Server]
     progress: dict[Hashable, str]
+    marks: set[Hashable]
     stale_backends: set[str]
     billing_snapshot: Any
     _links: Any
@@ -82,14 +84,14 @@ class ServerActions(GridScreen):
         if action_id == "copy_ip":
             self.action_copy_ip()
             return
+        if action_id == "ssh":
+            self.run_ssh(server)
+            return
+        if item.form == "metrics":
+            self.show_metrics(server)
+            return
         if item.form:
-            from ...dialogs.resize import RenameDialog
-            from ...dialogs.resize import ResizeDialog
-
-            form = ResizeDialog(server) if item.form == "resize" else RenameDialog(server)
-            self.app.push_screen(form, lambda changes: self._act(
-                self._change(action_id, server, changes), server, f"{item.label.split(' (')[0]} {server.name}")
-                if changes else None)
+            self.run_form(item, server)
             return
         if action_id == "copy_id":
             self.app.copy_to_clipboard(server.id)
@@ -99,10 +101,18 @@ class ServerActions(GridScreen):
             self._execute(item, server)
             return
         typed = item.confirm is Confirm.TYPE_NAME
+        warning = "This cannot be undone." if typed else ""
+        if action_id == "backups_enable":
+            from .prices import backups_note
+
+            warning = backups_note(server)
         dialog = ConfirmDialog(f"{item.label}?", backend=server.backend, target=f"{server.name} (id {server.id})",
                                call=item.call, confirm_label=item.label, require_text=server.name if typed else None,
-                               warning="This cannot be undone." if typed else "")
+                               warning=warning, customer=server.billing_link or "")
         self.app.push_screen(dialog, lambda ok: self._execute(item, server) if ok else None)
+
+    def run_form(self, item: MenuAction, server: Server) -> None:
+        raise NotImplementedError  # screens/servers/form_actions.py
 
     def _execute(self, item: MenuAction, server: Server) -> None:
         self._act(self._execute_worker(item, server), server, f"{item.label} on {server.name}")
@@ -124,14 +134,17 @@ class ServerActions(GridScreen):
             if self.progress.get(key, "").startswith("✖"):
                 self.progress.pop(key, None)
                 if key in self.servers:
-                    self.grid.update_row(server_row(self.servers[key], stale=self.servers[key].backend in self.stale_backends))
+                    self.grid.update_row(self.row_of(self.servers[key]))
 
         self.set_timer(30, clear)
 
     async def _execute_worker(self, item: MenuAction, server: Server) -> None:
+        from hostdeck.backends.actions import BY_ID
         from hostdeck.backends.contract import PowerAction
 
         from ...dialogs.secret import SecretDialog
+        from .calls import PLAIN_CALLS
+        from .calls import plain_call
 
         adapter = self.app.workspace.adapter(server.backend)
 
@@ -173,6 +186,10 @@ class ServerActions(GridScreen):
                 outcome = await adapter.power(server.id, PowerAction(item.id.removeprefix("power_")), progress=progress)
                 if outcome.message:
                     self.notify(outcome.message, title=server.name, severity="warning", timeout=10)
+            elif (action := BY_ID.get(item.id)) is not None and action.call in PLAIN_CALLS:
+                outcome = await plain_call(adapter, action, server, progress)
+                if getattr(outcome, "message", ""):
+                    self.notify(outcome.message, title=server.name, timeout=8)
             if item.id not in ("delete", "reset_password", "console", "sso") and not item.id.startswith("billing_"):
                 self.notify(f"{item.label}: done.", title=server.name, timeout=4)
         finally:
@@ -207,17 +224,6 @@ class ServerActions(GridScreen):
         self._links.annotate(self.servers.values(), self.billing_snapshot)
         self._render_rows()
 
-    async def _change(self, action_id: str, server: Server, changes: dict) -> None:
-        adapter = self.app.workspace.adapter(server.backend)
-        self._show_progress(server, f"{action_id}…")
-        try:
-            await getattr(adapter, action_id)(server.id, **changes)
-        finally:
-            self.progress.pop(server.key, None)
-        self.notify(f"{action_id}: " + ", ".join(f"{k} {v if v is not None else 'unlimited'}" for k, v in changes.items()),
-                    title=server.name, timeout=5)
-        await self._reload_one(server)
-
     async def _reload_one(self, server: Server) -> None:
         from hostdeck.backends.errors import BackendError
 
@@ -227,13 +233,38 @@ class ServerActions(GridScreen):
             self.app.report_failure(exc, action=f"Read back {server.name}", backend=server.backend)
             return
         self.servers[fresh.key] = fresh
-        self.grid.update_row(server_row(fresh, stale=fresh.backend in self.stale_backends))
+        self.grid.update_row(self.row_of(fresh))
         self.update_details()
 
     def _show_progress(self, server: Server, text: str) -> None:
         self.progress[server.key] = text
         current = self.servers.get(server.key, server)
-        self.grid.update_row(server_row(current, progress=text))
+        self.grid.update_row(self.row_of(current, progress=text))
+
+    def _end_progress(self, server: Server) -> None:
+        self.progress.pop(server.key, None)
+        if server.key in self.servers:
+            self.grid.update_row(self.row_of(self.servers[server.key]))
+
+    def row_of(self, server: Server, progress: str | None = None) -> Row:
+        """The server's row as shown now: its progress (while an action runs, the row is not marked stale), its mark."""
+        return server_row(server, progress=progress, stale=progress is None and server.backend in self.stale_backends,
+                          marked=server.key in self.marks)
+
+    # ssh and metrics -------------------------------------------------------------------------
+    def run_ssh(self, server: Server) -> None:
+        """The system ssh in the real terminal (the TUI suspended), then back to this screen."""
+        from .ssh import run_ssh
+
+        run_ssh(self, server)
+
+    def show_metrics(self, server: Server) -> None:
+        from functools import partial
+
+        from ..metrics import MetricsScreen
+
+        adapter = self.app.workspace.adapter(server.backend)
+        self.app.push_screen(MetricsScreen(server, partial(adapter.metrics, server.id)))
 
     def action_create(self) -> None:
         from hostdeck.backends.contract import Capability

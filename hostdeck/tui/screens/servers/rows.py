@@ -34,14 +34,21 @@ STATUS_STYLE = {
 }
 
 
-def server_row(server: Server, *, progress: str | None = None, stale: bool = False, cached: bool = False) -> Row:
-    """`cached`: listed in an earlier run, not yet refreshed; `stale`: its backend could not be reached (greyed)."""
+MARK = "● "  # before the backend of a marked row (space marks it for a bulk action)
+
+
+def server_row(server: Server, *, progress: str | None = None, stale: bool = False, cached: bool = False,
+               marked: bool = False) -> Row:
+    """`cached`: listed in an earlier run, not yet refreshed; `stale`: its backend could not be reached (greyed);
+    `marked`: in the set a bulk action acts on."""
     status = progress or server.status.value
     if stale:
         status += " (stale)"
     elif cached:
         status += " (cached)"
-    cells = (server.backend, server.name, status, server.ipv4 or "", server.ipv6 or "", server.plan or "",
+    backend = MARK + server.backend if marked else server.backend
+    cells = (backend, server.name, status, server.ipv4 or "", server.ipv6 or "", server.plan or "",
              server.location or "", server.billing_link or "")
     styles = (None, None, "bold $text-warning" if progress else STATUS_STYLE.get(server.status.value), None, None, None, None, None)
-    return Row(key=server.key, cells=cells, styles=styles, row_style="dim" if stale else None)
+    row_style = " ".join(filter(None, ("dim" if stale else "", "bold $text-accent" if marked else ""))) or None
+    return Row(key=server.key, cells=cells, styles=styles, row_style=row_style)

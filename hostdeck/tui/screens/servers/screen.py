@@ -22,7 +22,8 @@ from ...widgets.footer import KeysFooter
 from ...widgets.grid import Grid
 from ...widgets.topbar import TopBar
 from ..grid_screen import GridLayout
-from .actions import ServerActions
+from ..grid_screen import GridScreen
+from .bulk import BulkActions
 from .cache import freshness
 from .details import details_text
 from .rows import COLUMNS
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 REST_DELAY = 0.1
 
 
-class ServersScreen(ServerActions):
+class ServersScreen(BulkActions):
     LAYOUT = GridLayout("servers-grid", "servers-body", details_placeholder="Select a server to see its details.")
     SORT_COLUMNS = tuple(column.key for column in COLUMNS)
     BINDINGS = keys("servers", """
@@ -55,6 +56,8 @@ class ServersScreen(ServerActions):
         c       copy_ip       copy_ip         Copy IP
         s       sort          sort_next       Sort
         S       sort_reverse  sort_reverse    [Reverse]
+        space   mark          toggle_mark     [Mark]
+        asterisk,ctrl+space  mark_all  mark_all  [Mark all]
     """)
 
     def __init__(self) -> None:
@@ -62,6 +65,7 @@ class ServersScreen(ServerActions):
         self.servers: dict[Hashable, Server] = {}
         self.stale_backends: set[str] = set()
         self.progress: dict[Hashable, str] = {}
+        self.marks: set[Hashable] = set()  # rows marked for a bulk action (space)
         self.last_refresh: float | None = None
         self.refresh_seconds: float = 30.0
         self._timer: Timer | None = None
@@ -279,9 +283,10 @@ class ServersScreen(ServerActions):
         self.refresh_servers()
 
     def _render_rows(self) -> None:
-        stale, cached = self.stale_backends, self.cache
-        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in stale, cached=s.backend in cached)
-                for k, s in self.servers.items()]
+        stale, cached, marks = self.stale_backends, self.cache, self.marks
+        marks.intersection_update(self.servers)  # a server that is gone is no target
+        rows = [server_row(s, progress=self.progress.get(k), stale=s.backend in stale, cached=s.backend in cached,
+                           marked=k in marks) for k, s in self.servers.items()]
         self.grid.set_rows(rows)
         if not rows:
             self.grid.empty_message = "No servers."
@@ -298,6 +303,8 @@ class ServersScreen(ServerActions):
             parts[0] = f"the first {grid.total_count:,} servers by name · loading the rest of the stored list…"
         if grid.filter_text:
             parts.append(f"filter {grid.filter_text!r}")
+        if self.marks:
+            parts.append(f"{len(self.marks):,} marked (a: act on them, esc: clear)")
         parts += freshness(self.cache, self.fetched_at, self.refreshing, self.unreachable)  # what is not fresh first
         if self.refreshing - set(self.cache):
             parts.append("refreshing…")
@@ -321,6 +328,8 @@ class ServersScreen(ServerActions):
         server = self.selected
         if server is None:
             body.update(self.LAYOUT.details_placeholder)
+            for extras in self.query("#details-extras"):
+                extras.display = False
             return
         sections = list(self.app.workspace.adapter(server.backend).detail_sections(server))
         if self._links is not None and self.billing_snapshot is not None:
@@ -328,12 +337,24 @@ class ServersScreen(ServerActions):
             if billing:
                 sections.insert(0, billing)
         body.update(details_text(server, sections, self.app.workspace.events.recent(2000)))
+        self._show_extras(server)
+
+    def _show_extras(self, server: Server) -> None:
+        """The CPU sparkline and the attachments, above the details (mounted with the first server shown)."""
+        from ...widgets.server_extras import ServerExtras
+
+        adapter = self.app.workspace.adapter(server.backend)
+        found = self.query(ServerExtras)
+        if found:
+            found.first().show(server, adapter)
+            return
+        self.details_pane.mount(ServerExtras(server, adapter, id="details-extras"), before=0)
 
     def action_refresh(self) -> None:
         self.refresh_servers()
 
     def select_server(self, key: Hashable) -> None:
-        """Used by the command palette: jump to one server."""
-        self.action_clear()
+        """Used by the command palette: jump to one server (the filter goes; the marks stay)."""
+        GridScreen.action_clear(self)
         self.grid.cursor_row_key = key
         self.update_details()
