@@ -51,3 +51,9 @@ def test_backend_data_is_text_never_markup_or_control() -> None:
 def test_long_values_are_clipped() -> None:
     text = details_text(a_server(name="n" * (DETAIL_LIMIT * 5)), [], [])
     assert len(text.plain) < DETAIL_LIMIT * 3
+
+
+def test_yes_and_no_instead_of_python_booleans() -> None:
+    lines = details_text(a_server(delete_protected=True, locked=False), [], []).plain.splitlines()
+    fields = {line.split()[0]: line.split()[-1] for line in lines if line.startswith(("delete_protected", "locked"))}
+    assert fields == {"delete_protected": "yes", "locked": "no"}

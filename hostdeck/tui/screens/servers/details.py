@@ -33,6 +33,8 @@ def details_text(server: Server, sections: list[tuple[str, Any]], events: Iterab
             continue
         text.append(f"{key:16}", "dim")
         text.append(" ")
+        if isinstance(value, bool):   # as people write it, not Python's True/False
+            value = "yes" if value else "no"
         text.append_text(as_text(value, limit=DETAIL_LIMIT))
         text.append("\n")
     if server.labels:
