@@ -39,6 +39,7 @@ from .output import plain
 from .output import say
 from .output import table
 from .output import warn
+from .usage import UsageError
 
 
 def _need_yes(args: argparse.Namespace, what: str) -> int | None:
@@ -402,7 +403,7 @@ async def server_create(args: argparse.Namespace) -> int:
     for item in args.labels:
         key, sep, value = item.partition("=")
         if not sep:
-            raise ValidationError(f"label {item!r} is not KEY=VALUE.", operation="create server")
+            raise UsageError(f"label {item!r} is not KEY=VALUE.", operation="create server")
         labels[key] = value
     user_data = None
     if args.user_data_file:
@@ -419,7 +420,7 @@ async def server_create(args: argparse.Namespace) -> int:
                 spec = await _convoy_spec(adapter, args)
             else:
                 if not (args.plan and args.image):
-                    raise ValidationError("--type and --image are required for this backend.", operation="create server")
+                    raise UsageError("--type and --image are required for this backend.", operation="create server")
                 spec = ServerSpec(name=args.name, plan=args.plan, image=args.image, location=args.location,
                                   ssh_keys=args.ssh_keys, user_data=user_data, labels=labels, backups=args.backups)
             result = await adapter.create_server(spec, progress=progress.action)
@@ -446,7 +447,7 @@ async def _convoy_spec(adapter, args: argparse.Namespace):
                                         ("--node", args.node), ("--template", args.template), ("--user", args.user))
                if value is None]
     if missing:
-        raise ValidationError(f"a Convoy server needs {', '.join(missing)}.", operation="create server")
+        raise UsageError(f"a Convoy server needs {', '.join(missing)}.", operation="create server")
     catalog = await adapter.catalog()
     node = next((n for n in catalog.of_kind(CatalogKind.NODE) if args.node in (n.id, n.name)), None)
     if node is None:
@@ -471,7 +472,7 @@ async def _convoy_spec(adapter, args: argparse.Namespace):
 async def server_resize(args: argparse.Namespace) -> int:
     def check() -> None:
         if all(v is None for v in (args.cpu, args.memory, args.disk, args.bandwidth)):
-            raise ValidationError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
+            raise UsageError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
 
     async def work(adapter, server):
         _require(adapter, Capability.RESIZE, "resize")
@@ -486,7 +487,7 @@ async def server_resize(args: argparse.Namespace) -> int:
 
 async def server_rename(args: argparse.Namespace) -> int:
     if args.name is None and args.hostname is None:
-        raise ValidationError("give --name and/or --hostname.", operation="rename")
+        raise UsageError("give --name and/or --hostname.", operation="rename")
 
     async def work(adapter, server):
         _require(adapter, Capability.RENAME, "rename")
@@ -667,7 +668,7 @@ async def sync_services(args: argparse.Namespace) -> int:
     from hostdeck.backends.sync.billing_setup import service_links
 
     if args.dry_run and not args.accept_all:
-        raise ValidationError("--dry-run goes with --accept-all (the other actions change one service).",
+        raise UsageError("--dry-run goes with --accept-all (the other actions change one service).",
                               operation="sync services")
     doc: dict[str, Any]
     if args.accept_all:
@@ -682,7 +683,7 @@ async def sync_services(args: argparse.Namespace) -> int:
                 doc = {"outcomes": [o.as_dict() for o in outcomes]}
             elif args.reject:
                 if len(args.reject) not in (1, 3):
-                    raise ValidationError("--reject takes SERVICE, or SERVICE BACKEND SERVER.", operation="reject")
+                    raise UsageError("--reject takes SERVICE, or SERVICE BACKEND SERVER.", operation="reject")
                 outcomes = await links.reject(*args.reject)
                 doc = {"outcomes": [o.as_dict() for o in outcomes]}
             elif args.link:
@@ -783,7 +784,7 @@ async def sync_panel(args: argparse.Namespace) -> int:
             if args.adopt:
                 backend, server, panel_id = args.adopt
                 if not panel_id.isdigit():
-                    raise ValidationError("PANEL_ID is the panel's VPS id, a number.", operation="adopt")
+                    raise UsageError("PANEL_ID is the panel's VPS id, a number.", operation="adopt")
                 await engine.adopt(backend, server, int(panel_id))
                 doc, message = {"adopted": {"backend": backend, "server_id": server, "panel_id": int(panel_id)}}, \
                     f"{backend}/{server} linked to panel VPS {panel_id}; the next sync pushes its state."
@@ -795,7 +796,7 @@ async def sync_panel(args: argparse.Namespace) -> int:
             elif args.link_user:
                 client, user = args.link_user
                 if not user.isdigit():
-                    raise ValidationError("PANEL_USER is the panel's user id, a number.", operation="link panel user")
+                    raise UsageError("PANEL_USER is the panel's user id, a number.", operation="link panel user")
                 await engine.link_user(client, int(user))
                 doc, message = {"linked_user": {"client_id": client, "panel_user_id": int(user)}}, \
                     f"client {client} linked to panel user {user}."

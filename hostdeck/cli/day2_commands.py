@@ -33,6 +33,7 @@ from .output import plain
 from .output import say
 from .output import table
 from .output import warn
+from .usage import UsageError
 
 Work = Callable[[Adapter, Server, Progress], Awaitable[int]]
 
@@ -146,10 +147,10 @@ async def images(args: argparse.Namespace) -> int:
     words = list(args.words)
     if words and words[0] == "delete":
         if len(words) != 3:
-            raise ValidationError("usage: hostdeck images delete BACKEND IMAGE --yes", operation="delete image")
+            raise UsageError("usage: hostdeck images delete BACKEND IMAGE --yes", operation="delete image")
         return await _delete_image(args, words[1], words[2])
     if words:
-        raise ValidationError(f"unknown images command {words[0]!r}: `hostdeck images` lists, `hostdeck images delete "
+        raise UsageError(f"unknown images command {words[0]!r}: `hostdeck images` lists, `hostdeck images delete "
                               "BACKEND IMAGE --yes` deletes.", operation="images")
     kinds = [ImageKind(k) for k in args.image_types or ("snapshot", "backup")]
     with CommandContext(args) as ws:
@@ -271,7 +272,7 @@ async def server_protect(args: argparse.Namespace) -> int:
 
     def check() -> None:
         if delete is None and rebuild is None:
-            raise ValidationError("give --delete on|off and/or --rebuild on|off.", operation="protect")
+            raise UsageError("give --delete on|off and/or --rebuild on|off.", operation="protect")
 
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         result = await adapter.set_protection(server.id, delete=delete, rebuild=rebuild, progress=progress.action)
@@ -287,7 +288,7 @@ def parse_labels(items: list[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ValidationError(f"label {item!r} is not KEY=VALUE.", operation="label")
+            raise UsageError(f"label {item!r} is not KEY=VALUE.", operation="label")
         labels[key] = value
     return labels
 
@@ -297,7 +298,7 @@ async def server_label(args: argparse.Namespace) -> int:
 
     def check() -> None:
         if not changes and not args.remove:
-            raise ValidationError("give KEY=VALUE to set and/or --remove KEY.", operation="label")
+            raise UsageError("give KEY=VALUE to set and/or --remove KEY.", operation="label")
 
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         updated = await adapter.set_labels(server.id, changes, remove=args.remove)
@@ -310,9 +311,9 @@ async def server_label(args: argparse.Namespace) -> int:
 async def server_iso(args: argparse.Namespace) -> int:
     def check() -> None:
         if args.verb == "attach" and not args.iso:
-            raise ValidationError("name the ISO to attach: hostdeck server iso attach BACKEND SERVER ISO.", operation="iso")
+            raise UsageError("name the ISO to attach: hostdeck server iso attach BACKEND SERVER ISO.", operation="iso")
         if args.verb == "detach" and args.iso:
-            raise ValidationError("iso detach takes no ISO: the server has at most one.", operation="iso")
+            raise UsageError("iso detach takes no ISO: the server has at most one.", operation="iso")
 
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         if args.verb == "attach":
@@ -327,7 +328,7 @@ async def server_iso(args: argparse.Namespace) -> int:
 async def server_rdns(args: argparse.Namespace) -> int:
     def check() -> None:
         if bool(args.ptr) == bool(args.reset):
-            raise ValidationError("give the PTR host name, or --reset for the provider's default.", operation="rdns")
+            raise UsageError("give the PTR host name, or --reset for the provider's default.", operation="rdns")
 
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         ptr = None if args.reset else args.ptr

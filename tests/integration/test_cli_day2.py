@@ -123,7 +123,7 @@ def test_protect_label_iso_rdns(env, sim):
     assert now(sim, sid)["protection"] == {"delete": True, "rebuild": False}
     ok_json(hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "off", "--rebuild", "on", "--json"))
     assert now(sim, sid)["protection"] == {"delete": False, "rebuild": True}
-    assert hostdeck(env, "server", "protect", "hz", str(sid)).returncode == 1
+    assert hostdeck(env, "server", "protect", "hz", str(sid)).returncode == 2   # bad usage
 
     before = dict(raw["labels"])
     doc = ok_json(hostdeck(env, "server", "label", "hz", str(sid), "tier=gold", "owner=ops", "--remove", "role", "--json"))
@@ -132,7 +132,7 @@ def test_protect_label_iso_rdns(env, sim):
 
     ok_json(hostdeck(env, "server", "iso", "attach", "hz", str(sid), "systemrescue-11.02-amd64.iso", "--json"))
     assert now(sim, sid)["iso"]["name"] == "systemrescue-11.02-amd64.iso"
-    assert hostdeck(env, "server", "iso", "attach", "hz", str(sid)).returncode == 1   # no ISO named
+    assert hostdeck(env, "server", "iso", "attach", "hz", str(sid)).returncode == 2   # no ISO named
     ok_json(hostdeck(env, "server", "iso", "detach", "hz", str(sid), "--json"))
     assert now(sim, sid)["iso"] is None
 
@@ -196,3 +196,16 @@ def test_the_confirmation_names_backend_server_and_customer(env, sim):
         client = whmcs.clients[int(service["clientid"])]
         line = next(l for l in proc.stderr.splitlines() if raw["name"] in l)
         assert f"(id {sid}) on hz, customer " in line and client["lastname"] in line and f"#{service_id}" in line
+
+
+@pytest.mark.parametrize("args", [
+    ["server", "protect", "hz", "{sid}"], ["server", "label", "hz", "{sid}", "noequals"], ["server", "label", "hz", "{sid}"],
+    ["server", "rdns", "hz", "{sid}", "198.18.0.87"], ["server", "rdns", "hz", "{sid}", "198.18.0.87", "a.example", "--reset"],
+    ["server", "iso", "attach", "hz", "{sid}"], ["server", "iso", "detach", "hz", "{sid}", "x.iso"],
+    ["images", "delete", "hz"], ["images", "frobnicate"]])
+def test_usage_errors_exit_2_before_anything_is_sent(env, sim, args):
+    sid, _ = plain_server(sim)
+    sent = len(sim.request_log)
+    proc = hostdeck(env, *[a.replace("{sid}", str(sid)) for a in args], "--json")
+    assert proc.returncode == 2, proc.stderr
+    assert json.loads(proc.stdout)["error"]["category"] == "usage" and len(sim.request_log) == sent
