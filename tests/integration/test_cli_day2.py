@@ -209,3 +209,15 @@ def test_usage_errors_exit_2_before_anything_is_sent(env, sim, args):
     proc = hostdeck(env, *[a.replace("{sid}", str(sid)) for a in args], "--json")
     assert proc.returncode == 2, proc.stderr
     assert json.loads(proc.stdout)["error"]["category"] == "usage" and len(sim.request_log) == sent
+
+
+def test_deleting_a_protected_server_names_the_protect_command(env, sim):
+    sid, raw = plain_server(sim)
+    assert hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "on").returncode == 0
+    proc = hostdeck(env, "server", "delete", "hz", raw["name"], "--yes")
+    assert proc.returncode == 1 and f"hostdeck server protect hz {sid} --delete off" in proc.stderr
+    assert "Hetzner console" not in proc.stderr and sid in sim.servers
+    assert hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "off").returncode == 0
+    assert hostdeck(env, "server", "delete", "hz", raw["name"], "--yes").returncode == 0
+    sim.advance()
+    assert sid not in sim.servers
