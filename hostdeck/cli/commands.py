@@ -111,22 +111,34 @@ def info(args: argparse.Namespace) -> int:
 
 
 # secrets ------------------------------------------------------------------------
-def _secret_store(args: argparse.Namespace) -> Secrets:
-    """The keyring, or the secrets file when the config opted in to it."""
+def _secret_store(args: argparse.Namespace, *, configured: str | None = None) -> Secrets:
+    """The keyring, or the secrets file when the config opted in to it. `configured`: a backend name that must be in
+    the config (or the store's own `database`), else a ConfigError naming the configured ones and `backend add`."""
     from hostdeck.backends.config import load_config
+    from hostdeck.backends.errors import ConfigError
     from hostdeck.backends.secrets import secrets_for
+    from hostdeck.backends.store.urls import SECRET_BACKEND
 
-    return secrets_for(load_config(getattr(args, "config", None)))
+    config = load_config(getattr(args, "config", None))
+    names = [b.name for b in config.backends]
+    if configured is not None and configured not in (*names, SECRET_BACKEND):
+        known = f"the configured backends are {', '.join(names)}" if names else "no backend is configured"
+        raise ConfigError(f"no backend named {configured!r} is configured ({known}); nothing was stored.",
+                          path=str(config.path) if config.path else None,
+                          fix=("use one of those names, or " if names else "")
+                          + f"add the backend with `hostdeck backend add {configured} --kind KIND`, which tests its "
+                            "secrets and stores them.")
+    return secrets_for(config)
 
 
 def secret_set(args: argparse.Namespace) -> int:
+    secrets = _secret_store(args, configured=args.backend)   # before the value is asked for
     if sys.stdin.isatty():
         import getpass
 
         value = getpass.getpass(f"{args.field} for {args.backend} (input hidden): ")
     else:
         value = sys.stdin.readline().rstrip("\r\n")
-    secrets = _secret_store(args)
     secrets.set(args.backend, args.field, value)
     warn(f"stored {args.backend}:{args.field} in {secrets.store_name}.")
     return 0

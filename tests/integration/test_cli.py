@@ -154,6 +154,18 @@ def test_secret_set_list_delete_via_keyring(env, sim):
     assert proc.returncode == 2 and "hostdeck secret set hz token" in proc.stderr
 
 
+def test_secret_set_for_a_backend_not_configured_stores_nothing(env, tmp_path):
+    e = {**{k: v for k, v in env.items() if k != "HOSTDECK_SECRET_HZ_TOKEN"},
+         "PYTHON_KEYRING_BACKEND": "tests.memkeyring.FileKeyring", "HOSTDECK_TEST_KEYRING_FILE": str(tmp_path / "kr")}
+    proc = hostdeck(e, "secret", "set", "hx", "token", stdin="value-xyz\n")
+    assert proc.returncode == 2 and "no backend named 'hx'" in proc.stderr and "configured backends are hz" in proc.stderr
+    assert "hostdeck backend add hx --kind KIND" in proc.stderr and "value-xyz" not in proc.stderr
+    assert not (tmp_path / "kr").exists() or "value-xyz" not in (tmp_path / "kr").read_text()
+    assert hostdeck(e, "secret", "set", "database", "password", stdin="pw-for-the-store\n").returncode == 0
+    kept = (tmp_path / "kr").read_text()
+    assert "database:password" in kept and "hx:" not in kept and "value-xyz" not in kept
+
+
 def test_no_keyring_is_a_plain_message(env):
     e = dict(env, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
     proc = hostdeck(e, "secret", "set", "hz", "token", stdin="value-xyz\n")
