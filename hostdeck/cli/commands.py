@@ -28,6 +28,10 @@ from .backend_commands import backend_remove  # noqa: F401 - dispatched by name
 from .bulk import only_plan
 from .bulk import refuse_read_only
 from .bulk import show_plan
+from .confirm import billing_link
+from .confirm import read_target
+from .confirm import refuse
+from .confirm import target
 from .context import CommandContext
 from .context import no_backends_message
 from .db_command import db_copy  # noqa: F401 - dispatched by name
@@ -240,16 +244,33 @@ async def _refresh_customer_index(ws) -> None:
         warn(f"the customer index was not updated ({problem}); `hostdeck customer` rebuilds it.")
 
 
-async def _server_action(args: argparse.Namespace, work, check=None) -> int:
+async def _server_action(args: argparse.Namespace, work, check=None, *, names_target: bool = False) -> int:
     """A `hostdeck server` action as the catalogue declares it: refused in read-only mode, then --yes when it is
-    disruptive, then `check` (the arguments), then `work(adapter, server)`."""
+    disruptive, then `check` (the arguments), then `work(adapter, server)`. `names_target`: an action that loses data
+    names the server, its backend and its customer, when it runs and when it is refused (reading only)."""
     action = cli_action(args.server_command, getattr(args, "action", None))
     what = f"power {args.action}" if action.power else next(c.refused_as for c in CLI_COMMANDS if c.name == action.cli)
+    if names_target and action.dangerous and not getattr(args, "read_only", False) and not getattr(args, "yes", False):
+        if check is not None:
+            check()
+        return await _refuse_naming_target(args, what, action.help)
     if action.dangerous and (refused := _need_yes(args, what)):
         return refused
     if check is not None:
         check()
-    return await _with_server(args, work, mutating=what if action.mutating else None)
+    return await _with_server(args, work, mutating=what if action.mutating else None,
+                              named=what if names_target else None)
+
+
+async def _refuse_naming_target(args: argparse.Namespace, what: str, detail: str) -> int:
+    with CommandContext(args) as ws:
+        _refuse_read_only(ws, what)
+        adapter = ws.adapter(args.backend)
+        try:
+            _server, whom = await read_target(ws, adapter, args.server)
+        finally:
+            await ws.aclose()
+    return refuse(args, what, whom, detail[0].upper() + detail[1:] + ".")
 
 
 def _require(adapter, capability: Capability, operation: str) -> None:
@@ -261,28 +282,19 @@ def _require(adapter, capability: Capability, operation: str) -> None:
         raise UnsupportedError(reason, backend=adapter.name, operation=operation)
 
 
-async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None) -> int:
+async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None, named: str | None = None) -> int:
+    """`named`: the action's words, said with the server, its backend and its customer before `work` runs."""
     with CommandContext(args) as ws:
         if mutating:
             _refuse_read_only(ws, mutating)
         adapter = ws.adapter(args.backend)
         try:
             server = await adapter.get_server(args.server)
+            if named:
+                warn(f"{named}: {await target(ws, adapter, server)}")
             return await work(adapter, server)
         finally:
             await ws.aclose()
-
-
-async def _billing_link(ws, server) -> str | None:
-    """Who pays for the server (the service links of `[sync] billing`); None without billing or a link."""
-    from hostdeck.backends.errors import ConfigError
-    from hostdeck.backends.sync.billing_setup import service_links
-
-    try:
-        links = service_links(ws)
-    except ConfigError:
-        return None
-    return await links.billing_link_of(server)
 
 
 async def server_show(args: argparse.Namespace) -> int:
@@ -290,7 +302,7 @@ async def server_show(args: argparse.Namespace) -> int:
         adapter = ws.adapter(args.backend)
         try:
             server = await adapter.get_server(args.server)
-            server.billing_link = await _billing_link(ws, server)
+            server.billing_link = await billing_link(ws, server)
         finally:
             await ws.aclose()
     if args.json:
@@ -516,7 +528,7 @@ async def server_delete(args: argparse.Namespace) -> int:
         emit_json(_action_doc(result)) if args.json else say(f"deleted {server.name} (id {server.id})")
         return 0
 
-    return await _server_action(args, work)
+    return await _server_action(args, work, names_target=True)
 
 
 # catalog ------------------------------------------------------------------------

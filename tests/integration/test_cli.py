@@ -79,11 +79,13 @@ def test_test_json_and_exit_codes(env, sim, tmp_path):
 def test_disruptive_commands_need_yes(env, sim):
     sid, raw = first_running(sim)
     before = len(sim.request_log)
-    for args in (["server", "power", "hz", raw["name"], "off"], ["server", "reset-password", "hz", str(sid)],
-                 ["server", "delete", "hz", str(sid)]):
+    for args in (["server", "power", "hz", raw["name"], "off"], ["server", "reset-password", "hz", str(sid)]):
         proc = hostdeck(env, *args)
         assert proc.returncode == 2 and "--yes" in proc.stderr
     assert len(sim.request_log) == before  # nothing was sent
+    proc = hostdeck(env, "server", "delete", "hz", str(sid))   # names whom it would delete: reads only
+    assert proc.returncode == 2 and "--yes" in proc.stderr and f"{raw['name']} (id {sid}) on hz" in proc.stderr
+    assert {r["method"] for r in sim.request_log[before:]} == {"GET"} and sid in sim.servers
     proc = hostdeck(env, "server", "power", "hz", raw["name"], "off", "--yes", "--json")
     assert proc.returncode == 0, proc.stderr
     assert as_json(proc)["status"] == "success" and sim.servers[sid]["status"] == "off"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from decimal import Decimal
 
 import pytest
 
@@ -48,9 +49,9 @@ def writes(sim: HetznerSim) -> int:
 
 def test_rescue_needs_yes_then_prints_the_password_once(env, sim):
     sid, raw = plain_server(sim, rescue_enabled=False)
-    sent = len(sim.request_log)
+    sent = writes(sim)
     proc = hostdeck(env, "server", "rescue", "enable", "hz", raw["name"])
-    assert proc.returncode == 2 and "--yes" in proc.stderr and len(sim.request_log) == sent   # nothing sent at all
+    assert proc.returncode == 2 and "--yes" in proc.stderr and writes(sim) == sent   # read only, nothing changed
     doc = ok_json(hostdeck(env, "server", "rescue", "enable", "hz", raw["name"], "--ssh-key", "ops-key", "--yes", "--json"))
     assert doc["rescue"] is True and len(doc["root_password"]) >= 16 and doc["server"] == raw["name"]
     assert now(sim, sid)["rescue_enabled"] is True
@@ -80,8 +81,10 @@ def test_image_then_list_and_delete_with_yes(env, sim):
     assert doc["type"] == "snapshot" and doc["description"] == "pre-upgrade" and doc["server_id"] == str(sid)
     listed = ok_json(hostdeck(env, "images", "--json"))
     assert doc["id"] in {i["id"] for i in listed} and {i["type"] for i in listed} <= {"snapshot", "backup"}
-    sent = len(sim.request_log)
-    assert hostdeck(env, "images", "delete", "hz", doc["id"]).returncode == 2 and len(sim.request_log) == sent
+    sent = writes(sim)
+    refused = hostdeck(env, "images", "delete", "hz", doc["id"])
+    assert refused.returncode == 2 and writes(sim) == sent
+    assert f"snapshot {doc['id']} (pre-upgrade) of {raw['name']} (id {sid}) on hz, no billing link" in refused.stderr
     gone = ok_json(hostdeck(env, "images", "delete", "hz", "pre-upgrade", "--yes", "--json"))
     assert gone == {"backend": "hz", "image": doc["id"], "deleted": True}
     assert doc["id"] not in {str(i["id"]) for i in sim.images}
@@ -109,9 +112,14 @@ def test_change_type_refuses_a_running_server_unless_shutdown(env, sim):
 
 def test_backups_name_the_price(env, sim):
     sid, raw = plain_server(sim, backup_window=None)
-    assert hostdeck(env, "server", "backups", "enable", "hz", str(sid)).returncode == 2
+    sent = writes(sim)
+    asked = hostdeck(env, "server", "backups", "enable", "hz", str(sid))
+    assert asked.returncode == 2 and writes(sim) == sent and not now(sim, sid)["backup_window"]
+    price = next(p for p in raw["server_type"]["prices"] if p["location"] == raw["location"]["name"])
+    surcharge = (Decimal(price["price_monthly"]["gross"]) * 20 / 100).quantize(Decimal("0.01"))
+    assert f"For {raw['name']}: +{surcharge} EUR a month gross (20% of the server's price)" in asked.stderr
     proc = hostdeck(env, "server", "backups", "enable", "hz", str(sid), "--yes")
-    assert proc.returncode == 0 and "EUR a month gross (20% of the server's price)" in proc.stderr
+    assert proc.returncode == 0 and f"+{surcharge} EUR a month gross (20% of the server's price)" in proc.stderr
     assert now(sim, sid)["backup_window"]
     doc = ok_json(hostdeck(env, "server", "backups", "disable", "hz", str(sid), "--yes", "--json"))
     assert doc["backups"] is False and doc["status"] == "success" and now(sim, sid)["backup_window"] is None
@@ -191,9 +199,18 @@ def test_the_confirmation_names_backend_server_and_customer(env, sim):
         sid, raw = plain_server(sim, backup_window=None)
         service_id, service = next((i, s) for i, s in sorted(whmcs.services.items()) if s["status"] == "Active")
         assert hostdeck(e, "sync", "services", "--link", str(service_id), "hz", str(sid)).returncode == 0
+        client = whmcs.clients[int(service["clientid"])]
+        sent = writes(sim)
+        for refused in (["server", "backups", "enable", "hz", raw["name"]], ["server", "rescue", "enable", "hz", raw["name"]],
+                        ["server", "rebuild", "hz", raw["name"], "--image", "debian-12"],
+                        ["server", "change-type", "hz", raw["name"], "cx52"], ["server", "delete", "hz", raw["name"]]):
+            asked = hostdeck(e, *refused)   # without --yes: the same names, read only
+            assert asked.returncode == 2 and "--yes" in asked.stderr, asked.stderr
+            line = next(l for l in asked.stderr.splitlines() if raw["name"] in l)
+            assert f"(id {sid}) on hz, customer " in line and client["lastname"] in line and f"#{service_id}" in line
+        assert writes(sim) == sent and not now(sim, sid)["backup_window"]
         proc = hostdeck(e, "server", "backups", "enable", "hz", raw["name"], "--yes")
         assert proc.returncode == 0, proc.stderr
-        client = whmcs.clients[int(service["clientid"])]
         line = next(l for l in proc.stderr.splitlines() if raw["name"] in l)
         assert f"(id {sid}) on hz, customer " in line and client["lastname"] in line and f"#{service_id}" in line
 
