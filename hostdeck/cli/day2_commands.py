@@ -15,6 +15,7 @@ from hostdeck.backends.contract import Capability
 from hostdeck.backends.contract import PowerAction
 from hostdeck.backends.errors import BackendError
 from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
 from hostdeck.backends.errors import UnsupportedError
 from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.models import Server
@@ -160,25 +161,43 @@ async def images(args: argparse.Namespace) -> int:
         adapters = [ws.adapter(n) for n in names]
         try:
             found = await asyncio.gather(*(a.list_images(kinds) for a in adapters), return_exceptions=True)
+            rows: list[Image] = []
+            failed = False
+            for adapter, result in zip(adapters, found):
+                if isinstance(result, BackendError):
+                    failed = True
+                    warn(f"{adapter.name}: {result.message} (its images are not in the list)")
+                elif isinstance(result, BaseException):
+                    raise result
+                else:
+                    rows.extend(result)
+            server_names = await _server_names(ws, rows)
         finally:
             await ws.aclose()
-    rows: list[Image] = []
-    failed = False
-    for adapter, result in zip(adapters, found):
-        if isinstance(result, BackendError):
-            failed = True
-            warn(f"{adapter.name}: {result.message} (its images are not in the list)")
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            rows.extend(result)
     if args.json:
-        emit_json([image_doc(i) for i in rows])
+        emit_json([{**image_doc(i), "server": server_names.get((i.backend, i.server_id))} for i in rows])
     else:
         table(["backend", "id", "type", "name", "status", "size", "server", "created"],
               [[i.backend, i.id, i.kind.value, i.name, i.status, f"{i.size_gb:g} GB" if i.size_gb is not None else "",
-                i.server_id or "", i.created.strftime("%Y-%m-%d %H:%M") if i.created else ""] for i in rows])
+                server_names.get((i.backend, i.server_id)) or (f"{i.server_id} (gone)" if i.server_id else ""),
+                i.created.strftime("%Y-%m-%d %H:%M") if i.created else ""] for i in rows])
     return 1 if failed else 0
+
+
+async def _server_names(ws: Any, images: list[Image]) -> dict[tuple[str, str | None], str]:
+    """The names of the servers the images were taken of, one read per server (a server deleted since has none)."""
+    wanted = sorted({(i.backend, i.server_id) for i in images if i.server_id})
+    found = await asyncio.gather(*(ws.adapter(b).get_server(sid) for b, sid in wanted), return_exceptions=True)
+    names: dict[tuple[str, str | None], str] = {}
+    for key, server in zip(wanted, found):
+        if isinstance(server, Server):
+            names[key] = server.name
+        elif isinstance(server, BackendError):
+            if not isinstance(server, NotFoundError):
+                warn(f"{key[0]}: the name of server {key[1]} could not be read ({server.message}).")
+        else:
+            raise server
+    return names
 
 
 async def _delete_image(args: argparse.Namespace, backend: str, ref: str) -> int:
@@ -380,7 +399,7 @@ async def server_metrics(args: argparse.Namespace) -> int:
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         metrics = await adapter.metrics(server.id, MetricKind(args.metric), args.period)
         if args.json:
-            emit_json(metrics.as_json())
+            emit_json({**metrics.as_json(), "server": server.name})
             return 0
         say(f"{server.name}: {metrics.kind.value} over {metrics.period}, one point every {metrics.step_seconds:g} s")
         rows = []

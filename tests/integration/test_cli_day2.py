@@ -81,6 +81,11 @@ def test_image_then_list_and_delete_with_yes(env, sim):
     assert doc["type"] == "snapshot" and doc["description"] == "pre-upgrade" and doc["server_id"] == str(sid)
     listed = ok_json(hostdeck(env, "images", "--json"))
     assert doc["id"] in {i["id"] for i in listed} and {i["type"] for i in listed} <= {"snapshot", "backup"}
+    mine = next(i for i in listed if i["id"] == doc["id"])
+    assert mine["server"] == doc["server"] == raw["name"] and mine["server_id"] == doc["server_id"] == str(sid)
+    text = hostdeck(env, "images", "--backend", "hz")
+    row = next(line for line in text.stdout.splitlines() if line.split()[1:2] == [doc["id"]])
+    assert raw["name"] in row.split() and str(sid) not in row.split()
     sent = writes(sim)
     refused = hostdeck(env, "images", "delete", "hz", doc["id"])
     assert refused.returncode == 2 and writes(sim) == sent
@@ -155,6 +160,7 @@ def test_metrics_json_carries_the_series_values(env, sim):
     sid, raw = plain_server(sim)
     doc = ok_json(hostdeck(env, "server", "metrics", "hz", raw["name"], "--type", "disk", "--period", "1h", "--json"))
     assert doc["backend"] == "hz" and doc["server_id"] == str(sid) and doc["type"] == "disk" and doc["period"] == "1h"
+    assert doc["server"] == raw["name"]
     assert set(doc["series"]) == {"disk.0.iops.read", "disk.0.iops.write", "disk.0.bandwidth.read",
                                   "disk.0.bandwidth.write"}
     values = doc["series"]["disk.0.iops.read"]["values"]
