@@ -32,8 +32,8 @@ from .urls import has_password
 from .urls import is_postgres
 from .urls import mask_text
 from .urls import masked
-from .urls import password_fix
 from .urls import normalized
+from .urls import password_fix
 from .urls import with_keyring_password
 from .version import HEAD
 
