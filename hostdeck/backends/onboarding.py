@@ -6,6 +6,7 @@ nothing. A secret already set in the environment (HOSTDECK_SECRET_...) is tested
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -116,14 +117,51 @@ def _workspace(d: Draft, values: dict[str, str]) -> Workspace:
     return Workspace(config, Secrets(overlay={(d.name, f): v for f, v in values.items() if v}, isolated=True))
 
 
-async def test_draft(d: Draft, values: dict[str, str]) -> ConnectionReport:
-    """Test the connection with these secrets only (no environment, no keyring): what would be saved is what answered."""
+async def test_draft(d: Draft, values: dict[str, str], *, again: str = "add it again") -> ConnectionReport:
+    """Test the connection with these secrets only (no environment, no keyring): what would be saved is what answered.
+    A rejection's advice is the draft's own (`again`: how to retry here), never `hostdeck secret set` for a backend
+    that was not saved."""
     workspace = _workspace(d, values)
     try:
-        return await workspace.adapter(d.name).explicit_test()
+        report = await workspace.adapter(d.name).explicit_test()
     finally:
         await workspace.aclose()
         workspace.close_store()
+    if report.error:
+        report.error = rejection(d, report.error, again)
+    return report
+
+
+_SECRET_SET = re.compile(r"`hostdeck secret set \S+ (?P<field>\w+)`")
+
+
+def rejection(d: Draft, error: str, again: str) -> str:
+    """The error with each sentence that says `hostdeck secret set` replaced by the fix that fits a backend not yet
+    saved: try again with the right secret, and where that secret is made (the kind's label for it)."""
+    from .kinds import kind_named
+
+    fields = list(dict.fromkeys(m["field"] for m in _SECRET_SET.finditer(error)))
+    if not fields:
+        return error
+    sentences = [_without_secret_set(s) for s in re.split(r"(?<=[.!?])\s+", error)]
+    head = re.sub(r"\s*Fix:\s*$", "", " ".join(s for s in sentences if s)).strip()
+    labels = {s.key: s.label for s in kind_named(d.backend.kind).secrets}
+    wanted = " and ".join(labels.get(f, f) for f in fields)
+    if "Fix:" in head:   # the error's own fix says where the secret is made: this follows it
+        return f"{head.rstrip('.')}; then, as nothing was saved, {again} with the right {wanted}."
+    return f"{head} Fix: nothing was saved; {again} with the right {wanted}.".strip()
+
+
+_THEN_SECRET_SET = re.compile(r",? (?:and|then) (?:run|set (?:it|them) with) `hostdeck secret set .*$")
+
+
+def _without_secret_set(sentence: str) -> str:
+    """A sentence without its `hostdeck secret set` step: "create a token in X and set it with `...`" keeps "create a
+    token in X."; a sentence that is only that step goes."""
+    if not _SECRET_SET.search(sentence):
+        return sentence
+    kept = _THEN_SECRET_SET.sub("", sentence)
+    return f"{kept}." if kept != sentence and not _SECRET_SET.search(kept) else ""
 
 
 async def presented_host_key(d: Draft, values: dict[str, str]) -> HostKeyInfo | None:

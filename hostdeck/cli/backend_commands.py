@@ -85,7 +85,8 @@ async def backend_add(args: argparse.Namespace) -> int:
     if trusted is None:
         return 2
     d = trusted
-    report = await onboarding.test_draft(d, values | from_env)
+    report = await onboarding.test_draft(d, values | from_env,
+                                         again=f"run `hostdeck backend add {d.name} --kind {args.kind} ...` again")
     if not report.ok:
         warn(f"{d.name}: the connection test failed, so nothing was saved: {report.error}")
         if args.json:

@@ -28,6 +28,10 @@ from .backend_commands import backend_remove  # noqa: F401 - dispatched by name
 from .bulk import only_plan
 from .bulk import refuse_read_only
 from .bulk import show_plan
+from .confirm import billing_link
+from .confirm import read_target
+from .confirm import refuse
+from .confirm import target
 from .context import CommandContext
 from .context import no_backends_message
 from .db_command import db_copy  # noqa: F401 - dispatched by name
@@ -39,6 +43,7 @@ from .output import plain
 from .output import say
 from .output import table
 from .output import warn
+from .usage import UsageError
 
 
 def _need_yes(args: argparse.Namespace, what: str) -> int | None:
@@ -110,22 +115,34 @@ def info(args: argparse.Namespace) -> int:
 
 
 # secrets ------------------------------------------------------------------------
-def _secret_store(args: argparse.Namespace) -> Secrets:
-    """The keyring, or the secrets file when the config opted in to it."""
+def _secret_store(args: argparse.Namespace, *, configured: str | None = None) -> Secrets:
+    """The keyring, or the secrets file when the config opted in to it. `configured`: a backend name that must be in
+    the config (or the store's own `database`), else a ConfigError naming the configured ones and `backend add`."""
     from hostdeck.backends.config import load_config
+    from hostdeck.backends.errors import ConfigError
     from hostdeck.backends.secrets import secrets_for
+    from hostdeck.backends.store.urls import SECRET_BACKEND
 
-    return secrets_for(load_config(getattr(args, "config", None)))
+    config = load_config(getattr(args, "config", None))
+    names = [b.name for b in config.backends]
+    if configured is not None and configured not in (*names, SECRET_BACKEND):
+        known = f"the configured backends are {', '.join(names)}" if names else "no backend is configured"
+        raise ConfigError(f"no backend named {configured!r} is configured ({known}); nothing was stored.",
+                          path=str(config.path) if config.path else None,
+                          fix=("use one of those names, or " if names else "")
+                          + f"add the backend with `hostdeck backend add {configured} --kind KIND`, which tests its "
+                            "secrets and stores them.")
+    return secrets_for(config)
 
 
 def secret_set(args: argparse.Namespace) -> int:
+    secrets = _secret_store(args, configured=args.backend)   # before the value is asked for
     if sys.stdin.isatty():
         import getpass
 
         value = getpass.getpass(f"{args.field} for {args.backend} (input hidden): ")
     else:
         value = sys.stdin.readline().rstrip("\r\n")
-    secrets = _secret_store(args)
     secrets.set(args.backend, args.field, value)
     warn(f"stored {args.backend}:{args.field} in {secrets.store_name}.")
     return 0
@@ -227,16 +244,33 @@ async def _refresh_customer_index(ws) -> None:
         warn(f"the customer index was not updated ({problem}); `hostdeck customer` rebuilds it.")
 
 
-async def _server_action(args: argparse.Namespace, work, check=None) -> int:
+async def _server_action(args: argparse.Namespace, work, check=None, *, names_target: bool = False) -> int:
     """A `hostdeck server` action as the catalogue declares it: refused in read-only mode, then --yes when it is
-    disruptive, then `check` (the arguments), then `work(adapter, server)`."""
+    disruptive, then `check` (the arguments), then `work(adapter, server)`. `names_target`: an action that loses data
+    names the server, its backend and its customer, when it runs and when it is refused (reading only)."""
     action = cli_action(args.server_command, getattr(args, "action", None))
     what = f"power {args.action}" if action.power else next(c.refused_as for c in CLI_COMMANDS if c.name == action.cli)
+    if names_target and action.dangerous and not getattr(args, "read_only", False) and not getattr(args, "yes", False):
+        if check is not None:
+            check()
+        return await _refuse_naming_target(args, what, action.help)
     if action.dangerous and (refused := _need_yes(args, what)):
         return refused
     if check is not None:
         check()
-    return await _with_server(args, work, mutating=what if action.mutating else None)
+    return await _with_server(args, work, mutating=what if action.mutating else None,
+                              named=what if names_target else None)
+
+
+async def _refuse_naming_target(args: argparse.Namespace, what: str, detail: str) -> int:
+    with CommandContext(args) as ws:
+        _refuse_read_only(ws, what)
+        adapter = ws.adapter(args.backend)
+        try:
+            _server, whom = await read_target(ws, adapter, args.server)
+        finally:
+            await ws.aclose()
+    return refuse(args, what, whom, detail[0].upper() + detail[1:] + ".")
 
 
 def _require(adapter, capability: Capability, operation: str) -> None:
@@ -248,28 +282,19 @@ def _require(adapter, capability: Capability, operation: str) -> None:
         raise UnsupportedError(reason, backend=adapter.name, operation=operation)
 
 
-async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None) -> int:
+async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None, named: str | None = None) -> int:
+    """`named`: the action's words, said with the server, its backend and its customer before `work` runs."""
     with CommandContext(args) as ws:
         if mutating:
             _refuse_read_only(ws, mutating)
         adapter = ws.adapter(args.backend)
         try:
             server = await adapter.get_server(args.server)
+            if named:
+                warn(f"{named}: {await target(ws, adapter, server)}")
             return await work(adapter, server)
         finally:
             await ws.aclose()
-
-
-async def _billing_link(ws, server) -> str | None:
-    """Who pays for the server (the service links of `[sync] billing`); None without billing or a link."""
-    from hostdeck.backends.errors import ConfigError
-    from hostdeck.backends.sync.billing_setup import service_links
-
-    try:
-        links = service_links(ws)
-    except ConfigError:
-        return None
-    return await links.billing_link_of(server)
 
 
 async def server_show(args: argparse.Namespace) -> int:
@@ -277,7 +302,7 @@ async def server_show(args: argparse.Namespace) -> int:
         adapter = ws.adapter(args.backend)
         try:
             server = await adapter.get_server(args.server)
-            server.billing_link = await _billing_link(ws, server)
+            server.billing_link = await billing_link(ws, server)
         finally:
             await ws.aclose()
     if args.json:
@@ -402,7 +427,7 @@ async def server_create(args: argparse.Namespace) -> int:
     for item in args.labels:
         key, sep, value = item.partition("=")
         if not sep:
-            raise ValidationError(f"label {item!r} is not KEY=VALUE.", operation="create server")
+            raise UsageError(f"label {item!r} is not KEY=VALUE.", operation="create server")
         labels[key] = value
     user_data = None
     if args.user_data_file:
@@ -419,7 +444,7 @@ async def server_create(args: argparse.Namespace) -> int:
                 spec = await _convoy_spec(adapter, args)
             else:
                 if not (args.plan and args.image):
-                    raise ValidationError("--type and --image are required for this backend.", operation="create server")
+                    raise UsageError("--type and --image are required for this backend.", operation="create server")
                 spec = ServerSpec(name=args.name, plan=args.plan, image=args.image, location=args.location,
                                   ssh_keys=args.ssh_keys, user_data=user_data, labels=labels, backups=args.backups)
             result = await adapter.create_server(spec, progress=progress.action)
@@ -446,7 +471,7 @@ async def _convoy_spec(adapter, args: argparse.Namespace):
                                         ("--node", args.node), ("--template", args.template), ("--user", args.user))
                if value is None]
     if missing:
-        raise ValidationError(f"a Convoy server needs {', '.join(missing)}.", operation="create server")
+        raise UsageError(f"a Convoy server needs {', '.join(missing)}.", operation="create server")
     catalog = await adapter.catalog()
     node = next((n for n in catalog.of_kind(CatalogKind.NODE) if args.node in (n.id, n.name)), None)
     if node is None:
@@ -471,7 +496,7 @@ async def _convoy_spec(adapter, args: argparse.Namespace):
 async def server_resize(args: argparse.Namespace) -> int:
     def check() -> None:
         if all(v is None for v in (args.cpu, args.memory, args.disk, args.bandwidth)):
-            raise ValidationError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
+            raise UsageError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
 
     async def work(adapter, server):
         _require(adapter, Capability.RESIZE, "resize")
@@ -486,7 +511,7 @@ async def server_resize(args: argparse.Namespace) -> int:
 
 async def server_rename(args: argparse.Namespace) -> int:
     if args.name is None and args.hostname is None:
-        raise ValidationError("give --name and/or --hostname.", operation="rename")
+        raise UsageError("give --name and/or --hostname.", operation="rename")
 
     async def work(adapter, server):
         _require(adapter, Capability.RENAME, "rename")
@@ -503,7 +528,7 @@ async def server_delete(args: argparse.Namespace) -> int:
         emit_json(_action_doc(result)) if args.json else say(f"deleted {server.name} (id {server.id})")
         return 0
 
-    return await _server_action(args, work)
+    return await _server_action(args, work, names_target=True)
 
 
 # catalog ------------------------------------------------------------------------
@@ -667,7 +692,7 @@ async def sync_services(args: argparse.Namespace) -> int:
     from hostdeck.backends.sync.billing_setup import service_links
 
     if args.dry_run and not args.accept_all:
-        raise ValidationError("--dry-run goes with --accept-all (the other actions change one service).",
+        raise UsageError("--dry-run goes with --accept-all (the other actions change one service).",
                               operation="sync services")
     doc: dict[str, Any]
     if args.accept_all:
@@ -682,7 +707,7 @@ async def sync_services(args: argparse.Namespace) -> int:
                 doc = {"outcomes": [o.as_dict() for o in outcomes]}
             elif args.reject:
                 if len(args.reject) not in (1, 3):
-                    raise ValidationError("--reject takes SERVICE, or SERVICE BACKEND SERVER.", operation="reject")
+                    raise UsageError("--reject takes SERVICE, or SERVICE BACKEND SERVER.", operation="reject")
                 outcomes = await links.reject(*args.reject)
                 doc = {"outcomes": [o.as_dict() for o in outcomes]}
             elif args.link:
@@ -783,7 +808,7 @@ async def sync_panel(args: argparse.Namespace) -> int:
             if args.adopt:
                 backend, server, panel_id = args.adopt
                 if not panel_id.isdigit():
-                    raise ValidationError("PANEL_ID is the panel's VPS id, a number.", operation="adopt")
+                    raise UsageError("PANEL_ID is the panel's VPS id, a number.", operation="adopt")
                 await engine.adopt(backend, server, int(panel_id))
                 doc, message = {"adopted": {"backend": backend, "server_id": server, "panel_id": int(panel_id)}}, \
                     f"{backend}/{server} linked to panel VPS {panel_id}; the next sync pushes its state."
@@ -795,7 +820,7 @@ async def sync_panel(args: argparse.Namespace) -> int:
             elif args.link_user:
                 client, user = args.link_user
                 if not user.isdigit():
-                    raise ValidationError("PANEL_USER is the panel's user id, a number.", operation="link panel user")
+                    raise UsageError("PANEL_USER is the panel's user id, a number.", operation="link panel user")
                 await engine.link_user(client, int(user))
                 doc, message = {"linked_user": {"client_id": client, "panel_user_id": int(user)}}, \
                     f"client {client} linked to panel user {user}."

@@ -15,6 +15,7 @@ from hostdeck.backends.contract import Capability
 from hostdeck.backends.contract import PowerAction
 from hostdeck.backends.errors import BackendError
 from hostdeck.backends.errors import ConflictError
+from hostdeck.backends.errors import NotFoundError
 from hostdeck.backends.errors import UnsupportedError
 from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.models import Server
@@ -24,8 +25,10 @@ from hostdeck.backends.operations import ImageKind
 from hostdeck.backends.operations import MetricKind
 
 from .commands import _action_doc
-from .commands import _billing_link
 from .commands import _refuse_read_only
+from .confirm import read_target
+from .confirm import refuse
+from .confirm import target
 from .context import CommandContext
 from .output import Progress
 from .output import emit_json
@@ -33,25 +36,24 @@ from .output import plain
 from .output import say
 from .output import table
 from .output import warn
+from .usage import UsageError
 
 Work = Callable[[Adapter, Server, Progress], Awaitable[int]]
+Cost = Callable[[Adapter, Server], Awaitable[str]]   # " It costs ..." for a refusal without --yes (reads only)
 
 
 async def _run(args: argparse.Namespace, work: Work, check: Callable[[], None] | None = None, *,
-               reads_only: bool = False) -> int:
-    """One day-2 action on one server, as the catalogue declares it: read-only refused, then --yes where it is needed,
-    then the arguments checked, all before anything is sent; then the target named (with its customer) and `work`.
+               reads_only: bool = False, cost: Cost | None = None) -> int:
+    """One day-2 action on one server, as the catalogue declares it: read-only refused and the arguments checked before
+    anything is sent; without --yes where it is needed, the refusal names the server, its backend and its customer
+    (reads only, with `cost`: what the action would cost); with --yes, the same words and then `work`.
     `reads_only`: this run only shows something (the choices of change-type) and is neither refused nor confirmed."""
     action = cli_action(args.server_command, verb=getattr(args, "verb", None))
     what = action.label[0].lower() + action.label[1:]
+    confirmed = reads_only or not action.needs_yes or getattr(args, "yes", False)
     with CommandContext(args) as ws:
         if action.mutating and not reads_only:
             _refuse_read_only(ws, what)
-        if action.needs_yes and not reads_only and not getattr(args, "yes", False):
-            warn(f"{what} of {args.server} on {args.backend}: {action.help}. Add --yes to confirm. Nothing was sent.")
-            if getattr(args, "json", False):
-                emit_json({"error": {"category": "confirmation", "message": f"{what} needs --yes"}})
-            return 2
         if check is not None:
             check()
         adapter = ws.adapter(args.backend)
@@ -60,11 +62,13 @@ async def _run(args: argparse.Namespace, work: Work, check: Callable[[], None] |
             if action.capability is not None and action.capability not in adapter.capabilities:
                 raise UnsupportedError(adapter.missing_reason(action.capability) or f"{adapter.kind} backends cannot "
                                        f"{what}.", backend=adapter.name, operation=what)
+            if not confirmed:
+                server, whom = await read_target(ws, adapter, args.server)
+                price = await cost(adapter, server) if cost is not None and server is not None else ""
+                return refuse(args, what, whom, f"{action.help[0].upper()}{action.help[1:]}.{price}")
             server = await adapter.get_server(args.server)
             if action.dangerous and not reads_only:
-                customer = await _billing_link(ws, server)
-                warn(f"{what}: {server.name} (id {server.id}) on {adapter.name}"
-                     + (f", customer {plain(customer)}" if customer else ", no billing link"))
+                warn(f"{what}: {await target(ws, adapter, server)}")
             return await work(adapter, server, progress)
         finally:
             progress.done()
@@ -146,10 +150,10 @@ async def images(args: argparse.Namespace) -> int:
     words = list(args.words)
     if words and words[0] == "delete":
         if len(words) != 3:
-            raise ValidationError("usage: hostdeck images delete BACKEND IMAGE --yes", operation="delete image")
+            raise UsageError("usage: hostdeck images delete BACKEND IMAGE --yes", operation="delete image")
         return await _delete_image(args, words[1], words[2])
     if words:
-        raise ValidationError(f"unknown images command {words[0]!r}: `hostdeck images` lists, `hostdeck images delete "
+        raise UsageError(f"unknown images command {words[0]!r}: `hostdeck images` lists, `hostdeck images delete "
                               "BACKEND IMAGE --yes` deletes.", operation="images")
     kinds = [ImageKind(k) for k in args.image_types or ("snapshot", "backup")]
     with CommandContext(args) as ws:
@@ -157,46 +161,83 @@ async def images(args: argparse.Namespace) -> int:
         adapters = [ws.adapter(n) for n in names]
         try:
             found = await asyncio.gather(*(a.list_images(kinds) for a in adapters), return_exceptions=True)
+            rows: list[Image] = []
+            failed = False
+            for adapter, result in zip(adapters, found):
+                if isinstance(result, BackendError):
+                    failed = True
+                    warn(f"{adapter.name}: {result.message} (its images are not in the list)")
+                elif isinstance(result, BaseException):
+                    raise result
+                else:
+                    rows.extend(result)
+            server_names = await _server_names(ws, rows)
         finally:
             await ws.aclose()
-    rows: list[Image] = []
-    failed = False
-    for adapter, result in zip(adapters, found):
-        if isinstance(result, BackendError):
-            failed = True
-            warn(f"{adapter.name}: {result.message} (its images are not in the list)")
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            rows.extend(result)
     if args.json:
-        emit_json([image_doc(i) for i in rows])
+        emit_json([{**image_doc(i), "server": server_names.get((i.backend, i.server_id))} for i in rows])
     else:
         table(["backend", "id", "type", "name", "status", "size", "server", "created"],
               [[i.backend, i.id, i.kind.value, i.name, i.status, f"{i.size_gb:g} GB" if i.size_gb is not None else "",
-                i.server_id or "", i.created.strftime("%Y-%m-%d %H:%M") if i.created else ""] for i in rows])
+                server_names.get((i.backend, i.server_id)) or (f"{i.server_id} (gone)" if i.server_id else ""),
+                i.created.strftime("%Y-%m-%d %H:%M") if i.created else ""] for i in rows])
     return 1 if failed else 0
+
+
+async def _server_names(ws: Any, images: list[Image]) -> dict[tuple[str, str | None], str]:
+    """The names of the servers the images were taken of, one read per server (a server deleted since has none)."""
+    wanted = sorted({(i.backend, i.server_id) for i in images if i.server_id})
+    found = await asyncio.gather(*(ws.adapter(b).get_server(sid) for b, sid in wanted), return_exceptions=True)
+    names: dict[tuple[str, str | None], str] = {}
+    for key, server in zip(wanted, found):
+        if isinstance(server, Server):
+            names[key] = server.name
+        elif isinstance(server, BackendError):
+            if not isinstance(server, NotFoundError):
+                warn(f"{key[0]}: the name of server {key[1]} could not be read ({server.message}).")
+        else:
+            raise server
+    return names
 
 
 async def _delete_image(args: argparse.Namespace, backend: str, ref: str) -> int:
     with CommandContext(args) as ws:
         _refuse_read_only(ws, "delete image")
-        if not args.yes:
-            warn(f"deleting image {ref} on {backend} loses it for good: add --yes to confirm. Nothing was sent.")
-            return 2
         adapter = ws.adapter(backend)
         try:
-            image_id = ref
-            if not ref.isdigit():   # a snapshot's description or an image's name
-                known = [i for i in await adapter.list_images() if ref in (i.name, i.description)]
-                if len(known) != 1:
-                    raise ValidationError(f"{'no' if not known else len(known)} images named {ref!r}: give the id "
-                                          f"(hostdeck images --backend {backend}).", backend=backend, operation="delete image")
-                image_id = known[0].id
+            image = await _image_named(adapter, ref)
+            whom = await _image_target(ws, adapter, image, ref)
+            if not args.yes:
+                return refuse(args, "delete image", whom, "The image is lost for good.")
+            warn(f"delete image: {whom}")
+            image_id = image.id if image is not None else ref
             await adapter.delete_image(image_id)
         finally:
             await ws.aclose()
     return _print(args, {"backend": backend, "image": image_id, "deleted": True}, f"deleted image {image_id} on {backend}")
+
+
+async def _image_named(adapter: Adapter, ref: str) -> Image | None:
+    """The snapshot or backup `ref` names (id, name or description); None for an id the list does not hold (the API
+    has the last word on it)."""
+    known = [i for i in await adapter.list_images() if ref in (i.id, i.name, i.description)]
+    if len(known) == 1:
+        return known[0]
+    if not known and ref.isdigit():
+        return None
+    raise ValidationError(f"{'no' if not known else len(known)} images named {ref!r}: give the id "
+                          f"(hostdeck images --backend {adapter.name}).", backend=adapter.name, operation="delete image")
+
+
+async def _image_target(ws: Any, adapter: Adapter, image: Image | None, ref: str) -> str:
+    """The image and whom it belongs to: the server it was taken of, with its customer (or why it could not be read)."""
+    if image is None:
+        return f"image {ref} on {adapter.name}"
+    words = f"{image.kind.value} {image.id} ({plain(image.description or image.name)})"
+    if not image.server_id:
+        return f"{words} on {adapter.name}, of no server"
+    _server, whom = await read_target(ws, adapter, image.server_id)
+    return f"{words} of {whom}"
 
 
 # type, backups, protection, labels, ISO, reverse DNS -----------------------------------------------
@@ -253,13 +294,28 @@ async def server_change_type(args: argparse.Namespace) -> int:
     return await _run(args, work, reads_only=args.server_type is None)
 
 
+async def backups_cost(adapter: Adapter, server: Server) -> str:
+    """What turning backups on adds to this server's monthly price, for the refusal without --yes (reads the server
+    and the provider's pricing). Only a provider with a price rule for backups (Hetzner) has `backup_surcharge`."""
+    surcharge = getattr(adapter, "backup_surcharge", None)
+    if surcharge is None:
+        return ""
+    try:
+        amount, percent = await surcharge(server.id)
+    except BackendError as exc:
+        return f" The price could not be read ({exc.message})."
+    share = f"{percent:f}".rstrip("0").rstrip(".") + "%"
+    return (f" For {server.name}: +{amount} EUR a month gross ({share} of the server's price)." if amount else
+            f" For {server.name}: +{share} of the server's price a month.")
+
+
 async def server_backups(args: argparse.Namespace) -> int:
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         enabled = args.verb == "enable"
         result = await adapter.set_backups(server.id, enabled, progress=progress.action)
         return _result(args, server, result, f"{server.name}: backups {'on' if enabled else 'off'}", backups=enabled)
 
-    return await _run(args, work)
+    return await _run(args, work, cost=backups_cost if args.verb == "enable" else None)
 
 
 def _on_off(value: str | None) -> bool | None:
@@ -271,7 +327,7 @@ async def server_protect(args: argparse.Namespace) -> int:
 
     def check() -> None:
         if delete is None and rebuild is None:
-            raise ValidationError("give --delete on|off and/or --rebuild on|off.", operation="protect")
+            raise UsageError("give --delete on|off and/or --rebuild on|off.", operation="protect")
 
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         result = await adapter.set_protection(server.id, delete=delete, rebuild=rebuild, progress=progress.action)
@@ -287,7 +343,7 @@ def parse_labels(items: list[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ValidationError(f"label {item!r} is not KEY=VALUE.", operation="label")
+            raise UsageError(f"label {item!r} is not KEY=VALUE.", operation="label")
         labels[key] = value
     return labels
 
@@ -297,7 +353,7 @@ async def server_label(args: argparse.Namespace) -> int:
 
     def check() -> None:
         if not changes and not args.remove:
-            raise ValidationError("give KEY=VALUE to set and/or --remove KEY.", operation="label")
+            raise UsageError("give KEY=VALUE to set and/or --remove KEY.", operation="label")
 
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         updated = await adapter.set_labels(server.id, changes, remove=args.remove)
@@ -310,9 +366,9 @@ async def server_label(args: argparse.Namespace) -> int:
 async def server_iso(args: argparse.Namespace) -> int:
     def check() -> None:
         if args.verb == "attach" and not args.iso:
-            raise ValidationError("name the ISO to attach: hostdeck server iso attach BACKEND SERVER ISO.", operation="iso")
+            raise UsageError("name the ISO to attach: hostdeck server iso attach BACKEND SERVER ISO.", operation="iso")
         if args.verb == "detach" and args.iso:
-            raise ValidationError("iso detach takes no ISO: the server has at most one.", operation="iso")
+            raise UsageError("iso detach takes no ISO: the server has at most one.", operation="iso")
 
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         if args.verb == "attach":
@@ -327,7 +383,7 @@ async def server_iso(args: argparse.Namespace) -> int:
 async def server_rdns(args: argparse.Namespace) -> int:
     def check() -> None:
         if bool(args.ptr) == bool(args.reset):
-            raise ValidationError("give the PTR host name, or --reset for the provider's default.", operation="rdns")
+            raise UsageError("give the PTR host name, or --reset for the provider's default.", operation="rdns")
 
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         ptr = None if args.reset else args.ptr
@@ -343,7 +399,7 @@ async def server_metrics(args: argparse.Namespace) -> int:
     async def work(adapter: Adapter, server: Server, progress: Progress) -> int:
         metrics = await adapter.metrics(server.id, MetricKind(args.metric), args.period)
         if args.json:
-            emit_json(metrics.as_json())
+            emit_json({**metrics.as_json(), "server": server.name})
             return 0
         say(f"{server.name}: {metrics.kind.value} over {metrics.period}, one point every {metrics.step_seconds:g} s")
         rows = []

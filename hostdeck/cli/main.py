@@ -16,6 +16,7 @@ from .output import warn
 from .secret_help import LazyEpilogParser
 from .secret_help import secret_fields_help
 from .ssh_command import add_ssh_command
+from .usage import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -277,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE, as_json, getattr(exc, "category", "config"))
     except SecretError as exc:
         return _fail(str(exc), EXIT_USAGE, as_json, "credentials")
+    except UsageError as exc:
+        return _fail(str(exc), EXIT_USAGE, as_json, exc.category, exc.as_dict())
     except BackendError as exc:
         return _fail(str(exc), EXIT_FAILED, as_json, exc.category, exc.as_dict())
     except KeyboardInterrupt:

@@ -79,11 +79,13 @@ def test_test_json_and_exit_codes(env, sim, tmp_path):
 def test_disruptive_commands_need_yes(env, sim):
     sid, raw = first_running(sim)
     before = len(sim.request_log)
-    for args in (["server", "power", "hz", raw["name"], "off"], ["server", "reset-password", "hz", str(sid)],
-                 ["server", "delete", "hz", str(sid)]):
+    for args in (["server", "power", "hz", raw["name"], "off"], ["server", "reset-password", "hz", str(sid)]):
         proc = hostdeck(env, *args)
         assert proc.returncode == 2 and "--yes" in proc.stderr
     assert len(sim.request_log) == before  # nothing was sent
+    proc = hostdeck(env, "server", "delete", "hz", str(sid))   # names whom it would delete: reads only
+    assert proc.returncode == 2 and "--yes" in proc.stderr and f"{raw['name']} (id {sid}) on hz" in proc.stderr
+    assert {r["method"] for r in sim.request_log[before:]} == {"GET"} and sid in sim.servers
     proc = hostdeck(env, "server", "power", "hz", raw["name"], "off", "--yes", "--json")
     assert proc.returncode == 0, proc.stderr
     assert as_json(proc)["status"] == "success" and sim.servers[sid]["status"] == "off"
@@ -152,6 +154,18 @@ def test_secret_set_list_delete_via_keyring(env, sim):
     assert hostdeck(e, "secret", "delete", "hz", "token").returncode == 0
     proc = hostdeck(e, "servers")
     assert proc.returncode == 2 and "hostdeck secret set hz token" in proc.stderr
+
+
+def test_secret_set_for_a_backend_not_configured_stores_nothing(env, tmp_path):
+    e = {**{k: v for k, v in env.items() if k != "HOSTDECK_SECRET_HZ_TOKEN"},
+         "PYTHON_KEYRING_BACKEND": "tests.memkeyring.FileKeyring", "HOSTDECK_TEST_KEYRING_FILE": str(tmp_path / "kr")}
+    proc = hostdeck(e, "secret", "set", "hx", "token", stdin="value-xyz\n")
+    assert proc.returncode == 2 and "no backend named 'hx'" in proc.stderr and "configured backends are hz" in proc.stderr
+    assert "hostdeck backend add hx --kind KIND" in proc.stderr and "value-xyz" not in proc.stderr
+    assert not (tmp_path / "kr").exists() or "value-xyz" not in (tmp_path / "kr").read_text()
+    assert hostdeck(e, "secret", "set", "database", "password", stdin="pw-for-the-store\n").returncode == 0
+    kept = (tmp_path / "kr").read_text()
+    assert "database:password" in kept and "hx:" not in kept and "value-xyz" not in kept
 
 
 def test_no_keyring_is_a_plain_message(env):

@@ -51,6 +51,10 @@ def test_a_wrong_token_exits_non_zero_and_writes_nothing(env, sim):
     assert proc.returncode == 1, proc.stderr
     assert "nothing was saved" in proc.stderr and "wrong-token" not in proc.stderr + proc.stdout
     assert Path(env["HOSTDECK_CONFIG"]).read_text() == before and keyring(env) == {}
+    # the advice fits a backend that was not saved: add it again, with a token made where the console makes them
+    assert "secret set" not in proc.stderr and "token was rejected" in proc.stderr
+    assert "run `hostdeck backend add hz --kind hetzner ...` again with the right API token (project > Security > API " \
+           "tokens)" in proc.stderr
 
 
 def test_the_right_token_goes_to_the_keyring_and_the_fleet_lists_with_no_variable_set(env, sim):

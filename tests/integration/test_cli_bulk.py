@@ -91,4 +91,4 @@ def test_accept_all_and_panel_sync_ask_first_and_read_only_leaves_the_map_as_it_
 def test_dry_run_goes_with_accept_all_only(demo):
     hostdeck, _ = demo
     proc = hostdeck("sync", "services", "--link", "1", "hz", "1", "--dry-run")
-    assert proc.returncode == 1 and "--dry-run goes with --accept-all" in proc.stderr
+    assert proc.returncode == 2 and "--dry-run goes with --accept-all" in proc.stderr   # bad usage

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from decimal import Decimal
 
 import pytest
 
@@ -48,9 +49,9 @@ def writes(sim: HetznerSim) -> int:
 
 def test_rescue_needs_yes_then_prints_the_password_once(env, sim):
     sid, raw = plain_server(sim, rescue_enabled=False)
-    sent = len(sim.request_log)
+    sent = writes(sim)
     proc = hostdeck(env, "server", "rescue", "enable", "hz", raw["name"])
-    assert proc.returncode == 2 and "--yes" in proc.stderr and len(sim.request_log) == sent   # nothing sent at all
+    assert proc.returncode == 2 and "--yes" in proc.stderr and writes(sim) == sent   # read only, nothing changed
     doc = ok_json(hostdeck(env, "server", "rescue", "enable", "hz", raw["name"], "--ssh-key", "ops-key", "--yes", "--json"))
     assert doc["rescue"] is True and len(doc["root_password"]) >= 16 and doc["server"] == raw["name"]
     assert now(sim, sid)["rescue_enabled"] is True
@@ -80,8 +81,15 @@ def test_image_then_list_and_delete_with_yes(env, sim):
     assert doc["type"] == "snapshot" and doc["description"] == "pre-upgrade" and doc["server_id"] == str(sid)
     listed = ok_json(hostdeck(env, "images", "--json"))
     assert doc["id"] in {i["id"] for i in listed} and {i["type"] for i in listed} <= {"snapshot", "backup"}
-    sent = len(sim.request_log)
-    assert hostdeck(env, "images", "delete", "hz", doc["id"]).returncode == 2 and len(sim.request_log) == sent
+    mine = next(i for i in listed if i["id"] == doc["id"])
+    assert mine["server"] == doc["server"] == raw["name"] and mine["server_id"] == doc["server_id"] == str(sid)
+    text = hostdeck(env, "images", "--backend", "hz")
+    row = next(line for line in text.stdout.splitlines() if line.split()[1:2] == [doc["id"]])
+    assert raw["name"] in row.split() and str(sid) not in row.split()
+    sent = writes(sim)
+    refused = hostdeck(env, "images", "delete", "hz", doc["id"])
+    assert refused.returncode == 2 and writes(sim) == sent
+    assert f"snapshot {doc['id']} (pre-upgrade) of {raw['name']} (id {sid}) on hz, no billing link" in refused.stderr
     gone = ok_json(hostdeck(env, "images", "delete", "hz", "pre-upgrade", "--yes", "--json"))
     assert gone == {"backend": "hz", "image": doc["id"], "deleted": True}
     assert doc["id"] not in {str(i["id"]) for i in sim.images}
@@ -109,9 +117,14 @@ def test_change_type_refuses_a_running_server_unless_shutdown(env, sim):
 
 def test_backups_name_the_price(env, sim):
     sid, raw = plain_server(sim, backup_window=None)
-    assert hostdeck(env, "server", "backups", "enable", "hz", str(sid)).returncode == 2
+    sent = writes(sim)
+    asked = hostdeck(env, "server", "backups", "enable", "hz", str(sid))
+    assert asked.returncode == 2 and writes(sim) == sent and not now(sim, sid)["backup_window"]
+    price = next(p for p in raw["server_type"]["prices"] if p["location"] == raw["location"]["name"])
+    surcharge = (Decimal(price["price_monthly"]["gross"]) * 20 / 100).quantize(Decimal("0.01"))
+    assert f"For {raw['name']}: +{surcharge} EUR a month gross (20% of the server's price)" in asked.stderr
     proc = hostdeck(env, "server", "backups", "enable", "hz", str(sid), "--yes")
-    assert proc.returncode == 0 and "EUR a month gross (20% of the server's price)" in proc.stderr
+    assert proc.returncode == 0 and f"+{surcharge} EUR a month gross (20% of the server's price)" in proc.stderr
     assert now(sim, sid)["backup_window"]
     doc = ok_json(hostdeck(env, "server", "backups", "disable", "hz", str(sid), "--yes", "--json"))
     assert doc["backups"] is False and doc["status"] == "success" and now(sim, sid)["backup_window"] is None
@@ -123,7 +136,7 @@ def test_protect_label_iso_rdns(env, sim):
     assert now(sim, sid)["protection"] == {"delete": True, "rebuild": False}
     ok_json(hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "off", "--rebuild", "on", "--json"))
     assert now(sim, sid)["protection"] == {"delete": False, "rebuild": True}
-    assert hostdeck(env, "server", "protect", "hz", str(sid)).returncode == 1
+    assert hostdeck(env, "server", "protect", "hz", str(sid)).returncode == 2   # bad usage
 
     before = dict(raw["labels"])
     doc = ok_json(hostdeck(env, "server", "label", "hz", str(sid), "tier=gold", "owner=ops", "--remove", "role", "--json"))
@@ -132,7 +145,7 @@ def test_protect_label_iso_rdns(env, sim):
 
     ok_json(hostdeck(env, "server", "iso", "attach", "hz", str(sid), "systemrescue-11.02-amd64.iso", "--json"))
     assert now(sim, sid)["iso"]["name"] == "systemrescue-11.02-amd64.iso"
-    assert hostdeck(env, "server", "iso", "attach", "hz", str(sid)).returncode == 1   # no ISO named
+    assert hostdeck(env, "server", "iso", "attach", "hz", str(sid)).returncode == 2   # no ISO named
     ok_json(hostdeck(env, "server", "iso", "detach", "hz", str(sid), "--json"))
     assert now(sim, sid)["iso"] is None
 
@@ -147,6 +160,7 @@ def test_metrics_json_carries_the_series_values(env, sim):
     sid, raw = plain_server(sim)
     doc = ok_json(hostdeck(env, "server", "metrics", "hz", raw["name"], "--type", "disk", "--period", "1h", "--json"))
     assert doc["backend"] == "hz" and doc["server_id"] == str(sid) and doc["type"] == "disk" and doc["period"] == "1h"
+    assert doc["server"] == raw["name"]
     assert set(doc["series"]) == {"disk.0.iops.read", "disk.0.iops.write", "disk.0.bandwidth.read",
                                   "disk.0.bandwidth.write"}
     values = doc["series"]["disk.0.iops.read"]["values"]
@@ -191,8 +205,42 @@ def test_the_confirmation_names_backend_server_and_customer(env, sim):
         sid, raw = plain_server(sim, backup_window=None)
         service_id, service = next((i, s) for i, s in sorted(whmcs.services.items()) if s["status"] == "Active")
         assert hostdeck(e, "sync", "services", "--link", str(service_id), "hz", str(sid)).returncode == 0
+        client = whmcs.clients[int(service["clientid"])]
+        sent = writes(sim)
+        for refused in (["server", "backups", "enable", "hz", raw["name"]], ["server", "rescue", "enable", "hz", raw["name"]],
+                        ["server", "rebuild", "hz", raw["name"], "--image", "debian-12"],
+                        ["server", "change-type", "hz", raw["name"], "cx52"], ["server", "delete", "hz", raw["name"]]):
+            asked = hostdeck(e, *refused)   # without --yes: the same names, read only
+            assert asked.returncode == 2 and "--yes" in asked.stderr, asked.stderr
+            line = next(l for l in asked.stderr.splitlines() if raw["name"] in l)
+            assert f"(id {sid}) on hz, customer " in line and client["lastname"] in line and f"#{service_id}" in line
+        assert writes(sim) == sent and not now(sim, sid)["backup_window"]
         proc = hostdeck(e, "server", "backups", "enable", "hz", raw["name"], "--yes")
         assert proc.returncode == 0, proc.stderr
-        client = whmcs.clients[int(service["clientid"])]
         line = next(l for l in proc.stderr.splitlines() if raw["name"] in l)
         assert f"(id {sid}) on hz, customer " in line and client["lastname"] in line and f"#{service_id}" in line
+
+
+@pytest.mark.parametrize("args", [
+    ["server", "protect", "hz", "{sid}"], ["server", "label", "hz", "{sid}", "noequals"], ["server", "label", "hz", "{sid}"],
+    ["server", "rdns", "hz", "{sid}", "198.18.0.87"], ["server", "rdns", "hz", "{sid}", "198.18.0.87", "a.example", "--reset"],
+    ["server", "iso", "attach", "hz", "{sid}"], ["server", "iso", "detach", "hz", "{sid}", "x.iso"],
+    ["images", "delete", "hz"], ["images", "frobnicate"]])
+def test_usage_errors_exit_2_before_anything_is_sent(env, sim, args):
+    sid, _ = plain_server(sim)
+    sent = len(sim.request_log)
+    proc = hostdeck(env, *[a.replace("{sid}", str(sid)) for a in args], "--json")
+    assert proc.returncode == 2, proc.stderr
+    assert json.loads(proc.stdout)["error"]["category"] == "usage" and len(sim.request_log) == sent
+
+
+def test_deleting_a_protected_server_names_the_protect_command(env, sim):
+    sid, raw = plain_server(sim)
+    assert hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "on").returncode == 0
+    proc = hostdeck(env, "server", "delete", "hz", raw["name"], "--yes")
+    assert proc.returncode == 1 and f"hostdeck server protect hz {sid} --delete off" in proc.stderr
+    assert "Hetzner console" not in proc.stderr and sid in sim.servers
+    assert hostdeck(env, "server", "protect", "hz", str(sid), "--delete", "off").returncode == 0
+    assert hostdeck(env, "server", "delete", "hz", raw["name"], "--yes").returncode == 0
+    sim.advance()
+    assert sid not in sim.servers

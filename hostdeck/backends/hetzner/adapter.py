@@ -264,8 +264,9 @@ class HetznerAdapter(HetznerDay2):
         self._require(Capability.DELETE, "delete server")
         current = parse.parse_server(self.name, await self.servers.get_by_id(server_id))
         if current.delete_protected:
-            raise PermissionDenied(f"server {current.name} has delete protection on; nothing was deleted. Fix: turn "
-                                   "protection off in the Hetzner console first.", backend=self.name, operation="delete server")
+            raise PermissionDenied(f"server {current.name} has delete protection on; nothing was deleted. Fix: turn it "
+                                   f"off first (hostdeck server protect {self.name} {current.id} --delete off).",
+                                   backend=self.name, operation="delete server")
         try:
             action = await self.servers.delete(server_id)
         except UnavailableError:

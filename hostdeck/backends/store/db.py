@@ -33,6 +33,7 @@ from .urls import is_postgres
 from .urls import mask_text
 from .urls import masked
 from .urls import normalized
+from .urls import password_fix
 from .urls import with_keyring_password
 from .version import HEAD
 
@@ -89,8 +90,8 @@ class Store:
         cause = getattr(exc, "orig", None) or exc
         first_line = self.scrub((str(cause).splitlines() or [""])[0])
         return StoreError(f"the store cannot be opened ({type(cause).__name__}: {first_line}).", path=self.where,
-                          fix="check that the database is reachable, readable and writable for this user, or point "
-                              "[general] database at another one.")
+                          fix=password_fix(self.url, first_line) or "check that the database is reachable, readable "
+                          "and writable for this user, or point [general] database at another one.")
 
     def scrub(self, text: str) -> str:
         """A text with this store's password (and any URL's) masked."""

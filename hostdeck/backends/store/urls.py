@@ -39,6 +39,17 @@ def has_password(url: str) -> bool:
     return bool(match and match["password"])
 
 
+def password_fix(url: str, detail: str) -> str | None:
+    """The fix when PostgreSQL asked for a password and none was given (libpq: "no password supplied"): the ways a
+    password reaches the store, or a user that needs none. None for any other failure."""
+    if not is_postgres(url) or "no password supplied" not in detail:
+        return None
+    return (f"give the store a password: `hostdeck secret set {SECRET_BACKEND} {SECRET_FIELD}` (or "
+            f"HOSTDECK_SECRET_{SECRET_BACKEND.upper()}_{SECRET_FIELD.upper()} for cron), or a line for this host in "
+            "PGPASSFILE (default ~/.pgpass, mode 0600); or put a user in [general] database that the server lets in "
+            "without one (peer or trust in pg_hba.conf).")
+
+
 def with_keyring_password(url: str, secrets: Any) -> tuple[str, str | None]:
     """A PostgreSQL URL without a password gets the keyring's (when one is set); returns the URL and the password
     added (for redaction). Without either, libpq reads PGPASSFILE or ~/.pgpass by itself."""
