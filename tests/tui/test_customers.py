@@ -32,6 +32,16 @@ async def open_customer(app, pilot, client: dict) -> None:
     await settle(app, pilot)
 
 
+async def ask(app, pilot, client: dict, key: str) -> ConfirmDialog:
+    """Open the client's view and press an action's key: the confirmation it asks with."""
+    await settle(app, pilot)
+    await open_customer(app, pilot, client)
+    await pilot.press(key)
+    await settle(app, pilot)
+    assert isinstance(app.screen, ConfirmDialog), [n.message for n in app._notifications]
+    return app.screen
+
+
 def one_active_service_client(whmcs, backend: str | None = None) -> tuple[dict, dict]:
     """A client with exactly one Active service, which bills a simulated server (on `backend`, when given)."""
     by_client: dict[str, list] = {}
@@ -87,12 +97,7 @@ async def test_suspend_through_whmcs_asks_naming_the_customer_and_suspends(billi
     whmcs = app.test_sims["billing"]
     client, service = one_active_service_client(whmcs)
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(app, pilot)
-        await open_customer(app, pilot, client)
-        await pilot.press("s")
-        await settle(app, pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmDialog)
+        dialog = await ask(app, pilot, client, "s")
         assert client["lastname"] in dialog.title_text and f"service #{service['id']}" in dialog.target
         assert client["lastname"] in (dialog.customer or "") and f" · client #{client['id']}" in (dialog.customer or "")
         await pilot.click("#cancel")
@@ -113,12 +118,7 @@ async def test_reboot_asks_with_the_servers_real_call_and_the_customer_then_rebo
     client, service = one_active_service_client(whmcs, "hz")
     server = link_service(app, service)
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(app, pilot)
-        await open_customer(app, pilot, client)
-        await pilot.press("b")
-        await settle(app, pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmDialog), [n.message for n in app._notifications]
+        dialog = await ask(app, pilot, client, "b")
         assert "{" not in dialog.call and str(server["id"]) in dialog.call, dialog.call
         assert dialog.customer == f"{client['firstname']} {client['lastname']} · client #{client['id']}"
         assert str(server["id"]) in dialog.target and dialog.backend == server["backend"]
