@@ -80,17 +80,25 @@ def hz_address(server: dict[str, Any], family: str = "ipv4") -> str | None:
     return ((server.get("public_net") or {}).get(family) or {}).get("ip")
 
 
-def unique_hz_link(world: Sim) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A linked Hetzner server whose IPv4 no other simulated server has (the simulators share one address range)."""
-    addresses = Counter(hz_address(s) for s in world.hz.servers.values())
-    addresses.update(world.cv.server_json(sid)["limits"]["addresses"]["ipv4"][0]["address"]
-                     for sid in world.cv.servers if world.cv.server_json(sid)["limits"]["addresses"]["ipv4"])
+def cv_address(world: Sim, server_id: str) -> str | None:
+    found = world.cv.server_json(server_id)["limits"]["addresses"]["ipv4"]
+    return found[0]["address"] if found else None
+
+
+def linked_address(world: Sim, link: dict[str, Any]) -> str | None:
+    if link["backend"] == "hz":
+        return hz_address(world.hz_server(link["server_id"]))
+    return cv_address(world, link["server_id"]) if link["backend"] == "vps" else None
+
+
+def hz_link(world: Sim) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first linked Hetzner server with both addresses (its IPv4 is nobody else's: each simulator has its range)."""
     for link in world.links:
         if link["backend"] == "hz":
             server = world.hz_server(link["server_id"])
-            if hz_address(server) and hz_address(server, "ipv6") and addresses[hz_address(server)] == 1:
+            if hz_address(server) and hz_address(server, "ipv6"):
                 return link, server
-    raise AssertionError("no linked Hetzner server with an address of its own")
+    raise AssertionError("no linked Hetzner server with both addresses")
 
 
 def has_server(match: dict[str, Any], backend: str, server_id: str) -> bool:
@@ -101,7 +109,11 @@ def has_server(match: dict[str, Any], backend: str, server_id: str) -> bool:
 
 
 def test_found_by_ipv4_email_and_server_name_is_the_client_of_the_link_with_that_server(sim):
-    link, server = unique_hz_link(sim)
+    convoy = next(link for link in sim.links if link["backend"] == "vps" and cv_address(sim, link["server_id"]))
+    first = sim.customer(cv_address(sim, convoy["server_id"]) or "")[0]
+    assert first["client"]["id"] == str(sim.client_of(convoy["service_id"])["id"])
+    assert has_server(first, "vps", convoy["server_id"])
+    link, server = hz_link(sim)
     client = sim.client_of(link["service_id"])
     for query in (hz_address(server), client["email"], server["name"]):
         first = sim.customer(query)[0]
@@ -113,7 +125,7 @@ def test_found_by_ipv4_email_and_server_name_is_the_client_of_the_link_with_that
 
 
 def test_every_match_has_the_documented_keys_and_lists(sim):
-    link, _server = unique_hz_link(sim)
+    link, _server = hz_link(sim)
     match = sim.customer(sim.client_of(link["service_id"])["email"])[0]
     assert set(match["client"]) >= {"id", "name", "email", "status"}
     for key in ("services", "servers", "sites", "invoices", "tickets", "panel_users", "events"):
@@ -128,15 +140,31 @@ def test_an_unknown_query_exits_1_and_says_so(sim):
     assert proc.stdout == ""
 
 
-def test_a_shared_address_finds_every_client_behind_it(sim):
-    """The simulators hand out one address range, so an IPv4 can be a Hetzner and a Convoy server's at once."""
-    for link in sim.links:
-        ip = hz_address(sim.hz_server(link["server_id"])) if link["backend"] == "hz" else None
-        if ip:
-            ids = {m["client"]["id"] for m in sim.customer(ip)}
-            assert str(sim.client_of(link["service_id"])["id"]) in ids
-            return
-    pytest.skip("no Hetzner link")
+def test_no_two_simulated_servers_share_an_ipv4(sim):
+    addresses = Counter(hz_address(s) for s in sim.hz.servers.values() if hz_address(s))
+    addresses.update(a for a in (cv_address(sim, sid) for sid in sim.cv.servers) if a)
+    assert addresses and addresses.most_common(1)[0][1] == 1
+
+
+def test_every_linked_servers_ipv4_finds_the_client_of_its_link_first_and_alone(sim):
+    """Any linked server, Hetzner or Convoy, by its IPv4: the link's client first, and no address that merely begins
+    like it (198.18.0.2 is not 198.18.0.20)."""
+    from hostdeck.backends.customers.query import search
+
+    sim.customer(sim.links[0]["service_id"])                 # the index is built now
+    store = sim.store()
+    try:
+        checked = Counter()
+        for link in sim.links:
+            ip = linked_address(sim, link)
+            if ip:
+                matches = search(store.engine, ip)
+                assert matches[0].client_id == str(sim.client_of(link["service_id"])["id"]), (link, ip)
+                assert all(m.rank == 0 and ip in m.label for m in matches), (ip, matches)
+                checked[link["backend"]] += 1
+    finally:
+        store.close()
+    assert checked["hz"] and checked["vps"], checked
 
 
 # ------------------------------------------------------------------------------------------- query kinds
@@ -150,7 +178,7 @@ def test_by_service_id(sim):
 
 
 def test_by_server_id(sim):
-    link, _server = unique_hz_link(sim)
+    link, _server = hz_link(sim)
     first = sim.customer(link["server_id"])[0]
     assert has_server(first, "hz", link["server_id"])
 
@@ -169,7 +197,7 @@ def test_by_domain_of_a_service_case_and_url_forgiven(sim):
 
 
 def test_by_ipv6_of_a_linked_server(sim):
-    link, server = unique_hz_link(sim)
+    link, server = hz_link(sim)
     network = hz_address(server, "ipv6") or ""              # Hetzner gives a /64; ::1 is the server's usual address
     first = sim.customer(network.split("/")[0] + "1")[0]
     assert has_server(first, "hz", link["server_id"])
@@ -188,7 +216,7 @@ def test_by_name_prefix_and_company_substring_ranked_after_identifiers(sim):
 
 
 def test_services_carry_product_status_due_date_amount_and_the_linked_server(sim):
-    link, server = unique_hz_link(sim)
+    link, server = hz_link(sim)
     service = sim.whmcs.services[int(link["service_id"])]
     first = sim.customer(link["service_id"])[0]
     row = next(s for s in first["services"] if s["id"] == link["service_id"])
@@ -199,7 +227,7 @@ def test_services_carry_product_status_due_date_amount_and_the_linked_server(sim
 
 
 def test_client_carries_credit_currency_and_links(sim):
-    link, _server = unique_hz_link(sim)
+    link, _server = hz_link(sim)
     client = sim.client_of(link["service_id"])
     first = sim.customer(client["email"])[0]["client"]
     assert first["credit"] == client["credit"] and first["currency"] in ("EUR", "USD")
@@ -216,7 +244,7 @@ def test_invoices_are_the_unpaid_ones_with_the_overdue_marked(sim):
 
 
 def test_tickets_are_the_open_ones_custom_statuses_included(sim):
-    link, _server = unique_hz_link(sim)
+    link, _server = hz_link(sim)
     client = sim.client_of(link["service_id"])
     sim.whmcs.desk.add_ticket(client, "[red]site down[/red]", "Waiting on Datacenter")
     sim.whmcs.desk.add_ticket(client, "old question", "Closed")
@@ -229,7 +257,7 @@ def test_tickets_are_the_open_ones_custom_statuses_included(sim):
 
 
 def test_panel_users_come_from_the_client_links(sim):
-    link, _server = unique_hz_link(sim)
+    link, _server = hz_link(sim)
     client = sim.client_of(link["service_id"])
     pushed = sim.run("sync", "clients", "--yes", "--json")
     assert pushed.returncode == 0, pushed.stderr
@@ -256,7 +284,7 @@ def _site_jobs(world: Sim) -> list[SiteJob]:
 
 
 def test_events_touching_the_servers_newest_first(sim):
-    link, _server = unique_hz_link(sim)
+    link, _server = hz_link(sim)
     store = sim.store()
     try:
         store.add_events([Event(backend="hz", kind=EventKind.ACTION, message="reboot: success", target=link["server_id"]),
@@ -290,7 +318,7 @@ def test_a_link_made_after_the_index_was_built_shows_live(sim):
 
 
 def test_the_plain_view_names_the_client_and_its_sections(sim):
-    link, server = unique_hz_link(sim)
+    link, server = hz_link(sim)
     proc = sim.run("customer", server["name"])
     assert proc.returncode == 0, proc.stderr
     client = sim.client_of(link["service_id"])

@@ -112,10 +112,14 @@ async def test_servers_show_who_pays_and_offer_the_billing_route(billing_app):
         assert "WHMCS is not told" in ids["suspend"].call
         menu.dismiss("billing_suspend")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.click("#confirm")
-        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
         whmcs = app.test_sims["billing"]
         service = whmcs.service_of("hz", target.id)
+        client = whmcs.clients[int(service["clientid"])]
+        assert dialog.backend == "hz" and target.id in dialog.target          # the backend, the server, the customer
+        assert client["lastname"] in (dialog.customer or "") and f" · client #{client['id']}" in (dialog.customer or "")
+        await pilot.click("#confirm")
+        await settle(app, pilot)
         assert service["status"] == "Suspended"
         assert app.test_sims["hz"].servers[int(target.id)]["status"] == "off"  # the module acted on the server

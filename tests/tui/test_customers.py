@@ -32,16 +32,39 @@ async def open_customer(app, pilot, client: dict) -> None:
     await settle(app, pilot)
 
 
-def one_active_service_client(whmcs) -> tuple[dict, dict]:
-    """A client with exactly one Active service, which bills a simulated server."""
+async def ask(app, pilot, client: dict, key: str) -> ConfirmDialog:
+    """Open the client's view and press an action's key: the confirmation it asks with."""
+    await settle(app, pilot)
+    await open_customer(app, pilot, client)
+    await pilot.press(key)
+    await settle(app, pilot)
+    assert isinstance(app.screen, ConfirmDialog), [n.message for n in app._notifications]
+    return app.screen
+
+
+def one_active_service_client(whmcs, backend: str | None = None) -> tuple[dict, dict]:
+    """A client with exactly one Active service, which bills a simulated server (on `backend`, when given)."""
     by_client: dict[str, list] = {}
     for s in whmcs.services.values():
         by_client.setdefault(s["clientid"], []).append(s)
     for cid, services in sorted(by_client.items(), key=lambda item: int(item[0])):
         active = [s for s in services if s["status"] == "Active"]
-        if len(active) == 1 and int(active[0]["id"]) in whmcs.service_servers:
+        server = whmcs.service_servers.get(int(active[0]["id"])) if len(active) == 1 else None
+        if server is not None and backend in (None, server["backend"]):
             return whmcs.clients[int(cid)], active[0]
     raise AssertionError("no such client in the seed")
+
+
+def link_service(app, service: dict) -> dict:
+    """The sync map links the service to the server it bills (as `sync services --accept-all` would); that server."""
+    from hostdeck.backends.sync.syncmap import Link
+    from hostdeck.backends.sync.syncmap import SyncMap
+
+    server = app.test_sims["billing"].service_servers[int(service["id"])]
+    SyncMap(app.workspace.store).write([Link("service", "billing", service["id"], server["backend"],
+                                             right_id=str(server["id"]), left_key=service["clientid"],
+                                             status="linked")], [])
+    return server
 
 
 async def test_search_answers_from_the_index_and_the_customer_is_refreshed_live(billing_app):
@@ -74,13 +97,9 @@ async def test_suspend_through_whmcs_asks_naming_the_customer_and_suspends(billi
     whmcs = app.test_sims["billing"]
     client, service = one_active_service_client(whmcs)
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(app, pilot)
-        await open_customer(app, pilot, client)
-        await pilot.press("s")
-        await settle(app, pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmDialog)
+        dialog = await ask(app, pilot, client, "s")
         assert client["lastname"] in dialog.title_text and f"service #{service['id']}" in dialog.target
+        assert client["lastname"] in (dialog.customer or "") and f" · client #{client['id']}" in (dialog.customer or "")
         await pilot.click("#cancel")
         await settle(app, pilot)
         assert whmcs.services[int(service["id"])]["status"] == "Active"
@@ -91,6 +110,21 @@ async def test_suspend_through_whmcs_asks_naming_the_customer_and_suspends(billi
         await settle(app, pilot)
         assert whmcs.services[int(service["id"])]["status"] == "Suspended"
         assert any("done" in n.message or "success" in n.message.lower() for n in app._notifications)
+
+
+async def test_reboot_asks_with_the_servers_real_call_and_the_customer_then_reboots(billing_app):
+    app = billing_app("customers")
+    whmcs = app.test_sims["billing"]
+    client, service = one_active_service_client(whmcs, "hz")
+    server = link_service(app, service)
+    async with app.run_test(size=(160, 50)) as pilot:
+        dialog = await ask(app, pilot, client, "b")
+        assert "{" not in dialog.call and str(server["id"]) in dialog.call, dialog.call
+        assert dialog.customer == f"{client['firstname']} {client['lastname']} · client #{client['id']}"
+        assert str(server["id"]) in dialog.target and dialog.backend == server["backend"]
+        await pilot.click("#confirm")
+        await settle(app, pilot)
+        assert any("reboot done" in n.message for n in app._notifications)
 
 
 async def test_read_only_hides_the_actions_that_change_something(billing_app):

@@ -59,7 +59,7 @@ def test_exact_identifiers_are_found_and_ranked_first(store):
     for query, cid, kind in (("198.51.100.7", "2", "ip"), ("2001:db8:1::1", "2", "ip"), ("web-1", "2", "server_name"),
                              ("4711", "2", "server_id"), ("20", "2", "service"), ("2026-00007", "2", "invoice"),
                              ("501", "2", "invoice"), ("ANA@lima.example", "1", "email"),
-                             ("shop.lima.example.", "1", "domain"), ("203.0.113.10", "1", "ip")):
+                             ("shop.lima.example.", "1", "domain"), ("203.0.113.10", "1", "service_ip")):
         first = search(store.engine, query)[0]
         assert (first.client_id, first.kind, first.rank) == (cid, kind, 0), query
 
@@ -87,6 +87,42 @@ def test_the_payload_holds_services_with_their_linked_servers_and_panel_users(st
     ana = entry(store.engine, "billing", "1")
     assert ana is not None and ana.payload["panel_users"] == [{"backend": "panel", "id": "41",
                                                                "email": "ana@lima.example"}]
+
+
+@pytest.fixture
+def shared_address(tmp_path):
+    """203.0.113.5 is the dedicated IP client 1's service declares (no link), and the address of the server that
+    client 2's service is linked to; 203.0.113.50 and .51 are other clients' addresses."""
+    s = Store(path=tmp_path / "shared.db")
+    sources = Sources(
+        billing="billing",
+        clients=[client("1", "Una", "Linked", "una@example.net"), client("2", "Lin", "Ked", "lin@example.net"),
+                 client("3", "Pre", "Fix", "pre@example.net"), client("4", "Dot", "Two", "dot@example.net")],
+        services=[service("10", "1", ip="203.0.113.5"), service("20", "2"), service("30", "3", ip="203.0.113.50"),
+                  service("40", "4")],
+        invoices=[],
+        servers={("cv", "ab12"): {"backend": "cv", "id": "ab12", "name": "vps-2", "status": "running",
+                                  "ipv4": "203.0.113.5", "ipv6": None},
+                 ("hz", "9"): {"backend": "hz", "id": "9", "name": "web-9", "status": "running",
+                               "ipv4": "203.0.113.51", "ipv6": None}},
+        links=[Link("service", "billing", "20", "cv", right_id="ab12", left_key="2", status="linked"),
+               Link("service", "billing", "40", "hz", right_id="9", left_key="4", status="linked")],
+        sites=[])
+    write(s.engine, build(sources))
+    yield s
+    s.close()
+
+
+def test_a_whole_address_finds_its_exact_hits_only_and_the_linked_client_first(shared_address):
+    matches = search(shared_address.engine, "203.0.113.5")
+    assert ids(matches) == ["2", "1"]                        # not .50 or .51, which merely begin like it
+    assert (matches[0].kind, matches[0].rank) == ("ip", 0) and (matches[1].kind, matches[1].rank) == ("service_ip", 0)
+    assert ids(search(shared_address.engine, "[203.0.113.51]")) == ["4"]
+
+
+def test_part_of_an_address_still_finds_the_addresses_it_begins(shared_address):
+    assert set(ids(search(shared_address.engine, "203.0.113.5"[:-1]))) == {"1", "2", "3", "4"}
+    assert set(ids(search(shared_address.engine, "203.0.113.5"))) == {"1", "2"}
 
 
 def test_nothing_for_nothing_and_wildcards_are_text(store):

@@ -98,7 +98,7 @@ def _add_service(entry: Entry, s: dict[str, Any], link: Link | None,
     entry.add("domain", s.get("domain"))
     for address in {s.get("ip") or "", *(str(s.get("assigned_ips") or "").replace(",", " ").split())}:
         for term in ip_terms(address):
-            entry.add("ip", term, f"{term} (service #{sid})")
+            entry.add("service_ip", term, f"{term} (service #{sid})")
     view: dict[str, Any] = {k: s.get(k) for k in ("id", "product", "status", "next_due", "amount", "cycle", "domain")}
     view["server"] = None
     if link is not None and link.right_id:

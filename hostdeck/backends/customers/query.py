@@ -1,6 +1,7 @@
 """The ranked search over the customer index, one query per keystroke: exact identifiers first (an IP, a service id,
-an invoice number, an e-mail, a server id or name, a domain), then prefixes of any term, then names and companies
-that contain the text. Three indexed or bounded queries, merged here: the cost does not grow with the index."""
+an invoice number, an e-mail, a server id or name, a domain; a client reached through a service's link to a server
+before one reached otherwise), then prefixes of any term, then names and companies that contain the text. A whole IP
+address wants its exact hits only. Three indexed or bounded queries, merged here: the cost does not grow with the index."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from .terms import EXACT
 from .terms import IDENTIFIERS
 from .terms import PREFIX
 from .terms import SUBSTRING
+from .terms import THROUGH_LINK
 from .terms import ClientSummary
+from .terms import is_address
 from .terms import normalise
 
 if TYPE_CHECKING:
@@ -61,25 +64,28 @@ def search(engine: Engine, query: str, limit: int = LIMIT) -> list[Match]:
     q = normalise(query)
     if not q:
         return []
-    best: dict[tuple[str, str], tuple[int, int, str, str]] = {}   # key -> (rank, order, kind, label)
+    whole_address = is_address(q)
+    best: dict[tuple[str, str], tuple[int, int, int, str, str]] = {}   # key -> (rank, linked?, order, kind, label)
 
     def consider(rank: int, kind: str, backend: str, client_id: str, label: str) -> None:
         key = (backend, client_id)
-        if key not in best or rank < best[key][0]:
-            best[key] = (rank, len(best), kind, label)
+        found = (rank, 0 if rank == EXACT and kind in THROUGH_LINK else 1, len(best), kind, label)
+        if key not in best or found[:2] < best[key][:2]:
+            best[key] = found
 
     with engine.connect() as conn:
         for kind, backend, client_id, label in conn.execute(text(EXACT_SQL), {"q": q, "n": CANDIDATES}):
             consider(EXACT if kind in IDENTIFIERS else PREFIX, kind, backend, client_id, label)
-        # A later stage only adds worse ranks: it is skipped once the better ones have filled the list.
-        if len(best) < limit:
+        # A later stage only adds worse ranks: it is skipped once the better ones have filled the list, and for a
+        # whole IP address, whose prefixes are other addresses.
+        if len(best) < limit and not whole_address:
             for kind, backend, client_id, label in conn.execute(text(PREFIX_SQL), {"q": q, "hi": q + "\uffff",
                                                                                     "n": CANDIDATES}):
                 consider(PREFIX, kind, backend, client_id, label)
-        if len(best) < limit:
+        if len(best) < limit and not whole_address:
             for backend, client_id, name in conn.execute(text(SUBSTRING_SQL), {"pattern": _like(q), "n": CANDIDATES}):
                 consider(SUBSTRING, "name", backend, client_id, name)
-        chosen = sorted(best.items(), key=lambda item: item[1][:2])[:limit]
+        chosen = sorted(best.items(), key=lambda item: item[1][:3])[:limit]
         if not chosen:
             return []
         by_backend: dict[str, list[str]] = {}
@@ -89,7 +95,7 @@ def search(engine: Engine, query: str, limit: int = LIMIT) -> list[Match]:
         rows = {(r[0], r[1]): r for backend, ids in by_backend.items()
                 for r in conn.execute(statement, {"backend": backend, "ids": ids})}
     out = []
-    for key, (rank, _order, kind, label) in chosen:
+    for key, (rank, _linked, _order, kind, label) in chosen:
         row = rows.get(key)
         if row is not None:
             out.append(Match(row[0], row[1], row[2], row[3], row[4], row[5], rank, kind, label, _aware(row[6])))

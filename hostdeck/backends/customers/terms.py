@@ -6,8 +6,11 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-# Identifiers: an exact hit on one of these ranks first.
-IDENTIFIERS = frozenset({"ip", "service", "invoice", "email", "server_id", "server_name", "domain"})
+# Identifiers: an exact hit on one of these ranks first. "ip" is a linked server's address, "service_ip" one a WHMCS
+# service declares (dedicated or assigned IPs), which may be a server nobody linked it to.
+IDENTIFIERS = frozenset({"ip", "service_ip", "service", "invoice", "email", "server_id", "server_name", "domain"})
+# Among exact hits, a client reached through a service's link to a server comes before one reached otherwise.
+THROUGH_LINK = frozenset({"ip", "server_id", "server_name"})
 NAMES = frozenset({"name", "company"})
 EXACT, PREFIX, SUBSTRING = 0, 1, 2
 RANK_WORDS = {EXACT: "exact", PREFIX: "prefix", SUBSTRING: "contains"}
@@ -23,6 +26,15 @@ def normalise(text: str) -> str:
         return str(ipaddress.ip_address(value.strip("[]")))
     except ValueError:
         return value
+
+
+def is_address(text: str) -> bool:
+    """Whether `text` is a whole IP address (then only exact hits are wanted: 198.18.0.2 is not 198.18.0.20)."""
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def ip_terms(value: str | None) -> list[str]:

@@ -63,6 +63,7 @@ UNSUPPORTED_STATUS = "This server is currently in an unsupported status, please 
 NODE_MODEL, SERVER_MODEL = "Convoy\\Models\\Node", "Convoy\\Models\\Server"
 USER_MODEL, TEMPLATE_MODEL = "Convoy\\Models\\User", "Convoy\\Models\\Template"
 POOL_MODEL = "Convoy\\Models\\AddressPool"
+CONVOY_IPV4 = ipaddress.ip_network("100.96.0.0/11")   # this simulator's IPv4 range, no other simulator's
 ACCOUNT_PASSWORD_SPECIALS = "!@#$%^&*"
 HOSTNAME = re.compile(r"^(?=.{1,191}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -1118,7 +1119,9 @@ class ConvoySim(SimApp):
 
     def _seed_pools(self, nid: int, node: dict[str, Any], v4: int, v6: int) -> None:
         rng = self._rng
-        base4 = int(ipaddress.IPv4Address("198.18.0.0")) + (nid - 1) * 8192 * 2
+        # A range of Convoy's own (Hetzner's simulator hands out 198.18.0.0/15 and 100.64.0.0/11): no address is
+        # two providers' servers at once, as in a real fleet. 64 /24s per node.
+        base4 = int(CONVOY_IPV4.network_address) + (nid - 1) * 64 * 256
         for kind, wanted in (("ipv4", v4 + max(8, v4 // 10)), ("ipv6", v6 + 8)):
             pid = len(self.pools) + 1
             self.pools[pid] = {"id": pid, "name": f"{node['name']} {'IPv4' if kind == 'ipv4' else 'IPv6'}",

@@ -826,7 +826,7 @@ class HetznerSim(SimApp):
 
     def _next_ipv4(self) -> str:
         self._ip_counter += 1 + self._rng.randrange(2)
-        pools = (ipaddress.ip_network("198.18.0.0/15"), ipaddress.ip_network("100.64.0.0/10"))
+        pools = (ipaddress.ip_network("198.18.0.0/15"), ipaddress.ip_network("100.64.0.0/11"))  # Convoy has 100.96/11
         index = self._ip_counter
         for pool in pools:
             if index < pool.num_addresses - 2:

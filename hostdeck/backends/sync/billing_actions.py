@@ -49,6 +49,14 @@ def password_meaning(kind: str | None) -> str:
     return "panel login password" if kind in PASSWORD_CHANGED else "service password (what the module changes)"
 
 
+def customer_label(name: object, client_id: object) -> str:
+    """How a confirmation names whom it acts for: "Ana Lima · client #7" (or what of it is known)."""
+    who, cid = str(name or "").strip(), str(client_id or "").strip()
+    if who and cid:
+        return f"{who} · client #{cid}"
+    return who or (f"client #{cid}" if cid else "")
+
+
 def change_password_title(kind: str | None) -> str:
     if kind in ROOT_RESETTING_KINDS:
         return "Change root password through WHMCS"
@@ -66,6 +74,7 @@ class ActionRoute:
     available: bool
     reason: str = ""            # why not available, or what the direct route leaves behind
     title: str = ""             # the menu's short name
+    customer: str = ""          # the billing route's confirmation: "Ana Lima · client #7 · service #123"
 
     def as_dict(self) -> dict[str, Any]:
         return {"action": self.action, "route": self.route, "label": self.label, "title": self.title,
@@ -73,10 +82,15 @@ class ActionRoute:
 
 
 def routes(server: Server, link: ServiceLink | None, action: str | None = None, *,
-           kind: str | None = None) -> list[ActionRoute]:
+           kind: str | None = None, client_name: str | None = None) -> list[ActionRoute]:
     """Both routes of each action (or of `action`) for the action menu; the billing route first. `kind`: the server
-    backend's kind, which decides what a password change through WHMCS really changes."""
+    backend's kind, which decides what a password change through WHMCS really changes; `client_name`: the name of the
+    linked service's client, for the confirmation."""
     out = []
+    customer = ""
+    if link is not None:
+        customer = " · ".join(part for part in (customer_label(client_name, link.client_id),
+                                                f"service #{link.service_id}") if part)
     for name in ([action] if action else ACTIONS):
         title = change_password_title(kind) if name == "change_password" else TITLES[name]
         what = title.removesuffix(" through WHMCS").lower()
@@ -87,7 +101,7 @@ def routes(server: Server, link: ServiceLink | None, action: str | None = None, 
         if link is not None:
             after = f"; WHMCS marks service #{link.service_id} {AFTER[name]}" if AFTER[name] else ""
             out.append(ActionRoute(name, "billing", f"{what} through WHMCS (service #{link.service_id}, "
-                                   f"{MODULE[name]}){after}", True, True, why, title=title))
+                                   f"{MODULE[name]}){after}", True, True, why, title=title, customer=customer))
         else:
             out.append(ActionRoute(name, "billing", f"{what} through WHMCS", True, False,
                                    f"server {server.name} has no linked WHMCS service: link one first", title=title))
@@ -117,8 +131,8 @@ class BillingActions:
     def kind_of(self, server: Server) -> str | None:
         return getattr(self.links.adapters.get(server.backend), "kind", None)
 
-    def routes(self, server: Server, action: str | None = None) -> list[ActionRoute]:
-        return routes(server, self.links.link_of(server), action, kind=self.kind_of(server))
+    def routes(self, server: Server, action: str | None = None, client_name: str | None = None) -> list[ActionRoute]:
+        return routes(server, self.links.link_of(server), action, kind=self.kind_of(server), client_name=client_name)
 
     async def suspend(self, server: Server, reason: str = "") -> ModuleResult:
         """ModuleSuspend of the linked service; returns the adapter's ModuleResult (its `service` read afterwards)."""

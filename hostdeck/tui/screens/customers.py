@@ -14,6 +14,7 @@ from collections.abc import Coroutine
 from datetime import UTC
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 from typing import Any
 
 from textual.app import ComposeResult
@@ -38,6 +39,9 @@ from .customer_details import match_row
 from .customer_details import render
 from .grid_screen import GridLayout
 from .grid_screen import GridScreen
+
+if TYPE_CHECKING:
+    from hostdeck.backends.models import Server
 
 MUTATING = frozenset({"sso", "reset_password", "reboot", "suspend", "unsuspend"})
 PLACEHOLDER = "search: name, company, e-mail, domain, IP, server name or id, service id, invoice number"
@@ -255,7 +259,9 @@ class CustomersScreen(GridScreen):
                 out.append((adapter, server))
         return out
 
-    def _server_action(self, capability: Any, verb: str, act: Callable[[Any, dict[str, Any]], None]) -> None:
+    def _server_action(self, capability: Any, verb: str, act: Callable[[Any, Server], None]) -> None:
+        """Choose one of the customer's servers that can do it, read it from its provider (the confirmation shows the
+        call with the real id), then `act` on it."""
         view = self._customer()
         if view is None:
             return
@@ -264,8 +270,17 @@ class CustomersScreen(GridScreen):
             self.notify(f"{view.client.get('name')} has no linked server that can {verb}.", severity="warning",
                         timeout=5, markup=False)
             return
-        self._choose([(f"{server['backend']}/{server.get('name') or server['id']}", partial(act, adapter, server))
+
+        def read(adapter: Any, server: dict[str, Any]) -> None:
+            self._run(self._read_then(adapter, str(server["id"]), act), f"Read {server.get('name') or server['id']}",
+                      backend=adapter.name)
+
+        self._choose([(f"{server['backend']}/{server.get('name') or server['id']}", partial(read, adapter, server))
                       for adapter, server in found], f"{verb.capitalize()} which server?")
+
+    async def _read_then(self, adapter: Any, server_id: str, act: Callable[[Any, Server], None]) -> None:
+        await self.app.backends_ready()
+        act(adapter, await adapter.get_server(server_id))
 
     def _confirm(self, title: str, backend: str, target: str, call: str, then: Callable[[], None], *,
                  typed: str | None = None) -> None:
@@ -278,27 +293,33 @@ class CustomersScreen(GridScreen):
                 self.notify(f"{title.rstrip('?')}: cancelled.", timeout=3, markup=False)
 
         self.app.push_screen(ConfirmDialog(title, backend=backend, target=target, call=call, require_text=typed,
-                                           warning="" if typed is None else "The old password stops working."),
-                             done)
+                                           warning="" if typed is None else "The old password stops working.",
+                                           customer=self._customer_line()), done)
 
     def _who(self) -> str:
         return str(self.view.client.get("name") or self.view.client.get("id")) if self.view else "the customer"
 
+    def _customer_line(self) -> str:
+        """Who the confirmation acts for: the client's name and id ("Ana Lima · client #7")."""
+        from hostdeck.backends.sync.billing_actions import customer_label
+
+        client = self.view.client if self.view else {}
+        return customer_label(client.get("name"), client.get("id"))
+
     def action_sso(self) -> None:
         from hostdeck.backends.contract import Capability
 
-        def ask(adapter: Any, server: dict[str, Any]) -> None:
-            self._confirm(f"Log in to the panel as {self._who()}?", adapter.name, server.get("name") or server["id"],
-                          "a one-time login link (valid 15 s)", lambda: self._run(
-                              self._sso(adapter, server), f"Log in as {self._who()}", backend=adapter.name),
-                          typed=None)
+        def ask(adapter: Any, server: Server) -> None:
+            self._confirm(f"Log in to the panel as {self._who()}?", adapter.name, f"{server.name} (id {server.id})",
+                          adapter.describe_call(Capability.SSO, server) or "a one-time login link (valid 15 s)",
+                          lambda: self._run(self._sso(adapter, server), f"Log in as {self._who()}",
+                                            backend=adapter.name), typed=None)
 
         self._server_action(Capability.SSO, "log in to its panel", ask)
 
-    async def _sso(self, adapter: Any, server: dict[str, Any]) -> None:
+    async def _sso(self, adapter: Any, found: Server) -> None:
         from ..dialogs.secret import SecretDialog
 
-        found = await adapter.get_server(str(server["id"]))
         link = (await adapter.sso_url(found)).url or ""
         try:
             self.app.open_url(link)
@@ -311,39 +332,39 @@ class CustomersScreen(GridScreen):
     def action_reset_password(self) -> None:
         from hostdeck.backends.contract import Capability
 
-        def ask(adapter: Any, server: dict[str, Any]) -> None:
-            name = str(server.get("name") or server["id"])
-            self._confirm(f"Reset the root password of {self._who()}'s {name}?", adapter.name, name,
-                          adapter.describe_call(Capability.RESET_PASSWORD),
+        def ask(adapter: Any, server: Server) -> None:
+            name = server.name
+            self._confirm(f"Reset the root password of {self._who()}'s {name}?", adapter.name,
+                          f"{name} (id {server.id})", adapter.describe_call(Capability.RESET_PASSWORD, server),
                           lambda: self._run(self._reset(adapter, server), f"Reset the password of {name}",
                                             backend=adapter.name), typed=name)
 
         self._server_action(Capability.RESET_PASSWORD, "reset a password", ask)
 
-    async def _reset(self, adapter: Any, server: dict[str, Any]) -> None:
+    async def _reset(self, adapter: Any, server: Server) -> None:
         from ..dialogs.secret import SecretDialog
 
-        result = await adapter.reset_password(str(server["id"]))
-        self.app.push_screen(SecretDialog(f"New root password for {server.get('name')}", backend=adapter.name,
-                                          target=str(server.get("name")), secret=result.secret, note=result.note))
+        result = await adapter.reset_password(server.id)
+        self.app.push_screen(SecretDialog(f"New root password for {server.name}", backend=adapter.name,
+                                          target=server.name, secret=result.secret, note=result.note))
 
     def action_reboot(self) -> None:
         from hostdeck.backends.contract import Capability
         from hostdeck.backends.contract import PowerAction
 
-        def ask(adapter: Any, server: dict[str, Any]) -> None:
-            name = str(server.get("name") or server["id"])
-            self._confirm(f"Reboot {self._who()}'s {name}?", adapter.name, name,
-                          adapter.describe_call(Capability.REBOOT, action=PowerAction.REBOOT),
+        def ask(adapter: Any, server: Server) -> None:
+            name = server.name
+            self._confirm(f"Reboot {self._who()}'s {name}?", adapter.name, f"{name} (id {server.id})",
+                          adapter.describe_call(Capability.REBOOT, server, PowerAction.REBOOT),
                           lambda: self._run(self._reboot(adapter, server), f"Reboot {name}", backend=adapter.name))
 
         self._server_action(Capability.REBOOT, "reboot", ask)
 
-    async def _reboot(self, adapter: Any, server: dict[str, Any]) -> None:
+    async def _reboot(self, adapter: Any, server: Server) -> None:
         from hostdeck.backends.contract import PowerAction
 
-        await adapter.power(str(server["id"]), PowerAction.REBOOT)
-        self.notify(f"{server.get('name')}: reboot done.", timeout=4, markup=False)
+        await adapter.power(server.id, PowerAction.REBOOT)
+        self.notify(f"{server.name}: reboot done.", timeout=4, markup=False)
 
     def action_suspend(self) -> None:
         self._service_action("suspend", ("Active",))

@@ -47,7 +47,9 @@ class ServerActions(GridScreen):
             return None
         from hostdeck.backends.sync.billing_actions import routes
 
-        return routes(server, links.link_of(server), kind=getattr(links.adapters.get(server.backend), "kind", None))
+        link = links.link_of(server)
+        client = self.billing_snapshot.client_name(link.client_id) if link and link.client_id else None
+        return routes(server, link, kind=getattr(links.adapters.get(server.backend), "kind", None), client_name=client)
 
     def action_copy_ip(self) -> None:
         server = self.selected
@@ -106,9 +108,13 @@ class ServerActions(GridScreen):
             from .prices import backups_note
 
             warning = backups_note(server)
+        customer = server.billing_link or ""
+        if action_id.startswith("billing_"):  # the customer the module acts for, by name and client id
+            customer = next((r.customer for r in self._routes(server) or [] if r.route == "billing"
+                             and f"billing_{r.action}" == action_id and r.customer), customer)
         dialog = ConfirmDialog(f"{item.label}?", backend=server.backend, target=f"{server.name} (id {server.id})",
                                call=item.call, confirm_label=item.label, require_text=server.name if typed else None,
-                               warning=warning, customer=server.billing_link or "")
+                               warning=warning, customer=customer)
         self.app.push_screen(dialog, lambda ok: self._execute(item, server) if ok else None)
 
     def run_form(self, item: MenuAction, server: Server) -> None:
