@@ -1,0 +1,103 @@
+"""At 80x24, the smallest terminal people use: every dialog's buttons are on the screen whole, however long the
+dialog, and the add form's no-keyring answer and its way out are visible as the form opens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button
+
+from hostdeck.backends.kinds import kind_named
+from hostdeck.tui.dialogs.add_backend import AddBackendDialog
+from hostdeck.tui.dialogs.bulk_confirm import BulkConfirmDialog
+from hostdeck.tui.dialogs.bulk_summary import BulkSummaryDialog
+from hostdeck.tui.dialogs.bulk_summary import TargetOutcome
+from hostdeck.tui.dialogs.change_type import ChangeTypeDialog
+from hostdeck.tui.dialogs.labels import LabelsDialog
+from hostdeck.tui.dialogs.rebuild import RebuildDialog
+from hostdeck.tui.dialogs.rescue import RescueDialog
+
+from .day2_support import CHOICES
+from .day2_support import IMAGES
+from .day2_support import DialogApp
+from .day2_support import server
+from .settling import settle
+
+SMALL = (80, 24)
+
+
+def whole_on_screen(screen: Screen, widget: Widget) -> bool:
+    """Drawn in full: nothing of it is clipped by its containers or the screen's edge."""
+    geometry = screen.find_widget(widget)
+    return geometry.visible_region == geometry.region and geometry.region.bottom <= screen.size.height
+
+
+def shown_buttons(screen: Screen) -> list[Button]:
+    return [b for b in screen.query("#dialog-buttons Button").results(Button) if b.display]
+
+
+def many_outcomes() -> list[TargetOutcome]:
+    return [TargetOutcome("hz", f"web-{i}", "Ana Lima", i % 3 != 0, "done" if i % 3 else "it is locked")
+            for i in range(40)]
+
+
+DIALOGS = {
+    "bulk confirm": lambda: BulkConfirmDialog("Push 40 clients to the VPS panel", backend="vps",
+                                              counts="40 would create", headers=["email", "name", "change"],
+                                              rows=[[f"c{i}@example.com", f"Client {i}", "create"] for i in range(40)]),
+    "bulk summary": lambda: BulkSummaryDialog("Reboot: 40 servers", many_outcomes()),
+    "rebuild": lambda: RebuildDialog(server(), IMAGES),
+    "change type": lambda: ChangeTypeDialog(server(), CHOICES),
+    "labels": lambda: LabelsDialog(server()),
+    "rescue": lambda: RescueDialog(server(), ["ana@laptop", "ops-2026"]),
+}
+
+
+@pytest.mark.parametrize("name", DIALOGS)
+async def test_the_buttons_of_each_dialog_are_whole_at_80x24(name):
+    app = DialogApp(DIALOGS[name]())
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        buttons = shown_buttons(app.screen)
+        assert buttons, name
+        assert all(whole_on_screen(app.screen, b) for b in buttons), [(b.id, app.screen.find_widget(b).region)
+                                                                       for b in buttons]
+
+
+async def test_the_sync_push_confirmation_shows_its_buttons_at_80x24(sync_app):
+    app = sync_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BulkConfirmDialog) and len(app.screen.rows) == 40
+        assert [b.id for b in shown_buttons(app.screen)] == ["cancel", "confirm"]
+        assert all(whole_on_screen(app.screen, b) for b in shown_buttons(app.screen))
+
+
+@pytest.mark.parametrize("kind", ["hetzner", "whmcs", "cloudpanel", "vpspanel"])
+async def test_the_add_form_buttons_are_whole_at_80x24(kind, memory_keyring):
+    app = DialogApp(AddBackendDialog(kind_named(kind), Path("/nonexistent/config.toml")))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        assert all(whole_on_screen(app.screen, b) for b in shown_buttons(app.screen))
+        assert whole_on_screen(app.screen, app.screen.focused)  # the first field, ready for typing
+
+
+async def test_without_a_keyring_the_opened_form_says_so_and_offers_the_file_at_80x24(no_keyring):
+    app = DialogApp(AddBackendDialog(kind_named("hetzner"), Path("/nonexistent/config.toml")))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        dialog = app.screen
+        status = dialog.query_one("#add-status")
+        said = str(status.render())
+        assert said.startswith("No usable keyring") and "HOSTDECK_SECRET_HZ_TOKEN" in said
+        assert "Nothing was saved" not in said  # nothing was tried yet
+        assert "could not be stored" in said
+        assert dialog.find_widget(status).visible_region.height >= 5  # its start and first ways out are read
+        file_button = dialog.query_one("#file-store", Button)
+        assert file_button.display and whole_on_screen(dialog, file_button)
+        assert whole_on_screen(dialog, dialog.focused)
