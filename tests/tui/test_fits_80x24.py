@@ -101,3 +101,39 @@ async def test_without_a_keyring_the_opened_form_says_so_and_offers_the_file_at_
         file_button = dialog.query_one("#file-store", Button)
         assert file_button.display and whole_on_screen(dialog, file_button)
         assert whole_on_screen(dialog, dialog.focused)
+
+
+WELCOME_CONFIG = "/home/ana/.config/hostdeck/config.toml"
+
+
+async def test_the_welcome_screen_shows_all_seven_kinds_and_the_demo_hint_at_80x24(tmp_path, monkeypatch):
+    from textual.widgets import OptionList
+
+    from .onboarding_app import app_without_config
+
+    app = app_without_config(tmp_path, monkeypatch, config_file=WELCOME_CONFIG)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        kinds = screen.query_one(OptionList)
+        assert kinds.option_count == 7
+        assert whole_on_screen(screen, kinds) and whole_on_screen(screen, screen.query_one("#welcome-demo"))
+        assert whole_on_screen(screen, screen.query_one("#welcome-config"))
+        await pilot.press(*["down"] * 6)
+        assert kinds.get_option_at_index(kinds.highlighted).id == "vpspanel"
+        assert whole_on_screen(screen, kinds)
+
+
+async def test_on_a_shorter_terminal_the_welcome_page_scrolls_to_the_highlighted_kind(tmp_path, monkeypatch):
+    from textual.widgets import OptionList
+
+    from .onboarding_app import app_without_config
+
+    app = app_without_config(tmp_path, monkeypatch, config_file=WELCOME_CONFIG)
+    async with app.run_test(size=(80, 16)) as pilot:
+        await settle(app, pilot)
+        kinds = app.screen.query_one(OptionList)
+        await pilot.press(*["down"] * 6)
+        await pilot.pause()
+        assert kinds.get_option_at_index(kinds.highlighted).id == "vpspanel"
+        assert whole_on_screen(app.screen, kinds)
