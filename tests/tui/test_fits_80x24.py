@@ -137,3 +137,50 @@ async def test_on_a_shorter_terminal_the_welcome_page_scrolls_to_the_highlighted
         await pilot.pause()
         assert kinds.get_option_at_index(kinds.highlighted).id == "vpspanel"
         assert whole_on_screen(app.screen, kinds)
+
+
+def long_menu() -> list:
+    from hostdeck.tui.dialogs.action_menu import MenuAction
+
+    actions = [MenuAction(f"act-{i}", f"Action {i}", f"POST /servers/1/actions/act-{i}") for i in range(14)]
+    actions += [MenuAction(f"off-{i}", f"Missing {i}", "", unavailable=f"this backend has no act {i}") for i in range(3)]
+    return actions
+
+
+@pytest.mark.parametrize("keys", [("end",), ("G",)])
+async def test_end_in_the_action_menu_reaches_the_last_item_and_shows_it_at_80x24(keys):
+    from textual.widgets import OptionList
+
+    from hostdeck.tui.dialogs.action_menu import ActionMenu
+
+    app = DialogApp(ActionMenu("web-7 on hz", long_menu()))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        menu = app.screen.query_one("#action-list", OptionList)
+        assert whole_on_screen(app.screen, menu)  # the list scrolls itself: its cursor is never clipped away
+        await pilot.press(*keys)
+        await pilot.pause()
+        assert menu.get_option_at_index(menu.highlighted).id == "act-13"  # the last one that can be chosen
+        assert menu.max_scroll_y > 0 and menu.scroll_y == menu.max_scroll_y  # the unavailable ones below are read
+        await pilot.press("home")
+        await pilot.pause()
+        assert menu.highlighted == 0 and menu.scroll_y == 0
+
+
+async def test_the_servers_action_menu_fits_and_end_reaches_its_end_at_80x24(app_factory):
+    from textual.widgets import OptionList
+
+    from hostdeck.tui.dialogs.action_menu import ActionMenu
+
+    app = app_factory(servers=5)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ActionMenu)
+        menu = app.screen.query_one("#action-list", OptionList)
+        await pilot.press("end")
+        await pilot.pause()
+        assert whole_on_screen(app.screen, menu) and menu.scroll_y == menu.max_scroll_y
+        last_enabled = max(i for i in range(menu.option_count) if not menu.get_option_at_index(i).disabled)
+        assert menu.highlighted == last_enabled
