@@ -184,3 +184,33 @@ async def test_the_servers_action_menu_fits_and_end_reaches_its_end_at_80x24(app
         assert whole_on_screen(app.screen, menu) and menu.scroll_y == menu.max_scroll_y
         last_enabled = max(i for i in range(menu.option_count) if not menu.get_option_at_index(i).disabled)
         assert menu.highlighted == last_enabled
+
+
+def footer_keys(screen: Screen) -> list[tuple[str, str]]:
+    from textual.widgets._footer import FooterKey
+
+    return [(k.key_display, k.description) for k in screen.query(FooterKey) if k.region.width]
+
+
+async def test_the_customers_footer_keeps_keys_and_quit_while_the_search_box_has_focus(billing_app):
+    from hostdeck.tui.dialogs.help import HelpScreen
+    from hostdeck.tui.screens.customers import CustomersScreen
+
+    app = billing_app("customers")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CustomersScreen) and screen.focused.id == "filter"
+        shown = footer_keys(screen)
+        assert [d for _k, d in shown[:2]] == ["Keys", "Quit"], shown  # keys that work while typing, first
+        assert [k for k, _d in shown[:2]] == ["f1", "^q"]
+        await pilot.press("q")
+        assert screen.query_one("#filter").value == "q"  # typed, as a search
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        screen.grid.focus()
+        await pilot.pause()
+        assert footer_keys(screen)[:2] == [("?", "Keys"), ("q", "Quit")]  # off the search box: the usual keys
