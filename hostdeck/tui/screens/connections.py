@@ -50,6 +50,20 @@ def _where(adapter) -> str:
     return ""
 
 
+def spoken(value: object) -> str:
+    """A test report's value as people write it: `limit=3600, remaining=3597`, yes/no, — for nothing."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={spoken(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(spoken(v) for v in value)
+    if isinstance(value, float):  # never 1.79661e+09: an epoch time is written out
+        return str(int(value)) if value.is_integer() else f"{value:.3f}".rstrip("0")
+    return str(value)
+
 class ConnectionsScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#connections-table"
     BINDINGS = keys("connections", """
@@ -119,7 +133,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
             lines.append(as_text(f"last test: {'ok' if report.ok else 'failed'}" + (f" — {report.error}" if report.error else ""),
                                  limit=DETAIL_LIMIT, multiline=True))
             for key, value in report.details.items():
-                lines.append(as_text(f"{key}: {value}", limit=DETAIL_LIMIT))
+                lines.append(as_text(f"{key}: {spoken(value)}", limit=DETAIL_LIMIT))
         self.query_one("#connection-detail", Static).update(Text("\n").join(lines))
 
     def _selected(self) -> str | None:
