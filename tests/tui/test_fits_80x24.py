@@ -16,7 +16,12 @@ from hostdeck.tui.dialogs.bulk_confirm import BulkConfirmDialog
 from hostdeck.tui.dialogs.bulk_summary import BulkSummaryDialog
 from hostdeck.tui.dialogs.bulk_summary import TargetOutcome
 from hostdeck.tui.dialogs.change_type import ChangeTypeDialog
+from hostdeck.tui.dialogs.confirm import ConfirmDialog
+from hostdeck.tui.dialogs.image import ImageDialog
+from hostdeck.tui.dialogs.iso import IsoDialog
 from hostdeck.tui.dialogs.labels import LabelsDialog
+from hostdeck.tui.dialogs.protect import ProtectDialog
+from hostdeck.tui.dialogs.rdns import RdnsDialog
 from hostdeck.tui.dialogs.rebuild import RebuildDialog
 from hostdeck.tui.dialogs.rescue import RescueDialog
 
@@ -53,6 +58,14 @@ DIALOGS = {
     "change type": lambda: ChangeTypeDialog(server(), CHOICES),
     "labels": lambda: LabelsDialog(server()),
     "rescue": lambda: RescueDialog(server(), ["ana@laptop", "ops-2026"]),
+    "protect": lambda: ProtectDialog(server(delete_protected=True,
+                                            raw={"protection": {"delete": True, "rebuild": False}})),
+    "image": lambda: ImageDialog(server()),
+    "iso": lambda: IsoDialog(server(), [f"image-{i}.iso" for i in range(30)]),
+    "rdns": lambda: RdnsDialog(server(), [("203.0.113.7", "web-7.example.com"), ("2001:db8:7::1", None)]),
+    "type the name": lambda: ConfirmDialog("Delete web-7", backend="hz", target="web-7", call="DELETE /servers/4711",
+                                           warning="This cannot be undone. " * 8, confirm_label="Delete",
+                                           require_text="web-7", customer="Ana Lima · #1200 Active"),
 }
 
 
