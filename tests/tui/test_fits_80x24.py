@@ -78,6 +78,7 @@ async def test_the_buttons_of_each_dialog_are_whole_at_80x24(name):
         assert buttons, name
         assert all(whole_on_screen(app.screen, b) for b in buttons), [(b.id, app.screen.find_widget(b).region)
                                                                        for b in buttons]
+        assert whole_on_screen(app.screen, app.screen.query_one("#dialog-title"))  # what is asked stays in view
 
 
 async def test_the_sync_push_confirmation_shows_its_buttons_at_80x24(sync_app):
@@ -89,6 +90,8 @@ async def test_the_sync_push_confirmation_shows_its_buttons_at_80x24(sync_app):
         assert isinstance(app.screen, BulkConfirmDialog) and len(app.screen.rows) == 40
         assert [b.id for b in shown_buttons(app.screen)] == ["cancel", "confirm"]
         assert all(whole_on_screen(app.screen, b) for b in shown_buttons(app.screen))
+        assert whole_on_screen(app.screen, app.screen.query_one("#dialog-title"))
+        assert whole_on_screen(app.screen, app.screen.query_one("#bulk-counts"))
 
 
 @pytest.mark.parametrize("kind", ["hetzner", "whmcs", "cloudpanel", "vpspanel"])
@@ -248,3 +251,12 @@ async def test_the_connection_detail_shows_the_rate_limit_without_python_reprs(a
         detail = str(app.screen.query_one("#connection-detail").render())
         assert "rate_limit: limit=3600, remaining=" in detail
         assert "{" not in detail and "'" not in detail and "True" not in detail and "None" not in detail
+
+
+@pytest.mark.parametrize("name", ["bulk confirm", "bulk summary"])
+async def test_a_bulk_dialog_shows_its_counts_and_scrolls_only_its_list_at_80x24(name):
+    app = DialogApp(DIALOGS[name]())
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        assert whole_on_screen(app.screen, app.screen.query_one("#bulk-counts"))
+        assert whole_on_screen(app.screen, app.screen.query_one("#bulk-items"))

@@ -49,3 +49,14 @@ def test_welcome_screen_at_80x24(snap_compare, tmp_path, monkeypatch):
 
     assert snap_compare(app_without_config(tmp_path, monkeypatch, config_file=CONFIG_FILE), terminal_size=(80, 24),
                         run_before=run_before)
+
+
+def test_add_form_without_a_keyring_at_80x24(snap_compare, tmp_path, monkeypatch, no_keyring):
+    """The smallest terminal: the first field, the start of the no-keyring answer and all three buttons."""
+    async def run_before(pilot):
+        await settle(pilot.app, pilot)
+        await pilot.press("enter")  # Hetzner Cloud
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app_without_config(tmp_path, monkeypatch, config_file=CONFIG_FILE), terminal_size=(80, 24),
+                        run_before=run_before)
