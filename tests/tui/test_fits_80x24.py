@@ -232,15 +232,6 @@ async def test_the_customers_footer_keeps_keys_and_quit_while_the_search_box_has
         assert footer_keys(screen)[:2] == [("?", "Keys"), ("q", "Quit")]  # off the search box: the usual keys
 
 
-def test_report_values_are_written_as_people_write_them():
-    from hostdeck.tui.screens.connections import spoken
-
-    assert spoken({"limit": 3600, "remaining": 3597, "reset": None}) == "limit=3600, remaining=3597, reset=—"
-    assert (spoken(True), spoken(False), spoken(None), spoken([]), spoken("")) == ("yes", "no", "—", "—", "—")
-    assert spoken(["default", "php-8.3"]) == "default, php-8.3" and spoken(0.25) == "0.25" and spoken(0) == "0"
-    assert spoken(1796610608.0) == "1796610608"
-
-
 async def test_the_connection_detail_shows_the_rate_limit_without_python_reprs(app_factory):
     app = app_factory(initial_mode="connections")
     async with app.run_test(size=SMALL) as pilot:

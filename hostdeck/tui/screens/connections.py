@@ -16,6 +16,7 @@ from hostdeck.backends.errors import ConfigError
 from hostdeck.backends.errors import SecretError
 from hostdeck.backends.models import ConnectionReport
 from hostdeck.backends.secrets import env_name
+from hostdeck.cli.output import plain
 
 from ..dialogs.add_backend import KindDialog
 from ..dialogs.confirm import ConfirmDialog
@@ -49,20 +50,6 @@ def _where(adapter) -> str:
         return f"ssh://{adapter.config.option('user', 'root')}@{host}:{adapter.config.option('port', 22)}"
     return ""
 
-
-def spoken(value: object) -> str:
-    """A test report's value as people write it: `limit=3600, remaining=3597`, yes/no, — for nothing."""
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={spoken(v)}" for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(spoken(v) for v in value)
-    if isinstance(value, float):  # never 1.79661e+09: an epoch time is written out
-        return str(int(value)) if value.is_integer() else f"{value:.3f}".rstrip("0")
-    return str(value)
 
 class ConnectionsScreen(ReportsFailures, Screen):
     AUTO_FOCUS = "#connections-table"
@@ -133,7 +120,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
             lines.append(as_text(f"last test: {'ok' if report.ok else 'failed'}" + (f" — {report.error}" if report.error else ""),
                                  limit=DETAIL_LIMIT, multiline=True))
             for key, value in report.details.items():
-                lines.append(as_text(f"{key}: {spoken(value)}", limit=DETAIL_LIMIT))
+                lines.append(as_text(f"{key}: {plain(value)}", limit=DETAIL_LIMIT))  # as the CLI writes it
         self.query_one("#connection-detail", Static).update(Text("\n").join(lines))
 
     def _selected(self) -> str | None:
