@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hostdeck.tui.dialogs.help import HelpScreen
 from hostdeck.tui.screens.servers.screen import ServersScreen
 
@@ -92,3 +94,22 @@ async def test_theme_from_config_and_a_bad_theme_is_explained(app_factory):
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
         assert any("no-such-theme" in n.message and "Fix" in n.message for n in app._notifications)
+
+
+@pytest.mark.parametrize("width", [80, 160])
+async def test_the_keys_screen_shows_each_binding_id_on_screen(app_factory, width):
+    from textual.widgets import DataTable
+
+    app = app_factory()
+    async with app.run_test(size=(width, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.query_one("#help-table", DataTable)
+        columns = list(table.columns.values())
+        assert [str(c.label) for c in columns[:2]] == ["key", "binding id"]
+        shown_until = sum(c.get_render_width(table) for c in columns[:2])
+        assert table.scroll_x == 0 and shown_until <= table.scrollable_content_region.width
+        ids = [table.get_row_at(i)[1] for i in range(table.row_count)]
+        assert "servers.filter" in ids and "app.quit" in ids
+        assert "[keymap]" in str(app.screen.query_one("#dialog-warning").render())  # text, not markup

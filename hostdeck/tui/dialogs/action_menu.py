@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from hostdeck.backends.actions import Confirm
 
+from ..keys import keys
 from ..safe_text import as_text
 from ..safe_text import visible
 
@@ -30,6 +31,26 @@ class MenuAction:
     unavailable: str | None = None  # reason; shown, not selectable
     confirm: Confirm = Confirm.NONE
     form: str | None = None  # the dialog that asks for the change (and stands for the confirmation)
+
+
+class ActionList(OptionList):
+    """End (or G) goes to the last action, Home (or g) to the first, and scrolls the whole of it into view: a last
+    action that is unavailable cannot be highlighted, but its reason is read."""
+
+    BINDINGS = keys("menu", """
+        end   bottom     last   [Last action]
+        G     vi_bottom  last   [Last action]
+        home  top        first  [First action]
+        g     vi_top     first  [First action]
+    """)
+
+    def action_last(self) -> None:
+        super().action_last()
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    def action_first(self) -> None:
+        super().action_first()
+        self.call_after_refresh(self.scroll_home, animate=False, immediate=True)
 
 
 class ActionMenu(ModalScreen[str | None]):
@@ -54,7 +75,7 @@ class ActionMenu(ModalScreen[str | None]):
             options.append(Option(prompt, id=a.id, disabled=a.unavailable is not None))
         with Vertical(id="dialog-box"):
             yield Label(as_text(self.title_text, limit=LIMIT), id="dialog-title")
-            yield OptionList(*options, id="action-list")
+            yield ActionList(*options, id="action-list")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

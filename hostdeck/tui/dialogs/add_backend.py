@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from hostdeck.backends.onboarding import Draft
 
 MESSAGE_LIMIT = 1_500
+AFTER_A_TRY = " Nothing was saved."  # how the no-keyring answer of a save begins its ways out
+BEFORE_A_TRY = " The secrets typed here could not be stored."
 
 
 def kind_options() -> list[Option]:
@@ -79,9 +81,11 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
     """Returns the name saved, or None when cancelled."""
 
     DEFAULT_CSS = """
-    #add-fields { height: auto; max-height: 55vh; }
+    #add-fields { height: auto; }
     #file-store.hidden { display: none; }
     #add-fields .field-label { width: 38; padding-top: 1; }
+    #add-foot { dock: bottom; height: auto; }
+    #add-answer { height: auto; max-height: 7; }
     #add-status { height: auto; }
     """
     busy = False  # a test is under way: Enter again does not start a second one
@@ -112,15 +116,17 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
                 for secret in self.kind.secrets:
                     yield from self._row(f"secret-{secret.key}", secret.label + ("" if secret.required else " (optional)"),
                                          "", placeholder=f"hidden{keep}", password=True)
-                # inside the scroll: a long answer (no keyring, a failed test) never pushes the buttons off the screen
                 yield Static(Text.assemble("Saved to ", as_text(str(self.config_file)), " (0600); secrets go to the "
                                            "OS keyring (or a secrets file, if you choose it), never to the config. "
                                            "The connection is tested first."), id="dialog-body")
-                yield Static("", id="add-status")
-            with Horizontal(id="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Use a secrets file", id="file-store", classes="hidden")
-                yield Button("Test and save", id="save", variant="primary")
+            # docked under the fields: the answer (no keyring, a failed test) and the buttons stay on the screen
+            with Vertical(id="add-foot"):
+                with VerticalScroll(id="add-answer"):
+                    yield Static("", id="add-status")
+                with Horizontal(id="dialog-buttons"):
+                    yield Button("Cancel", id="cancel")
+                    yield Button("Use a secrets file", id="file-store", classes="hidden")
+                    yield Button("Test and save", id="save", variant="primary")
 
     def _row(self, ident: str, label: str, value: str, *, placeholder: str = "", password: bool = False,
              disabled: bool = False) -> ComposeResult:
@@ -161,7 +167,8 @@ class AddBackendDialog(ReportsFailures, ButtonKeys[str | None]):
             return {}
 
     def _no_keyring(self, text: str) -> None:
-        self._say(text, error=True, scroll=False)
+        """Said as the form opens: nothing was tried yet, so the words are about what would happen."""
+        self._say(text.replace(AFTER_A_TRY, BEFORE_A_TRY), error=True, scroll=False)
         self.query_one("#file-store", Button).remove_class("hidden")
 
     @on(Button.Pressed, "#file-store")

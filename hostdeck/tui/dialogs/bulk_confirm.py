@@ -38,7 +38,7 @@ class BulkConfirmDialog(Dialog[bool]):
     SUBMIT = "#confirm"
     CANCELLED = False
     DEFAULT_CSS = """
-    BulkConfirmDialog #bulk-items { height: auto; max-height: 16; border: round $primary-darken-1; }
+    BulkConfirmDialog #bulk-items { height: auto; max-height: 35vh; border: round $primary-darken-1; }
     BulkConfirmDialog #bulk-counts { margin-bottom: 1; }
     """
 

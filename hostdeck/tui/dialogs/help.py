@@ -37,12 +37,13 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog-box", classes="wide"):
             yield Label("Keys", id="dialog-title")
             table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("key", "action", "binding id")
-            for row in self.rows:
-                table.add_row(*row)
+            # the id before the action: an action's help is long, and the id is what a keymap needs to be seen
+            table.add_columns("key", "binding id", "action")
+            for key, action, ident in self.rows:
+                table.add_row(key, ident, action)
             yield table
             yield Static(Text.assemble("Backends in the top bar: ", legend()), id="health-legend")
-            yield Static("Remap any key in the config: [keymap] \"binding.id\" = \"keys\".", id="dialog-warning")
+            yield Static(Text('Remap any key in the config: [keymap] "binding.id" = "keys".'), id="dialog-warning")
 
     def action_close(self) -> None:
         self.dismiss(None)

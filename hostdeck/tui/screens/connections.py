@@ -16,6 +16,7 @@ from hostdeck.backends.errors import ConfigError
 from hostdeck.backends.errors import SecretError
 from hostdeck.backends.models import ConnectionReport
 from hostdeck.backends.secrets import env_name
+from hostdeck.cli.output import plain
 
 from ..dialogs.add_backend import KindDialog
 from ..dialogs.confirm import ConfirmDialog
@@ -119,7 +120,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
             lines.append(as_text(f"last test: {'ok' if report.ok else 'failed'}" + (f" — {report.error}" if report.error else ""),
                                  limit=DETAIL_LIMIT, multiline=True))
             for key, value in report.details.items():
-                lines.append(as_text(f"{key}: {value}", limit=DETAIL_LIMIT))
+                lines.append(as_text(f"{key}: {plain(value)}", limit=DETAIL_LIMIT))  # as the CLI writes it
         self.query_one("#connection-detail", Static).update(Text("\n").join(lines))
 
     def _selected(self) -> str | None:

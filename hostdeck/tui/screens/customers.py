@@ -32,6 +32,7 @@ from ..format import ago
 from ..keys import keys
 from ..reporting import about
 from ..widgets.footer import KeysFooter
+from ..widgets.footer import KeysWhileTyping
 from ..widgets.grid import Grid
 from ..widgets.topbar import TopBar
 from .customer_details import COLUMNS
@@ -48,7 +49,7 @@ PLACEHOLDER = "search: name, company, e-mail, domain, IP, server name or id, ser
 EMPTY = "Type to search the customers."
 
 
-class CustomersScreen(GridScreen):
+class CustomersScreen(KeysWhileTyping, GridScreen):
     LAYOUT = GridLayout("customer-grid", "customers-body", filter_placeholder=PLACEHOLDER, details="customer-detail",
                         details_placeholder="Select a customer to see everything they have.")
     FILTER_HIDES = False   # the search box is always there
@@ -96,7 +97,7 @@ class CustomersScreen(GridScreen):
         """Read-only mode hides every action that changes something."""
         if action in MUTATING and self.app.read_only:
             return False
-        return True
+        return super().check_action(action, parameters)
 
     # workers: one way in, so every failure is reported ---------------------------------------------------------------
     def _run(self, work: Callable[[], Any] | Coroutine[Any, Any, Any], description: str, *, thread: bool = False,

@@ -11,7 +11,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets import OptionList
@@ -30,9 +30,8 @@ from ..widgets.topbar import TopBar
 if TYPE_CHECKING:
     from hostdeck.backends.config import BackendConfig
 
-ABOUT = ("hostdeck is one terminal console over your hosting systems: servers on Hetzner Cloud, ConvoyPanel and "
-         "Proxmox, billing in WHMCS, sites on CloudPanel, analytics in Matomo and your VPS panel: their state, "
-         "actions, sync and logs in one place.")
+ABOUT = ("One terminal console over your hosting systems: servers on Hetzner Cloud, ConvoyPanel and Proxmox, "
+         "billing in WHMCS, sites on CloudPanel, analytics in Matomo, your VPS panel: state, actions, sync, logs.")
 
 
 def config_file(app: object) -> Path:
@@ -66,9 +65,10 @@ def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], str] | 
 class WelcomeScreen(OnHostdeckApp, Screen[None]):
     AUTO_FOCUS = "#welcome-kinds"
     DEFAULT_CSS = """
-    #welcome { padding: 1 2; height: 1fr; }
+    #welcome { padding: 0 2; height: 1fr; }
     #welcome Static { margin-bottom: 1; }
-    #welcome-kinds { height: auto; max-height: 9; margin-bottom: 1; }
+    #welcome #welcome-add, #welcome #welcome-demo, #welcome #welcome-saved { margin-bottom: 0; }
+    #welcome-kinds { height: auto; }
     """
     BINDINGS = keys("welcome", """
         a  add  add_selected  Add backend
@@ -76,20 +76,25 @@ class WelcomeScreen(OnHostdeckApp, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TopBar("Welcome")
-        with Vertical(id="welcome"):
-            yield Static(Text("Welcome to hostdeck", style="bold"), id="welcome-title")
-            yield Static(ABOUT, id="welcome-about")
+        with VerticalScroll(id="welcome"):  # fits 80x24; a shorter terminal scrolls
+            yield Static(Text.assemble(("Welcome to hostdeck. ", "bold"), ABOUT), id="welcome-about")
             yield Static(Text.assemble("No backends are configured yet. Your config file: ",
                                        as_text(str(config_file(self.app)), "bold"),
                                        " (written for you, mode 0600; secrets go to the OS keyring)."),
                          id="welcome-config")
-            yield Static(Text("Add a backend (Enter); each is tested before it is saved:", style="bold"))
+            yield Static(Text("Add a backend (Enter); each is tested before it is saved:", style="bold"),
+                         id="welcome-add")
             yield OptionList(*kind_options(), id="welcome-kinds")
             yield Static(Text.assemble("Just looking? Quit (q) and start ", ("hostdeck --demo", "bold"),
                                        ": simulated backends, nothing real is touched. The command line does the same: ",
                                        ("hostdeck backend add NAME --kind KIND", "bold"), "."), id="welcome-demo")
             yield Static("", id="welcome-saved")
         yield Footer()
+
+    @on(OptionList.OptionHighlighted)
+    def _keep_the_kinds_in_view(self) -> None:
+        """On a short terminal the page scrolls: the list (and so its highlighted kind) stays on the screen."""
+        self.query_one("#welcome", VerticalScroll).scroll_to_widget(self.query_one(OptionList), animate=False)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
