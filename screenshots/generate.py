@@ -31,6 +31,14 @@ async def main() -> None:
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.2)
 
+            async def confirm_bulk() -> None:
+                """Sync's bulk writes ask first (the list of what they change); the pictures show them done."""
+                from hostdeck.tui.dialogs.bulk_confirm import BulkConfirmDialog
+
+                if isinstance(app.screen, BulkConfirmDialog):
+                    await pilot.click("#confirm")
+                    await settle()
+
             def shot(name: str) -> None:
                 app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
                 print(f"screenshots/{name}.svg")
@@ -129,6 +137,7 @@ async def main() -> None:
             await settle()
             await pilot.press("p")
             await settle()
+            await confirm_bulk()
             await pilot.pause(0.5)
             await settle()
             app.clear_notifications()
@@ -139,6 +148,7 @@ async def main() -> None:
             shot("services")
             await pilot.press("A")
             await settle()
+            await confirm_bulk()
             await settle()
             await pilot.press("d")
             await settle()
