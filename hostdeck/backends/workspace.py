@@ -50,13 +50,27 @@ class Workspace:
     def backend_names(self) -> list[str]:
         return [b.name for b in self.config.backends]
 
-    def add_first_backend(self, backend: BackendConfig) -> None:
-        """The first backend, saved while the app runs (the welcome screen): its adapter is built at its first use.
-        Later ones load at the next start, when every adapter is built and joined together."""
-        if self.config.backends:
-            raise ConfigError("only the first backend is loaded while hostdeck runs.", fix="restart hostdeck to load it.")
+    def add_backend(self, backend: BackendConfig) -> Adapter | None:
+        """A backend saved while the app runs (the welcome screen, Connections' add): built now and joined with the
+        others (a Proxmox backend under a Convoy panel), so its servers are listed without a restart. Returns its
+        adapter, or None while no adapter was built yet (then it is built with the others at their first use)."""
+        if any(b.name == backend.name for b in self.config.backends):
+            raise ConfigError(f"a backend named {backend.name!r} is loaded already.", key=f"backends.{backend.name}",
+                              fix="restart hostdeck to load its changed settings.")
         self.config.backends.append(backend)
-        self._adapters = None
+        if self._adapters is None:
+            return None
+        from .registry import adapter_class
+
+        adapter = adapter_class(backend.kind)(backend, secrets=self.secrets, events=self.events,
+                                              read_only=self.read_only, store=_LazyStore(self),
+                                              **self._adapter_options.get(backend.kind, {}))
+        adapter.rejections = self.rejections
+        self._adapters[backend.name] = adapter
+        for each in self._adapters.values():
+            for joined in each.attach(self._adapters):
+                self.attached[joined] = each.name
+        return adapter
 
     @property
     def adapters(self) -> dict[str, Adapter]:

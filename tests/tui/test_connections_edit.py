@@ -1,5 +1,5 @@
 """Connections adds, edits and removes backends with the welcome screen's form: the config file (comments kept) and
-the keyring change; the running app is told to restart to load the change."""
+the keyring change; a new backend is loaded at once; an edit is read at the next start."""
 
 from __future__ import annotations
 
@@ -101,3 +101,28 @@ async def test_on_an_empty_table_every_key_says_what_to_do(tmp_path, monkeypatch
             await pilot.press(key)
             await pilot.pause()
             assert f"{doing}: no backend is configured yet. Press a to add one." in said(app)
+
+
+async def test_a_backend_added_here_is_loaded_at_once(tmp_path, monkeypatch, sims, memory_keyring):
+    first, second = sims(servers=3), sims(servers=4, seed=5)
+    memory_keyring[("hostdeck", "hz:token")] = TOKEN
+    app, path = configured(tmp_path, monkeypatch, first.base_url)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        assert isinstance(app.screen, KindDialog)
+        await pilot.press("enter")
+        assert isinstance(app.screen, AddBackendDialog) and app.screen.kind.kind == "hetzner"
+        await fill(app, pilot, name="hz2", option_url=second.base_url, secret_token=TOKEN)
+        assert isinstance(app.screen, ConnectionsScreen)
+        assert any(m.startswith("Saved hz2 to ") and m.endswith("its servers are loading.") for m in said(app))
+        assert set(app.workspace.adapters) == {"hz", "hz2"}
+        table = app.screen.query_one("DataTable")
+        assert [str(key.value) for key in table.rows] == ["hz", "hz2"]
+        await pilot.press("1")
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+        backends = {server.backend for server in app.servers_screen.servers.values()}
+        assert backends == {"hz", "hz2"}
+    assert memory_keyring[("hostdeck", "hz2:token")] == TOKEN

@@ -219,9 +219,19 @@ class ConnectionsScreen(ReportsFailures, Screen):
             if kind is None:
                 self.notify("Add a backend: cancelled, nothing was saved.", timeout=4)
             else:
-                ask_to_add(self, kind)
+                ask_to_add(self, kind, then=self._added)
 
         self.app.push_screen(KindDialog(), chosen)
+
+    def _added(self, name: str) -> str:
+        """The new backend is loaded now: its row here, its servers on the Servers screen."""
+        from .welcome import load_saved
+
+        said = load_saved(self.app, name)
+        self._refresh_view()
+        if name in self.app.workspace.adapters:
+            self.test(name, explicit=False)
+        return said
 
     def action_edit_backend(self) -> None:
         from hostdeck.backends.kinds import kind_named

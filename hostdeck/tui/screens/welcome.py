@@ -46,6 +46,23 @@ def saved_message(name: str, path: Path) -> str:
     return f"Saved {name} to {path}. Restart hostdeck to load it."
 
 
+def load_saved(app: Any, name: str) -> str:
+    """A backend just saved to the config is loaded into the running app (its servers listed now); the words that
+    say it, or why it waits for a restart."""
+    from hostdeck.backends.errors import ConfigError
+    from hostdeck.backends.onboarding import configured
+
+    path = config_file(app)
+    try:
+        app.workspace.add_backend(configured(path, name))
+    except ConfigError:  # loaded already (an edit): its new settings are read at the next start
+        return saved_message(name, path)
+    app.health[name] = ("unknown", "")
+    if app.servers_screen is not None:  # shown before: list again, with the new backend
+        app.servers_screen.refresh_servers()
+    return f"Saved {name} to {path}; its servers are loading."
+
+
 def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], str] | None = None,
                editing: BackendConfig | None = None) -> None:
     """Open the add (or edit) form for `kind`; every ending is said: saved, or cancelled (errors are said inside
@@ -110,22 +127,14 @@ class WelcomeScreen(OnHostdeckApp, Screen[None]):
 
     def _saved(self, name: str) -> str:
         """The first backend loads now: its servers are listed without a restart."""
-        from hostdeck.backends.errors import ConfigError
-        from hostdeck.backends.onboarding import configured
-
         path = config_file(self.app)
-        try:
-            self.app.workspace.add_first_backend(configured(path, name))
-            self._use_the_chosen_store(path)
-        except ConfigError:  # one was loaded already (a second add from this screen)
-            said = saved_message(name, path)
+        said = load_saved(self.app, name)
+        self._use_the_chosen_store(path)
+        if said == saved_message(name, path):   # not loaded now
             self.query_one("#welcome-saved", Static).update(as_text(said, "bold green"))
             return said
-        self.app.health[name] = ("unknown", "")
         self.app.switch_mode("servers")
-        if self.app.servers_screen is not None:  # shown before, with no backend: list again
-            self.app.servers_screen.refresh_servers()
-        return f"Saved {name} to {path}; its servers are loading."
+        return said
 
     def _use_the_chosen_store(self, path: Path) -> None:
         """The secrets file chosen in the form holds the new backend's secrets: this session reads it too."""
