@@ -50,18 +50,16 @@ class Workspace:
     def backend_names(self) -> list[str]:
         return [b.name for b in self.config.backends]
 
-    def add_backend(self, backend: BackendConfig) -> Adapter | None:
-        """A backend saved while the app runs (the welcome screen, Connections' add): built now and joined with the
-        others (a Proxmox backend under a Convoy panel), so its servers are listed without a restart. Returns its
-        adapter, or None while no adapter was built yet (then it is built with the others at their first use)."""
-        if any(b.name == backend.name for b in self.config.backends):
-            raise ConfigError(f"a backend named {backend.name!r} is loaded already.", key=f"backends.{backend.name}",
-                              fix="restart hostdeck to load its changed settings.")
-        self.config.backends.append(backend)
-        if self._adapters is None:
+    def load_backend(self, backend: BackendConfig) -> Adapter | None:
+        """A backend saved while the app runs (the welcome screen, Connections' add and edit): built now and joined
+        with the others (a Proxmox backend under a Convoy panel), so its servers are listed without a restart. An
+        edited one replaces the adapter of the same name: that one is returned for the caller to close."""
+        self.config.backends = [b for b in self.config.backends if b.name != backend.name] + [backend]
+        if self._adapters is None:   # built with the others at their first use
             return None
         from .registry import adapter_class
 
+        replaced = self._adapters.pop(backend.name, None)
         adapter = adapter_class(backend.kind)(backend, secrets=self.secrets, events=self.events,
                                               read_only=self.read_only, store=_LazyStore(self),
                                               **self._adapter_options.get(backend.kind, {}))
@@ -70,7 +68,13 @@ class Workspace:
         for each in self._adapters.values():
             for joined in each.attach(self._adapters):
                 self.attached[joined] = each.name
-        return adapter
+        return replaced
+
+    def unload_backend(self, name: str) -> Adapter | None:
+        """A backend removed while the app runs leaves it; its adapter is returned for the caller to close."""
+        self.config.backends = [b for b in self.config.backends if b.name != name]
+        self.attached = {joined: by for joined, by in self.attached.items() if name not in (joined, by)}
+        return self._adapters.pop(name, None) if self._adapters is not None else None
 
     @property
     def adapters(self) -> dict[str, Adapter]:

@@ -1,5 +1,5 @@
 """Connections adds, edits and removes backends with the welcome screen's form: the config file (comments kept) and
-the keyring change; a new backend is loaded at once; an edit is read at the next start."""
+the keyring change; a new or edited backend is loaded at once."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ async def test_edit_tests_with_the_stored_token_and_keeps_the_other_options(tmp_
         await fill(app, pilot, option_url=sim.base_url)  # the token field left empty: the stored one is used
         assert isinstance(app.screen, ConnectionsScreen)
         assert any(m.startswith("Saved hz to ") for m in said(app))
+        assert app.workspace.adapter("hz").config.url == sim.base_url   # the running app uses the edit at once
     text = path.read_text()
     assert text.startswith("# ours\n") and 'default_location = "fsn1"  # Falkenstein' in text
     assert tomllib.loads(text)["backends"] == [{"name": "hz", "kind": "hetzner", "url": sim.base_url,
@@ -73,6 +74,7 @@ async def test_remove_asks_for_the_name_then_deletes_the_table_and_the_secret(tm
         await pilot.click("#confirm")
         await settle(app, pilot)
         assert any(m.startswith("Removed hz from ") and "deleted token from the keyring" in m for m in said(app))
+        assert "hz" not in app.workspace.adapters and app.screen.query_one("DataTable").row_count == 0
     assert tomllib.loads(path.read_text()) == {}
     assert memory_keyring == {}
 

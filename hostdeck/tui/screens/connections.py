@@ -240,7 +240,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
         if not name or not self._in_config_file(f"Edit {name}"):
             return
         backend = self.app.workspace.adapter(name).config
-        ask_to_add(self, kind_named(backend.kind), editing=backend)
+        ask_to_add(self, kind_named(backend.kind), editing=backend, then=self._added)
 
     def action_remove_backend(self) -> None:
         name = self._chosen("Remove")
@@ -270,4 +270,16 @@ class ConnectionsScreen(ReportsFailures, Screen):
             return
         store = self.app.workspace.secrets.store_name
         said = f"Removed {name} from {path}" + (f"; deleted {', '.join(deleted)} from {store}" if deleted else "")
-        self.app.call_from_thread(self.notify, said + ". Restart hostdeck to stop using it.", timeout=10)
+        self.app.call_from_thread(self._forget, name, said + ".")
+
+    def _forget(self, name: str, said: str) -> None:
+        """The removed backend leaves the running app too: its row here, its servers on the Servers screen."""
+        removed = self.app.workspace.unload_backend(name)
+        if removed is not None:
+            self.app.run_worker(removed.aclose(), exit_on_error=False, description=f"Close the {name} connections")
+        self.app.connection_reports.pop(name, None)
+        self.app.health.pop(name, None)
+        self._refresh_view()
+        if self.app.servers_screen is not None:
+            self.app.servers_screen.refresh_servers()
+        self.notify(said, timeout=10)

@@ -42,22 +42,17 @@ def config_file(app: object) -> Path:
     return path or config_path(None)[0]
 
 
-def saved_message(name: str, path: Path) -> str:
-    return f"Saved {name} to {path}. Restart hostdeck to load it."
-
-
 def load_saved(app: Any, name: str) -> str:
-    """A backend just saved to the config is loaded into the running app (its servers listed now); the words that
-    say it, or why it waits for a restart."""
-    from hostdeck.backends.errors import ConfigError
+    """A backend just saved to the config is loaded into the running app (its servers listed now; an edited one
+    replaces the one running); the words that say it."""
     from hostdeck.backends.onboarding import configured
 
     path = config_file(app)
-    try:
-        app.workspace.add_backend(configured(path, name))
-    except ConfigError:  # loaded already (an edit): its new settings are read at the next start
-        return saved_message(name, path)
+    replaced = app.workspace.load_backend(configured(path, name))
+    if replaced is not None:   # its HTTP clients closed in the background
+        app.run_worker(replaced.aclose(), exit_on_error=False, description=f"Close the old {name} connections")
     app.health[name] = ("unknown", "")
+    app.connection_reports.pop(name, None)
     if app.servers_screen is not None:  # shown before: list again, with the new backend
         app.servers_screen.refresh_servers()
     return f"Saved {name} to {path}; its servers are loading."
@@ -74,7 +69,7 @@ def ask_to_add(screen: Screen[Any], kind: Kind, *, then: Callable[[str], str] | 
         if name is None:
             screen.notify(f"{doing}: cancelled, nothing was saved.", timeout=4)
             return
-        screen.notify(then(name) if then is not None else saved_message(name, path), timeout=10)
+        screen.notify((then or (lambda saved: load_saved(screen.app, saved)))(name), timeout=10)
 
     screen.app.push_screen(AddBackendDialog(kind, path, editing=editing), answered)
 
@@ -127,12 +122,8 @@ class WelcomeScreen(OnHostdeckApp, Screen[None]):
 
     def _saved(self, name: str) -> str:
         """The first backend loads now: its servers are listed without a restart."""
-        path = config_file(self.app)
         said = load_saved(self.app, name)
-        self._use_the_chosen_store(path)
-        if said == saved_message(name, path):   # not loaded now
-            self.query_one("#welcome-saved", Static).update(as_text(said, "bold green"))
-            return said
+        self._use_the_chosen_store(config_file(self.app))
         self.app.switch_mode("servers")
         return said
 
