@@ -275,8 +275,8 @@ class ConnectionsScreen(ReportsFailures, Screen):
     def _forget(self, name: str, said: str) -> None:
         """The removed backend leaves the running app too: its row here, its servers on the Servers screen."""
         removed = self.app.workspace.unload_backend(name)
-        if removed is not None:
-            self.app.run_worker(removed.aclose(), exit_on_error=False, description=f"Close the {name} connections")
+        if removed is not None:   # its HTTP clients closed in the background
+            removed._retire(removed)
         self.app.connection_reports.pop(name, None)
         self.app.health.pop(name, None)
         self._refresh_view()

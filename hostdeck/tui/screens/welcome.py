@@ -49,8 +49,8 @@ def load_saved(app: Any, name: str) -> str:
 
     path = config_file(app)
     replaced = app.workspace.load_backend(configured(path, name))
-    if replaced is not None:   # its HTTP clients closed in the background
-        app.run_worker(replaced.aclose(), exit_on_error=False, description=f"Close the old {name} connections")
+    if replaced is not None:   # its HTTP clients closed in the background, as a rejected credential's are
+        replaced._retire(replaced)
     app.health[name] = ("unknown", "")
     app.connection_reports.pop(name, None)
     if app.servers_screen is not None:  # shown before: list again, with the new backend
