@@ -166,3 +166,13 @@ def test_a_server_list_stored_after_the_build_makes_the_index_behind(store):
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE snapshots SET fetched_at = :t"), {"t": built + timedelta(seconds=5)})
     assert behind_inventory(store.engine)
+
+
+def test_a_certificate_runs_out_90_days_after_the_pipeline_installed_it():
+    from hostdeck.backends.customers.sources import certificate_expiry
+    from hostdeck.backends.sites.jobs import Step
+
+    assert certificate_expiry(Step(status="done", finished="2026-12-01T10:00:00+00:00")) == "2027-03-01"
+    assert certificate_expiry(Step(status="failed", finished="2026-12-01T10:00:00+00:00")) is None
+    assert certificate_expiry(Step(status="done")) is None
+    assert certificate_expiry(None) is None

@@ -124,6 +124,23 @@ def _rows(snapshot: Any) -> list[dict[str, Any]]:
     return list(snapshot.rows) if snapshot is not None else []
 
 
+LETS_ENCRYPT_DAYS = 90   # CloudPanel installs Let's Encrypt certificates, valid 90 days from issue
+
+
+def certificate_expiry(step: Any) -> str | None:
+    """When the certificate the pipeline installed runs out (ISO date): 90 days after its step finished; None when
+    none was installed."""
+    from datetime import timedelta
+
+    if step is None or step.status != "done" or not step.finished:
+        return None
+    try:
+        issued = datetime.fromisoformat(step.finished)
+    except ValueError:
+        return None
+    return (issued + timedelta(days=LETS_ENCRYPT_DAYS)).date().isoformat()
+
+
 def site_rows(workspace: Workspace) -> list[dict[str, Any]]:
     """The sites hostdeck made (the site pipeline's jobs): domain, host, certificate and analytics."""
     from ..sites.jobs import SiteJobs
@@ -135,7 +152,7 @@ def site_rows(workspace: Workspace) -> list[dict[str, Any]]:
         cert = job.steps.get("certificate")
         out.append({"backend": job.backend, "domain": job.domain, "status": job.status,
                     "certificate": cert.status if cert else "pending",
-                    "certificate_expiry": (job.result or {}).get("certificate_expiry"),
+                    "certificate_expiry": (job.result or {}).get("certificate_expiry") or certificate_expiry(cert),
                     "analytics": job.analytics, "analytics_site": (job.result or {}).get("matomo_site_id")})
     return out
 
