@@ -251,3 +251,22 @@ async def test_a_bulk_dialog_shows_its_counts_and_scrolls_only_its_list_at_80x24
         await settle(app, pilot)
         assert whole_on_screen(app.screen, app.screen.query_one("#bulk-counts"))
         assert whole_on_screen(app.screen, app.screen.query_one("#bulk-items"))
+
+
+async def test_the_servers_filter_box_offers_keys_and_quit_while_typing(app_factory):
+    from hostdeck.tui.screens.servers.screen import ServersScreen
+
+    app = app_factory()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ServersScreen)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert screen.focused is screen.filter_box
+        assert footer_keys(screen)[:2] == [("f1", "Keys"), ("^q", "Quit")]
+        await pilot.press("q")
+        assert screen.filter_box.value == "q"  # typed into the filter
+        await pilot.press("enter")   # back to the rows
+        await pilot.pause()
+        assert footer_keys(screen)[:2] == [("?", "Keys"), ("q", "Quit")]

@@ -32,7 +32,6 @@ from ..format import ago
 from ..keys import keys
 from ..reporting import about
 from ..widgets.footer import KeysFooter
-from ..widgets.footer import KeysWhileTyping
 from ..widgets.grid import Grid
 from ..widgets.topbar import TopBar
 from .customer_details import COLUMNS
@@ -49,7 +48,7 @@ PLACEHOLDER = "search: name, company, e-mail, domain, IP, server name or id, ser
 EMPTY = "Type to search the customers."
 
 
-class CustomersScreen(KeysWhileTyping, GridScreen):
+class CustomersScreen(GridScreen):
     LAYOUT = GridLayout("customer-grid", "customers-body", filter_placeholder=PLACEHOLDER, details="customer-detail",
                         details_placeholder="Select a customer to see everything they have.")
     FILTER_HIDES = False   # the search box is always there

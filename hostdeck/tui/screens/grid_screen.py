@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 from textual import on
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
 from textual.widgets import Static
@@ -22,6 +21,7 @@ from textual.widgets import Static
 from ..grid_cache import paint_cached
 from ..reporting import ReportsFailures
 from ..safe_text import as_text
+from ..typing_keys import KeysWhileTyping
 from ..widgets.grid import Grid
 
 STATUS_LIMIT = 500  # characters of the status line
@@ -40,8 +40,9 @@ class GridLayout(NamedTuple):
     details_placeholder: str = "Select a row."
 
 
-class FilterBox(ReportsFailures, Screen):
-    """`/` shows the filter box, Enter goes back to the rows, Escape clears and hides it."""
+class FilterBox(ReportsFailures, KeysWhileTyping):
+    """`/` shows the filter box, Enter goes back to the rows, Escape clears and hides it (F1 and ctrl+q stand in for
+    `?` and `q` while it has the focus)."""
 
     FILTER_BEFORE: ClassVar[str]  # the selector of the widget the box is mounted above
     FILTER_PLACEHOLDER: ClassVar[str] = FILTER_PLACEHOLDER
