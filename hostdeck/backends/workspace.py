@@ -73,8 +73,17 @@ class Workspace:
     def unload_backend(self, name: str) -> Adapter | None:
         """A backend removed while the app runs leaves it; its adapter is returned for the caller to close."""
         self.config.backends = [b for b in self.config.backends if b.name != name]
-        self.attached = {joined: by for joined, by in self.attached.items() if name not in (joined, by)}
-        return self._adapters.pop(name, None) if self._adapters is not None else None
+        if self._adapters is None:
+            return None
+        removed = self._adapters.pop(name, None)
+        self.attached = {}
+        for each in self._adapters.values():   # joined again without it (a Convoy panel loses its Proxmox)
+            try:
+                for joined in each.attach(self._adapters):
+                    self.attached[joined] = each.name
+            except ConfigError:   # its config names the removed backend: it stays unjoined
+                continue
+        return removed
 
     @property
     def adapters(self) -> dict[str, Adapter]:

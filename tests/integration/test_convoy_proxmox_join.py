@@ -112,3 +112,17 @@ def test_a_wrong_proxmox_name_is_a_config_error_naming_the_fix(sims):
     with pytest.raises(ConfigError) as err:
         workspace(cv, pve, proxmox="nope").adapters
     assert "backends.vps.proxmox" in str(err.value) and 'kind = "proxmox"' in str(err.value)
+
+
+def test_removing_the_proxmox_backend_while_running_unjoins_the_panel():
+    from hostdeck.backends.contract import Capability
+
+    with joined_sims(servers=3, seed=7) as (cv, pve):
+        ws = workspace(cv, pve, proxmox="pve")
+        panel = ws.adapters["vps"]
+        assert Capability.METRICS in panel.capabilities and ws.attached == {"pve": "vps"}
+        removed = ws.unload_backend("pve")
+        assert removed is not None and removed.name == "pve"
+        assert set(ws.adapters) == {"vps"} and ws.attached == {}
+        assert panel.join is None and Capability.METRICS not in panel.capabilities
+        assert [a.name for a in ws.listing_adapters()] == ["vps"]

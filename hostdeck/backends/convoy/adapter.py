@@ -134,6 +134,7 @@ class ConvoyAdapter(HttpAdapter):
     def attach(self, adapters: dict[str, Adapter]) -> list[str]:
         """Called by the workspace with every adapter: join this panel's nodes to their Proxmox backends.
         Returns the names of the Proxmox backends now serving it (their VMs are these servers)."""
+        self.join, self.capabilities = None, type(self).capabilities   # (again: its Proxmox may have been removed)
         join = ProxmoxJoin(self.config, adapters)
         if not join.active:
             return []
