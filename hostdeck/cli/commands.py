@@ -28,12 +28,25 @@ from .backend_commands import backend_remove  # noqa: F401 - dispatched by name
 from .bulk import only_plan
 from .bulk import refuse_read_only
 from .bulk import show_plan
+from .confirm import action_doc
 from .confirm import billing_link
 from .confirm import read_target
 from .confirm import refuse
+from .confirm import refuse_when_read_only
 from .confirm import target
 from .context import CommandContext
 from .context import no_backends_message
+from .day2_commands import images  # noqa: F401 - dispatched by name
+from .day2_commands import server_backups  # noqa: F401 - dispatched by name
+from .day2_commands import server_change_type  # noqa: F401 - dispatched by name
+from .day2_commands import server_image  # noqa: F401 - dispatched by name
+from .day2_commands import server_iso  # noqa: F401 - dispatched by name
+from .day2_commands import server_label  # noqa: F401 - dispatched by name
+from .day2_commands import server_metrics  # noqa: F401 - dispatched by name
+from .day2_commands import server_protect  # noqa: F401 - dispatched by name
+from .day2_commands import server_rdns  # noqa: F401 - dispatched by name
+from .day2_commands import server_rebuild  # noqa: F401 - dispatched by name
+from .day2_commands import server_rescue  # noqa: F401 - dispatched by name
 from .db_command import db_copy  # noqa: F401 - dispatched by name
 from .db_command import db_status  # noqa: F401 - dispatched by name
 from .db_command import db_upgrade  # noqa: F401 - dispatched by name
@@ -264,7 +277,7 @@ async def _server_action(args: argparse.Namespace, work, check=None, *, names_ta
 
 async def _refuse_naming_target(args: argparse.Namespace, what: str, detail: str) -> int:
     with CommandContext(args) as ws:
-        _refuse_read_only(ws, what)
+        refuse_when_read_only(ws, what)
         adapter = ws.adapter(args.backend)
         try:
             _server, whom = await read_target(ws, adapter, args.server)
@@ -286,7 +299,7 @@ async def _with_server(args: argparse.Namespace, work, *, mutating: str | None =
     """`named`: the action's words, said with the server, its backend and its customer before `work` runs."""
     with CommandContext(args) as ws:
         if mutating:
-            _refuse_read_only(ws, mutating)
+            refuse_when_read_only(ws, mutating)
         adapter = ws.adapter(args.backend)
         try:
             server = await adapter.get_server(args.server)
@@ -313,11 +326,6 @@ async def server_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _action_doc(result) -> dict:
-    return {"backend": result.backend, "server": result.server_id, "command": result.command, "action": result.action_id,
-            "status": result.status, "message": result.message}
-
-
 async def server_power(args: argparse.Namespace) -> int:
     async def work(adapter, server):
         progress = Progress(f"{args.action} {server.name}")
@@ -326,7 +334,7 @@ async def server_power(args: argparse.Namespace) -> int:
         finally:
             progress.done()
         if args.json:
-            emit_json(_action_doc(result))
+            emit_json(action_doc(result))
         else:
             say(f"{server.name}: {args.action} {result.status}" + (f" — {result.message}" if result.message else ""))
         return 0 if result.status == "success" else 1
@@ -345,7 +353,7 @@ async def server_unsuspend(args: argparse.Namespace) -> int:
 async def _suspend(args: argparse.Namespace, suspend: bool) -> int:
     async def work(adapter, server):
         result = await (adapter.suspend(server.id) if suspend else adapter.unsuspend(server.id))
-        emit_json(_action_doc(result)) if args.json else say(f"{server.name}: {result.command} {result.status}")
+        emit_json(action_doc(result)) if args.json else say(f"{server.name}: {result.command} {result.status}")
         return 0
 
     return await _server_action(args, work)
@@ -382,14 +390,6 @@ async def server_console(args: argparse.Namespace) -> int:
                             "the console URL is valid for one minute; both values are shown once.")
 
     return await _server_action(args, work)
-
-
-def _refuse_read_only(ws, what: str) -> None:
-    """Read-only mode refuses before anything is sent or written."""
-    if ws.read_only:
-        from hostdeck.backends.errors import ReadOnlyError
-
-        raise ReadOnlyError(f"read-only mode is on: {what} refused; nothing was sent or written.", operation=what)
 
 
 # Convoy's /authenticate is guest-only (ConvoyPanel/panel RouteServiceProvider: routes/auth.php under `guest`)
@@ -525,7 +525,7 @@ async def server_rename(args: argparse.Namespace) -> int:
 async def server_delete(args: argparse.Namespace) -> int:
     async def work(adapter, server):
         result = await adapter.delete_server(server.id)
-        emit_json(_action_doc(result)) if args.json else say(f"deleted {server.name} (id {server.id})")
+        emit_json(action_doc(result)) if args.json else say(f"deleted {server.name} (id {server.id})")
         return 0
 
     return await _server_action(args, work, names_target=True)
@@ -1002,17 +1002,3 @@ async def cloudpanel_trust(args: argparse.Namespace) -> int:
     else:
         say(f"trusted {trusted.host}:{trusted.port} {trusted.key_type} {trusted.fingerprint}")
     return 0
-
-
-# day-2 operations (dispatched by name from here; they use the helpers above) ---------------------------------
-from .day2_commands import images  # noqa: E402,F401
-from .day2_commands import server_backups  # noqa: E402,F401
-from .day2_commands import server_change_type  # noqa: E402,F401
-from .day2_commands import server_image  # noqa: E402,F401
-from .day2_commands import server_iso  # noqa: E402,F401
-from .day2_commands import server_label  # noqa: E402,F401
-from .day2_commands import server_metrics  # noqa: E402,F401
-from .day2_commands import server_protect  # noqa: E402,F401
-from .day2_commands import server_rdns  # noqa: E402,F401
-from .day2_commands import server_rebuild  # noqa: E402,F401
-from .day2_commands import server_rescue  # noqa: E402,F401

@@ -51,3 +51,17 @@ def refuse(args: argparse.Namespace, what: str, whom: str, detail: str) -> int:
     if getattr(args, "json", False):
         emit_json({"error": {"category": "confirmation", "message": f"{what} needs --yes", "target": whom}})
     return 2
+
+
+def refuse_when_read_only(ws: Any, what: str) -> None:
+    """Read-only mode refuses before anything is sent or written."""
+    if ws.read_only:
+        from hostdeck.backends.errors import ReadOnlyError
+
+        raise ReadOnlyError(f"read-only mode is on: {what} refused; nothing was sent or written.", operation=what)
+
+
+def action_doc(result: Any) -> dict[str, Any]:
+    """An action's result as the JSON of `hostdeck server …`."""
+    return {"backend": result.backend, "server": result.server_id, "command": result.command, "action": result.action_id,
+            "status": result.status, "message": result.message}

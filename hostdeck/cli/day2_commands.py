@@ -24,10 +24,10 @@ from hostdeck.backends.operations import Image
 from hostdeck.backends.operations import ImageKind
 from hostdeck.backends.operations import MetricKind
 
-from .commands import _action_doc
-from .commands import _refuse_read_only
+from .confirm import action_doc
 from .confirm import read_target
 from .confirm import refuse
+from .confirm import refuse_when_read_only
 from .confirm import target
 from .context import CommandContext
 from .output import Progress
@@ -53,7 +53,7 @@ async def _run(args: argparse.Namespace, work: Work, check: Callable[[], None] |
     confirmed = reads_only or not action.needs_yes or getattr(args, "yes", False)
     with CommandContext(args) as ws:
         if action.mutating and not reads_only:
-            _refuse_read_only(ws, what)
+            refuse_when_read_only(ws, what)
         if check is not None:
             check()
         adapter = ws.adapter(args.backend)
@@ -81,7 +81,7 @@ def _print(args: argparse.Namespace, doc: dict[str, Any], line: str) -> int:
 
 
 def _result(args: argparse.Namespace, server: Server, result: Any, line: str, **extra: Any) -> int:
-    doc = {**_action_doc(result), "server": server.name, "server_id": server.id, **extra}
+    doc = {**action_doc(result), "server": server.name, "server_id": server.id, **extra}
     message = getattr(result, "message", "")
     if message and not args.json:
         warn(message)
@@ -202,7 +202,7 @@ async def _server_names(ws: Any, images: list[Image]) -> dict[tuple[str, str | N
 
 async def _delete_image(args: argparse.Namespace, backend: str, ref: str) -> int:
     with CommandContext(args) as ws:
-        _refuse_read_only(ws, "delete image")
+        refuse_when_read_only(ws, "delete image")
         adapter = ws.adapter(backend)
         try:
             image = await _image_named(adapter, ref)
