@@ -128,3 +128,18 @@ async def test_a_backend_added_here_is_loaded_at_once(tmp_path, monkeypatch, sim
         backends = {server.backend for server in app.servers_screen.servers.values()}
         assert backends == {"hz", "hz2"}
     assert memory_keyring[("hostdeck", "hz2:token")] == TOKEN
+
+
+def test_removing_a_proxmox_that_a_panel_names_warns_about_the_panels_line():
+    from types import SimpleNamespace
+
+    from hostdeck.backends.config import BackendConfig
+    from hostdeck.tui.screens.connections import _named_by
+
+    backends = [BackendConfig(name="vps", kind="convoy", url="https://panel", options={"proxmox": "pve"}),
+                BackendConfig(name="vps2", kind="convoy", url="https://panel2", options={"proxmox_nodes": {"n1": "pve"}}),
+                BackendConfig(name="pve", kind="proxmox", url="https://pve:8006")]
+    app = SimpleNamespace(workspace=SimpleNamespace(config=SimpleNamespace(backends=backends)))
+    assert _named_by(app, "pve") == (" vps, vps2 name it as their Proxmox: remove that line from their table too, "
+                                     "or the next start stops at it.")
+    assert _named_by(app, "vps") == ""

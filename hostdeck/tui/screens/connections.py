@@ -40,6 +40,26 @@ DETAIL_LIMIT = 2_000
 COLUMNS = ("backend", "kind", "url", "credentials", "state", "latency", "version / budget", "error and fix")
 
 
+def _named_by(app, name: str) -> str:
+    """A warning when other backends name this one as their Proxmox: their config must change too."""
+    from hostdeck.backends.convoy.join import proxmox_names
+
+    panels = []
+    for backend in app.workspace.config.backends:
+        if backend.kind == "convoy":
+            try:
+                default, per_node = proxmox_names(backend)
+            except ConfigError:
+                continue
+            if name == default or name in per_node.values():
+                panels.append(backend.name)
+    if not panels:
+        return ""
+    one = len(panels) == 1
+    return (f" {', '.join(panels)} {'names' if one else 'name'} it as {'its' if one else 'their'} Proxmox: remove that "
+            f"line from {'its' if one else 'their'} table too, or the next start stops at it.")
+
+
 def _where(adapter) -> str:
     """The URL, or for SSH backends user@host:port."""
     url = getattr(adapter, "url", None) or adapter.config.url
@@ -256,7 +276,7 @@ class ConnectionsScreen(ReportsFailures, Screen):
         self.app.push_screen(ConfirmDialog(
             f"Remove backend {name}?", backend=name, target=f"{adapter.kind} · {_where(adapter)}", confirm_label="Remove",
             call=f"its [[backends]] table leaves {path}; its secrets leave the keyring", require_text=name,
-            warning="hostdeck forgets it; nothing changes on the backend itself."), answered)
+            warning="hostdeck forgets it; nothing changes on the backend itself." + _named_by(self.app, name)), answered)
 
     @work(thread=True, exit_on_error=False, description="Remove the backend from the config and the keyring")
     def _remove(self, name: str) -> None:
