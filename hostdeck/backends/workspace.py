@@ -57,17 +57,9 @@ class Workspace:
         self.config.backends = [b for b in self.config.backends if b.name != backend.name] + [backend]
         if self._adapters is None:   # built with the others at their first use
             return None
-        from .registry import adapter_class
-
         replaced = self._adapters.pop(backend.name, None)
-        adapter = adapter_class(backend.kind)(backend, secrets=self.secrets, events=self.events,
-                                              read_only=self.read_only, store=_LazyStore(self),
-                                              **self._adapter_options.get(backend.kind, {}))
-        adapter.rejections = self.rejections
-        self._adapters[backend.name] = adapter
-        for each in self._adapters.values():
-            for joined in each.attach(self._adapters):
-                self.attached[joined] = each.name
+        self._adapters[backend.name] = self._build(backend)
+        self._rejoin(self._adapters)
         return replaced
 
     def unload_backend(self, name: str) -> Adapter | None:
@@ -76,32 +68,38 @@ class Workspace:
         if self._adapters is None:
             return None
         removed = self._adapters.pop(name, None)
-        self.attached = {}
-        for each in self._adapters.values():   # joined again without it (a Convoy panel loses its Proxmox)
-            try:
-                for joined in each.attach(self._adapters):
-                    self.attached[joined] = each.name
-            except ConfigError:   # its config names the removed backend: it stays unjoined
-                continue
+        self._rejoin(self._adapters, keep_going=True)   # a panel that named it stays unjoined
         return removed
 
     @property
     def adapters(self) -> dict[str, Adapter]:
         """Built on first use: the adapter modules (and httpx) stay off the TUI's path to its first paint."""
         if self._adapters is None:
-            from .registry import adapter_class
-
-            adapters = {}
-            for b in self.config.backends:
-                cls = adapter_class(b.kind)
-                adapters[b.name] = cls(b, secrets=self.secrets, events=self.events, read_only=self.read_only,
-                                       store=_LazyStore(self), **self._adapter_options.get(b.kind, {}))
-                adapters[b.name].rejections = self.rejections
+            adapters = {b.name: self._build(b) for b in self.config.backends}
             self._adapters = adapters
-            for adapter in adapters.values():
+            self._rejoin(adapters)
+        return self._adapters
+
+    def _build(self, backend: BackendConfig) -> Adapter:
+        from .registry import adapter_class
+
+        adapter = adapter_class(backend.kind)(backend, secrets=self.secrets, events=self.events,
+                                              read_only=self.read_only, store=_LazyStore(self),
+                                              **self._adapter_options.get(backend.kind, {}))
+        adapter.rejections = self.rejections
+        return adapter
+
+    def _rejoin(self, adapters: dict[str, Adapter], *, keep_going: bool = False) -> None:
+        """Join the adapters that join others (Convoy + Proxmox) and note which backends are shown through which.
+        `keep_going`: a config naming a backend that is gone leaves that adapter unjoined instead of stopping."""
+        self.attached = {}
+        for adapter in adapters.values():
+            try:
                 for joined in adapter.attach(adapters):
                     self.attached[joined] = adapter.name
-        return self._adapters
+            except ConfigError:
+                if not keep_going:
+                    raise
 
     def listing_adapters(self, names: list[str] | None = None) -> list[Adapter]:
         """The adapters whose servers make up the unified list: a Proxmox backend joined to a Convoy panel shows its
