@@ -17,9 +17,25 @@ EXIT_ASK = 2
 AGAIN = "run again with --yes to do it"
 
 
+def read_only_on(args: argparse.Namespace) -> bool:
+    """`--read-only`, or `[general] read_only = true` in the config (as the workspace will have it): checked before
+    the workspace is opened, so a refusal comes before any plan is read. A config that cannot be read says so later."""
+    if getattr(args, "read_only", False):
+        return True
+    if getattr(args, "demo", False):
+        return False
+    from hostdeck.backends.config import load_config
+    from hostdeck.backends.errors import ConfigError
+
+    try:
+        return bool(load_config(getattr(args, "config", None)).general.read_only)
+    except ConfigError:
+        return False
+
+
 def refuse_read_only(args: argparse.Namespace, what: str) -> None:
     """Read-only: the write is refused up front (nothing sent, nothing written); a dry run is still allowed."""
-    if getattr(args, "read_only", False) and not getattr(args, "dry_run", False):
+    if not getattr(args, "dry_run", False) and read_only_on(args):
         from hostdeck.backends.errors import ReadOnlyError
 
         raise ReadOnlyError(f"read-only mode is on: {what} refused; nothing was sent and the sync map was not changed.",

@@ -26,6 +26,7 @@ from .backend_commands import backend_add  # noqa: F401 - dispatched by name
 from .backend_commands import backend_list  # noqa: F401 - dispatched by name
 from .backend_commands import backend_remove  # noqa: F401 - dispatched by name
 from .bulk import only_plan
+from .bulk import read_only_on
 from .bulk import refuse_read_only
 from .bulk import show_plan
 from .confirm import action_doc
@@ -60,7 +61,7 @@ from .usage import UsageError
 
 
 def _need_yes(args: argparse.Namespace, what: str) -> int | None:
-    if getattr(args, "read_only", False):  # refused outright: asking for --yes first would send the person the wrong way
+    if read_only_on(args):  # refused outright: asking for --yes first would send the person the wrong way
         from hostdeck.backends.errors import ReadOnlyError
 
         raise ReadOnlyError(f"read-only mode is on: {what} refused; nothing was sent or written.", operation=what)

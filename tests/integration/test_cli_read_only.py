@@ -63,3 +63,16 @@ def test_read_only_refuses_a_disruptive_command_before_asking_for_yes(env):
         proc = hostdeck(env, "--read-only", *args)
         assert proc.returncode == 1 and "read-only mode is on" in proc.stderr, (args, proc.stderr)
         assert "--yes" not in proc.stderr, (args, proc.stderr)
+
+
+def test_read_only_from_the_config_refuses_before_a_plan_is_read(tmp_path, env):
+    """`[general] read_only = true` counts like --read-only: refused at once, not "run again with --yes"."""
+    config = tmp_path / "ro.toml"
+    config.write_text('[general]\nread_only = true\n[sync]\nbilling = "billing"\npanel = "vps"\n'
+                      '[[backends]]\nname = "billing"\nkind = "whmcs"\nurl = "http://127.0.0.1:9"\n'
+                      '[[backends]]\nname = "vps"\nkind = "convoy"\nurl = "http://127.0.0.1:9"\n')
+    for args in (["sync", "clients", "--push"], ["sync", "services", "--accept-all"], ["server", "power", "vps", "x",
+                                                                                       "reboot"]):
+        proc = run_cli(env, "--config", str(config), *args)
+        assert proc.returncode == 1 and "read-only mode is on" in proc.stderr, (args, proc.stderr)
+        assert "--yes" not in proc.stderr, (args, proc.stderr)
