@@ -175,11 +175,11 @@ class HetznerDay2(HttpAdapter):
 
     async def rebuild(self, server_id: str, image: str, progress: ProgressFn | None = None) -> SecretResult:
         self._require(Capability.REBUILD, "rebuild")
-        raw = await self._raw(server_id)
-        if (raw.get("protection") or {}).get("rebuild"):
-            raise PermissionDenied(f"server {raw.get('name')} has rebuild protection on; nothing was sent. Fix: "
-                                   f"hostdeck server protect {self.name} {raw.get('name')} --rebuild off",
-                                   backend=self.name, operation="rebuild")
+        from .parse import parse_server
+
+        reason = self.missing_reason(Capability.REBUILD, parse_server(self.name, await self._raw(server_id)))
+        if reason:   # the menu's own reason (rebuild protection), before anything is sent
+            raise PermissionDenied(f"{reason}; nothing was sent.", backend=self.name, operation="rebuild")
         result, data = await self._act(server_id, "rebuild", {"image": image}, progress, operation=f"rebuild from {image}",
                                        detail={"image": image}, timeout=900, retry_safe=False)
         password = data.get("root_password")
