@@ -34,6 +34,7 @@ from .confirm import billing_link
 from .confirm import read_target
 from .confirm import refuse
 from .confirm import refuse_when_read_only
+from .confirm import require_capability
 from .confirm import target
 from .context import CommandContext
 from .context import no_backends_message
@@ -287,15 +288,6 @@ async def _refuse_naming_target(args: argparse.Namespace, what: str, detail: str
     return refuse(args, what, whom, detail[0].upper() + detail[1:] + ".")
 
 
-def _require(adapter, capability: Capability, operation: str) -> None:
-    """Actions only some backends have (resize, rename): asked of the contract before the call."""
-    if capability not in adapter.capabilities:
-        from hostdeck.backends.errors import UnsupportedError
-
-        reason = adapter.missing_reason(capability) or f"{adapter.kind} backends cannot {operation}."
-        raise UnsupportedError(reason, backend=adapter.name, operation=operation)
-
-
 async def _with_server(args: argparse.Namespace, work, *, mutating: str | None = None, named: str | None = None) -> int:
     """`named`: the action's words, said with the server, its backend and its customer before `work` runs."""
     with CommandContext(args) as ws:
@@ -500,7 +492,7 @@ async def server_resize(args: argparse.Namespace) -> int:
             raise UsageError("give at least one of --cpu, --memory, --disk, --bandwidth.", operation="resize")
 
     async def work(adapter, server):
-        _require(adapter, Capability.RESIZE, "resize")
+        require_capability(adapter, Capability.RESIZE, "resize")
         sizes = {k: v for k, v in (("cpu", args.cpu), ("memory_mb", args.memory), ("disk_gb", args.disk),
                                    ("bandwidth_gb", args.bandwidth)) if v is not None}
         resized = await adapter.resize(server.id, **sizes)
@@ -515,7 +507,7 @@ async def server_rename(args: argparse.Namespace) -> int:
         raise UsageError("give --name and/or --hostname.", operation="rename")
 
     async def work(adapter, server):
-        _require(adapter, Capability.RENAME, "rename")
+        require_capability(adapter, Capability.RENAME, "rename")
         renamed = await adapter.rename(server.id, name=args.name, hostname=args.hostname)
         emit_json(renamed.summary()) if args.json else say(f"{server.name} is now {renamed.name}")
         return 0

@@ -65,3 +65,12 @@ def action_doc(result: Any) -> dict[str, Any]:
     """An action's result as the JSON of `hostdeck server …`."""
     return {"backend": result.backend, "server": result.server_id, "command": result.command, "action": result.action_id,
             "status": result.status, "message": result.message}
+
+
+def require_capability(adapter: Adapter, capability: Any, operation: str) -> None:
+    """Actions only some backends have: asked of the contract before the call, refused with the adapter's reason."""
+    if capability not in adapter.capabilities:
+        from hostdeck.backends.errors import UnsupportedError
+
+        reason = adapter.missing_reason(capability) or f"{adapter.kind} backends cannot {operation}."
+        raise UnsupportedError(reason, backend=adapter.name, operation=operation)

@@ -16,7 +16,6 @@ from hostdeck.backends.contract import PowerAction
 from hostdeck.backends.errors import BackendError
 from hostdeck.backends.errors import ConflictError
 from hostdeck.backends.errors import NotFoundError
-from hostdeck.backends.errors import UnsupportedError
 from hostdeck.backends.errors import ValidationError
 from hostdeck.backends.models import Server
 from hostdeck.backends.models import ServerStatus
@@ -28,6 +27,7 @@ from .confirm import action_doc
 from .confirm import read_target
 from .confirm import refuse
 from .confirm import refuse_when_read_only
+from .confirm import require_capability
 from .confirm import target
 from .context import CommandContext
 from .output import Progress
@@ -59,9 +59,8 @@ async def _run(args: argparse.Namespace, work: Work, check: Callable[[], None] |
         adapter = ws.adapter(args.backend)
         progress = Progress(f"{what} {args.server}")
         try:
-            if action.capability is not None and action.capability not in adapter.capabilities:
-                raise UnsupportedError(adapter.missing_reason(action.capability) or f"{adapter.kind} backends cannot "
-                                       f"{what}.", backend=adapter.name, operation=what)
+            if action.capability is not None:
+                require_capability(adapter, action.capability, what)
             if not confirmed:
                 server, whom = await read_target(ws, adapter, args.server)
                 price = await cost(adapter, server) if cost is not None and server is not None else ""
