@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import Any
 
+from hostdeck.backends.sync.tally import counts_line
+
 from .output import emit_json
 from .output import say
 from .output import table
@@ -46,9 +48,6 @@ def only_plan(args: argparse.Namespace) -> bool:
     """True when the command lists what it would do instead of doing it (--dry-run, or no --yes)."""
     return bool(getattr(args, "dry_run", False)) or not getattr(args, "yes", False)
 
-
-def counts_line(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {result}" for result, n in sorted(counts.items())) or "nothing to do"
 
 
 def show_plan(args: argparse.Namespace, what: str, doc: dict[str, Any], counts: dict[str, int],

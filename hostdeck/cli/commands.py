@@ -21,6 +21,7 @@ from hostdeck.backends.models import Server
 from hostdeck.backends.models import ServerSpec
 from hostdeck.backends.secrets import Secrets
 from hostdeck.backends.sync.tally import count_by_result
+from hostdeck.backends.sync.tally import counts_line
 
 from .backend_commands import backend_add  # noqa: F401 - dispatched by name
 from .backend_commands import backend_list  # noqa: F401 - dispatched by name
@@ -588,7 +589,7 @@ def _report_head(args: argparse.Namespace, report: Any, title: str) -> bool:
     if args.json:
         emit_json(report.as_dict())
         return False
-    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+    counts = counts_line(report.counts())
     say(f"{title}{' (dry run)' if report.dry_run else ''}: {counts} in {report.seconds:.1f} s")
     return True
 

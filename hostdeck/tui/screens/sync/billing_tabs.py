@@ -15,6 +15,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from hostdeck.backends.sync.tally import counts_line
+
 from ...grid_cache import keep_rows
 from ...grid_cache import paint_cached
 from ...keys import keys
@@ -201,7 +203,7 @@ class ServicesPane(_Pane):
         rows = [(o.service_id, confident[o.service_id].client_name, confident[o.service_id].product,
                  f"{o.backend}/{confident[o.service_id].server_name}", o.result.removeprefix("would "), o.reason or "")
                 for o in plan]
-        counts = ", ".join(f"{n} {result}" for result, n in sorted(count_by_result(plan).items()))
+        counts = counts_line(count_by_result(plan))
         dialog = BulkConfirmDialog(f"Link {len(chosen)} services to their servers?", backend=links.billing.name,
                                    counts=counts, headers=("service", "client", "product", "server", "will", "note"),
                                    rows=rows, confirm_label="Link")
@@ -312,7 +314,7 @@ class PanelPane(_Pane):
         if sync is None or (not dry_run and not self.sync_screen.writable()):
             return
         report = await sync.run(dry_run=dry_run)
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items())) or "nothing to do"
+        counts = counts_line(report.counts())
         self.notify(f"Panel sync{' (dry run)' if dry_run else ': done'}: {counts}", timeout=8)
         self.reload(note=f"last run{' (dry run)' if dry_run else ''}: {counts}")
 
@@ -331,7 +333,7 @@ class PanelPane(_Pane):
             return
         rows = [(f"{o.backend}/{o.server or o.server_id}", o.service_id or "", str(o.user_id or ""),
                  str(o.panel_id or "new"), o.result.removeprefix("would ")) for o in changes]
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(plan.counts().items()))
+        counts = counts_line(plan.counts())
         dialog = BulkConfirmDialog(f"Sync {len(changes)} records to {sync.panel.name}?", backend=sync.panel.name,
                                    counts=counts, headers=("server", "service", "user", "panel VPS", "will"), rows=rows,
                                    confirm_label="Sync")

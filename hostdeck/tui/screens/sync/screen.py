@@ -17,6 +17,8 @@ from textual.widgets import Static
 from textual.widgets import TabbedContent
 from textual.widgets import TabPane
 
+from hostdeck.backends.sync.tally import counts_line
+
 from ...format import age_text
 from ...grid_cache import keep_rows
 from ...keys import keys
@@ -53,9 +55,6 @@ OPERATIONS = {"push": "Push (create or link panel users)", "update": "Update cha
 WRITES = ("push", "update", "retry")  # the operations that ask first
 OPERATION_VERB = {"push": "Push", "update": "Update", "retry": "Retry"}
 
-
-def counts_line(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {result}" for result, n in sorted(counts.items())) or "nothing to do"
 
 
 def link_row(link: Any) -> Row:
