@@ -16,6 +16,7 @@ from typing import Any
 
 from .sources import Sources
 from .terms import ClientSummary
+from .terms import as_utc
 from .terms import ip_terms
 from .terms import normalise
 
@@ -176,27 +177,12 @@ def built_at(engine: Engine) -> datetime | None:
 
     with engine.connect() as conn:
         value = conn.execute(text("SELECT MAX(indexed_at) FROM customer_clients")).scalar()
-    if value is None:
-        return None
-    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return None if value is None else as_utc(value)
 
 
 def exists(workspace: Workspace) -> bool:
-    """Whether an index was ever built; on SQLite read with the stdlib, so a command that does not otherwise open the
-    store (`servers`) does not pay for SQLAlchemy (blocking)."""
-    path = workspace.database_file
-    if path is None:
-        return built_at(workspace.store.engine) is not None
-    from ..store.fast import connect_current
-
-    conn = connect_current(path)
-    if conn is None:
-        return False
-    try:
-        return conn.execute("SELECT 1 FROM customer_clients LIMIT 1").fetchone() is not None
-    finally:
-        conn.close()
+    """Whether an index was ever built (blocking)."""
+    return built_at(workspace.store.engine) is not None
 
 
 def is_stale(engine: Engine, now: datetime | None = None, max_age: float = MAX_AGE_SECONDS) -> bool:
@@ -209,15 +195,12 @@ def behind_inventory(engine: Engine) -> bool:
     instead of after every `hostdeck servers`, which at 50,000 servers would add seconds to each listing)."""
     from sqlalchemy import text
 
-    stamp = built_at(engine)
-    if stamp is None:
-        return True
     with engine.connect() as conn:
-        newest = conn.execute(text("SELECT MAX(fetched_at) FROM snapshots WHERE scope = 'servers'")).scalar()
-    if newest is None:
-        return False
-    listed = newest if isinstance(newest, datetime) else datetime.fromisoformat(str(newest))
-    return (listed if listed.tzinfo else listed.replace(tzinfo=UTC)) > stamp
+        built, listed = conn.execute(text("SELECT (SELECT MAX(indexed_at) FROM customer_clients), "
+                                          "(SELECT MAX(fetched_at) FROM snapshots WHERE scope = 'servers')")).one()
+    if built is None:
+        return True
+    return listed is not None and as_utc(listed) > as_utc(built)
 
 
 async def refresh(workspace: Workspace, *, live: bool = True) -> int:
@@ -234,7 +217,7 @@ async def refresh(workspace: Workspace, *, live: bool = True) -> int:
 
 
 async def refresh_quietly(workspace: Workspace) -> str | None:
-    """The hook after a servers or sync refresh: rebuild from the stored lists when an index exists; the reason it
+    """The hook after a sync refresh: rebuild from the stored lists when an index exists; the reason it
     could not, or None."""
     import asyncio
 

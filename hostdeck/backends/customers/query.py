@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
@@ -18,6 +17,7 @@ from .terms import PREFIX
 from .terms import SUBSTRING
 from .terms import THROUGH_LINK
 from .terms import ClientSummary
+from .terms import as_utc
 from .terms import is_address
 from .terms import normalise
 
@@ -45,11 +45,6 @@ class Match(ClientSummary):
     kind: str
     label: str
     indexed_at: datetime
-
-
-def _aware(value: Any) -> datetime:
-    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _like(text: str) -> str:
@@ -98,7 +93,7 @@ def search(engine: Engine, query: str, limit: int = LIMIT) -> list[Match]:
     for key, (rank, _linked, _order, kind, label) in chosen:
         row = rows.get(key)
         if row is not None:
-            out.append(Match(row[0], row[1], row[2], row[3], row[4], row[5], rank, kind, label, _aware(row[6])))
+            out.append(Match(row[0], row[1], row[2], row[3], row[4], row[5], rank, kind, label, as_utc(row[6])))
     return out
 
 
@@ -118,4 +113,4 @@ def entry(engine: Engine, backend: str, client_id: str) -> IndexedClient | None:
     if row is None:
         return None
     return IndexedClient(backend, client_id, row[0], row[1], row[2], row[3], json.loads(row[4] or "{}"),
-                         _aware(row[5]))
+                         as_utc(row[5]))

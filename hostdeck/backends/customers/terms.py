@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 # Identifiers: an exact hit on one of these ranks first. "ip" is a linked server's address, "service_ip" one a WHMCS
@@ -65,3 +68,9 @@ class ClientSummary:
     @property
     def key(self) -> tuple[str, str]:
         return (self.backend, self.client_id)
+
+
+def as_utc(value: Any) -> datetime:
+    """A timestamp as the database gives it back (a datetime, or ISO text on SQLite), aware in UTC."""
+    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
