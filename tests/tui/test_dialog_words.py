@@ -144,3 +144,18 @@ async def test_convoy_create_keys_and_words(convoy_app):
         await settle(app, pilot)
         assert isinstance(app.screen, SecretDialog)  # created: its root password, shown once
         assert any(s["name"] == "keys box" for s in app.test_sims["vps"].servers.values())
+
+
+async def test_the_action_menu_closed_with_escape_says_cancelled(app_factory):
+    from hostdeck.tui.dialogs.action_menu import ActionMenu
+
+    app = app_factory(servers=3)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionMenu)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and said(app) == [CANCELLED]

@@ -81,4 +81,5 @@ class ActionMenu(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
+        self.notify("Cancelled: nothing was changed.", timeout=3)   # a dialog ends with a word, a menu too
         self.dismiss(None)
