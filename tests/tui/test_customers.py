@@ -162,3 +162,24 @@ async def test_number_key_seven_and_the_command_line_reach_the_screen(billing_ap
         from hostdeck.tui.command_line import command_words
 
         assert command_words(app.MODES)["customers"].target == "customers"
+
+
+async def test_a_reboot_of_a_server_that_is_off_is_refused_with_the_catalogues_reason(billing_app):
+    from hostdeck.tui.screens.customers import CustomersScreen
+
+    app = billing_app("customers")
+    whmcs = app.test_sims["billing"]
+    client, service = one_active_service_client(whmcs, "hz")
+    server = link_service(app, service)
+    hz = app.test_sims["hz"]
+    hz.servers[int(server["id"])]["status"] = "off"
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        await open_customer(app, pilot, client)
+        actions_before = len(getattr(hz, "actions", {}))
+        await pilot.press("b")
+        await until(app, pilot, lambda: any("already off" in n.message for n in app._notifications))
+        assert isinstance(app.screen, CustomersScreen)   # nothing was asked
+        assert any("already off" in n.message and "nothing was sent" in n.message for n in app._notifications)
+        assert len(getattr(hz, "actions", {})) == actions_before
+        assert hz.servers[int(server["id"])]["status"] == "off"

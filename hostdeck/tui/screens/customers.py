@@ -259,9 +259,13 @@ class CustomersScreen(GridScreen):
                 out.append((adapter, server))
         return out
 
-    def _server_action(self, capability: Any, verb: str, act: Callable[[Any, Server], None]) -> None:
-        """Choose one of the customer's servers that can do it, read it from its provider (the confirmation shows the
-        call with the real id), then `act` on it."""
+    def _server_action(self, action_id: str, verb: str, act: Callable[[Any, Server], None]) -> None:
+        """Choose one of the customer's servers that can do the catalogue's action `action_id`, read it from its
+        provider (the confirmation shows the call with the real id), check the action's state rules as the Servers
+        menu does (a reboot of a server that is off), then `act` on it."""
+        from hostdeck.backends.actions import BY_ID
+
+        capability = BY_ID[action_id].capability
         view = self._customer()
         if view is None:
             return
@@ -272,15 +276,25 @@ class CustomersScreen(GridScreen):
             return
 
         def read(adapter: Any, server: dict[str, Any]) -> None:
-            self._run(self._read_then(adapter, str(server["id"]), act), f"Read {server.get('name') or server['id']}",
-                      backend=adapter.name)
+            self._run(self._read_then(adapter, str(server["id"]), action_id, act),
+                      f"Read {server.get('name') or server['id']}", backend=adapter.name)
 
         self._choose([(f"{server['backend']}/{server.get('name') or server['id']}", partial(read, adapter, server))
                       for adapter, server in found], f"{verb.capitalize()} which server?")
 
-    async def _read_then(self, adapter: Any, server_id: str, act: Callable[[Any, Server], None]) -> None:
+    async def _read_then(self, adapter: Any, server_id: str, action_id: str, act: Callable[[Any, Server], None]) -> None:
+        from hostdeck.backends.actions import BY_ID
+        from hostdeck.backends.actions import state_reason
+
         await self.app.backends_ready()
-        act(adapter, await adapter.get_server(server_id))
+        server = await adapter.get_server(server_id)
+        action = BY_ID[action_id]
+        why = state_reason(action, server)
+        if why:   # said, and nothing is asked or sent
+            self.notify(f"{action.label} on {server.name}: {why}; nothing was sent.", severity="warning", timeout=8,
+                        markup=False)
+            return
+        act(adapter, server)
 
     def _confirm(self, title: str, backend: str, target: str, call: str, then: Callable[[], None], *,
                  typed: str | None = None) -> None:
@@ -315,7 +329,7 @@ class CustomersScreen(GridScreen):
                           lambda: self._run(self._sso(adapter, server), f"Log in as {self._who()}",
                                             backend=adapter.name), typed=None)
 
-        self._server_action(Capability.SSO, "log in to its panel", ask)
+        self._server_action("sso", "log in to its panel", ask)
 
     async def _sso(self, adapter: Any, found: Server) -> None:
         from ..dialogs.secret import SecretDialog
@@ -339,7 +353,7 @@ class CustomersScreen(GridScreen):
                           lambda: self._run(self._reset(adapter, server), f"Reset the password of {name}",
                                             backend=adapter.name), typed=name)
 
-        self._server_action(Capability.RESET_PASSWORD, "reset a password", ask)
+        self._server_action("reset_password", "reset a password", ask)
 
     async def _reset(self, adapter: Any, server: Server) -> None:
         from ..dialogs.secret import SecretDialog
@@ -358,7 +372,7 @@ class CustomersScreen(GridScreen):
                           adapter.describe_call(Capability.REBOOT, server, PowerAction.REBOOT),
                           lambda: self._run(self._reboot(adapter, server), f"Reboot {name}", backend=adapter.name))
 
-        self._server_action(Capability.REBOOT, "reboot", ask)
+        self._server_action("power_reboot", "reboot", ask)
 
     async def _reboot(self, adapter: Any, server: Server) -> None:
         from hostdeck.backends.contract import PowerAction
