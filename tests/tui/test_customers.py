@@ -117,7 +117,7 @@ async def test_suspend_through_whmcs_asks_naming_the_customer_and_suspends(billi
         await until(app, pilot, lambda: isinstance(app.screen, ConfirmDialog))
         app.screen.query_one("#confirm").press()
         await until(app, pilot, lambda: whmcs.services[int(service["id"])]["status"] != "Active")
-        assert whmcs.services[int(service["id"])]["status"] == "Suspended"
+        assert whmcs.services[int(service["id"])]["status"] == "Suspended", [n.message for n in app._notifications]
         assert any("done" in n.message or "success" in n.message.lower() for n in app._notifications)
 
 
